@@ -1,0 +1,68 @@
+// Package cli is littleboxes' command-line interface: every subcommand of the
+// binary but the desktop window. Nothing here touches GTK or Wails.
+package cli
+
+import (
+	"fmt"
+	"io"
+)
+
+// Exit codes shared by the subcommands.
+const (
+	ExitOK      = 0 // success
+	ExitFailed  = 1 // the agent threw or rejected, or the command failed
+	ExitUsage   = 2 // usage error, compile error, invalid input
+	ExitLimit   = 3 // the agent hit a limit
+	exitUnknown = ExitUsage
+)
+
+// IO is where a command reads and writes.
+type IO struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, io IO) int
+}
+
+func commands() []command {
+	return []command{
+		{"exec", "run one agent module once, print its result as JSON", cmdExec},
+		{"bench", "print the performance figures", cmdBench},
+		{"secret", "set, list or delete a secret in the OS keyring", cmdSecret},
+	}
+}
+
+// Main runs the subcommand named by args[0] and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	std := IO{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	if len(args) == 0 {
+		usage(stderr)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		usage(stdout)
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], std)
+		}
+	}
+	fmt.Fprintf(stderr, "littleboxes: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUnknown
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: littleboxes                 open the desktop window")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "       littleboxes %-14s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'littleboxes COMMAND -h' for a command's flags.")
+}

@@ -1,0 +1,372 @@
+package sandbox
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"reflect"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// The bridge copies values between JavaScript and Go. Only plain data
+// crosses: null, booleans, numbers, strings, arrays, plain objects and bytes
+// (a Uint8Array or ArrayBuffer in JavaScript, []byte in Go). Every read of a
+// JavaScript object (its keys, each property, an array's length) happens once,
+// during the copy, so a getter or Proxy trap runs at most once per property and
+// under the invocation's deadline. Go never holds a goja value afterwards.
+
+// maxValueDepth bounds how deeply arrays and objects may nest in one value.
+const maxValueDepth = 100
+
+// bridgeTypeError is a copy that failed because of the value's shape; it is
+// thrown into JavaScript as a TypeError.
+type bridgeTypeError struct{ msg string }
+
+func (e *bridgeTypeError) Error() string { return e.msg }
+
+// exporter copies one JavaScript value out of an isolate into plain Go data.
+type exporter struct {
+	iso    *isolate
+	budget int           // bytes left under the value-size limit
+	what   string        // what is being copied, for messages: "argument 1 of env.kv.get"
+	stack  []*goja.Object // the objects being copied, to detect cycles
+}
+
+func (x *exporter) typeErr(format string, args ...any) error {
+	return &bridgeTypeError{msg: x.what + ": " + fmt.Sprintf(format, args...)}
+}
+
+func (x *exporter) spend(n int) error {
+	x.budget -= n
+	if x.budget < 0 {
+		return &LimitError{Limit: "value size", Detail: fmt.Sprintf("%s is larger than %d bytes", x.what, x.iso.limits.MaxValueBytes)}
+	}
+	return nil
+}
+
+// export copies v. It returns a *bridgeTypeError for values that are not
+// plain data and a *LimitError when the value is over the size limit.
+func (x *exporter) export(v goja.Value) (any, error) {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return nil, x.spend(4)
+	}
+	if o, ok := v.(*goja.Object); ok {
+		return x.exportObject(o)
+	}
+	switch e := v.Export().(type) {
+	case bool:
+		return e, x.spend(4)
+	case int64:
+		return float64(e), x.spend(8)
+	case float64:
+		if math.IsNaN(e) || math.IsInf(e, 0) {
+			return nil, x.spend(4) // as JSON.stringify does
+		}
+		return e, x.spend(8)
+	case string:
+		return e, x.spend(len(e) + 2)
+	case *big.Int:
+		return nil, x.typeErr("a BigInt is not plain data; convert it to a string or number first")
+	case *goja.Symbol:
+		return nil, x.typeErr("a Symbol is not plain data")
+	default:
+		return nil, x.typeErr("a value of type %T is not plain data", e)
+	}
+}
+
+func (x *exporter) exportObject(o *goja.Object) (any, error) {
+	if _, isFn := goja.AssertFunction(o); isFn {
+		return nil, x.typeErr("a function is not plain data")
+	}
+	for _, anc := range x.stack {
+		if anc == o {
+			return nil, x.typeErr("the value contains a cycle")
+		}
+	}
+	if len(x.stack) >= maxValueDepth {
+		return nil, x.typeErr("the value nests deeper than %d levels", maxValueDepth)
+	}
+	x.stack = append(x.stack, o)
+	defer func() { x.stack = x.stack[:len(x.stack)-1] }()
+
+	switch o.ClassName() {
+	case "Array":
+		return x.exportArray(o)
+	case "Object":
+		switch et := o.ExportType(); {
+		case et == typeBytes || et == typeArrayBuffer:
+			// a Uint8Array, Uint8ClampedArray or ArrayBuffer: handled below
+		case et != nil && et.Kind() == reflect.Slice:
+			return nil, x.typeErr("a typed array other than Uint8Array is not plain data; pass new Uint8Array(a.buffer)")
+		default:
+			return x.exportPlain(o)
+		}
+		return x.exportBytes(o)
+	case "Error":
+		return x.exportError(o)
+	case "Date":
+		if t, ok := o.Export().(time.Time); ok {
+			s := t.UTC().Format("2006-01-02T15:04:05.000Z")
+			return s, x.spend(len(s))
+		}
+		return nil, x.typeErr("an invalid Date is not plain data")
+	default:
+		return nil, x.typeErr("a %s is not plain data (only null, booleans, numbers, strings, arrays, plain objects and Uint8Array cross the bridge)", o.ClassName())
+	}
+}
+
+var (
+	typeBytes       = reflect.TypeOf([]byte(nil))
+	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
+)
+
+func (x *exporter) exportBytes(o *goja.Object) (any, error) {
+	b, err := x.iso.bytesOf(o)
+	if err != nil {
+		return nil, x.typeErr("%v", err)
+	}
+	if err := x.spend(len(b) + 2); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (x *exporter) exportArray(o *goja.Object) (any, error) {
+	n := o.Get("length").ToInteger()
+	if n < 0 || n > int64(x.budget) {
+		return nil, x.spend(int(min(n, math.MaxInt32)) + 1)
+	}
+	if err := x.spend(2); err != nil {
+		return nil, err
+	}
+	out := make([]any, n)
+	for i := int64(0); i < n; i++ {
+		v, err := x.export(o.Get(strconv.FormatInt(i, 10)))
+		if err != nil {
+			return nil, err
+		}
+		if err := x.spend(1); err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (x *exporter) exportPlain(o *goja.Object) (any, error) {
+	keys := o.Keys()
+	if err := x.spend(2); err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		pv := o.Get(k)
+		if pv == nil || goja.IsUndefined(pv) {
+			continue // as JSON.stringify does
+		}
+		v, err := x.export(pv)
+		if err != nil {
+			return nil, err
+		}
+		if err := x.spend(len(k) + 3); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// exportError copies an Error as {name, message} plus its own enumerable
+// properties, so a caught error can be passed on.
+func (x *exporter) exportError(o *goja.Object) (any, error) {
+	m, err := x.exportPlain(o)
+	if err != nil {
+		return nil, err
+	}
+	out := m.(map[string]any)
+	for _, k := range []string{"name", "message"} {
+		if _, ok := out[k]; ok {
+			continue
+		}
+		if s, ok := o.Get(k).Export().(string); ok {
+			if err := x.spend(len(s) + len(k)); err != nil {
+				return nil, err
+			}
+			out[k] = s
+		}
+	}
+	return out, nil
+}
+
+// importer copies plain Go data into an isolate as new JavaScript values.
+type importer struct {
+	iso    *isolate
+	budget int
+	what   string
+}
+
+func (m *importer) spend(n int) error {
+	m.budget -= n
+	if m.budget < 0 {
+		return &LimitError{Limit: "value size", Detail: fmt.Sprintf("%s is larger than %d bytes", m.what, m.iso.limits.MaxValueBytes)}
+	}
+	return nil
+}
+
+// imp converts v, which must be plain data; depth guards against deeply
+// nested Go values.
+func (m *importer) imp(v any, depth int) (goja.Value, error) {
+	rt := m.iso.rt
+	if depth > maxValueDepth {
+		return nil, fmt.Errorf("%s nests deeper than %d levels", m.what, maxValueDepth)
+	}
+	switch e := v.(type) {
+	case nil:
+		return goja.Null(), m.spend(4)
+	case bool:
+		return rt.ToValue(e), m.spend(4)
+	case string:
+		return rt.ToValue(e), m.spend(len(e) + 2)
+	case float64:
+		return rt.ToValue(e), m.spend(8)
+	case float32:
+		return rt.ToValue(float64(e)), m.spend(8)
+	case int:
+		return rt.ToValue(e), m.spend(8)
+	case int8:
+		return rt.ToValue(int64(e)), m.spend(8)
+	case int16:
+		return rt.ToValue(int64(e)), m.spend(8)
+	case int32:
+		return rt.ToValue(int64(e)), m.spend(8)
+	case int64:
+		return rt.ToValue(e), m.spend(8)
+	case uint:
+		return rt.ToValue(float64(e)), m.spend(8)
+	case uint8:
+		return rt.ToValue(int64(e)), m.spend(8)
+	case uint16:
+		return rt.ToValue(int64(e)), m.spend(8)
+	case uint32:
+		return rt.ToValue(int64(e)), m.spend(8)
+	case uint64:
+		return rt.ToValue(float64(e)), m.spend(8)
+	case []byte:
+		if err := m.spend(len(e) + 2); err != nil {
+			return nil, err
+		}
+		return m.iso.newUint8Array(e)
+	case []any:
+		if err := m.spend(2 + len(e)); err != nil {
+			return nil, err
+		}
+		items := make([]any, len(e))
+		for i, it := range e {
+			jv, err := m.imp(it, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			items[i] = jv
+		}
+		return rt.NewArray(items...), nil
+	case []string:
+		items := make([]any, len(e))
+		for i, s := range e {
+			items[i] = s
+		}
+		return m.imp(items, depth)
+	case map[string]any:
+		if err := m.spend(2); err != nil {
+			return nil, err
+		}
+		keys := make([]string, 0, len(e))
+		for k := range e {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		obj := rt.NewObject()
+		for _, k := range keys {
+			jv, err := m.imp(e[k], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if err := m.spend(len(k) + 3); err != nil {
+				return nil, err
+			}
+			// DefineDataProperty, not Set: a key "__proto__" is data, never a prototype.
+			if err := obj.DefineDataProperty(k, jv, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+				return nil, fmt.Errorf("%s: key %q: %w", m.what, k, err)
+			}
+		}
+		return obj, nil
+	case map[string]string:
+		mm := make(map[string]any, len(e))
+		for k, s := range e {
+			mm[k] = s
+		}
+		return m.imp(mm, depth)
+	default:
+		return nil, fmt.Errorf("%s: a Go value of type %T is not plain data", m.what, v)
+	}
+}
+
+// CheckPlain reports whether v is plain data that the bridge can carry, and
+// its approximate size in bytes. Bindings and runners may use it to validate
+// values before handing them to an isolate.
+func CheckPlain(v any) (size int, err error) {
+	return checkPlain(v, 0)
+}
+
+func checkPlain(v any, depth int) (int, error) {
+	if depth > maxValueDepth {
+		return 0, fmt.Errorf("value nests deeper than %d levels", maxValueDepth)
+	}
+	switch e := v.(type) {
+	case nil, bool:
+		return 4, nil
+	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return 8, nil
+	case string:
+		return len(e) + 2, nil
+	case []byte:
+		return len(e) + 2, nil
+	case []string:
+		n := 2
+		for _, s := range e {
+			n += len(s) + 3
+		}
+		return n, nil
+	case []any:
+		n := 2
+		for _, it := range e {
+			s, err := checkPlain(it, depth+1)
+			if err != nil {
+				return 0, err
+			}
+			n += s + 1
+		}
+		return n, nil
+	case map[string]any:
+		n := 2
+		for k, it := range e {
+			s, err := checkPlain(it, depth+1)
+			if err != nil {
+				return 0, err
+			}
+			n += s + len(k) + 3
+		}
+		return n, nil
+	case map[string]string:
+		n := 2
+		for k, s := range e {
+			n += len(s) + len(k) + 5
+		}
+		return n, nil
+	default:
+		return 0, fmt.Errorf("a Go value of type %T is not plain data", v)
+	}
+}

@@ -1,0 +1,242 @@
+package sandbox
+
+import (
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// Module is a compiled agent module: its source, the JavaScript esbuild made
+// of it, and the goja program, shared read-only by every isolate of the code.
+type Module struct {
+	// Filename is the name the module was compiled under (used in messages).
+	Filename string
+	// Source is the module's original TypeScript or JavaScript text.
+	Source string
+	// Hash is the hex SHA-256 of the filename's loader and the source: the
+	// cache key, and what a worker process compiles against.
+	Hash string
+	// JS is the compiled program text goja runs.
+	JS string
+	// Exports lists the module's export names (always includes "default").
+	Exports []string
+
+	prog *goja.Program
+}
+
+// moduleWrapperStart and moduleWrapperEnd enclose esbuild's CommonJS output in
+// a function expression taking module, exports and require, so running the
+// program yields a function and defines no global. They sit on the same line
+// as the code so line numbers are unchanged.
+const (
+	moduleWrapperStart = "(function (module, exports, require) {"
+	moduleWrapperEnd   = "\n})"
+)
+
+// esbuildTarget is the syntax level esbuild lowers to: what goja runs natively.
+var esbuildTarget = api.ES2017
+
+// maxSourceBytes bounds a module's source text.
+const maxSourceBytes = 4 << 20
+
+// Compile compiles an agent module written in TypeScript (a filename ending
+// in .ts, .mts or .cts) or JavaScript with ES module syntax. The module must
+// have a default export and may import nothing. Compiled modules are cached by
+// content hash: compiling the same source again is a map lookup.
+//
+// A *CompileError reports each problem with file, line and column.
+func Compile(filename, source string) (*Module, error) {
+	if filename == "" {
+		filename = "agent.ts"
+	}
+	loader := loaderFor(filename)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s", loader, filename, source)))
+	hash := hex.EncodeToString(sum[:])
+	if m := defaultCache.get(hash); m != nil {
+		return m, nil
+	}
+	m, err := compile(filename, source, loader, hash)
+	if err != nil {
+		return nil, err
+	}
+	return defaultCache.put(m), nil
+}
+
+func loaderFor(filename string) api.Loader {
+	switch strings.ToLower(path.Ext(filename)) {
+	case ".ts", ".mts", ".cts":
+		return api.LoaderTS
+	default:
+		return api.LoaderJS
+	}
+}
+
+// noImports is an esbuild plugin refusing every import: an agent is a
+// single module whose only door to the outside is env.
+var noImports = api.Plugin{
+	Name: "littleboxes-no-imports",
+	Setup: func(b api.PluginBuild) {
+		b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(args api.OnResolveArgs) (api.OnResolveResult, error) {
+			return api.OnResolveResult{}, fmt.Errorf("cannot import %q: an agent is a single module; it reaches the outside only through env", args.Path)
+		})
+	},
+}
+
+func compile(filename, source string, loader api.Loader, hash string) (*Module, error) {
+	if len(source) > maxSourceBytes {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("source is %d bytes, more than the %d allowed", len(source), maxSourceBytes)}}}
+	}
+	build := func(format api.Format, meta bool, sourcemap api.SourceMap) api.BuildResult {
+		return api.Build(api.BuildOptions{
+			Stdin: &api.StdinOptions{
+				Contents:   source,
+				Sourcefile: filename,
+				Loader:     loader,
+			},
+			Bundle:            true,
+			Write:             false,
+			Metafile:          meta,
+			Format:            format,
+			Platform:          api.PlatformNeutral,
+			Target:            esbuildTarget,
+			Sourcemap:         sourcemap,
+			SourcesContent:    api.SourcesContentExclude,
+			Charset:           api.CharsetUTF8,
+			LogLevel:          api.LogLevelSilent,
+			Plugins:           []api.Plugin{noImports},
+			LegalComments:     api.LegalCommentsNone,
+			TreeShaking:       api.TreeShakingFalse,
+			IgnoreAnnotations: true,
+		})
+	}
+	// The ESM build checks the module and lists its exports (esbuild's
+	// metafile names exports only for ESM output); the CommonJS build is the
+	// code goja runs, with an inline source map so stack traces point at the
+	// original lines.
+	check := build(api.FormatESModule, true, api.SourceMapNone)
+	if len(check.Errors) > 0 {
+		return nil, compileErrorFrom(filename, check.Errors)
+	}
+	res := build(api.FormatCommonJS, false, api.SourceMapInline)
+	if len(res.Errors) > 0 {
+		return nil, compileErrorFrom(filename, res.Errors)
+	}
+	if len(res.OutputFiles) != 1 {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("esbuild produced %d outputs, want 1", len(res.OutputFiles))}}}
+	}
+	exports, err := exportsFromMetafile(check.Metafile)
+	if err != nil {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: err.Error()}}}
+	}
+	hasDefault := false
+	for _, e := range exports {
+		if e == "default" {
+			hasDefault = true
+		}
+	}
+	if !hasDefault {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Line: 1, Column: 1,
+			Text: "the module has no default export: write `export default { async run(input, env, ctx) { … } }`"}}}
+	}
+	js := moduleWrapperStart + string(res.OutputFiles[0].Contents) + moduleWrapperEnd
+	ast, err := goja.Parse(filename, js, parser.WithSourceMapLoader(refuseSourceMapFile))
+	if err != nil {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: "goja: " + err.Error()}}}
+	}
+	prog, err := goja.CompileAST(ast, true)
+	if err != nil {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: "goja: " + err.Error()}}}
+	}
+	return &Module{Filename: filename, Source: source, Hash: hash, JS: js, Exports: exports, prog: prog}, nil
+}
+
+// refuseSourceMapFile keeps goja's parser from reading a source map from the
+// filesystem; esbuild's inline (data:) map needs no loader.
+func refuseSourceMapFile(string) ([]byte, error) {
+	return nil, errors.New("source maps are only read inline")
+}
+
+func compileErrorFrom(filename string, msgs []api.Message) *CompileError {
+	ce := &CompileError{}
+	for _, m := range msgs {
+		cm := CompileMessage{File: filename, Text: m.Text}
+		if m.Location != nil {
+			cm.File = m.Location.File
+			cm.Line = m.Location.Line
+			cm.Column = m.Location.Column + 1 // esbuild columns are 0-based
+		}
+		if strings.HasPrefix(cm.File, "<stdin>") || cm.File == "" {
+			cm.File = filename
+		}
+		ce.Messages = append(ce.Messages, cm)
+	}
+	return ce
+}
+
+// exportsFromMetafile reads the export names of the single output.
+func exportsFromMetafile(meta string) ([]string, error) {
+	var mf struct {
+		Outputs map[string]struct {
+			Exports []string `json:"exports"`
+		} `json:"outputs"`
+	}
+	if err := jsonUnmarshal([]byte(meta), &mf); err != nil {
+		return nil, fmt.Errorf("reading esbuild metafile: %w", err)
+	}
+	for _, o := range mf.Outputs {
+		return o.Exports, nil
+	}
+	return nil, errors.New("esbuild metafile lists no output")
+}
+
+// moduleCache is a bounded LRU of compiled modules by hash.
+type moduleCache struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List // front: most recently used; values are *Module
+	byKey map[string]*list.Element
+}
+
+// defaultCache holds up to 4096 compiled modules.
+var defaultCache = newModuleCache(4096)
+
+func newModuleCache(max int) *moduleCache {
+	return &moduleCache{max: max, order: list.New(), byKey: make(map[string]*list.Element)}
+}
+
+func (c *moduleCache) get(hash string) *Module {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byKey[hash]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*Module)
+	}
+	return nil
+}
+
+// put stores m unless another goroutine stored the same hash first, and
+// returns the cached module either way.
+func (c *moduleCache) put(m *Module) *Module {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byKey[m.Hash]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*Module)
+	}
+	c.byKey[m.Hash] = c.order.PushFront(m)
+	for c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.byKey, last.Value.(*Module).Hash)
+	}
+	return m
+}

@@ -1,0 +1,130 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/dop251/goja"
+)
+
+// maxErrorText bounds the message and stack kept from an agent's error.
+const maxErrorText = 8 << 10
+
+// scriptError describes a thrown or rejected value without running agent
+// code: it reads only data properties (through the intrinsic
+// Object.getOwnPropertyDescriptor, so a getter is never called) and never
+// calls toString. A hostile error object therefore cannot hang or lie its
+// way through the description; Proxy traps do run, under the deadline.
+func (iso *isolate) scriptError(v goja.Value) *ScriptError {
+	if v == nil || goja.IsUndefined(v) {
+		return &ScriptError{Message: "the agent threw undefined"}
+	}
+	if goja.IsNull(v) {
+		return &ScriptError{Message: "the agent threw null"}
+	}
+	o, ok := v.(*goja.Object)
+	if !ok {
+		if _, isSym := v.Export().(*goja.Symbol); isSym {
+			return &ScriptError{Message: "the agent threw a Symbol"}
+		}
+		return &ScriptError{Message: truncate(v.String(), maxErrorText)}
+	}
+	se := &ScriptError{}
+	se.Name = iso.protoDataString(o, "name")
+	se.Message = truncate(iso.ownDataString(o, "message"), maxErrorText)
+	if o.ClassName() != "Error" && se.Message == "" {
+		x := &exporter{iso: iso, budget: 4 << 10, what: "thrown value"}
+		if pd, err := x.export(o); err == nil {
+			se.Message = "the agent threw " + compactJSON(pd)
+		} else {
+			se.Message = "the agent threw an object that is not an Error and not plain data (" + o.ClassName() + ")"
+		}
+	}
+	if st := iso.ownDataString(o, "stack"); st != "" {
+		se.Stack = truncate(stackLines(st), maxErrorText)
+	}
+	return se
+}
+
+// ownDataString returns o's own data property key if it is a string.
+func (iso *isolate) ownDataString(o *goja.Object, key string) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s = ""
+		}
+	}()
+	d, err := iso.getOwnProp(goja.Undefined(), o, iso.rt.ToValue(key))
+	if err != nil {
+		return ""
+	}
+	do, ok := d.(*goja.Object)
+	if !ok {
+		return ""
+	}
+	str, _ := do.Get("value").Export().(string)
+	return str
+}
+
+// protoDataString looks key up the prototype chain, data properties only.
+func (iso *isolate) protoDataString(o *goja.Object, key string) string {
+	for i := 0; o != nil && i < 16; i++ {
+		if s := iso.ownDataString(o, key); s != "" {
+			return s
+		}
+		o = o.Prototype()
+	}
+	return ""
+}
+
+// dataString reads a plain data property of a function object made by goja.
+func dataString(o *goja.Object, key string) string {
+	s, _ := o.Get(key).Export().(string)
+	return s
+}
+
+// stackLines keeps the "at …" lines of a goja stack string.
+func stackLines(st string) string {
+	var keep []string
+	for _, l := range strings.Split(st, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "at ") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// formatStack renders an exception's frames as "at fn (file:line:col)".
+func formatStack(ex *goja.Exception) string {
+	var b strings.Builder
+	for i, f := range ex.Stack() {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString("at ")
+		var fb bytes.Buffer
+		f.Write(&fb)
+		b.Write(fb.Bytes())
+	}
+	return truncate(b.String(), maxErrorText)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// compactJSON renders plain data as JSON without HTML escaping.
+func compactJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

@@ -1,0 +1,559 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+)
+
+// InProcess runs each invocation in a fresh goja runtime on the calling
+// goroutine, which owns the runtime for the invocation's whole life. It is the
+// first layer of the sandbox; it cannot cap memory or stop a built-in that
+// ignores interrupts (see the package documentation of sandbox/cell).
+type InProcess struct{}
+
+// NewInProcess returns the in-process runner.
+func NewInProcess() *InProcess { return &InProcess{} }
+
+// callGrace is how long the end of an invocation waits for binding calls to
+// return after their context was cancelled.
+const callGrace = 2 * time.Second
+
+// Run runs one invocation to completion: it starts a fresh isolate, calls the
+// entry point, runs the event loop until the returned Promise settles, then
+// cancels pending timers and binding calls and throws the isolate away.
+//
+// The error is nil, a *CompileError-free *ScriptError (the agent threw or
+// rejected), a *LimitError, an error wrapping ErrNoEntry, or ctx's error.
+// The Result is never nil; it holds the console output even on failure.
+func (*InProcess) Run(ctx context.Context, inv *Invocation) (*Result, error) {
+	start := time.Now()
+	res := &Result{}
+	if inv == nil || inv.Module == nil || inv.Module.prog == nil {
+		return res, errors.New("sandbox: invocation has no compiled module")
+	}
+	limits, err := inv.Limits.WithDefaults()
+	if err != nil {
+		return res, fmt.Errorf("sandbox: %w", err)
+	}
+	iso := newIsolate(ctx, limits)
+	defer iso.close()
+	val, err := iso.invoke(inv)
+	res.Value = val
+	res.Console = iso.console
+	res.Duration = time.Since(start)
+	return res, err
+}
+
+// isolate is one runtime and its event loop for one invocation.
+type isolate struct {
+	rt     *goja.Runtime
+	limits Limits
+	parent context.Context
+
+	callCtx    context.Context // handed to binding calls; cancelled at the end
+	cancelCall context.CancelFunc
+	calls      sync.WaitGroup
+	pending    int          // binding calls in flight
+	inbox      chan func()  // completions posted by binding calls, run on the loop
+	done       chan struct{} // closed when the loop stops taking completions
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed by stop
+	stopErr  error         // why the isolate was stopped (set before stopped closes)
+	deadline *time.Timer
+	ctxStop  func() bool
+
+	limitErr *LimitError // the first limit hit from inside the loop
+
+	timers      timerQueue
+	timerSeq    int64
+	timerByID   map[int64]*timer
+	clock       *time.Timer
+	console     []ConsoleLine
+	consoleSize int
+
+	unhandled []*goja.Promise
+
+	// intrinsics captured before any agent code runs
+	objectFreeze goja.Callable
+	errorCtor    *goja.Object
+	uint8Ctor    *goja.Object
+	promiseThen  goja.Callable
+	getOwnProp   goja.Callable
+	rangeCtor    *goja.Object
+}
+
+func newIsolate(parent context.Context, limits Limits) *isolate {
+	rt := goja.New()
+	iso := &isolate{
+		rt:      rt,
+		limits:  limits,
+		parent:  parent,
+		inbox:   make(chan func()),
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	iso.callCtx, iso.cancelCall = context.WithCancel(parent)
+	rt.SetMaxCallStackSize(limits.MaxStackDepth)
+	// Code reaching eval or new Function must not make the parser read a
+	// source map from the filesystem (goja's default loader does).
+	rt.SetParserOptions(parser.WithDisableSourceMaps)
+	iso.deadline = time.AfterFunc(limits.Deadline, func() {
+		iso.stop(&LimitError{Limit: "deadline", Detail: fmt.Sprintf("the invocation ran longer than %v", limits.Deadline)})
+	})
+	iso.ctxStop = context.AfterFunc(parent, func() {
+		iso.stop(fmt.Errorf("invocation cancelled: %w", context.Cause(parent)))
+	})
+	return iso
+}
+
+// stop interrupts the runtime and wakes the loop. It may be called from any
+// goroutine; the first call wins.
+func (iso *isolate) stop(err error) {
+	iso.stopOnce.Do(func() {
+		iso.stopErr = err
+		iso.rt.Interrupt(err)
+		close(iso.stopped)
+	})
+}
+
+// hitLimit records a limit hit on the loop goroutine and stops the isolate.
+func (iso *isolate) hitLimit(le *LimitError) {
+	if iso.limitErr == nil {
+		iso.limitErr = le
+	}
+	iso.stop(le)
+}
+
+// close ends everything the invocation started: the deadline, timers and
+// binding calls. It runs on the loop goroutine after the loop has returned.
+func (iso *isolate) close() {
+	iso.deadline.Stop()
+	iso.ctxStop()
+	if iso.clock != nil {
+		iso.clock.Stop()
+	}
+	iso.timers = nil
+	iso.timerByID = nil
+	close(iso.done)
+	iso.cancelCall()
+	waited := make(chan struct{})
+	go func() { iso.calls.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(callGrace):
+		// A binding ignored its cancelled context; its goroutine ends when it
+		// returns (its completion is dropped because done is closed).
+	}
+}
+
+// invoke runs the module and the entry point, then the loop, and returns the
+// settled value as plain data.
+func (iso *isolate) invoke(inv *Invocation) (any, error) {
+	rt := iso.rt
+	if err := iso.setup(); err != nil {
+		return nil, err
+	}
+	entry := inv.Entry
+	if entry == "" {
+		entry = EntryRun
+	}
+	wrapper, err := rt.RunProgram(inv.Module.prog)
+	if err != nil {
+		return nil, iso.failure(err)
+	}
+	wrapFn, ok := goja.AssertFunction(wrapper)
+	if !ok {
+		return nil, errors.New("sandbox: compiled module is not a function")
+	}
+	module := rt.NewObject()
+	exports := rt.NewObject()
+	_ = module.Set("exports", exports)
+	if _, err := wrapFn(goja.Undefined(), module, exports); err != nil {
+		return nil, iso.failure(err)
+	}
+	def := module.Get("exports")
+	var defObj *goja.Object
+	if eo, ok := def.(*goja.Object); ok {
+		if d, ok := eo.Get("default").(*goja.Object); ok {
+			defObj = d
+		}
+	}
+	if defObj == nil {
+		return nil, fmt.Errorf("%w: the default export is not an object with a %s method", ErrNoEntry, entry)
+	}
+	fn, ok := goja.AssertFunction(defObj.Get(entry))
+	if !ok {
+		return nil, fmt.Errorf("%w: the default export has no %s method (it has: %v)", ErrNoEntry, entry, methodNames(defObj))
+	}
+
+	in, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the input"}).imp(inv.Input, 0)
+	if err != nil {
+		return nil, iso.importFailure(err)
+	}
+	ctxVal, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "ctx"}).imp(plainMap(inv.Context), 0)
+	if err != nil {
+		return nil, iso.importFailure(err)
+	}
+	iso.deepFreeze(ctxVal, 0)
+	env, err := iso.buildEnv(inv.Env)
+	if err != nil {
+		return nil, err
+	}
+
+	ret, err := fn(defObj, in, env, ctxVal)
+	if err != nil {
+		return nil, iso.failure(err)
+	}
+	if o, ok := ret.(*goja.Object); ok {
+		if p, ok := o.Export().(*goja.Promise); ok {
+			if err := iso.loop(p); err != nil {
+				return nil, err
+			}
+			if p.State() == goja.PromiseStateRejected {
+				var se *ScriptError
+				if err := iso.guarded(func() {
+					iso.reportUnhandled(p)
+					se = iso.scriptError(p.Result())
+				}); err != nil {
+					return nil, err
+				}
+				return nil, se
+			}
+			ret = p.Result()
+		}
+	}
+	if err := iso.loopErr(); err != nil {
+		return nil, err
+	}
+	var out any
+	var xerr error
+	if err := iso.guarded(func() {
+		iso.reportUnhandled(nil)
+		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + entry + "()"}
+		out, xerr = x.export(ret)
+	}); err != nil {
+		return nil, err
+	}
+	if xerr != nil {
+		var bte *bridgeTypeError
+		if errors.As(xerr, &bte) {
+			return nil, &ScriptError{Name: "TypeError", Message: bte.msg}
+		}
+		return nil, xerr
+	}
+	return out, nil
+}
+
+// guarded runs f, which reads from the runtime (and so may run getters or
+// Proxy traps), inside a native function call, so that an interrupt raised
+// meanwhile comes back as an error rather than a panic. The deadline stays
+// armed while f runs.
+func (iso *isolate) guarded(f func()) error {
+	call, _ := goja.AssertFunction(iso.rt.ToValue(func(goja.FunctionCall) goja.Value {
+		f()
+		return goja.Undefined()
+	}))
+	if _, err := call(goja.Undefined()); err != nil {
+		return iso.failure(err)
+	}
+	return iso.loopErr()
+}
+
+// pendingStop returns the stop reason if the isolate was stopped.
+func (iso *isolate) pendingStop() error {
+	select {
+	case <-iso.stopped:
+		return iso.stopErr
+	default:
+		return nil
+	}
+}
+
+func (iso *isolate) loopErr() error {
+	if iso.limitErr != nil {
+		return iso.limitErr
+	}
+	return iso.pendingStop()
+}
+
+// loop runs completions and timers until p settles, the isolate is stopped,
+// or nothing is left that could settle p.
+func (iso *isolate) loop(p *goja.Promise) error {
+	for p.State() == goja.PromiseStatePending {
+		if err := iso.loopErr(); err != nil {
+			return err
+		}
+		if iso.pending == 0 && len(iso.timers) == 0 {
+			return &ScriptError{Name: "Error", Message: "the Promise returned by the entry point never settles: nothing is left to wait for (no pending timers or binding calls)"}
+		}
+		var tick <-chan time.Time
+		if len(iso.timers) > 0 {
+			wait := time.Until(iso.timers[0].due)
+			if iso.clock == nil {
+				iso.clock = time.NewTimer(wait)
+			} else {
+				iso.clock.Reset(wait)
+			}
+			tick = iso.clock.C
+		}
+		select {
+		case f := <-iso.inbox:
+			f()
+		case <-tick:
+			iso.runDueTimers()
+		case <-iso.stopped:
+		}
+	}
+	return iso.loopErr()
+}
+
+// failure turns an error from calling into the runtime into the invocation's
+// error: a limit, a stop, or the agent's exception.
+func (iso *isolate) failure(err error) error {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		if e, ok := ie.Value().(error); ok {
+			return e
+		}
+		return fmt.Errorf("interrupted: %v", ie.Value())
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return &LimitError{Limit: "call stack depth", Detail: fmt.Sprintf("the call stack grew deeper than %d frames", iso.limits.MaxStackDepth)}
+	}
+	if le := iso.loopErr(); le != nil {
+		return le
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		se := iso.scriptError(ex.Value())
+		if len(se.Stack) == 0 {
+			se.Stack = formatStack(ex)
+		}
+		return se
+	}
+	return err
+}
+
+func (iso *isolate) importFailure(err error) error {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return le
+	}
+	return fmt.Errorf("sandbox: %w", err)
+}
+
+// plainMap turns a nil map into an empty one, so ctx is always an object.
+func plainMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func methodNames(o *goja.Object) []string {
+	var names []string
+	for _, k := range o.Keys() {
+		if _, ok := goja.AssertFunction(o.Get(k)); ok {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// deepFreeze freezes an object made by the importer and everything in it.
+func (iso *isolate) deepFreeze(v goja.Value, depth int) {
+	o, ok := v.(*goja.Object)
+	if !ok || depth > maxValueDepth {
+		return
+	}
+	for _, k := range o.Keys() {
+		iso.deepFreeze(o.Get(k), depth+1)
+	}
+	_, _ = iso.objectFreeze(goja.Undefined(), o)
+}
+
+// buildEnv makes the frozen env object: one frozen object per binding, one
+// function per method, each returning a Promise.
+func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) {
+	rt := iso.rt
+	env := rt.NewObject()
+	names := make([]string, 0, len(bindings))
+	for n := range bindings {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b := bindings[name]
+		if b == nil {
+			return nil, fmt.Errorf("sandbox: env.%s is nil", name)
+		}
+		obj := rt.NewObject()
+		for _, method := range b.Methods() {
+			if err := obj.DefineDataProperty(method, rt.ToValue(iso.bindingMethod(name, method, b)), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+				return nil, fmt.Errorf("sandbox: env.%s.%s: %w", name, method, err)
+			}
+		}
+		if _, err := iso.objectFreeze(goja.Undefined(), obj); err != nil {
+			return nil, fmt.Errorf("sandbox: freezing env.%s: %w", name, err)
+		}
+		if err := env.DefineDataProperty(name, obj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return nil, fmt.Errorf("sandbox: env.%s: %w", name, err)
+		}
+	}
+	if _, err := iso.objectFreeze(goja.Undefined(), env); err != nil {
+		return nil, fmt.Errorf("sandbox: freezing env: %w", err)
+	}
+	return env, nil
+}
+
+// bindingMethod is the JavaScript function env.NAME.METHOD: it copies the
+// arguments out, starts the call off the loop and returns a Promise settled on
+// the loop when the call returns.
+func (iso *isolate) bindingMethod(name, method string, b Binding) func(goja.FunctionCall) goja.Value {
+	label := "env." + name + "." + method
+	return func(call goja.FunctionCall) goja.Value {
+		rt := iso.rt
+		if iso.pending >= iso.limits.MaxPendingCalls {
+			iso.hitLimit(&LimitError{Limit: "pending binding calls", Detail: fmt.Sprintf("%s was called with %d calls already in flight", label, iso.pending)})
+			panic(rt.NewTypeError("limit pending binding calls exceeded"))
+		}
+		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes}
+		args := make([]any, len(call.Arguments))
+		for i, a := range call.Arguments {
+			x.what = fmt.Sprintf("argument %d of %s", i+1, label)
+			v, err := x.export(a)
+			if err != nil {
+				iso.throwBridge(err)
+			}
+			args[i] = v
+		}
+		p, resolve, reject := rt.NewPromise()
+		iso.pending++
+		iso.calls.Add(1)
+		go iso.runCall(b, label, method, args, resolve, reject)
+		return rt.ToValue(p)
+	}
+}
+
+// runCall runs one binding call on its own goroutine and posts its completion
+// to the loop.
+func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve, reject func(any) error) {
+	defer iso.calls.Done()
+	res, err := safeCall(iso.callCtx, b, method, args)
+	if err == nil {
+		var size int
+		size, err = CheckPlain(res)
+		if err == nil && size > iso.limits.MaxValueBytes {
+			err = &LimitError{Limit: "value size", Detail: fmt.Sprintf("the result of %s is larger than %d bytes", label, iso.limits.MaxValueBytes)}
+		}
+	}
+	complete := func() {
+		iso.pending--
+		var settleErr error
+		var le *LimitError
+		switch {
+		case errors.As(err, &le):
+			iso.hitLimit(le)
+			return
+		case err != nil:
+			settleErr = reject(iso.newError(label + ": " + err.Error()))
+		default:
+			v, ierr := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + label}).imp(res, 0)
+			if ierr != nil {
+				settleErr = reject(iso.newError(label + ": " + ierr.Error()))
+			} else {
+				settleErr = resolve(v)
+			}
+		}
+		if settleErr != nil {
+			iso.afterJS(settleErr)
+		}
+	}
+	select {
+	case iso.inbox <- complete:
+	case <-iso.done:
+	}
+}
+
+// safeCall runs a binding method, turning a panic into an error.
+func safeCall(ctx context.Context, b Binding, method string, args []any) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("internal error in binding: %v", r)
+		}
+	}()
+	return b.Call(ctx, method, args)
+}
+
+// afterJS handles the error of JavaScript run from the loop (a timer callback
+// or a Promise reaction): uncatchable errors stop the isolate, an uncaught
+// exception fails the invocation.
+func (iso *isolate) afterJS(err error) {
+	if err == nil {
+		return
+	}
+	f := iso.failure(err)
+	var le *LimitError
+	if errors.As(f, &le) {
+		iso.hitLimit(le)
+		return
+	}
+	iso.stop(f)
+}
+
+// throwBridge throws a bridge copy failure into JavaScript: a TypeError for a
+// value that is not plain data; a limit stops the isolate.
+func (iso *isolate) throwBridge(err error) {
+	var le *LimitError
+	if errors.As(err, &le) {
+		iso.hitLimit(le)
+		panic(iso.rt.NewTypeError(le.Error()))
+	}
+	var bte *bridgeTypeError
+	if errors.As(err, &bte) {
+		panic(iso.rt.NewTypeError(bte.msg))
+	}
+	// An interrupt raised while a getter ran: let it propagate.
+	panic(err)
+}
+
+// newError makes a plain JavaScript Error with the intrinsic constructor.
+func (iso *isolate) newError(msg string) goja.Value {
+	o, err := iso.rt.New(iso.errorCtor, iso.rt.ToValue(msg))
+	if err != nil {
+		return iso.rt.ToValue(msg)
+	}
+	return o
+}
+
+// bytesOf copies the bytes of a Uint8Array or ArrayBuffer.
+func (iso *isolate) bytesOf(o *goja.Object) ([]byte, error) {
+	switch e := o.Export().(type) {
+	case []byte:
+		return append([]byte{}, e...), nil
+	case goja.ArrayBuffer:
+		b := e.Bytes()
+		if b == nil {
+			return nil, errors.New("the ArrayBuffer is detached")
+		}
+		return append([]byte{}, b...), nil
+	default:
+		return nil, fmt.Errorf("a %s is not plain data", o.ClassName())
+	}
+}
+
+// newUint8Array makes a Uint8Array holding a copy of b.
+func (iso *isolate) newUint8Array(b []byte) (goja.Value, error) {
+	buf := iso.rt.NewArrayBuffer(append([]byte{}, b...))
+	return iso.rt.New(iso.uint8Ctor, iso.rt.ToValue(buf))
+}
