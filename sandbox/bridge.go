@@ -31,8 +31,8 @@ func (e *bridgeTypeError) Error() string { return e.msg }
 // exporter copies one JavaScript value out of an isolate into plain Go data.
 type exporter struct {
 	iso    *isolate
-	budget int           // bytes left under the value-size limit
-	what   string        // what is being copied, for messages: "argument 1 of env.kv.get"
+	budget int            // bytes left under the value-size limit
+	what   string         // what is being copied, for messages: "argument 1 of env.kv.get"
 	stack  []*goja.Object // the objects being copied, to detect cycles
 }
 
@@ -56,6 +56,9 @@ func (x *exporter) export(v goja.Value) (any, error) {
 	}
 	if o, ok := v.(*goja.Object); ok {
 		return x.exportObject(o)
+	}
+	if _, ok := v.(*goja.Symbol); ok {
+		return nil, x.typeErr("a Symbol is not plain data")
 	}
 	switch e := v.Export().(type) {
 	case bool:
@@ -97,15 +100,22 @@ func (x *exporter) exportObject(o *goja.Object) (any, error) {
 	case "Array":
 		return x.exportArray(o)
 	case "Object":
+		// Typed arrays, Maps, Sets and Promises all report the class
+		// "Object"; their export types tell them apart.
 		switch et := o.ExportType(); {
 		case et == typeBytes || et == typeArrayBuffer:
-			// a Uint8Array, Uint8ClampedArray or ArrayBuffer: handled below
+			return x.exportBytes(o)
+		case et == typePromise:
+			return nil, x.typeErr("a Promise is not plain data; await it first")
+		case et == typeMapExport:
+			return nil, x.typeErr("a Map is not plain data; use Object.fromEntries(map)")
+		case et == typeSetExport:
+			return nil, x.typeErr("a Set is not plain data; use Array.from(set)")
 		case et != nil && et.Kind() == reflect.Slice:
 			return nil, x.typeErr("a typed array other than Uint8Array is not plain data; pass new Uint8Array(a.buffer)")
 		default:
 			return x.exportPlain(o)
 		}
-		return x.exportBytes(o)
 	case "Error":
 		return x.exportError(o)
 	case "Date":
@@ -122,6 +132,9 @@ func (x *exporter) exportObject(o *goja.Object) (any, error) {
 var (
 	typeBytes       = reflect.TypeOf([]byte(nil))
 	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
+	typePromise     = reflect.TypeOf((*goja.Promise)(nil))
+	typeMapExport   = reflect.TypeOf([][2]any{}) // what goja exports a Map as
+	typeSetExport   = reflect.TypeOf([]any{})    // what goja exports a Set as (an Array has class "Array")
 )
 
 func (x *exporter) exportBytes(o *goja.Object) (any, error) {
@@ -192,7 +205,7 @@ func (x *exporter) exportError(o *goja.Object) (any, error) {
 		if _, ok := out[k]; ok {
 			continue
 		}
-		if s, ok := o.Get(k).Export().(string); ok {
+		if s, ok := stringOf(o.Get(k)); ok {
 			if err := x.spend(len(s) + len(k)); err != nil {
 				return nil, err
 			}
@@ -369,4 +382,20 @@ func checkPlain(v any, depth int) (int, error) {
 	default:
 		return 0, fmt.Errorf("a Go value of type %T is not plain data", v)
 	}
+}
+
+// stringOf returns v's value if v is a string primitive. Unlike Export, it
+// never reads an object's properties.
+func stringOf(v goja.Value) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	if _, isObj := v.(*goja.Object); isObj {
+		return "", false
+	}
+	if _, isSym := v.(*goja.Symbol); isSym {
+		return "", false
+	}
+	s, ok := v.Export().(string)
+	return s, ok
 }

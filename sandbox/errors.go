@@ -17,7 +17,13 @@ const maxErrorText = 8 << 10
 // Object.getOwnPropertyDescriptor, so a getter is never called) and never
 // calls toString. A hostile error object therefore cannot hang or lie its
 // way through the description; Proxy traps do run, under the deadline.
-func (iso *isolate) scriptError(v goja.Value) *ScriptError {
+//
+// Reading an error's stack property makes goja format its header, which
+// reads message through any getter, so callers that have the frames (a
+// synchronous throw) pass withStack false and format the frames themselves.
+func (iso *isolate) scriptError(v goja.Value) *ScriptError { return iso.describeError(v, true) }
+
+func (iso *isolate) describeError(v goja.Value, withStack bool) *ScriptError {
 	if v == nil || goja.IsUndefined(v) {
 		return &ScriptError{Message: "the agent threw undefined"}
 	}
@@ -26,7 +32,7 @@ func (iso *isolate) scriptError(v goja.Value) *ScriptError {
 	}
 	o, ok := v.(*goja.Object)
 	if !ok {
-		if _, isSym := v.Export().(*goja.Symbol); isSym {
+		if _, isSym := v.(*goja.Symbol); isSym {
 			return &ScriptError{Message: "the agent threw a Symbol"}
 		}
 		return &ScriptError{Message: truncate(v.String(), maxErrorText)}
@@ -42,6 +48,9 @@ func (iso *isolate) scriptError(v goja.Value) *ScriptError {
 			se.Message = "the agent threw an object that is not an Error and not plain data (" + o.ClassName() + ")"
 		}
 	}
+	if !withStack {
+		return se
+	}
 	if st := iso.ownDataString(o, "stack"); st != "" {
 		se.Stack = truncate(stackLines(st), maxErrorText)
 	}
@@ -50,20 +59,16 @@ func (iso *isolate) scriptError(v goja.Value) *ScriptError {
 
 // ownDataString returns o's own data property key if it is a string.
 func (iso *isolate) ownDataString(o *goja.Object, key string) (s string) {
-	defer func() {
-		if r := recover(); r != nil {
-			s = ""
-		}
-	}()
 	d, err := iso.getOwnProp(goja.Undefined(), o, iso.rt.ToValue(key))
 	if err != nil {
+		reraiseUncatchable(err)
 		return ""
 	}
 	do, ok := d.(*goja.Object)
 	if !ok {
 		return ""
 	}
-	str, _ := do.Get("value").Export().(string)
+	str, _ := stringOf(do.Get("value"))
 	return str
 }
 
@@ -80,7 +85,7 @@ func (iso *isolate) protoDataString(o *goja.Object, key string) string {
 
 // dataString reads a plain data property of a function object made by goja.
 func dataString(o *goja.Object, key string) string {
-	s, _ := o.Get(key).Export().(string)
+	s, _ := stringOf(o.Get(key))
 	return s
 }
 
@@ -127,4 +132,14 @@ func compactJSON(v any) string {
 		return fmt.Sprint(v)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// reraiseUncatchable panics with err if it is an interrupt or a stack
+// overflow, so that it keeps unwinding the isolate instead of being taken
+// for an ordinary failure of one nested call.
+func reraiseUncatchable(err error) {
+	switch err.(type) {
+	case *goja.InterruptedError, *goja.StackOverflowError:
+		panic(err)
+	}
 }

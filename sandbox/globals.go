@@ -26,50 +26,75 @@ func (iso *isolate) setup() error {
 	if object == nil {
 		return errors.New("sandbox: no Object intrinsic")
 	}
-	freeze, ok := goja.AssertFunction(object.Get("freeze"))
-	if !ok {
+	var ok bool
+	if iso.objectFreeze, ok = goja.AssertFunction(object.Get("freeze")); !ok {
 		return errors.New("sandbox: no Object.freeze intrinsic")
 	}
-	iso.objectFreeze = freeze
 	if iso.getOwnProp, ok = goja.AssertFunction(object.Get("getOwnPropertyDescriptor")); !ok {
 		return errors.New("sandbox: no Object.getOwnPropertyDescriptor intrinsic")
 	}
-	iso.rangeCtor, _ = g.Get("RangeError").(*goja.Object)
-	iso.errorCtor, _ = g.Get("Error").(*goja.Object)
-	iso.uint8Ctor, _ = g.Get("Uint8Array").(*goja.Object)
-	if iso.errorCtor == nil || iso.uint8Ctor == nil {
-		return errors.New("sandbox: missing Error or Uint8Array intrinsic")
-	}
 	rt.SetPromiseRejectionTracker(iso.trackRejection)
 
-	console := rt.NewObject()
-	for _, level := range []string{"log", "info", "warn", "error", "debug"} {
-		_ = console.Set(level, iso.consoleMethod(level))
-	}
 	define := func(name string, v any) {
 		_ = g.DefineDataProperty(name, rt.ToValue(v), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	}
-	define("console", console)
 	define("setTimeout", iso.setTimeout)
 	define("clearTimeout", iso.clearTimeout)
 	define("queueMicrotask", iso.queueMicrotask)
-	webapi.Install(rt)
-
-	if json, ok := g.Get("JSON").(*goja.Object); ok {
-		if parse, ok := goja.AssertFunction(json.Get("parse")); ok {
-			_ = json.Set("parse", func(call goja.FunctionCall) goja.Value {
-				if s, ok := call.Argument(0).Export().(string); ok && jsonDepthOver(s, maxJSONDepth) {
-					panic(iso.rangeError(fmt.Sprintf("JSON.parse: the text nests deeper than %d levels", maxJSONDepth)))
-				}
-				v, err := parse(call.This, call.Arguments...)
-				if err != nil {
-					panic(err)
-				}
-				return v
-			})
+	// console and the guarded JSON are built on first use: most agents touch
+	// neither, and every byte counts when thousands of isolates are alive.
+	iso.lazyGlobal("console", func() goja.Value {
+		console := rt.NewObject()
+		for _, level := range []string{"log", "info", "warn", "error", "debug"} {
+			_ = console.Set(level, iso.consoleMethod(level))
 		}
-	}
+		return console
+	})
+	webapi.Install(rt)
+	iso.guardJSONParse()
 	return nil
+}
+
+// lazyGlobal defines a global as an accessor that builds the value on first
+// read and replaces itself with a plain writable data property.
+func (iso *isolate) lazyGlobal(name string, build func() goja.Value) {
+	rt := iso.rt
+	g := rt.GlobalObject()
+	var getter, setter goja.Value
+	getter = rt.ToValue(func(goja.FunctionCall) goja.Value {
+		v := build()
+		_ = g.DefineDataProperty(name, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		return v
+	})
+	setter = rt.ToValue(func(call goja.FunctionCall) goja.Value {
+		_ = g.DefineDataProperty(name, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		return goja.Undefined()
+	})
+	_ = g.DefineAccessorProperty(name, getter, setter, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// guardJSONParse replaces JSON.parse with one that refuses text nesting
+// deeper than maxJSONDepth (goja's parser recurses and ignores Interrupt).
+func (iso *isolate) guardJSONParse() {
+	rt := iso.rt
+	json, ok := rt.GlobalObject().Get("JSON").(*goja.Object)
+	if !ok {
+		return
+	}
+	parse, ok := goja.AssertFunction(json.Get("parse"))
+	if !ok {
+		return
+	}
+	_ = json.Set("parse", func(call goja.FunctionCall) goja.Value {
+		if s, ok := stringOf(call.Argument(0)); ok && jsonDepthOver(s, maxJSONDepth) {
+			panic(iso.rangeError(fmt.Sprintf("JSON.parse: the text nests deeper than %d levels", maxJSONDepth)))
+		}
+		v, err := parse(call.This, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
 }
 
 // jsonDepthOver reports whether JSON text nests arrays and objects deeper
@@ -148,6 +173,14 @@ func (iso *isolate) describe(v goja.Value) string {
 		se := iso.scriptError(o)
 		return se.Error()
 	}
+	switch o.ExportType() {
+	case typeMapExport:
+		return "[object Map]"
+	case typeSetExport:
+		return "[object Set]"
+	case typePromise:
+		return "[object Promise]"
+	}
 	x := &exporter{iso: iso, budget: 16 << 10, what: "console argument"}
 	pd, err := x.export(o)
 	if err != nil {
@@ -207,8 +240,8 @@ func (q timerQueue) Less(i, j int) bool {
 	}
 	return q[i].due.Before(q[j].due)
 }
-func (q timerQueue) Swap(i, j int)  { q[i], q[j] = q[j], q[i]; q[i].index = i; q[j].index = j }
-func (q *timerQueue) Push(x any)    { t := x.(*timer); t.index = len(*q); *q = append(*q, t) }
+func (q timerQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i]; q[i].index = i; q[j].index = j }
+func (q *timerQueue) Push(x any)   { t := x.(*timer); t.index = len(*q); *q = append(*q, t) }
 func (q *timerQueue) Pop() any {
 	old := *q
 	t := old[len(old)-1]
@@ -308,8 +341,8 @@ func (iso *isolate) queueMicrotask(call goja.FunctionCall) goja.Value {
 
 // rangeError makes a RangeError with the intrinsic constructor.
 func (iso *isolate) rangeError(msg string) goja.Value {
-	if iso.rangeCtor != nil {
-		if o, err := iso.rt.New(iso.rangeCtor, iso.rt.ToValue(msg)); err == nil {
+	if ctor, ok := iso.rt.GlobalObject().Get("RangeError").(*goja.Object); ok {
+		if o, err := iso.rt.New(ctor, iso.rt.ToValue(msg)); err == nil {
 			return o
 		}
 	}

@@ -60,8 +60,8 @@ type isolate struct {
 	callCtx    context.Context // handed to binding calls; cancelled at the end
 	cancelCall context.CancelFunc
 	calls      sync.WaitGroup
-	pending    int          // binding calls in flight
-	inbox      chan func()  // completions posted by binding calls, run on the loop
+	pending    int           // binding calls in flight
+	inbox      chan func()   // completions posted by binding calls, run on the loop
 	done       chan struct{} // closed when the loop stops taking completions
 
 	stopOnce sync.Once
@@ -83,11 +83,8 @@ type isolate struct {
 
 	// intrinsics captured before any agent code runs
 	objectFreeze goja.Callable
-	errorCtor    *goja.Object
-	uint8Ctor    *goja.Object
 	promiseThen  goja.Callable
 	getOwnProp   goja.Callable
-	rangeCtor    *goja.Object
 }
 
 func newIsolate(parent context.Context, limits Limits) *isolate {
@@ -116,11 +113,29 @@ func newIsolate(parent context.Context, limits Limits) *isolate {
 
 // stop interrupts the runtime and wakes the loop. It may be called from any
 // goroutine; the first call wins.
+//
+// goja clears its interrupt flag whenever an interrupted call made from Go
+// unwinds to an empty call stack, so a single Interrupt can be consumed by a
+// nested call (a getter read during a copy, say) while agent code still runs
+// above it. Once stopped, the isolate is therefore interrupted again every
+// 10 ms until it is closed; the goroutine doing that ends with the isolate.
 func (iso *isolate) stop(err error) {
 	iso.stopOnce.Do(func() {
 		iso.stopErr = err
 		iso.rt.Interrupt(err)
 		close(iso.stopped)
+		go func() {
+			t := time.NewTicker(10 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-iso.done:
+					return
+				case <-t.C:
+					iso.rt.Interrupt(err)
+				}
+			}
+		}()
 	})
 }
 
@@ -165,6 +180,22 @@ func (iso *isolate) invoke(inv *Invocation) (any, error) {
 	if entry == "" {
 		entry = EntryRun
 	}
+	// Input, ctx and env are built before any agent code runs, with the
+	// intrinsics as goja made them.
+	in, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the input"}).imp(inv.Input, 0)
+	if err != nil {
+		return nil, iso.importFailure(err)
+	}
+	ctxVal, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "ctx"}).imp(plainMap(inv.Context), 0)
+	if err != nil {
+		return nil, iso.importFailure(err)
+	}
+	iso.deepFreeze(ctxVal, 0)
+	env, err := iso.buildEnv(inv.Env)
+	if err != nil {
+		return nil, err
+	}
+
 	wrapper, err := rt.RunProgram(inv.Module.prog)
 	if err != nil {
 		return nil, iso.failure(err)
@@ -194,25 +225,12 @@ func (iso *isolate) invoke(inv *Invocation) (any, error) {
 		return nil, fmt.Errorf("%w: the default export has no %s method (it has: %v)", ErrNoEntry, entry, methodNames(defObj))
 	}
 
-	in, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the input"}).imp(inv.Input, 0)
-	if err != nil {
-		return nil, iso.importFailure(err)
-	}
-	ctxVal, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "ctx"}).imp(plainMap(inv.Context), 0)
-	if err != nil {
-		return nil, iso.importFailure(err)
-	}
-	iso.deepFreeze(ctxVal, 0)
-	env, err := iso.buildEnv(inv.Env)
-	if err != nil {
-		return nil, err
-	}
-
 	ret, err := fn(defObj, in, env, ctxVal)
 	if err != nil {
 		return nil, iso.failure(err)
 	}
-	if o, ok := ret.(*goja.Object); ok {
+	if o, ok := ret.(*goja.Object); ok && o.ExportType() == typePromise {
+		// ExportType first: Export on a plain object would read its getters.
 		if p, ok := o.Export().(*goja.Promise); ok {
 			if err := iso.loop(p); err != nil {
 				return nil, err
@@ -262,7 +280,13 @@ func (iso *isolate) guarded(f func()) error {
 		return goja.Undefined()
 	}))
 	if _, err := call(goja.Undefined()); err != nil {
-		return iso.failure(err)
+		switch e := err.(type) {
+		case *goja.InterruptedError, *goja.StackOverflowError:
+			return iso.failure(e)
+		case *goja.Exception:
+			return &ScriptError{Name: "Error", Message: "an exception was thrown while reading the agent's value"}
+		}
+		return err
 	}
 	return iso.loopErr()
 }
@@ -317,28 +341,31 @@ func (iso *isolate) loop(p *goja.Promise) error {
 
 // failure turns an error from calling into the runtime into the invocation's
 // error: a limit, a stop, or the agent's exception.
+//
+// It uses a type switch, never errors.As: goja's Exception.Unwrap runs an
+// instanceof check, which calls into a hostile Proxy's traps from Go.
 func (iso *isolate) failure(err error) error {
-	var ie *goja.InterruptedError
-	if errors.As(err, &ie) {
-		if e, ok := ie.Value().(error); ok {
-			return e
+	switch e := err.(type) {
+	case *goja.InterruptedError:
+		if v, ok := e.Value().(error); ok {
+			return v
 		}
-		return fmt.Errorf("interrupted: %v", ie.Value())
-	}
-	var so *goja.StackOverflowError
-	if errors.As(err, &so) {
+		return fmt.Errorf("interrupted: %v", e.Value())
+	case *goja.StackOverflowError:
 		return &LimitError{Limit: "call stack depth", Detail: fmt.Sprintf("the call stack grew deeper than %d frames", iso.limits.MaxStackDepth)}
+	case *goja.Exception:
+		if le := iso.loopErr(); le != nil {
+			return le
+		}
+		var se *ScriptError
+		if gerr := iso.guarded(func() { se = iso.describeError(e.Value(), false) }); gerr != nil {
+			return gerr
+		}
+		se.Stack = formatStack(e)
+		return se
 	}
 	if le := iso.loopErr(); le != nil {
 		return le
-	}
-	var ex *goja.Exception
-	if errors.As(err, &ex) {
-		se := iso.scriptError(ex.Value())
-		if len(se.Stack) == 0 {
-			se.Stack = formatStack(ex)
-		}
-		return se
 	}
 	return err
 }
@@ -528,12 +555,15 @@ func (iso *isolate) throwBridge(err error) {
 }
 
 // newError makes a plain JavaScript Error with the intrinsic constructor.
+// It looks the constructor up when needed: if the agent replaced its own
+// global Error, only its own error objects change.
 func (iso *isolate) newError(msg string) goja.Value {
-	o, err := iso.rt.New(iso.errorCtor, iso.rt.ToValue(msg))
-	if err != nil {
-		return iso.rt.ToValue(msg)
+	if ctor, ok := iso.rt.GlobalObject().Get("Error").(*goja.Object); ok {
+		if o, err := iso.rt.New(ctor, iso.rt.ToValue(msg)); err == nil {
+			return o
+		}
 	}
-	return o
+	return iso.rt.ToValue(msg)
 }
 
 // bytesOf copies the bytes of a Uint8Array or ArrayBuffer.
@@ -555,5 +585,9 @@ func (iso *isolate) bytesOf(o *goja.Object) ([]byte, error) {
 // newUint8Array makes a Uint8Array holding a copy of b.
 func (iso *isolate) newUint8Array(b []byte) (goja.Value, error) {
 	buf := iso.rt.NewArrayBuffer(append([]byte{}, b...))
-	return iso.rt.New(iso.uint8Ctor, iso.rt.ToValue(buf))
+	ctor, ok := iso.rt.GlobalObject().Get("Uint8Array").(*goja.Object)
+	if !ok {
+		return nil, errors.New("Uint8Array is not a constructor in this isolate")
+	}
+	return iso.rt.New(ctor, iso.rt.ToValue(buf))
 }
