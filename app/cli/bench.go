@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+
+	"littleboxes/app/bench"
+)
+
+// cmdBench measures and prints the performance figures.
+func cmdBench(args []string, std IO) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(std.Stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	n := fs.Int("n", 10000, "isolates alive at once for the memory figure")
+	fs.Usage = func() {
+		fmt.Fprintln(std.Stderr, "usage: littleboxes bench [--json] [--n N]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		if fs.NArg() > 0 {
+			fs.Usage()
+		}
+		return ExitUsage
+	}
+	if *n < 1 {
+		fmt.Fprintln(std.Stderr, "littleboxes bench: --n must be at least 1")
+		return ExitUsage
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(std.Stderr, "bench: "+format+"\n", a...) }
+	r, err := bench.Run(context.Background(), bench.Options{LiveAgents: *n}, logf)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes bench: %v\n", err)
+		return ExitFailed
+	}
+	if *asJSON {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(std.Stdout, string(b))
+		return ExitOK
+	}
+	w := std.Stdout
+	fmt.Fprintf(w, "spawn + first call     p50 %8.1f µs   p99 %8.1f µs   (%d samples)\n", r.SpawnP50us, r.SpawnP99us, r.SpawnSamples)
+	fmt.Fprintf(w, "spawns per second      %10.0f       (%d cores)\n", r.SpawnsPerSec, r.Cores)
+	fmt.Fprintf(w, "binding call           p50 %8.1f µs   p99 %8.1f µs   (%d samples)\n", r.BindingCallP50us, r.BindingCallP99us, r.BindingCallSample)
+	fmt.Fprintf(w, "per live isolate       heap %6.1f KiB  stack %5.1f KiB  rss %6.1f KiB   (%d alive)\n", r.HeapPerAgentKiB, r.StackPerAgentKiB, r.RSSPerAgentKiB, r.LiveAgents)
+	return ExitOK
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"littleboxes/sandbox"
+)
+
+// cmdExec runs one agent module's run(input, env, ctx) once with an empty env
+// and prints its result as JSON.
+func cmdExec(args []string, std IO) int {
+	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
+	fs.SetOutput(std.Stderr)
+	input := fs.String("input", "null", "the `JSON` value passed to run() as input")
+	timeout := fs.Duration("timeout", sandbox.DefaultDeadline, "the invocation's wall-clock deadline")
+	entry := fs.String("entry", sandbox.EntryRun, "the method of the default export to call")
+	fs.Usage = func() {
+		fmt.Fprintln(std.Stderr, "usage: littleboxes exec FILE|- [--input JSON] [--timeout DURATION]")
+		fmt.Fprintln(std.Stderr, "\nRuns the agent module's run(input, env, ctx) once with an empty env and")
+		fmt.Fprintln(std.Stderr, "prints its result as JSON on stdout; console output goes to stderr.")
+		fmt.Fprintln(std.Stderr, "A file ending in .ts (and stdin) is TypeScript; anything else is JavaScript.")
+		fmt.Fprintln(std.Stderr, "Exit codes: 0 ok, 1 the agent threw or rejected, 2 usage or compile error,")
+		fmt.Fprintln(std.Stderr, "3 a limit was hit.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return ExitUsage
+	}
+	var in any
+	if err := json.Unmarshal([]byte(*input), &in); err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes exec: --input is not valid JSON: %v\n", err)
+		return ExitUsage
+	}
+	name, src, err := readModule(pos[0], std.Stdin)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes exec: %v\n", err)
+		return ExitUsage
+	}
+	mod, err := sandbox.Compile(name, src)
+	if err != nil {
+		printCompileError(std.Stderr, err)
+		return ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{
+		Module:  mod,
+		Entry:   *entry,
+		Input:   in,
+		Context: map[string]any{"agent": strings.TrimSuffix(name, ".ts"), "trigger": "exec"},
+		Limits:  sandbox.Limits{Deadline: *timeout},
+	})
+	for _, l := range res.Console {
+		if l.Level == "log" || l.Level == "info" {
+			fmt.Fprintln(std.Stderr, l.Text)
+		} else {
+			fmt.Fprintf(std.Stderr, "[%s] %s\n", l.Level, l.Text)
+		}
+	}
+	if err != nil {
+		return reportRunError(std.Stderr, err)
+	}
+	out, err := json.MarshalIndent(res.Value, "", "  ")
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes exec: encoding the result: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintln(std.Stdout, string(out))
+	return ExitOK
+}
+
+// reportRunError prints an invocation's error and returns its exit code.
+func reportRunError(w io.Writer, err error) int {
+	var le *sandbox.LimitError
+	var se *sandbox.ScriptError
+	switch {
+	case errors.As(err, &le):
+		fmt.Fprintf(w, "limit exceeded: %s: %s\n", le.Limit, le.Detail)
+		return ExitLimit
+	case errors.As(err, &se):
+		fmt.Fprintf(w, "error: %s\n", se.Error())
+		if se.Stack != "" {
+			fmt.Fprintln(w, "  "+strings.ReplaceAll(se.Stack, "\n", "\n  "))
+		}
+		return ExitFailed
+	case errors.Is(err, sandbox.ErrNoEntry):
+		fmt.Fprintf(w, "error: %v\n", err)
+		return ExitUsage
+	default:
+		fmt.Fprintf(w, "error: %v\n", err)
+		return ExitFailed
+	}
+}
+
+func printCompileError(w io.Writer, err error) {
+	var ce *sandbox.CompileError
+	if errors.As(err, &ce) {
+		for _, m := range ce.Messages {
+			fmt.Fprintf(w, "%s\n", m)
+		}
+		return
+	}
+	fmt.Fprintf(w, "compile: %v\n", err)
+}
+
+// readModule reads the module source from a file, or from stdin for "-".
+func readModule(arg string, stdin io.Reader) (name, src string, err error) {
+	const max = 4 << 20
+	var r io.Reader
+	if arg == "-" {
+		name, r = "stdin.ts", stdin
+	} else {
+		f, err := os.Open(arg)
+		if err != nil {
+			return "", "", err
+		}
+		defer f.Close()
+		name, r = arg, f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return "", "", fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(b) > max {
+		return "", "", fmt.Errorf("%s is larger than %d bytes", name, max)
+	}
+	return name, string(b), nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("exec agent.ts --input 1" as well as "exec --input 1 agent.ts").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
