@@ -1,0 +1,122 @@
+package capabilities
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// ArgError is a bad argument from the agent; it becomes a JavaScript Error.
+type ArgError struct {
+	Index int    // 0-based
+	Name  string // the parameter's name
+	Want  string // what was expected
+	Got   any
+}
+
+func (e *ArgError) Error() string {
+	return fmt.Sprintf("argument %d (%s): want %s, got %s", e.Index+1, e.Name, e.Want, describe(e.Got))
+}
+
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case float64:
+		return fmt.Sprintf("the number %v", v)
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	case []byte:
+		return "bytes"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+func arg(args []any, i int) any {
+	if i < len(args) {
+		return args[i]
+	}
+	return nil
+}
+
+// String returns argument i, which must be a string.
+func String(args []any, i int, name string) (string, error) {
+	s, ok := arg(args, i).(string)
+	if !ok {
+		return "", &ArgError{Index: i, Name: name, Want: "a string", Got: arg(args, i)}
+	}
+	return s, nil
+}
+
+// OptString returns argument i as a string, or def when it is missing or null.
+func OptString(args []any, i int, name, def string) (string, error) {
+	if arg(args, i) == nil {
+		return def, nil
+	}
+	return String(args, i, name)
+}
+
+// Int returns argument i, which must be an integer-valued number.
+func Int(args []any, i int, name string) (int, error) {
+	f, ok := arg(args, i).(float64)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, &ArgError{Index: i, Name: name, Want: "an integer", Got: arg(args, i)}
+	}
+	return int(f), nil
+}
+
+// OptInt returns argument i as an integer, or def when missing or null.
+func OptInt(args []any, i int, name string, def int) (int, error) {
+	if arg(args, i) == nil {
+		return def, nil
+	}
+	return Int(args, i, name)
+}
+
+// Object returns argument i, which must be a plain object.
+func Object(args []any, i int, name string) (map[string]any, error) {
+	m, ok := arg(args, i).(map[string]any)
+	if !ok {
+		return nil, &ArgError{Index: i, Name: name, Want: "an object", Got: arg(args, i)}
+	}
+	return m, nil
+}
+
+// OptObject returns argument i as an object, or nil when missing or null.
+func OptObject(args []any, i int, name string) (map[string]any, error) {
+	if arg(args, i) == nil {
+		return nil, nil
+	}
+	return Object(args, i, name)
+}
+
+// Bytes returns argument i as bytes: a Uint8Array, or a string as UTF-8.
+func Bytes(args []any, i int, name string) ([]byte, error) {
+	switch v := arg(args, i).(type) {
+	case []byte:
+		return v, nil
+	case string:
+		return []byte(v), nil
+	default:
+		return nil, &ArgError{Index: i, Name: name, Want: "a string or Uint8Array", Got: v}
+	}
+}
+
+// Dispatch calls the method named method from a table, or says it is unknown.
+func Dispatch(ctx context.Context, kind, method string, args []any, table map[string]func(args []any) (any, error)) (any, error) {
+	f, ok := table[method]
+	if !ok {
+		return nil, fmt.Errorf("%s has no method %q", kind, method)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return f(args)
+}

@@ -1,0 +1,457 @@
+// Package capabilities is the registry of capability kinds and the contract
+// every kind implements.
+//
+// A capability kind is a Go type registered at init under a short lowercase
+// id ("kv", "http", "mail"), modelled on Caddy's modules. An instance of a kind
+// is made from props (non-secret configuration, decoded strictly: an unknown
+// field is an error) and secret references (slot → secret name). Its lifecycle
+// is decode → Provision (handed a Host: secrets reader, storage, message
+// delivery, reports, a logf; never globals) → Validate → use → Cleanup (also
+// after a failed Provision).
+//
+// An agent sees an instance as one binding, env.NAME, whose methods take and
+// return plain data. Every method declares its flow role: a source returns data
+// readable by the instance's Label, a sink sends data to the instance's
+// Audience, a pure method does neither. The army's flow analysis uses these to
+// compute, before anything runs, which flows are safe and which need the
+// owner's approval.
+//
+// This package imports only the standard library. A kind's package imports it
+// and the interfaces it is handed; never the sandbox, the keyring, the app, or
+// another kind.
+package capabilities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Role is a method's part in the flow analysis.
+type Role string
+
+// Roles.
+const (
+	// Pure methods neither reveal data to the agent nor send it anywhere.
+	Pure Role = "pure"
+	// Source methods return data readable by the instance's Label.
+	Source Role = "source"
+	// Sink methods send data to the instance's Audience.
+	Sink Role = "sink"
+	// Exchange methods do both: they send data to the Audience and return
+	// data readable by the Label (an HTTP request and its response).
+	Exchange Role = "exchange"
+)
+
+// Reads reports whether a method of this role returns labelled data.
+func (r Role) Reads() bool { return r == Source || r == Exchange }
+
+// Writes reports whether a method of this role sends data to the audience.
+func (r Role) Writes() bool { return r == Sink || r == Exchange }
+
+// Method describes one method of a kind as the agent sees it.
+type Method struct {
+	Name string // the JavaScript method name
+	Role Role
+	Doc  string // one line, for people and for the TypeScript declaration
+}
+
+// SecretSlot is a secret an instance of a kind may be given.
+type SecretSlot struct {
+	Name     string // the slot name used in an army file ("password", "api_key")
+	Doc      string
+	Optional bool
+}
+
+// Kind describes a capability kind.
+type Kind struct {
+	// ID is the kind's id: lowercase letters, digits and dots ("kv", "mail").
+	ID string
+	// Doc is one line saying what the kind is for.
+	Doc string
+	// New returns a fresh, zero instance; its exported JSON fields are the
+	// props, each documented with a `doc:"..."` struct tag.
+	New func() Instance
+	// Secrets lists the secret slots.
+	Secrets []SecretSlot
+	// Methods lists the methods with their roles, in declaration order.
+	Methods []Method
+	// TypeScript declares what the agent sees: one interface named Interface,
+	// with doc comments, as an LLM writing the agent would read it.
+	TypeScript string
+	// Interface is the name of the TypeScript interface, e.g. "KV".
+	Interface string
+}
+
+// Instance is a provisioned capability: the binding an agent calls. Its
+// method set matches what the sandbox expects of a binding, so the engine can
+// hand an instance (wrapped in its flow guard) to an isolate as it is.
+type Instance interface {
+	// Methods lists the callable method names.
+	Methods() []string
+	// Call runs a method with plain-data arguments and returns plain data.
+	Call(ctx context.Context, method string, args []any) (any, error)
+	// Flow reports the instance's label and audience, computed from its
+	// props (and, after provisioning, from what it found, e.g. a thread's
+	// participants).
+	Flow() Flow
+}
+
+// Provisioner is implemented by instances that need setup: reading secrets,
+// opening storage, checking reachability.
+type Provisioner interface {
+	Provision(ctx context.Context, h *Host) error
+}
+
+// Validator is implemented by instances that check their props after
+// provisioning.
+type Validator interface {
+	Validate() error
+}
+
+// CleanerUpper is implemented by instances holding resources.
+type CleanerUpper interface {
+	Cleanup() error
+}
+
+// Enumerator is implemented by instances whose kind enumerates items (one
+// mail thread each, say): the engine spawns one agent per item, each bound to
+// the item's own scoped instance.
+type Enumerator interface {
+	// Items lists the item ids currently there.
+	Items(ctx context.Context) ([]string, error)
+	// Scope returns the props of an instance scoped to one item.
+	Scope(item string) (json.RawMessage, error)
+}
+
+// Flow is what the flow analysis needs to know of an instance.
+type Flow struct {
+	// Label is who may read what the source methods return.
+	Label Label `json:"label"`
+	// Audience is who will see what the sink methods send.
+	Audience Label `json:"audience"`
+	// Shared names a store several instances may share (a kv namespace): all
+	// agents bound to instances with the same Shared key can read what any of
+	// them writes, a two-way path the analysis must see.
+	Shared string `json:"shared,omitempty"`
+	// Dynamic is true when the label or audience can change at run time; the
+	// engine checks such instances again at call time on actual values.
+	Dynamic bool `json:"dynamic,omitempty"`
+}
+
+// Principal names someone who may read data.
+type Principal string
+
+// Well-known principals.
+const (
+	// Owner is the person running littleboxes; in every label.
+	Owner Principal = "owner"
+	// Public is everyone: a label holding Public is the top of the lattice.
+	Public Principal = "public"
+)
+
+// Person is a principal known by email address.
+func Person(addr string) Principal { return Principal("person:" + strings.ToLower(addr)) }
+
+// Origin is a principal for a web origin ("https://api.example.com").
+func Origin(origin string) Principal { return Principal("origin:" + origin) }
+
+// Provider is a principal for a service provider (an LLM endpoint's host).
+func Provider(host string) Principal { return Principal("provider:" + strings.ToLower(host)) }
+
+// Agent is a principal for an agent of the army.
+func Agent(name string) Principal { return Principal("agent:" + name) }
+
+// Label is a set of principals: the readers of some data, or the audience of
+// a sink. It is kept sorted and without duplicates.
+type Label []Principal
+
+// NewLabel returns the label of the given principals.
+func NewLabel(ps ...Principal) Label {
+	l := append(Label(nil), ps...)
+	sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	out := l[:0]
+	for i, p := range l {
+		if i == 0 || p != l[i-1] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Has reports whether l contains p (a label holding Public contains everyone).
+func (l Label) Has(p Principal) bool {
+	for _, q := range l {
+		if q == p || q == Public {
+			return true
+		}
+	}
+	return false
+}
+
+// Strings returns the principals as strings.
+func (l Label) Strings() []string {
+	s := make([]string, len(l))
+	for i, p := range l {
+		s[i] = string(p)
+	}
+	return s
+}
+
+// Host is what an instance is handed at provision time: everything it may use
+// of the outside, and nothing else.
+type Host struct {
+	// Instance is the capability's name in the army.
+	Instance string
+	// Secrets reads secret values by name, at the moment of use.
+	Secrets Secrets
+	// SecretRefs maps the kind's secret slots to secret names.
+	SecretRefs map[string]string
+	// Storage keeps per-capability data (a kv namespace, a cursor).
+	Storage Storage
+	// Messages delivers channel messages (the engine's job).
+	Messages Deliverer
+	// Reports takes reports to the owner.
+	Reports Reporter
+	// Logf logs; it redacts secrets.
+	Logf func(format string, args ...any)
+}
+
+// Secret reads the secret in slot. A slot with no reference is ErrNoSecret.
+func (h *Host) Secret(ctx context.Context, slot string) (string, error) {
+	if h == nil || h.Secrets == nil {
+		return "", fmt.Errorf("secret %q: %w (no secrets reader)", slot, ErrNoSecret)
+	}
+	name, ok := h.SecretRefs[slot]
+	if !ok || name == "" {
+		return "", fmt.Errorf("secret slot %q: %w", slot, ErrNoSecret)
+	}
+	v, err := h.Secrets.Get(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("secret %q for slot %q: %w", name, slot, err)
+	}
+	return v, nil
+}
+
+// Logff logs through Logf when set.
+func (h *Host) Logff(format string, args ...any) {
+	if h != nil && h.Logf != nil {
+		h.Logf(format, args...)
+	}
+}
+
+// Secrets reads secret values by name.
+type Secrets interface {
+	Get(ctx context.Context, name string) (string, error)
+}
+
+// Storage keeps bytes by namespace and key.
+type Storage interface {
+	Get(ctx context.Context, namespace, key string) (value []byte, ok bool, err error)
+	Put(ctx context.Context, namespace, key string, value []byte) error
+	Delete(ctx context.Context, namespace, key string) error
+	// List returns up to limit keys with the prefix, in order, after the
+	// key after (exclusive; "" for the start).
+	List(ctx context.Context, namespace, prefix, after string, limit int) ([]string, error)
+}
+
+// Deliverer queues a channel message from one agent to another.
+type Deliverer interface {
+	Deliver(ctx context.Context, channel, to string, msg any) error
+}
+
+// Reporter takes a report to the owner.
+type Reporter interface {
+	Report(ctx context.Context, from string, msg any) error
+}
+
+// Sentinel errors.
+var (
+	// ErrUnknownKind is returned for a kind id nobody registered.
+	ErrUnknownKind = errors.New("unknown capability kind")
+	// ErrProps wraps every props decoding or validation error.
+	ErrProps = errors.New("invalid props")
+	// ErrNoSecret means a required secret slot has no reference.
+	ErrNoSecret = errors.New("no secret given")
+	// ErrUnavailable means a host facility the instance needs is missing.
+	ErrUnavailable = errors.New("not available")
+)
+
+var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$`)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Kind{}
+)
+
+// Register adds a kind. It is called from a kind package's init and panics
+// on a malformed or duplicate kind, as a programming error.
+func Register(k Kind) {
+	if err := checkKind(k); err != nil {
+		panic("capabilities.Register: " + err.Error())
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[k.ID]; dup {
+		panic("capabilities.Register: kind " + k.ID + " registered twice")
+	}
+	registry[k.ID] = k
+}
+
+func checkKind(k Kind) error {
+	if !idPattern.MatchString(k.ID) {
+		return fmt.Errorf("kind id %q is not dotted lowercase", k.ID)
+	}
+	if k.Doc == "" || k.New == nil || k.Interface == "" || k.TypeScript == "" {
+		return fmt.Errorf("kind %s lacks Doc, New, Interface or TypeScript", k.ID)
+	}
+	if !strings.Contains(k.TypeScript, "interface "+k.Interface+" ") {
+		return fmt.Errorf("kind %s: TypeScript does not declare interface %s", k.ID, k.Interface)
+	}
+	inst := k.New()
+	if inst == nil {
+		return fmt.Errorf("kind %s: New returned nil", k.ID)
+	}
+	declared := map[string]bool{}
+	for _, m := range k.Methods {
+		if m.Role != Pure && m.Role != Source && m.Role != Sink && m.Role != Exchange {
+			return fmt.Errorf("kind %s: method %s has no role", k.ID, m.Name)
+		}
+		if m.Doc == "" {
+			return fmt.Errorf("kind %s: method %s has no doc", k.ID, m.Name)
+		}
+		declared[m.Name] = true
+	}
+	for _, n := range inst.Methods() {
+		if !declared[n] {
+			return fmt.Errorf("kind %s: method %s is callable but not declared with a role", k.ID, n)
+		}
+	}
+	if _, err := PropsSchema(k); err != nil {
+		return fmt.Errorf("kind %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// Lookup returns the kind registered under id.
+func Lookup(id string) (Kind, error) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	k, ok := registry[id]
+	if !ok {
+		return Kind{}, fmt.Errorf("%w %q (known: %s)", ErrUnknownKind, id, strings.Join(idsLocked(), ", "))
+	}
+	return k, nil
+}
+
+// Kinds returns every registered kind, sorted by id.
+func Kinds() []Kind {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]Kind, 0, len(registry))
+	for _, id := range idsLocked() {
+		out = append(out, registry[id])
+	}
+	return out
+}
+
+func idsLocked() []string {
+	ids := make([]string, 0, len(registry))
+	for id := range registry {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Method returns the method of k named name.
+func (k Kind) Method(name string) (Method, bool) {
+	for _, m := range k.Methods {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Method{}, false
+}
+
+// Decode makes an instance of the kind id from props JSON, strictly: an
+// unknown field, a field of the wrong type or trailing data is an error
+// wrapping ErrProps. Empty props decode as {}.
+func Decode(id string, props []byte) (Instance, Kind, error) {
+	k, err := Lookup(id)
+	if err != nil {
+		return nil, Kind{}, err
+	}
+	inst := k.New()
+	if len(bytes.TrimSpace(props)) == 0 {
+		props = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(props))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(inst); err != nil {
+		return nil, k, fmt.Errorf("%s props: %w: %v", id, ErrProps, err)
+	}
+	if dec.More() {
+		return nil, k, fmt.Errorf("%s props: %w: trailing data after the object", id, ErrProps)
+	}
+	return inst, k, nil
+}
+
+// New decodes, provisions and validates an instance. On any failure after
+// decoding it cleans the instance up, and returns the error with context.
+// Required secret slots without a reference fail before provisioning.
+func New(ctx context.Context, id string, props []byte, h *Host) (Instance, error) {
+	inst, k, err := Decode(id, props)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		h = &Host{}
+	}
+	for _, s := range k.Secrets {
+		if !s.Optional && h.SecretRefs[s.Name] == "" {
+			return nil, fmt.Errorf("%s: secret slot %q: %w", id, s.Name, ErrNoSecret)
+		}
+	}
+	for slot := range h.SecretRefs {
+		if !hasSlot(k, slot) {
+			return nil, fmt.Errorf("%s: %w: unknown secret slot %q", id, ErrProps, slot)
+		}
+	}
+	if p, ok := inst.(Provisioner); ok {
+		if err := p.Provision(ctx, h); err != nil {
+			_ = Cleanup(inst)
+			return nil, fmt.Errorf("provisioning %s: %w", id, err)
+		}
+	}
+	if v, ok := inst.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			_ = Cleanup(inst)
+			return nil, fmt.Errorf("%s props: %w: %v", id, ErrProps, err)
+		}
+	}
+	return inst, nil
+}
+
+func hasSlot(k Kind, slot string) bool {
+	for _, s := range k.Secrets {
+		if s.Name == slot {
+			return true
+		}
+	}
+	return false
+}
+
+// Cleanup releases an instance's resources, if it holds any.
+func Cleanup(inst Instance) error {
+	if c, ok := inst.(CleanerUpper); ok {
+		return c.Cleanup()
+	}
+	return nil
+}
