@@ -735,3 +735,19 @@ func TestTestdataAgents(t *testing.T) {
 		})
 	}
 }
+
+// TestNoGoroutineLeftAfterInvocation ends invocations in every way that
+// leaves work behind (pending timers, calls in flight, a limit, the
+// deadline) and checks no goroutine outlives them.
+func TestNoGoroutineLeftAfterInvocation(t *testing.T) {
+	slow := map[string]Binding{"s": Methods{"wait": func(ctx context.Context, _ []any) (any, error) { <-ctx.Done(); return nil, ctx.Err() }}}
+	for _, src := range []string{
+		`export default { run(_, env) { setTimeout(() => {}, 60000); env.s.wait(); env.s.wait(); return 1 } }`,
+		`export default { run(_, env) { env.s.wait(); for (;;) {} } }`,
+		`export default { async run(_, env) { env.s.wait(); for (let i = 0; i < 2000; i++) setTimeout(() => {}, 1) } }`,
+		`export default { async run(_, env) { await env.s.wait() } }`,
+	} {
+		_, _ = run(t, src, nil, slow, Limits{Deadline: 100 * time.Millisecond})
+	}
+	goleak.VerifyNone(t)
+}

@@ -1,0 +1,223 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"littleboxes/capabilities"
+	"littleboxes/capabilities/captest"
+	"littleboxes/capabilities/channel"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestConformance(t *testing.T) {
+	captest.Check(t, channel.ID)
+}
+
+// delivery is one recorded Deliver call.
+type delivery struct {
+	channel, to string
+	msg         any
+}
+
+// recorder is a Deliverer that records calls, or fails with err.
+type recorder struct {
+	mu    sync.Mutex
+	calls []delivery
+	err   error
+}
+
+func (r *recorder) Deliver(_ context.Context, ch, to string, msg any) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	r.calls = append(r.calls, delivery{ch, to, msg})
+	return nil
+}
+
+func newChannel(t *testing.T, props string, d capabilities.Deliverer) capabilities.Instance {
+	t.Helper()
+	inst, err := capabilities.New(context.Background(), channel.ID, []byte(props), &capabilities.Host{Instance: "to-summarizer", Messages: d})
+	if err != nil {
+		t.Fatalf("new channel %s: %v", props, err)
+	}
+	return inst
+}
+
+func TestProps(t *testing.T) {
+	cases := []struct {
+		name, props, wantErr string
+	}{
+		{"minimal", `{"to": "summarizer"}`, ""},
+		{"cap", `{"to": "summarizer", "max_message_bytes": 1024}`, ""},
+		{"cap at ceiling", `{"to": "s", "max_message_bytes": 16777216}`, ""},
+		{"no props", ``, "to is required"},
+		{"empty to", `{"to": ""}`, "to is required"},
+		{"spaces around to", `{"to": " summarizer"}`, "spaces around"},
+		{"control character", `{"to": "a\nb"}`, "control character"},
+		{"negative cap", `{"to": "s", "max_message_bytes": -1}`, "max_message_bytes is -1"},
+		{"cap over ceiling", `{"to": "s", "max_message_bytes": 16777217}`, "max_message_bytes is 16777217"},
+		{"to not a string", `{"to": ["a"]}`, "to"},
+		{"unknown field", `{"to": "s", "from": "x"}`, `"from"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			inst, err := capabilities.New(context.Background(), channel.ID, []byte(c.props), &capabilities.Host{Messages: &recorder{}})
+			if c.wantErr == "" {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if inst != nil || !errors.Is(err, capabilities.ErrProps) || !strings.Contains(err.Error(), c.wantErr) {
+				t.Fatalf("err = %v, want ErrProps containing %q", err, c.wantErr)
+			}
+		})
+	}
+}
+
+func TestFlow(t *testing.T) {
+	inst := newChannel(t, `{"to": "summarizer"}`, &recorder{})
+	want := capabilities.Flow{
+		Label:    capabilities.Label{capabilities.Owner},
+		Audience: capabilities.NewLabel(capabilities.Owner, capabilities.Agent("summarizer")),
+	}
+	if got := inst.Flow(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Flow() = %+v, want %+v", got, want)
+	}
+	if !inst.Flow().Audience.Has("agent:summarizer") {
+		t.Fatal("audience lacks the receiving agent")
+	}
+	k, _ := capabilities.Lookup(channel.ID)
+	if m, ok := k.Method("send"); !ok || m.Role != capabilities.Sink {
+		t.Fatalf("send: %+v, want a sink", m)
+	}
+	if got := inst.Methods(); !reflect.DeepEqual(got, []string{"send"}) {
+		t.Fatalf("Methods() = %q", got)
+	}
+	if len(k.Secrets) != 0 {
+		t.Fatalf("secret slots %v, want none", k.Secrets)
+	}
+}
+
+func TestSend(t *testing.T) {
+	deep := any("leaf")
+	for range channel.MaxDepth + 1 {
+		deep = []any{deep}
+	}
+	cases := []struct {
+		name    string
+		props   string // default {"to":"summarizer"}
+		args    []any
+		wantErr string
+	}{
+		{name: "object", args: []any{map[string]any{"subject": "hi", "n": 3.0, "tags": []any{"a", true, nil}}}},
+		{name: "string", args: []any{"hello"}},
+		{name: "number", args: []any{42.0}},
+		{name: "false", args: []any{false}},
+		{name: "bytes", args: []any{[]byte{1, 2, 3}}},
+		{name: "empty object", args: []any{map[string]any{}}},
+		{name: "at the cap", props: `{"to":"summarizer","max_message_bytes":7}`, args: []any{"hello"}},
+		{name: "over the cap", props: `{"to":"summarizer","max_message_bytes":6}`, args: []any{"hello"}, wantErr: `channel send to "summarizer": the message is 7 bytes as JSON, over max_message_bytes (6)`},
+		{name: "over the default cap", args: []any{strings.Repeat("x", channel.DefaultMaxMessageBytes)}, wantErr: "over max_message_bytes (65536)"},
+		{name: "no message", args: nil, wantErr: `channel send to "summarizer": argument 1 (msg): want a message of plain data, got null`},
+		{name: "null", args: []any{nil}, wantErr: "argument 1 (msg): want a message of plain data, got null"},
+		{name: "Go value", args: []any{map[string]any{"a": []any{1.0, struct{}{}}}}, wantErr: "argument 1 (msg): msg.a[1] is a Go struct {}, not plain data"},
+		{name: "int", args: []any{3}, wantErr: "msg is a Go int, not plain data"},
+		{name: "NaN", args: []any{map[string]any{"x": math.NaN()}}, wantErr: "msg.x is NaN, which JSON cannot carry"},
+		{name: "infinity", args: []any{[]any{math.Inf(1)}}, wantErr: "msg[0] is +Inf"},
+		{name: "too deep", args: []any{deep}, wantErr: "nests deeper than 100 levels"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			props := c.props
+			if props == "" {
+				props = `{"to":"summarizer"}`
+			}
+			r := &recorder{}
+			inst := newChannel(t, props, r)
+			got, err := inst.Call(context.Background(), "send", c.args)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
+				}
+				if len(r.calls) != 0 {
+					t.Fatalf("a refused send was delivered: %v", r.calls)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, map[string]any{"queued": true}) {
+				t.Fatalf("result %#v, want {queued: true}", got)
+			}
+			want := []delivery{{"to-summarizer", "summarizer", c.args[0]}}
+			if !reflect.DeepEqual(r.calls, want) {
+				t.Fatalf("deliveries %+v, want %+v", r.calls, want)
+			}
+		})
+	}
+}
+
+func TestSendOrder(t *testing.T) {
+	r := &recorder{}
+	inst := newChannel(t, `{"to":"b"}`, r)
+	for _, m := range []string{"one", "two", "three"} {
+		if _, err := inst.Call(context.Background(), "send", []any{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []any
+	for _, c := range r.calls {
+		got = append(got, c.msg)
+	}
+	if !reflect.DeepEqual(got, []any{"one", "two", "three"}) {
+		t.Fatalf("delivered %v", got)
+	}
+}
+
+func TestNoDeliverer(t *testing.T) {
+	inst := newChannel(t, `{"to":"summarizer"}`, nil)
+	_, err := inst.Call(context.Background(), "send", []any{"hi"})
+	if !errors.Is(err, capabilities.ErrUnavailable) || !strings.Contains(err.Error(), `channel send to "summarizer": message delivery`) {
+		t.Fatalf("err = %v, want ErrUnavailable naming message delivery", err)
+	}
+}
+
+func TestDeliverError(t *testing.T) {
+	boom := errors.New("queue full")
+	inst := newChannel(t, `{"to":"summarizer"}`, &recorder{err: boom})
+	_, err := inst.Call(context.Background(), "send", []any{"hi"})
+	if !errors.Is(err, boom) || err.Error() != `channel send to "summarizer": queue full` {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestBadCalls(t *testing.T) {
+	r := &recorder{}
+	inst := newChannel(t, `{"to":"summarizer"}`, r)
+	if _, err := inst.Call(context.Background(), "receive", nil); err == nil || err.Error() != `channel has no method "receive"` {
+		t.Fatalf("unknown method: err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := inst.Call(ctx, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: err = %v", err)
+	}
+	if len(r.calls) != 0 {
+		t.Fatalf("delivered %v", r.calls)
+	}
+}
