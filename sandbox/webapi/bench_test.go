@@ -6,7 +6,7 @@ import (
 	"github.com/dop251/goja"
 )
 
-// runtimes returns n fresh runtimes, made outside the timed region.
+// freshRuntimes returns n fresh runtimes, made outside the timed region.
 func freshRuntimes(b *testing.B, n int) []*goja.Runtime {
 	b.Helper()
 	rts := make([]*goja.Runtime, n)
@@ -74,6 +74,25 @@ func BenchmarkFirstUseURL(b *testing.B) {
 // subtract the cost of running a program at all.
 func BenchmarkFirstUseURLBaseline(b *testing.B) {
 	prog := mustCompile(`String("https://example.com/a?b=c")`)
+	benchFresh(b, Install, func(rt *goja.Runtime) {
+		if _, err := rt.RunProgram(prog); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkFirstUseURLSearchParams(b *testing.B) {
+	prog := mustCompile(`new URLSearchParams("a=1&b=2").get("b")`)
+	benchFresh(b, Install, func(rt *goja.Runtime) {
+		if _, err := rt.RunProgram(prog); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// BenchmarkFirstUseAll touches every global once.
+func BenchmarkFirstUseAll(b *testing.B) {
+	prog := mustCompile(`[typeof atob, typeof btoa, typeof TextEncoder, typeof TextDecoder, typeof URL, typeof URLSearchParams, typeof crypto].join()`)
 	benchFresh(b, Install, func(rt *goja.Runtime) {
 		if _, err := rt.RunProgram(prog); err != nil {
 			b.Fatal(err)

@@ -3,7 +3,6 @@ package webapi
 import (
 	_ "embed"
 	"reflect"
-	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -173,6 +172,15 @@ var typedArrayTypes = map[reflect.Type]bool{
 	reflect.TypeFor[[]float64](): false,
 }
 
+// arrayBufferOf returns v as an ArrayBuffer if it is one.
+func arrayBufferOf(v goja.Value) (goja.ArrayBuffer, bool) {
+	if o, ok := v.(*goja.Object); ok && o.ExportType() == arrayBufferType {
+		ab, ok := o.Export().(goja.ArrayBuffer)
+		return ab, ok
+	}
+	return goja.ArrayBuffer{}, false
+}
+
 // bufferSourceBytes returns the bytes of an ArrayBuffer, typed array or
 // DataView v (sharing its memory), or ok false if v is none of these.
 func (e *env) bufferSourceBytes(v goja.Value) (b []byte, ok bool) {
@@ -181,9 +189,8 @@ func (e *env) bufferSourceBytes(v goja.Value) (b []byte, ok bool) {
 		return nil, false
 	}
 	t := o.ExportType()
-	if t == arrayBufferType {
-		ab, ok := o.Export().(goja.ArrayBuffer)
-		return ab.Bytes(), ok
+	if ab, ok := arrayBufferOf(o); ok {
+		return ab.Bytes(), true
 	}
 	if _, ok := typedArrayTypes[t]; ok {
 		return e.viewBytes(o), true
@@ -195,21 +202,36 @@ func (e *env) bufferSourceBytes(v goja.Value) (b []byte, ok bool) {
 	return nil, false
 }
 
-// viewBytes returns the bytes a typed array or DataView v views, sharing
-// its buffer's memory.
-func (e *env) viewBytes(v goja.Value) (b []byte) {
-	defer func() {
-		// A view of a detached buffer makes goja slice a nil array; that is
-		// a TypeError here, not a crash.
-		if x := recover(); x != nil {
-			if _, ok := x.(runtime.Error); !ok {
-				panic(x)
-			}
-			e.throwTypeError("Cannot perform operation on a detached ArrayBuffer")
-		}
-	}()
-	if err := e.rt.ExportTo(v, &b); err != nil {
+// viewBytes returns the bytes a typed array or DataView o views, sharing its
+// buffer's memory. It reads the view's buffer, byteOffset and byteLength as
+// properties and slices the buffer's bytes with bounds checks, so it stays
+// memory-safe whatever a script did to those properties (at worst it views
+// another buffer the script holds) and whatever Go did to the buffer
+// (goja's own Export of a view on a detached buffer is not safe).
+func (e *env) viewBytes(o *goja.Object) []byte {
+	ab, ok := arrayBufferOf(o.Get("buffer"))
+	if !ok {
 		e.throwTypeError("The provided value is not an ArrayBufferView")
 	}
-	return b
+	if ab.Detached() {
+		e.throwTypeError("Cannot perform this operation on a detached ArrayBuffer")
+	}
+	data := ab.Bytes()
+	off, n := toIndex(o.Get("byteOffset")), toIndex(o.Get("byteLength"))
+	if off < 0 || n < 0 || off > int64(len(data)) || n > int64(len(data))-off {
+		e.throwTypeError("The ArrayBufferView is out of its buffer's bounds")
+	}
+	return data[off : off+n : off+n]
+}
+
+// toIndex returns v as a non-negative integer, or -1.
+func toIndex(v goja.Value) int64 {
+	if v == nil {
+		return -1
+	}
+	f := v.ToFloat()
+	if f != f || f < 0 || f > 1<<53 || f != float64(int64(f)) {
+		return -1
+	}
+	return int64(f)
 }

@@ -1,6 +1,7 @@
 package webapi
 
 import (
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -36,10 +37,10 @@ func FuzzURL(f *testing.F) {
 			o := &urlObject{rec: *u.clone()}
 			o.params = &paramsObject{url: o}
 			o.setComponent(c, value)
-			checkRoundTrip(t, &o.rec, "set component "+itoa(c))
+			checkRoundTrip(t, &o.rec, "set component "+strconv.Itoa(c))
 			// The query object stays in step with the query.
 			o.params.update()
-			checkRoundTrip(t, &o.rec, "params update after set "+itoa(c))
+			checkRoundTrip(t, &o.rec, "params update after set "+strconv.Itoa(c))
 		}
 	})
 }

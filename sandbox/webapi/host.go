@@ -94,19 +94,18 @@ func domainToASCII(domain string) (string, bool) {
 	if isASCII(domain) && !hasPunycodeLabel(domain) {
 		result = strings.ToLower(domain)
 	} else {
-		// x/net/idna accepts two things UTS #46 (15.1) rejects: a label
-		// "xn--" and a Punycode label that decodes to ASCII only. Such a
-		// label, once mapped, is "xn--" followed by nothing or by text
-		// ending in "-" (Punycode of basic code points only).
-		mapped := strings.ToLower(norm.NFKC.String(domain))
-		for label := range strings.FieldsFuncSeq(mapped, isLabelSeparator) {
-			if rest, ok := strings.CutPrefix(label, "xn--"); ok && (rest == "" || strings.HasSuffix(rest, "-")) {
+		var ok bool
+		if result, ok = uts46ToASCII(domain); !ok {
+			return "", false
+		}
+		// x/net/idna encodes labels its decoder then refuses (it decodes
+		// at most 1023 code points a label): accept only a result that is
+		// valid input to itself, so that every host serializes to a URL
+		// that parses back to it.
+		if !isASCII(domain) {
+			if again, ok := uts46ToASCII(result); !ok || again != result {
 				return "", false
 			}
-		}
-		var err error
-		if result, err = idnaProfile.ToASCII(domain); err != nil {
-			return "", false
 		}
 	}
 	if result == "" {
@@ -118,6 +117,22 @@ func domainToASCII(domain string) (string, bool) {
 		}
 	}
 	return result, true
+}
+
+// uts46ToASCII runs UTS #46 ToASCII with the options of domain to ASCII.
+func uts46ToASCII(domain string) (string, bool) {
+	// x/net/idna accepts two things UTS #46 (15.1) rejects: a label "xn--"
+	// and a Punycode label that decodes to ASCII only. Such a label, once
+	// mapped, is "xn--" followed by nothing or by text ending in "-"
+	// (Punycode of basic code points only).
+	mapped := strings.ToLower(norm.NFKC.String(domain))
+	for label := range strings.FieldsFuncSeq(mapped, isLabelSeparator) {
+		if rest, ok := strings.CutPrefix(label, "xn--"); ok && (rest == "" || strings.HasSuffix(rest, "-")) {
+			return "", false
+		}
+	}
+	result, err := idnaProfile.ToASCII(domain)
+	return result, err == nil
 }
 
 func isLabelSeparator(r rune) bool {

@@ -18,14 +18,14 @@ function optUSV(v) {
 
 class URL {
 	#h;
-	#params = null;
 
 	constructor(url, base = undefined) {
 		if (url === LINK) {
 			this.#h = base;
 			return;
 		}
-		if (arguments.length < 1) native(ARGS, 1, arguments.length, "Failed to construct 'URL'");
+		// No argument count check: new URL() parses "undefined", which
+		// fails with a TypeError as the check would.
 		this.#h = native(URL_PARSE, usv(url), optUSV(base));
 	}
 
@@ -108,11 +108,7 @@ class URL {
 	}
 
 	get searchParams() {
-		const h = this.#h;
-		if (this.#params === null) {
-			this.#params = native(URL_PARAMS, h);
-		}
-		return this.#params;
+		return native(URL_PARAMS, this.#h);
 	}
 
 	get hash() {

@@ -3,6 +3,7 @@ package webapi
 import (
 	_ "embed"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -99,8 +100,10 @@ var paramsModuleDef = newModule("webapi:urlsearchparams", paramsJS, []opName{
 type urlObject struct {
 	handle
 	rec urlRecord
-	// params is the URL's query object, made when searchParams is first read.
-	params *paramsObject
+	// params is the URL's query object and paramsJS the URLSearchParams
+	// instance for it, made when searchParams is first read.
+	params   *paramsObject
+	paramsJS goja.Value
 }
 
 // nameValue is one entry of a URLSearchParams list.
@@ -168,18 +171,19 @@ func (e *env) urlNative(op int64, call goja.FunctionCall) goja.Value {
 		return goja.Undefined()
 	case opURLParams:
 		u := handleOf[urlObject](e, arg(1))
-		if u.params == nil {
-			u.params = &paramsObject{url: u}
+		if u.paramsJS == nil {
+			p := &paramsObject{url: u}
 			if u.rec.hasQuery {
-				u.params.list = parseForm(u.rec.query)
+				p.list = parseForm(u.rec.query)
 			}
+			link, _ := goja.AssertFunction(e.paramsModule().Get("link"))
+			v, err := link(goja.Undefined(), e.newHandle(p))
+			if err != nil {
+				panic(err)
+			}
+			u.params, u.paramsJS = p, v
 		}
-		link, _ := goja.AssertFunction(e.paramsModule().Get("link"))
-		v, err := link(goja.Undefined(), e.newHandle(u.params))
-		if err != nil {
-			panic(err)
-		}
-		return v
+		return u.paramsJS
 	}
 	e.throwTypeError("webapi: unknown url operation")
 	return nil
@@ -306,7 +310,11 @@ func (e *env) paramsInit(init *goja.Object) []nameValue {
 	}
 	p := paramsObject{}
 	for _, key := range init.Keys() {
-		p.set(key, e.toString(init.Get(key)))
+		v := init.Get(key)
+		if v == nil {
+			continue // removed since the keys were listed
+		}
+		p.set(key, e.toString(v))
 	}
 	return p.list
 }
@@ -361,14 +369,14 @@ func (u *urlRecord) component(c int) string {
 		if u.port < 0 {
 			return u.host
 		}
-		return u.host + ":" + itoa(u.port)
+		return u.host + ":" + strconv.Itoa(u.port)
 	case compHostname:
 		return u.host
 	case compPort:
 		if u.port < 0 {
 			return ""
 		}
-		return itoa(u.port)
+		return strconv.Itoa(u.port)
 	case compPathname:
 		return u.pathname()
 	case compSearch:

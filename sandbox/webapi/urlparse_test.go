@@ -1,6 +1,7 @@
 package webapi
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -227,6 +228,31 @@ var parseTests = []struct {
 	{"empty non-special host", "foo://", "", "foo://"},
 	{"non-special many slashes", "foo://///////bar.com/", "", "foo://///////bar.com/"},
 	{"blob", "blob:https://example.com:443/", "", "blob:https://example.com:443/"},
+
+	// More file and non-special cases.
+	{"file pipe drive letter root", "file:/C|/", "", "file:///C:/"},
+	{"file host drive letter", "file://C|/", "", "file:///C:/"},
+	{"file other drive", "//d:", "file:///C:/a/b", "file:///d:"},
+	{"file other drive up", "//d:/..", "file:///C:/a/b", "file:///d:/"},
+	{"file up at drive root", "..", "file:///C:/", "file:///C:/"},
+	{"file query only", "file:?q=v", "file:///test?test#test", "file:///test?q=v"},
+	{"file fragment only", "file:#frag", "file:///test?test#test", "file:///test?test#frag"},
+	{"file backslashes", "file:\\\\//", "", "file:////"},
+	{"opaque host fragment", "#x", "sc://ñ", "sc://%C3%B1#x"},
+	{"opaque host query", "?x", "sc://ñ", "sc://%C3%B1?x"},
+	{"scheme only", "sc: ", "", "sc:"},
+	{"non-special ip-like host", "ut2004://10.10.10.10:7777/Index.ut2", "", "ut2004://10.10.10.10:7777/Index.ut2"},
+	{"non-special credentials and port", "telnet://user:pass@foobar.com:23/", "", "telnet://user:pass@foobar.com:23/"},
+	{"urn", "urn:ietf:rfc:2648", "", "urn:ietf:rfc:2648"},
+	{"tag", "tag:joe@example.org,2001:foo/bar", "", "tag:joe@example.org,2001:foo/bar"},
+	{"non-special dot slash", "non-spec:/..//", "", "non-spec:/.//"},
+	{"non-special dot dot path", "non-spec:/a/..//path", "", "non-spec:/.//path"},
+	{"non-special relative dot", "..//path", "non-spec:/p", "non-spec:/.//path"},
+	{"non-special relative to dotted base", "path", "non-spec:/..//p", "non-spec:/.//path"},
+	{"port hex", "http://1.2.3.4:0x10", "", fail},
+	{"percent-decoded host", "http://ex%61mple.com", "", "http://example.com/"},
+	{"idna label too long to decode", "http://\u03f5" + strings.Repeat("i", 1100) + "/", "", fail},
+	{"non-ascii host lowercased", "http://\u0100.com", "", "http://xn--yda.com/"},
 }
 
 func TestParse(t *testing.T) {

@@ -7,13 +7,14 @@
 // else.
 //
 // A runtime is created per agent invocation, so Install costs almost nothing
-// until a global is used: it inserts one small object in the global object's
-// prototype chain, and the first read of a name through it builds the value
-// (running a JavaScript class definition compiled once per process and
-// shared by every runtime) and defines it on the global object as a plain
-// writable, configurable, non-enumerable data property, like a web global.
-// The Go helpers those classes call are passed to them as arguments and are
-// never reachable from JavaScript.
+// (one small object, no function) until a global is used. Install inserts a
+// lazy object in the global object's prototype chain; the first read of a
+// name through it builds the value and defines it on the global object as a
+// plain writable, configurable, non-enumerable data property, like a web
+// global. Building runs a JavaScript class definition compiled once per
+// process and shared by every runtime; the Go helper it calls is passed to
+// it as an argument and is never reachable from JavaScript. Each runtime
+// gets its own classes and prototypes, so nothing mutable is shared.
 //
 // Semantics follow the WHATWG URL, Encoding and Web Crypto standards as far
 // as a sandbox without DOMException allows; errors a browser raises as a
@@ -23,6 +24,7 @@ package webapi
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -68,14 +70,19 @@ func globalByName(name string) (global, bool) {
 // Install defines atob, btoa, TextEncoder, TextDecoder, URL, URLSearchParams
 // and crypto on rt's global object.
 //
-// Nothing is built until it is used. Install makes the globals resolvable by
-// giving the global object a new prototype (whose own prototype is the
-// previous one) that holds them lazily: the first read of a name builds the
-// value and defines it as an own property of the global object, writable,
-// configurable and not enumerable, after which the prototype plays no part
-// for that name. Assigning to a name before it was read simply defines it.
-// Install must be called once per runtime, before any script runs and not
-// concurrently with a use of rt.
+// Nothing is built until it is used. Install gives the global object a new
+// prototype, whose own prototype is the previous one, holding the globals
+// lazily: the first read of a name (URL, typeof URL, globalThis.URL, …)
+// builds the value and defines it as an own property of the global object,
+// writable, configurable and not enumerable; from then on the prototype
+// plays no part for that name. Until then the names are not own properties
+// of the global object. Assigning to one before it was read defines it
+// (as an enumerable property), except for a bare assignment in strict code
+// (URL = x), which goja resolves against own properties only and so throws
+// a ReferenceError, as it does for any inherited global.
+//
+// Install must be called once per runtime, before scripts run, on the
+// goroutine that owns rt.
 func Install(rt *goja.Runtime) {
 	install(rt)
 }
@@ -224,20 +231,13 @@ func (m *module) source() string {
 			}
 			b.WriteString(op.name)
 			b.WriteString(" = ")
-			b.WriteString(itoa(op.op))
+			b.WriteString(strconv.Itoa(op.op))
 		}
 		b.WriteString(";\n")
 	}
 	b.WriteString(m.body)
 	b.WriteString("\n})")
 	return b.String()
-}
-
-func itoa(i int) string {
-	if i < 10 && i >= 0 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + itoa(i%10)
 }
 
 // instantiate runs m's factory in e's runtime with native as its helper and
@@ -332,6 +332,9 @@ func (e *env) object(v goja.Value) *goja.Object {
 // and returns it as a Go string, lone surrogates replaced by U+FFFD: a
 // USVString.
 func (e *env) toString(v goja.Value) string {
+	if v == nil {
+		return "undefined"
+	}
 	if _, ok := v.(*goja.Symbol); ok {
 		e.throwTypeError("Cannot convert a Symbol value to a string")
 	}
@@ -344,11 +347,22 @@ func (e *env) toString(v goja.Value) string {
 // handle can be wrapped in a cheap object whose Export returns it.
 type handle struct{}
 
-func (handle) Get(string) goja.Value                     { return nil }
-func (handle) Set(string, goja.Value) bool               { return false }
-func (handle) Has(string) bool                           { return false }
-func (handle) Delete(string) bool                        { return false }
-func (handle) Keys() []string                            { return nil }
+// Get returns nil: a handle has no properties.
+func (handle) Get(string) goja.Value { return nil }
+
+// Set refuses every property.
+func (handle) Set(string, goja.Value) bool { return false }
+
+// Has returns false.
+func (handle) Has(string) bool { return false }
+
+// Delete refuses.
+func (handle) Delete(string) bool { return false }
+
+// Keys returns nil.
+func (handle) Keys() []string { return nil }
+
+// newHandle wraps d, a pointer to a type embedding handle, for JavaScript.
 func (e *env) newHandle(d goja.DynamicObject) goja.Value { return e.rt.NewDynamicObject(d) }
 
 // handleOf returns the Go value behind the handle v.

@@ -1,6 +1,8 @@
 package webapi
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,6 +172,7 @@ func TestURL(t *testing.T) {
 		{"invalid message", `errMessage(() => new URL("http://exa mple.com"))`, "Invalid URL"},
 		{"invalid base", `errName(() => new URL("a", "b"))`, "TypeError (TypeError)"},
 		{"no argument", `errName(() => new URL())`, "TypeError (TypeError)"},
+		{"undefined relative to base", `new URL(undefined, "http://a/b").href`, "http://a/undefined"},
 		{"needs new", `errName(() => URL("http://a/"))`, "TypeError (TypeError)"},
 		{"argument converted", `new URL({toString() { return "http://x/" }}).href`, "http://x/"},
 		{"space and non-ascii encoded", `new URL("http://a/p q/é?r s=é").href`, "http://a/p%20q/%C3%A9?r%20s=%C3%A9"},
@@ -471,7 +474,7 @@ func TestNoHelperReachable(t *testing.T) {
 		}
 	}
 	want := "TextDecoder,TextEncoder,URL,URLSearchParams,atob,btoa,crypto"
-	slicesSort(added)
+	slices.Sort(added)
 	if got := strings.Join(added, ","); got != want {
 		t.Fatalf("new global names: %s, want %s", got, want)
 	}
@@ -506,14 +509,6 @@ func TestNoHelperReachable(t *testing.T) {
 	})()`).String()
 	if got != "" {
 		t.Fatalf("unexpected functions reachable: %s", got)
-	}
-}
-
-func slicesSort(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
 	}
 }
 
@@ -570,5 +565,77 @@ func TestURLParseTestsJS(t *testing.T) {
 				t.Fatalf("new URL(%q, %q).href = %q, want %q", tt.input, tt.base, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestDetachedBuffer(t *testing.T) {
+	rt, _ := newTestRuntime(t)
+	ab := rt.NewArrayBuffer(make([]byte, 8))
+	if err := rt.Set("buf", ab); err != nil {
+		t.Fatal(err)
+	}
+	runJS(t, rt, `globalThis.view = new Uint8Array(buf, 2, 4); globalThis.dv = new DataView(buf)`)
+	ab.Detach()
+	got := runJS(t, rt, `[
+		errName(() => new TextDecoder().decode(view)),
+		errName(() => new TextDecoder().decode(dv)),
+		errName(() => crypto.getRandomValues(view)),
+		errName(() => new TextEncoder().encodeInto("abc", view)),
+		new TextDecoder().decode(buf),
+	].join()`).String()
+	if got != "TypeError (TypeError),TypeError (TypeError),TypeError (TypeError),TypeError (TypeError)," {
+		t.Fatal(got)
+	}
+}
+
+// TestSpoofedViewProperties checks that a script lying about a view's
+// buffer, byteOffset or byteLength gets a TypeError, never an access outside
+// a buffer.
+func TestSpoofedViewProperties(t *testing.T) {
+	runCases(t, []jsCase{
+		{"byteLength too large", `errName(() => crypto.getRandomValues(Object.defineProperty(new Uint8Array(4), "byteLength", {value: 1e6})))`, "TypeError (TypeError)"},
+		{"byteOffset negative", `errName(() => new TextDecoder().decode(Object.defineProperty(new Uint8Array(4), "byteOffset", {value: -1})))`, "TypeError (TypeError)"},
+		{"byteOffset fractional", `errName(() => new TextDecoder().decode(Object.defineProperty(new Uint8Array(4), "byteOffset", {value: 0.5})))`, "TypeError (TypeError)"},
+		{"buffer not a buffer", `errName(() => new TextEncoder().encodeInto("a", Object.defineProperty(new Uint8Array(4), "buffer", {value: {}})))`, "TypeError (TypeError)"},
+		{"buffer deleted from prototype", `delete Object.getPrototypeOf(Uint8Array.prototype).buffer; errName(() => crypto.getRandomValues(new Uint8Array(4)))`, "TypeError (TypeError)"},
+		{"other buffer used", `(() => { const other = new Uint8Array(2); const v = Object.defineProperty(new Uint8Array(2), "buffer", {value: other.buffer}); new TextEncoder().encodeInto("hi", v); return bytes(other) + "|" + bytes(v) })()`, "104,105|0,0"},
+		{"toStringTag removed", `delete Object.getPrototypeOf(Uint8Array.prototype)[Symbol.toStringTag]; errName(() => new TextEncoder().encodeInto("a", new Uint8Array(2)))`, "TypeError (TypeError)"},
+		{"fake DataView tag", `errName(() => new TextDecoder().decode({[Symbol.toStringTag]: "DataView"}))`, "TypeError (TypeError)"},
+	})
+}
+
+func TestURLSearchParamsExoticInit(t *testing.T) {
+	runCases(t, []jsCase{
+		{"getter deletes next key", `(() => { const o = { get a() { delete this.b; return "1" }, b: "2" }; return new URLSearchParams(o).toString() })()`, "a=1"},
+		{"proxy record", `new URLSearchParams(new Proxy({x: 1}, { get: (t, k) => k === "x" ? "p" : undefined })).toString()`, "x=p"},
+		{"getter throws", `errMessage(() => new URLSearchParams({ get a() { throw new Error("nope") } }))`, "nope"},
+		{"iterator throws", `errMessage(() => new URLSearchParams({ [Symbol.iterator]() { throw new Error("iter") } }))`, "iter"},
+		{"symbol value", `errName(() => new URLSearchParams({a: Symbol()}))`, "TypeError (TypeError)"},
+	})
+}
+
+// TestConcurrentRuntimes uses the globals from many runtimes at once: the
+// compiled programs and tables are shared, nothing else is (run with -race).
+func TestConcurrentRuntimes(t *testing.T) {
+	const n = 8
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			rt := goja.New()
+			Install(rt)
+			v, err := rt.RunString(`
+				const u = new URL("https://münchen.de/a?b=1");
+				u.searchParams.append("c", "2");
+				[u.href, new TextDecoder().decode(new TextEncoder().encode("é")), atob(btoa("x")), crypto.randomUUID().length].join()`)
+			if err == nil && v.String() != "https://xn--mnchen-3ya.de/a?b=1&c=2,é,x,36" {
+				err = fmt.Errorf("got %s", v)
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
