@@ -1,0 +1,15 @@
+// Package standard registers littleboxes' built-in capability kinds: import
+// it for its side effects to have every kind available.
+package standard
+
+import (
+	// The built-in kinds, each registering itself at init.
+	_ "littleboxes/capabilities/channel"
+	_ "littleboxes/capabilities/http"
+	_ "littleboxes/capabilities/kv"
+	_ "littleboxes/capabilities/llm"
+	_ "littleboxes/capabilities/report"
+)
+
+// IDs lists the built-in kinds' ids.
+var IDs = []string{"channel", "http", "kv", "llm", "report"}
