@@ -20,6 +20,7 @@ import (
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
 	_ "littleboxes/capabilities/http"
+	_ "littleboxes/capabilities/llm"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
 	"littleboxes/vault/keyring"
@@ -27,7 +28,7 @@ import (
 )
 
 // TestSecretNeverLeaves is the full round of the secrets contract: a secret
-// set in the real OS keyring is injected by the http capability on the Go
+// set in the real OS keyring is injected by the http and llm capabilities on the Go
 // side of a call made from a real isolate, reaches the server on the wire,
 // and appears in nothing else: not in what JavaScript receives (even though
 // the server echoes the request back), not in the console, not in the logs,
@@ -78,23 +79,47 @@ func TestSecretNeverLeaves(t *testing.T) {
 	}
 	defer capabilities.Cleanup(api)
 
+	// An OpenAI-compatible server that puts the key it was sent in its reply.
+	llmSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.Store("llm-auth", r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"model": "echo", "choices": []any{map[string]any{
+			"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": "you sent " + r.Header.Get("Authorization")},
+		}}})
+	}))
+	defer llmSrv.Close()
+	llmProps, _ := json.Marshal(map[string]any{"base_url": llmSrv.URL + "/v1", "model": "echo"})
+	model, err := capabilities.New(ctx, "llm", llmProps, &capabilities.Host{
+		Instance: "model", Secrets: v, SecretRefs: map[string]string{"api_key": name}, Logf: logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capabilities.Cleanup(model)
+
 	mod, err := sandbox.Compile("leaky.ts", `export default { async run(_, env) {
+		const said = await env.model.complete("what key did I send?");
+		console.log(said.content);
 		const r = await env.api.fetch("/echo?x=1", { method: "POST", body: "hello" });
 		console.log("got", JSON.stringify(r));
 		let err = "";
 		try { await env.api.fetch("https://elsewhere.example/steal") } catch (e) { err = String(e.message) }
 		console.error(err);
-		return { r, err, envKeys: Object.keys(env.api) };
+		return { r, err, said, envKeys: Object.keys(env.api) };
 	} }`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{Module: mod, Env: map[string]sandbox.Binding{"api": api}})
+	res, err := sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{Module: mod, Env: map[string]sandbox.Binding{"api": api, "model": model}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := wire.Load("auth"); got != "Bearer "+secret {
 		t.Fatalf("the server saw Authorization %q, want the injected bearer credential", got)
+	}
+	if got, _ := wire.Load("llm-auth"); got != "Bearer "+secret {
+		t.Fatalf("the llm server saw Authorization %q, want the injected key", got)
 	}
 	out, _ := json.Marshal(res)
 	logf("run finished: %s", out)
