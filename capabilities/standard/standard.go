@@ -8,8 +8,9 @@ import (
 	_ "littleboxes/capabilities/http"
 	_ "littleboxes/capabilities/kv"
 	_ "littleboxes/capabilities/llm"
+	_ "littleboxes/capabilities/mail"
 	_ "littleboxes/capabilities/report"
 )
 
 // IDs lists the built-in kinds' ids.
-var IDs = []string{"channel", "http", "kv", "llm", "report"}
+var IDs = []string{"channel", "http", "kv", "llm", "mail", "report"}
