@@ -32,6 +32,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"exec", "run one agent module once, print its result as JSON", cmdExec},
+		{"check", "validate an army file and print the flow verdicts, run nothing", cmdCheck},
 		{"bench", "print the performance figures", cmdBench},
 		{"secret", "set, list or delete a secret in the OS keyring", cmdSecret},
 	}

@@ -1,0 +1,159 @@
+package army
+
+import "time"
+
+// Army is a whole army: what the canvas shows and what the engine runs.
+type Army struct {
+	// Name names the army ("inbox").
+	Name string
+	// Doc is a free-form description.
+	Doc string
+	// Capabilities are the capability instances, by unique name.
+	Capabilities []*Capability
+	// Agents are the agents and agent templates, by unique name.
+	Agents []*Agent
+	// Channels are the one-way channels between agents.
+	Channels []*Channel
+	// Dir is the directory relative code paths and props paths resolve
+	// against (the army file's directory); empty for an embedded army.
+	Dir string
+}
+
+// Capability is one capability instance: a kind plus its props and the
+// secrets it is given, by slot.
+type Capability struct {
+	Name string
+	// Kind is the registered kind id ("mail", "http", …).
+	Kind string
+	// Props is the kind's configuration as JSON-like data (decoded strictly
+	// by the kind when provisioned).
+	Props map[string]any
+	// Secrets maps the kind's secret slots to secret names in the vault.
+	Secrets map[string]string
+	// Pos is where the capability is defined in the army file.
+	Pos Pos
+}
+
+// Agent is one agent, or an agent template when Template is set.
+type Agent struct {
+	Name string
+	// Doc is a free-form description.
+	Doc string
+	// Code is the module's source (inline, or read from CodePath).
+	Code string
+	// CodePath is the module's file, relative to the army's Dir; empty when
+	// the code is inline. Export writes the path, not the code.
+	CodePath string
+	// Triggers say when the agent runs.
+	Triggers []Trigger
+	// Limits override the sandbox's defaults for this agent.
+	Limits Limits
+	// Bindings are the agent's env entries that name capabilities.
+	Bindings []*Binding
+	// Template, when set, makes this an agent template: one agent per item
+	// of the named capability (which must enumerate items, as mail does),
+	// each bound under Template.As to that item's scoped capability.
+	Template *Template
+	// Pos is where the agent is defined in the army file.
+	Pos Pos
+}
+
+// Template makes an agent a template.
+type Template struct {
+	// Each names the enumerating capability ("mailbox").
+	Each string
+	// As is the env name the scoped capability gets in each instance ("thread").
+	As string
+}
+
+// TriggerKind is what starts an invocation.
+type TriggerKind string
+
+// Trigger kinds.
+const (
+	TriggerManual  TriggerKind = "manual"  // the owner runs it (the Run button, run --once)
+	TriggerMessage TriggerKind = "message" // a channel delivers a message: onMessage
+	TriggerEvery   TriggerKind = "every"   // on a schedule: run, every Every
+	TriggerItem    TriggerKind = "item"    // a template's new item appeared: run
+)
+
+// Trigger is one trigger of an agent.
+type Trigger struct {
+	Kind TriggerKind
+	// Every is the period of an "every" trigger.
+	Every time.Duration
+}
+
+// Limits override the sandbox's per-invocation defaults; zero means default.
+type Limits struct {
+	Deadline        time.Duration
+	MaxStackDepth   int
+	MaxTimers       int
+	MaxPendingCalls int
+	MaxConsoleBytes int
+	MaxValueBytes   int
+}
+
+// Binding gives an agent env.Env bound to the capability named Capability.
+type Binding struct {
+	Env        string
+	Capability string
+	Pos        Pos
+}
+
+// Channel is a one-way edge: From gets a send-only env.Env that delivers to
+// To's onMessage.
+type Channel struct {
+	From string
+	Env  string
+	To   string
+	Pos  Pos
+}
+
+// Pos is a position in an army file (1-based; zero when unknown).
+type Pos struct {
+	Line   int
+	Column int
+}
+
+// Agent returns the agent named name, or nil.
+func (a *Army) Agent(name string) *Agent {
+	for _, ag := range a.Agents {
+		if ag.Name == name {
+			return ag
+		}
+	}
+	return nil
+}
+
+// Capability returns the capability named name, or nil.
+func (a *Army) Capability(name string) *Capability {
+	for _, c := range a.Capabilities {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// ChannelsFrom returns the channels whose sender is agent.
+func (a *Army) ChannelsFrom(agent string) []*Channel {
+	var out []*Channel
+	for _, c := range a.Channels {
+		if c.From == agent {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ChannelsTo returns the channels whose receiver is agent.
+func (a *Army) ChannelsTo(agent string) []*Channel {
+	var out []*Channel
+	for _, c := range a.Channels {
+		if c.To == agent {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,657 @@
+// Package flow is the information-flow analysis of an army: who could learn
+// what, and which sinks are safe or need the owner's approval. It runs
+// nothing and needs no secret values; `littleboxes check` prints it, the
+// canvas colours the graph with it, and the engine guards each sink call with
+// it.
+//
+// # Labels
+//
+// A label is the set of external readers allowed to know a piece of data:
+// [capabilities.Owner], people ("person:alice@example.com"), web origins
+// ("origin:https://hooks.example.com"), service providers
+// ("provider:api.openai.com"), and [capabilities.Public], everyone, the top
+// of the lattice. The owner is in every label. Agents ("agent:NAME") are not
+// readers of labels: they are nodes of the graph, and an audience's agent
+// principals are dropped (a channel is an internal edge, not an external
+// sink). The meet of two labels is their intersection, with public as the
+// identity and the owner always kept.
+//
+// # The graph
+//
+// Nodes are the agents, with templates expanded (one node per item of the
+// enumerating capability, named "TEMPLATE[ITEM]", e.g. "triage[3fa8c1d2e4b5]"),
+// and the shared stores (one node per distinct [capabilities.Flow.Shared]
+// key, e.g. "kv:notes"). Data moves along three kinds of edges:
+//
+//   - source: a binding whose kind has a method that reads (Source or
+//     Exchange) gives the agent the instance's Label;
+//   - channel: a channel From → To (or a binding whose audience names
+//     agent:To) makes To's label meet From's. Sending on a channel is always
+//     safe; it is the receiver's label that drops. A channel from or to a
+//     template joins every item of it (all pairs, conservatively);
+//   - shared: a binding to an instance with a Shared key makes the store's
+//     label meet the agent's when the kind can write, and the agent's meet
+//     the store's when it can read: a two-way path between all agents of a
+//     namespace.
+//
+// Every node starts at public (an agent with no inputs, a pure timer, stays
+// public) and the meets are iterated until nothing changes. Labels only go
+// down a finite lattice, so this terminates, cycles included.
+//
+// # Sinks and verdicts
+//
+// Each binding to a capability whose kind has a method that writes (Sink or
+// Exchange), that is not shared and not of kind "channel", is one sink, with
+// the instance's Audience (minus agent principals). It is [Safe] when every
+// principal of the audience is in the agent's label (the owner always is; a
+// public label holds everyone), else [Approval]: the engine holds each call
+// for the owner. The explanation names each principal missing from the
+// label and the shortest path (breadth-first over incoming edges) back to a
+// source whose label lacks it, preferring a source other than the sink's own
+// binding (an http fetch is both), for example:
+//
+//	summarizer can read triage[1a2b3c4d5e6f]'s env.thread (mail
+//	mailbox[1a2b3c4d5e6f]; readers owner, person:alice@example.com) via
+//	channel triage[1a2b3c4d5e6f] → summarizer; webhook sends to
+//	origin:https://hooks.example.com, who may not read it
+//
+// An edge is flagged ([Approval]) when data crossing it reaches an approval
+// sink and the edge's sending end (a source's label, or a node's) lacks a
+// principal that sink is missing: the canvas shows the whole leaking path.
+//
+// # Static and run time
+//
+// The analysis sees the flows as [Facts] report them: [StaticFacts]
+// provisions every capability without secret values (a mail thread's
+// participants as the Maildir holds them now) and lists each template's
+// items. Flows can change later (a thread gains a participant; an instance
+// whose Flow is Dynamic); the engine checks each sink call again on the
+// instance's actual flow with [Recheck] or [Analysis.RecheckCall]. Items that
+// appear later are not in the static analysis: the engine should analyse
+// again when a template spawns.
+package flow
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"littleboxes/app/army"
+	"littleboxes/capabilities"
+)
+
+// Verdict is the analysis' answer for a sink or an edge.
+type Verdict string
+
+// Verdicts.
+const (
+	// Safe means everyone in the audience may already read all the agent
+	// can read: the call runs.
+	Safe Verdict = "safe"
+	// Approval means someone in the audience may not: each call is held
+	// for the owner to allow or deny.
+	Approval Verdict = "approval"
+)
+
+// EdgeKind says how data moves along an edge.
+type EdgeKind string
+
+// Edge kinds.
+const (
+	// EdgeSource is a capability instance read by an agent.
+	EdgeSource EdgeKind = "source"
+	// EdgeChannel is a one-way channel between two agents.
+	EdgeChannel EdgeKind = "channel"
+	// EdgeShared joins an agent and a shared store (a kv namespace), in the
+	// direction the data goes: agent → store for a writer, store → agent for
+	// a reader.
+	EdgeShared EdgeKind = "shared"
+)
+
+// ErrDangling is wrapped by the errors of Analyze for a binding, template or
+// channel that names an agent or capability the army lacks.
+var ErrDangling = errors.New("names nothing in the army")
+
+// Facts is what the analysis needs to know of the capabilities: their flows,
+// and each enumerating capability's items with the flows of their scoped
+// instances. It needs no secret values.
+type Facts interface {
+	// Flow returns the flow of the capability instance named capability.
+	Flow(capability string) (capabilities.Flow, error)
+	// Items returns the items of the enumerating capability named
+	// capability, each with the flow of its scoped instance, in a stable
+	// order.
+	Items(capability string) ([]Item, error)
+}
+
+// Item is one item of an enumerating capability (a mail thread).
+type Item struct {
+	// ID is the item's id ("1a2b3c4d5e6f").
+	ID string
+	// Flow is the flow of the instance scoped to the item.
+	Flow capabilities.Flow
+}
+
+// AgentLabel is the label the analysis found for one agent (one item of a
+// template).
+type AgentLabel struct {
+	// Name is the agent's node name: the agent's name, or "TEMPLATE[ITEM]".
+	Name string
+	// Template is the template's name for an item agent, else empty.
+	Template string
+	// Item is the item's id for an item agent, else empty.
+	Item string
+	// Label is who may know what the agent may have read.
+	Label capabilities.Label
+	// LabelWhy lists the inputs whose meet the label is.
+	LabelWhy string
+}
+
+// StoreLabel is the label of a shared store (a kv namespace).
+type StoreLabel struct {
+	// Name is the Shared key ("kv:notes").
+	Name string
+	// Label is who may know what was written there.
+	Label capabilities.Label
+	// Writers and Readers are the agents (node names) that write and read
+	// the store, sorted.
+	Writers, Readers []string
+}
+
+// Sink is the verdict on one binding that sends data out.
+type Sink struct {
+	// Agent is the agent's node name.
+	Agent string
+	// Binding is the env name ("webhook" for env.webhook).
+	Binding string
+	// Capability is the instance's name ("mailbox[1a2b3c4d5e6f]" for a
+	// template's scoped instance).
+	Capability string
+	// Kind is the capability kind's id.
+	Kind string
+	// Audience is who will see what the sink sends (agents dropped).
+	Audience capabilities.Label
+	// Missing lists the audience's principals not in the agent's label;
+	// empty when safe.
+	Missing capabilities.Label
+	// Verdict is Safe or Approval.
+	Verdict Verdict
+	// Why explains the verdict in a sentence.
+	Why string
+	// Dynamic is true when the instance's flow can change at run time, so
+	// the engine must check each call again.
+	Dynamic bool
+}
+
+// Edge is one edge of the graph, for drawing.
+type Edge struct {
+	// From is the sending end: a capability instance for a source edge, else
+	// an agent's node name or a store's Shared key.
+	From string
+	// To is the receiving end: an agent's node name or a store's key.
+	To   string
+	Kind EdgeKind
+	// Verdict is Approval when data crossing the edge reaches an approval
+	// sink whose missing readers it lacks, else Safe.
+	Verdict Verdict
+}
+
+// Analysis is the result of Analyze: every agent's label, every sink's
+// verdict, and the edges, each sorted (agents and stores by name, sinks by
+// agent and binding, edges by from, to and kind).
+type Analysis struct {
+	Agents []AgentLabel
+	Stores []StoreLabel
+	Sinks  []Sink
+	Edges  []Edge
+
+	// reads maps an agent's node name to its bindings that are sources.
+	reads map[string]map[string]bool
+}
+
+// Label returns the label of the agent with node name agent.
+func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
+	for _, l := range a.Agents {
+		if l.Name == agent {
+			return l.Label, true
+		}
+	}
+	return nil, false
+}
+
+// Sink returns the sink of agent's binding env.
+func (a *Analysis) Sink(agent, binding string) (Sink, bool) {
+	for _, s := range a.Sinks {
+		if s.Agent == agent && s.Binding == binding {
+			return s, true
+		}
+	}
+	return Sink{}, false
+}
+
+// bind is one binding of a node, resolved.
+type bind struct {
+	env, capability, kind string
+	flow                  capabilities.Flow
+	reads, writes         bool
+}
+
+// node is an agent (one item of a template) or a shared store.
+type node struct {
+	name           string
+	store          bool
+	template, item string
+	binds          []*bind
+	srcs           []*bind // unshared bindings that read
+	in             []*edge // incoming channel and shared edges
+	label          capabilities.Label
+}
+
+// edge is a node-to-node edge.
+type edge struct {
+	from, to int
+	kind     EdgeKind
+}
+
+type graph struct {
+	nodes   []*node
+	agents  map[string][]int // army agent name → its nodes
+	names   map[string]int   // agent node name → node
+	stores  map[string]int   // Shared key → node
+	edges   map[edge]bool
+	srcEdge []srcEdge
+}
+
+// srcEdge is a source edge: a bound instance read by a node.
+type srcEdge struct {
+	b  *bind
+	to int
+}
+
+// Analyze computes the labels of every agent of a and the verdict of every
+// sink, from the flows f reports. It fails on a reference to a missing agent
+// or capability (wrapping ErrDangling), an unknown kind, or an error of f.
+func Analyze(a *army.Army, f Facts) (*Analysis, error) {
+	g := &graph{agents: map[string][]int{}, names: map[string]int{}, stores: map[string]int{}, edges: map[edge]bool{}}
+	if err := g.build(a, f); err != nil {
+		return nil, err
+	}
+	g.solve()
+	return g.analysis(), nil
+}
+
+func (g *graph) addNode(n *node) (int, error) {
+	if _, dup := g.names[n.name]; dup {
+		return 0, fmt.Errorf("agent %q: two agents have this name (a template's item agent is named TEMPLATE[ITEM])", n.name)
+	}
+	g.nodes = append(g.nodes, n)
+	g.names[n.name] = len(g.nodes) - 1
+	return len(g.nodes) - 1, nil
+}
+
+func (g *graph) store(key string) int {
+	if i, ok := g.stores[key]; ok {
+		return i
+	}
+	g.nodes = append(g.nodes, &node{name: key, store: true})
+	g.stores[key] = len(g.nodes) - 1
+	return len(g.nodes) - 1
+}
+
+func (g *graph) addEdge(from, to int, kind EdgeKind) {
+	e := edge{from: from, to: to, kind: kind}
+	if g.edges[e] {
+		return
+	}
+	g.edges[e] = true
+	g.nodes[to].in = append(g.nodes[to].in, &e)
+}
+
+// build makes the nodes and edges.
+func (g *graph) build(a *army.Army, f Facts) error {
+	kinds := map[string]capabilities.Kind{}
+	resolve := func(env, name, kind string, fl capabilities.Flow) (*bind, error) {
+		k, ok := kinds[kind]
+		if !ok {
+			var err error
+			if k, err = capabilities.Lookup(kind); err != nil {
+				return nil, fmt.Errorf("capability %q: %w", name, err)
+			}
+			kinds[kind] = k
+		}
+		b := &bind{env: env, capability: name, kind: kind, flow: fl}
+		for _, m := range k.Methods {
+			b.reads = b.reads || m.Role.Reads()
+			b.writes = b.writes || m.Role.Writes()
+		}
+		return b, nil
+	}
+	items := map[string][]Item{}
+	for _, ag := range a.Agents {
+		var common []*bind
+		for _, bd := range ag.Bindings {
+			if ag.Template != nil && bd.Env == ag.Template.As {
+				continue // the scoped instance takes this name
+			}
+			c := a.Capability(bd.Capability)
+			if c == nil {
+				return fmt.Errorf("agent %q: env.%s: capability %q %w", ag.Name, bd.Env, bd.Capability, ErrDangling)
+			}
+			fl, err := f.Flow(c.Name)
+			if err != nil {
+				return fmt.Errorf("agent %q: env.%s: flow of %q: %w", ag.Name, bd.Env, c.Name, err)
+			}
+			b, err := resolve(bd.Env, c.Name, c.Kind, fl)
+			if err != nil {
+				return fmt.Errorf("agent %q: env.%s: %w", ag.Name, bd.Env, err)
+			}
+			common = append(common, b)
+		}
+		if ag.Template == nil {
+			i, err := g.addNode(&node{name: ag.Name, binds: common})
+			if err != nil {
+				return err
+			}
+			g.agents[ag.Name] = append(g.agents[ag.Name], i)
+			continue
+		}
+		each := a.Capability(ag.Template.Each)
+		if each == nil {
+			return fmt.Errorf("template %q: each: capability %q %w", ag.Name, ag.Template.Each, ErrDangling)
+		}
+		its, ok := items[each.Name]
+		if !ok {
+			var err error
+			if its, err = f.Items(each.Name); err != nil {
+				return fmt.Errorf("template %q: items of %q: %w", ag.Name, each.Name, err)
+			}
+			items[each.Name] = its
+		}
+		g.agents[ag.Name] = []int{}
+		for _, it := range its {
+			scoped := each.Name + "[" + it.ID + "]"
+			b, err := resolve(ag.Template.As, scoped, each.Kind, it.Flow)
+			if err != nil {
+				return fmt.Errorf("template %q: %w", ag.Name, err)
+			}
+			i, err := g.addNode(&node{
+				name: ag.Name + "[" + it.ID + "]", template: ag.Name, item: it.ID,
+				binds: append([]*bind{b}, common...),
+			})
+			if err != nil {
+				return err
+			}
+			g.agents[ag.Name] = append(g.agents[ag.Name], i)
+		}
+	}
+	for _, c := range a.Channels {
+		from, ok := g.agents[c.From]
+		if !ok {
+			return fmt.Errorf("channel %s → %s: agent %q %w", c.From, c.To, c.From, ErrDangling)
+		}
+		to, ok := g.agents[c.To]
+		if !ok {
+			return fmt.Errorf("channel %s → %s: agent %q %w", c.From, c.To, c.To, ErrDangling)
+		}
+		for _, i := range from {
+			for _, j := range to {
+				g.addEdge(i, j, EdgeChannel)
+			}
+		}
+	}
+	for i := range len(g.nodes) {
+		n := g.nodes[i]
+		if n.store {
+			continue
+		}
+		slices.SortStableFunc(n.binds, func(x, y *bind) int { return strings.Compare(x.env, y.env) })
+		for _, b := range n.binds {
+			if b.flow.Shared != "" {
+				s := g.store(b.flow.Shared)
+				if b.writes {
+					g.addEdge(i, s, EdgeShared)
+				}
+				if b.reads {
+					g.addEdge(s, i, EdgeShared)
+				}
+				continue
+			}
+			if b.reads {
+				n.srcs = append(n.srcs, b)
+				g.srcEdge = append(g.srcEdge, srcEdge{b: b, to: i})
+			}
+			if !b.writes {
+				continue
+			}
+			for _, p := range b.flow.Audience {
+				name, ok := strings.CutPrefix(string(p), "agent:")
+				if !ok {
+					continue
+				}
+				to, ok := g.agents[name]
+				if !ok {
+					return fmt.Errorf("agent %q: env.%s: audience names agent %q, which %w", n.name, b.env, name, ErrDangling)
+				}
+				for _, j := range to {
+					g.addEdge(i, j, EdgeChannel)
+				}
+			}
+		}
+	}
+	for _, n := range g.nodes {
+		slices.SortFunc(n.in, func(x, y *edge) int {
+			return strings.Compare(g.nodes[x.from].name, g.nodes[y.from].name)
+		})
+	}
+	return nil
+}
+
+// solve iterates the meets from public until nothing changes.
+func (g *graph) solve() {
+	top := capabilities.NewLabel(capabilities.Public)
+	for _, n := range g.nodes {
+		n.label = top
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, n := range g.nodes {
+			l := top
+			for _, b := range n.srcs {
+				l = meet(l, b.flow.Label)
+			}
+			for _, e := range n.in {
+				l = meet(l, g.nodes[e.from].label)
+			}
+			if !slices.Equal(l, n.label) {
+				n.label = l
+				changed = true
+			}
+		}
+	}
+}
+
+// isSink reports whether b is an external sink.
+func isSink(b *bind) bool {
+	return b.writes && b.flow.Shared == "" && b.kind != "channel"
+}
+
+// analysis reads the verdicts off the solved graph.
+func (g *graph) analysis() *Analysis {
+	an := &Analysis{reads: map[string]map[string]bool{}}
+	type flagged struct {
+		node    int
+		missing capabilities.Label
+	}
+	var approvals []flagged
+	for i, n := range g.nodes {
+		if n.store {
+			st := StoreLabel{Name: n.name, Label: n.label, Writers: []string{}, Readers: []string{}}
+			for _, e := range n.in {
+				st.Writers = append(st.Writers, g.nodes[e.from].name)
+			}
+			for e := range g.edges {
+				if e.from == i {
+					st.Readers = append(st.Readers, g.nodes[e.to].name)
+				}
+			}
+			slices.Sort(st.Writers)
+			slices.Sort(st.Readers)
+			an.Stores = append(an.Stores, st)
+			continue
+		}
+		an.Agents = append(an.Agents, AgentLabel{Name: n.name, Template: n.template, Item: n.item, Label: n.label, LabelWhy: g.labelWhy(n)})
+		an.reads[n.name] = map[string]bool{}
+		for _, b := range n.binds {
+			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
+			if !isSink(b) {
+				continue
+			}
+			s := Sink{Agent: n.name, Binding: b.env, Capability: b.capability, Kind: b.kind, Audience: audience(b.flow), Dynamic: b.flow.Dynamic}
+			s.Missing = missing(n.label, s.Audience)
+			if len(s.Missing) == 0 {
+				s.Verdict, s.Why = Safe, safeWhy(n.name, b.env, n.label, s.Audience)
+			} else {
+				s.Verdict, s.Why = Approval, g.approvalWhy(i, b, s.Missing)
+				approvals = append(approvals, flagged{i, s.Missing})
+			}
+			an.Sinks = append(an.Sinks, s)
+		}
+	}
+	// Flag every edge whose data reaches an approval sink lacking one of
+	// the readers that sink is missing.
+	flag := map[edge]bool{}
+	flagSrc := map[int]bool{}
+	for _, ap := range approvals {
+		reach := g.reaching(ap.node)
+		for e := range g.edges {
+			if reach[e.to] && len(missing(g.nodes[e.from].label, ap.missing)) > 0 {
+				flag[e] = true
+			}
+		}
+		for k, se := range g.srcEdge {
+			if reach[se.to] && len(missing(norm(se.b.flow.Label), ap.missing)) > 0 {
+				flagSrc[k] = true
+			}
+		}
+	}
+	verdict := func(f bool) Verdict {
+		if f {
+			return Approval
+		}
+		return Safe
+	}
+	seen := map[Edge]int{}
+	add := func(e Edge) {
+		if k, ok := seen[Edge{From: e.From, To: e.To, Kind: e.Kind}]; ok {
+			if e.Verdict == Approval {
+				an.Edges[k].Verdict = Approval
+			}
+			return
+		}
+		seen[Edge{From: e.From, To: e.To, Kind: e.Kind}] = len(an.Edges)
+		an.Edges = append(an.Edges, e)
+	}
+	for e := range g.edges {
+		add(Edge{From: g.nodes[e.from].name, To: g.nodes[e.to].name, Kind: e.kind, Verdict: verdict(flag[e])})
+	}
+	for k, se := range g.srcEdge {
+		add(Edge{From: se.b.capability, To: g.nodes[se.to].name, Kind: EdgeSource, Verdict: verdict(flagSrc[k])})
+	}
+	slices.SortFunc(an.Agents, func(x, y AgentLabel) int { return strings.Compare(x.Name, y.Name) })
+	slices.SortFunc(an.Stores, func(x, y StoreLabel) int { return strings.Compare(x.Name, y.Name) })
+	slices.SortFunc(an.Sinks, func(x, y Sink) int {
+		if c := strings.Compare(x.Agent, y.Agent); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Binding, y.Binding)
+	})
+	slices.SortFunc(an.Edges, func(x, y Edge) int {
+		if c := strings.Compare(x.From, y.From); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.To, y.To); c != 0 {
+			return c
+		}
+		return strings.Compare(string(x.Kind), string(y.Kind))
+	})
+	return an
+}
+
+// reaching returns the nodes whose data can reach node z, z included.
+func (g *graph) reaching(z int) map[int]bool {
+	seen := map[int]bool{z: true}
+	queue := []int{z}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, e := range g.nodes[n].in {
+			if !seen[e.from] {
+				seen[e.from] = true
+				queue = append(queue, e.from)
+			}
+		}
+	}
+	return seen
+}
+
+// norm returns l as a label: {public} when it holds public, else l with the
+// owner.
+func norm(l capabilities.Label) capabilities.Label {
+	if slices.Contains(l, capabilities.Public) {
+		return capabilities.NewLabel(capabilities.Public)
+	}
+	return capabilities.NewLabel(append(slices.Clone(l), capabilities.Owner)...)
+}
+
+// meet returns the meet of two labels: their intersection, with public as
+// the identity and the owner always in.
+func meet(a, b capabilities.Label) capabilities.Label {
+	a, b = norm(a), norm(b)
+	if a[0] == capabilities.Public {
+		return b
+	}
+	if b[0] == capabilities.Public {
+		return a
+	}
+	var out capabilities.Label
+	for _, p := range a {
+		if slices.Contains(b, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Meet returns the meet of labels: the readers allowed to know data derived
+// from all of them. Public is the identity, the owner is always in, and the
+// meet of none is {public}.
+func Meet(ls ...capabilities.Label) capabilities.Label {
+	out := capabilities.NewLabel(capabilities.Public)
+	for _, l := range ls {
+		out = meet(out, l)
+	}
+	return out
+}
+
+// audience returns a flow's audience without agent principals.
+func audience(f capabilities.Flow) capabilities.Label {
+	out := capabilities.Label{}
+	for _, p := range f.Audience {
+		if !strings.HasPrefix(string(p), "agent:") {
+			out = append(out, p)
+		}
+	}
+	return capabilities.NewLabel(out...)
+}
+
+// missing returns the principals of aud that label does not hold.
+func missing(label, aud capabilities.Label) capabilities.Label {
+	var out capabilities.Label
+	for _, p := range aud {
+		if p != capabilities.Owner && !label.Has(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
