@@ -33,6 +33,8 @@ func commands() []command {
 	return []command{
 		{"exec", "run one agent module once, print its result as JSON", cmdExec},
 		{"check", "validate an army file and print the flow verdicts, run nothing", cmdCheck},
+		{"run", "run an army headless until stopped, or one agent once (--once)", cmdRun},
+		{"approvals", "list, approve or deny effects held for the owner", cmdApprovals},
 		{"bench", "print the performance figures", cmdBench},
 		{"secret", "set, list or delete a secret in the OS keyring", cmdSecret},
 	}

@@ -27,7 +27,7 @@ export default {
       const v = await env.notes.get(key);
       if (v !== null) notes.push(JSON.parse(v) as Note);
     }
-    const body = notes.map((n) => `- ${n.subject} (${n.from})`).join("\n");
+    const body = notes.map((n) => `- ${n.subject} (${n.from})`).join("\n") || "No mail.";
     await env.report.send({ title: `Inbox digest: ${notes.length} threads`, body });
     const posted = await env.webhook.fetch("https://hooks.example.com/digest", {
       method: "POST",

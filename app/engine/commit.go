@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+
+	"littleboxes/app/store"
+)
+
+// Bucket names under the top-level engine bucket.
+const (
+	bucketEngine  = "engine"
+	bucketQueue   = "queue"
+	bucketDead    = "dead"
+	bucketEffects = "effects"
+	bucketRuns    = "runs"
+	bucketSeen    = "seen"
+	bucketMeta    = "meta"
+)
+
+// op is one write the committer applies. wakes names agents whose queue it
+// appends to, woken after the commit.
+type op struct {
+	fn    func(tx store.Tx) error
+	wakes []string
+	done  chan error // buffered, 1; nil when nobody waits
+}
+
+// committer applies ops in submission order, grouping all that are waiting
+// into one transaction: the engine's way of batching bbolt writes.
+type committer struct {
+	st   store.Store
+	logf func(string, ...any)
+	wake func(agent string)
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []*op
+	closed bool
+	done   chan struct{}
+}
+
+func newCommitter(st store.Store, logf func(string, ...any), wake func(string)) *committer {
+	c := &committer{st: st, logf: logf, wake: wake, done: make(chan struct{})}
+	c.cond = sync.NewCond(&c.mu)
+	go c.loop()
+	return c
+}
+
+// submit queues fn; the returned channel gets its error once committed.
+func (c *committer) submit(fn func(store.Tx) error, wakes ...string) <-chan error {
+	o := &op{fn: fn, wakes: wakes, done: make(chan error, 1)}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		o.done <- fmt.Errorf("engine: store write: %w", ErrClosed)
+		return o.done
+	}
+	c.queue = append(c.queue, o)
+	c.cond.Signal()
+	c.mu.Unlock()
+	return o.done
+}
+
+// do submits fn and waits for its commit.
+func (c *committer) do(fn func(store.Tx) error, wakes ...string) error {
+	return <-c.submit(fn, wakes...)
+}
+
+// close commits what is queued and ends the loop.
+func (c *committer) close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		<-c.done
+		return
+	}
+	c.closed = true
+	c.cond.Signal()
+	c.mu.Unlock()
+	<-c.done
+}
+
+func (c *committer) loop() {
+	defer close(c.done)
+	for {
+		c.mu.Lock()
+		for len(c.queue) == 0 && !c.closed {
+			c.cond.Wait()
+		}
+		batch := c.queue
+		c.queue = nil
+		closed := c.closed
+		c.mu.Unlock()
+		if len(batch) > 0 {
+			c.apply(batch)
+		}
+		if closed && len(batch) == 0 {
+			return
+		}
+	}
+}
+
+func (c *committer) apply(batch []*op) {
+	err := c.st.Update(func(tx store.Tx) error {
+		for _, o := range batch {
+			if err := o.fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(batch) > 1 {
+		// One op failed: commit each on its own, so only it fails.
+		for _, o := range batch {
+			c.finish(o, c.st.Update(o.fn))
+		}
+		return
+	}
+	for _, o := range batch {
+		c.finish(o, err)
+	}
+}
+
+func (c *committer) finish(o *op, err error) {
+	if err != nil {
+		c.logf("engine: store write: %v", err)
+	}
+	if err == nil {
+		for _, a := range o.wakes {
+			c.wake(a)
+		}
+	}
+	o.done <- err
+}
+
+// bucket returns (creating it) the engine bucket at path.
+func bucket(tx store.Tx, path ...string) (store.Bucket, error) {
+	return tx.CreateBucket(append([]string{bucketEngine}, path...)...)
+}
+
+// view runs fn on the engine bucket at path; a missing bucket is skipped.
+func viewBucket(st store.Store, fn func(store.Bucket) error, path ...string) error {
+	return st.View(func(tx store.Tx) error {
+		b, err := tx.Bucket(append([]string{bucketEngine}, path...)...)
+		if err != nil {
+			if isNotFound(err) {
+				return nil
+			}
+			return err
+		}
+		return fn(b)
+	})
+}

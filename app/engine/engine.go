@@ -1,0 +1,495 @@
+// Package engine runs an army: it provisions the capabilities, expands agent
+// templates, hands each invocation a fresh isolate with guarded bindings,
+// delivers channel messages durably, holds unsafe sink calls as effects for
+// the owner's approval, keeps run records and publishes an event stream.
+//
+// # Bindings
+//
+// Each env name an agent sees is its capability instance wrapped twice: in a
+// flow guard and in vault.RedactBinding. The guard lets a call through unless
+// the method writes (capabilities.Role.Writes) and the flow analysis
+// (flow.Analyze over the provisioned instances; flow.Analysis.RecheckCall at
+// call time for Dynamic instances) gives the binding the verdict approval.
+// Such a call becomes an effect stored in the store and resolves at once to
+// {status: "pending_approval", id}: isolates never wait on a human.
+//
+// # Approvals
+//
+// Approve moves an effect from pending to approving in one transaction, so
+// approving twice performs it once; performs it on the Go side by calling the
+// unguarded instance; records the result (redacted); and runs the agent's
+// onApproval(result, env, ctx) if it exports one. Deny records the denial and
+// runs onApproval({status: "denied", id}). Effects are performed at most
+// once: a crash between marking an effect approving and recording its result
+// leaves it "interrupted", never performed twice.
+//
+// # Durable delivery
+//
+// A channel send appends the message to the receiving agent's queue in the
+// store. All writes go through one committer goroutine that groups whatever
+// is waiting into one store transaction, in submission order. One worker per
+// receiving agent takes messages in order, runs onMessage in a fresh isolate,
+// waits until the messages that invocation sent are committed, and only then
+// removes the message (in a later transaction). A crash at any point loses
+// no message; a message whose invocation was cut short by the crash is
+// handled again (at-least-once). A failed invocation is retried with
+// exponential backoff; the attempt count is stored with the message, and
+// after Options.MaxAttempts tries the message moves to the dead-letter list.
+//
+// # Store layout
+//
+// Everything lives under the top-level bucket "engine": queue/AGENT (message
+// sequence → message JSON), dead (sequence → dead letter JSON), effects
+// (sequence → effect JSON; the id is the decimal sequence), runs/AGENT
+// (sequence → run record JSON, the last Options.KeepRuns kept), seen/AGENT
+// (template items already run), meta (the army file's path).
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"littleboxes/app/army"
+	"littleboxes/app/capstore"
+	"littleboxes/app/flow"
+	"littleboxes/app/store"
+	"littleboxes/capabilities"
+	"littleboxes/sandbox"
+	"littleboxes/vault"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxAttempts = 5
+	DefaultKeepRuns    = 200
+	DefaultBackoff     = 100 * time.Millisecond
+	DefaultMaxBackoff  = 30 * time.Second
+	// MaxRecordedConsole caps the console bytes kept in one run record.
+	MaxRecordedConsole = 8 << 10
+	// batchSize is how many queued messages a worker takes at once.
+	batchSize = 256
+)
+
+// Sentinel errors.
+var (
+	// ErrNoAgent: the army has no agent (or template instance) of that name.
+	ErrNoAgent = errors.New("no such agent")
+	// ErrNoEffect: no effect has that id.
+	ErrNoEffect = errors.New("no such approval")
+	// ErrDecided: the effect was already approved or denied.
+	ErrDecided = errors.New("approval already decided")
+	// ErrClosed: the engine was closed.
+	ErrClosed = errors.New("engine is closed")
+)
+
+// Options configures New.
+type Options struct {
+	// Army is the army to run. Required.
+	Army *army.Army
+	// Store keeps queues, effects, run records and capability data. Required.
+	Store store.Store
+	// Secrets reads secret values for capabilities; nil for none.
+	Secrets capabilities.Secrets
+	// Redactor redacts known secret values on every path out; nil for a
+	// fresh one.
+	Redactor *vault.Redactor
+	// Runner runs invocations; nil means sandbox.NewInProcess().
+	Runner sandbox.Runner
+	// Logf logs (redacted); nil discards.
+	Logf func(format string, args ...any)
+	// Now tells the time; nil means time.Now.
+	Now func() time.Time
+	// Passive, when true, starts no trigger and no delivery worker: the
+	// engine only runs what it is asked to (Run, Approve, Deny). Messages
+	// sent are queued for the next active engine. `run --once` and the
+	// approvals command use it.
+	Passive bool
+	// MaxAttempts is how many times a message is tried before it goes to
+	// the dead-letter list; zero means DefaultMaxAttempts.
+	MaxAttempts int
+	// Backoff is the first retry delay, doubled per attempt up to
+	// MaxBackoff; zero means the defaults.
+	Backoff, MaxBackoff time.Duration
+	// KeepRuns is how many run records are kept per agent; zero means
+	// DefaultKeepRuns.
+	KeepRuns int
+	// ArmyPath is the army file's path, remembered in the store so that
+	// the approvals command can find the army; optional.
+	ArmyPath string
+}
+
+// agent is one runnable agent: an army agent, or one item of a template.
+type agent struct {
+	name   string // node name: "NAME" or "TEMPLATE[ITEM]"
+	def    *army.Agent
+	item   string
+	module *sandbox.Module
+	limits sandbox.Limits
+	raw    map[string]capabilities.Instance // env → unguarded instance
+	env    map[string]sandbox.Binding       // env → guarded, redacted binding
+	onMsg  bool
+	wake   chan struct{}
+}
+
+// Engine runs one army. Its methods are safe for concurrent use.
+type Engine struct {
+	opts   Options
+	st     store.Store
+	red    *vault.Redactor
+	runner sandbox.Runner
+	logf   func(string, ...any)
+	now    func() time.Time
+
+	agents    map[string]*agent
+	order     []string
+	templates map[string][]string // template name → node names
+	instances []capabilities.Instance
+	analysis  *flow.Analysis
+	kinds     map[string]capabilities.Kind
+	instKind  map[capabilities.Instance]string
+
+	com *committer
+	ev  *events
+
+	stopCtx  context.Context // cancelled by Close: stop taking new work
+	stop     context.CancelFunc
+	runCtx   context.Context // cancelled when Close gives up waiting
+	runAbort context.CancelFunc
+	wg       sync.WaitGroup
+	closeMu  sync.Mutex
+	closed   bool
+}
+
+// Facts over provisioned instances.
+type facts struct {
+	flows map[string]capabilities.Flow
+	items map[string][]flow.Item
+}
+
+func (f *facts) Flow(name string) (capabilities.Flow, error) {
+	fl, ok := f.flows[name]
+	if !ok {
+		return capabilities.Flow{}, fmt.Errorf("capability %q: %w", name, flow.ErrDangling)
+	}
+	return fl, nil
+}
+
+func (f *facts) Items(name string) ([]flow.Item, error) {
+	its, ok := f.items[name]
+	if !ok {
+		return nil, fmt.Errorf("capability %q enumerates nothing: %w", name, flow.ErrDangling)
+	}
+	return its, nil
+}
+
+// New provisions every capability of the army, expands templates, analyses
+// the flows, and (unless Options.Passive) starts the triggers and delivery
+// workers, which first handle the messages left queued by a previous run.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Army == nil || opts.Store == nil {
+		return nil, errors.New("engine: Army and Store are required")
+	}
+	e := &Engine{opts: opts, st: opts.Store, red: opts.Redactor, runner: opts.Runner, now: opts.Now,
+		agents: map[string]*agent{}, templates: map[string][]string{}, kinds: map[string]capabilities.Kind{}, instKind: map[capabilities.Instance]string{}}
+	if e.red == nil {
+		e.red = vault.NewRedactor()
+	}
+	if e.runner == nil {
+		e.runner = sandbox.NewInProcess()
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	e.logf = vault.RedactLogf(e.red, logf)
+	if e.opts.MaxAttempts <= 0 {
+		e.opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if e.opts.Backoff <= 0 {
+		e.opts.Backoff = DefaultBackoff
+	}
+	if e.opts.MaxBackoff <= 0 {
+		e.opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if e.opts.KeepRuns <= 0 {
+		e.opts.KeepRuns = DefaultKeepRuns
+	}
+	e.stopCtx, e.stop = context.WithCancel(context.Background())
+	e.runCtx, e.runAbort = context.WithCancel(context.Background())
+	e.ev = newEvents()
+	e.com = newCommitter(e.st, e.logf, e.wakeAgent)
+	if err := e.provision(ctx); err != nil {
+		e.cleanup()
+		e.com.close()
+		e.stop()
+		e.runAbort()
+		return nil, err
+	}
+	if err := e.recover(); err != nil {
+		e.cleanup()
+		e.com.close()
+		e.stop()
+		e.runAbort()
+		return nil, err
+	}
+	if !opts.Passive {
+		e.start()
+	}
+	return e, nil
+}
+
+func (e *Engine) host(name string, secretRefs map[string]string) *capabilities.Host {
+	h := &capabilities.Host{
+		Instance:   name,
+		SecretRefs: secretRefs,
+		Storage:    capstore.New(e.st),
+		Messages:   e,
+		Reports:    e,
+		Logf:       e.logf,
+	}
+	if e.opts.Secrets != nil {
+		h.Secrets = e.opts.Secrets
+	}
+	return h
+}
+
+func (e *Engine) kind(id string) (capabilities.Kind, error) {
+	if k, ok := e.kinds[id]; ok {
+		return k, nil
+	}
+	k, err := capabilities.Lookup(id)
+	if err != nil {
+		return k, err
+	}
+	e.kinds[id] = k
+	return k, nil
+}
+
+func propsJSON(a *army.Army, c *army.Capability) ([]byte, error) {
+	p := a.ResolvedProps(c)
+	if p == nil {
+		return nil, nil
+	}
+	return json.Marshal(p)
+}
+
+// provision makes every instance, agent and the analysis.
+func (e *Engine) provision(ctx context.Context) error {
+	a := e.opts.Army
+	f := &facts{flows: map[string]capabilities.Flow{}, items: map[string][]flow.Item{}}
+	insts := map[string]capabilities.Instance{}
+	scoped := map[string]map[string]capabilities.Instance{} // each → item → instance
+	each := map[string]bool{}
+	for _, ag := range a.Agents {
+		if ag.Template != nil {
+			each[ag.Template.Each] = true
+		}
+	}
+	for _, c := range a.Capabilities {
+		props, err := propsJSON(a, c)
+		if err != nil {
+			return fmt.Errorf("engine: capability %q props: %w", c.Name, err)
+		}
+		inst, err := capabilities.New(ctx, c.Kind, props, e.host(c.Name, c.Secrets))
+		if err != nil {
+			return fmt.Errorf("engine: capability %q: %w", c.Name, err)
+		}
+		e.instances = append(e.instances, inst)
+		e.instKind[inst] = c.Kind
+		insts[c.Name] = inst
+		f.flows[c.Name] = inst.Flow()
+		if !each[c.Name] {
+			continue
+		}
+		en, ok := inst.(capabilities.Enumerator)
+		if !ok {
+			return fmt.Errorf("engine: capability %q: a template spawns over it, but kind %s does not enumerate items", c.Name, c.Kind)
+		}
+		ids, err := en.Items(ctx)
+		if err != nil {
+			return fmt.Errorf("engine: capability %q: listing items: %w", c.Name, err)
+		}
+		scoped[c.Name] = map[string]capabilities.Instance{}
+		for _, id := range ids {
+			sp, err := en.Scope(id)
+			if err != nil {
+				return fmt.Errorf("engine: capability %q item %q: %w", c.Name, id, err)
+			}
+			si, err := capabilities.New(ctx, c.Kind, sp, e.host(c.Name+"["+id+"]", c.Secrets))
+			if err != nil {
+				return fmt.Errorf("engine: capability %q item %q: %w", c.Name, id, err)
+			}
+			e.instances = append(e.instances, si)
+			e.instKind[si] = c.Kind
+			scoped[c.Name][id] = si
+			f.items[c.Name] = append(f.items[c.Name], flow.Item{ID: id, Flow: si.Flow()})
+		}
+	}
+	an, err := flow.Analyze(a, f)
+	if err != nil {
+		return fmt.Errorf("engine: flow analysis: %w", err)
+	}
+	e.analysis = an
+
+	// One channel instance per channel of the army's channels list.
+	chans := map[*army.Channel]capabilities.Instance{}
+	for _, ch := range a.Channels {
+		props, _ := json.Marshal(map[string]any{"to": ch.To})
+		inst, err := capabilities.New(ctx, "channel", props, e.host(ch.From+"."+ch.Env, nil))
+		if err != nil {
+			return fmt.Errorf("engine: channel %s → %s: %w", ch.From, ch.To, err)
+		}
+		e.instances = append(e.instances, inst)
+		e.instKind[inst] = "channel"
+		chans[ch] = inst
+	}
+
+	for _, ag := range a.Agents {
+		filename := ag.Name + ".ts"
+		if ag.CodePath != "" {
+			filename = filepath.Base(ag.CodePath)
+		}
+		mod, err := sandbox.Compile(filename, ag.Code)
+		if err != nil {
+			return fmt.Errorf("engine: agent %q: %w", ag.Name, err)
+		}
+		common := map[string]capabilities.Instance{}
+		for _, b := range ag.Bindings {
+			if ag.Template != nil && b.Env == ag.Template.As {
+				continue
+			}
+			inst, ok := insts[b.Capability]
+			if !ok {
+				return fmt.Errorf("engine: agent %q env.%s: capability %q: %w", ag.Name, b.Env, b.Capability, flow.ErrDangling)
+			}
+			common[b.Env] = inst
+		}
+		for _, ch := range a.Channels {
+			if ch.From == ag.Name {
+				common[ch.Env] = chans[ch]
+			}
+		}
+		mk := func(name, item string, raw map[string]capabilities.Instance) error {
+			g := &agent{name: name, def: ag, item: item, module: mod, raw: raw,
+				limits: limitsOf(ag.Limits), wake: make(chan struct{}, 1)}
+			for _, t := range ag.Triggers {
+				if t.Kind == army.TriggerMessage {
+					g.onMsg = true
+				}
+			}
+			if err := e.guard(g); err != nil {
+				return err
+			}
+			e.agents[name] = g
+			e.order = append(e.order, name)
+			return nil
+		}
+		if ag.Template == nil {
+			if err := mk(ag.Name, "", common); err != nil {
+				return err
+			}
+			continue
+		}
+		ids := make([]string, 0, len(scoped[ag.Template.Each]))
+		for id := range scoped[ag.Template.Each] {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			raw := map[string]capabilities.Instance{ag.Template.As: scoped[ag.Template.Each][id]}
+			for k, v := range common {
+				raw[k] = v
+			}
+			name := ag.Name + "[" + id + "]"
+			if err := mk(name, id, raw); err != nil {
+				return err
+			}
+			e.templates[ag.Name] = append(e.templates[ag.Name], name)
+		}
+	}
+	return nil
+}
+
+func limitsOf(l army.Limits) sandbox.Limits {
+	return sandbox.Limits{Deadline: l.Deadline, MaxStackDepth: l.MaxStackDepth, MaxTimers: l.MaxTimers,
+		MaxPendingCalls: l.MaxPendingCalls, MaxConsoleBytes: l.MaxConsoleBytes, MaxValueBytes: l.MaxValueBytes}
+}
+
+// Agents lists the runnable agents' names (template instances as
+// "TEMPLATE[ITEM]"), in army order.
+func (e *Engine) Agents() []string { return append([]string(nil), e.order...) }
+
+// Analysis returns the flow analysis the guards use.
+func (e *Engine) Analysis() *flow.Analysis { return e.analysis }
+
+func (e *Engine) cleanup() {
+	for _, inst := range e.instances {
+		if err := capabilities.Cleanup(inst); err != nil {
+			e.logf("engine: cleanup: %v", err)
+		}
+	}
+	e.instances = nil
+}
+
+// Close stops the triggers and workers, waits for in-flight invocations
+// (until ctx is done, when it cancels them), flushes the store writes, ends
+// the event stream and cleans the instances up. Close is idempotent.
+func (e *Engine) Close(ctx context.Context) error {
+	e.closeMu.Lock()
+	if e.closed {
+		e.closeMu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.closeMu.Unlock()
+	e.stop()
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		e.runAbort()
+		<-done
+		err = fmt.Errorf("engine: close: %w (in-flight invocations cancelled)", ctx.Err())
+	}
+	e.runAbort()
+	e.com.close()
+	e.ev.close()
+	e.cleanup()
+	return err
+}
+
+func (e *Engine) isClosed() bool {
+	e.closeMu.Lock()
+	defer e.closeMu.Unlock()
+	return e.closed
+}
+
+// agentNames returns a sorted, comma-joined list of agent names for errors.
+func (e *Engine) agentNames() string {
+	n := append([]string(nil), e.order...)
+	sort.Strings(n)
+	if len(n) > 20 {
+		n = append(n[:20], "…")
+	}
+	return strings.Join(n, ", ")
+}
+
+func (e *Engine) agent(name string) (*agent, error) {
+	g, ok := e.agents[name]
+	if !ok {
+		return nil, fmt.Errorf("engine: agent %q: %w (have: %s)", name, ErrNoAgent, e.agentNames())
+	}
+	return g, nil
+}

@@ -1,0 +1,452 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"littleboxes/app/army"
+	"littleboxes/app/capstore"
+	"littleboxes/app/store"
+	"littleboxes/capabilities"
+)
+
+// helperEnv switches the test binary into RunCommand, for the subprocess
+// durability test.
+const helperEnv = "LITTLEBOXES_ENGINE_HELPER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(RunCommand(strings.Split(os.Getenv(helperEnv), "\x1f"), os.Stdin, os.Stdout, os.Stderr))
+	}
+	// The D-Bus connection go-keyring opens when a Secret Service is running
+	// is shared and lives as long as the process, as in vault/keyring.
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.(*Conn).inWorker"),
+		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.newConn.func1"),
+	)
+}
+
+// Test kinds: a private source and a public sink that counts what it sends.
+var sent atomic.Int64
+
+type testSource struct{ n int }
+
+func (testSource) Methods() []string { return []string{"read"} }
+func (testSource) Call(context.Context, string, []any) (any, error) {
+	return "private", nil
+}
+func (testSource) Flow() capabilities.Flow {
+	return capabilities.Flow{Label: capabilities.NewLabel(capabilities.Owner), Audience: capabilities.NewLabel(capabilities.Owner)}
+}
+
+type testSink struct{ n int }
+
+func (testSink) Methods() []string { return []string{"send"} }
+func (testSink) Call(_ context.Context, _ string, args []any) (any, error) {
+	sent.Add(1)
+	return map[string]any{"sent": args[0]}, nil
+}
+func (testSink) Flow() capabilities.Flow {
+	return capabilities.Flow{Label: capabilities.NewLabel(capabilities.Public), Audience: capabilities.NewLabel(capabilities.Public)}
+}
+
+func init() {
+	capabilities.Register(capabilities.Kind{ID: "enginetest.src", Doc: "test source", New: func() capabilities.Instance { return &testSource{} },
+		Methods: []capabilities.Method{{Name: "read", Role: capabilities.Source, Doc: "reads"}}, Interface: "Src", TypeScript: "interface Src { read(): Promise<string> }"})
+	capabilities.Register(capabilities.Kind{ID: "enginetest.out", Doc: "test sink", New: func() capabilities.Instance { return &testSink{} },
+		Methods: []capabilities.Method{{Name: "send", Role: capabilities.Sink, Doc: "sends"}}, Interface: "Out", TypeScript: "interface Out { send(x: unknown): Promise<unknown> }"})
+}
+
+func parse(t testing.TB, src string) *army.Army {
+	t.Helper()
+	a, err := army.Parse([]byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func newEngine(t testing.TB, a *army.Army, st store.Store, mod func(*Options)) *Engine {
+	t.Helper()
+	o := Options{Army: a, Store: st, Logf: t.Logf, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+	if mod != nil {
+		mod(&o)
+	}
+	e, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func openBolt(t testing.TB, dir string) *store.Bolt {
+	t.Helper()
+	st, err := store.Open(filepath.Join(dir, storeFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+const leakyArmy = `
+name: leaky
+capabilities:
+  src: {kind: enginetest.src}
+  out: {kind: enginetest.out}
+agents:
+  leaker:
+    triggers: [manual]
+    bindings: {src: src, out: out}
+    code: |
+      export default {
+        async run(input, env) { await env.src.read(); return await env.out.send(input) },
+        async onApproval(r, env) { return r },
+      }
+`
+
+func holdOne(t *testing.T, e *Engine) string {
+	t.Helper()
+	res, err := e.Run(context.Background(), "leaker", "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := res.Value.(map[string]any)
+	if !ok || m["status"] != "pending_approval" {
+		t.Fatalf("run returned %#v, want pending_approval", res.Value)
+	}
+	return m["id"].(string)
+}
+
+func TestApprovals(t *testing.T) {
+	ctx := context.Background()
+	t.Run("approve performs once", func(t *testing.T) {
+		sent.Store(0)
+		st := openBolt(t, t.TempDir())
+		defer st.Close()
+		e := newEngine(t, parse(t, leakyArmy), st, nil)
+		defer e.Close(ctx)
+		id := holdOne(t, e)
+		if sent.Load() != 0 {
+			t.Fatal("the sink ran before approval")
+		}
+		ef, err := e.Approve(ctx, id)
+		if err != nil || ef.Status != StatusApproved {
+			t.Fatalf("approve: %+v, %v", ef, err)
+		}
+		if _, err := e.Approve(ctx, id); !errors.Is(err, ErrDecided) {
+			t.Fatalf("second approve: %v, want ErrDecided", err)
+		}
+		if n := sent.Load(); n != 1 {
+			t.Fatalf("sink ran %d times, want 1", n)
+		}
+		runs, _ := e.Runs("leaker", 1)
+		if len(runs) != 1 || runs[0].Trigger != "approval" || !strings.Contains(string(runs[0].Result), `"approved"`) {
+			t.Fatalf("onApproval run: %+v", runs)
+		}
+	})
+	t.Run("deny never performs", func(t *testing.T) {
+		sent.Store(0)
+		st := openBolt(t, t.TempDir())
+		defer st.Close()
+		e := newEngine(t, parse(t, leakyArmy), st, nil)
+		defer e.Close(ctx)
+		id := holdOne(t, e)
+		if ef, err := e.Deny(ctx, id); err != nil || ef.Status != StatusDenied {
+			t.Fatalf("deny: %+v, %v", ef, err)
+		}
+		if _, err := e.Approve(ctx, id); !errors.Is(err, ErrDecided) {
+			t.Fatalf("approve after deny: %v, want ErrDecided", err)
+		}
+		if n := sent.Load(); n != 0 {
+			t.Fatalf("sink ran %d times, want 0", n)
+		}
+	})
+	t.Run("restart keeps it pending", func(t *testing.T) {
+		sent.Store(0)
+		dir := t.TempDir()
+		st := openBolt(t, dir)
+		e := newEngine(t, parse(t, leakyArmy), st, nil)
+		id := holdOne(t, e)
+		e.Close(ctx)
+		st.Close()
+		st = openBolt(t, dir)
+		defer st.Close()
+		e = newEngine(t, parse(t, leakyArmy), st, nil)
+		defer e.Close(ctx)
+		pend, err := Approvals(st, true)
+		if err != nil || len(pend) != 1 || pend[0].ID != id {
+			t.Fatalf("pending after restart: %+v, %v", pend, err)
+		}
+		if _, err := e.Approve(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if n := sent.Load(); n != 1 {
+			t.Fatalf("sink ran %d times, want 1", n)
+		}
+	})
+	t.Run("approve concurrently performs once", func(t *testing.T) {
+		sent.Store(0)
+		st := openBolt(t, t.TempDir())
+		defer st.Close()
+		e := newEngine(t, parse(t, leakyArmy), st, nil)
+		defer e.Close(ctx)
+		id := holdOne(t, e)
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() { _, err := e.Approve(ctx, id); errs <- err }()
+		}
+		ok := 0
+		for range 8 {
+			if err := <-errs; err == nil {
+				ok++
+			} else if !errors.Is(err, ErrDecided) {
+				t.Error(err)
+			}
+		}
+		if ok != 1 || sent.Load() != 1 {
+			t.Fatalf("%d approvals succeeded, sink ran %d times; want 1 and 1", ok, sent.Load())
+		}
+	})
+}
+
+func chainArmy(ns string) string {
+	return `
+name: chain
+capabilities:
+  count: {kind: kv, props: {namespace: ` + ns + `}}
+agents:
+  a:
+    triggers: [manual]
+    code: |
+      export default { async run(n, env) { for (let i = 0; i < n; i++) await env.next.send({i}); return n } }
+  b:
+    triggers: [message]
+    code: |
+      export default { async onMessage(m, env) { await env.next.send(m) } }
+  c:
+    triggers: [message]
+    bindings: {count: count}
+    code: |
+      export default { async onMessage(m, env) { await env.count.put("seen/" + String(m.i).padStart(8, "0"), "1") } }
+channels:
+  - {from: a, env: next, to: b}
+  - {from: b, env: next, to: c}
+`
+}
+
+func countSeen(t testing.TB, st store.Store, ns string) int {
+	t.Helper()
+	cs := capstore.New(st)
+	n, after := 0, ""
+	for {
+		keys, err := cs.List(context.Background(), "kv:"+ns, "seen/", after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 0 {
+			return n
+		}
+		n += len(keys)
+		after = keys[len(keys)-1]
+	}
+}
+
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestChain(t *testing.T) {
+	const n = 300
+	st := openBolt(t, t.TempDir())
+	defer st.Close()
+	e := newEngine(t, parse(t, chainArmy("chain")), st, nil)
+	defer e.Close(context.Background())
+	if _, err := e.Run(context.Background(), "a", n); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the chain", func() bool { return countSeen(t, st, "chain") == n })
+	waitFor(t, 5*time.Second, "empty queues", func() bool {
+		qb, _ := Queued(st, "b")
+		qc, _ := Queued(st, "c")
+		return qb == 0 && qc == 0
+	})
+}
+
+func TestDeadLetter(t *testing.T) {
+	st, err := store.OpenMemory(store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := parse(t, `
+name: fail
+agents:
+  a:
+    code: |
+      export default { async run(x, env) { await env.out.send(x) } }
+  b:
+    triggers: [message]
+    code: |
+      export default { async onMessage(m, env, ctx) { throw new Error("no good, attempt " + ctx.attempt) } }
+channels:
+  - {from: a, env: out, to: b}
+`)
+	e := newEngine(t, a, st, func(o *Options) { o.MaxAttempts = 3 })
+	defer e.Close(context.Background())
+	events, stop := e.Subscribe()
+	defer stop()
+	if _, err := e.Run(context.Background(), "a", "m1"); err != nil {
+		t.Fatal(err)
+	}
+	var dl []DeadLetter
+	waitFor(t, 5*time.Second, "a dead letter", func() bool { dl, _ = DeadLetters(st); return len(dl) == 1 })
+	if dl[0].Attempts != 3 || !strings.Contains(dl[0].Error, "attempt 3") || string(dl[0].Msg) != `"m1"` {
+		t.Fatalf("dead letter %+v", dl[0])
+	}
+	if q, _ := Queued(st, "b"); q != 0 {
+		t.Fatalf("%d messages still queued", q)
+	}
+	runs, _ := e.Runs("b", 10)
+	if len(runs) != 3 {
+		t.Fatalf("%d runs of b, want 3", len(runs))
+	}
+	seen := map[string]bool{}
+	for len(seen) < 4 {
+		select {
+		case ev := <-events:
+			seen[ev.Type] = true
+		case <-time.After(time.Second):
+			t.Fatalf("events seen: %v", seen)
+		}
+	}
+}
+
+// TestDurabilityKill runs the chain in a `littleboxes run` subprocess, kills
+// it with SIGKILL while messages are moving, restarts it, and counts.
+func TestDurabilityKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	const n = 1000
+	dir := t.TempDir()
+	armyFile := filepath.Join(dir, "army.yaml")
+	if err := os.WriteFile(armyFile, []byte(chainArmy("dur")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	// Queue n messages from a (passive: nothing is delivered yet).
+	if code := RunCommand([]string{armyFile, "--data", data, "--once", "a", "--input", fmt.Sprint(n)}, nil, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("run --once: exit %d", code)
+	}
+	prev, stuck := -1, 0
+	for round := 0; ; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{armyFile, "--data", data}, "\x1f"))
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() && !strings.Contains(sc.Text(), "running army") {
+		}
+		go io.Copy(io.Discard, stderr)
+		time.Sleep(time.Duration(300+100*round) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		st := openBolt(t, data)
+		seen := countSeen(t, st, "dur")
+		qb, _ := Queued(st, "b")
+		qc, _ := Queued(st, "c")
+		st.Close()
+		t.Logf("round %d killed: %d handled, %d queued at b, %d at c", round, seen, qb, qc)
+		if qb+qc == 0 {
+			if seen != n {
+				t.Fatalf("queues empty but %d of %d messages handled", seen, n)
+			}
+			if round == 0 {
+				t.Log("finished before the kill: the kill did not land mid-delivery")
+			}
+			return
+		}
+		if seen > n {
+			t.Fatalf("%d handled, more than the %d sent", seen, n)
+		}
+		if seen <= prev {
+			stuck++
+		} else {
+			stuck = 0
+		}
+		prev = seen
+		if stuck > 5 {
+			t.Fatal("no progress in 6 rounds")
+		}
+	}
+}
+
+func BenchmarkChain(b *testing.B) {
+	st := openBolt(b, b.TempDir())
+	defer st.Close()
+	a := parse(b, `
+name: bench
+agents:
+  a:
+    code: |
+      export default { async run(n, env) { for (let i = 0; i < n; i++) await env.next.send(i); return n } }
+  b:
+    triggers: [message]
+    code: |
+      export default { async onMessage(m, env) { await env.next.send(m) } }
+  c:
+    triggers: [message]
+    code: |
+      export default { async onMessage(m, env) { } }
+channels:
+  - {from: a, env: next, to: b}
+  - {from: b, env: next, to: c}
+`)
+	e := newEngine(b, a, st, func(o *Options) { o.Logf = nil })
+	defer e.Close(context.Background())
+	b.ResetTimer()
+	start := time.Now()
+	for sent := 0; sent < b.N; {
+		k := min(b.N-sent, 1000)
+		if _, err := e.Run(context.Background(), "a", k); err != nil {
+			b.Fatal(err)
+		}
+		sent += k
+	}
+	for {
+		qb, _ := Queued(st, "b")
+		qc, _ := Queued(st, "c")
+		if qb+qc == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}

@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"littleboxes/app/flow"
+	"littleboxes/app/store"
+	"littleboxes/capabilities"
+	"littleboxes/sandbox"
+	"littleboxes/vault"
+)
+
+// ctxKey keys the engine's values in a binding call's context.
+type ctxKey int
+
+const (
+	keyAgent ctxKey = iota // the calling agent's node name
+	keySends               // *sends of the running invocation
+)
+
+// sends collects the commits of the messages one invocation sent, so that
+// its own message is removed only after they are durable.
+type sends struct {
+	waits []<-chan error
+}
+
+// guarded is one env binding: the flow guard over an instance.
+type guarded struct {
+	e       *Engine
+	agent   string
+	env     string
+	capName string
+	inst    capabilities.Instance
+	kind    capabilities.Kind
+	sink    flow.Sink
+	hasSink bool
+}
+
+func (e *Engine) guard(g *agent) error {
+	g.env = map[string]sandbox.Binding{}
+	for env, inst := range g.raw {
+		k, err := e.kind(e.instKind[inst])
+		if err != nil {
+			return fmt.Errorf("engine: agent %q env.%s: %w", g.name, env, err)
+		}
+		gb := &guarded{e: e, agent: g.name, env: env, inst: inst, kind: k}
+		gb.sink, gb.hasSink = e.analysis.Sink(g.name, env)
+		gb.capName = gb.sink.Capability
+		g.env[env] = vault.RedactBinding(gb, e.red)
+	}
+	return nil
+}
+
+func (b *guarded) Methods() []string { return b.inst.Methods() }
+
+func (b *guarded) Call(ctx context.Context, method string, args []any) (any, error) {
+	ctx = context.WithValue(ctx, keyAgent, b.agent)
+	m, ok := b.kind.Method(method)
+	if ok && m.Role.Writes() && b.hasSink {
+		verdict := b.sink.Verdict
+		if b.sink.Dynamic {
+			v, _, err := b.e.analysis.RecheckCall(b.agent, b.env, b.inst.Flow())
+			if err != nil {
+				return nil, fmt.Errorf("env.%s.%s: %w", b.env, method, err)
+			}
+			verdict = v
+		}
+		if verdict == flow.Approval {
+			id, err := b.e.hold(b, method, args)
+			if err != nil {
+				return nil, fmt.Errorf("env.%s.%s: holding for approval: %w", b.env, method, err)
+			}
+			return map[string]any{"status": "pending_approval", "id": id}, nil
+		}
+	}
+	return b.inst.Call(ctx, method, args)
+}
+
+// Effect is one sink call held for the owner's approval, and its outcome.
+type Effect struct {
+	ID         string          `json:"id"`
+	Agent      string          `json:"agent"`
+	Env        string          `json:"env"`
+	Capability string          `json:"capability"`
+	Method     string          `json:"method"`
+	Args       json.RawMessage `json:"args"`
+	Why        string          `json:"why,omitempty"`
+	Created    int64           `json:"created"` // Unix milliseconds
+	// Status is pending, approving (being performed), approved, denied,
+	// failed (performed with an error) or interrupted (a crash came between
+	// approving and recording: performed at most once).
+	Status  string          `json:"status"`
+	Decided int64           `json:"decided,omitempty"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	Error   string          `json:"error,omitempty"`
+}
+
+// Effect statuses.
+const (
+	StatusPending     = "pending"
+	StatusApproving   = "approving"
+	StatusApproved    = "approved"
+	StatusDenied      = "denied"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+func (e *Engine) hold(b *guarded, method string, args []any) (string, error) {
+	raw, err := json.Marshal(e.red.Value(args))
+	if err != nil {
+		return "", fmt.Errorf("encoding the arguments: %w", err)
+	}
+	var ef Effect
+	err = e.com.do(func(tx store.Tx) error {
+		bk, err := bucket(tx, bucketEffects)
+		if err != nil {
+			return err
+		}
+		seq, err := bk.NextSequence()
+		if err != nil {
+			return err
+		}
+		ef = Effect{ID: strconv.FormatUint(seq, 10), Agent: b.agent, Env: b.env, Capability: b.capName,
+			Method: method, Args: raw, Why: b.sink.Why, Created: e.now().UnixMilli(), Status: StatusPending}
+		v, err := json.Marshal(ef)
+		if err != nil {
+			return err
+		}
+		return bk.Put(store.Uint64Key(seq), v)
+	})
+	if err != nil {
+		return "", err
+	}
+	e.ev.publish(Event{Type: EventApprovalNew, Agent: b.agent, ID: ef.ID, Detail: ef.Env + "." + ef.Method})
+	return ef.ID, nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

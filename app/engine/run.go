@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"littleboxes/app/store"
+	"littleboxes/sandbox"
+)
+
+// Run statuses of a RunRecord.
+const (
+	RunOK    = "ok"
+	RunError = "error"
+	RunLimit = "limit"
+)
+
+// RunRecord is one invocation, as kept in the store.
+type RunRecord struct {
+	ID      string                `json:"id"`
+	Agent   string                `json:"agent"`
+	Trigger string                `json:"trigger"` // manual, message, every, item, approval
+	Entry   string                `json:"entry"`
+	Start   int64                 `json:"start"` // Unix milliseconds
+	End     int64                 `json:"end"`
+	Status  string                `json:"status"`
+	Result  json.RawMessage       `json:"result,omitempty"`
+	Error   string                `json:"error,omitempty"`
+	Console []sandbox.ConsoleLine `json:"console,omitempty"`
+}
+
+// Run runs agent's run(input, env, ctx) once, as the manual trigger does,
+// and returns its result; the run is recorded. Messages it sends are durable
+// when Run returns.
+func (e *Engine) Run(ctx context.Context, agentName string, input any) (*sandbox.Result, error) {
+	g, err := e.agent(agentName)
+	if err != nil {
+		return nil, err
+	}
+	return e.invoke(ctx, g, sandbox.EntryRun, "manual", input, nil)
+}
+
+// invoke runs one entry point of g in a fresh isolate, records the run, and
+// waits for the messages it sent to be committed. extra is added to ctx.
+func (e *Engine) invoke(ctx context.Context, g *agent, entry, trigger string, input any, extra map[string]any) (*sandbox.Result, error) {
+	return e.invokeWith(ctx, g, entry, trigger, input, extra, nil)
+}
+
+// invokeWith is invoke; with a non-nil sn, the messages sent are collected
+// there instead of being waited for.
+func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string, input any, extra map[string]any, sn *sends) (*sandbox.Result, error) {
+	if e.isClosed() && ctx != e.runCtx {
+		return nil, fmt.Errorf("engine: run %s: %w", g.name, ErrClosed)
+	}
+	own := sn == nil
+	if own {
+		sn = &sends{}
+	}
+	ictx := context.WithValue(ctx, keySends, sn)
+	jsctx := map[string]any{"agent": g.name, "trigger": trigger}
+	if g.item != "" {
+		jsctx["item"] = g.item
+		jsctx["template"] = g.def.Name
+	}
+	for k, v := range extra {
+		jsctx[k] = v
+	}
+	start := e.now()
+	e.ev.publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
+	res, err := e.runner.Run(ictx, &sandbox.Invocation{
+		Module: g.module, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits,
+	})
+	if res == nil {
+		res = &sandbox.Result{}
+	}
+	if err != nil {
+		err = e.red.Error(err)
+	}
+	res.Value = e.red.Value(res.Value)
+	for i := range res.Console {
+		res.Console[i].Text = e.red.String(res.Console[i].Text)
+	}
+	if !own {
+		// the caller waits
+	} else if werr := sn.wait(); werr != nil && err == nil {
+		err = fmt.Errorf("engine: %s: a message it sent was not stored: %w", g.name, werr)
+	}
+	if errors.Is(err, sandbox.ErrNoEntry) && entry == sandbox.EntryOnApproval {
+		return res, err // not exporting onApproval is no run
+	}
+	rec := RunRecord{Agent: g.name, Trigger: trigger, Entry: entry, Start: start.UnixMilli(), End: e.now().UnixMilli(), Status: RunOK}
+	var le *sandbox.LimitError
+	switch {
+	case errors.As(err, &le):
+		rec.Status, rec.Error = RunLimit, err.Error()
+	case err != nil:
+		rec.Status, rec.Error = RunError, err.Error()
+	default:
+		if b, jerr := json.Marshal(res.Value); jerr == nil {
+			rec.Result = b
+		}
+	}
+	rec.Console = capConsole(res.Console)
+	e.recordRun(rec)
+	e.ev.publish(Event{Type: EventRunEnd, Agent: g.name, Detail: rec.Status, Error: rec.Error})
+	return res, err
+}
+
+func (s *sends) wait() error {
+	var errs []error
+	for _, w := range s.waits {
+		if err := <-w; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.waits = s.waits[:0]
+	return errors.Join(errs...)
+}
+
+func capConsole(lines []sandbox.ConsoleLine) []sandbox.ConsoleLine {
+	n := 0
+	for i, l := range lines {
+		n += len(l.Text)
+		if n > MaxRecordedConsole {
+			out := append([]sandbox.ConsoleLine(nil), lines[:i]...)
+			return append(out, sandbox.ConsoleLine{Level: "warn", Text: "… console output cut"})
+		}
+	}
+	return lines
+}
+
+// recordRun stores rec without waiting and drops records beyond KeepRuns.
+func (e *Engine) recordRun(rec RunRecord) {
+	keep := uint64(e.opts.KeepRuns)
+	e.com.submit(func(tx store.Tx) error {
+		b, err := bucket(tx, bucketRuns, rec.Agent)
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		rec.ID = strconv.FormatUint(seq, 10)
+		v, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(store.Uint64Key(seq), v); err != nil {
+			return err
+		}
+		if seq > keep {
+			return b.Delete(store.Uint64Key(seq - keep))
+		}
+		return nil
+	})
+}
+
+// Runs returns up to limit of agent's run records, newest first.
+func (e *Engine) Runs(agentName string, limit int) ([]RunRecord, error) {
+	return Runs(e.st, agentName, limit)
+}
+
+// Runs reads up to limit of agent's run records from st, newest first.
+func Runs(st store.Store, agentName string, limit int) ([]RunRecord, error) {
+	var out []RunRecord
+	err := viewBucket(st, func(b store.Bucket) error {
+		return b.Scan(store.ScanOptions{Reverse: true, Limit: limit}, func(_, v []byte) error {
+			var r RunRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	}, bucketRuns, agentName)
+	if err != nil {
+		return nil, fmt.Errorf("engine: runs of %s: %w", agentName, err)
+	}
+	return out, nil
+}
+
+// Report implements capabilities.Reporter: a report to the owner becomes an
+// event (and a log line).
+func (e *Engine) Report(ctx context.Context, from string, msg any) error {
+	msg = e.red.Value(msg)
+	e.ev.publish(Event{Type: EventReport, Agent: agentOf(ctx), Detail: from, Data: msg})
+	e.logf("report from %s: %v", from, msg)
+	return nil
+}
+
+func agentOf(ctx context.Context) string {
+	s, _ := ctx.Value(keyAgent).(string)
+	return s
+}
