@@ -1,38 +1,16 @@
 package cli
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"littleboxes/app/store"
 )
 
 // storeFile is the store's file name in the data directory.
-const storeFile = "littleboxes.db"
+const storeFile = store.FileName
 
-// dataDir returns littleboxes' data directory, creating it (mode 0700) if
-// needed: flag (the --data flag) if set, else $XDG_DATA_HOME/littleboxes,
-// else ~/.local/share/littleboxes. A relative XDG_DATA_HOME is ignored, as
-// the XDG Base Directory spec says.
-func dataDir(flag string) (string, error) {
-	dir := flag
-	if dir == "" {
-		base := os.Getenv("XDG_DATA_HOME")
-		if base == "" || !filepath.IsAbs(base) {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return "", fmt.Errorf("find the data directory: %w (use --data DIR)", err)
-			}
-			base = filepath.Join(home, ".local", "share")
-		}
-		dir = filepath.Join(base, "littleboxes")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("data directory: %w", err)
-	}
-	return dir, nil
-}
+// dataDir returns the data directory (see store.DataDir).
+func dataDir(flag string) (string, error) { return store.DataDir(flag) }
 
 // openStore opens the store in the data directory named by the --data flag.
 func openStore(dataFlag string) (*store.Bolt, error) {

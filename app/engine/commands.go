@@ -30,28 +30,10 @@ const (
 	ExitLimit  = 3
 )
 
-const storeFile = "littleboxes.db"
+const storeFile = store.FileName
 
-// dataDir mirrors app/cli's: --data, else $XDG_DATA_HOME/littleboxes, else
-// ~/.local/share/littleboxes.
-func dataDir(flagv string) (string, error) {
-	dir := flagv
-	if dir == "" {
-		base := os.Getenv("XDG_DATA_HOME")
-		if base == "" || !filepath.IsAbs(base) {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return "", fmt.Errorf("find the data directory: %w (use --data DIR)", err)
-			}
-			base = filepath.Join(home, ".local", "share")
-		}
-		dir = filepath.Join(base, "littleboxes")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("data directory: %w", err)
-	}
-	return dir, nil
-}
+// dataDir returns the data directory (see store.DataDir).
+func dataDir(flagv string) (string, error) { return store.DataDir(flagv) }
 
 func openStore(dataFlag string) (*store.Bolt, error) {
 	dir, err := dataDir(dataFlag)
