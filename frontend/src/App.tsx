@@ -3,13 +3,22 @@ import { CodeEditor, type CodeEditorHandle } from "./components/CodeEditor";
 import { InputPanel } from "./components/InputPanel";
 import { ResultPanel } from "./components/ResultPanel";
 import { SidePanel } from "./components/SidePanel";
-import { TitleBar } from "./components/TitleBar";
+import { ArmyScreen } from "./components/ArmyScreen";
+import { TitleBar, type View } from "./components/TitleBar";
+import { type ArmyView, fetchArmy } from "./lib/army";
 import { type Connection, execModule, fetchVersion, waitForBackend } from "./lib/backend";
 import { EXAMPLE_INPUT, EXAMPLE_MODULE } from "./lib/example";
 import { checkInputJSON } from "./lib/json";
 import { type ExecError, type ExecResult, MODULE_FILENAME, failure } from "./lib/result";
 
-export function App() {
+interface Props {
+  /** The screen shown first: the army, unless a test asks otherwise. */
+  initialView?: View;
+}
+
+export function App({ initialView = "army" }: Props) {
+  const [view, setView] = useState<View>(initialView);
+  const [army, setArmy] = useState<ArmyView | null>(null);
   const [source, setSource] = useState(EXAMPLE_MODULE);
   const [input, setInput] = useState(EXAMPLE_INPUT);
   const [result, setResult] = useState<ExecResult | null>(null);
@@ -30,6 +39,8 @@ export function App() {
         const v = await fetchVersion();
         if (live) setVersion(v);
       }
+      const a = await fetchArmy(); // "not connected" without a backend
+      if (live) setArmy(a);
     })();
     return () => {
       live = false;
@@ -62,29 +73,42 @@ export function App() {
 
   return (
     <div className="app">
-      <TitleBar version={version} connection={connection} running={running} onRun={run} />
-      <SidePanel />
-      <main className="editor-column">
-        <section className="panel module-panel" aria-label="Agent module">
-          <div className="panel-head">
-            <h2>{MODULE_FILENAME}</h2>
-            <span className="panel-hint">agent module · TypeScript or JavaScript</span>
+      <TitleBar
+        view={view}
+        onView={setView}
+        version={version}
+        connection={connection}
+        running={running}
+        onRun={run}
+      />
+      {view === "army" ? (
+        <ArmyScreen army={army} />
+      ) : (
+        <>
+          <SidePanel />
+          <main className="editor-column">
+            <section className="panel module-panel" aria-label="Agent module">
+              <div className="panel-head">
+                <h2>{MODULE_FILENAME}</h2>
+                <span className="panel-hint">agent module · TypeScript or JavaScript</span>
+              </div>
+              <CodeEditor
+                ref={moduleEditor}
+                className="module-editor"
+                label="Agent module source"
+                value={source}
+                onChange={setSource}
+                onRun={run}
+                errorLine={compileErrorLine}
+              />
+            </section>
+          </main>
+          <div className="side-column">
+            <InputPanel value={input} onChange={setInput} onRun={run} check={inputCheck} editorRef={inputEditor} />
+            <ResultPanel result={result} running={running} onJump={jump} />
           </div>
-          <CodeEditor
-            ref={moduleEditor}
-            className="module-editor"
-            label="Agent module source"
-            value={source}
-            onChange={setSource}
-            onRun={run}
-            errorLine={compileErrorLine}
-          />
-        </section>
-      </main>
-      <div className="side-column">
-        <InputPanel value={input} onChange={setInput} onRun={run} check={inputCheck} editorRef={inputEditor} />
-        <ResultPanel result={result} running={running} onJump={jump} />
-      </div>
+        </>
+      )}
     </div>
   );
 }
