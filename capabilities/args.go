@@ -15,10 +15,12 @@ type ArgError struct {
 }
 
 func (e *ArgError) Error() string {
-	return fmt.Sprintf("argument %d (%s): want %s, got %s", e.Index+1, e.Name, e.Want, describe(e.Got))
+	return fmt.Sprintf("argument %d (%s): want %s, got %s", e.Index+1, e.Name, e.Want, Describe(e.Got))
 }
 
-func describe(v any) string {
+// Describe names a plain-data value's type for an error message: "a
+// string", "the number 3", "an object".
+func Describe(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "null"

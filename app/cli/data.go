@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
 
 	"littleboxes/app/store"
@@ -18,5 +20,9 @@ func openStore(dataFlag string) (*store.Bolt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(filepath.Join(dir, storeFile), store.Options{})
+	st, err := store.Open(filepath.Join(dir, storeFile), store.Options{})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("%w: is `littleboxes run` (or the window) running on %s? Stop it first, or approve from the window", err, dir)
+	}
+	return st, err
 }

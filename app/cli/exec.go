@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"littleboxes/app/engine"
 	"littleboxes/sandbox"
 )
 
@@ -66,13 +67,7 @@ func cmdExec(args []string, std IO) int {
 		Context: map[string]any{"agent": strings.TrimSuffix(name, ".ts"), "trigger": "exec"},
 		Limits:  sandbox.Limits{Deadline: *timeout},
 	})
-	for _, l := range res.Console {
-		if l.Level == "log" || l.Level == "info" {
-			fmt.Fprintln(std.Stderr, l.Text)
-		} else {
-			fmt.Fprintf(std.Stderr, "[%s] %s\n", l.Level, l.Text)
-		}
-	}
+	printConsole(std.Stderr, res.Console)
 	if err != nil {
 		return reportRunError(std.Stderr, err)
 	}
@@ -83,6 +78,18 @@ func cmdExec(args []string, std IO) int {
 	}
 	fmt.Fprintln(std.Stdout, string(out))
 	return ExitOK
+}
+
+// printConsole writes an invocation's console output: log and info lines
+// as they are, the other levels tagged.
+func printConsole(w io.Writer, lines []sandbox.ConsoleLine) {
+	for _, l := range lines {
+		if l.Level == "log" || l.Level == "info" {
+			fmt.Fprintln(w, l.Text)
+		} else {
+			fmt.Fprintf(w, "[%s] %s\n", l.Level, l.Text)
+		}
+	}
 }
 
 // reportRunError prints an invocation's error and returns its exit code.
@@ -99,7 +106,7 @@ func reportRunError(w io.Writer, err error) int {
 			fmt.Fprintln(w, "  "+strings.ReplaceAll(se.Stack, "\n", "\n  "))
 		}
 		return ExitFailed
-	case errors.Is(err, sandbox.ErrNoEntry):
+	case errors.Is(err, sandbox.ErrNoEntry), errors.Is(err, engine.ErrNoAgent):
 		fmt.Fprintf(w, "error: %v\n", err)
 		return ExitUsage
 	default:

@@ -8,11 +8,10 @@ import (
 	"slices"
 	"strings"
 
-	"littleboxes/app/engine"
 	"littleboxes/examples"
 )
 
-// cmdRun runs an army headless (see engine.RunCommand). The army may be
+// cmdRun runs an army headless, or one agent once. The army may be
 // named as a built-in example, which is written once into the data dir.
 func cmdRun(args []string, std IO) int {
 	args, err := exampleArg(args)
@@ -20,12 +19,12 @@ func cmdRun(args []string, std IO) int {
 		std.Stderr.Write([]byte("littleboxes run: " + err.Error() + "\n"))
 		return ExitFailed
 	}
-	return engine.RunCommand(args, std.Stdin, std.Stdout, std.Stderr)
+	return runArmy(args, std.Stdout, std.Stderr)
 }
 
-// cmdApprovals lists and decides held effects (see engine.ApprovalsCommand).
+// cmdApprovals lists and decides the effects held for the owner.
 func cmdApprovals(args []string, std IO) int {
-	return engine.ApprovalsCommand(args, std.Stdin, std.Stdout, std.Stderr)
+	return approvals(args, std.Stdout, std.Stderr)
 }
 
 // exampleArg replaces the first positional argument by the path of the

@@ -61,6 +61,7 @@ import (
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
+	_ "littleboxes/capabilities/standard" // the engine makes channel instances itself
 	"littleboxes/sandbox"
 	"littleboxes/vault"
 )

@@ -1,17 +1,11 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,20 +17,8 @@ import (
 	"littleboxes/capabilities"
 )
 
-// helperEnv switches the test binary into RunCommand, for the subprocess
-// durability test.
-const helperEnv = "LITTLEBOXES_ENGINE_HELPER"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) != "" {
-		os.Exit(RunCommand(strings.Split(os.Getenv(helperEnv), "\x1f"), os.Stdin, os.Stdout, os.Stderr))
-	}
-	// The D-Bus connection go-keyring opens when a Secret Service is running
-	// is shared and lives as long as the process, as in vault/keyring.
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.(*Conn).inWorker"),
-		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.newConn.func1"),
-	)
+	goleak.VerifyTestMain(m)
 }
 
 // Test kinds: a private source and a public sink that counts what it sends.
@@ -94,7 +76,7 @@ func newEngine(t testing.TB, a *army.Army, st store.Store, mod func(*Options)) *
 
 func openBolt(t testing.TB, dir string) *store.Bolt {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dir, storeFile), store.Options{})
+	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,73 +319,6 @@ channels:
 			seen[ev.Type] = true
 		case <-time.After(time.Second):
 			t.Fatalf("events seen: %v", seen)
-		}
-	}
-}
-
-// TestDurabilityKill runs the chain in a `littleboxes run` subprocess, kills
-// it with SIGKILL while messages are moving, restarts it, and counts.
-func TestDurabilityKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess test")
-	}
-	const n = 1000
-	dir := t.TempDir()
-	armyFile := filepath.Join(dir, "army.yaml")
-	if err := os.WriteFile(armyFile, []byte(chainArmy("dur")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(dir, "data")
-	// Queue n messages from a (passive: nothing is delivered yet).
-	if code := RunCommand([]string{armyFile, "--data", data, "--once", "a", "--input", fmt.Sprint(n)}, nil, io.Discard, io.Discard); code != 0 {
-		t.Fatalf("run --once: exit %d", code)
-	}
-	prev, stuck := -1, 0
-	for round := 0; ; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{armyFile, "--data", data}, "\x1f"))
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() && !strings.Contains(sc.Text(), "running army") {
-		}
-		go io.Copy(io.Discard, stderr)
-		time.Sleep(time.Duration(300+100*round) * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
-		st := openBolt(t, data)
-		seen := countSeen(t, st, "dur")
-		qb, _ := Queued(st, "b")
-		qc, _ := Queued(st, "c")
-		st.Close()
-		t.Logf("round %d killed: %d handled, %d queued at b, %d at c", round, seen, qb, qc)
-		if qb+qc == 0 {
-			if seen != n {
-				t.Fatalf("queues empty but %d of %d messages handled", seen, n)
-			}
-			if round == 0 {
-				t.Log("finished before the kill: the kill did not land mid-delivery")
-			}
-			return
-		}
-		if seen > n {
-			t.Fatalf("%d handled, more than the %d sent", seen, n)
-		}
-		if seen <= prev {
-			stuck++
-		} else {
-			stuck = 0
-		}
-		prev = seen
-		if stuck > 5 {
-			t.Fatal("no progress in 6 rounds")
 		}
 	}
 }

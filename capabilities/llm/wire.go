@@ -122,7 +122,7 @@ func parseMessages(args []any) ([]message, error) {
 	for i, e := range arr {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("llm chat: messages[%d]: want a {role, content} object, got %s", i, describe(e))
+			return nil, fmt.Errorf("llm chat: messages[%d]: want a {role, content} object, got %s", i, capabilities.Describe(e))
 		}
 		for _, k := range sortedKeys(m) {
 			if k != "role" && k != "content" {
@@ -133,11 +133,11 @@ func parseMessages(args []any) ([]message, error) {
 		switch role {
 		case "system", "user", "assistant":
 		default:
-			return nil, fmt.Errorf("llm chat: messages[%d].role: want \"system\", \"user\" or \"assistant\", got %s", i, describe(m["role"]))
+			return nil, fmt.Errorf("llm chat: messages[%d].role: want \"system\", \"user\" or \"assistant\", got %s", i, capabilities.Describe(m["role"]))
 		}
 		content, ok := m["content"].(string)
 		if !ok {
-			return nil, fmt.Errorf("llm chat: messages[%d].content: want a string, got %s", i, describe(m["content"]))
+			return nil, fmt.Errorf("llm chat: messages[%d].content: want a string, got %s", i, capabilities.Describe(m["content"]))
 		}
 		msgs[i] = message{Role: role, Content: content}
 	}
@@ -158,7 +158,7 @@ func (c *Chat) request(method string, msgs []message, args []any) (*chatRequest,
 			continue
 		}
 		bad := func(want string) error {
-			return fmt.Errorf("llm %s: options.%s: want %s, got %s", method, k, want, describe(v))
+			return fmt.Errorf("llm %s: options.%s: want %s, got %s", method, k, want, capabilities.Describe(v))
 		}
 		switch k {
 		case "max_tokens":
@@ -419,26 +419,4 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(ks)
 	return ks
-}
-
-// describe names a plain-data value's type for an error.
-func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case float64:
-		return fmt.Sprintf("the number %v", v)
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	case []byte:
-		return "bytes"
-	default:
-		return fmt.Sprintf("%T", v)
-	}
 }

@@ -1,4 +1,4 @@
-package engine
+package cli
 
 import (
 	"context"
@@ -15,53 +15,11 @@ import (
 	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/engine"
 	"littleboxes/app/store"
-	_ "littleboxes/capabilities/standard" // every built-in kind
-	"littleboxes/sandbox"
 	"littleboxes/vault"
 	"littleboxes/vault/keyring"
 )
-
-// Exit codes, as app/cli's.
-const (
-	ExitOK     = 0
-	ExitFailed = 1
-	ExitUsage  = 2
-	ExitLimit  = 3
-)
-
-const storeFile = store.FileName
-
-// dataDir returns the data directory (see store.DataDir).
-func dataDir(flagv string) (string, error) { return store.DataDir(flagv) }
-
-func openStore(dataFlag string) (*store.Bolt, error) {
-	dir, err := dataDir(dataFlag)
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.Open(filepath.Join(dir, storeFile), store.Options{})
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w: is `littleboxes run` (or the window) running on %s? Stop it first, or approve from the window", err, dir)
-	}
-	return st, err
-}
-
-// interspersed parses flags before or after positional arguments.
-func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
 
 // needsSecrets reports whether any capability of a names a secret.
 func needsSecrets(a *army.Army) bool {
@@ -89,16 +47,16 @@ const runUsage = `usage: littleboxes run ARMY.yaml [--data DIR]                 
        littleboxes run ARMY.yaml --once AGENT [--input JSON] [--data DIR]  run one agent once, print its result as JSON
 `
 
-// RunCommand implements `littleboxes run`. It returns the exit code: with
+// runArmy implements `littleboxes run`. It returns the exit code: with
 // --once, as exec's (0 ok, 1 the agent threw, 2 usage, 3 a limit).
-func RunCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runArmy(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
 	once := fs.String("once", "", "run this `AGENT`'s run(input) once and exit")
 	input := fs.String("input", "null", "the `JSON` input for --once")
 	fs.Usage = func() { io.WriteString(stderr, runUsage+"\nFlags:\n"); fs.PrintDefaults() }
-	pos, err := interspersed(fs, args)
+	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -139,7 +97,7 @@ func RunCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(logw, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
 		_ = logw.Flush()
 	}
-	opts := Options{Army: a, Store: st, Redactor: red, Logf: logf, Passive: *once != "", ArmyPath: path}
+	opts := engine.Options{Army: a, Store: st, Redactor: red, Logf: logf, Passive: *once != "", ArmyPath: path}
 	v, err := secretsFor(ctx, a, st, red)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
@@ -148,7 +106,7 @@ func RunCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if v != nil {
 		opts.Secrets = v
 	}
-	e, err := New(ctx, opts)
+	e, err := engine.New(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", red.String(err.Error()))
 		return ExitFailed
@@ -166,12 +124,10 @@ func RunCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		res, err := e.Run(ctx, *once, in)
 		code := closeCtx()
 		if res != nil {
-			for _, l := range res.Console {
-				fmt.Fprintf(stderr, "[%s] %s\n", l.Level, l.Text)
-			}
+			printConsole(stderr, res.Console)
 		}
 		if err != nil {
-			return runErrorCode(stderr, err)
+			return reportRunError(stderr, err)
 		}
 		out, err := json.MarshalIndent(res.Value, "", "  ")
 		if err != nil {
@@ -187,21 +143,6 @@ func RunCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return closeCtx()
 }
 
-func runErrorCode(w io.Writer, err error) int {
-	var le *sandbox.LimitError
-	switch {
-	case errors.As(err, &le):
-		fmt.Fprintf(w, "limit exceeded: %s: %s\n", le.Limit, le.Detail)
-		return ExitLimit
-	case errors.Is(err, sandbox.ErrNoEntry), errors.Is(err, ErrNoAgent):
-		fmt.Fprintf(w, "error: %v\n", err)
-		return ExitUsage
-	default:
-		fmt.Fprintf(w, "error: %v\n", err)
-		return ExitFailed
-	}
-}
-
 const approvalsUsage = `usage: littleboxes approvals list [--all] [--data DIR]      list the pending approvals (--all: every decided one too)
        littleboxes approvals approve ID [--army FILE] [--data DIR]  perform a held effect
        littleboxes approvals deny ID [--army FILE] [--data DIR]     deny a held effect
@@ -211,8 +152,8 @@ the effect and run the agent's onApproval. They cannot run while
 ` + "`littleboxes run`" + ` holds the data directory.
 `
 
-// ApprovalsCommand implements `littleboxes approvals list|approve ID|deny ID`.
-func ApprovalsCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// approvals implements `littleboxes approvals list|approve ID|deny ID`.
+func approvals(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		io.WriteString(stderr, approvalsUsage)
 		return ExitUsage
@@ -224,7 +165,7 @@ func ApprovalsCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	armyFile := fs.String("army", "", "the army `FILE` (default: the one the last run used)")
 	all := fs.Bool("all", false, "list decided approvals too")
 	fs.Usage = func() { io.WriteString(stderr, approvalsUsage) }
-	pos, err := interspersed(fs, args[1:])
+	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -245,7 +186,7 @@ func ApprovalsCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	}
 	defer st.Close()
 	if sub == "list" {
-		efs, err := Approvals(st, !*all)
+		efs, err := engine.Approvals(st, !*all)
 		if err != nil {
 			fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
 			return ExitFailed
@@ -261,7 +202,7 @@ func ApprovalsCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	}
 	path := *armyFile
 	if path == "" {
-		path = ArmyPath(st)
+		path = engine.ArmyPath(st)
 	}
 	if path == "" {
 		fmt.Fprintln(stderr, "littleboxes approvals: no army known: pass --army FILE")
@@ -275,7 +216,7 @@ func ApprovalsCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	red := vault.NewRedactor()
-	opts := Options{Army: a, Store: st, Redactor: red, Passive: true,
+	opts := engine.Options{Army: a, Store: st, Redactor: red, Passive: true,
 		Logf: func(f string, args ...any) { fmt.Fprintf(stderr, f+"\n", args...) }}
 	v, err := secretsFor(ctx, a, st, red)
 	if err != nil {
@@ -285,13 +226,13 @@ func ApprovalsCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	if v != nil {
 		opts.Secrets = v
 	}
-	e, err := New(ctx, opts)
+	e, err := engine.New(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", red.String(err.Error()))
 		return ExitFailed
 	}
 	defer e.Close(context.Background())
-	var ef Effect
+	var ef engine.Effect
 	if sub == "approve" {
 		ef, err = e.Approve(ctx, pos[0])
 	} else {
@@ -303,7 +244,7 @@ func ApprovalsCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	}
 	out, _ := json.MarshalIndent(ef, "", "  ")
 	fmt.Fprintln(stdout, string(out))
-	if ef.Status == StatusFailed {
+	if ef.Status == engine.StatusFailed {
 		return ExitFailed
 	}
 	return ExitOK

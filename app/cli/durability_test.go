@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"littleboxes/app/capstore"
+	"littleboxes/app/engine"
+	"littleboxes/app/store"
+)
+
+// helperEnv switches the test binary into Main, for the subprocess
+// durability test: its value is the arguments, separated by \x1f.
+const helperEnv = "LITTLEBOXES_CLI_HELPER"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(helperEnv); args != "" {
+		os.Exit(Main(strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// chainArmy is a→b→c; c counts each message it handles under seen/ in kv.
+func chainArmy(ns string) string {
+	return `
+name: chain
+capabilities:
+  count: {kind: kv, props: {namespace: ` + ns + `}}
+agents:
+  a:
+    triggers: [manual]
+    code: |
+      export default { async run(n, env) { for (let i = 0; i < n; i++) await env.next.send({i}); return n } }
+  b:
+    triggers: [message]
+    code: |
+      export default { async onMessage(m, env) { await env.next.send(m) } }
+  c:
+    triggers: [message]
+    bindings: {count: count}
+    code: |
+      export default { async onMessage(m, env) { await env.count.put("seen/" + String(m.i).padStart(8, "0"), "1") } }
+channels:
+  - {from: a, env: next, to: b}
+  - {from: b, env: next, to: c}
+`
+}
+
+// countSeen counts the distinct messages c handled.
+func countSeen(t testing.TB, st store.Store, ns string) int {
+	t.Helper()
+	cs := capstore.New(st)
+	n, after := 0, ""
+	for {
+		keys, err := cs.List(context.Background(), "kv:"+ns, "seen/", after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 0 {
+			return n
+		}
+		n += len(keys)
+		after = keys[len(keys)-1]
+	}
+}
+
+// TestDurabilityKill runs the chain in a `littleboxes run` subprocess, kills
+// it with SIGKILL while messages are moving, restarts it, and counts.
+func TestDurabilityKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	const n = 1000
+	dir := t.TempDir()
+	armyFile := filepath.Join(dir, "army.yaml")
+	if err := os.WriteFile(armyFile, []byte(chainArmy("dur")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	// Queue n messages from a (passive: nothing is delivered yet).
+	if code := Main([]string{"run", armyFile, "--data", data, "--once", "a", "--input", fmt.Sprint(n)}, nil, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("run --once: exit %d", code)
+	}
+	prev, stuck := -1, 0
+	for round := 0; ; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{"run", armyFile, "--data", data}, "\x1f"))
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() && !strings.Contains(sc.Text(), "running army") {
+		}
+		go io.Copy(io.Discard, stderr)
+		time.Sleep(time.Duration(300+100*round) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		st, err := store.Open(filepath.Join(data, store.FileName), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := countSeen(t, st, "dur")
+		qb, _ := engine.Queued(st, "b")
+		qc, _ := engine.Queued(st, "c")
+		st.Close()
+		t.Logf("round %d killed: %d handled, %d queued at b, %d at c", round, seen, qb, qc)
+		if qb+qc == 0 {
+			if seen != n {
+				t.Fatalf("queues empty but %d of %d messages handled", seen, n)
+			}
+			if round == 0 {
+				t.Log("finished before the kill: the kill did not land mid-delivery")
+			}
+			return
+		}
+		if seen > n {
+			t.Fatalf("%d handled, more than the %d sent", seen, n)
+		}
+		if seen <= prev {
+			stuck++
+		} else {
+			stuck = 0
+		}
+		prev = seen
+		if stuck > 5 {
+			t.Fatal("no progress in 6 rounds")
+		}
+	}
+}
