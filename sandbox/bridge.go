@@ -327,63 +327,6 @@ func (m *importer) imp(v any, depth int) (goja.Value, error) {
 	}
 }
 
-// CheckPlain reports whether v is plain data that the bridge can carry, and
-// its approximate size in bytes. Bindings and runners may use it to validate
-// values before handing them to an isolate.
-func CheckPlain(v any) (size int, err error) {
-	return checkPlain(v, 0)
-}
-
-func checkPlain(v any, depth int) (int, error) {
-	if depth > maxValueDepth {
-		return 0, fmt.Errorf("value nests deeper than %d levels", maxValueDepth)
-	}
-	switch e := v.(type) {
-	case nil, bool:
-		return 4, nil
-	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		return 8, nil
-	case string:
-		return len(e) + 2, nil
-	case []byte:
-		return len(e) + 2, nil
-	case []string:
-		n := 2
-		for _, s := range e {
-			n += len(s) + 3
-		}
-		return n, nil
-	case []any:
-		n := 2
-		for _, it := range e {
-			s, err := checkPlain(it, depth+1)
-			if err != nil {
-				return 0, err
-			}
-			n += s + 1
-		}
-		return n, nil
-	case map[string]any:
-		n := 2
-		for k, it := range e {
-			s, err := checkPlain(it, depth+1)
-			if err != nil {
-				return 0, err
-			}
-			n += s + len(k) + 3
-		}
-		return n, nil
-	case map[string]string:
-		n := 2
-		for k, s := range e {
-			n += len(s) + len(k) + 5
-		}
-		return n, nil
-	default:
-		return 0, fmt.Errorf("a Go value of type %T is not plain data", v)
-	}
-}
-
 // stringOf returns v's value if v is a string primitive. Unlike Export, it
 // never reads an object's properties.
 func stringOf(v goja.Value) (string, bool) {

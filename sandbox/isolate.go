@@ -477,13 +477,8 @@ func (iso *isolate) bindingMethod(name, method string, b Binding) func(goja.Func
 func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve, reject func(any) error) {
 	defer iso.calls.Done()
 	res, err := safeCall(iso.callCtx, b, method, args)
-	if err == nil {
-		var size int
-		size, err = CheckPlain(res)
-		if err == nil && size > iso.limits.MaxValueBytes {
-			err = &LimitError{Limit: "value size", Detail: fmt.Sprintf("the result of %s is larger than %d bytes", label, iso.limits.MaxValueBytes)}
-		}
-	}
+	// The result is checked (plain data, within the size limit) once, by the
+	// importer on the loop, as it is copied in.
 	complete := func() {
 		iso.pending--
 		var settleErr error
@@ -496,6 +491,10 @@ func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve
 			settleErr = reject(iso.newError(label + ": " + err.Error()))
 		default:
 			v, ierr := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + label}).imp(res, 0)
+			if errors.As(ierr, &le) {
+				iso.hitLimit(le)
+				return
+			}
 			if ierr != nil {
 				settleErr = reject(iso.newError(label + ": " + ierr.Error()))
 			} else {
