@@ -106,8 +106,12 @@
 //     the owner runs it. A trigger may not be listed twice.
 //   - limits: a mapping overriding the sandbox's per-invocation defaults:
 //     deadline (a Go duration), max_stack_depth, max_timers,
-//     max_pending_calls, max_console_bytes, max_value_bytes (whole numbers).
-//     None may be negative; zero or absent means the default.
+//     max_pending_calls, max_console_bytes, max_value_bytes (whole numbers),
+//     and concurrency: how many messages the agent handles at once (default
+//     1: one at a time, in the order they were sent; more is faster but the
+//     agent then sees messages out of order and side by side, so code that
+//     reads and writes the same kv key may race). None may be negative; zero
+//     or absent means the default.
 //   - bindings: maps env names to capability names: env.NAME in the agent is
 //     that capability.
 //   - template: {each: CAPABILITY, as: NAME} makes the agent a template: one

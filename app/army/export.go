@@ -199,6 +199,7 @@ func (x *exporter) agent(ag *Agent) *yaml.Node {
 			{"max_pending_calls", l.MaxPendingCalls},
 			{"max_console_bytes", l.MaxConsoleBytes},
 			{"max_value_bytes", l.MaxValueBytes},
+			{"concurrency", l.Concurrency},
 		} {
 			if f.n != 0 {
 				add(lm, f.key, scalar("!!int", strconv.Itoa(f.n)))

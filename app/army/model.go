@@ -92,6 +92,9 @@ type Limits struct {
 	MaxPendingCalls int
 	MaxConsoleBytes int
 	MaxValueBytes   int
+	// Concurrency is how many messages the agent handles at once (0 means
+	// 1: one at a time, in order).
+	Concurrency int
 }
 
 // Binding gives an agent env.Env bound to the capability named Capability.

@@ -40,7 +40,7 @@ var (
 	capabilityFields = []string{"kind", "props", "secrets"}
 	agentFields      = []string{"doc", "template", "triggers", "limits", "bindings", "code"}
 	templateFields   = []string{"each", "as"}
-	limitsFields     = []string{"deadline", "max_stack_depth", "max_timers", "max_pending_calls", "max_console_bytes", "max_value_bytes"}
+	limitsFields     = []string{"deadline", "max_stack_depth", "max_timers", "max_pending_calls", "max_console_bytes", "max_value_bytes", "concurrency"}
 	channelFields    = []string{"from", "env", "to"}
 )
 
@@ -649,6 +649,7 @@ func (d *decoder) limits(f map[string]entry) Limits {
 		{"max_pending_calls", &l.MaxPendingCalls},
 		{"max_console_bytes", &l.MaxConsoleBytes},
 		{"max_value_bytes", &l.MaxValueBytes},
+		{"concurrency", &l.Concurrency},
 	} {
 		e, ok := f[x.key]
 		if !ok || isNull(e.v) {

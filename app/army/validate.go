@@ -565,6 +565,7 @@ func (v *validator) limits(l Limits, field string) {
 		{"max_pending_calls", l.MaxPendingCalls},
 		{"max_console_bytes", l.MaxConsoleBytes},
 		{"max_value_bytes", l.MaxValueBytes},
+		{"concurrency", l.Concurrency},
 	} {
 		if x.n < 0 {
 			v.check(field+"."+x.key, "must not be negative")
