@@ -137,6 +137,8 @@ type agent struct {
 	env    map[string]sandbox.Binding       // env → guarded, redacted binding
 	onMsg  bool
 	wake   chan struct{}
+	// concurrency is how many messages the agent handles at once.
+	concurrency int
 }
 
 // Engine runs one army. Its methods are safe for concurrent use.
@@ -382,7 +384,7 @@ func (e *Engine) provision(ctx context.Context) error {
 		}
 		mk := func(name, item string, raw map[string]capabilities.Instance) error {
 			g := &agent{name: name, def: ag, item: item, module: mod, raw: raw,
-				limits: limitsOf(ag.Limits), wake: make(chan struct{}, 1)}
+				limits: limitsOf(ag.Limits), wake: make(chan struct{}, 1), concurrency: max(ag.Limits.Concurrency, 1)}
 			for _, t := range ag.Triggers {
 				if t.Kind == army.TriggerMessage {
 					g.onMsg = true

@@ -218,6 +218,7 @@ agents:
     triggers: [message]
     code: |
       export default { async onMessage(m, env) { await env.next.send(m) } }
+    limits: {concurrency: 2}
   c:
     triggers: [message]
     bindings: {count: count}
@@ -336,10 +337,12 @@ agents:
     triggers: [message]
     code: |
       export default { async onMessage(m, env) { await env.next.send(m) } }
+    limits: {concurrency: 2}
   c:
     triggers: [message]
     code: |
       export default { async onMessage(m, env) { } }
+    limits: {concurrency: 2}
 channels:
   - {from: a, env: next, to: b}
   - {from: b, env: next, to: c}

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"littleboxes/app/army"
@@ -159,165 +161,236 @@ func (e *Engine) items(tmpl string, names []string) {
 	}
 }
 
-// flushEvery is how often a worker removes the messages it has handled
-// while working through a batch.
-const flushEvery = 20 * time.Millisecond
-
 type queued struct {
 	key []byte
 	m   message
 }
 
-// worker delivers g's queue in order until the engine stops.
+// delivery is one agent's worker: it takes messages from the agent's queue
+// in order and handles up to the agent's concurrency of them at once, each
+// in a fresh isolate. A message is removed from the queue only after its
+// invocation finished and the messages that invocation sent are stored, so
+// a crash at any point loses nothing (a message may be handled again).
+//
+// The worker never waits on the store: removals, retries and dead letters
+// are committed in the background while the next messages run. busy keeps
+// the keys of messages being handled or waiting for their removal to
+// commit, so a fresh look at the queue skips them.
+type delivery struct {
+	e     *Engine
+	g     *agent
+	slots chan struct{} // one per invocation allowed at once
+	freed chan struct{} // signalled when a message is finished with
+	wg    sync.WaitGroup
+
+	mu   sync.Mutex
+	busy map[string]time.Time // key → zero while handled; when to retry once failed
+}
+
+// worker delivers g's queue until the engine stops, then waits for the
+// messages it is handling.
 func (e *Engine) worker(g *agent) {
 	defer e.wg.Done()
+	d := &delivery{e: e, g: g, slots: make(chan struct{}, g.concurrency),
+		freed: make(chan struct{}, 1), busy: map[string]time.Time{}}
+	defer d.wg.Wait()
 	for {
-		batch, err := e.peek(g.name)
+		batch, retry, err := d.peek()
 		if err != nil {
 			e.logf("engine: queue of %s: %v", g.name, err)
 		}
 		if len(batch) == 0 {
+			var timer *time.Timer
+			var fire <-chan time.Time
+			if !retry.IsZero() {
+				timer = time.NewTimer(time.Until(retry))
+				fire = timer.C
+			}
+			stop := false
 			select {
 			case <-e.stopCtx.Done():
-				return
+				stop = true
 			case <-g.wake:
-				continue
+			case <-d.freed:
+			case <-fire:
 			}
+			if timer != nil {
+				timer.Stop()
+			}
+			if stop {
+				return
+			}
+			continue
 		}
-		if !e.process(g, batch) {
-			return
+		for _, q := range batch {
+			select {
+			case d.slots <- struct{}{}:
+			case <-e.stopCtx.Done():
+				return
+			}
+			d.wg.Add(1)
+			go d.handle(q)
 		}
 	}
 }
 
-func (e *Engine) peek(agentName string) ([]queued, error) {
-	var out []queued
-	err := viewBucket(e.st, func(b store.Bucket) error {
-		return b.Scan(store.ScanOptions{Limit: batchSize}, func(k, v []byte) error {
+// peek reads up to batchSize messages from the head of the queue that are
+// not busy, marking them busy; retry is the earliest time a failed message
+// waits for (zero when none does).
+func (d *delivery) peek() (batch []queued, retry time.Time, err error) {
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k, t := range d.busy {
+		if !t.IsZero() && !t.After(now) {
+			delete(d.busy, k) // its backoff is over: take it again
+		}
+	}
+	err = viewBucket(d.e.st, func(b store.Bucket) error {
+		return b.Scan(store.ScanOptions{}, func(k, v []byte) error {
+			if _, ok := d.busy[string(k)]; ok {
+				return nil
+			}
 			q := queued{key: append([]byte(nil), k...)}
 			if err := json.Unmarshal(v, &q.m); err != nil {
 				return fmt.Errorf("message %x: %w", k, err)
 			}
-			out = append(out, q)
-			return nil
-		})
-	}, bucketQueue, agentName)
-	return out, err
-}
-
-// process handles batch in order; it returns false when the engine stops.
-func (e *Engine) process(g *agent, batch []queued) bool {
-	var done [][]byte
-	sn := &sends{}
-	last := time.Now()
-	flush := func(extra func(tx store.Tx) error) {
-		last = time.Now()
-		keys := done
-		done = nil
-		if err := sn.wait(); err != nil {
-			// Some message sent by these invocations was not stored:
-			// keep their messages, to be handled again.
-			e.logf("engine: queue of %s: %v", g.name, err)
-			keys = nil
-		}
-		if len(keys) == 0 && extra == nil {
-			return
-		}
-		err := e.com.do(func(tx store.Tx) error {
-			b, err := bucket(tx, bucketQueue, g.name)
-			if err != nil {
-				return err
-			}
-			for _, k := range keys {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			if extra != nil {
-				return extra(tx)
+			batch = append(batch, q)
+			if len(batch) == batchSize {
+				return errStopScan
 			}
 			return nil
 		})
-		if err != nil {
-			e.logf("engine: queue of %s: removing handled messages: %v", g.name, err)
-		}
+	}, bucketQueue, d.g.name)
+	if errors.Is(err, errStopScan) {
+		err = nil
 	}
 	for _, q := range batch {
-		if e.stopCtx.Err() != nil {
-			flush(nil)
-			return false
-		}
-		var msg any
-		if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
-			msg = nil
-		}
-		_, err := e.invokeWith(e.runCtx, g, sandbox.EntryOnMessage, "message", msg,
-			map[string]any{"from": q.m.From, "channel": q.m.Channel, "attempt": q.m.Attempts + 1}, sn)
-		if err == nil {
-			done = append(done, q.key)
-			if time.Since(last) > flushEvery {
-				flush(nil)
-			}
-			continue
-		}
-		if e.runCtx.Err() != nil {
-			flush(nil) // shutting down: the message stays, untouched
-			return false
-		}
-		q.m.Attempts++
-		q.m.LastErr = err.Error()
-		key := q.key
-		if q.m.Attempts >= e.opts.MaxAttempts {
-			dl := DeadLetter{To: g.name, From: q.m.From, Channel: q.m.Channel, Msg: q.m.Msg,
-				Attempts: q.m.Attempts, Error: q.m.LastErr, Died: e.now().UnixMilli()}
-			e.logf("engine: %s: message from %s dead after %d tries: %v", g.name, q.m.From, q.m.Attempts, err)
-			done = append(done, key)
-			flush(func(tx store.Tx) error {
-				b, err := bucket(tx, bucketDead)
-				if err != nil {
-					return err
-				}
-				seq, err := b.NextSequence()
-				if err != nil {
-					return err
-				}
-				v, err := json.Marshal(dl)
-				if err != nil {
-					return err
-				}
-				return b.Put(store.Uint64Key(seq), v)
-			})
-			e.ev.publish(Event{Type: EventDeadLetter, Agent: q.m.From, To: g.name, Detail: q.m.Channel, Error: dl.Error})
-			continue
-		}
-		m := q.m
-		flush(func(tx store.Tx) error {
-			b, err := bucket(tx, bucketQueue, g.name)
-			if err != nil {
-				return err
-			}
-			v, err := json.Marshal(m)
-			if err != nil {
-				return err
-			}
-			return b.Put(key, v)
-		})
-		delay := e.opts.Backoff << (m.Attempts - 1)
-		if delay > e.opts.MaxBackoff || delay <= 0 {
-			delay = e.opts.MaxBackoff
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-e.stopCtx.Done():
-			t.Stop()
-			return false
-		case <-t.C:
-		}
-		return true // read the queue again from its head
+		d.busy[string(q.key)] = time.Time{}
 	}
-	flush(nil)
-	return true
+	for _, t := range d.busy {
+		if !t.IsZero() && (retry.IsZero() || t.Before(retry)) {
+			retry = t
+		}
+	}
+	return batch, retry, err
 }
+
+// done forgets key (the worker may take it again when it is still queued)
+// or, with a non-zero retryAt, keeps it out of the worker's way until then.
+func (d *delivery) done(key []byte, retryAt time.Time) {
+	d.mu.Lock()
+	if retryAt.IsZero() {
+		delete(d.busy, string(key))
+	} else {
+		d.busy[string(key)] = retryAt
+	}
+	d.mu.Unlock()
+	select {
+	case d.freed <- struct{}{}:
+	default:
+	}
+}
+
+// handle runs g's onMessage on q and then removes, retries or buries it.
+func (d *delivery) handle(q queued) {
+	defer d.wg.Done()
+	e, g := d.e, d.g
+	var msg any
+	if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
+		msg = nil
+	}
+	sn := &sends{}
+	_, err := e.invokeWith(e.runCtx, g, sandbox.EntryOnMessage, "message", msg,
+		map[string]any{"from": q.m.From, "channel": q.m.Channel, "attempt": q.m.Attempts + 1}, sn)
+	<-d.slots // the invocation is over; what is left waits on the store
+	if werr := sn.wait(); werr != nil && err == nil {
+		err = fmt.Errorf("a message it sent was not stored: %w", werr)
+	}
+	if err == nil {
+		if werr := <-e.com.submit(deleteKey(g.name, q.key)); werr != nil {
+			e.logf("engine: queue of %s: removing a handled message: %v", g.name, werr)
+		}
+		d.done(q.key, time.Time{})
+		return
+	}
+	if e.runCtx.Err() != nil {
+		d.done(q.key, time.Time{}) // shutting down: the message stays, untouched
+		return
+	}
+	q.m.Attempts++
+	q.m.LastErr = err.Error()
+	if q.m.Attempts >= e.opts.MaxAttempts {
+		d.bury(q, err)
+		return
+	}
+	m := q.m
+	werr := <-e.com.submit(func(tx store.Tx) error {
+		b, err := bucket(tx, bucketQueue, g.name)
+		if err != nil {
+			return err
+		}
+		v, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		return b.Put(q.key, v)
+	})
+	if werr != nil {
+		e.logf("engine: queue of %s: recording a failed try: %v", g.name, werr)
+	}
+	delay := e.opts.Backoff << (m.Attempts - 1)
+	if delay > e.opts.MaxBackoff || delay <= 0 {
+		delay = e.opts.MaxBackoff
+	}
+	d.done(q.key, time.Now().Add(delay))
+}
+
+// bury moves q, which failed its last try with err, to the dead letters.
+func (d *delivery) bury(q queued, err error) {
+	e, g := d.e, d.g
+	dl := DeadLetter{To: g.name, From: q.m.From, Channel: q.m.Channel, Msg: q.m.Msg,
+		Attempts: q.m.Attempts, Error: q.m.LastErr, Died: e.now().UnixMilli()}
+	e.logf("engine: %s: message from %s dead after %d tries: %v", g.name, q.m.From, q.m.Attempts, err)
+	del := deleteKey(g.name, q.key)
+	werr := <-e.com.submit(func(tx store.Tx) error {
+		if err := del(tx); err != nil {
+			return err
+		}
+		b, err := bucket(tx, bucketDead)
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		v, err := json.Marshal(dl)
+		if err != nil {
+			return err
+		}
+		return b.Put(store.Uint64Key(seq), v)
+	})
+	if werr != nil {
+		e.logf("engine: queue of %s: moving a message to the dead letters: %v", g.name, werr)
+	}
+	e.ev.publish(Event{Type: EventDeadLetter, Agent: q.m.From, To: g.name, Detail: q.m.Channel, Error: dl.Error})
+	d.done(q.key, time.Time{})
+}
+
+// deleteKey removes key from agent's queue.
+func deleteKey(agentName string, key []byte) func(tx store.Tx) error {
+	return func(tx store.Tx) error {
+		b, err := bucket(tx, bucketQueue, agentName)
+		if err != nil {
+			return err
+		}
+		return b.Delete(key)
+	}
+}
+
+// errStopScan ends a Scan early.
+var errStopScan = errors.New("stop scan")
 
 // DeadLetters lists the dead-letter list, oldest first.
 func DeadLetters(st store.Store) ([]DeadLetter, error) {
