@@ -30,6 +30,9 @@ func (iso *isolate) setup() error {
 	if iso.objectFreeze, ok = goja.AssertFunction(object.Get("freeze")); !ok {
 		return errors.New("sandbox: no Object.freeze intrinsic")
 	}
+	if iso.objectPreventExtensions, ok = goja.AssertFunction(object.Get("preventExtensions")); !ok {
+		return errors.New("sandbox: no Object.preventExtensions intrinsic")
+	}
 	if iso.getOwnProp, ok = goja.AssertFunction(object.Get("getOwnPropertyDescriptor")); !ok {
 		return errors.New("sandbox: no Object.getOwnPropertyDescriptor intrinsic")
 	}

@@ -83,8 +83,10 @@ type isolate struct {
 
 	// intrinsics captured before any agent code runs
 	objectFreeze goja.Callable
-	promiseThen  goja.Callable
-	getOwnProp   goja.Callable
+	// objectPreventExtensions is Object.preventExtensions.
+	objectPreventExtensions goja.Callable
+	promiseThen             goja.Callable
+	getOwnProp              goja.Callable
 }
 
 func newIsolate(parent context.Context, limits Limits) *isolate {
@@ -430,14 +432,16 @@ func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) 
 				return nil, fmt.Errorf("sandbox: env.%s.%s: %w", name, method, err)
 			}
 		}
-		if _, err := iso.objectFreeze(goja.Undefined(), obj); err != nil {
+		// Every property is already read-only and fixed: preventing
+		// extensions makes obj frozen, without freeze's walk over its keys.
+		if _, err := iso.objectPreventExtensions(goja.Undefined(), obj); err != nil {
 			return nil, fmt.Errorf("sandbox: freezing env.%s: %w", name, err)
 		}
 		if err := env.DefineDataProperty(name, obj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
 			return nil, fmt.Errorf("sandbox: env.%s: %w", name, err)
 		}
 	}
-	if _, err := iso.objectFreeze(goja.Undefined(), env); err != nil {
+	if _, err := iso.objectPreventExtensions(goja.Undefined(), env); err != nil {
 		return nil, fmt.Errorf("sandbox: freezing env: %w", err)
 	}
 	return env, nil
