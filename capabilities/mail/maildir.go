@@ -102,17 +102,46 @@ func ThreadID(rootMessageID string) string {
 // groups them into threads, newest thread first (by latest message, then by
 // id). It caches nothing; see [Maildir] for a reader that does.
 func ReadMaildir(dir string) ([]Thread, error) {
-	return OpenMaildir(dir).Threads()
+	return newMaildir(dir).Threads()
 }
 
 // Maildir reads a Maildir and keeps the parsed headers of each file, keyed
 // by name, size and modification time, so that reading it again parses only
-// what changed. It is safe for concurrent use.
+// what changed. It also keeps the threads it last found, and returns them
+// again for as long as cur/ and new/ are unchanged: in a Maildir a message
+// is added, removed or re-flagged by creating, removing or renaming a file,
+// which changes its folder's modification time. It is safe for concurrent
+// use.
 type Maildir struct {
 	dir string
 
 	mu    sync.Mutex
 	files map[string]cachedFile // by path
+
+	snapMu sync.Mutex
+	snap   *snapshot
+}
+
+// snapshot is the threads found at one reading.
+type snapshot struct {
+	cur, new time.Time // the folders' modification times when read
+	taken    time.Time
+	threads  []Thread
+	byID     map[string]int
+}
+
+// racyWindow is how long after a folder's modification time a snapshot must
+// have been taken for the folder's time to prove that nothing changed since:
+// a file added in the same clock tick as an earlier change leaves the time
+// as it was. A second covers the coarse clocks of Linux filesystems.
+const racyWindow = time.Second
+
+// shared holds the Maildir reader of each folder, so that every capability
+// instance on one mailbox (one per thread, thousands of them) shares one
+// cache instead of each reading the whole folder again.
+var shared struct {
+	sync.Mutex
+	boxes map[string]*Maildir
 }
 
 type cachedFile struct {
@@ -123,7 +152,27 @@ type cachedFile struct {
 
 // OpenMaildir returns a reader of the Maildir at dir. It touches nothing
 // until Threads is called.
+// Readers are shared by folder: opening the same folder again returns the
+// same reader, and its cache.
 func OpenMaildir(dir string) *Maildir {
+	key := dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		key = abs
+	}
+	shared.Lock()
+	defer shared.Unlock()
+	if m, ok := shared.boxes[key]; ok {
+		return m
+	}
+	if shared.boxes == nil {
+		shared.boxes = map[string]*Maildir{}
+	}
+	m := newMaildir(dir)
+	shared.boxes[key] = m
+	return m
+}
+
+func newMaildir(dir string) *Maildir {
 	return &Maildir{dir: dir, files: map[string]cachedFile{}}
 }
 
@@ -142,28 +191,59 @@ func CheckMaildir(dir string) error {
 	return nil
 }
 
-// Threads lists the directory again and returns its threads, newest first.
-// Unreadable files are skipped; a missing cur/ or new/ is an error.
+// Threads returns the Maildir's threads, newest first, reading the folder
+// again when it changed. Unreadable files are skipped; a missing cur/ or
+// new/ is an error. The threads are shared with other callers: do not
+// modify them.
 func (m *Maildir) Threads() ([]Thread, error) {
-	msgs, err := m.messages()
+	s, err := m.snapshot()
 	if err != nil {
 		return nil, err
 	}
-	return threads(msgs), nil
+	return s.threads, nil
 }
 
 // Thread returns the thread with the given id.
 func (m *Maildir) Thread(id string) (Thread, error) {
-	ts, err := m.Threads()
+	s, err := m.snapshot()
 	if err != nil {
 		return Thread{}, err
 	}
-	for _, t := range ts {
-		if t.ID == id {
-			return t, nil
-		}
+	if i, ok := s.byID[id]; ok {
+		return s.threads[i], nil
 	}
 	return Thread{}, fmt.Errorf("thread %q: %w in %s", id, ErrThreadNotFound, m.dir)
+}
+
+// snapshot returns the threads last found, or reads the folder again when
+// cur/ or new/ may have changed since.
+func (m *Maildir) snapshot() (*snapshot, error) {
+	m.snapMu.Lock()
+	defer m.snapMu.Unlock()
+	var times [2]time.Time
+	for i, sub := range []string{"cur", "new"} {
+		fi, err := os.Stat(filepath.Join(m.dir, sub))
+		if err != nil {
+			return nil, fmt.Errorf("reading maildir: %w", err)
+		}
+		times[i] = fi.ModTime()
+	}
+	if s := m.snap; s != nil && s.cur.Equal(times[0]) && s.new.Equal(times[1]) &&
+		s.taken.Sub(times[0]) > racyWindow && s.taken.Sub(times[1]) > racyWindow {
+		return s, nil
+	}
+	taken := time.Now()
+	msgs, err := m.messages()
+	if err != nil {
+		return nil, err
+	}
+	s := &snapshot{cur: times[0], new: times[1], taken: taken, threads: threads(msgs)}
+	s.byID = make(map[string]int, len(s.threads))
+	for i, t := range s.threads {
+		s.byID[t.ID] = i
+	}
+	m.snap = s
+	return s, nil
 }
 
 func (m *Maildir) messages() ([]Message, error) {
