@@ -134,6 +134,19 @@ func (c *committer) finish(o *op, err error) {
 	o.done <- err
 }
 
+// grouped is the store capabilities write through (kv and the like): its
+// Update and Batch go through the committer, so the writes many agents make
+// at the same time share one transaction and one disk sync, and each is
+// ordered with the engine's own writes (a message's removal commits after
+// the writes made while handling it).
+type grouped struct {
+	store.Store
+	com *committer
+}
+
+func (g grouped) Update(fn func(store.Tx) error) error { return g.com.do(fn) }
+func (g grouped) Batch(fn func(store.Tx) error) error  { return g.com.do(fn) }
+
 // bucket returns (creating it) the engine bucket at path.
 func bucket(tx store.Tx, path ...string) (store.Bucket, error) {
 	return tx.CreateBucket(append([]string{bucketEngine}, path...)...)

@@ -146,9 +146,14 @@ channels:
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the good message handled while the bad one waits an hour", func() bool {
-		return countSeen(t, st, "retry") == 1
+		q, _ := Queued(st, "b")
+		return countSeen(t, st, "retry") == 1 && q == 1 // the bad one, waiting for its retry
 	})
-	if q, _ := Queued(st, "b"); q != 1 {
-		t.Errorf("%d messages queued, want 1 (the bad one, waiting for its retry)", q)
+	runs, err := e.Runs("b", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 {
+		t.Errorf("b ran %d times, want 2 (the bad message once, the good one once)", len(runs))
 	}
 }

@@ -255,7 +255,7 @@ func (e *Engine) host(name string, secretRefs map[string]string) *capabilities.H
 	h := &capabilities.Host{
 		Instance:   name,
 		SecretRefs: secretRefs,
-		Storage:    capstore.New(e.st),
+		Storage:    capstore.New(grouped{Store: e.st, com: e.com}),
 		Messages:   e,
 		Reports:    e,
 		Logf:       e.logf,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -127,13 +128,25 @@ func (e *Engine) every(g *agent, d time.Duration) {
 	}
 }
 
-// items runs each template instance whose item was never run.
+// items runs each template instance whose item was never run, several at
+// once: itemWorkers per CPU, since a run spends much of its time waiting
+// for its messages to reach the disk.
 func (e *Engine) items(tmpl string, names []string) {
 	defer e.wg.Done()
+	todo := make(chan *agent)
+	var wg sync.WaitGroup
+	for range itemWorkers * runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for g := range todo {
+				e.runItem(tmpl, g)
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer close(todo)
 	for _, name := range names {
-		if e.stopCtx.Err() != nil {
-			return
-		}
 		g := e.agents[name]
 		seen := false
 		_ = viewBucket(e.st, func(b store.Bucket) error {
@@ -144,21 +157,37 @@ func (e *Engine) items(tmpl string, names []string) {
 		if seen {
 			continue
 		}
-		if _, err := e.invoke(e.runCtx, g, sandbox.EntryRun, "item", nil, nil); err != nil {
-			e.logf("engine: %s item run: %v", name, err)
+		select {
+		case todo <- g:
+		case <-e.stopCtx.Done():
+			return
 		}
-		if e.runCtx.Err() != nil {
-			return // cut short: run it again next time
-		}
-		item := g.item
-		e.com.submit(func(tx store.Tx) error {
-			b, err := bucket(tx, bucketSeen, tmpl)
-			if err != nil {
-				return err
-			}
-			return b.Put([]byte(item), nil)
-		})
 	}
+}
+
+// itemWorkers is how many item runs go at once per CPU.
+const itemWorkers = 4
+
+// runItem runs g, a template's instance, for its new item, and marks the
+// item seen unless the run was cut short (then it runs again next time).
+func (e *Engine) runItem(tmpl string, g *agent) {
+	if e.stopCtx.Err() != nil {
+		return
+	}
+	if _, err := e.invoke(e.runCtx, g, sandbox.EntryRun, "item", nil, nil); err != nil {
+		e.logf("engine: %s item run: %v", g.name, err)
+	}
+	if e.runCtx.Err() != nil {
+		return
+	}
+	item := g.item
+	e.com.submit(func(tx store.Tx) error {
+		b, err := bucket(tx, bucketSeen, tmpl)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(item), nil)
+	})
 }
 
 type queued struct {
