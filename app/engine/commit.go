@@ -16,6 +16,7 @@ const (
 	bucketRuns    = "runs"
 	bucketSeen    = "seen"
 	bucketMeta    = "meta"
+	bucketReports = "reports"
 )
 
 // op is one write the committer applies. wakes names agents whose queue it

@@ -183,13 +183,73 @@ func Runs(st store.Store, agentName string, limit int) ([]RunRecord, error) {
 	return out, nil
 }
 
-// Report implements capabilities.Reporter: a report to the owner becomes an
-// event (and a log line).
+// ReportRecord is one report to the owner, as stored.
+type ReportRecord struct {
+	ID         string `json:"id"`
+	Agent      string `json:"agent"`      // the agent that reported
+	Capability string `json:"capability"` // the report capability it used
+	Time       int64  `json:"time"`       // Unix milliseconds
+	Message    any    `json:"message"`
+}
+
+// Report implements capabilities.Reporter: a report to the owner is stored
+// (the last KeepRuns of them), becomes an event and a log line. It returns
+// once the report is on disk.
 func (e *Engine) Report(ctx context.Context, from string, msg any) error {
 	msg = e.red.Value(msg)
-	e.ev.publish(Event{Type: EventReport, Agent: agentOf(ctx), Detail: from, Data: msg})
+	agent := agentOf(ctx)
+	rec := ReportRecord{Agent: agent, Capability: from, Time: e.now().UnixMilli(), Message: msg}
+	keep := uint64(e.opts.KeepRuns)
+	err := e.com.do(func(tx store.Tx) error {
+		b, err := bucket(tx, bucketReports)
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		rec.ID = strconv.FormatUint(seq, 10)
+		v, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(store.Uint64Key(seq), v); err != nil {
+			return err
+		}
+		if seq > keep {
+			return b.Delete(store.Uint64Key(seq - keep))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("engine: storing a report from %s: %w", agent, err)
+	}
+	e.ev.publish(Event{Type: EventReport, Agent: agent, ID: rec.ID, Detail: from, Data: msg})
 	e.logf("report from %s: %v", from, msg)
 	return nil
+}
+
+// Reports returns up to limit of the stored reports, newest first.
+func (e *Engine) Reports(limit int) ([]ReportRecord, error) { return Reports(e.st, limit) }
+
+// Reports reads up to limit of the reports stored in st, newest first.
+func Reports(st store.Store, limit int) ([]ReportRecord, error) {
+	out := []ReportRecord{}
+	err := viewBucket(st, func(b store.Bucket) error {
+		return b.Scan(store.ScanOptions{Reverse: true, Limit: limit}, func(_, v []byte) error {
+			var r ReportRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	}, bucketReports)
+	if err != nil {
+		return nil, fmt.Errorf("engine: reports: %w", err)
+	}
+	return out, nil
 }
 
 func agentOf(ctx context.Context) string {
