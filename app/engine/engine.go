@@ -72,6 +72,7 @@ const (
 	DefaultKeepRuns    = 200
 	DefaultBackoff     = 100 * time.Millisecond
 	DefaultMaxBackoff  = 30 * time.Second
+	DefaultItemPoll    = 5 * time.Second
 	// MaxRecordedConsole caps the console bytes kept in one run record.
 	MaxRecordedConsole = 8 << 10
 	// batchSize is how many queued messages a worker takes at once.
@@ -124,6 +125,9 @@ type Options struct {
 	// ArmyPath is the army file's path, remembered in the store so that
 	// the approvals command can find the army; optional.
 	ArmyPath string
+	// ItemPoll is how often the capabilities templates spawn over are asked
+	// for new items (default DefaultItemPoll).
+	ItemPoll time.Duration
 }
 
 // agent is one runnable agent: an army agent, or one item of a template.
@@ -150,6 +154,9 @@ type Engine struct {
 	logf   func(string, ...any)
 	now    func() time.Time
 
+	// mu guards the army as provisioned, which grows while the engine runs
+	// when a template's capability lists new items.
+	mu        sync.RWMutex
 	agents    map[string]*agent
 	order     []string
 	templates map[string][]string // template name → node names
@@ -157,6 +164,12 @@ type Engine struct {
 	analysis  *flow.Analysis
 	kinds     map[string]capabilities.Kind
 	instKind  map[capabilities.Instance]string
+	facts     *facts
+	scoped    map[string]map[string]capabilities.Instance // each → item → scoped instance
+	enums     map[string]capabilities.Enumerator          // each → the instance listing its items
+	defs      map[string]*agentDef                        // template name → how to make an instance
+
+	itemQ chan *agent // template instances whose item is new, to run once
 
 	com *committer
 	ev  *events
@@ -224,6 +237,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if e.opts.MaxBackoff <= 0 {
 		e.opts.MaxBackoff = DefaultMaxBackoff
 	}
+	if e.opts.ItemPoll <= 0 {
+		e.opts.ItemPoll = DefaultItemPoll
+	}
 	if e.opts.KeepRuns <= 0 {
 		e.opts.KeepRuns = DefaultKeepRuns
 	}
@@ -287,11 +303,22 @@ func propsJSON(a *army.Army, c *army.Capability) ([]byte, error) {
 }
 
 // provision makes every instance, agent and the analysis.
+// agentDef is what making an agent of an army agent needs: its compiled
+// module and the env it shares with its template's other instances.
+type agentDef struct {
+	ag     *army.Agent
+	mod    *sandbox.Module
+	common map[string]capabilities.Instance
+}
+
 func (e *Engine) provision(ctx context.Context) error {
 	a := e.opts.Army
 	f := &facts{flows: map[string]capabilities.Flow{}, items: map[string][]flow.Item{}}
+	e.facts = f
+	e.scoped = map[string]map[string]capabilities.Instance{}
+	e.enums = map[string]capabilities.Enumerator{}
+	e.defs = map[string]*agentDef{}
 	insts := map[string]capabilities.Instance{}
-	scoped := map[string]map[string]capabilities.Instance{} // each → item → instance
 	each := map[string]bool{}
 	for _, ag := range a.Agents {
 		if ag.Template != nil {
@@ -318,24 +345,17 @@ func (e *Engine) provision(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("engine: capability %q: a template spawns over it, but kind %s does not enumerate items", c.Name, c.Kind)
 		}
+		e.enums[c.Name] = en
+		e.scoped[c.Name] = map[string]capabilities.Instance{}
+		f.items[c.Name] = []flow.Item{}
 		ids, err := en.Items(ctx)
 		if err != nil {
 			return fmt.Errorf("engine: capability %q: listing items: %w", c.Name, err)
 		}
-		scoped[c.Name] = map[string]capabilities.Instance{}
 		for _, id := range ids {
-			sp, err := en.Scope(id)
-			if err != nil {
-				return fmt.Errorf("engine: capability %q item %q: %w", c.Name, id, err)
+			if err := e.scope(ctx, c, en, id); err != nil {
+				return err
 			}
-			si, err := capabilities.New(ctx, c.Kind, sp, e.host(c.Name+"["+id+"]", c.Secrets))
-			if err != nil {
-				return fmt.Errorf("engine: capability %q item %q: %w", c.Name, id, err)
-			}
-			e.instances = append(e.instances, si)
-			e.instKind[si] = c.Kind
-			scoped[c.Name][id] = si
-			f.items[c.Name] = append(f.items[c.Name], flow.Item{ID: id, Flow: si.Flow()})
 		}
 	}
 	an, err := flow.Analyze(a, f)
@@ -366,7 +386,7 @@ func (e *Engine) provision(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("engine: agent %q: %w", ag.Name, err)
 		}
-		common := map[string]capabilities.Instance{}
+		def := &agentDef{ag: ag, mod: mod, common: map[string]capabilities.Instance{}}
 		for _, b := range ag.Bindings {
 			if ag.Template != nil && b.Env == ag.Template.As {
 				continue
@@ -375,52 +395,80 @@ func (e *Engine) provision(ctx context.Context) error {
 			if !ok {
 				return fmt.Errorf("engine: agent %q env.%s: capability %q: %w", ag.Name, b.Env, b.Capability, flow.ErrDangling)
 			}
-			common[b.Env] = inst
+			def.common[b.Env] = inst
 		}
 		for _, ch := range a.Channels {
 			if ch.From == ag.Name {
-				common[ch.Env] = chans[ch]
+				def.common[ch.Env] = chans[ch]
 			}
-		}
-		mk := func(name, item string, raw map[string]capabilities.Instance) error {
-			g := &agent{name: name, def: ag, item: item, module: mod, raw: raw,
-				limits: limitsOf(ag.Limits), wake: make(chan struct{}, 1), concurrency: max(ag.Limits.Concurrency, 1)}
-			for _, t := range ag.Triggers {
-				if t.Kind == army.TriggerMessage {
-					g.onMsg = true
-				}
-			}
-			if err := e.guard(g); err != nil {
-				return err
-			}
-			e.agents[name] = g
-			e.order = append(e.order, name)
-			return nil
 		}
 		if ag.Template == nil {
-			if err := mk(ag.Name, "", common); err != nil {
+			if _, err := e.makeAgent(def, ""); err != nil {
 				return err
 			}
 			continue
 		}
-		ids := make([]string, 0, len(scoped[ag.Template.Each]))
-		for id := range scoped[ag.Template.Each] {
+		e.defs[ag.Name] = def
+		ids := make([]string, 0, len(e.scoped[ag.Template.Each]))
+		for id := range e.scoped[ag.Template.Each] {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
-			raw := map[string]capabilities.Instance{ag.Template.As: scoped[ag.Template.Each][id]}
-			for k, v := range common {
-				raw[k] = v
-			}
-			name := ag.Name + "[" + id + "]"
-			if err := mk(name, id, raw); err != nil {
+			if _, err := e.makeAgent(def, id); err != nil {
 				return err
 			}
-			e.templates[ag.Name] = append(e.templates[ag.Name], name)
 		}
 	}
 	return nil
+}
+
+// scope provisions the instance of capability c scoped to item id, which en
+// (c's instance) listed. The caller holds e.mu or is New.
+func (e *Engine) scope(ctx context.Context, c *army.Capability, en capabilities.Enumerator, id string) error {
+	sp, err := en.Scope(id)
+	if err != nil {
+		return fmt.Errorf("engine: capability %q item %q: %w", c.Name, id, err)
+	}
+	si, err := capabilities.New(ctx, c.Kind, sp, e.host(c.Name+"["+id+"]", c.Secrets))
+	if err != nil {
+		return fmt.Errorf("engine: capability %q item %q: %w", c.Name, id, err)
+	}
+	e.instances = append(e.instances, si)
+	e.instKind[si] = c.Kind
+	e.scoped[c.Name][id] = si
+	e.facts.items[c.Name] = append(e.facts.items[c.Name], flow.Item{ID: id, Flow: si.Flow()})
+	return nil
+}
+
+// makeAgent makes the agent of def, or with an item the template instance
+// bound to that item's scoped capability. The caller holds e.mu or is New.
+func (e *Engine) makeAgent(def *agentDef, item string) (*agent, error) {
+	ag := def.ag
+	name, raw := ag.Name, def.common
+	if item != "" {
+		name = ag.Name + "[" + item + "]"
+		raw = map[string]capabilities.Instance{ag.Template.As: e.scoped[ag.Template.Each][item]}
+		for k, v := range def.common {
+			raw[k] = v
+		}
+	}
+	g := &agent{name: name, def: ag, item: item, module: def.mod, raw: raw,
+		limits: limitsOf(ag.Limits), wake: make(chan struct{}, 1), concurrency: max(ag.Limits.Concurrency, 1)}
+	for _, t := range ag.Triggers {
+		if t.Kind == army.TriggerMessage {
+			g.onMsg = true
+		}
+	}
+	if err := e.guard(g); err != nil {
+		return nil, err
+	}
+	e.agents[name] = g
+	e.order = append(e.order, name)
+	if item != "" {
+		e.templates[ag.Name] = append(e.templates[ag.Name], name)
+	}
+	return g, nil
 }
 
 func limitsOf(l army.Limits) sandbox.Limits {
@@ -430,12 +478,22 @@ func limitsOf(l army.Limits) sandbox.Limits {
 
 // Agents lists the runnable agents' names (template instances as
 // "TEMPLATE[ITEM]"), in army order.
-func (e *Engine) Agents() []string { return append([]string(nil), e.order...) }
+func (e *Engine) Agents() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return append([]string(nil), e.order...)
+}
 
 // Analysis returns the flow analysis the guards use.
-func (e *Engine) Analysis() *flow.Analysis { return e.analysis }
+func (e *Engine) Analysis() *flow.Analysis {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.analysis
+}
 
 func (e *Engine) cleanup() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	for _, inst := range e.instances {
 		if err := capabilities.Cleanup(inst); err != nil {
 			e.logf("engine: cleanup: %v", err)
@@ -481,7 +539,7 @@ func (e *Engine) isClosed() bool {
 
 // agentNames returns a sorted, comma-joined list of agent names for errors.
 func (e *Engine) agentNames() string {
-	n := append([]string(nil), e.order...)
+	n := e.Agents()
 	sort.Strings(n)
 	if len(n) > 20 {
 		n = append(n[:20], "…")
@@ -490,7 +548,9 @@ func (e *Engine) agentNames() string {
 }
 
 func (e *Engine) agent(name string) (*agent, error) {
+	e.mu.RLock()
 	g, ok := e.agents[name]
+	e.mu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("engine: agent %q: %w (have: %s)", name, ErrNoAgent, e.agentNames())
 	}

@@ -15,6 +15,7 @@ const (
 	EventApprovalNew     = "approval.new"
 	EventApprovalDecided = "approval.decided"
 	EventReport          = "report"
+	EventAgents          = "agents" // new template items made new agents (Detail: the capability, Data: how many)
 )
 
 // Event is one thing the window shows: a run starting or ending, a message

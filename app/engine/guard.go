@@ -36,8 +36,6 @@ type guarded struct {
 	capName string
 	inst    capabilities.Instance
 	kind    capabilities.Kind
-	sink    flow.Sink
-	hasSink bool
 }
 
 func (e *Engine) guard(g *agent) error {
@@ -48,8 +46,8 @@ func (e *Engine) guard(g *agent) error {
 			return fmt.Errorf("engine: agent %q env.%s: %w", g.name, env, err)
 		}
 		gb := &guarded{e: e, agent: g.name, env: env, inst: inst, kind: k}
-		gb.sink, gb.hasSink = e.analysis.Sink(g.name, env)
-		gb.capName = gb.sink.Capability
+		sink, _ := e.analysis.Sink(g.name, env)
+		gb.capName = sink.Capability
 		g.env[env] = vault.RedactBinding(gb, e.red)
 	}
 	return nil
@@ -60,17 +58,22 @@ func (b *guarded) Methods() []string { return b.inst.Methods() }
 func (b *guarded) Call(ctx context.Context, method string, args []any) (any, error) {
 	ctx = context.WithValue(ctx, keyAgent, b.agent)
 	m, ok := b.kind.Method(method)
-	if ok && m.Role.Writes() && b.hasSink {
-		verdict := b.sink.Verdict
-		if b.sink.Dynamic {
-			v, _, err := b.e.analysis.RecheckCall(b.agent, b.env, b.inst.Flow())
+	if !ok || !m.Role.Writes() {
+		return b.inst.Call(ctx, method, args)
+	}
+	// The analysis in force now: it changes when new template items join.
+	an := b.e.Analysis()
+	if sink, ok := an.Sink(b.agent, b.env); ok {
+		verdict := sink.Verdict
+		if sink.Dynamic {
+			v, _, err := an.RecheckCall(b.agent, b.env, b.inst.Flow())
 			if err != nil {
 				return nil, fmt.Errorf("env.%s.%s: %w", b.env, method, err)
 			}
 			verdict = v
 		}
 		if verdict == flow.Approval {
-			id, err := b.e.hold(b, method, args)
+			id, err := b.e.hold(b, sink, method, args)
 			if err != nil {
 				return nil, fmt.Errorf("env.%s.%s: holding for approval: %w", b.env, method, err)
 			}
@@ -109,7 +112,7 @@ const (
 	StatusInterrupted = "interrupted"
 )
 
-func (e *Engine) hold(b *guarded, method string, args []any) (string, error) {
+func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (string, error) {
 	raw, err := json.Marshal(e.red.Value(args))
 	if err != nil {
 		return "", fmt.Errorf("encoding the arguments: %w", err)
@@ -125,7 +128,7 @@ func (e *Engine) hold(b *guarded, method string, args []any) (string, error) {
 			return err
 		}
 		ef = Effect{ID: strconv.FormatUint(seq, 10), Agent: b.agent, Env: b.env, Capability: b.capName,
-			Method: method, Args: raw, Why: b.sink.Why, Created: e.now().UnixMilli(), Status: StatusPending}
+			Method: method, Args: raw, Why: sink.Why, Created: e.now().UnixMilli(), Status: StatusPending}
 		v, err := json.Marshal(ef)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
 )
@@ -39,7 +40,9 @@ type DeadLetter struct {
 // Inside an invocation the write is grouped with others and the invocation
 // waits for it when it ends; elsewhere Deliver waits for the commit.
 func (e *Engine) Deliver(ctx context.Context, channel, to string, msg any) error {
+	e.mu.RLock()
 	g, ok := e.agents[to]
+	e.mu.RUnlock()
 	if !ok {
 		return fmt.Errorf("engine: deliver on %s: %w %q", channel, ErrNoAgent, to)
 	}
@@ -78,7 +81,10 @@ func (e *Engine) Deliver(ctx context.Context, channel, to string, msg any) error
 }
 
 func (e *Engine) wakeAgent(name string) {
-	if g, ok := e.agents[name]; ok {
+	e.mu.RLock()
+	g, ok := e.agents[name]
+	e.mu.RUnlock()
+	if ok {
 		select {
 		case g.wake <- struct{}{}:
 		default:
@@ -88,28 +94,49 @@ func (e *Engine) wakeAgent(name string) {
 
 // start runs the workers and triggers.
 func (e *Engine) start() {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	for _, name := range e.order {
-		g := e.agents[name]
-		if g.onMsg {
-			e.wg.Add(1)
-			go e.worker(g)
-		}
-		for _, t := range g.def.Triggers {
-			if t.Kind == army.TriggerEvery {
-				e.wg.Add(1)
-				go e.every(g, t.Every)
-			}
-		}
+		e.startAgent(e.agents[name])
+	}
+	e.itemQ = make(chan *agent)
+	for range itemWorkers * runtime.GOMAXPROCS(0) {
+		e.wg.Add(1)
+		go e.itemWorker()
 	}
 	for tmpl, names := range e.templates {
-		def := e.opts.Army.Agent(tmpl)
-		for _, t := range def.Triggers {
-			if t.Kind == army.TriggerItem {
-				e.wg.Add(1)
-				go e.items(tmpl, names)
-			}
+		if hasTrigger(e.defs[tmpl].ag, army.TriggerItem) {
+			e.wg.Add(1)
+			go e.queueUnseen(tmpl, names)
 		}
 	}
+	for each := range e.enums {
+		e.wg.Add(1)
+		go e.watchItems(each)
+	}
+}
+
+// startAgent starts g's delivery worker and schedules.
+func (e *Engine) startAgent(g *agent) {
+	if g.onMsg {
+		e.wg.Add(1)
+		go e.worker(g)
+	}
+	for _, t := range g.def.Triggers {
+		if t.Kind == army.TriggerEvery {
+			e.wg.Add(1)
+			go e.every(g, t.Every)
+		}
+	}
+}
+
+func hasTrigger(ag *army.Agent, kind army.TriggerKind) bool {
+	for _, t := range ag.Triggers {
+		if t.Kind == kind {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) every(g *agent, d time.Duration) {
@@ -128,26 +155,15 @@ func (e *Engine) every(g *agent, d time.Duration) {
 	}
 }
 
-// items runs each template instance whose item was never run, several at
-// once: itemWorkers per CPU, since a run spends much of its time waiting
-// for its messages to reach the disk.
-func (e *Engine) items(tmpl string, names []string) {
+// queueUnseen hands the item workers each of a template's instances whose
+// item was never run.
+func (e *Engine) queueUnseen(tmpl string, names []string) {
 	defer e.wg.Done()
-	todo := make(chan *agent)
-	var wg sync.WaitGroup
-	for range itemWorkers * runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for g := range todo {
-				e.runItem(tmpl, g)
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer close(todo)
 	for _, name := range names {
-		g := e.agents[name]
+		g, err := e.agent(name)
+		if err != nil {
+			continue
+		}
 		seen := false
 		_ = viewBucket(e.st, func(b store.Bucket) error {
 			_, err := b.Get([]byte(g.item))
@@ -158,11 +174,111 @@ func (e *Engine) items(tmpl string, names []string) {
 			continue
 		}
 		select {
-		case todo <- g:
+		case e.itemQ <- g:
 		case <-e.stopCtx.Done():
 			return
 		}
 	}
+}
+
+// itemWorker runs the instances handed to it until the engine stops.
+func (e *Engine) itemWorker() {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.stopCtx.Done():
+			return
+		case g := <-e.itemQ:
+			e.runItem(g.def.Name, g)
+		}
+	}
+}
+
+// watchItems lists the items of capability each every ItemPoll and makes an
+// instance of each template over it for every new one: a new mail thread
+// gets its own triage agent while the army runs. The flow analysis is
+// redone with the new items, and the guards use it from then on.
+func (e *Engine) watchItems(each string) {
+	defer e.wg.Done()
+	t := time.NewTicker(e.opts.ItemPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stopCtx.Done():
+			return
+		case <-t.C:
+		}
+		added, err := e.addItems(e.stopCtx, each)
+		if err != nil {
+			e.logf("engine: new items of %s: %v", each, err)
+		}
+		for _, g := range added {
+			if !hasTrigger(g.def, army.TriggerItem) {
+				continue
+			}
+			select {
+			case e.itemQ <- g:
+			case <-e.stopCtx.Done():
+				return
+			}
+		}
+	}
+}
+
+// addItems provisions what is new among capability each's items and
+// returns the template instances made for them (already started).
+func (e *Engine) addItems(ctx context.Context, each string) ([]*agent, error) {
+	en := e.enums[each]
+	ids, err := en.Items(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var fresh []string
+	for _, id := range ids {
+		if _, ok := e.scoped[each][id]; !ok {
+			fresh = append(fresh, id)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	c := e.opts.Army.Capability(each)
+	var errs []error
+	var ok []string
+	for _, id := range fresh {
+		if err := e.scope(ctx, c, en, id); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ok = append(ok, id)
+	}
+	an, err := flow.Analyze(e.opts.Army, e.facts)
+	if err != nil {
+		return nil, errors.Join(append(errs, fmt.Errorf("flow analysis: %w", err))...)
+	}
+	e.analysis = an
+	var added []*agent
+	for _, ag := range e.opts.Army.Agents {
+		if ag.Template == nil || ag.Template.Each != each {
+			continue
+		}
+		for _, id := range ok {
+			g, err := e.makeAgent(e.defs[ag.Name], id)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			e.startAgent(g)
+			added = append(added, g)
+		}
+	}
+	if len(added) > 0 {
+		e.logf("engine: %d new items of %s: %d agents added", len(ok), each, len(added))
+		e.ev.publish(Event{Type: EventAgents, Detail: each, Data: len(added)})
+	}
+	return added, errors.Join(errs...)
 }
 
 // itemWorkers is how many item runs go at once per CPU.
