@@ -402,14 +402,11 @@ func (d *delivery) peek() (batch []queued, retry time.Time, err error) {
 			}
 			batch = append(batch, q)
 			if len(batch) == batchSize {
-				return errStopScan
+				return store.ErrStopScan
 			}
 			return nil
 		})
 	}, bucketQueue, d.g.name)
-	if errors.Is(err, errStopScan) {
-		err = nil
-	}
 	for _, q := range batch {
 		d.busy[string(q.key)] = time.Time{}
 	}
@@ -533,9 +530,6 @@ func deleteKey(agentName string, key []byte) func(tx store.Tx) error {
 		return b.Delete(key)
 	}
 }
-
-// errStopScan ends a Scan early.
-var errStopScan = errors.New("stop scan")
 
 // DeadLetters lists the dead-letter list, oldest first.
 func DeadLetters(st store.Store) ([]DeadLetter, error) {

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"littleboxes/app/store"
@@ -164,9 +166,13 @@ func (e *Engine) Runs(agentName string, limit int) ([]RunRecord, error) {
 	return Runs(e.st, agentName, limit)
 }
 
-// Runs reads up to limit of agent's run records from st, newest first.
+// Runs reads up to limit of agent's run records from st, newest first;
+// with agent "", of every agent's, merged.
 func Runs(st store.Store, agentName string, limit int) ([]RunRecord, error) {
-	var out []RunRecord
+	if agentName == "" {
+		return allRuns(st, limit)
+	}
+	out := []RunRecord{}
 	err := viewBucket(st, func(b store.Bucket) error {
 		return b.Scan(store.ScanOptions{Reverse: true, Limit: limit}, func(_, v []byte) error {
 			var r RunRecord
@@ -179,6 +185,38 @@ func Runs(st store.Store, agentName string, limit int) ([]RunRecord, error) {
 	}, bucketRuns, agentName)
 	if err != nil {
 		return nil, fmt.Errorf("engine: runs of %s: %w", agentName, err)
+	}
+	return out, nil
+}
+
+// allRuns reads the newest limit run records of all agents.
+func allRuns(st store.Store, limit int) ([]RunRecord, error) {
+	var names []string
+	err := viewBucket(st, func(b store.Bucket) error {
+		return b.Buckets(func(name string) error {
+			names = append(names, name)
+			return nil
+		})
+	}, bucketRuns)
+	if err != nil {
+		return nil, fmt.Errorf("engine: runs: %w", err)
+	}
+	out := []RunRecord{}
+	for _, n := range names {
+		runs, err := Runs(st, n, limit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, runs...)
+	}
+	slices.SortStableFunc(out, func(x, y RunRecord) int {
+		if x.End != y.End {
+			return cmp.Compare(y.End, x.End)
+		}
+		return cmp.Compare(y.Start, x.Start)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }
