@@ -57,6 +57,12 @@ func TestDependencyRules(t *testing.T) {
 			return ""
 		},
 		func(pkg, imp string) string {
+			if under(imp, "littleboxes/sandbox/cell") && under(pkg, "littleboxes/sandbox") && !under(pkg, "littleboxes/sandbox/cell") {
+				return "sandbox must not import sandbox/cell: cells build on the sandbox"
+			}
+			return ""
+		},
+		func(pkg, imp string) string {
 			if pkg == "littleboxes/capabilities" && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
 				return "capabilities (root) imports only the standard library"
 			}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"littleboxes/sandbox"
+	"littleboxes/sandbox/cell"
 )
 
 // Report holds the figures. Times are medians (p50) or 99th percentiles of
@@ -35,6 +36,14 @@ type Report struct {
 	GoVersion         string  `json:"go_version"`
 	SpawnSamples      int     `json:"spawn_samples"`
 	BindingCallSample int     `json:"binding_call_samples"`
+
+	// Cells (sandbox/cell): spawn + first call of an isolate in a warm
+	// cell, and a binding call made from a cell, both timed in the main
+	// process.
+	CellSpawnP50us       float64 `json:"cell_spawn_p50_us"`
+	CellSpawnP99us       float64 `json:"cell_spawn_p99_us"`
+	CellBindingCallP50us float64 `json:"cell_binding_call_p50_us"`
+	CellBindingCallP99us float64 `json:"cell_binding_call_p99_us"`
 }
 
 // Options choose how much to measure.
@@ -145,6 +154,10 @@ func Run(ctx context.Context, opt Options, logf func(string, ...any)) (*Report, 
 	r.BindingCallP50us, r.BindingCallP99us = percentileUS(calls, 50), percentileUS(calls, 99)
 	r.BindingCallSample = len(calls)
 
+	if err := CellFigures(ctx, r, min(opt.SpawnSamples, 2000), min(opt.Calls, 5000), logf); err != nil {
+		return nil, err
+	}
+
 	logf("memory: %d live isolates, each awaiting a binding call", opt.LiveAgents)
 	heap, stack, rss, err := LiveMemory(ctx, runner, opt.LiveAgents)
 	if err != nil {
@@ -152,6 +165,50 @@ func Run(ctx context.Context, opt Options, logf func(string, ...any)) (*Report, 
 	}
 	r.HeapPerAgentKiB, r.StackPerAgentKiB, r.RSSPerAgentKiB = heap/1024, stack/1024, rss/1024
 	return r, nil
+}
+
+// CellFigures measures isolates in a cell: spawns sequential invocations
+// of SpawnModule in one warm cell, and n sequential binding calls from a
+// cell, and fills in the report's cell figures. The binary must serve as a
+// cell (main calls cell.MaybeServe).
+func CellFigures(ctx context.Context, r *Report, spawns, calls int, logf func(string, ...any)) error {
+	pool, err := cell.NewPool(cell.Options{Cells: 1})
+	if err != nil {
+		return fmt.Errorf("cells: %w", err)
+	}
+	defer pool.Close()
+	spawn, err := sandbox.Compile("spawn.js", SpawnModule)
+	if err != nil {
+		return err
+	}
+	env := NoopEnv()
+	invoke := func() error {
+		_, err := pool.Run(ctx, &sandbox.Invocation{Module: spawn, Input: 1.0, Env: env})
+		return err
+	}
+	for i := 0; i < 200; i++ { // warm up
+		if err := invoke(); err != nil {
+			return fmt.Errorf("cell spawn: %w", err)
+		}
+	}
+	logf("cell spawn + first call: %d sequential isolates in one warm cell", spawns)
+	d := make([]time.Duration, spawns)
+	for i := range d {
+		t0 := time.Now()
+		if err := invoke(); err != nil {
+			return fmt.Errorf("cell spawn: %w", err)
+		}
+		d[i] = time.Since(t0)
+	}
+	r.CellSpawnP50us, r.CellSpawnP99us = percentileUS(d, 50), percentileUS(d, 99)
+
+	logf("cell binding calls: %d", calls)
+	c, err := BindingCalls(ctx, pool, calls)
+	if err != nil {
+		return fmt.Errorf("cell %w", err)
+	}
+	r.CellBindingCallP50us, r.CellBindingCallP99us = percentileUS(c, 50), percentileUS(c, 99)
+	return nil
 }
 
 // BindingCalls times n sequential binding calls from one isolate: each

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"littleboxes/sandbox/cell"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 const helperEnv = "LITTLEBOXES_CLI_HELPER"
 
 func TestMain(m *testing.M) {
+	cell.MaybeServe() // the bench and cell-backed commands start cells from this binary
 	if args := os.Getenv(helperEnv); args != "" {
 		os.Exit(Main(strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
 	}

@@ -1,0 +1,245 @@
+//go:build linux
+
+package cell
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	seccomp "github.com/elastic/go-seccomp-bpf"
+	"github.com/elastic/go-seccomp-bpf/arch"
+	"golang.org/x/sys/unix"
+)
+
+// harden confines the cell before it serves: Landlock (no filesystem access
+// at all, no TCP bind or connect, no signals or abstract sockets outside the
+// cell) where the kernel has it, then no_new_privs and a seccomp filter that
+// allows only what the Go runtime, goja and the pipe need. Everything else,
+// notably socket, connect, execve, execveat, open, openat, fork and clone of
+// a new process, fails with EPERM. A failure to apply a layer is reported in
+// the returned Hardening, not fatal: the main process decides what to accept.
+func harden() Hardening {
+	var h Hardening
+	var problems []string
+	abi, err := landlock()
+	if err != nil {
+		problems = append(problems, "landlock: "+err.Error())
+	}
+	h.Landlock = abi
+	if err := seccomp.SetNoNewPrivs(); err != nil {
+		problems = append(problems, "no_new_privs: "+err.Error())
+	} else if v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); err == nil && v == 1 {
+		h.NoNewPrivs = true
+	}
+	// Two filters: the allowlist (anything else fails with EPERM), then one
+	// making clone3 fail with ENOSYS, so that glibc (in a binary linked with
+	// cgo) falls back to clone, whose flags the allowlist can check: for two
+	// errno answers the kernel returns the newest filter's errno.
+	for _, pol := range []seccomp.Policy{allowPolicy(), clone3Policy()} {
+		if err := seccomp.LoadFilter(seccomp.Filter{NoNewPrivs: false, Flag: seccomp.FilterFlagTSync, Policy: pol}); err != nil {
+			problems = append(problems, "seccomp: "+err.Error())
+			break
+		}
+		h.Seccomp = true
+	}
+	h.Problems = strings.Join(problems, "; ")
+	return h
+}
+
+// allowed lists the system calls a hardened cell may make (linux/amd64 and
+// arm64 names; names a kernel table lacks are dropped). It was derived from
+// strace of cells under the package's tests, plus the Go runtime's rarer
+// paths (signals, profiling timers, thread exit).
+var allowed = []string{
+	// I/O on descriptors the cell already holds (the pipe, the netpoller)
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "close", "fstat", "lseek", "fcntl",
+	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd2", "pipe2", "ppoll", "poll",
+	// memory
+	"mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "mincore",
+	// threads, scheduling, time
+	"futex", "sched_yield", "sched_getaffinity", "nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres",
+	"gettimeofday", "getpid", "gettid", "getppid", "set_robust_list", "rseq", "restart_syscall",
+	"exit", "exit_group", "getrandom", "getrlimit", "prlimit64", "uname", "sysinfo",
+	"getuid", "geteuid", "getgid", "getegid", "membarrier",
+	// signals (preemption, crash reports)
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "tgkill", "tkill", "rt_sigqueueinfo",
+	"setitimer", "timer_create", "timer_settime", "timer_delete",
+	"arch_prctl",
+	// adding a seccomp filter (it can only restrict further): the second
+	// filter below is loaded under the first
+	"seccomp",
+}
+
+func allowPolicy() seccomp.Policy {
+	names := make([]string, 0, len(allowed))
+	info := seccompArch()
+	for _, n := range allowed {
+		if info == nil || info[n] {
+			names = append(names, n)
+		}
+	}
+	return seccomp.Policy{
+		DefaultAction: seccomp.ActionErrno, // EPERM
+		Syscalls: []seccomp.SyscallGroup{{
+			Action: seccomp.ActionAllow,
+			Names:  names,
+			// clone only for new threads of this process, never a new
+			// process (the Go runtime always sets CLONE_THREAD).
+			NamesWithCondtions: []seccomp.NameWithConditions{{
+				Name:       "clone",
+				Conditions: []seccomp.Condition{{Argument: 0, Operation: seccomp.BitsSet, Value: unix.CLONE_THREAD}},
+			}},
+		}},
+	}
+}
+
+// clone3Policy makes clone3 fail with ENOSYS and allows everything else
+// (which the allowlist filter has already judged).
+func clone3Policy() seccomp.Policy {
+	const enosys = seccomp.Action(unix.ENOSYS)
+	return seccomp.Policy{
+		DefaultAction: seccomp.ActionAllow,
+		Syscalls:      []seccomp.SyscallGroup{{Action: seccomp.ActionErrno | enosys, Names: []string{"clone3"}}},
+	}
+}
+
+// landlock restricts the process with a Landlock ruleset that handles every
+// filesystem access right of the kernel's ABI and grants none, denies TCP
+// bind and connect (ABI 4+), and scopes abstract sockets and signals (ABI
+// 6+). It returns the ABI enforced, or 0.
+//
+// Before ABI 8 a ruleset binds only the calling thread, so it is applied to
+// every thread with syscall.AllThreadsSyscall, which Go refuses in a binary
+// linked with cgo: such a cell reports the problem and relies on seccomp,
+// which denies opening files in every thread regardless.
+func landlock() (int, error) {
+	r, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+	if e != 0 {
+		return 0, fmt.Errorf("not available (%v)", e)
+	}
+	abi := int(r)
+	attr := unix.LandlockRulesetAttr{Access_fs: landlockFS(abi)}
+	size := unsafe.Sizeof(uint64(0))
+	if abi >= 4 {
+		attr.Access_net = unix.LANDLOCK_ACCESS_NET_BIND_TCP | unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
+		size = 2 * unsafe.Sizeof(uint64(0))
+	}
+	if abi >= 6 {
+		attr.Scoped = unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | unix.LANDLOCK_SCOPE_SIGNAL
+		size = 3 * unsafe.Sizeof(uint64(0))
+	}
+	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), size, 0)
+	if e != 0 {
+		return 0, fmt.Errorf("create ruleset: %v", e)
+	}
+	defer unix.Close(int(fd))
+	const restrictSelfTSync = 1 << 3 // LANDLOCK_RESTRICT_SELF_TSYNC, ABI 8
+	if abi >= 8 {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return 0, fmt.Errorf("no_new_privs: %w", err)
+		}
+		if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, restrictSelfTSync, 0); e != 0 {
+			return 0, fmt.Errorf("restrict self: %v", e)
+		}
+		return abi, nil
+	}
+	if _, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0); e != 0 {
+		if errors.Is(e, syscall.ENOTSUP) {
+			return 0, fmt.Errorf("ABI %d binds one thread at a time and this binary links cgo, so it cannot reach every thread; seccomp still denies opening files", abi)
+		}
+		return 0, fmt.Errorf("no_new_privs on all threads: %v", e)
+	}
+	if _, _, e := syscall.AllThreadsSyscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, 0, 0); e != 0 {
+		return 0, fmt.Errorf("restrict all threads: %v", e)
+	}
+	return abi, nil
+}
+
+// landlockFS is every filesystem access right the ABI knows.
+func landlockFS(abi int) uint64 {
+	fs := uint64(unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE | unix.LANDLOCK_ACCESS_FS_READ_FILE |
+		unix.LANDLOCK_ACCESS_FS_READ_DIR | unix.LANDLOCK_ACCESS_FS_REMOVE_DIR | unix.LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		unix.LANDLOCK_ACCESS_FS_MAKE_CHAR | unix.LANDLOCK_ACCESS_FS_MAKE_DIR | unix.LANDLOCK_ACCESS_FS_MAKE_REG |
+		unix.LANDLOCK_ACCESS_FS_MAKE_SOCK | unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_SYM)
+	if abi >= 2 {
+		fs |= unix.LANDLOCK_ACCESS_FS_REFER
+	}
+	if abi >= 3 {
+		fs |= unix.LANDLOCK_ACCESS_FS_TRUNCATE
+	}
+	if abi >= 5 {
+		fs |= unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+	}
+	return fs
+}
+
+// probe tries what a hardened cell must not be able to do and reports each
+// attempt's errno ("ok" if it succeeded). It is reachable only when the main
+// process started the cell with the probe enabled (tests).
+func probe() map[string]any {
+	res := map[string]any{}
+	errStr := func(e error) string {
+		if e == nil {
+			return "ok"
+		}
+		var en syscall.Errno
+		if errors.As(e, &en) {
+			return unix.ErrnoName(en)
+		}
+		return e.Error()
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	res["socket_inet"] = errStr(err)
+	if err == nil {
+		unix.Close(fd)
+	}
+	fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	res["socket_unix"] = errStr(err)
+	if err == nil {
+		unix.Close(fd)
+	}
+	// connect needs a socket; try it on fd 0 as well, which is not one.
+	err = unix.Connect(0, &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}})
+	res["connect"] = errStr(err)
+	fd, err = unix.Open("/etc/hostname", unix.O_RDONLY, 0)
+	res["open_read"] = errStr(err)
+	if err == nil {
+		unix.Close(fd)
+	}
+	fd, err = unix.Openat(unix.AT_FDCWD, "/tmp/littleboxes-cell-probe", unix.O_CREAT|unix.O_WRONLY, 0o600)
+	res["open_create"] = errStr(err)
+	if err == nil {
+		unix.Close(fd)
+		unix.Unlink("/tmp/littleboxes-cell-probe")
+	}
+	err = unix.Exec("/bin/true", []string{"true"}, nil)
+	res["execve"] = errStr(err)
+	r, _, e := unix.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0) // a fork
+	if e == 0 && r == 0 {
+		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0) // the child, if the fork went through
+	}
+	if e == 0 {
+		res["fork"] = "ok"
+	} else {
+		res["fork"] = unix.ErrnoName(e)
+	}
+	return res
+}
+
+// seccompArch returns the system call names the running architecture's
+// table knows, or nil if the architecture is unknown to the library.
+func seccompArch() map[string]bool {
+	info, err := arch.GetInfo("")
+	if err != nil {
+		return nil
+	}
+	m := make(map[string]bool, len(info.SyscallNames))
+	for n := range info.SyscallNames {
+		m[n] = true
+	}
+	return m
+}

@@ -1,0 +1,574 @@
+package cell
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"littleboxes/sandbox"
+)
+
+// helloTimeout bounds how long a new cell may take to say hello.
+const helloTimeout = 15 * time.Second
+
+// Why the main process killed a cell.
+const (
+	killNone     = iota
+	killMemory   // over the memory cap (RSS seen by the main process)
+	killDeadline // an invocation overran its hard deadline
+	killCancel   // a cancelled invocation did not stop within the grace
+	killProtocol // the cell sent a malformed frame
+	killShutdown // the pool is closing
+)
+
+// proc is the main side of one cell process.
+type proc struct {
+	pool      *Pool
+	cmd       *exec.Cmd
+	pid       int
+	slot      int    // shared slot, or -1
+	dedicated string // the cordoned agent, if any
+	hello     helloMsg
+
+	wmu   sync.Mutex
+	stdin io.WriteCloser
+	w     *bufio.Writer
+	enc   enc
+
+	mu       sync.Mutex
+	inflight int // slots taken (acquire → release)
+	invs     map[uint64]*mainInv
+	sent     map[string]bool // module hashes this cell was sent
+	dead     bool
+	kind     int    // why it was killed (killNone if it died by itself)
+	offender uint64 // the invocation a deadline or cancel kill was for
+	detail   string
+
+	stderrMu   sync.Mutex
+	stderrTail []byte
+	exited     chan struct{} // closed once the process was reaped
+}
+
+// mainInv is one invocation in flight in a cell.
+type mainInv struct {
+	id      uint64
+	inv     *sandbox.Invocation
+	agent   string
+	limits  sandbox.Limits
+	ctx     context.Context // handed to binding calls
+	cancel  context.CancelFunc
+	methods map[string]map[string]bool
+	done    chan *doneMsg // buffered 1: the cell's answer or the death error
+	calls   sync.WaitGroup
+}
+
+// startProc starts one cell and waits for its hello.
+func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
+	argv := p.opt.Command
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(),
+		envMemCap+"="+strconv.FormatInt(p.opt.MemoryCap, 10),
+		envIsolates+"="+strconv.Itoa(p.opt.MaxIsolatesPerCell),
+		"GOMAXPROCS="+strconv.Itoa(p.opt.CellProcs),
+	)
+	cmd.Env = append(cmd.Env, p.opt.Env...)
+	cmd.Dir = "/"
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("cell: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("cell: %w", err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, fmt.Errorf("cell: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cell: starting %s: %w", argv[0], err)
+	}
+	c := &proc{
+		pool: p, cmd: cmd, pid: cmd.Process.Pid, slot: slot, dedicated: dedicated,
+		stdin: stdin, w: bufio.NewWriterSize(stdin, 64<<10),
+		invs: make(map[uint64]*mainInv), sent: make(map[string]bool),
+		exited: make(chan struct{}),
+	}
+	stderrDone := make(chan struct{})
+	go func() { defer close(stderrDone); c.readStderr(stderr) }()
+	r := bufio.NewReaderSize(stdout, 64<<10)
+	type helloRes struct {
+		m   *helloMsg
+		err error
+	}
+	hc := make(chan helloRes, 1)
+	go func() {
+		body, err := readFrame(r, nil)
+		if err != nil {
+			hc <- helloRes{nil, err}
+			return
+		}
+		d := &dec{b: body[1:]}
+		if body[0] != msgHello {
+			hc <- helloRes{nil, fmt.Errorf("first message has type %d, not hello", body[0])}
+			return
+		}
+		m := d.hello()
+		hc <- helloRes{m, d.err}
+	}()
+	var h helloRes
+	select {
+	case h = <-hc:
+	case <-time.After(helloTimeout):
+		h.err = fmt.Errorf("no hello within %v", helloTimeout)
+	}
+	if h.err != nil {
+		_ = cmd.Process.Kill()
+		<-hc // the reader ends when the pipe closes
+		<-stderrDone
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("cell: starting %s: %w%s", argv[0], h.err, c.tailSuffix())
+	}
+	c.hello = *h.m
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		_ = cmd.Process.Kill()
+		<-stderrDone
+		_ = cmd.Wait()
+		return nil, ErrClosed
+	}
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go c.lifecycle(r, stderrDone)
+	if h.m.hardening.Problems != "" {
+		p.hardeningNote.Do(func() { p.opt.Logf("cell %d hardening: %s", c.pid, h.m.hardening.Problems) })
+	}
+	return c, nil
+}
+
+// readStderr keeps the last 4 KiB a cell wrote to stderr, for crash reports.
+func (c *proc) readStderr(r io.Reader) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			c.stderrMu.Lock()
+			c.stderrTail = append(c.stderrTail, buf[:n]...)
+			if len(c.stderrTail) > 4096 {
+				c.stderrTail = append([]byte{}, c.stderrTail[len(c.stderrTail)-4096:]...)
+			}
+			c.stderrMu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (c *proc) tailSuffix() string {
+	c.stderrMu.Lock()
+	defer c.stderrMu.Unlock()
+	t := strings.TrimSpace(string(c.stderrTail))
+	if t == "" {
+		return ""
+	}
+	lines := strings.Split(t, "\n")
+	if len(lines) > 3 {
+		lines = lines[:3] // a Go crash names its cause first
+	}
+	return ": " + strings.Join(lines, " | ")
+}
+
+// take claims an isolate slot if one is free.
+func (c *proc) take(max int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead || c.inflight >= max {
+		return false
+	}
+	c.inflight++
+	return true
+}
+
+func (c *proc) put() {
+	c.mu.Lock()
+	c.inflight--
+	c.mu.Unlock()
+}
+
+func (c *proc) load() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inflight
+}
+
+func (c *proc) info() CellInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ci := CellInfo{PID: c.pid, Slot: c.slot, Dedicated: c.dedicated, Hardening: c.hello.hardening}
+	for _, mi := range c.invs {
+		ci.Agents = append(ci.Agents, mi.agent)
+	}
+	sort.Strings(ci.Agents)
+	return ci
+}
+
+// send writes one frame to the cell. A write error is ignored: the
+// lifecycle goroutine notices the death and fails the invocations.
+func (c *proc) send(build func(*enc) error) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := build(&c.enc); err != nil {
+		return err
+	}
+	f, err := c.enc.frame()
+	if err != nil {
+		return err
+	}
+	if _, err := c.w.Write(f); err == nil {
+		_ = c.w.Flush()
+	}
+	if cap(c.enc.b) > 1<<20 {
+		c.enc.b = nil
+	}
+	return nil
+}
+
+// kill ends the cell with SIGKILL; the first reason given is kept.
+func (c *proc) kill(kind int, offender uint64, detail string) {
+	c.mu.Lock()
+	if c.dead || (offender != 0 && c.invs[offender] == nil) {
+		c.mu.Unlock()
+		return
+	}
+	if c.kind == killNone {
+		c.kind, c.offender, c.detail = kind, offender, detail
+	}
+	c.mu.Unlock()
+	_ = c.cmd.Process.Kill()
+}
+
+// shutdown asks the cell to exit by closing its stdin, and kills it if it
+// has not exited after a moment. It returns once the process is reaped.
+func (c *proc) shutdown() {
+	c.mu.Lock()
+	if c.kind == killNone {
+		c.kind = killShutdown
+	}
+	c.mu.Unlock()
+	c.wmu.Lock()
+	_ = c.stdin.Close()
+	c.wmu.Unlock()
+	select {
+	case <-c.exited:
+	case <-time.After(2 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+	}
+}
+
+// run sends one invocation to the cell and waits for its end: the cell's
+// answer, or the cell's death.
+func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agent string, limits sandbox.Limits, resend bool) *doneMsg {
+	bctx, cancel := context.WithCancel(ctx)
+	mi := &mainInv{id: id, inv: inv, agent: agent, limits: limits, ctx: bctx, cancel: cancel,
+		methods: make(map[string]map[string]bool, len(inv.Env)), done: make(chan *doneMsg, 1)}
+	m := &runMsg{id: id, hash: inv.Module.Hash, filename: inv.Module.Filename, entry: inv.Entry,
+		limits: limits, input: inv.Input, context: inv.Context}
+	names := make([]string, 0, len(inv.Env))
+	for n := range inv.Env {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ms := inv.Env[n].Methods()
+		set := make(map[string]bool, len(ms))
+		for _, x := range ms {
+			set[x] = true
+		}
+		mi.methods[n] = set
+		m.env = append(m.env, envEntry{name: n, methods: ms})
+	}
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		cancel()
+		return &doneMsg{err: fmt.Errorf("%w: cell %d died before the invocation started", ErrCrashed, c.pid)}
+	}
+	if resend || !c.sent[m.hash] {
+		m.source = inv.Module.Source
+		c.sent[m.hash] = true
+	}
+	c.invs[id] = mi
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.invs, id)
+		c.mu.Unlock()
+		cancel()
+		waitCalls(&mi.calls)
+	}()
+
+	if err := c.send(func(e *enc) error { return e.run(m) }); err != nil {
+		c.mu.Lock()
+		delete(c.sent, m.hash)
+		c.mu.Unlock()
+		return &doneMsg{err: fmt.Errorf("sandbox: %w", err)}
+	}
+	hard := limits.Deadline + c.pool.opt.Grace
+	hardTimer := time.AfterFunc(hard, func() {
+		c.kill(killDeadline, id, fmt.Sprintf("hard deadline %v+%v exceeded; cell killed", limits.Deadline, c.pool.opt.Grace))
+	})
+	defer hardTimer.Stop()
+	select {
+	case dm := <-mi.done:
+		return dm
+	case <-ctx.Done():
+	}
+	// Cancelled: ask the cell to stop the isolate; a built-in that ignores
+	// the interrupt gets the grace, then the cell is killed.
+	_ = c.send(func(e *enc) error { e.reset(msgCancel); e.uvarint(id); return nil })
+	graceTimer := time.AfterFunc(c.pool.opt.Grace, func() {
+		c.kill(killCancel, id, fmt.Sprintf("the cancelled invocation did not stop within %v; cell killed", c.pool.opt.Grace))
+	})
+	defer graceTimer.Stop()
+	return <-mi.done
+}
+
+// callGrace bounds how long the end of an invocation waits for its binding
+// calls to return after their context was cancelled (as in the sandbox).
+const callGrace = 2 * time.Second
+
+func waitCalls(wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(callGrace):
+	}
+}
+
+// lifecycle reads the cell's frames until the pipe closes, then reaps the
+// process and fails what was in flight.
+func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
+	defer c.pool.wg.Done()
+	readErr := make(chan error, 1)
+	go c.reader(r, nil, readErr)
+	if err := <-readErr; err != nil && !errors.Is(err, io.EOF) {
+		c.kill(killProtocol, 0, err.Error())
+		_, _ = io.Copy(io.Discard, r)
+	}
+	<-stderrDone
+	waitErr := c.cmd.Wait()
+	c.mu.Lock()
+	c.dead = true
+	kind, offender, detail := c.kind, c.offender, c.detail
+	invs := make([]*mainInv, 0, len(c.invs))
+	for _, mi := range c.invs {
+		invs = append(invs, mi)
+	}
+	c.mu.Unlock()
+	close(c.exited)
+
+	exitCode := -1
+	if c.cmd.ProcessState != nil {
+		exitCode = c.cmd.ProcessState.ExitCode()
+	}
+	memCap := fmt.Sprintf("memory cap %d MiB exceeded", c.pool.opt.MemoryCap>>20)
+	var cordon []string
+	for _, mi := range invs {
+		var err error
+		switch {
+		case kind == killShutdown:
+			err = fmt.Errorf("%w: cell %d stopped", ErrClosed, c.pid)
+		case kind == killMemory:
+			err = &sandbox.LimitError{Limit: "memory", Detail: memCap + " (" + detail + "); cell killed"}
+			cordon = append(cordon, mi.agent)
+		case kind == killNone && exitCode == ExitMemoryCap:
+			err = &sandbox.LimitError{Limit: "memory", Detail: memCap + " (heap); cell killed"}
+			cordon = append(cordon, mi.agent)
+		case (kind == killDeadline || kind == killCancel) && mi.id == offender:
+			if kind == killDeadline {
+				err = &sandbox.LimitError{Limit: "deadline", Detail: detail}
+			} else {
+				err = &cancelledError{msg: detail}
+			}
+			cordon = append(cordon, mi.agent)
+		case kind == killDeadline || kind == killCancel:
+			err = fmt.Errorf("%w: cell %d was killed because another invocation in it overran its hard deadline", ErrCrashed, c.pid)
+		case kind == killProtocol:
+			err = fmt.Errorf("%w: cell %d broke the protocol (%s); cell killed", ErrCrashed, c.pid, detail)
+			cordon = append(cordon, mi.agent)
+		default:
+			err = fmt.Errorf("%w: cell %d exited (%v)%s", ErrCrashed, c.pid, waitErr, c.tailSuffix())
+			cordon = append(cordon, mi.agent)
+		}
+		mi.done <- &doneMsg{err: err}
+	}
+	if kind != killShutdown {
+		reason := detail
+		if reason == "" {
+			reason = fmt.Sprintf("%v", waitErr)
+		}
+		c.pool.opt.Logf("cell %d died with %d invocations in flight: %s%s", c.pid, len(invs), reason, c.tailSuffix())
+		for _, a := range cordon {
+			c.pool.cordonAgent(a)
+		}
+	}
+	c.pool.died(c)
+}
+
+// reader handles the cell's messages until the pipe fails, and reports
+// that on errc. A binding call hands reading over to a new reader goroutine
+// and runs the call on this one, so the call starts without a goroutine
+// switch; only one goroutine reads at a time.
+func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
+	fail := func(err error) { errc <- err }
+	for {
+		body, err := readFrame(r, buf)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if cap(body) <= 1<<20 {
+			buf = body
+		} else {
+			buf = nil
+		}
+		d := &dec{b: body[1:]}
+		switch body[0] {
+		case msgDone:
+			m := d.done()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			c.mu.Lock()
+			mi := c.invs[m.id]
+			delete(c.invs, m.id)
+			c.mu.Unlock()
+			if mi != nil {
+				mi.done <- m
+			}
+		case msgCall:
+			m := d.call()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			c.mu.Lock()
+			mi := c.invs[m.inv]
+			if mi != nil {
+				mi.calls.Add(1)
+			}
+			c.mu.Unlock()
+			if mi == nil {
+				continue // the invocation ended; its isolate drops the answer
+			}
+			go c.reader(r, buf, errc) // decoding copied everything out of buf
+			c.call(mi, m)
+			return
+		case msgProbeResult:
+			id := d.uint64()
+			v := d.value(0)
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			c.mu.Lock()
+			mi := c.invs[id]
+			delete(c.invs, id)
+			c.mu.Unlock()
+			if mi != nil {
+				mi.done <- &doneMsg{value: v}
+			}
+		default:
+			fail(fmt.Errorf("cell wire: unexpected message type %d", body[0]))
+			return
+		}
+	}
+}
+
+// call runs one binding call for an isolate in the cell and sends the
+// result back.
+func (c *proc) call(mi *mainInv, m *callMsg) {
+	defer mi.calls.Done()
+	r := &callResultMsg{inv: m.inv, call: m.call}
+	b := mi.inv.Env[m.binding]
+	switch {
+	case b == nil || mi.methods[m.binding] == nil:
+		r.failed, r.err = true, fmt.Sprintf("no binding %q", m.binding)
+	case !mi.methods[m.binding][m.method]:
+		r.failed, r.err = true, fmt.Sprintf("no method %q", m.method)
+	default:
+		v, err := safeCall(mi.ctx, b, m.method, m.args)
+		var le *sandbox.LimitError
+		if errors.As(err, &le) {
+			r.failed, r.limit = true, le
+		} else if err != nil {
+			r.failed, r.err = true, err.Error()
+		} else {
+			r.value = v
+		}
+	}
+	if err := c.send(func(e *enc) error { return e.callResult(r) }); err != nil {
+		r.failed, r.err, r.value = true, "the result is not plain data: "+err.Error(), nil
+		_ = c.send(func(e *enc) error { return e.callResult(r) })
+	}
+}
+
+// safeCall runs a binding method, turning a panic into an error.
+func safeCall(ctx context.Context, b sandbox.Binding, method string, args []any) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("internal error in binding: %v", r)
+		}
+	}()
+	return b.Call(ctx, method, args)
+}
+
+// probe asks the cell to try what hardening forbids (see harden_linux.go);
+// the cell answers only if it was started with the probe enabled.
+func (c *proc) probe(ctx context.Context, id uint64) (map[string]any, error) {
+	mi := &mainInv{id: id, done: make(chan *doneMsg, 1)}
+	c.mu.Lock()
+	c.invs[id] = mi
+	c.mu.Unlock()
+	if err := c.send(func(e *enc) error { e.reset(msgProbe); e.uvarint(id); return nil }); err != nil {
+		return nil, err
+	}
+	select {
+	case dm := <-mi.done:
+		if dm.err != nil {
+			return nil, dm.err
+		}
+		m, _ := dm.value.(map[string]any)
+		return m, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// readRSS returns a process's resident set size in bytes, or 0.
+func readRSS(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}

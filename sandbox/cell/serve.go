@@ -1,0 +1,414 @@
+package cell
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"time"
+
+	"littleboxes/sandbox"
+)
+
+// Subcommand is the hidden first argument that makes the binary a cell.
+const Subcommand = "__cell"
+
+// Environment variables the main process hands a cell.
+const (
+	envMemCap   = "LITTLEBOXES_CELL_MEMCAP"   // the memory cap in bytes
+	envIsolates = "LITTLEBOXES_CELL_ISOLATES" // the cap on isolates at once
+	envProbe    = "LITTLEBOXES_CELL_PROBE"    // "1" enables the hardening probe (tests)
+	envNoHarden = "LITTLEBOXES_CELL_NOHARDEN" // "1" skips hardening (debugging only)
+)
+
+// Exit codes of a cell that ends itself.
+const (
+	// ExitMemoryCap is the exit code of a cell whose watchdog found its heap
+	// over the memory cap.
+	ExitMemoryCap = 86
+	// exitProtocol is the exit code of a cell that read a malformed frame.
+	exitProtocol = 87
+)
+
+// IsCellArgs reports whether args (os.Args[1:]) ask the binary to be a cell.
+func IsCellArgs(args []string) bool { return len(args) > 0 && args[0] == Subcommand }
+
+// MaybeServe makes the process a cell and never returns if it was started as
+// one (its first argument is Subcommand); otherwise it returns at once. Call
+// it first in main, and in TestMain of tests that start cells.
+func MaybeServe() {
+	if !IsCellArgs(os.Args[1:]) {
+		return
+	}
+	os.Exit(Serve(stdin(), os.Stdout))
+}
+
+// Serve runs a cell on the given pipe: it hardens the process (Linux), sends
+// a hello, then runs invocations until in reaches EOF. It returns the
+// process exit code.
+func Serve(in io.Reader, out io.Writer) int {
+	memCap := envInt(envMemCap, 0)
+	maxIso := envInt(envIsolates, 0)
+	// A cell's live heap is small and its garbage is mostly whole isolates:
+	// collecting less often makes spawns cheaper, and the memory limit
+	// below still makes the collector work hard near the cap.
+	debug.SetGCPercent(400)
+	if memCap > 0 {
+		// The soft limit makes the collector work harder near the cap; the
+		// watchdog below is what enforces it.
+		debug.SetMemoryLimit(int64(memCap) * 9 / 10)
+	}
+	// A runaway Go recursion (a parser deep in a built-in) dies quickly
+	// rather than growing a gigabyte of stack.
+	debug.SetMaxStack(256 << 20)
+	prepareForHardening()
+	var h Hardening
+	if os.Getenv(envNoHarden) != "1" {
+		h = harden()
+	} else {
+		h.Problems = "hardening skipped (" + envNoHarden + "=1)"
+	}
+	s := &server{
+		w:      bufio.NewWriterSize(out, 64<<10),
+		invs:   make(map[uint64]*cellInv),
+		mods:   make(map[string]*sandbox.Module),
+		maxIso: maxIso,
+		probe:  os.Getenv(envProbe) == "1",
+	}
+	if memCap > 0 {
+		go watchdog(uint64(memCap))
+	}
+	s.send(func(e *enc) error { e.hello(&helloMsg{pid: os.Getpid(), hardening: h}); return nil })
+	readErr := make(chan error, 1)
+	go s.reader(bufio.NewReaderSize(in, 64<<10), nil, readErr)
+	err := <-readErr
+	s.cancelAll()
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintf(os.Stderr, "littleboxes cell: %v\n", err)
+		return exitProtocol
+	}
+	return 0
+}
+
+func envInt(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	var n int
+	if _, err := fmt.Sscan(v, &n); err != nil {
+		return def
+	}
+	return n
+}
+
+// watchdog ends the cell with ExitMemoryCap when the Go heap passes the cap.
+// It reads runtime/metrics, which costs no stop-the-world.
+func watchdog(limit uint64) {
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for range t.C {
+		metrics.Read(samples)
+		var used uint64
+		for _, s := range samples {
+			if s.Value.Kind() == metrics.KindUint64 {
+				used += s.Value.Uint64()
+			}
+		}
+		if used > limit {
+			fmt.Fprintf(os.Stderr, "littleboxes cell: heap %d MiB is over the memory cap of %d MiB\n", used>>20, limit>>20)
+			os.Exit(ExitMemoryCap)
+		}
+	}
+}
+
+// server is the cell side of the pipe.
+type server struct {
+	wmu sync.Mutex
+	w   *bufio.Writer
+	enc enc
+
+	mu     sync.Mutex
+	invs   map[uint64]*cellInv
+	mods   map[string]*sandbox.Module
+	maxIso int
+	probe  bool
+	wg     sync.WaitGroup
+}
+
+// cellInv is one invocation running in this cell.
+type cellInv struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	nextID uint64
+	calls  map[uint64]chan *callResultMsg
+}
+
+// send encodes and writes one frame; a write error means the main process
+// is gone, and the cell exits.
+func (s *server) send(build func(*enc) error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := build(&s.enc); err != nil {
+		fmt.Fprintf(os.Stderr, "littleboxes cell: %v\n", err)
+		return
+	}
+	f, err := s.enc.frame()
+	if err == nil {
+		_, err = s.w.Write(f)
+	}
+	if err == nil {
+		err = s.w.Flush()
+	}
+	if err != nil {
+		os.Exit(0) // the main process is gone
+	}
+	if cap(s.enc.b) > 1<<20 {
+		s.enc.b = nil // do not keep a large buffer alive
+	}
+}
+
+// reader reads frames until the pipe fails, and reports that on errc. A
+// run message hands reading over to a new reader goroutine and runs the
+// invocation on this one, so the isolate starts without a goroutine switch.
+func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
+	fail := func(err error) { errc <- err }
+	for {
+		body, err := readFrame(r, buf)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if cap(body) <= 1<<20 {
+			buf = body
+		} else {
+			buf = nil
+		}
+		d := &dec{b: body[1:]}
+		switch body[0] {
+		case msgRun:
+			m := d.run()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			inv := s.admit(m)
+			if inv == nil {
+				continue
+			}
+			go s.reader(r, buf, errc) // decoding copied everything out of buf
+			s.execute(m, inv)
+			return
+		case msgCallResult:
+			m := d.callResult()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			s.deliver(m)
+		case msgCancel:
+			id := d.uint64()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			s.mu.Lock()
+			if inv := s.invs[id]; inv != nil {
+				inv.cancel()
+			}
+			s.mu.Unlock()
+		case msgProbe:
+			id := d.uint64()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			var res map[string]any
+			if s.probe {
+				res = probe()
+			} else {
+				res = map[string]any{"error": "probing is off"}
+			}
+			s.send(func(e *enc) error {
+				e.reset(msgProbeResult)
+				e.uvarint(id)
+				return e.value(res, 0)
+			})
+		default:
+			fail(fmt.Errorf("cell wire: unknown message type %d", body[0]))
+			return
+		}
+	}
+}
+
+func (s *server) cancelAll() {
+	s.mu.Lock()
+	for _, inv := range s.invs {
+		inv.cancel()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// module returns the compiled module for m, compiling its source if this
+// cell has not seen it.
+func (s *server) module(m *runMsg) (*sandbox.Module, error) {
+	s.mu.Lock()
+	mod := s.mods[m.hash]
+	s.mu.Unlock()
+	if mod != nil {
+		return mod, nil
+	}
+	if m.source == "" {
+		return nil, errUnknownModuleErr
+	}
+	mod, err := sandbox.Compile(m.filename, m.source)
+	if err != nil {
+		return nil, err
+	}
+	if mod.Hash != m.hash {
+		return nil, fmt.Errorf("sandbox cell: module %s compiled to hash %s, want %s", m.filename, mod.Hash, m.hash)
+	}
+	s.mu.Lock()
+	if len(s.mods) >= maxCellModules {
+		for k := range s.mods { // drop one at random; the main process resends on demand
+			delete(s.mods, k)
+			break
+		}
+	}
+	s.mods[m.hash] = mod
+	s.mu.Unlock()
+	return mod, nil
+}
+
+// maxCellModules bounds the compiled modules a cell keeps.
+const maxCellModules = 1024
+
+// admit registers an invocation, or answers it with a limit error if the
+// cell already runs its cap of isolates.
+func (s *server) admit(m *runMsg) *cellInv {
+	ctx, cancel := context.WithCancel(context.Background())
+	inv := &cellInv{ctx: ctx, cancel: cancel, calls: make(map[uint64]chan *callResultMsg)}
+	s.mu.Lock()
+	over := s.maxIso > 0 && len(s.invs) >= s.maxIso
+	if !over {
+		s.invs[m.id] = inv
+		s.wg.Add(1)
+	}
+	s.mu.Unlock()
+	if over {
+		cancel()
+		s.send(func(e *enc) error {
+			return e.done(&doneMsg{id: m.id, err: &sandbox.LimitError{Limit: "isolates per cell", Detail: fmt.Sprintf("the cell already runs %d isolates", s.maxIso)}})
+		})
+		return nil
+	}
+	return inv
+}
+
+// execute runs an admitted invocation and sends its end.
+func (s *server) execute(m *runMsg, inv *cellInv) {
+	defer s.wg.Done()
+	defer inv.cancel()
+	res, err := s.runOne(inv.ctx, m, inv)
+	s.mu.Lock()
+	delete(s.invs, m.id)
+	s.mu.Unlock()
+	dm := &doneMsg{id: m.id, err: err}
+	if res != nil {
+		dm.value, dm.console, dm.duration = res.Value, res.Console, res.Duration
+	}
+	s.send(func(e *enc) error { return e.done(dm) })
+}
+
+func (s *server) runOne(ctx context.Context, m *runMsg, inv *cellInv) (*sandbox.Result, error) {
+	mod, err := s.module(m)
+	if err != nil {
+		return nil, err
+	}
+	env := make(map[string]sandbox.Binding, len(m.env))
+	for _, b := range m.env {
+		env[b.name] = &remoteBinding{s: s, inv: inv, invID: m.id, name: b.name, methods: b.methods}
+	}
+	return sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{
+		Module:  mod,
+		Entry:   m.entry,
+		Input:   m.input,
+		Env:     env,
+		Context: m.context,
+		Limits:  m.limits,
+	})
+}
+
+func (s *server) deliver(m *callResultMsg) {
+	s.mu.Lock()
+	inv := s.invs[m.inv]
+	s.mu.Unlock()
+	if inv == nil {
+		return
+	}
+	inv.mu.Lock()
+	ch := inv.calls[m.call]
+	delete(inv.calls, m.call)
+	inv.mu.Unlock()
+	if ch != nil {
+		ch <- m // buffered
+	}
+}
+
+func (r *callResultMsg) result() (any, error) {
+	if r.limit != nil {
+		return nil, r.limit
+	}
+	if r.failed {
+		return nil, errors.New(r.err)
+	}
+	return r.value, nil
+}
+
+// remoteBinding is a binding whose methods run in the main process.
+type remoteBinding struct {
+	s       *server
+	inv     *cellInv
+	invID   uint64
+	name    string
+	methods []string
+}
+
+func (b *remoteBinding) Methods() []string { return b.methods }
+
+func (b *remoteBinding) Call(ctx context.Context, method string, args []any) (any, error) {
+	ch := make(chan *callResultMsg, 1)
+	b.inv.mu.Lock()
+	b.inv.nextID++
+	id := b.inv.nextID
+	b.inv.calls[id] = ch
+	b.inv.mu.Unlock()
+	var encErr error
+	b.s.send(func(e *enc) error {
+		encErr = e.call(&callMsg{inv: b.invID, call: id, binding: b.name, method: method, args: args})
+		return encErr
+	})
+	if encErr != nil {
+		b.inv.mu.Lock()
+		delete(b.inv.calls, id)
+		b.inv.mu.Unlock()
+		return nil, encErr
+	}
+	select {
+	case r := <-ch:
+		return r.result()
+	case <-ctx.Done():
+		b.inv.mu.Lock()
+		delete(b.inv.calls, id)
+		b.inv.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,10 @@
+//go:build !unix
+
+package cell
+
+import (
+	"io"
+	"os"
+)
+
+func stdin() io.Reader { return os.Stdin }
