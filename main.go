@@ -1,8 +1,9 @@
 // Command littleboxes is a desktop app for a personal agent army.
 //
-// With no arguments (or only flags) it opens the desktop window; with a
-// subcommand it runs the command-line interface (see package app/cli), which
-// never initialises GTK, so it works with no display at all.
+// With no arguments (or only flags) it opens the desktop window; `serve`
+// serves the same app to a browser (app.Serve); any other subcommand runs
+// the command-line interface (see package app/cli). Neither initialises
+// GTK, so they work with no display at all.
 package main
 
 import (
@@ -13,12 +14,17 @@ import (
 
 	"littleboxes/app"
 	"littleboxes/app/cli"
+	"littleboxes/sandbox/cell"
 )
 
 //go:embed all:frontend/dist
 var assets embed.FS
 
 func main() {
+	cell.MaybeServe() // a worker process hosting isolates (hidden subcommand)
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		os.Exit(app.Serve(assets, os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
 		os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}

@@ -1,10 +1,47 @@
-// Package app is the application: the API bound to the desktop window.
+// Package app is the application: the API bound to the desktop window and
+// served to a browser by `littleboxes serve`.
 //
-// RunWindow opens the window with Wails and binds one *API to it; every
-// exported method of API becomes a function the frontend calls through the
-// generated bindings in frontend/wailsjs/go/app. Methods return plain,
-// JSON-friendly structs and never panic across the bridge: a failure is
-// reported inside the returned value, so the page can show it.
+// One *API holds the workspace: the army open in the app (a YAML file under
+// the data directory, DATA/armies/NAME/NAME.yaml), the store, and the engine
+// running that army. Every exported method of API is a function the page
+// calls, with the names, arguments and JSON shapes of
+// frontend/src/lib/api.ts: inside the window through the bindings Wails
+// generates (frontend/wailsjs/go/app), in a browser through Serve's
+// POST /api/call/METHOD. Methods that can fail return an error whose text is
+// what the person sees; none panics across the bridge, and none returns a
+// secret value.
+//
+// # Edits
+//
+// Every edit (AddAgent, Bind, Connect, ImportYAML, …) is made on a copy of
+// the army, validated with package army, saved with army.Export (agent code
+// stays in its file; a new agent gets ./agents/NAME.ts), analysed with
+// package flow, and the engine is restarted on the new army. An edit that
+// adds a problem the person caused (a name that is taken or invalid, a
+// binding to nothing, a prop the kind does not have, a value of the wrong
+// type) is refused with an error and changes nothing. An edit that leaves
+// the army incomplete (an agent with no code yet, a required prop or secret
+// not given yet, a message trigger with no channel yet) is saved, and the
+// workspace lists the problems and does not run until they are fixed. Node
+// positions are UI-only: they live in the store, not in the army file.
+//
+// # Events
+//
+// The engine's events (runs, messages, approvals, reports) and a
+// "workspace" event after every change go to one hub; the window forwards
+// them as the Wails event "lb:event", Serve as server-sent events.
+//
+// # Serve
+//
+// Serve (`littleboxes serve`) serves the frontend and the same API to a
+// browser: POST /api/call/METHOD with the JSON array of the arguments
+// (only the methods of api.ts, Exec and Army: the Callable list), and
+// GET /api/events, server-sent events. It listens on loopback unless told
+// --allow-remote, and every request must carry the random token it prints
+// (header X-Littleboxes-Token, ?token=, or the HttpOnly SameSite=Strict
+// cookie set when the page loads with a valid ?token=), name this server in
+// its Host header (127.0.0.1, localhost or [::1] with the port: no DNS
+// rebinding), and, if it has an Origin, come from this server's own origin.
 //
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns
@@ -15,18 +52,29 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"littleboxes/app/engine"
+	"littleboxes/app/flow"
+	"littleboxes/app/store"
 	"littleboxes/sandbox"
+	"littleboxes/vault"
 )
 
 // Title is the window title. build/test-window.sh finds the window by it.
 const Title = "littleboxes"
+
+// EventName is the name of the Wails event carrying engine and workspace
+// events to the window (EVENT in frontend/src/lib/api.ts).
+const EventName = "lb:event"
 
 // version is the application version shown in the window. Release builds
 // may set it with -ldflags "-X littleboxes/app.version=…".
@@ -40,30 +88,100 @@ const (
 	windowMinHeight = 600
 )
 
-// API is the set of methods bound to the desktop window. Its zero value is
-// not usable; create one with NewAPI.
+// Options configures Open.
+type Options struct {
+	// DataDir is the data directory; "" means store.DataDir's default
+	// ($XDG_DATA_HOME/littleboxes).
+	DataDir string
+	// Runner runs the engine's invocations; nil means
+	// sandbox.NewInProcess(). (Cells will take its place.)
+	Runner sandbox.Runner
+	// Logf logs the engine's messages (redacted); nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// API is the set of methods bound to the desktop window and served by
+// Serve. Create one with NewAPI (Exec and Version only, until the
+// workspace is opened) or Open; its methods are safe for concurrent use.
 type API struct {
 	exec executor
+	hub  *hub
 
 	mu  sync.Mutex
 	ctx context.Context // the Wails context, set at startup; cancelled at shutdown
+
+	// wmu serializes workspace changes and guards the fields below.
+	wmu     sync.Mutex
+	opts    Options
+	dataDir string
+	st      *store.Bolt
+	openErr error // why the workspace could not be opened
+	ws      *workspace
+	eng     *engine.Engine
+	engErr  error // why the engine is not running, when the army is valid
+	red     *vault.Redactor
+	an      *flow.Analysis
+	anErr   error
+	fwd     sync.WaitGroup // the engine event forwarders
+	closed  bool
+
+	smu    sync.Mutex
+	states map[string]string // agent node name → idle, running, ok, failed
 }
 
-// NewAPI returns an API that runs agent modules in-process.
+// NewAPI returns an API that runs agent modules in-process. Its workspace
+// methods fail until it is opened (Open, or the window's startup).
 func NewAPI() *API {
-	return &API{exec: executor{
-		compile:  sandbox.Compile,
-		runner:   sandbox.NewInProcess(),
-		deadline: DefaultExecDeadline,
-	}}
+	return &API{
+		exec: executor{
+			compile:  sandbox.Compile,
+			runner:   sandbox.NewInProcess(),
+			deadline: DefaultExecDeadline,
+		},
+		hub:    newHub(),
+		states: map[string]string{},
+	}
+}
+
+// Open returns an API with its workspace open: the store in the data
+// directory, the army last open there (the built-in inbox example on first
+// launch), and its engine, started if the army can run. An error means the
+// store could not be opened (another littleboxes holds it, say); an army
+// that cannot run still opens, with its problems. close it when done.
+func Open(ctx context.Context, opts Options) (*API, error) {
+	a := NewAPI()
+	if err := a.open(ctx, opts); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // startup is Wails' OnStartup hook: it keeps the application context, which
-// Wails cancels when the window closes, so running invocations end with it.
-func (a *API) startup(ctx context.Context) {
+// Wails cancels when the window closes, opens the workspace and forwards
+// events to the window.
+func (a *API) startup(ctx context.Context, opts Options) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.ctx = ctx
+	a.mu.Unlock()
+	if err := a.open(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "littleboxes:", err)
+	}
+	events, stop := a.hub.subscribe()
+	go func() {
+		// Ends when the hub closes (Close, at shutdown) or the window goes.
+		defer stop()
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				wruntime.EventsEmit(ctx, EventName, ev)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 }
 
 func (a *API) context() context.Context {
@@ -89,16 +207,19 @@ func (a *API) Exec(source string, inputJSON string) ExecResult {
 
 // RunWindow opens the desktop window serving the frontend, which assets holds
 // under frontend/dist, and returns when the window is closed. args are the
-// command-line flags after the program name; Wails reads its own (such as
-// -devserver in dev builds) from the command line itself, so they are
-// accepted here and otherwise ignored.
+// command-line flags after the program name: --data DIR chooses the data
+// directory; Wails reads its own (such as -devserver in dev builds) from the
+// command line itself, so the others are ignored here.
 func RunWindow(assets fs.FS, args []string) error {
-	_ = args
 	dist, err := fs.Sub(assets, "frontend/dist")
 	if err != nil {
 		return fmt.Errorf("frontend assets: %w", err)
 	}
+	opts := Options{DataDir: flagValue(args, "data"), Logf: func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "littleboxes: "+strings.TrimSuffix(format, "\n")+"\n", args...)
+	}}
 	api := NewAPI()
+	defer api.close()
 	err = wails.Run(&options.App{
 		Title:            Title,
 		Width:            windowWidth,
@@ -107,7 +228,8 @@ func RunWindow(assets fs.FS, args []string) error {
 		MinHeight:        windowMinHeight,
 		BackgroundColour: &options.RGBA{R: 0x0f, G: 0x14, B: 0x1c, A: 0xff}, // --bg in frontend/src/styles.css
 		AssetServer:      &assetserver.Options{Assets: dist},
-		OnStartup:        api.startup,
+		OnStartup:        func(ctx context.Context) { api.startup(ctx, opts) },
+		OnShutdown:       func(context.Context) { api.close() },
 		Bind:             []interface{}{api},
 		Linux: &linux.Options{
 			ProgramName: "littleboxes",
@@ -117,4 +239,20 @@ func RunWindow(assets fs.FS, args []string) error {
 		return fmt.Errorf("window: %w", err)
 	}
 	return nil
+}
+
+// flagValue returns the value of the flag -name or --name in args (as
+// "--name VALUE" or "--name=VALUE"), or "".
+func flagValue(args []string, name string) string {
+	for i, arg := range args {
+		for _, p := range []string{"--" + name, "-" + name} {
+			if arg == p && i+1 < len(args) {
+				return args[i+1]
+			}
+			if v, ok := strings.CutPrefix(arg, p+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
 }

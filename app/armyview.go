@@ -60,12 +60,19 @@ type ArmyChannel struct {
 }
 
 // Army returns the built-in default example army (examples.Default),
-// written under the app's data directory, with its flow analysis. A failure
-// is reported in the view's Error.
+// written under the app's data directory (DATA/examples/NAME, apart from the
+// workspace's armies), with its flow analysis. A failure is reported in the
+// view's Error. The workspace (Workspace) supersedes it; it stays while the
+// page still uses it.
 func (a *API) Army() ArmyView {
-	dir, err := dataDir()
-	if err != nil {
-		return emptyView(fmt.Sprintf("data directory: %v", err))
+	a.wmu.Lock()
+	dir := a.dataDir
+	a.wmu.Unlock()
+	if dir == "" {
+		var err error
+		if dir, err = dataDir(); err != nil {
+			return emptyView(fmt.Sprintf("data directory: %v", err))
+		}
 	}
 	return loadArmyView(a.context(), dir, examples.Default)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"littleboxes/sandbox/cell"
 	"math"
 	"reflect"
 	"strings"
@@ -17,7 +18,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	cell.MaybeServe() // cell-backed runs start cells from this binary
+	// go-keyring keeps one D-Bus session connection for the process, with
+	// its reader goroutines: not ours to end.
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.(*Conn).inWorker"),
+		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.newConn.func1"))
 }
 
 // TestAPIExec runs real modules through the in-process sandbox, as the

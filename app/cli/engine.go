@@ -16,31 +16,15 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/engine"
+	"littleboxes/app/secrets"
 	"littleboxes/app/store"
 	"littleboxes/vault"
-	"littleboxes/vault/keyring"
 )
 
-// needsSecrets reports whether any capability of a names a secret.
-func needsSecrets(a *army.Army) bool {
-	for _, c := range a.Capabilities {
-		if len(c.Secrets) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // secretsFor returns the vault over the OS keyring, or nil when the army
-// needs no secret and the keyring cannot be reached.
+// needs no secret and the keyring cannot be reached (see secrets.For).
 func secretsFor(ctx context.Context, a *army.Army, st store.Store, red *vault.Redactor) (*vault.Vault, error) {
-	if err := keyring.Check(ctx); err != nil {
-		if !needsSecrets(a) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("the army needs secrets: %w", err)
-	}
-	return vault.New(keyring.New(store.NewNameSet(st, store.BucketSecrets)), red), nil
+	return secrets.For(ctx, a, st, red)
 }
 
 const runUsage = `usage: littleboxes run ARMY.yaml [--data DIR]                       run the army until SIGINT/SIGTERM

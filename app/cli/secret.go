@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 
+	"littleboxes/app/secrets"
 	"littleboxes/app/store"
 	"littleboxes/vault"
 	"littleboxes/vault/keyring"
@@ -183,7 +184,7 @@ func withKeyring(data string, std IO, sub string, fn func(context.Context, *keyr
 		fmt.Fprintf(std.Stderr, "littleboxes secret %s: %v\n", sub, err)
 		return ExitFailed
 	}
-	err = fn(context.Background(), keyring.New(store.NewNameSet(st, store.BucketSecrets)))
+	err = fn(context.Background(), secrets.Keyring(st))
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

@@ -1,0 +1,362 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"littleboxes/app/engine"
+	"littleboxes/app/secrets"
+	"littleboxes/sandbox"
+	"littleboxes/vault"
+)
+
+// RunRecord is one invocation of an agent.
+type RunRecord struct {
+	ID    string `json:"id"`
+	Agent string `json:"agent"`
+	// Trigger is manual, message, every, item or approval.
+	Trigger string `json:"trigger"`
+	Entry   string `json:"entry"`
+	// Start and End are Unix milliseconds.
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+	// Status is ok, error or limit.
+	Status  string          `json:"status"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	Error   string          `json:"error,omitempty"`
+	Console []ConsoleLine   `json:"console,omitempty"`
+}
+
+// Effect is one held (or decided) sink call.
+type Effect struct {
+	ID         string          `json:"id"`
+	Agent      string          `json:"agent"`
+	Env        string          `json:"env"`
+	Capability string          `json:"capability"`
+	Method     string          `json:"method"`
+	Args       json.RawMessage `json:"args"`
+	Why        string          `json:"why,omitempty"`
+	// Created and Decided are Unix milliseconds.
+	Created int64 `json:"created"`
+	// Status is pending, approving, approved, denied, failed or
+	// interrupted.
+	Status  string          `json:"status"`
+	Decided int64           `json:"decided,omitempty"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	Error   string          `json:"error,omitempty"`
+	// Audience is who will see it: the sink's audience in the current
+	// analysis (absent when the binding is no longer a sink).
+	Audience []string `json:"audience,omitempty"`
+}
+
+func runRecord(r engine.RunRecord) RunRecord {
+	out := RunRecord{ID: r.ID, Agent: r.Agent, Trigger: r.Trigger, Entry: r.Entry, Start: r.Start, End: r.End,
+		Status: r.Status, Result: r.Result, Error: r.Error}
+	for _, l := range r.Console {
+		out.Console = append(out.Console, ConsoleLine{Level: l.Level, Text: l.Text})
+	}
+	return out
+}
+
+// running returns the engine and the context to run in, or an error saying
+// why the army is not running.
+func (a *API) running() (*engine.Engine, error) {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	if a.eng != nil {
+		return a.eng, nil
+	}
+	if a.engErr != nil {
+		return nil, a.engErr
+	}
+	return nil, fmt.Errorf("the army is not running: it has %d problem(s) to fix first", len(a.ws.problems))
+}
+
+// RunAgent runs agent name's run(input, env, ctx) once, as the manual
+// trigger does, and returns its run record (a script error or a limit is in
+// the record, not an error). name is an agent, or a template's instance
+// "TEMPLATE[ITEM]". inputJSON is the input as JSON text; "" means null.
+func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
+	input, ierr := parseInput(inputJSON)
+	if ierr != nil {
+		if ierr.Line > 0 {
+			return RunRecord{}, fmt.Errorf("the input is not JSON: %d:%d: %s", ierr.Line, ierr.Column, ierr.Message)
+		}
+		return RunRecord{}, fmt.Errorf("the input is not JSON: %s", ierr.Message)
+	}
+	eng, err := a.running()
+	if err != nil {
+		return RunRecord{}, err
+	}
+	if !slices.Contains(eng.Agents(), name) {
+		return RunRecord{}, a.noAgent(eng, name)
+	}
+	start := time.Now().UnixMilli()
+	res, err := eng.Run(a.context(), name, input)
+	end := time.Now().UnixMilli()
+	switch {
+	case errors.Is(err, engine.ErrNoAgent):
+		return RunRecord{}, a.noAgent(eng, name)
+	case errors.Is(err, engine.ErrClosed):
+		return RunRecord{}, fmt.Errorf("the army was restarted before %s could run: run it again", name)
+	}
+	// The engine records the run asynchronously: wait briefly for it, to
+	// return the record as stored (with its id).
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		runs, rerr := engine.Runs(a.st, name, 16)
+		if rerr != nil {
+			break
+		}
+		for _, r := range runs {
+			if r.Trigger == "manual" && r.Entry == sandbox.EntryRun && r.Start >= start && r.End <= end+1 {
+				return runRecord(r), nil
+			}
+		}
+	}
+	// Not stored (yet): the record as the engine would write it.
+	rec := RunRecord{Agent: name, Trigger: "manual", Entry: sandbox.EntryRun, Start: start, End: end, Status: engine.RunOK}
+	var le *sandbox.LimitError
+	switch {
+	case errors.As(err, &le):
+		rec.Status, rec.Error = engine.RunLimit, err.Error()
+	case err != nil:
+		rec.Status, rec.Error = engine.RunError, err.Error()
+	case res != nil:
+		if b, jerr := json.Marshal(jsonSafe(res.Value)); jerr == nil {
+			rec.Result = b
+		}
+	}
+	if res != nil {
+		for _, l := range res.Console {
+			rec.Console = append(rec.Console, ConsoleLine{Level: l.Level, Text: l.Text})
+		}
+	}
+	return rec, nil
+}
+
+func (a *API) noAgent(eng *engine.Engine, name string) error {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if ag := a.ws.army.Agent(name); ag != nil && ag.Template != nil {
+		var insts []string
+		for _, n := range eng.Agents() {
+			if strings.HasPrefix(n, name+"[") {
+				insts = append(insts, n)
+			}
+		}
+		if len(insts) == 0 {
+			return fmt.Errorf("%s is a template with no instances yet (its %s has no items)", name, ag.Template.Each)
+		}
+		if len(insts) > 5 {
+			insts = append(insts[:5], "…")
+		}
+		return fmt.Errorf("%s is a template: run one of its instances (%s)", name, strings.Join(insts, ", "))
+	}
+	return fmt.Errorf("no agent named %q", name)
+}
+
+// Runs returns up to limit of agent's run records, newest first (limit 0:
+// 50). For a template, its instances' runs, merged.
+func (a *API) Runs(agent string, limit int) ([]RunRecord, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	a.wmu.Lock()
+	if err := a.ready(); err != nil {
+		a.wmu.Unlock()
+		return nil, err
+	}
+	nodes := []string{agent}
+	if ag := a.ws.army.Agent(agent); ag != nil && ag.Template != nil {
+		nodes = nodes[:0]
+		for _, inst := range a.instances(agent) {
+			nodes = append(nodes, inst.Name)
+		}
+	}
+	st := a.st
+	a.wmu.Unlock()
+	var all []engine.RunRecord
+	for _, n := range nodes {
+		runs, err := engine.Runs(st, n, limit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, runs...)
+	}
+	slices.SortStableFunc(all, func(x, y engine.RunRecord) int {
+		if x.Start != y.Start {
+			return int(y.Start - x.Start)
+		}
+		return strings.Compare(y.ID, x.ID)
+	})
+	out := []RunRecord{}
+	for i, r := range all {
+		if i == limit {
+			break
+		}
+		out = append(out, runRecord(r))
+	}
+	return out, nil
+}
+
+// effect converts an engine effect, with the sink's audience.
+func (a *API) effect(ef engine.Effect) Effect {
+	out := Effect{ID: ef.ID, Agent: ef.Agent, Env: ef.Env, Capability: ef.Capability, Method: ef.Method, Args: ef.Args,
+		Why: ef.Why, Created: ef.Created, Status: ef.Status, Decided: ef.Decided, Result: ef.Result, Error: ef.Error}
+	if a.an != nil {
+		if s, ok := a.an.Sink(ef.Agent, ef.Env); ok {
+			out.Audience = nonNil(s.Audience.Strings())
+		}
+	}
+	return out
+}
+
+// Approvals lists the held sink calls awaiting the owner's decision, oldest
+// first; with all, the decided ones too.
+func (a *API) Approvals(all bool) ([]Effect, error) {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	efs, err := engine.Approvals(a.st, !all)
+	if err != nil {
+		return nil, err
+	}
+	out := []Effect{}
+	for _, ef := range efs {
+		out = append(out, a.effect(ef))
+	}
+	return out, nil
+}
+
+// Approve performs the held sink call id and returns it as recorded: a
+// failure of the call itself is in the effect's error, not returned.
+func (a *API) Approve(id string) (Effect, error) {
+	return a.decide(id, (*engine.Engine).Approve)
+}
+
+// Deny records that the owner denied the held sink call id, which is never
+// performed.
+func (a *API) Deny(id string) (Effect, error) {
+	return a.decide(id, (*engine.Engine).Deny)
+}
+
+func (a *API) decide(id string, fn func(*engine.Engine, context.Context, string) (engine.Effect, error)) (Effect, error) {
+	eng, err := a.running()
+	if err != nil {
+		return Effect{}, err
+	}
+	ef, err := fn(eng, a.context(), id)
+	if err != nil {
+		switch {
+		case errors.Is(err, engine.ErrNoEffect):
+			return Effect{}, fmt.Errorf("no approval %q", id)
+		case errors.Is(err, engine.ErrDecided):
+			return Effect{}, fmt.Errorf("approval %s was already decided", id)
+		}
+		return Effect{}, err
+	}
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	return a.effect(ef), nil
+}
+
+// Secrets lists the names of the secrets in the OS keyring. There is no
+// method that returns a secret's value.
+func (a *API) Secrets() ([]string, error) {
+	k, err := a.keyring()
+	if err != nil {
+		return nil, err
+	}
+	names, err := k.List(a.context())
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(names), nil
+}
+
+// SetSecret stores a secret in the OS keyring under name, then restarts the
+// army if it names that secret or is not running.
+func (a *API) SetSecret(name, value string) error {
+	if err := vault.ValidateName(name); err != nil {
+		return err
+	}
+	if err := vault.ValidateValue(value); err != nil {
+		return fmt.Errorf("secret %s: %w", name, err)
+	}
+	k, err := a.keyring()
+	if err != nil {
+		return err
+	}
+	if err := k.Set(a.context(), name, value); err != nil {
+		return err
+	}
+	a.secretChanged(name, value)
+	return nil
+}
+
+// DeleteSecret deletes the secret name from the OS keyring, then restarts
+// the army if it names that secret.
+func (a *API) DeleteSecret(name string) error {
+	if err := vault.ValidateName(name); err != nil {
+		return err
+	}
+	k, err := a.keyring()
+	if err != nil {
+		return err
+	}
+	if err := k.Delete(a.context(), name); err != nil {
+		if errors.Is(err, vault.ErrNotFound) {
+			return fmt.Errorf("no secret named %s", name)
+		}
+		return err
+	}
+	a.secretChanged(name, "")
+	return nil
+}
+
+func (a *API) keyring() (interface {
+	List(context.Context) ([]string, error)
+	Set(context.Context, string, string) error
+	Delete(context.Context, string) error
+}, error) {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	return secrets.Keyring(a.st), nil
+}
+
+// secretChanged restarts the engine when the army uses secret name or is
+// not running, and redacts value from now on.
+func (a *API) secretChanged(name, value string) {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if a.ready() != nil {
+		return
+	}
+	if value != "" && a.red != nil {
+		_ = a.red.Add(name, value)
+	}
+	uses := false
+	for _, c := range a.ws.army.Capabilities {
+		for _, s := range c.Secrets {
+			uses = uses || s == name
+		}
+	}
+	if !uses && a.eng != nil {
+		return
+	}
+	a.restart(a.context())
+	a.hub.publish(Event{Type: EventWorkspace, Detail: "secret " + name})
+}
