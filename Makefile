@@ -10,7 +10,7 @@ GO         ?= go
 GOFLAGS    ?=
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
 
-.PHONY: run deps frontend build test test-go test-frontend test-window bench clean
+.PHONY: run deps frontend build test test-go test-frontend test-window test-e2e bench clean
 
 run: deps build
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
@@ -32,8 +32,9 @@ build: frontend
 	$(GO) build $(GOFLAGS) -tags $(TAGS) -ldflags "-w -s" -o $(BIN) .
 
 # Every test: Go (with a real Secret Service on a private D-Bus), the frontend
-# unit tests, and the production binary in a real window under Xvfb.
-test: frontend test-go test-frontend test-window
+# unit tests, the production binary in a real window under Xvfb, and the app
+# end to end in headless Chromium through `littleboxes serve`.
+test: frontend test-go test-frontend test-window test-e2e
 
 test-go:
 	@mkdir -p frontend/dist && [ -n "$$(ls -A frontend/dist)" ] || touch frontend/dist/.gitkeep
@@ -45,6 +46,11 @@ test-frontend: frontend/node_modules
 
 test-window: build
 	bash build/test-window.sh $(BIN)
+
+# Screenshots go to build/screenshots only with UPDATE_SCREENSHOT=1.
+test-e2e: build frontend/node_modules
+	@shots=build/screenshots; [ -n "$$UPDATE_SCREENSHOT" ] || shots=$$(mktemp -d); \
+	SCREENSHOTS=$$shots bash build/with-keyring.sh bash build/test-e2e.sh $(BIN)
 
 bench:
 	$(GO) run . bench

@@ -4,31 +4,33 @@
 # Starts the production binary BIN in a real window on a private Xvfb display,
 # and checks three things:
 #   1. renders  the window appears (≤ 60 s) and shows a page, not a blank
-#               surface (many colours, not all white): the Army view, which
-#               the app opens on;
-#   2. verdicts the Army view shows the flow analysis' verdicts: green "safe"
-#               and amber "approval" badges (the built-in inbox army has both);
-#   3. run      a click on the Playground tab, then on the Run button, changes
-#               the result panel.
+#               surface (many colours, not all white);
+#   2. canvas   the canvas shows the example army the app opens on (the
+#               built-in inbox army): agent nodes (found by the colour of
+#               their glyph), and edges coloured by verdict — amber for the
+#               flagged reply to a thread, green for the safe report;
+#   3. select   an xdotool click on an agent node opens its editor in the
+#               side panel (the panel's region of the window changes).
 # It prints one line per check and a final "window: N passed, M failed", and
 # exits non-zero when any check fails. A binary built without the Wails tags
 # (desktop,production) prints a message and exits at once: the window never
 # appears, so check 1 fails.
 #
 # Screenshots go to build/bin/test-window/. With UPDATE_SCREENSHOT=1 (or when
-# they are missing) the Army view taken at start is copied to
-# build/screenshots/window.png, the committed picture for the README, and the
-# playground after Run to build/screenshots/playground.png.
+# it is missing) the canvas taken at start is copied to
+# build/screenshots/window.png, the committed picture for the README.
 #
 # Needs: xvfb-run (xvfb, xauth), xdotool, ImageMagick (import, identify,
-# convert, compare). Layout facts used here come from the frontend, all relative
-# to the window's top-left corner:
-#   - the Playground tab is centred at (width / 2 + 58, 26): two 112 px tabs
-#     centred in the 52 px title bar (TitleBar.tsx, .tabs in styles.css);
-#   - the Run button, shown in the playground only, is centred 64 px from the
-#     window's right edge and 26 px from its top (TitleBar.tsx);
-#   - the result panel fills the right column, 440 px wide, from 316 px down
-#     (styles.css).
+# convert, compare). Layout facts used here come from the frontend
+# (frontend/src/styles.css), all relative to the window's top-left corner:
+#   - the title bar is 52 px high; the palette is 196 px wide at the left;
+#     the runs dock is at most 210 px high at the bottom: the canvas is what
+#     is between them;
+#   - an agent node's glyph is a 14 px square of #8b7bff (.agent-glyph), a
+#     colour nothing else on the canvas has (the palette's Agent item has
+#     one too, outside the canvas);
+#   - the selected node's editor opens in a side panel at the right, 520 px
+#     wide (440 px below 1180 px of width), over what was canvas.
 set -uo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -72,7 +74,7 @@ BIN="$1"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
 OUT="$SCRIPT_DIR/bin/test-window"
 SHOT_FOR_README="$SCRIPT_DIR/screenshots/window.png"
-SHOT_PLAYGROUND="$SCRIPT_DIR/screenshots/playground.png"
+SHOT_EDITOR="$SCRIPT_DIR/screenshots/window-editor.png"
 mkdir -p "$OUT"
 rm -f "$OUT"/*.png "$OUT"/app.log
 
@@ -90,15 +92,15 @@ for tool in xdotool import identify convert compare; do
 	command -v "$tool" >/dev/null 2>&1 || {
 		echo "test-window: $tool not found (apt-get install xdotool imagemagick)" >&2
 		fail "renders: missing $tool"
-		fail "verdicts: missing $tool"
-		fail "run: missing $tool"
+		fail "canvas: missing $tool"
+		fail "select: missing $tool"
 		finish
 	}
 done
 if [ ! -x "$BIN" ]; then
 	fail "renders: $BIN is not an executable (build it first: make build)"
-	fail "verdicts: no window"
-	fail "run: no window"
+	fail "canvas: no window"
+	fail "select: no window"
 	finish
 fi
 
@@ -160,8 +162,8 @@ for _ in $(seq 1 120); do # ≤ 60 s
 		APP_PID=""
 		show_log
 		fail "renders: $BIN exited with code $code before opening a window (built without -tags desktop,production?)"
-		fail "verdicts: no window"
-		fail "run: no window"
+		fail "canvas: no window"
+		fail "select: no window"
 		finish
 	fi
 	sleep 0.5
@@ -169,8 +171,8 @@ done
 if [ -z "$WID" ]; then
 	show_log
 	fail "renders: no visible window named littleboxes within 60 s"
-	fail "verdicts: no window"
-	fail "run: no window"
+	fail "canvas: no window"
+	fail "select: no window"
 	finish
 fi
 
@@ -198,8 +200,8 @@ if [ -n "$rendered" ] && awk -v m="$bright" 'BEGIN { exit !(m < 0.95) }'; then
 else
 	show_log
 	fail "renders: the window looks blank: $ncol colours, mean brightness $bright ($START)"
-	fail "verdicts: the page did not render"
-	fail "run: the page did not render"
+	fail "canvas: the page did not render"
+	fail "select: the page did not render"
 	finish
 fi
 
@@ -215,71 +217,80 @@ pixels_like() {
 		-format '%[fx:round(mean*w*h)]' info: 2>/dev/null || echo 0
 }
 
-# 2. The Army view shows verdicts: green "safe" (--ok, #34d399) and amber
-# "approval" (--amber, #f5a524) badges. Nothing else on that screen is
-# amber, and little is green (the status dot). The army loads after the
-# backend connects: wait for the badges (≤ 15 s).
+# 2. The canvas shows the example army: agent nodes and coloured verdicts.
+# The canvas region, in window coordinates.
+CANVAS_X=200
+CANVAS_Y=56
+CANVAS_W=$((WIDTH - CANVAS_X - 4))
+CANVAS_H=$((HEIGHT - CANVAS_Y - 214))
+# agent_glyphs FILE: "X Y" window coordinates of each agent glyph on the
+# canvas, one per line: the connected components of #8b7bff that are about
+# square and 5–40 px across (the glyph is 14 px at zoom 1; node borders of
+# that colour are long and thin).
+agent_glyphs() {
+	convert "$1" -crop "${WIDTH}x${HEIGHT}+${X}+${Y}" +repage -crop "${CANVAS_W}x${CANVAS_H}+${CANVAS_X}+${CANVAS_Y}" +repage \
+		-alpha off -fuzz 6% -fill white -opaque "#8b7bff" -fill black +opaque white -type bilevel \
+		-define connected-components:verbose=true -define connected-components:area-threshold=12 \
+		-connected-components 8 null: 2>/dev/null |
+		awk -v ox="$CANVAS_X" -v oy="$CANVAS_Y" '
+			$NF ~ /gray\(255\)|srgb\(255,255,255\)|white/ {
+				split($2, g, /[x+]/); w = g[1]; h = g[2]; x = g[3]; y = g[4]
+				if (w >= 5 && h >= 5 && w <= 40 && h <= 40 && w / h < 1.6 && h / w < 1.6)
+					printf "%d %d\n", ox + x + w / 2, oy + y + h / 2
+			}'
+}
+
+glyphs=""
 green=0
 amber=0
-for _ in $(seq 1 30); do
+for _ in $(seq 1 30); do # ≤ 15 s for the army to load and the view to fit
+	glyphs=$(agent_glyphs "$START")
 	green=$(pixels_like "$START" "#34d399")
 	amber=$(pixels_like "$START" "#f5a524")
-	[ "$green" -gt 400 ] && [ "$amber" -gt 100 ] && break
+	[ "$(printf '%s\n' "$glyphs" | grep -c .)" -ge 2 ] && [ "$amber" -gt 100 ] && [ "$green" -gt 50 ] && break
 	sleep 0.5
 	snap "$START"
 done
-if [ "$green" -gt 400 ] && [ "$amber" -gt 100 ]; then
-	pass "verdicts: the Army view shows $green green and $amber amber pixels ($START)"
+nglyphs=$(printf '%s\n' "$glyphs" | grep -c .)
+if [ "$nglyphs" -ge 2 ] && [ "$amber" -gt 100 ] && [ "$green" -gt 50 ]; then
+	pass "canvas: $nglyphs agent nodes, $amber amber (flagged) and $green green (safe) pixels, $(colours "$START") colours ($START)"
 	if [ "${UPDATE_SCREENSHOT:-}" = 1 ] || [ ! -f "$SHOT_FOR_README" ]; then
 		window_shot "$START" "$SHOT_FOR_README" && echo "      updated $SHOT_FOR_README"
 	fi
 else
-	fail "verdicts: the Army view shows no safe/approval badges: $green green, $amber amber pixels ($START)"
+	show_log
+	fail "canvas: expected ≥ 2 agent nodes with amber and green verdict edges; found $nglyphs agent glyphs, $amber amber, $green green pixels ($START)"
 fi
 
-# 3. Clicking the Playground tab, then Run, changes the result panel.
-TAB_X=$((WIDTH / 2 + 58))
-TAB_Y=26
-RUN_X=$((WIDTH - 64))
-RUN_Y=26
-RESULT="440x$((HEIGHT - 316))+$((X + WIDTH - 440))+$((Y + 316))"
-PLAYGROUND="$OUT/window-2-playground.png"
-AFTER="$OUT/window-3-after-run.png"
-xdotool mousemove --window "$WID" "$TAB_X" "$TAB_Y" click 1
-xdotool mousemove --window "$WID" 8 $((HEIGHT - 8))
-switched=0
-for _ in $(seq 1 20); do # ≤ 10 s
-	sleep 0.5
-	snap "$PLAYGROUND"
-	switched=$(diff_in "$START" "$PLAYGROUND" "$RESULT")
-	[ "$switched" -gt 500 ] && break
-done
-sleep 0.5
-snap "$PLAYGROUND" # the result panel before Run
-xdotool mousemove --window "$WID" "$RUN_X" "$RUN_Y" click 1
-sleep 0.2
-xdotool mousemove --window "$WID" 8 $((HEIGHT - 8)) # away, so no tooltip covers the screenshot
-changed=0
-for _ in $(seq 1 40); do # ≤ 20 s: a run has a 5 s deadline
-	sleep 0.5
-	snap "$AFTER"
-	changed=$(diff_in "$PLAYGROUND" "$AFTER" "$RESULT")
-	[ "$changed" -gt 500 ] && break
-done
-if [ "$switched" -le 500 ]; then
-	show_log
-	fail "run: clicking the Playground tab at ${TAB_X},${TAB_Y} did not change the screen ($PLAYGROUND)"
-elif [ "$changed" -gt 500 ]; then
-	sleep 1 # let the run finish painting (a spinner first, then the result)
-	snap "$AFTER"
-	changed=$(diff_in "$PLAYGROUND" "$AFTER" "$RESULT")
-	pass "run: the Playground tab at ${TAB_X},${TAB_Y}, then Run at ${RUN_X},${RUN_Y} changed $changed pixels of the result panel ($AFTER)"
-	if [ "${UPDATE_SCREENSHOT:-}" = 1 ] || [ ! -f "$SHOT_PLAYGROUND" ]; then
-		window_shot "$AFTER" "$SHOT_PLAYGROUND" && echo "      updated $SHOT_PLAYGROUND"
+# 3. A click on an agent node opens its editor in the side panel.
+SIDE_W=520
+[ "$WIDTH" -lt 1180 ] && SIDE_W=440
+SIDE="$((SIDE_W - 20))x$((CANVAS_H - 40))+$((X + WIDTH - SIDE_W + 10))+$((Y + CANVAS_Y + 20))"
+SELECTED="$OUT/window-2-selected.png"
+if [ "$nglyphs" -ge 1 ]; then
+	read -r GX GY <<<"$(printf '%s\n' "$glyphs" | head -n 1)"
+	xdotool mousemove --window "$WID" "$GX" "$GY" click 1
+	xdotool mousemove --window "$WID" 8 $((HEIGHT - 8)) # away, so no hover changes the picture
+	changed=0
+	for _ in $(seq 1 20); do # ≤ 10 s
+		sleep 0.5
+		snap "$SELECTED"
+		changed=$(diff_in "$START" "$SELECTED" "$SIDE")
+		[ "$changed" -gt 20000 ] && break
+	done
+	if [ "$changed" -gt 20000 ]; then
+		sleep 1 # let the editor finish painting
+		snap "$SELECTED"
+		pass "select: a click on the agent node at ${GX},${GY} opened the side panel: $changed pixels changed there ($SELECTED)"
+		if [ "${UPDATE_SCREENSHOT:-}" = 1 ] || [ ! -f "$SHOT_EDITOR" ]; then
+			window_shot "$SELECTED" "$SHOT_EDITOR" && echo "      updated $SHOT_EDITOR"
+		fi
+	else
+		show_log
+		fail "select: a click on the agent node at ${GX},${GY} changed only $changed pixels of the side panel's region ($SELECTED)"
 	fi
 else
-	show_log
-	fail "run: clicking Run at ${RUN_X},${RUN_Y} (after the Playground tab at ${TAB_X},${TAB_Y}) did not change the result panel ($AFTER)"
+	fail "select: no agent node found to click ($START)"
 fi
 
 if ! kill -0 "$APP_PID" 2>/dev/null; then

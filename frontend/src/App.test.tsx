@@ -1,12 +1,80 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { renderToStaticMarkup } from "react-dom/server";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { App } from "./App";
-import { ArmyScreen } from "./components/ArmyScreen";
-import { emptyArmy } from "./lib/army";
-import { NOT_CONNECTED } from "./lib/backend";
+import type { Event, Workspace } from "./lib/api";
+import { type Connection, apiFromCall } from "./lib/transport";
+
+beforeAll(() => {
+  // React Flow measures with ResizeObserver, which jsdom lacks.
+  const g = globalThis as unknown as { ResizeObserver?: unknown };
+  g.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+});
+
+afterEach(() => cleanup());
+
+const WS: Workspace = {
+  name: "inbox",
+  doc: "",
+  path: "/tmp/inbox.yaml",
+  running: true,
+  problems: [{ line: 3, column: 1, path: "agents.x", message: "agent x has no code" }],
+  agents: [
+    {
+      name: "summarizer",
+      doc: "",
+      code: "export default {}",
+      codePath: "",
+      triggers: ["message"],
+      template: null,
+      instances: [],
+      label: ["owner"],
+      bindings: [{ env: "hook", capability: "hook", kind: "http", role: "exchange", verdict: "approval", why: "leaks to hooks", audience: ["origin:https://h"] }],
+      pos: { x: 400, y: 40 },
+    },
+  ],
+  capabilities: [{ name: "hook", kind: "http", props: { origins: ["https://h"] }, secrets: {}, pos: { x: 700, y: 40 } }],
+  channels: [],
+  sinks: [{ agent: "summarizer", binding: "hook", audience: ["origin:https://h"], verdict: "approval", why: "leaks to hooks" }],
+};
+
+function fakeConnection(overrides: Record<string, (...a: unknown[]) => unknown> = {}) {
+  const calls: string[] = [];
+  let listener: ((e: Event) => void) | null = null;
+  const replies: Record<string, (...a: unknown[]) => unknown> = {
+    Workspace: () => WS,
+    Kinds: () => [{ id: "http", doc: "web", props: [], secrets: [], methods: [], declaration: "", enumerates: false }],
+    Version: () => "9.9.9",
+    Approvals: () => [{ id: "e1", status: "pending" }, { id: "e2", status: "pending" }],
+    Runs: () => [],
+    Secrets: () => [],
+    ...overrides,
+  };
+  const call = async (m: string, args: unknown[]) => {
+    calls.push(m);
+    const f = replies[m];
+    if (!f) throw new Error(`no fake for ${m}`);
+    return f(...args);
+  };
+  const c: Connection = {
+    api: apiFromCall(call),
+    kind: "http",
+    call,
+    subscribe(cb) {
+      listener = cb;
+      return () => (listener = null);
+    },
+  };
+  return { c, calls, emit: (e: Event) => listener?.(e) };
+}
 
 describe("App", () => {
-  it("opens on the Army tab without Wails", () => {
+  it("renders the shell without a backend", () => {
     const html = renderToStaticMarkup(<App />);
     for (const part of ["littleboxes", 'data-testid="tab-army"', 'data-testid="tab-playground"', "Loading the army"]) {
       expect(html).toContain(part);
@@ -20,42 +88,39 @@ describe("App", () => {
       expect(html).toContain(part);
     }
     expect(html).toContain("connecting…");
-    expect(html).toContain("valid JSON");
-  });
-});
-
-describe("ArmyScreen", () => {
-  it("says not connected outside Wails", () => {
-    const html = renderToStaticMarkup(<ArmyScreen army={emptyArmy(NOT_CONNECTED)} />);
-    expect(html).toContain("not connected");
   });
 
-  it("shows the template stacked, the labels and the verdicts", () => {
-    const html = renderToStaticMarkup(
-      <ArmyScreen
-        army={{
-          name: "inbox",
-          doc: "Triage the inbox.",
-          path: "",
-          agents: [
-            { name: "summarizer", template: "", item: "", label: ["owner"] },
-            { name: "triage[aa]", template: "triage", item: "aa", label: ["owner", "person:a@x.org"] },
-            { name: "triage[bb]", template: "triage", item: "bb", label: ["owner"] },
-          ],
-          sinks: [
-            { agent: "summarizer", binding: "report", audience: ["owner"], verdict: "safe", why: "fine" },
-            { agent: "summarizer", binding: "webhook", audience: ["public"], verdict: "approval", why: "leaks" },
-          ],
-          channels: [
-            { from: "triage[aa]", to: "summarizer" },
-            { from: "triage[bb]", to: "summarizer" },
-          ],
-        }}
-      />,
-    );
-    for (const part of ["inbox", "Triage the inbox.", "triage", "×2", "summarizer", "✓ safe", "⚠ approval", "webhook"]) {
-      expect(html).toContain(part);
-    }
-    expect(html.indexOf("webhook")).toBeLessThan(html.indexOf("report")); // approvals first
+  it("shows the canvas, problems and the approvals count from the API", async () => {
+    const f = fakeConnection();
+    render(<App connection={f.c} />);
+    await waitFor(() => expect(screen.getByTestId("app").dataset.ready).toBe("1"));
+    expect(screen.getByTestId("army-name").textContent).toBe("inbox");
+    expect(screen.getByTestId("problems").textContent).toContain("agent x has no code");
+    expect(screen.getByTestId("palette-kind-http")).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("approvals-badge").textContent).toContain("2"));
+    // The canvas draws the workspace's nodes.
+    await waitFor(() => expect(screen.getByTestId("node-agent-summarizer")).toBeTruthy());
+    expect(screen.getByTestId("node-cap-hook").dataset.kind).toBe("http");
+    expect(screen.getByTestId("node-agent-summarizer").textContent).toContain("a sink needs approval");
+    expect(f.calls).toContain("Kinds");
+  });
+
+  it("reloads the workspace on a workspace event", async () => {
+    const f = fakeConnection();
+    render(<App connection={f.c} />);
+    await waitFor(() => expect(screen.getByTestId("app").dataset.ready).toBe("1"));
+    const before = f.calls.filter((m) => m === "Workspace").length;
+    await act(async () => f.emit({ type: "workspace", time: "" }));
+    await waitFor(() => expect(f.calls.filter((m) => m === "Workspace").length).toBe(before + 1));
+  });
+
+  it("says so when the backend cannot be reached", async () => {
+    const f = fakeConnection({
+      Workspace: () => {
+        throw new Error("forbidden");
+      },
+    });
+    render(<App connection={f.c} />);
+    await waitFor(() => expect(screen.getByTestId("load-error").textContent).toContain("forbidden"));
   });
 });

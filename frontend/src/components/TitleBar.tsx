@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import type { Connection } from "../lib/backend";
 import { Logo } from "./Logo";
 
@@ -9,6 +10,11 @@ interface Props {
   onView: (v: View) => void;
   version: string | null;
   connection: Connection;
+  /** The army's name, shown beside the brand. */
+  army?: string;
+  /** Buttons at the right (approvals, secrets, import/export …). */
+  actions?: ReactNode;
+  /** The playground's Run button state (shown on the playground only). */
   running: boolean;
   onRun: () => void;
 }
@@ -25,17 +31,13 @@ const tabs: { id: View; label: string }[] = [
 ];
 
 /**
- * The bar across the top: the name and version, the Army | Playground tabs,
- * the backend's status, and (in the playground) the Run button.
+ * The bar across the top: the name and version, the open army, the
+ * Army | Playground tabs, the app's actions and the backend's status.
  *
- * build/test-window.sh clicks at fixed places, relative to the window:
- *   - the Playground tab at (width / 2 + 58, 26): the tabs are centred in the
- *     bar, two 112 px buttons in a segmented control with 3 px padding and a
- *     2 px gap, so the second tab is centred 58 px right of the middle;
- *   - Run at (width - 64, 26): keep the button 96 px wide, 16 px from the
- *     right edge, centred in a 52 px bar.
+ * data-testid: tab-army, tab-playground, run (playground), army-name,
+ * connection (data-state).
  */
-export function TitleBar({ view, onView, version, connection, running, onRun }: Props) {
+export function TitleBar({ view, onView, version, connection, army, actions, running, onRun }: Props) {
   return (
     <header className="titlebar">
       <div className="brand">
@@ -44,6 +46,11 @@ export function TitleBar({ view, onView, version, connection, running, onRun }: 
         {version && (
           <span className="version" title="application version">
             v{version}
+          </span>
+        )}
+        {army && (
+          <span className="army-name" data-testid="army-name" title="the open army">
+            {army}
           </span>
         )}
       </div>
@@ -63,9 +70,10 @@ export function TitleBar({ view, onView, version, connection, running, onRun }: 
         ))}
       </nav>
       <div className="titlebar-actions">
-        <span className={`status status-${connection}`} role="status">
+        {view === "army" && actions}
+        <span className={`status status-${connection}`} role="status" data-testid="connection" data-state={connection} title={connectionLabel[connection]}>
           <span className="dot" aria-hidden="true" />
-          {connectionLabel[connection]}
+          <span className="status-text">{connectionLabel[connection]}</span>
         </span>
         {view === "playground" && (
           <button

@@ -78,6 +78,8 @@ export interface AgentView {
   label: string[];
   bindings: BindingView[];
   pos: Pos;
+  /** "idle" | "running" | "failed" | "ok": its last run's outcome (a template: "idle"). */
+  state?: string;
 }
 
 export interface CapabilityView {

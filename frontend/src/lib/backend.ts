@@ -8,6 +8,7 @@
 
 import * as API from "../../wailsjs/go/app/API";
 import { type ExecResult, failure, normalizeResult } from "./result";
+import { TOKEN_KEY, connection } from "./transport";
 
 /** Whether the window can reach the backend. */
 export type Connection = "checking" | "connected" | "disconnected";
@@ -66,10 +67,27 @@ export function describeFailure(err: unknown): string {
  * becomes an "internal" error.
  */
 export async function execModule(source: string, inputJSON: string): Promise<ExecResult> {
-  if (!hasBackend()) return failure("connection", NOT_CONNECTED);
+  if (!hasBackend()) {
+    if (!servedPage()) return failure("connection", NOT_CONNECTED);
+    try {
+      return normalizeResult(await connection().call("Exec", [source, inputJSON]));
+    } catch (err) {
+      return failure("internal", `the call to the backend failed: ${describeFailure(err)}`);
+    }
+  }
   try {
     return normalizeResult(await API.Exec(source, inputJSON));
   } catch (err) {
     return failure("internal", `the call to the backend failed: ${describeFailure(err)}`);
+  }
+}
+
+/** Whether this page was opened by `littleboxes serve` (it has a token). */
+function servedPage(): boolean {
+  try {
+    const g = globalThis as { sessionStorage?: Storage; location?: Location };
+    return !!g.sessionStorage?.getItem(TOKEN_KEY) || new URLSearchParams(g.location?.search ?? "").has("token");
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,49 @@
 export namespace app {
 	
+	export interface Pos {
+	    x: number;
+	    y: number;
+	}
+	export interface TemplateView {
+	    each: string;
+	    as: string;
+	}
+	export interface AgentSpec {
+	    name: string;
+	    doc?: string;
+	    code?: string;
+	    triggers?: string[];
+	    template?: TemplateView;
+	    pos?: Pos;
+	}
+	export interface BindingView {
+	    env: string;
+	    capability: string;
+	    kind: string;
+	    role: string;
+	    verdict: string;
+	    why: string;
+	    audience: string[];
+	}
+	export interface InstanceView {
+	    name: string;
+	    item: string;
+	    label: string[];
+	    state: string;
+	}
+	export interface AgentView {
+	    name: string;
+	    doc: string;
+	    code: string;
+	    codePath: string;
+	    triggers: string[];
+	    template?: TemplateView;
+	    instances: InstanceView[];
+	    label: string[];
+	    bindings: BindingView[];
+	    pos: Pos;
+	    state: string;
+	}
 	export interface ArmyAgent {
 	    name: string;
 	    template: string;
@@ -26,9 +70,50 @@ export namespace app {
 	    channels: ArmyChannel[];
 	    error?: string;
 	}
+	
+	export interface CapabilitySpec {
+	    name: string;
+	    kind: string;
+	    props?: Record<string, any>;
+	    secrets?: Record<string, string>;
+	    pos?: Pos;
+	}
+	export interface CapabilityView {
+	    name: string;
+	    kind: string;
+	    props: Record<string, any>;
+	    secrets: Record<string, string>;
+	    pos: Pos;
+	}
+	export interface ChannelView {
+	    from: string;
+	    env: string;
+	    to: string;
+	    label: string[];
+	}
 	export interface ConsoleLine {
 	    level: string;
 	    text: string;
+	}
+	export interface Diagnostic {
+	    line: number;
+	    column: number;
+	    text: string;
+	}
+	export interface Effect {
+	    id: string;
+	    agent: string;
+	    env: string;
+	    capability: string;
+	    method: string;
+	    args: number[];
+	    why?: string;
+	    created: number;
+	    status: string;
+	    decided?: number;
+	    result?: number[];
+	    error?: string;
+	    audience?: string[];
 	}
 	export interface ExecError {
 	    kind: string;
@@ -45,6 +130,67 @@ export namespace app {
 	    console: ConsoleLine[];
 	    error?: ExecError;
 	    durationMs: number;
+	}
+	
+	export interface MethodInfo {
+	    name: string;
+	    role: string;
+	}
+	export interface PropField {
+	    name: string;
+	    type: string;
+	    doc: string;
+	    required?: boolean;
+	    items?: string;
+	}
+	export interface KindInfo {
+	    id: string;
+	    doc: string;
+	    props: PropField[];
+	    secrets: string[];
+	    methods: MethodInfo[];
+	    declaration: string;
+	    enumerates: boolean;
+	}
+	
+	
+	export interface Problem {
+	    line: number;
+	    column: number;
+	    path: string;
+	    message: string;
+	}
+	
+	export interface RunRecord {
+	    id: string;
+	    agent: string;
+	    trigger: string;
+	    entry: string;
+	    start: number;
+	    end: number;
+	    status: string;
+	    result?: number[];
+	    error?: string;
+	    console?: ConsoleLine[];
+	}
+	export interface SinkView {
+	    agent: string;
+	    binding: string;
+	    audience: string[];
+	    verdict: string;
+	    why: string;
+	}
+	
+	export interface Workspace {
+	    name: string;
+	    doc: string;
+	    path: string;
+	    agents: AgentView[];
+	    capabilities: CapabilityView[];
+	    channels: ChannelView[];
+	    sinks: SinkView[];
+	    problems: Problem[];
+	    running: boolean;
 	}
 
 }

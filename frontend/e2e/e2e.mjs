@@ -1,0 +1,600 @@
+// End-to-end test of the littleboxes app in headless Chromium.
+//
+//   node frontend/e2e/e2e.mjs BINARY DATA_DIR [SCREENSHOT_DIR]
+//
+// Starts `BINARY serve --addr 127.0.0.1:0 --data DATA_DIR`, opens the URL it
+// prints, and drives the page with real mouse drags and clicks, as a person
+// would: builds an army of two agents with an http capability each, joins
+// them by a channel and watches the webhook sink turn flagged, writes their
+// code, runs the first agent, approves what it holds, and checks on loopback
+// servers that each effect arrived exactly once. Then it sets a secret in the
+// UI and checks its value appears in no page content and no API response.
+//
+// Prints one line per check and "e2e: N passed, M failed"; exits 1 on any
+// failure. Run it with build/test-e2e.sh (a real Secret Service around it).
+// Screenshots go to SCREENSHOT_DIR (default build/screenshots):
+// canvas.png, editor.png, approvals.png, playground.png.
+
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const [binary, dataDir, shotsArg] = process.argv.slice(2);
+if (!binary || !dataDir) {
+  console.error("usage: node e2e.mjs BINARY DATA_DIR [SCREENSHOT_DIR]");
+  process.exit(2);
+}
+const shots = shotsArg ?? path.resolve(here, "../../build/screenshots");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const T = 15_000; // the longest wait for one thing to show
+
+let passed = 0;
+let failed = 0;
+let broken = null; // the first failed step: later steps are skipped
+const cleanups = [];
+
+async function step(name, fn) {
+  if (broken) {
+    failed++;
+    console.log(`SKIP  ${name} (after: ${broken})`);
+    return;
+  }
+  const t0 = Date.now();
+  try {
+    const note = await fn();
+    passed++;
+    console.log(`ok    ${name}${note ? `: ${note}` : ""} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    failed++;
+    broken = name;
+    console.log(`FAIL  ${name}: ${err?.stack ?? err}`);
+  }
+}
+
+/** A check that does not stop the run when it fails. */
+async function check(name, fn) {
+  if (broken) return step(name, fn);
+  try {
+    const note = await fn();
+    passed++;
+    console.log(`ok    ${name}${note ? `: ${note}` : ""}`);
+  } catch (err) {
+    failed++;
+    console.log(`FAIL  ${name}: ${err?.message ?? err}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function until(what, fn, ms = T) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// --- Loopback servers: the first agent's source and the second's webhook. ---
+
+function server(handler) {
+  return new Promise((resolve) => {
+    const s = http.createServer(handler);
+    s.listen(0, "127.0.0.1", () => {
+      cleanups.push(() => new Promise((r) => s.close(() => r())));
+      s.closeAllConnections?.();
+      resolve(s);
+    });
+  });
+}
+
+const SOURCE_TEXT = `news of the day ${randomBytes(4).toString("hex")}`;
+const sourceHits = [];
+const hookHits = [];
+const source = await server((req, res) => {
+  sourceHits.push({ method: req.method, url: req.url });
+  res.setHeader("Content-Type", "text/plain");
+  res.end(SOURCE_TEXT);
+});
+const hook = await server((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    hookHits.push({ method: req.method, url: req.url, body });
+    res.end("thanks");
+  });
+});
+const SOURCE = `http://127.0.0.1:${source.address().port}`;
+const HOOK = `http://127.0.0.1:${hook.address().port}`;
+
+// --- The app. ---
+
+const app = spawn(binary, ["serve", "--addr", "127.0.0.1:0", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+let appLog = "";
+app.stderr.on("data", (d) => (appLog += d));
+cleanups.push(
+  () =>
+    new Promise((r) => {
+      if (app.exitCode !== null) return r();
+      app.once("exit", () => r());
+      app.kill("SIGTERM");
+      setTimeout(() => app.kill("SIGKILL"), 5000).unref();
+    }),
+);
+
+let browser;
+let page;
+let url;
+const responses = []; // every API response: {url, status, body}
+const pending = [];
+
+async function finish() {
+  if (page) await page.close().catch(() => {});
+  if (browser) await browser.close().catch(() => {});
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  if (failed > 0 && appLog) console.log(`----- app stderr (last 2000 chars) -----\n${appLog.slice(-2000)}`);
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+process.on("SIGINT", () => void finish());
+process.on("SIGTERM", () => void finish());
+
+await step("serve prints its URL", async () => {
+  const rl = readline.createInterface({ input: app.stdout });
+  const line = await Promise.race([
+    new Promise((resolve) => rl.once("line", resolve)),
+    new Promise((_, reject) => app.once("exit", (c) => reject(new Error(`serve exited with ${c}: ${appLog}`)))),
+    new Promise((_, reject) => setTimeout(() => reject(new Error("no URL within 20 s")), 20_000)),
+  ]);
+  const m = /^littleboxes serve: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line);
+  assert(m, `first line is ${JSON.stringify(line)}`);
+  url = m[1];
+  app.stdout.resume();
+  return url.replace(/token=.*/, "token=…");
+});
+
+await step("the page opens on the inbox army's canvas", async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(T);
+  page.on("pageerror", (e) => console.log(`      pageerror: ${e.message}`));
+  page.on("response", (r) => {
+    if (!r.url().includes("/api/") || r.url().includes("/api/events")) return;
+    pending.push(
+      r.text().then(
+        (body) => responses.push({ url: r.url(), status: r.status(), body }),
+        () => {},
+      ),
+    );
+  });
+  await page.goto(url);
+  await page.locator('[data-testid=app][data-ready="1"]').waitFor();
+  await page.locator('[data-testid="node-agent-triage"]').waitFor();
+  const name = await page.getByTestId("army-name").textContent();
+  assert(name === "inbox", `army is ${name}`);
+  // A second event stream, to check later that no event carries the secret.
+  await page.evaluate(() => {
+    const w = window;
+    w.__events = [];
+    const token = sessionStorage.getItem("littleboxes.token");
+    const es = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    es.onmessage = (m) => w.__events.push(m.data);
+  });
+  const n = await page.locator(".react-flow__node").count();
+  return `${n} nodes`;
+});
+
+await check("a template is drawn as a stack with its count", async () => {
+  const t = page.getByTestId("node-agent-triage");
+  const text = await t.textContent();
+  assert(/×\d+/.test(text), `no ×N in ${text}`);
+  await page.getByTestId("instances-triage").click();
+  const items = await page.getByTestId("instance-list-triage").locator("li").count();
+  assert(items > 1, `${items} instances listed`);
+  await page.getByTestId("instances-triage").click();
+  return `${items} instances`;
+});
+
+await step("import an empty army", async () => {
+  await page.getByTestId("open-import").click();
+  await page.getByTestId("import-text").fill("name: e2e\ndoc: built by the end-to-end test\n");
+  await page.getByTestId("import-ok").click();
+  await until("the e2e army", async () => (await page.getByTestId("army-name").textContent()) === "e2e");
+  await until("an empty canvas", async () => (await page.locator(".react-flow__node").count()) === 0);
+});
+
+async function center(locator) {
+  const b = await locator.boundingBox();
+  assert(b, "element not visible");
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+/** A real mouse drag from one point to another, in small steps. */
+async function drag(from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 12, from.y + 6, { steps: 3 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** Drags a palette item onto the canvas, at fractions of the canvas' box. */
+async function dropFromPalette(testid, fx, fy) {
+  await closeSide();
+  const c = await page.getByTestId("canvas").boundingBox();
+  await drag(await center(page.getByTestId(testid)), { x: c.x + c.width * fx, y: c.y + c.height * fy });
+}
+
+async function closeSide() {
+  for (const id of ["agent-close", "capability-close"]) {
+    const b = page.getByTestId(id);
+    if (await b.isVisible().catch(() => false)) await b.click();
+  }
+  await page.getByTestId("side-panel").waitFor({ state: "detached" });
+}
+
+/** Drags from one node's right handle to another's left handle. */
+async function connect(fromTestId, toTestId) {
+  await closeSide();
+  const from = page.getByTestId(fromTestId).locator(".react-flow__handle-right");
+  const to = page.getByTestId(toTestId).locator(".react-flow__handle-left");
+  await drag(await center(from), await center(to));
+  await page.getByTestId("env-prompt").waitFor();
+}
+
+async function answerEnv(env) {
+  await page.getByTestId("env-prompt-input").fill(env);
+  await page.getByTestId("env-prompt-ok").click();
+  await page.getByTestId("env-prompt").waitFor({ state: "detached" });
+}
+
+async function verdict(edgeId) {
+  return page.locator(`[data-testid="edge-label-${edgeId}"]`).getAttribute("data-verdict");
+}
+
+async function setHttpProps(name, { origin, methods, label }) {
+  // A dropped capability is selected, its editor open; else open it.
+  const title = page.getByTestId("capability-title");
+  if (!((await title.isVisible().catch(() => false)) && (await title.textContent()) === name)) {
+    await closeSide();
+    await page.getByTestId(`node-cap-${name}`).locator(".lb-node-name").click();
+  }
+  await page.getByTestId("capability-editor").waitFor();
+  await page.getByTestId("prop-origins-input").fill(origin);
+  await page.getByTestId("prop-origins-input").press("Enter");
+  for (const m of methods ?? []) {
+    await page.getByTestId("prop-methods-input").fill(m);
+    await page.getByTestId("prop-methods-input").press("Enter");
+  }
+  if (label) await page.getByTestId("prop-label").fill(label);
+  await page.getByTestId("prop-allow_private_network").check();
+  await page.getByTestId("capability-save").click();
+  await until(`${name}'s props saved`, async () => {
+    const ws = await api("Workspace");
+    const c = ws.capabilities.find((x) => x.name === name);
+    return c && Array.isArray(c.props.origins) && c.props.origins.includes(origin) && c.props.allow_private_network === true;
+  });
+}
+
+/** Calls the API from the page, as the page does (recorded like its own calls). */
+async function api(method, ...args) {
+  return page.evaluate(
+    async ({ method, args }) => {
+      const token = sessionStorage.getItem("littleboxes.token");
+      const r = await fetch(`/api/call/${method}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Littleboxes-Token": token },
+        body: JSON.stringify(args),
+      });
+      const t = await r.text();
+      if (!r.ok) throw new Error(`${method}: ${r.status} ${t}`);
+      return t ? JSON.parse(t) : null;
+    },
+    { method, args },
+  );
+}
+
+await step("drag an agent and an http capability from the palette", async () => {
+  await dropFromPalette("palette-agent", 0.15, 0.25);
+  await page.getByTestId("node-agent-agent").waitFor();
+  await page.getByTestId("agent-editor").waitFor(); // a new node opens its editor
+  await dropFromPalette("palette-kind-http", 0.45, 0.25);
+  await page.getByTestId("node-cap-http").waitFor();
+  await page.getByTestId("capability-editor").waitFor();
+});
+
+await step("set the http capability's props in its form", async () => {
+  await setHttpProps("http", { origin: SOURCE });
+  return SOURCE;
+});
+
+await step("connect the agent to http as env.src", async () => {
+  await connect("node-agent-agent", "node-cap-http");
+  const def = await page.getByTestId("env-prompt-input").inputValue();
+  assert(def === "http", `default env name ${def}`);
+  await answerEnv("src");
+  await page.locator('[data-testid="edge-label-bind:agent:src"]').waitFor();
+});
+
+await step("a second agent with a webhook http capability", async () => {
+  await dropFromPalette("palette-agent", 0.15, 0.6);
+  await page.getByTestId("node-agent-agent2").waitFor();
+  await dropFromPalette("palette-kind-http", 0.45, 0.6);
+  await page.getByTestId("node-cap-http2").waitFor();
+  await setHttpProps("http2", { origin: HOOK, methods: ["POST"], label: "public" });
+  await connect("node-agent-agent2", "node-cap-http2");
+  await answerEnv("hook");
+  await page.locator('[data-testid="edge-label-bind:agent2:hook"]').waitFor();
+  const v = await verdict("bind:agent2:hook");
+  assert(v === "safe", `the webhook is ${v} before the channel`);
+  return "webhook sink safe";
+});
+
+await step("a channel agent → agent2 turns the webhook sink flagged", async () => {
+  await connect("node-agent-agent", "node-agent-agent2");
+  await answerEnv("out");
+  await page.locator('[data-testid="edge-label-chan:agent:out"]').waitFor();
+  await until("the webhook flagged", async () => (await verdict("bind:agent2:hook")) === "approval");
+  await page.locator('[data-testid="edge-label-bind:agent2:hook"]').click();
+  const why = await page.getByTestId("why-text").textContent();
+  assert(/agent2/.test(why) && /hook|origin/.test(why), `why: ${why}`);
+  return `why: ${why.slice(0, 90)}…`;
+});
+
+const AGENT1 = `// Reads the source, then hands what it read to agent2.
+export default {
+  async run(input, env) {
+    return await env.src.fetch("/news");
+  },
+  async onApproval(outcome, env) {
+    if (outcome.status !== "approved") return outcome.status;
+    await env.out.send({ news: outcome.result.body });
+    return "sent";
+  },
+};
+`;
+const AGENT2 = `// Posts every message it gets to the webhook.
+export default {
+  async onMessage(msg, env) {
+    const res = await env.hook.fetch("/hook", { method: "POST", body: JSON.stringify(msg) });
+    return res;
+  },
+};
+`;
+
+async function writeCode(agent, code) {
+  await closeSide();
+  await page.getByTestId(`node-agent-${agent}`).locator(".lb-node-name").click();
+  await page.getByTestId("agent-editor").waitFor();
+  const editor = page.getByTestId("agent-code").locator(".cm-content");
+  await editor.click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText(code);
+  await page.getByTestId("agent-save").click();
+  await until(`${agent}'s code saved`, async () => (await api("Workspace")).agents.find((a) => a.name === agent)?.code === code);
+}
+
+await check("a click on the flagged sink shows why", async () => {
+  await closeSide();
+  await page.getByTestId("why-panel").locator("button").click().catch(() => {});
+  await page.getByTestId("node-cap-http2").locator(".lb-node-name").click();
+  await page.getByTestId("capability-editor").waitFor();
+  const v = await page.getByTestId("why-panel").getAttribute("data-verdict");
+  assert(v === "approval", `why panel verdict ${v}`);
+});
+
+await step("give both agents code in the editor", async () => {
+  await writeCode("agent2", AGENT2);
+  await writeCode("agent", AGENT1);
+  await page.getByTestId("agent-compiles").waitFor();
+  await page.screenshot({ path: path.join(shots, "editor.png") });
+  const ws = await api("Workspace");
+  assert(ws.problems.length === 0, `problems: ${JSON.stringify(ws.problems)}`);
+});
+
+await step("run agent from the Run button: the fetch is held (badge 1)", async () => {
+  await page.getByTestId("agent-run").click();
+  await page.getByTestId("run-pending-approval").waitFor();
+  await until("badge 1", async () => (await page.getByTestId("approvals-badge").getAttribute("data-count")) === "1");
+  assert(sourceHits.length === 0, `the source was called ${sourceHits.length} times before approval`);
+  return "nothing sent before approval";
+});
+
+await check("the agent node shows its run's state", async () => {
+  await until("data-state ok", async () => (await page.getByTestId("node-agent-agent").getAttribute("data-state")) === "ok");
+});
+
+async function approveOnly(envName) {
+  if (!(await page.getByTestId("approvals-inbox").isVisible().catch(() => false))) await page.getByTestId("approvals-badge").click();
+  await page.getByTestId("approvals-inbox").waitFor();
+  const item = await until(`a pending approval for env.${envName}`, async () => {
+    const items = page.locator('[data-testid^="approval-"]').filter({ has: page.locator('[data-testid^="approve-"]') });
+    const n = await items.count();
+    for (let i = 0; i < n; i++) {
+      const it = items.nth(i);
+      if ((await it.textContent()).includes(envName)) return it;
+    }
+    return null;
+  });
+  return item;
+}
+
+await step("approve the fetch in the inbox: the source is read once", async () => {
+  const item = await approveOnly("src");
+  // Watch the channel edge pulse when agent's onApproval sends to agent2.
+  await page.evaluate(() => {
+    const w = window;
+    w.__pulsed = false;
+    const obs = new MutationObserver(() => {
+      if (document.querySelector('[data-testid="edge-label-chan:agent:out"].pulsing')) w.__pulsed = true;
+    });
+    obs.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["class"], childList: true });
+  });
+  await item.locator('[data-testid^="approve-"]').click();
+  await until("the source's GET", async () => sourceHits.length >= 1);
+  await page.waitForTimeout(300);
+  assert(sourceHits.length === 1, `${sourceHits.length} GETs`);
+});
+
+await step("agent2's webhook POST waits for approval (badge 1)", async () => {
+  await until("the webhook approval", async () => {
+    const list = await api("Approvals", false);
+    return list.some((e) => e.agent === "agent2" && e.status === "pending");
+  });
+  await until("badge 1", async () => (await page.getByTestId("approvals-badge").getAttribute("data-count")) === "1");
+  const item = await approveOnly("hook");
+  const text = await item.textContent();
+  assert(text.includes("news"), `the approval does not show what will be sent: ${text.slice(0, 200)}`);
+  await page.screenshot({ path: path.join(shots, "approvals.png") });
+  assert(hookHits.length === 0, "the webhook was called before approval");
+  await item.locator('[data-testid^="approve-"]').click();
+});
+
+await step("the webhook got the POST exactly once", async () => {
+  await until("the POST", async () => hookHits.length >= 1);
+  await page.waitForTimeout(2000); // any duplicate would arrive by now
+  assert(hookHits.length === 1, `${hookHits.length} requests`);
+  assert(hookHits[0].method === "POST", hookHits[0].method);
+  assert(hookHits[0].body.includes(SOURCE_TEXT), `body ${hookHits[0].body}`);
+  await until("badge 0", async () => (await page.getByTestId("approvals-badge").getAttribute("data-count")) === "0");
+  return `body ${hookHits[0].body}`;
+});
+
+await check("the channel edge pulsed when the message passed", async () => {
+  await until("a pulse", () => page.evaluate(() => window.__pulsed), 5000);
+});
+
+await check("moving a node saves its position", async () => {
+  if (await page.getByTestId("approvals-drawer-close").isVisible().catch(() => false)) await page.getByTestId("approvals-drawer-close").click();
+  await closeSide();
+  const before = (await api("Workspace")).agents.find((a) => a.name === "agent2").pos;
+  const head = page.getByTestId("node-agent-agent2").locator(".lb-node-name");
+  const c = await center(head);
+  await drag(c, { x: c.x + 40, y: c.y + 60 });
+  const after = await until("the new position saved", async () => {
+    const p = (await api("Workspace")).agents.find((a) => a.name === "agent2").pos;
+    return p.x !== before.x || p.y !== before.y ? p : null;
+  });
+  return `${before.x},${before.y} → ${after.x},${after.y}`;
+});
+
+await check("deleting a channel (click, Delete key) makes the webhook safe again", async () => {
+  await closeSide();
+  await page.locator('[data-testid="edge-label-chan:agent:out"]').click();
+  await page.keyboard.press("Delete");
+  await until("the channel gone", async () => (await page.locator('[data-testid="edge-label-chan:agent:out"]').count()) === 0);
+  await until("the webhook safe", async () => (await verdict("bind:agent2:hook")) === "safe");
+  const ws = await api("Workspace");
+  assert(ws.channels.length === 0, `channels: ${JSON.stringify(ws.channels)}`);
+});
+
+await check("deleting nodes: the Delete button and the Backspace key", async () => {
+  await dropFromPalette("palette-agent", 0.3, 0.85);
+  await page.getByTestId("node-agent-agent3").waitFor();
+  await page.getByTestId("delete-selected").click();
+  await page.getByTestId("node-agent-agent3").waitFor({ state: "detached" });
+  await dropFromPalette("palette-kind-kv", 0.55, 0.85);
+  await page.getByTestId("node-cap-kv").waitFor();
+  await closeSide();
+  await page.getByTestId("node-cap-kv").locator(".lb-node-name").click();
+  await page.keyboard.press("Backspace");
+  await page.getByTestId("node-cap-kv").waitFor({ state: "detached" });
+  const ws = await api("Workspace");
+  assert(!ws.agents.some((a) => a.name === "agent3") && !ws.capabilities.some((c) => c.name === "kv"), "still in the workspace");
+});
+
+await check("export shows the army as YAML", async () => {
+  await page.getByTestId("open-export").click();
+  const text = await until("the YAML", async () => {
+    const t = await page.getByTestId("export-text").inputValue();
+    return t.includes("agent2") ? t : null;
+  });
+  await page.getByTestId("export-dialog-close").click();
+  return `${text.split("\n").length} lines`;
+});
+
+const SECRET = `s3cr3t-${randomBytes(12).toString("hex")}`;
+
+await step("set a secret in the secrets panel", async () => {
+  await page.keyboard.press("Escape");
+  if (await page.getByTestId("approvals-drawer-close").isVisible().catch(() => false)) await page.getByTestId("approvals-drawer-close").click();
+  await page.getByTestId("open-secrets").click();
+  const panel = page.getByTestId("secrets-panel");
+  await panel.getByTestId("secret-name").fill("e2e-token");
+  await panel.getByTestId("secret-value").fill(SECRET);
+  await panel.getByTestId("secret-save").click();
+  await page.getByTestId("secret-e2e-token").waitFor();
+  const v = await panel.getByTestId("secret-value").inputValue();
+  assert(v === "", "the password field was not cleared");
+});
+
+await step("the secret is in no page content and no API response", async () => {
+  // Exercise every read the page has, then look.
+  await api("Workspace");
+  await api("Secrets");
+  await api("ExportYAML");
+  await api("Approvals", true);
+  await api("Runs", "agent", 50);
+  await api("Runs", "agent2", 50);
+  await page.getByTestId("secrets-dialog-close").click();
+  await page.waitForTimeout(500);
+  await Promise.all(pending);
+  const html = await page.content();
+  assert(!html.includes(SECRET), "the value is in page.content()");
+  const inputs = await page.evaluate(() => [...document.querySelectorAll("input,textarea")].map((e) => e.value).join("\n"));
+  assert(!inputs.includes(SECRET), "the value is in an input");
+  const leaking = responses.filter((r) => r.body.includes(SECRET));
+  assert(leaking.length === 0, `in ${leaking.map((r) => r.url).join(", ")}`);
+  const events = await page.evaluate(() => window.__events.join("\n"));
+  assert(!events.includes(SECRET), "the value is in an event");
+  const names = await api("Secrets");
+  assert(Array.isArray(names) && names.includes("e2e-token"), `Secrets() = ${JSON.stringify(names)}`);
+  return `${responses.length} API responses checked`;
+});
+
+await check("the playground runs a module", async () => {
+  await page.getByTestId("tab-playground").click();
+  await page.getByTestId("run").click();
+  const status = await until("a result", async () => {
+    const t = await page.getByTestId("result-status").textContent().catch(() => "");
+    return t && !/running/i.test(t) ? t : null;
+  });
+  assert(!/error|not connected/i.test(status), `result: ${status}`);
+  await page.mouse.move(5, 895);
+  await page.screenshot({ path: path.join(shots, "playground.png") });
+  await page.getByTestId("tab-army").click();
+  await page.getByTestId("canvas").waitFor();
+});
+
+await check("the canvas screenshot (the inbox example)", async () => {
+  await page.getByTestId("open-import").click();
+  await page.getByTestId("example-inbox").click();
+  await until("the inbox army", async () => (await page.getByTestId("army-name").textContent()) === "inbox");
+  await page.locator('[data-testid="node-agent-triage"]').waitFor();
+  await page.waitForTimeout(800);
+  // Show why the flagged reply to a thread needs approval.
+  await page.locator('[data-testid="edge-label-bind:triage:thread"]').click();
+  await page.getByTestId("why-panel").waitFor();
+  await page.mouse.move(5, 895);
+  await page.screenshot({ path: path.join(shots, "canvas.png") });
+  return path.join(shots, "canvas.png");
+});
+
+await finish();

@@ -1,0 +1,498 @@
+// From a Workspace to the canvas: nodes, edges and their colours, plus the
+// small pure helpers the canvas needs (unique names, palette drops, live
+// state from engine events). Nothing here decides a verdict or a label: they
+// are read from the Workspace the Go side computed.
+
+import type { AgentSpec, AgentView, BindingView, CapabilitySpec, CapabilityView, Event, KindInfo, Pos, Workspace } from "../../lib/api";
+import { type LayoutEdge, type LayoutNode, hasPos, layout } from "./layout";
+
+export const agentId = (name: string) => `agent:${name}`;
+export const capId = (name: string) => `cap:${name}`;
+export const bindingEdgeId = (agent: string, env: string) => `bind:${agent}:${env}`;
+export const channelEdgeId = (from: string, env: string) => `chan:${from}:${env}`;
+
+/** The node id's kind and name. */
+export function parseNodeId(id: string): { kind: "agent" | "capability"; name: string } | null {
+  if (id.startsWith("agent:")) return { kind: "agent", name: id.slice(6) };
+  if (id.startsWith("cap:")) return { kind: "capability", name: id.slice(4) };
+  return null;
+}
+
+/** "triage[t12]" → {template: "triage", item: "t12"}; null for a plain name. */
+export function parseInstance(name: string): { template: string; item: string } | null {
+  const m = /^(.+)\[([^\]]+)\]$/.exec(name);
+  return m ? { template: m[1], item: m[2] } : null;
+}
+
+export type Verdict = "" | "safe" | "approval";
+
+/** The colour of a verdict on the canvas (CSS variables of styles.css). */
+export const VERDICT_COLOUR: Record<"safe" | "approval" | "source" | "none" | "channel", string> = {
+  safe: "#34d399",
+  approval: "#f5a524",
+  source: "#2dd4bf",
+  none: "#5b6679",
+  channel: "#a78bfa",
+};
+
+/** An edge's colour: green safe, amber flagged, teal for reads, grey otherwise. */
+export function edgeColour(e: { kind: "binding" | "channel"; verdict: Verdict; role?: string }): string {
+  if (e.kind === "channel") return e.verdict === "approval" ? VERDICT_COLOUR.approval : VERDICT_COLOUR.channel;
+  if (e.verdict === "approval") return VERDICT_COLOUR.approval;
+  if (e.verdict === "safe") return VERDICT_COLOUR.safe;
+  if (e.role === "source") return VERDICT_COLOUR.source;
+  return VERDICT_COLOUR.none;
+}
+
+/** Colours and glyphs of capability kinds (unknown kinds get a neutral one). */
+export const KIND_STYLE: Record<string, { colour: string }> = {
+  http: { colour: "#60a5fa" },
+  kv: { colour: "#fbbf24" },
+  llm: { colour: "#c084fc" },
+  mail: { colour: "#f472b6" },
+  channel: { colour: "#a78bfa" },
+  report: { colour: "#34d399" },
+};
+export function kindStyle(kind: string): { colour: string } {
+  return KIND_STYLE[kind] ?? { colour: "#94a3b8" };
+}
+
+/** What a run of an agent (or a template's instance) is doing now. */
+export type RunState = "idle" | "running" | "failed" | "ok";
+
+/** A state string from the Workspace as a RunState ("idle" when unknown). */
+export function runState(s: string | undefined): RunState {
+  return s === "running" || s === "failed" || s === "ok" ? s : "idle";
+}
+
+/** Live state kept from engine events. */
+export interface Live {
+  /** Agent (or instance) name → its state. */
+  runs: Record<string, RunState>;
+  /** Channel edge id → time (ms) of the last message along it. */
+  pulses: Record<string, number>;
+}
+
+export const emptyLive = (): Live => ({ runs: {}, pulses: {} });
+
+/**
+ * The live state after an event: run.start/run.end set a node's state (the
+ * instance's own name, and its template's while any instance runs), message
+ * pulses every channel from the sender (or its template) to the receiver.
+ */
+export function applyEvent(live: Live, ev: Event, ws: Workspace | null, now: number): Live {
+  const base = (n: string) => parseInstance(n)?.template ?? n;
+  switch (ev.type) {
+    case "run.start":
+    case "run.end": {
+      if (!ev.agent) return live;
+      const failed = !!ev.error || (!!ev.detail && ev.detail !== "ok");
+      const state: RunState = ev.type === "run.start" ? "running" : failed ? "failed" : "ok";
+      const runs = { ...live.runs, [ev.agent]: state };
+      const t = base(ev.agent);
+      if (t !== ev.agent) runs[t] = state;
+      return { ...live, runs };
+    }
+    case "message": {
+      if (!ev.agent || !ws) return live;
+      const from = base(ev.agent);
+      const to = ev.to ? base(ev.to) : "";
+      const pulses = { ...live.pulses };
+      let hit = false;
+      for (const c of ws.channels) {
+        if (c.from === from && (!to || c.to === to)) {
+          pulses[channelEdgeId(c.from, c.env)] = now;
+          hit = true;
+        }
+      }
+      return hit ? { ...live, pulses } : live;
+    }
+    default:
+      return live;
+  }
+}
+
+/** A name not in taken: base, else base2, base3, … */
+export function uniqueName(base: string, taken: Iterable<string>): string {
+  const set = new Set(taken);
+  // Names are lowercase letters, digits and -, beginning with a letter.
+  let clean = base.toLowerCase().replace(/[^a-z0-9-]/g, "");
+  if (!/^[a-z]/.test(clean)) clean = `n${clean}`;
+  if (!set.has(clean)) return clean;
+  for (let i = 2; ; i++) if (!set.has(`${clean}${i}`)) return `${clean}${i}`;
+}
+
+/** Every agent and capability name of the workspace. */
+export function takenNames(ws: Workspace | null): string[] {
+  if (!ws) return [];
+  return [...ws.agents.map((a) => a.name), ...ws.capabilities.map((c) => c.name)];
+}
+
+/** A default env name: a JavaScript identifier made from a node name. */
+export function envName(from: string): string {
+  let s = from.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
+  if (!s) s = "env";
+  if (/^[0-9]/.test(s)) s = `_${s}`;
+  return s.slice(0, 64);
+}
+
+/** What the palette hands to the canvas when dropped. */
+export type PaletteItem = { type: "agent" } | { type: "capability"; kind: string };
+
+export const PALETTE_MIME = "application/x-littleboxes-palette";
+
+export function encodePaletteItem(item: PaletteItem): string {
+  return JSON.stringify(item);
+}
+
+export function decodePaletteItem(text: string | null | undefined): PaletteItem | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as { type?: unknown; kind?: unknown };
+    if (v.type === "agent") return { type: "agent" };
+    if (v.type === "capability" && typeof v.kind === "string" && v.kind !== "") return { type: "capability", kind: v.kind };
+  } catch {
+    // not ours
+  }
+  return null;
+}
+
+/** The module a new agent starts with. */
+export const NEW_AGENT_CODE = `export default {
+  async run(input, env, ctx) {
+    console.log("hello from", ctx?.agent ?? "an agent");
+    return input;
+  },
+};
+`;
+
+/** The API call a palette drop makes: a new agent or capability, uniquely named, at pos. */
+export function dropRequest(
+  item: PaletteItem,
+  pos: Pos,
+  ws: Workspace | null,
+): { method: "AddAgent"; spec: AgentSpec } | { method: "AddCapability"; spec: CapabilitySpec } {
+  const p = { x: Math.round(pos.x) || 1, y: Math.round(pos.y) || 1 }; // 0,0 means "no position"
+  const taken = takenNames(ws);
+  if (item.type === "agent") {
+    return {
+      method: "AddAgent",
+      spec: { name: uniqueName("agent", taken), code: NEW_AGENT_CODE, triggers: ["manual"], pos: p },
+    };
+  }
+  return { method: "AddCapability", spec: { name: uniqueName(item.kind, taken), kind: item.kind, props: {}, pos: p } };
+}
+
+/** What connecting two nodes means: a binding (asks for env) or a channel. */
+export type ConnectIntent =
+  | { kind: "bind"; agent: string; capability: string; env: string }
+  | { kind: "channel"; from: string; to: string; env: string }
+  | { kind: "invalid"; reason: string };
+
+/** Reads a drag from one handle to another as a binding or a channel. */
+export function connectIntent(source: string, target: string, ws: Workspace | null): ConnectIntent {
+  const s = parseNodeId(source);
+  const t = parseNodeId(target);
+  if (!s || !t) return { kind: "invalid", reason: "connect an agent to a capability or to another agent" };
+  if (s.kind === "capability" && t.kind === "capability") return { kind: "invalid", reason: "two capabilities cannot be connected: bind each to an agent" };
+  if (s.kind === "agent" && t.kind === "agent") {
+    if (s.name === t.name) return { kind: "invalid", reason: "an agent cannot send to itself" };
+    const used = new Set(ws?.agents.find((a) => a.name === s.name)?.bindings.map((b) => b.env) ?? []);
+    for (const c of ws?.channels ?? []) if (c.from === s.name) used.add(c.env);
+    return { kind: "channel", from: s.name, to: t.name, env: uniqueEnv(envName(t.name), used) };
+  }
+  const agent = s.kind === "agent" ? s.name : t.name;
+  const capability = s.kind === "capability" ? s.name : t.name;
+  const used = new Set(ws?.agents.find((a) => a.name === agent)?.bindings.map((b) => b.env) ?? []);
+  for (const c of ws?.channels ?? []) if (c.from === agent) used.add(c.env);
+  return { kind: "bind", agent, capability, env: uniqueEnv(envName(capability), used) };
+}
+
+function uniqueEnv(base: string, used: Set<string>): string {
+  if (!used.has(base)) return base;
+  for (let i = 2; ; i++) if (!used.has(`${base}${i}`)) return `${base}${i}`;
+}
+
+export interface AgentNodeData extends Record<string, unknown> {
+  agent: AgentView;
+  state: RunState;
+  /** Worst verdict of its sinks (for the node's badge). */
+  verdict: Verdict;
+  /** Instance name → state (templates). */
+  instanceStates: Record<string, RunState>;
+}
+
+export interface CapabilityNodeData extends Record<string, unknown> {
+  capability: CapabilityView;
+  kind: KindInfo | null;
+  /** Whether an agent writes to it, reads from it. */
+  writes: boolean;
+  reads: boolean;
+  verdict: Verdict;
+}
+
+export interface BindingEdgeData extends Record<string, unknown> {
+  kind: "binding";
+  /** Which way data flows along the edge as drawn. */
+  direction: "read" | "write";
+  agent: string;
+  env: string;
+  capability: string;
+  role: string;
+  verdict: Verdict;
+  why: string;
+  audience: string[];
+  colour: string;
+}
+
+export interface ChannelEdgeData extends Record<string, unknown> {
+  kind: "channel";
+  from: string;
+  to: string;
+  env: string;
+  label: string[];
+  verdict: Verdict;
+  why: string;
+  colour: string;
+  pulse: number;
+}
+
+export interface GraphNode {
+  id: string;
+  type: "agent" | "capability";
+  position: Pos;
+  data: AgentNodeData | CapabilityNodeData;
+}
+
+export interface GraphEdge {
+  id: string;
+  type: "binding" | "channel";
+  source: string;
+  target: string;
+  data: BindingEdgeData | ChannelEdgeData;
+}
+
+/** Which way a binding's data flows: reads (cap → agent) or writes (agent → cap). */
+export function bindingDirection(role: string): "read" | "write" {
+  return role === "source" ? "read" : "write";
+}
+
+function worst(a: Verdict, b: Verdict): Verdict {
+  if (a === "approval" || b === "approval") return "approval";
+  if (a === "safe" || b === "safe") return "safe";
+  return "";
+}
+
+/**
+ * The verdict and reason of one binding, from the binding itself and from
+ * the workspace's sinks of that agent (or of its template's instances,
+ * "T[item]"): the worst wins, and a flagged one explains itself.
+ */
+export function bindingVerdict(ws: Workspace, agent: AgentView, b: BindingView): { verdict: Verdict; why: string } {
+  let verdict: Verdict = b.verdict;
+  let why = b.verdict === "approval" ? b.why : "";
+  for (const s of ws.sinks) {
+    if (s.binding !== b.env) continue;
+    if (s.agent !== agent.name && parseInstance(s.agent)?.template !== agent.name) continue;
+    if (s.verdict === "approval" && verdict !== "approval") {
+      verdict = "approval";
+      why = s.why;
+    } else if (s.verdict === "approval" && !why) {
+      why = s.why;
+    } else if (verdict === "") {
+      verdict = s.verdict;
+    }
+  }
+  if (verdict === "safe" && !why) why = b.why;
+  return { verdict, why };
+}
+
+/**
+ * The positions the Go side gives nodes that have none saved (defaultLayout
+ * in app/workspace.go): capabilities in a column at the left, agents in
+ * columns by channel depth. A node still exactly there has not been placed
+ * by the owner, so the canvas' own layered layout places it instead.
+ * (Were the Go side to send 0,0 for "none", this would simply never match.)
+ */
+export function serverDefaultLayout(ws: Workspace): Record<string, Pos> {
+  const out: Record<string, Pos> = {};
+  ws.capabilities.forEach((c, i) => (out[capId(c.name)] = { x: 40, y: 40 + i * 110 }));
+  const depth: Record<string, number> = {};
+  const n = ws.agents.length;
+  for (let round = 0; round < n; round++) {
+    let changed = false;
+    for (const ch of ws.channels) {
+      const d = (depth[ch.from] ?? 0) + 1;
+      if (d > (depth[ch.to] ?? 0) && d < n) {
+        depth[ch.to] = d;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const rows: Record<number, number> = {};
+  for (const a of ws.agents) {
+    const d = depth[a.name] ?? 0;
+    out[agentId(a.name)] = { x: 380 + d * 320, y: 40 + (rows[d] ?? 0) * 160 };
+    rows[d] = (rows[d] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** The saved position, or null when the node has none (0,0 or the server's default). */
+export function savedPos(id: string, pos: Pos | undefined, defaults: Record<string, Pos>): Pos | null {
+  if (!hasPos(pos)) return null;
+  const d = defaults[id];
+  if (d && d.x === pos.x && d.y === pos.y) return null;
+  return pos;
+}
+
+/** The canvas graph of a workspace: nodes (laid out) and edges, coloured by verdict. */
+export function deriveGraph(ws: Workspace, kinds: readonly KindInfo[], live: Live = emptyLive()): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const kindById = new Map(kinds.map((k) => [k.id, k]));
+  const capNames = new Set(ws.capabilities.map((c) => c.name));
+  const agentNames = new Set(ws.agents.map((a) => a.name));
+  const edges: GraphEdge[] = [];
+  const layoutEdges: LayoutEdge[] = [];
+  const agentVerdict = new Map<string, Verdict>();
+  const capInfo = new Map<string, { reads: boolean; writes: boolean; verdict: Verdict }>();
+  for (const c of ws.capabilities) capInfo.set(c.name, { reads: false, writes: false, verdict: "" });
+
+  for (const a of ws.agents) {
+    let av: Verdict = "";
+    for (const b of a.bindings) {
+      if (!capNames.has(b.capability)) continue;
+      const { verdict, why } = bindingVerdict(ws, a, b);
+      av = worst(av, verdict);
+      // A template's item arrives through its `as` binding: drawn as a read.
+      const dir = a.template && b.env === a.template.as ? "read" : bindingDirection(b.role);
+      const info = capInfo.get(b.capability)!;
+      if (dir === "read") info.reads = true;
+      else info.writes = true;
+      info.verdict = worst(info.verdict, verdict);
+      const [source, target] = dir === "read" ? [capId(b.capability), agentId(a.name)] : [agentId(a.name), capId(b.capability)];
+      edges.push({
+        id: bindingEdgeId(a.name, b.env),
+        type: "binding",
+        source,
+        target,
+        data: {
+          kind: "binding",
+          direction: dir,
+          agent: a.name,
+          env: b.env,
+          capability: b.capability,
+          role: b.role,
+          verdict,
+          why,
+          audience: b.audience ?? [],
+          colour: edgeColour({ kind: "binding", verdict, role: b.role }),
+        },
+      });
+      layoutEdges.push({ from: source, to: target });
+    }
+    // A template reads its items from the capability it enumerates.
+    if (a.template && capNames.has(a.template.each) && !a.bindings.some((b) => b.capability === a.template!.each)) {
+      const info = capInfo.get(a.template.each)!;
+      info.reads = true;
+      edges.push({
+        id: bindingEdgeId(a.name, a.template.as),
+        type: "binding",
+        source: capId(a.template.each),
+        target: agentId(a.name),
+        data: {
+          kind: "binding",
+          direction: "read",
+          agent: a.name,
+          env: a.template.as,
+          capability: a.template.each,
+          role: "source",
+          verdict: "",
+          why: "",
+          audience: [],
+          colour: VERDICT_COLOUR.source,
+        },
+      });
+      layoutEdges.push({ from: capId(a.template.each), to: agentId(a.name) });
+    }
+    agentVerdict.set(a.name, av);
+  }
+
+  for (const c of ws.channels) {
+    if (!agentNames.has(c.from) || !agentNames.has(c.to)) continue;
+    const id = channelEdgeId(c.from, c.env);
+    edges.push({
+      id,
+      type: "channel",
+      source: agentId(c.from),
+      target: agentId(c.to),
+      data: {
+        kind: "channel",
+        from: c.from,
+        to: c.to,
+        env: c.env,
+        label: c.label ?? [],
+        verdict: "",
+        why: "",
+        colour: VERDICT_COLOUR.channel,
+        pulse: live.pulses[id] ?? 0,
+      },
+    });
+    layoutEdges.push({ from: agentId(c.from), to: agentId(c.to) });
+  }
+
+  const defaults = serverDefaultLayout(ws);
+  const layoutNodes: LayoutNode[] = [
+    ...ws.agents.map((a) => ({
+      id: agentId(a.name),
+      kind: "agent" as const,
+      pos: savedPos(agentId(a.name), a.pos, defaults),
+      height: a.template ? 200 : 170,
+    })),
+    ...ws.capabilities.map((c) => ({ id: capId(c.name), kind: "capability" as const, pos: savedPos(capId(c.name), c.pos, defaults), height: 120 })),
+  ];
+  const at = layout(layoutNodes, layoutEdges);
+
+  const nodes: GraphNode[] = [];
+  for (const a of ws.agents) {
+    const instanceStates: Record<string, RunState> = {};
+    for (const i of a.instances ?? []) {
+      instanceStates[i.name] = live.runs[i.name] ?? runState(i.state);
+    }
+    nodes.push({
+      id: agentId(a.name),
+      type: "agent",
+      position: at[agentId(a.name)],
+      data: { agent: a, state: live.runs[a.name] ?? runState(a.state), verdict: agentVerdict.get(a.name) ?? "", instanceStates },
+    });
+  }
+  for (const c of ws.capabilities) {
+    const info = capInfo.get(c.name)!;
+    nodes.push({
+      id: capId(c.name),
+      type: "capability",
+      position: at[capId(c.name)],
+      data: { capability: c, kind: kindById.get(c.kind) ?? null, ...info },
+    });
+  }
+  return { nodes, edges };
+}
+
+/**
+ * Positions to save after a move, for MoveNodes: keyed "agent:NAME" or
+ * "capability:NAME", so an agent and a capability of the same name differ.
+ */
+export function movedPositions(moves: Record<string, Pos>): Record<string, Pos> {
+  const out: Record<string, Pos> = {};
+  for (const [id, p] of Object.entries(moves)) {
+    const n = parseNodeId(id);
+    if (!n) continue;
+    out[`${n.kind}:${n.name}`] = { x: Math.round(p.x) || 1, y: Math.round(p.y) || 1 };
+  }
+  return out;
+}
+
+/** Nodes that have no saved position (the layout placed them). */
+export function unplaced(ws: Workspace): string[] {
+  return [...ws.agents.filter((a) => !hasPos(a.pos)).map((a) => a.name), ...ws.capabilities.filter((c) => !hasPos(c.pos)).map((c) => c.name)];
+}

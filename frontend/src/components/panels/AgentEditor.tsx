@@ -1,0 +1,496 @@
+// AgentEditor: an agent's code (CodeMirror, TypeScript), its generated env
+// declaration beside it, compile errors at their lines, its settings, and a
+// Run box. Everything it knows comes from the Go API.
+
+import { type FormEvent, type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
+import type { AgentView, Api, Diagnostic, KindInfo, RunRecord, Workspace } from "../../lib/api";
+import { CodeView, type CodeViewHandle } from "./CodeView";
+import { ChipsInput, ErrorLine, Glyph, Principals } from "./parts";
+import { RunView } from "./RunView";
+import { checkRunInput, errorText, placeDiagnostics } from "./util";
+
+export interface AgentEditorProps {
+  api: Api;
+  agent: AgentView;
+  kinds: KindInfo[];
+  onWorkspace: (ws: Workspace) => void;
+  onClose: () => void;
+  /** Called with the new name after a rename was saved, so the parent can follow the agent. */
+  onRenamed?: (name: string) => void;
+  /** Opens the approvals inbox (offered when a run held an effect). */
+  onOpenApprovals?: () => void;
+}
+
+/** How long typing must pause before the code is compiled. */
+export const CHECK_DELAY_MS = 300;
+
+const TRIGGER_SUGGESTIONS = ["manual", "message", "item", "every 1h", "every 15m", "every 24h"];
+
+export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed, onOpenApprovals }: AgentEditorProps) {
+  const [code, setCode] = useState(agent.code);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [savedAt, setSavedAt] = useState<number | null>(null);
+  const editor = useRef<CodeViewHandle>(null);
+  // In a narrow panel the code and the env declaration are tabs; side by side otherwise.
+  const [pane, setPane] = useState<"code" | "env">("code");
+
+  // A new agent, or new code from the Go side while nothing is unsaved, resets the editor.
+  const base = useRef(agent.code);
+  const shownName = useRef(agent.name);
+  useEffect(() => {
+    if (shownName.current !== agent.name || code === base.current) setCode(agent.code);
+    base.current = agent.code;
+    shownName.current = agent.name;
+  }, [agent.name, agent.code]);
+  const dirty = code !== agent.code;
+
+  // Compile errors, checked CHECK_DELAY_MS after typing stops; stale answers are dropped.
+  const [diags, setDiags] = useState<Diagnostic[]>([]);
+  const [checkError, setCheckError] = useState<string | null>(null);
+  const [checking, setChecking] = useState(false);
+  const checkSeq = useRef(0);
+  useEffect(() => {
+    const seq = ++checkSeq.current;
+    setChecking(true);
+    const timer = setTimeout(() => {
+      api.CheckCode(code).then(
+        (d) => {
+          if (seq !== checkSeq.current) return;
+          setDiags(Array.isArray(d) ? d : []);
+          setCheckError(null);
+          setChecking(false);
+        },
+        (err) => {
+          if (seq !== checkSeq.current) return;
+          setCheckError(errorText(err));
+          setChecking(false);
+        },
+      );
+    }, CHECK_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [api, code]);
+  const placed = useMemo(() => placeDiagnostics(code, diags), [code, diags]);
+
+  // The env declaration, reloaded with every new view of the agent (its
+  // bindings or channels may have changed); the old text stays until then.
+  const [env, setEnv] = useState<string>("");
+  const [envError, setEnvError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.AgentEnv(agent.name).then(
+      (d) => live && (setEnv(typeof d === "string" ? d : ""), setEnvError(null)),
+      (err) => live && setEnvError(errorText(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, agent]);
+
+  const inFlight = useRef(false);
+  const save = async (): Promise<boolean> => {
+    if (inFlight.current) return false;
+    inFlight.current = true;
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const ws = await api.SetAgentCode(agent.name, code);
+      base.current = code;
+      setSavedAt(Date.now());
+      onWorkspace(ws);
+      return true;
+    } catch (err) {
+      setSaveError(errorText(err));
+      return false;
+    } finally {
+      inFlight.current = false;
+      setSaving(false);
+    }
+  };
+  const saveRef = useRef(save);
+  saveRef.current = save;
+
+  // Ctrl/Cmd+S anywhere in the panel; inside the editor CodeMirror's keymap has handled it already.
+  const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
+    if (e.nativeEvent.defaultPrevented) return;
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "s") {
+      e.preventDefault();
+      void saveRef.current();
+    }
+  };
+
+  const bindingKinds = new Map(kinds.map((k) => [k.id, k]));
+
+  return (
+    <section className="lbp-panel lbp-agent-editor" data-testid="agent-editor" aria-label={`Agent ${agent.name}`} onKeyDown={onKeyDown}>
+      <header className="lbp-head">
+        <span className={agent.template ? "lbp-icon lbp-icon-template" : "lbp-icon"} aria-hidden="true">
+          <Glyph name={agent.template ? "template" : "agent"} />
+        </span>
+        <div className="lbp-title">
+          <span className="lbp-eyebrow">{agent.template ? "agent template" : "agent"}</span>
+          <h2 data-testid="agent-title">
+            {agent.name}
+            {!agent.template && agent.state && agent.state !== "idle" && (
+              <span className={`lbp-state lbp-state-${agent.state}`} data-testid="agent-state">
+                {agent.state}
+              </span>
+            )}
+          </h2>
+        </div>
+        <div className="lbp-head-label" title="who may know what this agent may have read">
+          <span className="lbp-muted">label</span> <Principals names={agent.label} />
+        </div>
+        <button type="button" className="lbp-icon-button" onClick={onClose} aria-label="close" data-testid="agent-close">
+          ×
+        </button>
+      </header>
+
+      <div className="lbp-body">
+        <AgentSettings api={api} agent={agent} onWorkspace={onWorkspace} onRenamed={onRenamed} />
+
+        {agent.template && <Instances agent={agent} />}
+
+        <div className="lbp-pane-tabs" role="tablist" aria-label="code or env">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={pane === "code"}
+            className={pane === "code" ? "lbp-pane-tab lbp-active" : "lbp-pane-tab"}
+            onClick={() => setPane("code")}
+            data-testid="agent-tab-code"
+          >
+            code{dirty ? " ●" : ""}
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={pane === "env"}
+            className={pane === "env" ? "lbp-pane-tab lbp-active" : "lbp-pane-tab"}
+            onClick={() => setPane("env")}
+            data-testid="agent-tab-env"
+          >
+            env
+          </button>
+        </div>
+        <div className="lbp-split" data-pane={pane}>
+          <div className="lbp-pane lbp-pane-code">
+            <div className="lbp-pane-head">
+              <h3>{agent.codePath || "agent.ts"}</h3>
+              {dirty ? (
+                <span className="lbp-dirty" data-testid="agent-dirty">
+                  ● unsaved
+                </span>
+              ) : savedAt ? (
+                <span className="lbp-muted lbp-small">saved</span>
+              ) : null}
+              <span className="lbp-spacer" />
+              <CheckStatus checking={checking} count={placed.length} error={checkError} />
+              <button
+                type="button"
+                className="lbp-button lbp-primary"
+                data-testid="agent-save"
+                disabled={saving || !dirty}
+                onClick={() => void save()}
+                title="Save (Ctrl+S / ⌘S)"
+              >
+                {saving ? "Saving…" : "Save"}
+              </button>
+            </div>
+            <CodeView
+              ref={editor}
+              value={code}
+              onChange={setCode}
+              onSave={() => void saveRef.current()}
+              diagnostics={placed}
+              label={`code of ${agent.name}`}
+              testId="agent-code"
+              className="lbp-code-main"
+            />
+            <ErrorLine error={saveError} testId="agent-save-error" />
+            {placed.length > 0 && (
+              <ol className="lbp-diagnostics" data-testid="agent-diagnostics">
+                {placed.map((d, i) => (
+                  <li key={i} className={`lbp-diagnostic lbp-sev-${d.severity}`} data-testid="agent-diagnostic">
+                    <button type="button" className="lbp-location" onClick={() => {
+                        setPane("code");
+                        editor.current?.focusAt(d.line, d.column);
+                      }}>
+                      {d.line}:{d.column}
+                    </button>
+                    <span>{d.message}</span>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </div>
+
+          <div className="lbp-pane lbp-pane-env">
+            <div className="lbp-pane-head">
+              <h3>env</h3>
+              <span className="lbp-muted lbp-small">what this agent sees · read-only</span>
+            </div>
+            <CodeView value={env} readOnly label={`env declaration of ${agent.name}`} testId="agent-env" className="lbp-code-env" />
+            <ErrorLine error={envError} />
+            {agent.bindings.length > 0 && (
+              <ul className="lbp-bindings" data-testid="agent-bindings">
+                {agent.bindings.map((b) => (
+                  <li key={b.env} title={b.why || bindingKinds.get(b.kind)?.doc}>
+                    <code>env.{b.env}</code>
+                    <span className="lbp-muted">→ {b.capability}</span>
+                    <span className="lbp-chip lbp-chip-kind">{b.role}</span>
+                    {b.verdict && (
+                      <span className={`lbp-verdict lbp-verdict-${b.verdict}`}>{b.verdict === "safe" ? "✓ safe" : "⚠ approval"}</span>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </div>
+
+        <RunBox api={api} agent={agent} dirty={dirty} save={() => saveRef.current()} onOpenApprovals={onOpenApprovals} />
+      </div>
+    </section>
+  );
+}
+
+function CheckStatus({ checking, count, error }: { checking: boolean; count: number; error: string | null }) {
+  if (error) return <span className="lbp-small lbp-warn-text" title={error}>can't check</span>;
+  if (checking) return <span className="lbp-small lbp-muted">checking…</span>;
+  if (count === 0)
+    return (
+      <span className="lbp-small lbp-ok-text" data-testid="agent-compiles">
+        ✓ compiles
+      </span>
+    );
+  return (
+    <span className="lbp-small lbp-err-text">
+      {count} problem{count === 1 ? "" : "s"}
+    </span>
+  );
+}
+
+/** Name, doc and triggers, saved together with UpdateAgent. */
+function AgentSettings({
+  api,
+  agent,
+  onWorkspace,
+  onRenamed,
+}: {
+  api: Api;
+  agent: AgentView;
+  onWorkspace: (ws: Workspace) => void;
+  onRenamed?: (name: string) => void;
+}) {
+  const [name, setName] = useState(agent.name);
+  const [doc, setDoc] = useState(agent.doc);
+  const [triggers, setTriggers] = useState<string[]>(agent.triggers);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const key = JSON.stringify([agent.name, agent.doc, agent.triggers]);
+  useEffect(() => {
+    setName(agent.name);
+    setDoc(agent.doc);
+    setTriggers(agent.triggers);
+    setError(null);
+  }, [key]);
+
+  const changed = name !== agent.name || doc !== agent.doc || JSON.stringify(triggers) !== JSON.stringify(agent.triggers);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!changed || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const ws = await api.UpdateAgent(agent.name, {
+        name: name.trim(),
+        doc,
+        // The saved code, so a settings change never loses or inlines it.
+        code: agent.code,
+        triggers,
+        template: agent.template,
+        pos: agent.pos,
+      });
+      onWorkspace(ws);
+      if (name.trim() !== agent.name) onRenamed?.(name.trim());
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="lbp-settings" onSubmit={submit} data-testid="agent-settings">
+      <label className="lbp-field">
+        <span>name</span>
+        <input data-testid="agent-name" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} />
+      </label>
+      <label className="lbp-field">
+        <span>doc</span>
+        <input data-testid="agent-doc" value={doc} onChange={(e) => setDoc(e.target.value)} placeholder="what this agent does" />
+      </label>
+      <div className="lbp-field lbp-field-full">
+        <span>triggers</span>
+        <ChipsInput
+          values={triggers}
+          onChange={setTriggers}
+          suggestions={TRIGGER_SUGGESTIONS}
+          placeholder="manual, message, every 1h…"
+          testId="agent-triggers"
+          label="add a trigger"
+        />
+      </div>
+      {changed && (
+        <div className="lbp-settings-actions">
+          <button type="submit" className="lbp-button" data-testid="agent-settings-save" disabled={busy}>
+            {busy ? "Applying…" : "Apply"}
+          </button>
+          <button
+            type="button"
+            className="lbp-button lbp-ghost"
+            onClick={() => {
+              setName(agent.name);
+              setDoc(agent.doc);
+              setTriggers(agent.triggers);
+            }}
+          >
+            Reset
+          </button>
+          <span className="lbp-muted lbp-small">name, doc and triggers are saved with Apply</span>
+        </div>
+      )}
+      <ErrorLine error={error} testId="agent-settings-error" />
+    </form>
+  );
+}
+
+/** A template's instances, each with its state and label. */
+function Instances({ agent }: { agent: AgentView }) {
+  const t = agent.template!;
+  return (
+    <div className="lbp-instances" data-testid="agent-instances">
+      <h3>
+        One instance per item of <code>{t.each}</code>, bound as <code>env.{t.as}</code>{" "}
+        <span className="lbp-count">{agent.instances.length}</span>
+      </h3>
+      {agent.instances.length === 0 ? (
+        <p className="lbp-muted lbp-small">No items yet: instances appear as {t.each} enumerates them.</p>
+      ) : (
+        <ul>
+          {agent.instances.map((i) => (
+            <li key={i.name} data-testid={`instance-${i.name}`}>
+              <span className={`lbp-state lbp-state-${i.state || "idle"}`}>{i.state || "idle"}</span>
+              <span className="lbp-mono">{i.name}</span>
+              <Principals names={i.label} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The input box and the Run button, with the last run's record. */
+function RunBox({
+  api,
+  agent,
+  dirty,
+  save,
+  onOpenApprovals,
+}: {
+  api: Api;
+  agent: AgentView;
+  dirty: boolean;
+  save: () => Promise<boolean>;
+  onOpenApprovals?: () => void;
+}) {
+  const [input, setInput] = useState("{}");
+  const [running, setRunning] = useState(false);
+  const [record, setRecord] = useState<RunRecord | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const check = checkRunInput(input);
+  const name = useRef(agent.name);
+  useEffect(() => {
+    if (name.current !== agent.name) {
+      setRecord(null);
+      setError(null);
+    }
+    name.current = agent.name;
+  }, [agent.name]);
+
+  const run = async () => {
+    if (running || !check.ok) return;
+    setRunning(true);
+    setError(null);
+    try {
+      if (dirty && !(await save())) return;
+      setRecord(await api.RunAgent(agent.name, check.json));
+    } catch (err) {
+      setError(errorText(err));
+      setRecord(null);
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  return (
+    <div className="lbp-run">
+      <div className="lbp-run-input">
+        <div className="lbp-pane-head">
+          <h3>input</h3>
+          {check.ok ? (
+            <span className="lbp-small lbp-ok-text" data-testid="agent-run-input-ok">
+              ✓ valid JSON
+            </span>
+          ) : (
+            <span className="lbp-small lbp-err-text" data-testid="agent-run-input-error">
+              line {check.line}, column {check.column}: {check.message}
+            </span>
+          )}
+          <span className="lbp-spacer" />
+          <button
+            type="button"
+            className="lbp-button lbp-run-button"
+            data-testid="agent-run"
+            disabled={running || !check.ok}
+            onClick={() => void run()}
+            title={dirty ? "saves the code, then runs it" : "runs the saved code once"}
+          >
+            {running ? "Running…" : dirty ? "▶ Save & run" : "▶ Run"}
+          </button>
+        </div>
+        <textarea
+          className={`lbp-textarea lbp-mono ${check.ok ? "" : "lbp-invalid"}`}
+          data-testid="agent-run-input"
+          aria-label="run input (JSON)"
+          aria-invalid={!check.ok}
+          spellCheck={false}
+          value={input}
+          onChange={(e) => setInput(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              void run();
+            }
+          }}
+          rows={4}
+        />
+      </div>
+      <div className="lbp-run-output">
+        <ErrorLine error={error} testId="agent-run-error" />
+        {record ? (
+          <RunView record={record} onOpenApprovals={onOpenApprovals} />
+        ) : (
+          !error && (
+            <p className="lbp-muted lbp-small lbp-run-empty">
+              Runs <code>run(input, env, ctx)</code> once with this input. <kbd>Ctrl</kbd>+<kbd>Enter</kbd> in the box runs too.
+            </p>
+          )
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,428 @@
+// CapabilityEditor: a form generated from a capability kind's props schema,
+// its secret slots (pick a secret by name, or write a new one to the keyring),
+// and the declaration an agent sees.
+
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import type { Api, CapabilityView, KindInfo, PropField, Workspace } from "../../lib/api";
+import { ChipsInput, ErrorLine, Glyph } from "./parts";
+import { buildProps, type Draft, draftOf, draftsOf, errorText } from "./util";
+
+export interface CapabilityEditorProps {
+  api: Api;
+  capability: CapabilityView;
+  /** The capability's kind; undefined when the kind is not registered. */
+  kind: KindInfo | undefined;
+  onWorkspace: (ws: Workspace) => void;
+  onClose: () => void;
+  /** Called with the new name after a rename was saved, so the parent can follow the capability. */
+  onRenamed?: (name: string) => void;
+}
+
+export function CapabilityEditor({ api, capability, kind, onWorkspace, onClose, onRenamed }: CapabilityEditorProps) {
+  const fields = kind?.props ?? [];
+  const [name, setName] = useState(capability.name);
+  const [drafts, setDrafts] = useState<Record<string, Draft>>(() => draftsOf(fields, capability.props));
+  const [secrets, setSecrets] = useState<Record<string, string>>(capability.secrets ?? {});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [touched, setTouched] = useState(false);
+
+  // New props from the Go side (another save, a reload) reset the form.
+  const key = JSON.stringify([capability.name, capability.props, capability.secrets, kind?.id, fields]);
+  useEffect(() => {
+    setName(capability.name);
+    setDrafts(draftsOf(fields, capability.props));
+    setSecrets(capability.secrets ?? {});
+    setErrors({});
+    setTouched(false);
+  }, [key]);
+
+  // The names of the secrets in the keyring (names only: values cannot be read back).
+  const [names, setNames] = useState<string[]>([]);
+  const [namesError, setNamesError] = useState<string | null>(null);
+  const loadNames = useCallback(() => {
+    api.Secrets().then(
+      (n) => {
+        setNames(Array.isArray(n) ? [...n].sort() : []);
+        setNamesError(null);
+      },
+      (err) => setNamesError(errorText(err)),
+    );
+  }, [api]);
+  useEffect(loadNames, [loadNames]);
+
+  const setDraft = (field: string, d: Draft) => {
+    setDrafts((prev) => ({ ...prev, [field]: d }));
+    setErrors((prev) => {
+      const { [field]: _, ...rest } = prev;
+      return rest;
+    });
+    setTouched(true);
+    setSaved(false);
+  };
+  const setSlot = (slot: string, secretName: string) => {
+    setSecrets((prev) => {
+      const next = { ...prev };
+      if (secretName === "") delete next[slot];
+      else next[slot] = secretName;
+      return next;
+    });
+    setTouched(true);
+    setSaved(false);
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    const built = buildProps(fields, drafts, capability.props ?? {});
+    setErrors(built.errors);
+    if (Object.keys(built.errors).length > 0) {
+      setError("Some fields need fixing.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const ws = await api.UpdateCapability(capability.name, {
+        name: name.trim(),
+        kind: capability.kind,
+        props: built.props,
+        secrets,
+        pos: capability.pos,
+      });
+      setSaved(true);
+      setTouched(false);
+      onWorkspace(ws);
+      if (name.trim() !== capability.name) onRenamed?.(name.trim());
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const slots = kind?.secrets ?? [];
+  const changed = touched || name !== capability.name;
+
+  return (
+    <section className="lbp-panel lbp-capability-editor" data-testid="capability-editor" aria-label={`Capability ${capability.name}`}>
+      <header className="lbp-head">
+        <span className="lbp-icon lbp-icon-cap" aria-hidden="true">
+          <Glyph name="capability" />
+        </span>
+        <div className="lbp-title">
+          <span className="lbp-eyebrow">capability · {capability.kind}</span>
+          <h2 data-testid="capability-title">{capability.name}</h2>
+        </div>
+        <span className="lbp-spacer" />
+        <button type="button" className="lbp-icon-button" onClick={onClose} aria-label="close" data-testid="capability-close">
+          ×
+        </button>
+      </header>
+
+      <form className="lbp-body lbp-form" onSubmit={submit} noValidate>
+        {kind ? (
+          kind.doc && <p className="lbp-doc">{kind.doc}</p>
+        ) : (
+          <p className="lbp-error">
+            The kind <code>{capability.kind}</code> is not registered in this build; its props can't be edited here.
+          </p>
+        )}
+
+        <label className="lbp-field">
+          <span>name</span>
+          <input data-testid="capability-name" value={name} spellCheck={false} onChange={(e) => setName(e.target.value)} />
+        </label>
+
+        {fields.length > 0 && (
+          <fieldset className="lbp-fieldset">
+            <legend>props</legend>
+            <p className="lbp-muted lbp-small">Settings the agent can neither see nor change.</p>
+            {fields.map((f) => (
+              <PropInput key={f.name} field={f} draft={drafts[f.name] ?? draftOf(f, undefined)} error={errors[f.name]} onChange={(d) => setDraft(f.name, d)} />
+            ))}
+          </fieldset>
+        )}
+        {kind && fields.length === 0 && <p className="lbp-muted lbp-small">This kind has no props.</p>}
+
+        {slots.length > 0 && (
+          <fieldset className="lbp-fieldset">
+            <legend>secrets</legend>
+            <p className="lbp-muted lbp-small">
+              Kept in the OS keyring and used by the capability's Go code only: never shown, never given to the agent.
+            </p>
+            {slots.map((slot) => (
+              <SecretSlot
+                key={slot}
+                api={api}
+                slot={slot}
+                value={secrets[slot] ?? ""}
+                names={names}
+                onPick={(n) => setSlot(slot, n)}
+                onCreated={(n) => {
+                  setNames((prev) => (prev.includes(n) ? prev : [...prev, n].sort()));
+                  setSlot(slot, n);
+                  loadNames();
+                }}
+              />
+            ))}
+            <ErrorLine error={namesError} />
+          </fieldset>
+        )}
+
+        {kind && (
+          <details className="lbp-declaration" data-testid="kind-declaration">
+            <summary>What an agent bound to it sees</summary>
+            {kind.methods.length > 0 && (
+              <ul className="lbp-methods">
+                {kind.methods.map((m) => (
+                  <li key={m.name}>
+                    <code>{m.name}</code> <span className={`lbp-chip lbp-role-${m.role}`}>{m.role}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <pre className="lbp-pre">{kind.declaration}</pre>
+          </details>
+        )}
+
+        <ErrorLine error={error} testId="capability-error" />
+        <div className="lbp-form-actions">
+          <button type="submit" className="lbp-button lbp-primary" data-testid="capability-save" disabled={busy || !kind}>
+            {busy ? "Saving…" : "Save"}
+          </button>
+          {changed && !busy && <span className="lbp-dirty">● unsaved</span>}
+          {saved && !changed && <span className="lbp-ok-text lbp-small">saved</span>}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** One prop's input, by its type. */
+function PropInput({ field, draft, error, onChange }: { field: PropField; draft: Draft; error?: string; onChange: (d: Draft) => void }) {
+  const id = `prop-${field.name}`;
+  const label = (
+    <span className="lbp-field-name">
+      {field.name}
+      {field.required && (
+        <abbr className="lbp-required" title="required">
+          *
+        </abbr>
+      )}
+      <span className="lbp-type">
+        {field.type}
+        {field.type === "array" && field.items ? ` of ${field.items}` : ""}
+      </span>
+    </span>
+  );
+  const help = field.doc ? <span className="lbp-help">{field.doc}</span> : null;
+  const err = error ? (
+    <span className="lbp-field-error" data-testid={`${id}-error`}>
+      {error}
+    </span>
+  ) : null;
+
+  if (field.type === "boolean") {
+    return (
+      <div className="lbp-field lbp-field-check">
+        <label>
+          <input type="checkbox" data-testid={id} checked={draft === true} onChange={(e) => onChange(e.target.checked)} />
+          {label}
+        </label>
+        {help}
+        {err}
+      </div>
+    );
+  }
+  if (field.type === "array") {
+    return (
+      <div className="lbp-field">
+        {label}
+        <ChipsInput
+          values={Array.isArray(draft) ? draft : []}
+          onChange={onChange}
+          testId={id}
+          label={`add to ${field.name}`}
+          placeholder="type an item and press Enter"
+          invalid={!!error}
+        />
+        {help}
+        {err}
+      </div>
+    );
+  }
+  if (field.type === "object") {
+    const text = typeof draft === "string" ? draft : "";
+    return (
+      <label className="lbp-field">
+        {label}
+        <textarea
+          className={`lbp-textarea lbp-mono ${error ? "lbp-invalid" : ""}`}
+          data-testid={id}
+          spellCheck={false}
+          rows={Math.min(12, Math.max(3, text.split("\n").length))}
+          value={text}
+          placeholder="{ }"
+          aria-invalid={!!error}
+          onChange={(e) => onChange(e.target.value)}
+        />
+        {help}
+        {err}
+      </label>
+    );
+  }
+  const numeric = field.type === "number" || field.type === "integer";
+  return (
+    <label className="lbp-field">
+      {label}
+      <input
+        data-testid={id}
+        className={error ? "lbp-invalid" : ""}
+        inputMode={numeric ? (field.type === "integer" ? "numeric" : "decimal") : undefined}
+        spellCheck={false}
+        required={field.required}
+        aria-invalid={!!error}
+        value={typeof draft === "string" ? draft : ""}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {help}
+      {err}
+    </label>
+  );
+}
+
+/**
+ * One secret slot: pick a secret by name, or create one. The new value lives
+ * only in the password field's DOM value (never in React state): it is read
+ * and the field cleared in the same moment, before the call to SetSecret.
+ */
+function SecretSlot({
+  api,
+  slot,
+  value,
+  names,
+  onPick,
+  onCreated,
+}: {
+  api: Api;
+  slot: string;
+  value: string;
+  names: string[];
+  onPick: (name: string) => void;
+  onCreated: (name: string) => void;
+}) {
+  const [creating, setCreating] = useState(false);
+  const [newName, setNewName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const valueField = useRef<HTMLInputElement>(null);
+  const missing = value !== "" && !names.includes(value);
+
+  const create = async () => {
+    const el = valueField.current;
+    const n = newName.trim();
+    const secret = el?.value ?? "";
+    if (el) el.value = "";
+    if (n === "" || secret === "") {
+      setError(n === "" ? "Name the secret." : "Type the secret's value.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.SetSecret(n, secret);
+      setCreating(false);
+      setNewName("");
+      onCreated(n);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="lbp-field lbp-secret-slot" data-testid={`secret-slot-${slot}`}>
+      <span className="lbp-field-name">
+        {slot}
+        <span className="lbp-type">secret</span>
+      </span>
+      <div className="lbp-row">
+        <select
+          data-testid={`secret-pick-${slot}`}
+          aria-label={`secret for ${slot}`}
+          value={value}
+          onChange={(e) => onPick(e.target.value)}
+        >
+          <option value="">— none —</option>
+          {missing && <option value={value}>{value} (not in the keyring)</option>}
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+        {!creating && (
+          <button
+            type="button"
+            className="lbp-button lbp-ghost"
+            data-testid={`secret-new-${slot}`}
+            onClick={() => {
+              setCreating(true);
+              setNewName(value || `${slot}`);
+            }}
+          >
+            New secret…
+          </button>
+        )}
+      </div>
+      {missing && <span className="lbp-field-error">No secret named “{value}” in the keyring yet: create it, or pick another.</span>}
+      {creating && (
+        <div className="lbp-secret-create">
+          <input
+            data-testid="secret-name"
+            aria-label="new secret's name"
+            placeholder="name"
+            value={newName}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(e) => setNewName(e.target.value)}
+          />
+          <input
+            ref={valueField}
+            type="password"
+            data-testid="secret-value"
+            aria-label="new secret's value"
+            placeholder="value"
+            autoComplete="new-password"
+            spellCheck={false}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") {
+                e.preventDefault();
+                void create();
+              }
+            }}
+          />
+          <button type="button" className="lbp-button" data-testid="secret-save" disabled={busy} onClick={() => void create()}>
+            {busy ? "Saving…" : "Save to keyring"}
+          </button>
+          <button
+            type="button"
+            className="lbp-button lbp-ghost"
+            onClick={() => {
+              if (valueField.current) valueField.current.value = "";
+              setCreating(false);
+              setError(null);
+            }}
+          >
+            Cancel
+          </button>
+        </div>
+      )}
+      <ErrorLine error={error} />
+    </div>
+  );
+}

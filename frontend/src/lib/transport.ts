@@ -1,0 +1,315 @@
+// The transport: how the page reaches app.API, picked at run time as
+// lib/api.ts describes.
+//
+//   - In the desktop window Wails binds the API as window.go.app.API.* and
+//     delivers events through window.runtime.EventsOn(EVENT, cb).
+//   - In a browser opened by `littleboxes serve`, each call is
+//     POST /api/call/METHOD with the JSON array of arguments, the token in the
+//     X-Littleboxes-Token header; events are server-sent events on
+//     GET /api/events?token=TOKEN, reconnected after a drop.
+//
+// The token comes from the page's ?token= (printed by `serve`), is kept in
+// sessionStorage so a reload or a link without it still works, and is taken
+// out of the visible URL.
+
+import { type Api, EVENT, type Event, METHODS } from "./api";
+
+/** The header every `serve` request carries. */
+export const TOKEN_HEADER = "X-Littleboxes-Token";
+/** Where the token is kept for the tab's lifetime. */
+export const TOKEN_KEY = "littleboxes.token";
+
+export type TransportKind = "wails" | "http";
+
+/** An Api plus the engine event stream. */
+export interface Connection {
+  api: Api;
+  kind: TransportKind;
+  /** Calls cb with every engine event until the returned function is called. */
+  subscribe(cb: (e: Event) => void): () => void;
+  /** Calls any API method by name (also ones outside the contract, e.g. Exec). */
+  call(method: string, args: unknown[]): Promise<unknown>;
+}
+
+interface WailsWindow {
+  go?: { app?: { API?: Record<string, (...args: unknown[]) => Promise<unknown>> } };
+  runtime?: { EventsOn?: (name: string, cb: (...data: unknown[]) => void) => (() => void) | void; EventsOff?: (name: string) => void };
+}
+
+/** Whether Wails has bound the API in this window. */
+export function hasWails(w: unknown = globalThis): boolean {
+  const api = (w as WailsWindow | undefined)?.go?.app?.API;
+  return !!api && typeof api.Version === "function";
+}
+
+/** Describes a rejected call (Wails rejects with a string, fetch with an Error). */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === "string") return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}
+
+/** Makes an Api whose every method forwards to call(method, args). */
+export function apiFromCall(call: (method: string, args: unknown[]) => Promise<unknown>): Api {
+  const api: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const m of METHODS) api[m] = (...args: unknown[]) => call(m, args);
+  return api as unknown as Api;
+}
+
+/** The transport inside the desktop window. */
+export function wailsConnection(w: unknown = globalThis): Connection {
+  const win = w as WailsWindow;
+  const call = async (method: string, args: unknown[]) => {
+    const fn = win.go?.app?.API?.[method];
+    if (typeof fn !== "function") throw new Error(`the backend has no method ${method}`);
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw new Error(errorText(err));
+    }
+  };
+  return {
+    api: apiFromCall(call),
+    kind: "wails",
+    call,
+    subscribe(cb) {
+      const on = win.runtime?.EventsOn;
+      if (typeof on !== "function") return () => {};
+      let live = true;
+      const off = on(EVENT, (...data: unknown[]) => {
+        if (live) cb(data[0] as Event);
+      });
+      return () => {
+        live = false;
+        if (typeof off === "function") off();
+      };
+    },
+  };
+}
+
+/** What the HTTP transport needs from its environment (fakes in tests). */
+export interface HttpEnv {
+  /** The page's origin-relative base, "" for the page's own server. */
+  base?: string;
+  token: string;
+  fetch: typeof fetch;
+  /** Creates an EventSource; absent where there is none. */
+  eventSource?: (url: string) => EventSourceLike;
+  /** Reconnect delay after a dropped stream, ms (grows to 10× this). */
+  retryMs?: number;
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (h: unknown) => void;
+}
+
+/** The part of EventSource the transport uses. */
+export interface EventSourceLike {
+  onmessage: ((e: { data: string }) => void) | null;
+  onerror: ((e: unknown) => void) | null;
+  onopen?: ((e: unknown) => void) | null;
+  readyState?: number;
+  close(): void;
+}
+
+/** The transport for a browser opened by `littleboxes serve`. */
+export function httpConnection(env: HttpEnv): Connection {
+  const base = env.base ?? "";
+  const call = async (method: string, args: unknown[]) => {
+    let res: Response;
+    try {
+      res = await env.fetch(`${base}/api/call/${encodeURIComponent(method)}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", [TOKEN_HEADER]: env.token },
+        body: JSON.stringify(args),
+      });
+    } catch (err) {
+      throw new Error(`the littleboxes server cannot be reached: ${errorText(err)}`);
+    }
+    const text = await res.text();
+    let body: unknown = undefined;
+    if (text !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        if (res.ok) throw new Error(`${method}: the server sent a reply that is not JSON`);
+      }
+    }
+    if (!res.ok) {
+      const msg =
+        body && typeof body === "object" && typeof (body as { error?: unknown }).error === "string"
+          ? (body as { error: string }).error
+          : text.trim() || `${res.status} ${res.statusText}`;
+      throw new Error(msg);
+    }
+    return body === undefined ? null : body;
+  };
+
+  const listeners = new Set<(e: Event) => void>();
+  let source: EventSourceLike | null = null;
+  let timer: unknown = null;
+  let failures = 0;
+  const retry = env.retryMs ?? 1000;
+  const st = env.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+  const ct = env.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+
+  const open = () => {
+    timer = null;
+    if (!env.eventSource || listeners.size === 0) return;
+    const es = env.eventSource(`${base}/api/events?token=${encodeURIComponent(env.token)}`);
+    source = es;
+    es.onopen = () => {
+      failures = 0;
+    };
+    es.onmessage = (m) => {
+      failures = 0;
+      let ev: Event;
+      try {
+        ev = JSON.parse(m.data) as Event;
+      } catch {
+        return;
+      }
+      for (const l of [...listeners]) l(ev);
+    };
+    es.onerror = () => {
+      // EventSource retries by itself while CONNECTING; a CLOSED one (or a
+      // fake without readyState) is reopened here, with a growing delay.
+      if (es.readyState === 0) return;
+      es.close();
+      if (source !== es) return;
+      source = null;
+      failures++;
+      if (listeners.size > 0 && timer === null) timer = st(open, retry * Math.min(failures, 10));
+    };
+  };
+  const close = () => {
+    if (timer !== null) ct(timer);
+    timer = null;
+    source?.close();
+    source = null;
+  };
+
+  return {
+    api: apiFromCall(call),
+    kind: "http",
+    call,
+    subscribe(cb) {
+      listeners.add(cb);
+      if (!source && timer === null) open();
+      let live = true;
+      return () => {
+        if (!live) return;
+        live = false;
+        listeners.delete(cb);
+        if (listeners.size === 0) close();
+      };
+    },
+  };
+}
+
+/** The token from ?token= in the URL (then kept), else the kept one, else "". */
+export function findToken(
+  loc: { search: string; href: string } | undefined,
+  storage: Pick<Storage, "getItem" | "setItem"> | undefined,
+  replaceUrl?: (url: string) => void,
+): string {
+  const params = new URLSearchParams(loc?.search ?? "");
+  const t = params.get("token");
+  if (t) {
+    try {
+      storage?.setItem(TOKEN_KEY, t);
+    } catch {
+      // storage may be disabled; the token still works for this page
+    }
+    if (replaceUrl && loc) {
+      const u = new URL(loc.href);
+      u.searchParams.delete("token");
+      replaceUrl(u.pathname + u.search + u.hash);
+    }
+    return t;
+  }
+  try {
+    return storage?.getItem(TOKEN_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** Which transport this page should use. */
+export function detect(w: unknown = globalThis): TransportKind {
+  return hasWails(w) ? "wails" : "http";
+}
+
+let current: Connection | null = null;
+
+/**
+ * The page's connection, made once: Wails when it is bound, else `serve`'s
+ * HTTP API. Wails binds its globals before the page's scripts normally run;
+ * waitForWails covers the rare other order.
+ */
+export function connection(): Connection {
+  if (current) return current;
+  const g = globalThis as unknown as {
+    location?: Location;
+    sessionStorage?: Storage;
+    history?: History;
+    EventSource?: typeof EventSource;
+  };
+  if (hasWails(g)) {
+    current = wailsConnection(g);
+  } else {
+    const token = findToken(g.location, g.sessionStorage, (u) => g.history?.replaceState(null, "", u));
+    const ES = g.EventSource;
+    current = httpConnection({
+      token,
+      fetch: (...a) => fetch(...a),
+      eventSource: ES ? (url) => new ES(url) as unknown as EventSourceLike : undefined,
+    });
+  }
+  return current;
+}
+
+/** The Api, over whichever transport this page has. */
+export function connect(): Api {
+  return connection().api;
+}
+
+/** Subscribes to engine events; returns the unsubscribe function. */
+export function subscribe(cb: (e: Event) => void): () => void {
+  return connection().subscribe(cb);
+}
+
+/**
+ * The page's connection once it is known: at once in a `serve` page (it has
+ * a token), else after waiting (bounded) for Wails to bind the API.
+ */
+export async function ready(timeoutMs = 2000): Promise<Connection> {
+  if (current) return current;
+  const g = globalThis as unknown as { location?: Location; sessionStorage?: Storage };
+  const hasToken = (() => {
+    try {
+      return new URLSearchParams(g.location?.search ?? "").has("token") || !!g.sessionStorage?.getItem(TOKEN_KEY);
+    } catch {
+      return false;
+    }
+  })();
+  if (!hasToken) await waitForWails(timeoutMs);
+  return connection();
+}
+
+/** Waits (bounded) for Wails to bind the API; false when it never does. */
+export async function waitForWails(timeoutMs = 600, intervalMs = 50, w: unknown = globalThis): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (!hasWails(w)) {
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return true;
+}
+
+/** Forgets the cached connection (tests). */
+export function resetConnection(): void {
+  current = null;
+}
