@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"littleboxes/app/army"
-	"littleboxes/app/flow"
 	"littleboxes/app/capstore"
+	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities/mail"
 	"littleboxes/examples"
