@@ -53,6 +53,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -66,6 +67,7 @@ import (
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
+	"littleboxes/sandbox/cell"
 	"littleboxes/vault"
 )
 
@@ -93,9 +95,13 @@ type Options struct {
 	// DataDir is the data directory; "" means store.DataDir's default
 	// ($XDG_DATA_HOME/littleboxes).
 	DataDir string
-	// Runner runs the engine's invocations; nil means
-	// sandbox.NewInProcess(). (Cells will take its place.)
+	// Runner runs the engine's and the playground's invocations; nil means
+	// a pool of cells (sandbox/cell): worker processes that can be capped
+	// and killed, so a hostile agent cannot take the app down.
 	Runner sandbox.Runner
+	// InProcess, with a nil Runner, runs invocations in this process
+	// instead of cells (for debugging).
+	InProcess bool
 	// Logf logs the engine's messages (redacted); nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -123,6 +129,7 @@ type API struct {
 	an      *flow.Analysis
 	anErr   error
 	fwd     sync.WaitGroup // the engine event forwarders
+	pool    *cell.Pool     // the cells that run agents, unless Options.Runner or InProcess
 	closed  bool
 
 	smu    sync.Mutex
@@ -202,20 +209,23 @@ func (a *API) Version() string { return version }
 // empty string means null. Every failure, including invalid input, is
 // reported in the result's Error, never as a Go error or a panic.
 func (a *API) Exec(source string, inputJSON string) ExecResult {
-	return a.exec.run(a.context(), source, inputJSON)
+	a.mu.Lock()
+	ex := a.exec
+	a.mu.Unlock()
+	return ex.run(a.context(), source, inputJSON)
 }
 
 // RunWindow opens the desktop window serving the frontend, which assets holds
 // under frontend/dist, and returns when the window is closed. args are the
 // command-line flags after the program name: --data DIR chooses the data
-// directory; Wails reads its own (such as -devserver in dev builds) from the
+// directory, --in-process runs agents in this process instead of cells; Wails reads its own (such as -devserver in dev builds) from the
 // command line itself, so the others are ignored here.
 func RunWindow(assets fs.FS, args []string) error {
 	dist, err := fs.Sub(assets, "frontend/dist")
 	if err != nil {
 		return fmt.Errorf("frontend assets: %w", err)
 	}
-	opts := Options{DataDir: flagValue(args, "data"), Logf: func(format string, args ...any) {
+	opts := Options{DataDir: flagValue(args, "data"), InProcess: hasFlag(args, "in-process"), Logf: func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "littleboxes: "+strings.TrimSuffix(format, "\n")+"\n", args...)
 	}}
 	api := NewAPI()
@@ -239,6 +249,11 @@ func RunWindow(assets fs.FS, args []string) error {
 		return fmt.Errorf("window: %w", err)
 	}
 	return nil
+}
+
+// hasFlag reports whether the boolean flag -name or --name is in args.
+func hasFlag(args []string, name string) bool {
+	return slices.Contains(args, "--"+name) || slices.Contains(args, "-"+name)
 }
 
 // flagValue returns the value of the flag -name or --name in args (as

@@ -49,7 +49,7 @@ var Callable = []string{
 	"Exec", "Army",
 }
 
-const serveUsage = `usage: littleboxes serve [--addr 127.0.0.1:PORT] [--data DIR] [--allow-remote]
+const serveUsage = `usage: littleboxes serve [--addr 127.0.0.1:PORT] [--data DIR] [--allow-remote] [--in-process]
 
 Serves the app to a browser on loopback, behind a token: open the URL it
 prints (http://127.0.0.1:PORT/?token=…). Stop it with Ctrl-C.
@@ -71,6 +71,7 @@ func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.W
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:0", "listen on `HOST:PORT` (port 0: a free one)")
 	data := fl.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
+	inProcess := fl.Bool("in-process", false, "run agents in this process instead of worker processes (cells); for debugging")
 	remote := fl.Bool("allow-remote", false, "allow --addr to be an address other machines can reach (still behind the token)")
 	fl.Usage = func() { io.WriteString(stderr, serveUsage+"\nFlags:\n"); fl.PrintDefaults() }
 	if err := fl.Parse(args); err != nil {
@@ -103,7 +104,7 @@ func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.W
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
 	}
-	api, err := Open(ctx, Options{DataDir: *data, Logf: logf})
+	api, err := Open(ctx, Options{DataDir: *data, Logf: logf, InProcess: *inProcess})
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes serve: %v\n", err)
 		return 1

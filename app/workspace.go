@@ -19,6 +19,8 @@ import (
 	"littleboxes/capabilities"
 	_ "littleboxes/capabilities/standard" // every built-in capability kind
 	"littleboxes/examples"
+	"littleboxes/sandbox"
+	"littleboxes/sandbox/cell"
 	"littleboxes/vault"
 )
 
@@ -185,6 +187,18 @@ func (a *API) open(ctx context.Context, opts Options) error {
 		return nil
 	}
 	a.opts = opts
+	if a.opts.Runner == nil && !a.opts.InProcess {
+		pool, err := cell.NewPool(cell.Options{Logf: opts.Logf})
+		if err != nil {
+			a.openErr = fmt.Errorf("starting the cells that run agents: %w (--in-process runs them in this process)", err)
+			return a.openErr
+		}
+		a.pool = pool
+		a.opts.Runner = pool
+		a.mu.Lock()
+		a.exec.runner = pool
+		a.mu.Unlock()
+	}
 	err := func() error {
 		dir, err := store.DataDir(opts.DataDir)
 		if err != nil {
@@ -404,6 +418,12 @@ func (a *API) close() error {
 	a.closed = true
 	a.stopEngine()
 	a.hub.close()
+	if a.pool != nil {
+		a.mu.Lock()
+		a.exec.runner = sandbox.NewInProcess()
+		a.mu.Unlock()
+		a.pool.Close()
+	}
 	if a.st != nil {
 		if err := a.st.Close(); err != nil {
 			return fmt.Errorf("closing the store: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"littleboxes/app/engine"
 	"littleboxes/app/store"
 	"littleboxes/examples"
+	"littleboxes/sandbox"
+	"littleboxes/sandbox/cell"
 )
 
 // ArmyReport is the whole-army figure: the built-in inbox army over a
@@ -25,11 +28,13 @@ type ArmyReport struct {
 	// Wall is from starting the engine (provisioning one scoped mail
 	// capability per thread, analysing the flows) to the last note stored.
 	WallS float64 `json:"wall_s"`
-	// PeakRSSMiB is the process' peak resident memory while the army ran,
-	// sampled every 10 ms.
+	// PeakRSSMiB is the peak resident memory while the army ran, of this
+	// process and its cells together, sampled every 10 ms.
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
 	// BaseRSSMiB is the resident memory before the engine started.
 	BaseRSSMiB float64 `json:"base_rss_mib"`
+	// Cells is how many cells ran the agents (0: in-process).
+	Cells int `json:"cells"`
 	// Invocations is how many agent runs the army made (triage runs plus
 	// summarizer messages).
 	Invocations int `json:"invocations"`
@@ -41,8 +46,10 @@ const notesNamespace = "kv:inbox-notes"
 
 // Army measures the inbox army over a generated Maildir of threads threads,
 // working in dir (which it fills: the army, its agents, the Maildir and a
-// bbolt file).
-func Army(ctx context.Context, threads int, dir string, logf func(string, ...any)) (*ArmyReport, error) {
+// bbolt file). Agents run in a pool of cells, as `littleboxes run` runs
+// them, unless inProcess (the binary must then serve as a cell: main calls
+// cell.MaybeServe).
+func Army(ctx context.Context, threads int, dir string, inProcess bool, logf func(string, ...any)) (*ArmyReport, error) {
 	if threads < 1 {
 		return nil, errors.New("bench army: want at least one thread")
 	}
@@ -67,16 +74,34 @@ func Army(ctx context.Context, threads int, dir string, logf func(string, ...any
 	defer st.Close()
 
 	r := &ArmyReport{Threads: threads}
+	var runner sandbox.Runner = sandbox.NewInProcess()
+	rss := readRSS
+	if !inProcess {
+		pool, err := cell.NewPool(cell.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("bench army: %w", err)
+		}
+		defer pool.Close()
+		runner = pool
+		r.Cells = len(pool.Cells())
+		rss = func() int64 {
+			n := readRSS()
+			for _, c := range pool.Cells() {
+				n += readRSSOf(strconv.Itoa(c.PID))
+			}
+			return n
+		}
+	}
 	var peak atomic.Int64
-	base := readRSS()
+	base := rss()
 	peak.Store(base)
 	r.BaseRSSMiB = float64(base) / (1 << 20)
-	stopSampling := sampleRSS(&peak, 10*time.Millisecond)
+	stopSampling := sampleRSS(&peak, rss, 10*time.Millisecond)
 	defer stopSampling()
 
 	logf("army: %d threads, starting the engine", threads)
 	start := time.Now()
-	e, err := engine.New(ctx, engine.Options{Army: a, Store: st})
+	e, err := engine.New(ctx, engine.Options{Army: a, Store: st, Runner: runner})
 	if err != nil {
 		return nil, fmt.Errorf("bench army: %w", err)
 	}
@@ -128,9 +153,9 @@ func Army(ctx context.Context, threads int, dir string, logf func(string, ...any
 	return r, nil
 }
 
-// sampleRSS records the highest resident memory into peak every interval
-// until the returned function is called (which may be called twice).
-func sampleRSS(peak *atomic.Int64, interval time.Duration) (stop func()) {
+// sampleRSS records the highest rss() into peak every interval until the
+// returned function is called (which may be called twice).
+func sampleRSS(peak *atomic.Int64, rss func() int64, interval time.Duration) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -142,7 +167,7 @@ func sampleRSS(peak *atomic.Int64, interval time.Duration) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if v := readRSS(); v > peak.Load() {
+				if v := rss(); v > peak.Load() {
 					peak.Store(v)
 				}
 			}
@@ -174,7 +199,9 @@ func countKeys(ctx context.Context, cs *capstore.Storage, ns, prefix string) (in
 // WriteMaildir writes a Maildir at dir with n threads addressed to
 // me@example.com (the inbox army's owner): each thread has one to three
 // messages between the owner and one correspondent, and one in seven asks
-// for something urgently.
+// for something urgently. Its folders are dated an hour back, as a mailbox
+// that has been there a while (a folder changed within the last second is
+// read again at every look, see capabilities/mail).
 func WriteMaildir(dir string, n int) error {
 	for _, sub := range []string{"cur", "new", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -211,6 +238,12 @@ func WriteMaildir(dir string, n int) error {
 			if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte(text), 0o644); err != nil {
 				return err
 			}
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.Chtimes(filepath.Join(dir, sub), old, old); err != nil {
+			return err
 		}
 	}
 	return nil

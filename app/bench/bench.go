@@ -44,6 +44,13 @@ type Report struct {
 	CellSpawnP99us       float64 `json:"cell_spawn_p99_us"`
 	CellBindingCallP50us float64 `json:"cell_binding_call_p50_us"`
 	CellBindingCallP99us float64 `json:"cell_binding_call_p99_us"`
+
+	// The whole army (ArmyReport): the inbox army over ArmyThreads mail
+	// threads, one triage agent per thread, all run once, in cells. The
+	// names say 10k because that is the default and the figure asked for.
+	ArmyThreads   int     `json:"army_threads"`
+	Army10kWallS  float64 `json:"army_10k_wall_s"`
+	Army10kRSSMiB float64 `json:"army_10k_rss_mib"`
 }
 
 // Options choose how much to measure.
@@ -52,6 +59,7 @@ type Options struct {
 	SpawnSamples int           // sequential spawns timed (default 5,000)
 	Calls        int           // binding calls timed (default 20,000)
 	Throughput   time.Duration // how long to spawn on all cores (default 2 s)
+	ArmyThreads  int           // threads of the whole-army figure (default 10,000; negative: skip it)
 }
 
 func (o Options) withDefaults() Options {
@@ -66,6 +74,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Throughput <= 0 {
 		o.Throughput = 2 * time.Second
+	}
+	if o.ArmyThreads == 0 {
+		o.ArmyThreads = 10000
 	}
 	return o
 }
@@ -93,6 +104,22 @@ func NoopEnv() map[string]sandbox.Binding {
 func Run(ctx context.Context, opt Options, logf func(string, ...any)) (*Report, error) {
 	opt = opt.withDefaults()
 	r := &Report{Cores: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(), LiveAgents: opt.LiveAgents}
+
+	// The army first, while this process is small: its memory figure is
+	// the peak resident memory.
+	if opt.ArmyThreads > 0 {
+		dir, err := os.MkdirTemp("", "littleboxes-bench-army-")
+		if err != nil {
+			return nil, err
+		}
+		ar, err := Army(ctx, opt.ArmyThreads, dir, false, logf)
+		os.RemoveAll(dir)
+		if err != nil {
+			return nil, err
+		}
+		r.ArmyThreads, r.Army10kWallS, r.Army10kRSSMiB = ar.Threads, ar.WallS, ar.PeakRSSMiB
+	}
+
 	runner := sandbox.NewInProcess()
 
 	spawn, err := sandbox.Compile("spawn.js", SpawnModule)
@@ -300,8 +327,12 @@ func LiveMemory(ctx context.Context, runner sandbox.Runner, n int) (heap, stack,
 }
 
 // readRSS returns the process's resident set size in bytes (Linux), or 0.
-func readRSS() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
+func readRSS() int64 { return readRSSOf("self") }
+
+// readRSSOf returns the resident memory of process pid ("self" for this
+// one), or 0 when it cannot be read.
+func readRSSOf(pid string) int64 {
+	b, err := os.ReadFile("/proc/" + pid + "/statm")
 	if err != nil {
 		return 0
 	}

@@ -15,8 +15,9 @@ func cmdBench(args []string, std IO) int {
 	fs.SetOutput(std.Stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	n := fs.Int("n", 10000, "isolates alive at once for the memory figure")
+	threads := fs.Int("threads", 10000, "mail threads of the whole-army figure (0: skip it)")
 	fs.Usage = func() {
-		fmt.Fprintln(std.Stderr, "usage: littleboxes bench [--json] [--n N]")
+		fmt.Fprintln(std.Stderr, "usage: littleboxes bench [--json] [--n N] [--threads N]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -30,7 +31,11 @@ func cmdBench(args []string, std IO) int {
 		return ExitUsage
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(std.Stderr, "bench: "+format+"\n", a...) }
-	r, err := bench.Run(context.Background(), bench.Options{LiveAgents: *n}, logf)
+	armyThreads := *threads
+	if armyThreads <= 0 {
+		armyThreads = -1 // skip
+	}
+	r, err := bench.Run(context.Background(), bench.Options{LiveAgents: *n, ArmyThreads: armyThreads}, logf)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes bench: %v\n", err)
 		return ExitFailed
@@ -45,5 +50,9 @@ func cmdBench(args []string, std IO) int {
 	fmt.Fprintf(w, "spawns per second      %10.0f       (%d cores)\n", r.SpawnsPerSec, r.Cores)
 	fmt.Fprintf(w, "binding call           p50 %8.1f µs   p99 %8.1f µs   (%d samples)\n", r.BindingCallP50us, r.BindingCallP99us, r.BindingCallSample)
 	fmt.Fprintf(w, "per live isolate       heap %6.1f KiB  stack %5.1f KiB  rss %6.1f KiB   (%d alive)\n", r.HeapPerAgentKiB, r.StackPerAgentKiB, r.RSSPerAgentKiB, r.LiveAgents)
+	fmt.Fprintf(w, "in a cell              spawn p50 %6.1f µs   binding call p50 %6.1f µs\n", r.CellSpawnP50us, r.CellBindingCallP50us)
+	if r.ArmyThreads > 0 {
+		fmt.Fprintf(w, "whole army             %d threads, all run once: %.1f s, peak RSS %.0f MiB (with its cells)\n", r.ArmyThreads, r.Army10kWallS, r.Army10kRSSMiB)
+	}
 	return ExitOK
 }

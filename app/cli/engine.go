@@ -29,6 +29,9 @@ func secretsFor(ctx context.Context, a *army.Army, st store.Store, red *vault.Re
 
 const runUsage = `usage: littleboxes run ARMY.yaml [--data DIR]                       run the army until SIGINT/SIGTERM
        littleboxes run ARMY.yaml --once AGENT [--input JSON] [--data DIR]  run one agent once, print its result as JSON
+
+Agents run in worker processes (cells) that can be capped and killed;
+--in-process runs them in this process instead, for debugging.
 `
 
 // runArmy implements `littleboxes run`. It returns the exit code: with
@@ -39,6 +42,7 @@ func runArmy(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
 	once := fs.String("once", "", "run this `AGENT`'s run(input) once and exit")
 	input := fs.String("input", "null", "the `JSON` input for --once")
+	inProcess := inProcessFlag(fs)
 	fs.Usage = func() { io.WriteString(stderr, runUsage+"\nFlags:\n"); fs.PrintDefaults() }
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -81,7 +85,17 @@ func runArmy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(logw, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
 		_ = logw.Flush()
 	}
-	opts := engine.Options{Army: a, Store: st, Redactor: red, Logf: logf, Passive: *once != "", ArmyPath: path}
+	cells := 0
+	if *once != "" {
+		cells = 1
+	}
+	runner, closeRunner, err := newRunner(*inProcess, cells, logf)
+	if err != nil {
+		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
+		return ExitFailed
+	}
+	defer closeRunner()
+	opts := engine.Options{Army: a, Store: st, Redactor: red, Logf: logf, Passive: *once != "", ArmyPath: path, Runner: runner}
 	v, err := secretsFor(ctx, a, st, red)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
@@ -148,6 +162,7 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "the data `DIR`")
 	armyFile := fs.String("army", "", "the army `FILE` (default: the one the last run used)")
 	all := fs.Bool("all", false, "list decided approvals too")
+	inProcess := inProcessFlag(fs)
 	fs.Usage = func() { io.WriteString(stderr, approvalsUsage) }
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
@@ -200,7 +215,13 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	red := vault.NewRedactor()
-	opts := engine.Options{Army: a, Store: st, Redactor: red, Passive: true,
+	runner, closeRunner, err := newRunner(*inProcess, 1, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+		return ExitFailed
+	}
+	defer closeRunner()
+	opts := engine.Options{Army: a, Store: st, Redactor: red, Passive: true, Runner: runner,
 		Logf: func(f string, args ...any) { fmt.Fprintf(stderr, f+"\n", args...) }}
 	v, err := secretsFor(ctx, a, st, red)
 	if err != nil {

@@ -23,6 +23,7 @@ func cmdExec(args []string, std IO) int {
 	input := fs.String("input", "null", "the `JSON` value passed to run() as input")
 	timeout := fs.Duration("timeout", sandbox.DefaultDeadline, "the invocation's wall-clock deadline")
 	entry := fs.String("entry", sandbox.EntryRun, "the method of the default export to call")
+	inProcess := inProcessFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(std.Stderr, "usage: littleboxes exec FILE|- [--input JSON] [--timeout DURATION]")
 		fmt.Fprintln(std.Stderr, "\nRuns the agent module's run(input, env, ctx) once with an empty env and")
@@ -58,9 +59,15 @@ func cmdExec(args []string, std IO) int {
 		printCompileError(std.Stderr, err)
 		return ExitUsage
 	}
+	runner, closeRunner, err := newRunner(*inProcess, 1, nil)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes exec: %v\n", err)
+		return ExitFailed
+	}
+	defer closeRunner()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{
+	res, err := runner.Run(ctx, &sandbox.Invocation{
 		Module:  mod,
 		Entry:   *entry,
 		Input:   in,
