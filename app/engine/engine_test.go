@@ -15,9 +15,11 @@ import (
 	"littleboxes/app/capstore"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
+	"littleboxes/sandbox/cell"
 )
 
 func TestMain(m *testing.M) {
+	cell.MaybeServe() // cells_test.go runs agents in cells: this binary
 	goleak.VerifyTestMain(m)
 }
 

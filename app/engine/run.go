@@ -11,6 +11,7 @@ import (
 
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
+	"littleboxes/sandbox/cell"
 )
 
 // Run statuses of a RunRecord.
@@ -72,9 +73,14 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 	}
 	start := e.now()
 	e.ev.publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
-	res, err := e.runner.Run(ictx, &sandbox.Invocation{
-		Module: g.module, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits,
-	})
+	inv := &sandbox.Invocation{Module: g.module, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits}
+	res, err := e.runner.Run(ictx, inv)
+	if cell.Died(err) && ctx.Err() == nil {
+		// Its cell died under it, most likely for another agent's doing:
+		// once more, in a fresh isolate in a live cell.
+		e.logf("engine: %s: %v; running it again", g.name, e.red.Error(err))
+		res, err = e.runner.Run(ictx, inv)
+	}
 	if res == nil {
 		res = &sandbox.Result{}
 	}

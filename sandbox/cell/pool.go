@@ -47,6 +47,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -146,6 +147,24 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	return o, nil
 }
+
+// Died reports whether err is the error of an invocation whose cell died
+// under it: a crash, or a kill for the cell's memory cap, which cannot tell
+// the invocation that grew from the others in the cell. Running such an
+// invocation again is usually right: the agent that killed the cell is in
+// a cell of its own by then, so a retry of it harms no one else, and its
+// neighbours' retries run in the replacement cell. (An invocation killed for
+// its own hard deadline is not one of these.)
+func Died(err error) bool {
+	if errors.Is(err, ErrCrashed) {
+		return true
+	}
+	var le *sandbox.LimitError
+	return errors.As(err, &le) && le.Limit == "memory" && strings.HasSuffix(le.Detail, cellKilled)
+}
+
+// cellKilled ends the detail of a limit error for which the cell was killed.
+const cellKilled = "; cell killed"
 
 // ContextAgent is the default Options.AgentKey: Invocation.Context["agent"]
 // if it is a string.
