@@ -350,3 +350,39 @@ func scanMemory(t *testing.T, pid int, needles ...[]byte) []bool {
 	}
 	return found
 }
+
+// TestCellPipeHeldOpen starts a "cell" that exits at once but leaves a
+// child holding its stdout and stderr: the pipes never reach end of file.
+// Starting it must fail within the drain time, not wait for the child.
+func TestCellPipeHeldOpen(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("waitExited watches processes on Linux only")
+	}
+	start := time.Now()
+	p, err := NewPool(Options{Cells: 1, Command: []string{"/bin/sh", "-c", "sleep 8 & exit 0"}})
+	if err == nil {
+		p.Close()
+		t.Fatal("a cell that never said hello started")
+	}
+	if took := time.Since(start); took > pipeDrain+3*time.Second {
+		t.Errorf("took %v to give up; want about %v", took, pipeDrain)
+	}
+	t.Logf("%v after %v", err, time.Since(start).Round(time.Millisecond))
+}
+
+// TestCellDiesBeforeHello starts a "cell" that exits at once: starting the
+// pool fails at once with the reason (it once waited forever).
+func TestCellDiesBeforeHello(t *testing.T) {
+	start := time.Now()
+	p, err := NewPool(Options{Cells: 2, Command: []string{"/bin/sh", "-c", "echo 'no luck' >&2; exit 3"}})
+	if err == nil {
+		p.Close()
+		t.Fatal("a cell that exited started")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v to give up", took)
+	}
+	if !strings.Contains(err.Error(), "no luck") {
+		t.Errorf("error %q lacks the cell's last words", err)
+	}
+}

@@ -103,6 +103,7 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 		invs: make(map[uint64]*mainInv), sent: make(map[string]bool),
 		exited: make(chan struct{}),
 	}
+	c.closeReadersAfterExit(stdout, stderr)
 	stderrDone := make(chan struct{})
 	go func() { defer close(stderrDone); c.readStderr(stderr) }()
 	r := bufio.NewReaderSize(stdout, 64<<10)
@@ -114,7 +115,7 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 	go func() {
 		body, err := readFrame(r, nil)
 		if err != nil {
-			hc <- helloRes{nil, err}
+			hc <- helloRes{nil, fmt.Errorf("it said no hello: %w", err)}
 			return
 		}
 		d := &dec{b: body[1:]}
@@ -126,16 +127,21 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 		hc <- helloRes{m, d.err}
 	}()
 	var h helloRes
+	timedOut := false
 	select {
 	case h = <-hc:
 	case <-time.After(helloTimeout):
 		h.err = fmt.Errorf("no hello within %v", helloTimeout)
+		timedOut = true
 	}
 	if h.err != nil {
 		_ = cmd.Process.Kill()
-		<-hc // the reader ends when the pipe closes
+		if timedOut {
+			<-hc // the reader ends when the pipe closes (see closeReadersAfterExit)
+		}
 		<-stderrDone
 		_ = cmd.Wait()
+		close(c.exited)
 		return nil, fmt.Errorf("cell: starting %s: %w%s", argv[0], h.err, c.tailSuffix())
 	}
 	c.hello = *h.m
@@ -145,6 +151,7 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 		_ = cmd.Process.Kill()
 		<-stderrDone
 		_ = cmd.Wait()
+		close(c.exited)
 		return nil, ErrClosed
 	}
 	p.wg.Add(1)
@@ -154,6 +161,32 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 		p.hardeningNote.Do(func() { p.opt.Logf("cell %d hardening: %s", c.pid, h.m.hardening.Problems) })
 	}
 	return c, nil
+}
+
+// pipeDrain is how long after a cell's process exited its pipes may still
+// deliver what it wrote before they are closed from this end.
+const pipeDrain = 2 * time.Second
+
+// closeReadersAfterExit makes sure the readers of the cell's stdout and
+// stderr end once its process has exited, even when something else still
+// holds the pipes' write ends (a pipe reaches end of file only when every
+// holder closed it): the readers would otherwise wait forever, and with them
+// the pool. The goroutine ends when the process has been reaped, or
+// pipeDrain after it exited.
+func (c *proc) closeReadersAfterExit(stdout, stderr io.Closer) {
+	go func() {
+		if !waitExited(c.pid) {
+			return
+		}
+		select {
+		case <-c.exited:
+			return
+		case <-time.After(pipeDrain):
+		}
+		c.pool.opt.Logf("cell %d exited but its pipes stayed open; closing them", c.pid)
+		_ = stdout.Close()
+		_ = stderr.Close()
+	}()
 }
 
 // readStderr keeps the last 4 KiB a cell wrote to stderr, for crash reports.
