@@ -77,6 +77,15 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 	if _, err := a.AddAgent(AgentSpec{Name: "poster", Code: ptr(leakCode), Triggers: []string{"manual"}}); err != nil {
 		t.Fatal(err)
 	}
+	// The poster can also read a private API, which the webhook's origin
+	// may not read: its POST is held for approval.
+	if _, err := a.AddCapability(CapabilitySpec{Name: "private-api", Kind: "http", Props: map[string]any{
+		"origins": []any{"https://api.example.com"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Bind("poster", "api", "private-api"); err != nil {
+		t.Fatal(err)
+	}
 	w, err := a.Bind("poster", "webhook", "webhook")
 	if err != nil || !w.Running {
 		t.Fatalf("bind: %v, running %v, problems %v", err, w.Running, w.Problems)

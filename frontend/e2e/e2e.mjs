@@ -330,6 +330,10 @@ await step("connect the agent to http as env.src", async () => {
   assert(def === "http", `default env name ${def}`);
   await answerEnv("src");
   await page.locator('[data-testid="edge-label-bind:agent:src"]').waitFor();
+  // The source's own origin wrote what the agent reads: asking it is safe.
+  const v = await verdict("bind:agent:src");
+  assert(v === "safe", `the agent's own fetch is ${v}`);
+  return "env.src safe";
 });
 
 await step("a second agent with a webhook http capability", async () => {
@@ -360,11 +364,8 @@ await step("a channel agent → agent2 turns the webhook sink flagged", async ()
 const AGENT1 = `// Reads the source, then hands what it read to agent2.
 export default {
   async run(input, env) {
-    return await env.src.fetch("/news");
-  },
-  async onApproval(outcome, env) {
-    if (outcome.status !== "approved") return outcome.status;
-    await env.out.send({ news: outcome.result.body });
+    const res = await env.src.fetch("/news");
+    await env.out.send({ news: res.body });
     return "sent";
   },
 };
@@ -409,12 +410,21 @@ await step("give both agents code in the editor", async () => {
   assert(ws.problems.length === 0, `problems: ${JSON.stringify(ws.problems)}`);
 });
 
-await step("run agent from the Run button: the fetch is held (badge 1)", async () => {
+await step("run agent from the Run button: it reads the source once and sends to agent2", async () => {
+  // Watch the channel edge pulse when agent sends to agent2.
+  await page.evaluate(() => {
+    const w = window;
+    w.__pulsed = false;
+    const obs = new MutationObserver(() => {
+      if (document.querySelector('[data-testid="edge-label-chan:agent:out"].pulsing')) w.__pulsed = true;
+    });
+    obs.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["class"], childList: true });
+  });
   await page.getByTestId("agent-run").click();
-  await page.getByTestId("run-pending-approval").waitFor();
-  await until("badge 1", async () => (await page.getByTestId("approvals-badge").getAttribute("data-count")) === "1");
-  assert(sourceHits.length === 0, `the source was called ${sourceHits.length} times before approval`);
-  return "nothing sent before approval";
+  await until("the source's GET", async () => sourceHits.length >= 1);
+  await page.waitForTimeout(300);
+  assert(sourceHits.length === 1, `${sourceHits.length} GETs`);
+  return "the source read once, without asking";
 });
 
 await check("the agent node shows its run's state", async () => {
@@ -435,23 +445,6 @@ async function approveOnly(envName) {
   });
   return item;
 }
-
-await step("approve the fetch in the inbox: the source is read once", async () => {
-  const item = await approveOnly("src");
-  // Watch the channel edge pulse when agent's onApproval sends to agent2.
-  await page.evaluate(() => {
-    const w = window;
-    w.__pulsed = false;
-    const obs = new MutationObserver(() => {
-      if (document.querySelector('[data-testid="edge-label-chan:agent:out"].pulsing')) w.__pulsed = true;
-    });
-    obs.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["class"], childList: true });
-  });
-  await item.locator('[data-testid^="approve-"]').click();
-  await until("the source's GET", async () => sourceHits.length >= 1);
-  await page.waitForTimeout(300);
-  assert(sourceHits.length === 1, `${sourceHits.length} GETs`);
-});
 
 await step("agent2's webhook POST waits for approval (badge 1)", async () => {
   await until("the webhook approval", async () => {
