@@ -49,7 +49,7 @@ test-window: build
 
 # Screenshots go to build/screenshots only with UPDATE_SCREENSHOT=1.
 test-e2e: build frontend/node_modules
-	@shots=build/screenshots; [ -n "$$UPDATE_SCREENSHOT" ] || shots=$$(mktemp -d); \
+	@shots=$(CURDIR)/build/screenshots; [ -n "$$UPDATE_SCREENSHOT" ] || shots=$$(mktemp -d); \
 	SCREENSHOTS=$$shots bash build/with-keyring.sh bash build/test-e2e.sh $(BIN)
 
 bench:
