@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
@@ -76,10 +77,19 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 	inv := &sandbox.Invocation{Module: g.module, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits}
 	res, err := e.runner.Run(ictx, inv)
 	if cell.Died(err) && ctx.Err() == nil {
-		// Its cell died under it, most likely for another agent's doing:
-		// once more, in a fresh isolate in a live cell.
-		e.logf("engine: %s: %v; running it again", g.name, e.red.Error(err))
-		res, err = e.runner.Run(ictx, inv)
+		// Its cell died under it, perhaps for another agent's doing: once
+		// more, in a fresh isolate in a live cell, within what is left of
+		// its deadline (so an agent that kills cells gets no extra time).
+		deadline := g.limits.Deadline
+		if deadline <= 0 {
+			deadline = sandbox.DefaultDeadline
+		}
+		if left := deadline - e.now().Sub(start); left > 10*time.Millisecond {
+			e.logf("engine: %s: %v; running it again", g.name, e.red.Error(err))
+			again := *inv
+			again.Limits.Deadline = left
+			res, err = e.runner.Run(ictx, &again)
+		}
 	}
 	if res == nil {
 		res = &sandbox.Result{}
