@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -384,5 +385,42 @@ func TestCellDiesBeforeHello(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "no luck") {
 		t.Errorf("error %q lacks the cell's last words", err)
+	}
+}
+
+// TestCellClosesInheritedPipes leaves a pipe open without close-on-exec, as
+// C code in the window does, and checks that a cell does not keep it.
+func TestCellClosesInheritedPipes(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/proc lists descriptors on Linux only")
+	}
+	var fds [2]int
+	if err := syscall.Pipe(fds[:]); err != nil { // no O_CLOEXEC: inherited
+		t.Fatal(err)
+	}
+	defer syscall.Close(fds[0])
+	defer syscall.Close(fds[1])
+	pipe, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fds[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPool(Options{Cells: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cells := p.Cells()
+	if len(cells) != 1 {
+		t.Fatalf("%d cells", len(cells))
+	}
+	dir := fmt.Sprintf("/proc/%d/fd", cells[0].PID)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if target, _ := os.Readlink(dir + "/" + e.Name()); target == pipe {
+			t.Errorf("the cell holds the inherited %s as fd %s", pipe, e.Name())
+		}
 	}
 }

@@ -45,6 +45,7 @@ func MaybeServe() {
 	if !IsCellArgs(os.Args[1:]) {
 		return
 	}
+	closeInherited()
 	os.Exit(Serve(stdin(), os.Stdout))
 }
 
