@@ -12,7 +12,6 @@ import (
 	"go.uber.org/goleak"
 
 	"littleboxes/app/army"
-	"littleboxes/app/capstore"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
 	"littleboxes/sandbox"
@@ -235,19 +234,7 @@ channels:
 
 func countSeen(t testing.TB, st store.Store, ns string) int {
 	t.Helper()
-	cs := capstore.New(st)
-	n, after := 0, ""
-	for {
-		keys, err := cs.List(context.Background(), "kv:"+ns, "seen/", after, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(keys) == 0 {
-			return n
-		}
-		n += len(keys)
-		after = keys[len(keys)-1]
-	}
+	return countKeys(t, st, ns, "seen/")
 }
 
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
