@@ -206,7 +206,7 @@ func newMatcher(values map[string]map[string]bool) *matcher {
 	owner := map[string]string{} // pattern → name; the smallest name wins a tie
 	for name, vs := range values {
 		for v := range vs {
-			for _, f := range forms(v) {
+			for _, f := range Forms(v) {
 				if prev, ok := owner[f]; !ok || name < prev {
 					owner[f] = name
 				}
@@ -237,11 +237,13 @@ func newMatcher(values map[string]map[string]bool) *matcher {
 	return m
 }
 
-// forms returns the texts that reveal v: v and its encodings. Every form is
+// Forms returns the texts that reveal v, besides their escaped variants: v
+// and its encodings, as a Redactor knows them (see Redactor); for tests
+// that check a redaction. Every form is
 // at least MinRedactLen bytes long, as v is. Escaped characters (JSON's
 // "\/", "\n", "\u00e9", percent-encoding) need no form of their own: the
 // matcher accepts any character of any form escaped (see tmatch).
-func forms(v string) []string {
+func Forms(v string) []string {
 	b := []byte(v)
 	fs := []string{
 		v,
