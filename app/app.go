@@ -124,8 +124,8 @@ type API struct {
 	openErr error // why the workspace could not be opened
 	ws      *workspace
 	eng     *engine.Engine
-	engErr  error // why the engine is not running, when the army is valid
-	red     *vault.Redactor
+	engErr  error           // why the engine is not running, when the army is valid
+	red     *vault.Redactor // for the API's life: never replaced
 	an      *flow.Analysis
 	anErr   error
 	fwd     sync.WaitGroup // the engine event forwarders
@@ -147,6 +147,7 @@ func NewAPI() *API {
 		},
 		hub:    newHub(),
 		states: map[string]string{},
+		red:    vault.NewRedactor(),
 	}
 }
 

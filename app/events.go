@@ -91,6 +91,9 @@ func (a *API) subscribe() (<-chan Event, func()) { return a.hub.subscribe() }
 func (a *API) forward(events <-chan engine.Event) {
 	defer a.fwd.Done()
 	for ev := range events {
+		// What reaches the window passes the redactor (a.red is set
+		// before the engine starts, and never replaced).
+		ev.Error, ev.Data = a.red.String(ev.Error), a.red.Value(ev.Data)
 		switch ev.Type {
 		case engine.EventRunStart:
 			a.setState(ev.Agent, StateRunning)

@@ -117,7 +117,7 @@ func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
 		}
 		for _, r := range runs {
 			if r.Trigger == "manual" && r.Entry == sandbox.EntryRun && r.Start >= start && r.End <= end+1 {
-				return runRecord(r), nil
+				return a.redactRecord(runRecord(r)), nil
 			}
 		}
 	}
@@ -139,7 +139,7 @@ func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
 			rec.Console = append(rec.Console, ConsoleLine{Level: l.Level, Text: l.Text})
 		}
 	}
-	return rec, nil
+	return a.redactRecord(rec), nil
 }
 
 func (a *API) noAgent(eng *engine.Engine, name string) error {
@@ -202,21 +202,47 @@ func (a *API) Runs(agent string, limit int) ([]RunRecord, error) {
 		if i == limit {
 			break
 		}
-		out = append(out, runRecord(r))
+		out = append(out, a.redactRecord(runRecord(r)))
 	}
 	return out, nil
 }
 
 // effect converts an engine effect, with the sink's audience.
+// Arguments, result and error pass the redactor: the store holds them
+// redacted, and an effect just performed comes from the engine.
 func (a *API) effect(ef engine.Effect) Effect {
-	out := Effect{ID: ef.ID, Agent: ef.Agent, Env: ef.Env, Capability: ef.Capability, Method: ef.Method, Args: ef.Args,
-		Why: ef.Why, Created: ef.Created, Status: ef.Status, Decided: ef.Decided, Result: ef.Result, Error: ef.Error}
+	out := Effect{ID: ef.ID, Agent: ef.Agent, Env: ef.Env, Capability: ef.Capability, Method: ef.Method, Args: a.redactJSON(ef.Args),
+		Why: ef.Why, Created: ef.Created, Status: ef.Status, Decided: ef.Decided, Result: a.redactJSON(ef.Result), Error: a.redactString(ef.Error)}
 	if a.an != nil {
 		if s, ok := a.an.Sink(ef.Agent, ef.Env); ok {
 			out.Audience = nonNil(s.Audience.Strings())
 		}
 	}
 	return out
+}
+
+func (a *API) redactJSON(b json.RawMessage) json.RawMessage {
+	if a.red == nil || b == nil {
+		return b
+	}
+	return a.red.Bytes(b)
+}
+
+func (a *API) redactString(s string) string {
+	if a.red == nil {
+		return s
+	}
+	return a.red.String(s)
+}
+
+// redactRecord returns r with its result, error and console lines
+// redacted.
+func (a *API) redactRecord(r RunRecord) RunRecord {
+	r.Result, r.Error = a.redactJSON(r.Result), a.redactString(r.Error)
+	for i := range r.Console {
+		r.Console[i].Text = a.redactString(r.Console[i].Text)
+	}
+	return r
 }
 
 // Approvals lists the held sink calls awaiting the owner's decision, oldest

@@ -204,3 +204,39 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactorOutlivesRestarts: the window's redactor knows a secret set
+// through it after the restart SetSecret causes, and a fresh workspace over
+// the same data knows every kept secret before anything reads it.
+func TestRedactorOutlivesRestarts(t *testing.T) {
+	keyringtest.Require(t)
+	raw := make([]byte, 16)
+	rand.Read(raw)
+	value := "s3cr3t-" + hex.EncodeToString(raw)
+	name := "lb-restart-" + hex.EncodeToString(raw[:4])
+	dir := t.TempDir()
+	a := openTest(t, dir)
+	if err := a.SetSecret(name, value); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.red.String("x " + value); got != "x [secret:"+name+"]" {
+		t.Errorf("after SetSecret's restart the redactor shows %q", got)
+	}
+	// The army is reloaded (a restart) with an edit: still known.
+	if _, err := a.AddAgent(AgentSpec{Name: "later", Code: ptr(leakCode), Triggers: []string{"manual"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.red.String(value); got != "[secret:"+name+"]" {
+		t.Errorf("after an edit's restart the redactor shows %q", got)
+	}
+	if err := a.close(); err != nil {
+		t.Fatal(err)
+	}
+	b := openTest(t, dir)
+	if got := b.red.String(value); got != "[secret:"+name+"]" {
+		t.Errorf("a workspace opened again shows %q", got)
+	}
+	if err := b.DeleteSecret(name); err != nil {
+		t.Error(err)
+	}
+}

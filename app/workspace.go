@@ -348,9 +348,17 @@ func (a *API) restart(ctx context.Context) {
 	a.stopEngine()
 	a.engErr, a.an, a.anErr = nil, nil, nil
 	ar := a.ws.army
-	if len(a.ws.problems) == 0 {
+	// One redactor for the workspace's life, never a fresh one per
+	// restart: it knows every secret the army references and every one
+	// littleboxes keeps before anything runs, and every value seen since.
+	if a.red == nil {
 		a.red = vault.NewRedactor()
-		opts := engine.Options{Army: ar, Store: a.st, Redactor: a.red, Runner: a.opts.Runner,
+	}
+	if err := secrets.Seed(ctx, ar, a.st, a.red); err != nil {
+		a.logf("%v", err)
+	}
+	if len(a.ws.problems) == 0 {
+		opts := engine.Options{Army: ar, Store: secrets.RedactStore(a.st, a.red), Redactor: a.red, Runner: a.opts.Runner,
 			Logf: a.opts.Logf, ArmyPath: a.ws.path}
 		v, err := secrets.For(ctx, ar, a.st, a.red)
 		if err == nil && v != nil {

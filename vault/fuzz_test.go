@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"littleboxes/vault"
 )
 
 // FuzzRedact checks, for any secret and any text around it, that the
-// redacted output carries neither the secret nor its encodings outside the
+// redacted output carries neither the secret nor its encodings (escaped too) outside the
 // markers, and that a Writer fed the text in pieces writes the same output.
 func FuzzRedact(f *testing.F) {
 	f.Add("s3cr3t-token", "pre s3cr3t-token post", uint8(3))
@@ -29,13 +30,20 @@ func FuzzRedact(f *testing.F) {
 		}
 		// Plant the secret and its encodings in the text.
 		in := text + secret + text + base64.StdEncoding.EncodeToString([]byte(secret)) + " " +
-			hex.EncodeToString([]byte(secret)) + text
+			hex.EncodeToString([]byte(secret)) + text + strings.ReplaceAll(secret, "/", `\/`) + " " +
+			uEscape(secret, chunk%2 == 0) + " " + pctEscape(secret, "%%%02x") + text
 		out := r.String(in)
 		for _, seg := range strings.Split(out, "[secret:s]") {
 			for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret)), hex.EncodeToString([]byte(secret))} {
 				if strings.Contains(seg, form) {
 					t.Fatalf("output %q holds %q outside the markers", out, form)
 				}
+			}
+		}
+		for _, form := range []string{uEscape(secret, chunk%2 == 0), pctEscape(secret, "%%%02x")} {
+			// \u escapes stand for characters: invalid UTF-8 has none.
+			if strings.Contains(out, form) && utf8.ValidString(secret) {
+				t.Fatalf("output %q holds %q", out, form)
 			}
 		}
 		if got := string(r.Bytes([]byte(in))); got != out {

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // MinRedactLen is the shortest value a Redactor redacts. Shorter values are
@@ -31,10 +32,15 @@ const minCoreLen = 16
 //   - the base64 characters that any base64 text containing the value
 //     carries whatever its alignment, as in "Basic base64(user:password)"
 //     (for values of 12 bytes or more);
-//   - URL query escaping (url.QueryEscape) and path escaping (url.PathEscape);
+//   - URL query escaping (a space as "+");
 //   - hex, lower and upper case;
-//   - the inside of a JSON string holding the value (escaped quotes,
-//     newlines, control characters, <, >, &).
+//
+// and each of these with any of its characters escaped, in any mix with
+// literal ones: percent-encoded ("%2f" or "%2F"), as a JSON short escape
+// ("\/", "\"", "\n", …) or as JSON's "\uXXXX" in either case (PHP's
+// json_encode writes "/" as "\/"; others escape every non-ASCII or every
+// HTML character). This covers path and query escaping and the inside of a
+// JSON string.
 //
 // Matches are found left to right, the longest at each position, so a value
 // that contains another is redacted whole. Values shorter than MinRedactLen
@@ -177,13 +183,15 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// matcher finds the patterns of a set of values. It is immutable.
+// matcher finds the patterns of a set of values, each either as it is or
+// with any of its characters escaped (see tmatch). It is immutable.
 type matcher struct {
 	pats     []pattern            // longest first
-	byPrefix map[uint32][]int32   // first 4 bytes → indexes into pats, longest first
+	byPrefix map[uint32][]int32   // literal first 4 bytes → indexes into pats, longest first
+	byFirst  [256][]int32         // first byte → indexes into pats, longest first
 	first2   [1 << 16 / 64]uint64 // bit set of the patterns' first 2 bytes
-	heads    map[uint32]bool      // every pattern's first 1, 2 and 3 bytes (see headKey)
-	maxLen   int
+	maxLen   int                  // the longest pattern, in bytes
+	maxText  int                  // the longest text a match or a partial match can span
 }
 
 type pattern struct {
@@ -198,14 +206,14 @@ func newMatcher(values map[string]map[string]bool) *matcher {
 	owner := map[string]string{} // pattern → name; the smallest name wins a tie
 	for name, vs := range values {
 		for v := range vs {
-			for _, f := range forms(v) {
+			for _, f := range Forms(v) {
 				if prev, ok := owner[f]; !ok || name < prev {
 					owner[f] = name
 				}
 			}
 		}
 	}
-	m := &matcher{byPrefix: map[uint32][]int32{}, heads: map[uint32]bool{}}
+	m := &matcher{byPrefix: map[uint32][]int32{}}
 	for text, name := range owner {
 		m.pats = append(m.pats, pattern{text: text, repl: "[secret:" + name + "]"})
 	}
@@ -218,28 +226,24 @@ func newMatcher(values map[string]map[string]bool) *matcher {
 	for i, p := range m.pats {
 		k := binary.LittleEndian.Uint32([]byte(p.text[:4]))
 		m.byPrefix[k] = append(m.byPrefix[k], int32(i))
+		m.byFirst[p.text[0]] = append(m.byFirst[p.text[0]], int32(i))
 		h := uint16(p.text[0])<<8 | uint16(p.text[1])
 		m.first2[h/64] |= 1 << (h % 64)
-		for n := 1; n <= 3; n++ {
-			m.heads[headKey(p.text[:n])] = true
-		}
 		m.maxLen = max(m.maxLen, len(p.text))
 	}
+	// A pattern byte takes at most 6 bytes of text (\u0041); an unfinished
+	// escape at the end of a partial match at most 11 more.
+	m.maxText = 6*m.maxLen + 12
 	return m
 }
 
-// headKey packs 1 to 3 bytes and their count into a map key.
-func headKey[T string | []byte](s T) uint32 {
-	k := uint32(len(s)) << 24
-	for i := 0; i < len(s); i++ {
-		k |= uint32(s[i]) << (8 * i)
-	}
-	return k
-}
-
-// forms returns the texts that reveal v: v and its encodings. Every form is
-// at least MinRedactLen bytes long, as v is.
-func forms(v string) []string {
+// Forms returns the texts that reveal v, besides their escaped variants: v
+// and its encodings, as a Redactor knows them (see Redactor); for tests
+// that check a redaction. Every form is
+// at least MinRedactLen bytes long, as v is. Escaped characters (JSON's
+// "\/", "\n", "\u00e9", percent-encoding) need no form of their own: the
+// matcher accepts any character of any form escaped (see tmatch).
+func Forms(v string) []string {
 	b := []byte(v)
 	fs := []string{
 		v,
@@ -247,19 +251,12 @@ func forms(v string) []string {
 		base64.RawStdEncoding.EncodeToString(b),
 		base64.URLEncoding.EncodeToString(b),
 		base64.RawURLEncoding.EncodeToString(b),
-		url.QueryEscape(v),
-		url.PathEscape(v),
 		hex.EncodeToString(b),
 		strings.ToUpper(hex.EncodeToString(b)),
 	}
-	for _, html := range []bool{true, false} {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(html)
-		if enc.Encode(v) == nil {
-			// "…"\n → the inside of the JSON string.
-			fs = append(fs, strings.TrimSuffix(buf.String(), "\n")[1:buf.Len()-2])
-		}
+	if strings.Contains(v, " ") {
+		// Query escaping writes a space as "+".
+		fs = append(fs, url.QueryEscape(v))
 	}
 	// In a longer base64 text the value starts at one of three alignments;
 	// the characters encoding only its bits are the same whatever surrounds
@@ -273,56 +270,304 @@ func forms(v string) []string {
 			}
 		}
 	}
-	return slices.DeleteFunc(fs, func(f string) bool { return len(f) < MinRedactLen })
+	fs = slices.DeleteFunc(fs, func(f string) bool { return len(f) < MinRedactLen })
+	slices.Sort(fs)
+	return slices.Compact(fs)
 }
 
-// matchAt returns the index of the longest pattern at s[i:], or -1.
-func matchAt[T string | []byte](m *matcher, s T, i int) int {
-	if len(s)-i < MinRedactLen {
-		return -1
-	}
-	h := uint16(s[i])<<8 | uint16(s[i+1])
-	if m.first2[h/64]&(1<<(h%64)) == 0 {
-		return -1
-	}
-	k := uint32(s[i]) | uint32(s[i+1])<<8 | uint32(s[i+2])<<16 | uint32(s[i+3])<<24
-	for _, pi := range m.byPrefix[k] {
-		if hasAt(s, i, m.pats[pi].text) {
-			return int(pi)
+// isEsc reports whether c can start an escape: "%XX" or a JSON escape.
+func isEsc(c byte) bool { return c == '%' || c == '\\' }
+
+// The results of tmatch.
+const (
+	noMatch = iota
+	matched
+	needMore // the text ended before the match was decided
+)
+
+// maxBranches bounds the backtracking of one tmatch call. A pattern holding
+// many '%' or '\' against a text crafted to make every one ambiguous could
+// otherwise take exponential time; past the bound the text is taken as a
+// match, which can only redact too much.
+const maxBranches = 1 << 12
+
+// tmatch matches pattern p from byte j against s from byte i, where each
+// character may appear as it is or escaped, in any mix:
+//
+//   - any byte as "%XX", hex digits in either case (percent-encoding);
+//   - "/", "\"", "\\" and the control characters \b \f \n \r \t as JSON's
+//     two-character escapes;
+//   - any character as JSON's "\uXXXX" (either case; a surrogate pair for
+//     one beyond U+FFFF), as PHP's json_encode and others write it.
+//
+// It returns where the match ends in s and matched, or noMatch, or (only
+// when final is false) needMore when s ends before the match is decided.
+// Escapes are tried before the literal byte, in a fixed order, so a text
+// gives the same result whole or in pieces.
+func tmatch[T string | []byte](p string, j int, s T, i int, final bool, branches *int) (int, int) {
+	for j < len(p) {
+		if i >= len(s) {
+			return i, noMoreOr(final)
 		}
+		c := s[i]
+		if !isEsc(c) {
+			if c != p[j] {
+				return i, noMatch
+			}
+			i, j = i+1, j+1
+			continue
+		}
+		ni, nj, st := escAt(p, j, s, i)
+		if st == needMore && !final {
+			return i, needMore
+		}
+		if c != p[j] {
+			if st != matched {
+				return i, noMatch
+			}
+			i, j = ni, nj
+			continue
+		}
+		// Both the escape and the literal byte fit: try the escape first.
+		if st == matched {
+			if *branches++; *branches > maxBranches {
+				return len(s), matched
+			}
+			if end, r := tmatch(p, nj, s, ni, final, branches); r != noMatch {
+				return end, r
+			}
+		}
+		i, j = i+1, j+1
+	}
+	return i, matched
+}
+
+func noMoreOr(final bool) int {
+	if final {
+		return noMatch
+	}
+	return needMore
+}
+
+// escAt decodes the escape at s[i] (a '%' or a '\') and reports whether it
+// stands for the bytes of p at j: where it ends in s and in p, and matched,
+// noMatch, or needMore when s ends inside the escape.
+func escAt[T string | []byte](p string, j int, s T, i int) (ni, nj, st int) {
+	rest := len(s) - i
+	if s[i] == '%' {
+		if rest < 3 {
+			if rest == 2 && unhex(s[i+1]) < 0 {
+				return 0, 0, noMatch
+			}
+			return 0, 0, needMore
+		}
+		hi, lo := unhex(s[i+1]), unhex(s[i+2])
+		if hi < 0 || lo < 0 || byte(hi<<4|lo) != p[j] {
+			return 0, 0, noMatch
+		}
+		return i + 3, j + 1, matched
+	}
+	if rest < 2 {
+		return 0, 0, needMore
+	}
+	var b byte
+	switch s[i+1] {
+	case '/', '"', '\\':
+		b = s[i+1]
+	case 'b':
+		b = '\b'
+	case 'f':
+		b = '\f'
+	case 'n':
+		b = '\n'
+	case 'r':
+		b = '\r'
+	case 't':
+		b = '\t'
+	case 'u':
+		u, st := hex4(s, i+2)
+		if st != matched {
+			return 0, 0, st
+		}
+		n := 6
+		r := rune(u)
+		if utf16.IsSurrogate(r) {
+			if r >= 0xDC00 {
+				return 0, 0, noMatch // a lone low surrogate
+			}
+			if rest < 8 {
+				if rest == 7 && s[i+6] != '\\' {
+					return 0, 0, noMatch
+				}
+				return 0, 0, needMore
+			}
+			if s[i+6] != '\\' || s[i+7] != 'u' {
+				return 0, 0, noMatch
+			}
+			u2, st := hex4(s, i+8)
+			if st != matched {
+				return 0, 0, st
+			}
+			if r = utf16.DecodeRune(r, rune(u2)); r == utf8.RuneError {
+				return 0, 0, noMatch
+			}
+			n = 12
+		}
+		var buf [utf8.UTFMax]byte
+		k := utf8.EncodeRune(buf[:], r)
+		if len(p)-j < k || p[j:j+k] != string(buf[:k]) {
+			return 0, 0, noMatch
+		}
+		return i + n, j + k, matched
+	default:
+		return 0, 0, noMatch
+	}
+	if b != p[j] {
+		return 0, 0, noMatch
+	}
+	return i + 2, j + 1, matched
+}
+
+// hex4 decodes the 4 hex digits at s[i:].
+func hex4[T string | []byte](s T, i int) (int, int) {
+	u := 0
+	for k := range 4 {
+		if i+k >= len(s) {
+			return 0, needMore
+		}
+		d := unhex(s[i+k])
+		if d < 0 {
+			return 0, noMatch
+		}
+		u = u<<4 | d
+	}
+	return u, matched
+}
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
 	}
 	return -1
 }
 
-// hasAt reports whether s[i:] starts with p.
-func hasAt[T string | []byte](s T, i int, p string) bool {
-	if len(s)-i < len(p) {
-		return false
+// firstBytes appends to dst the bytes a match at s[i] can start with: s[i]
+// itself and, when s[i] starts an escape, the first byte it stands for. all
+// reports that the escape is unfinished (s ends inside it) or stands for a
+// character whose first byte depends on what follows: any pattern may
+// start there.
+func firstBytes[T string | []byte](s T, i int, dst []byte) (_ []byte, all bool) {
+	dst = append(dst, s[i])
+	if !isEsc(s[i]) {
+		return dst, false
 	}
-	for j := 0; j < len(p); j++ {
-		if s[i+j] != p[j] {
-			return false
+	// Decode against a pattern of every possible byte is costly; decode
+	// the escape directly.
+	rest := len(s) - i
+	if s[i] == '%' {
+		if rest < 3 {
+			return dst, true
 		}
+		hi, lo := unhex(s[i+1]), unhex(s[i+2])
+		if hi >= 0 && lo >= 0 {
+			dst = append(dst, byte(hi<<4|lo))
+		}
+		return dst, false
 	}
-	return true
+	if rest < 2 {
+		return dst, true
+	}
+	switch s[i+1] {
+	case '/', '"', '\\':
+		return append(dst, s[i+1]), false
+	case 'b':
+		return append(dst, '\b'), false
+	case 'f':
+		return append(dst, '\f'), false
+	case 'n':
+		return append(dst, '\n'), false
+	case 'r':
+		return append(dst, '\r'), false
+	case 't':
+		return append(dst, '\t'), false
+	case 'u':
+		u, st := hex4(s, i+2)
+		switch {
+		case st == needMore:
+			return dst, true
+		case st == noMatch:
+			return dst, false
+		case utf16.IsSurrogate(rune(u)):
+			return append(dst, 0xF0, 0xF1, 0xF2, 0xF3, 0xF4), false
+		}
+		var buf [utf8.UTFMax]byte
+		utf8.EncodeRune(buf[:], rune(u))
+		return append(dst, buf[0]), false
+	}
+	return dst, false
 }
 
-// partialAt reports whether s[i:], shorter than some pattern, is the start
-// of one: more input could complete a match there.
+// matchAt returns the index of the longest pattern at s[i:], and where it
+// ends, or -1.
+func matchAt[T string | []byte](m *matcher, s T, i int) (int, int) {
+	if len(s)-i < MinRedactLen {
+		return -1, 0
+	}
+	c0, c1 := s[i], s[i+1]
+	if !isEsc(c0) && !isEsc(c1) {
+		// The common case: two literal bytes, most often no pattern's.
+		h := uint16(c0)<<8 | uint16(c1)
+		if m.first2[h/64]&(1<<(h%64)) == 0 {
+			return -1, 0
+		}
+		if !isEsc(s[i+2]) && !isEsc(s[i+3]) {
+			k := uint32(c0) | uint32(c1)<<8 | uint32(s[i+2])<<16 | uint32(s[i+3])<<24
+			return firstOf(m, m.byPrefix[k], s, i)
+		}
+		return firstOf(m, m.byFirst[c0], s, i)
+	}
+	var buf [8]byte
+	firsts, _ := firstBytes(s, i, buf[:0])
+	best, bestEnd := -1, 0
+	for _, b := range firsts {
+		if pi, end := firstOf(m, m.byFirst[b], s, i); pi >= 0 && (best < 0 || pi < best) {
+			best, bestEnd = pi, end
+		}
+	}
+	return best, bestEnd
+}
+
+// firstOf returns the first of the patterns cands (indexes into m.pats, so
+// longest first) that matches at s[i], and where the match ends; or -1.
+func firstOf[T string | []byte](m *matcher, cands []int32, s T, i int) (int, int) {
+	for _, pi := range cands {
+		branches := 0
+		if end, st := tmatch(m.pats[pi].text, 0, s, i, true, &branches); st == matched {
+			return int(pi), end
+		}
+	}
+	return -1, 0
+}
+
+// partialAt reports whether more input after s could complete a match at
+// s[i], or change which one it is.
 func partialAt[T string | []byte](m *matcher, s T, i int) bool {
-	rem := len(s) - i
-	if rem < 4 {
-		return m.heads[headKey(s[i:])]
+	var buf [8]byte
+	firsts, all := firstBytes(s, i, buf[:0])
+	if all {
+		return true
 	}
-	h := uint16(s[i])<<8 | uint16(s[i+1])
-	if m.first2[h/64]&(1<<(h%64)) == 0 {
-		return false
-	}
-	k := uint32(s[i]) | uint32(s[i+1])<<8 | uint32(s[i+2])<<16 | uint32(s[i+3])<<24
-	for _, pi := range m.byPrefix[k] {
-		p := m.pats[pi].text
-		if len(p) > rem && hasAt(p, 0, string(s[i:])) {
-			return true
+	for _, b := range firsts {
+		for _, pi := range m.byFirst[b] {
+			branches := 0
+			if _, st := tmatch(m.pats[pi].text, 0, s, i, false, &branches); st == needMore {
+				return true
+			}
 		}
 	}
 	return false
@@ -338,8 +583,8 @@ func partialAt[T string | []byte](m *matcher, s T, i int) bool {
 func redact[T string | []byte](m *matcher, s T, final bool) (out []byte, consumed int, changed bool) {
 	hold := len(s)
 	if !final {
-		// Only the last maxLen-1 positions can start an incomplete match.
-		for i := max(0, len(s)-m.maxLen+1); i < len(s); i++ {
+		// Only the last maxText-1 positions can start an incomplete match.
+		for i := max(0, len(s)-m.maxText+1); i < len(s); i++ {
 			if partialAt(m, s, i) {
 				hold = i
 				break
@@ -348,7 +593,7 @@ func redact[T string | []byte](m *matcher, s T, final bool) (out []byte, consume
 	}
 	i, last := 0, 0
 	for i < hold {
-		pi := matchAt(m, s, i)
+		pi, end := matchAt(m, s, i)
 		if pi < 0 {
 			i++
 			continue
@@ -358,7 +603,7 @@ func redact[T string | []byte](m *matcher, s T, final bool) (out []byte, consume
 		}
 		out = append(out, s[last:i]...)
 		out = append(out, m.pats[pi].repl...)
-		i += len(m.pats[pi].text)
+		i = end
 		last = i
 	}
 	if out == nil {

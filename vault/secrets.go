@@ -8,10 +8,14 @@
 //
 // Nothing returned to JavaScript, written to the store, logged or sent to the
 // window may contain a secret value. As defense in depth a [Redactor] knows
-// the values read so far and replaces them, and their common encodings, with
+// the values and replaces them, and their encodings (base64, hex, URL
+// escaping, JSON escapes, each with any of its characters escaped), with
 // "[secret:NAME]" on every path out: [Vault] registers each value it reads or
-// writes; [Redactor.String], [Redactor.Bytes] and [Redactor.Value] clean data,
-// [NewWriter] a console or log stream, [RedactLogf] a logf.
+// writes, and the app seeds the Redactor with every secret an army
+// references when it is opened (app/secrets); [Redactor.String],
+// [Redactor.Bytes] and [Redactor.Value] clean data, [NewWriter] a console or
+// log stream, [RedactLogf] a logf. Capability kinds that hold a secret
+// (http, llm) redact with a Redactor of their own: one list of forms.
 package vault
 
 import (

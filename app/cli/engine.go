@@ -27,6 +27,19 @@ func secretsFor(ctx context.Context, a *army.Army, st store.Store, red *vault.Re
 	return secrets.For(ctx, a, st, red)
 }
 
+// armRedactor returns a redactor that knows every secret the army a (nil:
+// none) references and every secret littleboxes keeps (secrets.Seed), and
+// stdout and stderr redacted by it; flush writes what they hold back. A
+// failure to read a secret is reported on stderr, and the command goes on.
+func armRedactor(ctx context.Context, cmd string, a *army.Army, st store.Store, stdout, stderr io.Writer) (red *vault.Redactor, out, errw *vault.Writer, flush func()) {
+	red = vault.NewRedactor()
+	out, errw = vault.NewWriter(stdout, red), vault.NewWriter(stderr, red)
+	if err := secrets.Seed(ctx, a, st, red); err != nil {
+		fmt.Fprintf(errw, "littleboxes %s: %v\n", cmd, err)
+	}
+	return red, out, errw, func() { out.Flush(); errw.Flush() }
+}
+
 const runUsage = `usage: littleboxes run ARMY.yaml [--data DIR]                       run the army until SIGINT/SIGTERM
        littleboxes run ARMY.yaml --once AGENT [--input JSON] [--data DIR]  run one agent once, print its result as JSON
 
@@ -78,9 +91,10 @@ func runArmy(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	red := vault.NewRedactor()
-	logw := vault.NewWriter(stderr, red)
-	defer logw.Flush()
+	red, outw, errw, flush := armRedactor(ctx, "run", a, st, stdout, stderr)
+	defer flush()
+	stdout, stderr = outw, errw
+	logw := errw
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(logw, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
 		_ = logw.Flush()
@@ -95,7 +109,7 @@ func runArmy(args []string, stdout, stderr io.Writer) int {
 		return ExitFailed
 	}
 	defer closeRunner()
-	opts := engine.Options{Army: a, Store: st, Redactor: red, Logf: logf, Passive: *once != "", ArmyPath: path, Runner: runner}
+	opts := engine.Options{Army: a, Store: secrets.RedactStore(st, red), Redactor: red, Logf: logf, Passive: *once != "", ArmyPath: path, Runner: runner}
 	v, err := secretsFor(ctx, a, st, red)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
@@ -184,6 +198,19 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 		return ExitFailed
 	}
 	defer st.Close()
+	path := *armyFile
+	if path == "" {
+		path = engine.ArmyPath(st)
+	}
+	var a *army.Army
+	if path != "" {
+		a, err = army.Load(path)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	red, outw, errw, flush := armRedactor(ctx, "approvals", a, st, stdout, stderr)
+	defer flush()
+	stdout, stderr = outw, errw
 	if sub == "list" {
 		efs, err := engine.Approvals(st, !*all)
 		if err != nil {
@@ -199,29 +226,21 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 		}
 		return ExitOK
 	}
-	path := *armyFile
-	if path == "" {
-		path = engine.ArmyPath(st)
-	}
 	if path == "" {
 		fmt.Fprintln(stderr, "littleboxes approvals: no army known: pass --army FILE")
 		return ExitUsage
 	}
-	a, err := army.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
 		return ExitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	red := vault.NewRedactor()
 	runner, closeRunner, err := newRunner(*inProcess, 1, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
 		return ExitFailed
 	}
 	defer closeRunner()
-	opts := engine.Options{Army: a, Store: st, Redactor: red, Passive: true, Runner: runner,
+	opts := engine.Options{Army: a, Store: secrets.RedactStore(st, red), Redactor: red, Passive: true, Runner: runner,
 		Logf: func(f string, args ...any) { fmt.Fprintf(stderr, f+"\n", args...) }}
 	v, err := secretsFor(ctx, a, st, red)
 	if err != nil {

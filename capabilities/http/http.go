@@ -8,16 +8,19 @@
 // address actually dialed, so DNS rebinding does not help) fails before
 // anything is sent. The credential, read from the vault at the moment of each
 // call, is attached only to requests for the allowed origins; it never enters
-// JavaScript, and the instance replaces it (and its common encodings) with
-// "[secret:credential]" in every response and error it returns.
+// JavaScript, and the instance replaces it (and its encodings, escaped or
+// not: the vault's Redactor) with "[secret:credential]" in every response
+// and error it returns.
 //
 // The one method, fetch, both sends data (to the origins: it is declared a
 // sink, with the origins as the instance's Audience) and returns data (the
-// response, readable by the instance's Label: everyone for label "public";
-// for "private", the owner and, when there is one origin, that origin: the
-// server that sent a response knows what it sent, so an agent that read only
-// from it may send it requests without asking. With several origins a
-// response may have come from any of them, so only the owner may read it).
+// response, readable by the instance's Label: everyone for label "public"
+// on an instance without a credential (what an authenticated request
+// returns is never public); else the owner and, when there is one origin,
+// that origin: the server that sent a response knows what it sent, so an
+// agent that read only from it may send it requests without asking. With
+// several origins a response may have come from any of them, so only the
+// owner may read it).
 //
 // The directory is capabilities/http; the package is named httpcap so that it
 // does not shadow net/http.
@@ -100,7 +103,7 @@ type Auth struct {
 type HTTP struct {
 	Origins             []string `json:"origins" doc:"the origins requests may go to, as scheme://host[:port] with no path (\"https://api.example.com\"); a path in fetch is resolved against the first"`
 	AllowedMethods      []string `json:"methods,omitempty" doc:"the HTTP methods allowed (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS); default [\"GET\"]"`
-	Label               string   `json:"label,omitempty" doc:"who may read the responses: \"public\" (everyone) or \"private\" (the owner, and the origin when there is only one); default \"private\""`
+	Label               string   `json:"label,omitempty" doc:"who may read the responses: \"public\" (everyone; never with a credential) or \"private\" (the owner, and the origin when there is only one); default \"private\""`
 	Auth                *Auth    `json:"auth,omitempty" doc:"how to attach the credential secret to each request to the origins: {type: bearer|header|query, name?}; needs the credential secret"`
 	AllowPrivateNetwork bool     `json:"allow_private_network,omitempty" doc:"allow loopback, private, link-local, unspecified and multicast destinations (a service on this machine or the LAN); default false"`
 	Timeout             string   `json:"timeout,omitempty" doc:"the most one request may take, redirects and body included, as a Go duration (\"30s\"); default \"15s\", at most \"2m\""`
@@ -371,10 +374,13 @@ func (h *HTTP) Call(ctx context.Context, method string, args []any) (any, error)
 }
 
 // Flow implements capabilities.Instance. The label (who may read the
-// responses) is everyone for label "public"; else the owner, plus the
-// origin when there is just one (it wrote the responses); the audience
-// (who sees the requests) is the origins. It is computed from the props
-// alone, so it works on an instance that was only decoded.
+// responses) is everyone for label "public" on an instance with no
+// credential; else the owner, plus the origin when there is just one (it
+// wrote the responses): what an authenticated request returns is never
+// public, whatever the label prop says. The audience (who sees the
+// requests) is the origins. It is computed from the props (auth is set
+// exactly when a credential is given) and, once provisioned, the secret
+// references, so it works on an instance that was only decoded.
 func (h *HTTP) Flow() capabilities.Flow {
 	var aud []capabilities.Principal
 	for _, o := range h.Origins {
@@ -385,12 +391,18 @@ func (h *HTTP) Flow() capabilities.Flow {
 	}
 	label := capabilities.NewLabel(capabilities.Owner)
 	switch {
-	case h.Label == "public":
+	case h.Label == "public" && !h.hasCredential():
 		label = capabilities.NewLabel(capabilities.Public)
 	case len(aud) == 1:
 		label = capabilities.NewLabel(capabilities.Owner, aud[0])
 	}
 	return capabilities.Flow{Label: label, Audience: capabilities.NewLabel(aud...)}
+}
+
+// hasCredential reports whether the instance attaches a credential to its
+// requests, or was given one.
+func (h *HTTP) hasCredential() bool {
+	return h.Auth != nil || h.host != nil && h.host.SecretRefs[CredentialSlot] != ""
 }
 
 // normalizeOrigin checks that s is an origin (http or https scheme, a host,

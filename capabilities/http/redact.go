@@ -3,7 +3,7 @@ package httpcap
 import (
 	"errors"
 
-	"littleboxes/capabilities"
+	"littleboxes/vault"
 )
 
 // Marker replaces the credential, and each of its encodings, wherever it
@@ -11,24 +11,27 @@ import (
 const Marker = "[secret:" + CredentialSlot + "]"
 
 // minRedactLen is the shortest credential redacted, and so the shortest
-// fetch accepts (capabilities.MinSecretLen).
-const minRedactLen = capabilities.MinSecretLen
+// fetch accepts (vault.MinRedactLen).
+const minRedactLen = vault.MinRedactLen
 
-// redactor replaces one credential and its common encodings with Marker.
+// redactor replaces one credential and its encodings with Marker, with the
+// vault's Redactor: one list of the forms that reveal a secret.
 // The vault redacts known secrets again on every path out; this is the
 // instance's own guarantee, which does not depend on it. A nil redactor
 // redacts nothing.
 type redactor struct {
-	s *capabilities.Scrubber
+	s *vault.Redactor
 }
 
 // newRedactor returns a redactor for secret (at least minRedactLen bytes).
 func newRedactor(secret string) *redactor {
-	return &redactor{s: capabilities.NewScrubber(secret, Marker)}
+	s := vault.NewRedactor()
+	_ = s.Add(CredentialSlot, secret) // the slot is a valid name
+	return &redactor{s: s}
 }
 
 // secretForms returns the texts that reveal secret.
-func secretForms(secret string) []string { return capabilities.SecretForms(secret) }
+func secretForms(secret string) []string { return vault.Forms(secret) }
 
 // String returns s with the credential redacted.
 func (r *redactor) String(s string) string {

@@ -3,31 +3,33 @@ package llm
 import (
 	"errors"
 
-	"littleboxes/capabilities"
+	"littleboxes/vault"
 )
 
 // Marker replaces the api key, and each of its encodings, wherever it would
 // appear in what a call returns or in an error.
 const Marker = "[secret:api_key]"
 
-// redactor replaces one api key and its common encodings with Marker. A nil
+// redactor replaces one api key and its encodings with Marker, with the
+// vault's Redactor: one list of the forms that reveal a secret. A nil
 // redactor redacts nothing (no key, or one too short to redact).
 type redactor struct {
-	s *capabilities.Scrubber
+	s *vault.Redactor
 }
 
 // newRedactor returns a redactor for key, or nil when there is nothing to
 // redact.
 func newRedactor(key string) *redactor {
-	s := capabilities.NewScrubber(key, Marker)
-	if s == nil {
+	if len(key) < vault.MinRedactLen {
 		return nil
 	}
+	s := vault.NewRedactor()
+	_ = s.Add("api_key", key) // a valid name
 	return &redactor{s: s}
 }
 
 // keyForms returns the texts that reveal key.
-func keyForms(key string) []string { return capabilities.SecretForms(key) }
+func keyForms(key string) []string { return vault.Forms(key) }
 
 // String returns s with the key redacted.
 func (r *redactor) String(s string) string {
