@@ -111,7 +111,7 @@ func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
 	// The engine records the run asynchronously: wait briefly for it, to
 	// return the record as stored (with its id).
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		runs, rerr := engine.Runs(a.st, name, 16)
+		runs, rerr := engine.Runs(a.st, a.armyName(), name, 16)
 		if rerr != nil {
 			break
 		}
@@ -181,11 +181,11 @@ func (a *API) Runs(agent string, limit int) ([]RunRecord, error) {
 			nodes = append(nodes, inst.Name)
 		}
 	}
-	st := a.st
+	st, armyName := a.st, a.armyName()
 	a.wmu.Unlock()
 	var all []engine.RunRecord
 	for _, n := range nodes {
-		runs, err := engine.Runs(st, n, limit)
+		runs, err := engine.Runs(st, armyName, n, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -205,6 +205,15 @@ func (a *API) Runs(agent string, limit int) ([]RunRecord, error) {
 		out = append(out, a.redactRecord(runRecord(r)))
 	}
 	return out, nil
+}
+
+// armyName is the name the open army's engine data is kept under, or ""
+// with no army open. The caller holds a.wmu.
+func (a *API) armyName() string {
+	if a.ws == nil || a.ws.army == nil {
+		return ""
+	}
+	return a.ws.army.Name
 }
 
 // effect converts an engine effect, with the sink's audience.
@@ -253,7 +262,7 @@ func (a *API) Approvals(all bool) ([]Effect, error) {
 	if err := a.ready(); err != nil {
 		return nil, err
 	}
-	efs, err := engine.Approvals(a.st, !all)
+	efs, err := engine.Approvals(a.st, a.armyName(), !all)
 	if err != nil {
 		return nil, err
 	}

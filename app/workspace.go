@@ -398,7 +398,7 @@ func (a *API) loadStates() {
 	}
 	states := map[string]string{}
 	for _, ag := range a.an.Agents {
-		runs, err := engine.Runs(a.st, ag.Name, 1)
+		runs, err := engine.Runs(a.st, a.armyName(), ag.Name, 1)
 		if err != nil || len(runs) == 0 {
 			continue
 		}

@@ -11,16 +11,51 @@
 // Every method is one store transaction. Reads of a namespace that was never
 // written find nothing rather than failing; the bucket is created by the first
 // Put.
+//
+// # Persisted labels
+//
+// Data outlives the army that wrote it, so a namespace keeps a label: the
+// meet of the labels of everything ever written to it, in the schema's
+// labels bucket, ("labels", namespace). Put narrows it in the same
+// transaction as the write, with the writer's label that the caller put in
+// the context with [WithWriter] (the engine's guard does, with the writing
+// agent's label from the analysis in force). A Put whose context carries no
+// label narrows the namespace to the owner alone: unknown data is private.
+// The label never widens; only [Clear], which deletes the namespace's data
+// with it, resets it. [Labels] reads them all for the flow analysis, where
+// each store node starts at its persisted label instead of public. A
+// namespace holding data but no label (written before labels were kept) is
+// taken as the owner's alone.
 package capstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
+	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
 )
+
+// writerKey keys the writer's label in a Put's context.
+type writerKey struct{}
+
+// WithWriter returns ctx carrying label as the label of whoever writes with
+// it: Put narrows the namespace's persisted label with it.
+func WithWriter(ctx context.Context, label capabilities.Label) context.Context {
+	return context.WithValue(ctx, writerKey{}, label)
+}
+
+// writerOf returns the writer's label in ctx, or the owner alone.
+func writerOf(ctx context.Context) capabilities.Label {
+	if l, ok := ctx.Value(writerKey{}).(capabilities.Label); ok && len(l) > 0 {
+		return l
+	}
+	return capabilities.NewLabel(capabilities.Owner)
+}
 
 // Storage is capabilities.Storage over a store.Store. It is safe for
 // concurrent use, as the store is.
@@ -88,12 +123,16 @@ func (st *Storage) Put(ctx context.Context, namespace, key string, value []byte)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("capstore: put %q in %q: %w", key, namespace, err)
 	}
+	writer := writerOf(ctx)
 	err := st.s.Update(func(tx store.Tx) error {
 		b, err := tx.CreateBucket(path(namespace)...)
 		if err != nil {
 			return err
 		}
-		return b.Put([]byte(key), value)
+		if err := b.Put([]byte(key), value); err != nil {
+			return err
+		}
+		return narrow(tx, namespace, writer)
 	})
 	if err != nil {
 		return fmt.Errorf("capstore: put %q in %q: %w", key, namespace, err)
@@ -156,6 +195,198 @@ func (st *Storage) List(ctx context.Context, namespace, prefix, after string, li
 		return nil, fmt.Errorf("capstore: list %q in %q: %w", prefix, namespace, err)
 	}
 	return keys, nil
+}
+
+// narrow meets namespace's persisted label with writer, in tx.
+func narrow(tx store.Tx, namespace string, writer capabilities.Label) error {
+	lb, err := tx.CreateBucket(store.BucketLabels)
+	if err != nil {
+		return err
+	}
+	cur, found := capabilities.NewLabel(capabilities.Public), false
+	if v, err := lb.Get([]byte(namespace)); err == nil {
+		found = true
+		if cur, err = decodeLabel(v); err != nil {
+			return fmt.Errorf("label of %q: %w", namespace, err)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	next := flow.Meet(cur, writer)
+	if found && slices.Equal(next, cur) {
+		return nil // unchanged, and already recorded
+	}
+	v, err := json.Marshal(next.Strings())
+	if err != nil {
+		return err
+	}
+	return lb.Put([]byte(namespace), v)
+}
+
+func decodeLabel(v []byte) (capabilities.Label, error) {
+	var ps []string
+	if err := json.Unmarshal(v, &ps); err != nil {
+		return nil, err
+	}
+	l := make([]capabilities.Principal, len(ps))
+	for i, p := range ps {
+		l[i] = capabilities.Principal(p)
+	}
+	return capabilities.NewLabel(l...), nil
+}
+
+// Namespace is one namespace of the data bucket, as Namespaces lists it.
+type Namespace struct {
+	// Name is the namespace ("kv:notes").
+	Name string
+	// Keys is how many keys it holds.
+	Keys int
+	// Label is its persisted label: who may know what was written there.
+	Label capabilities.Label
+}
+
+// Labels returns the persisted label of every namespace that has one, and
+// the owner alone for a namespace holding data but no label. A store of an
+// older schema (no labels bucket) is read the same way.
+func Labels(s store.Store) (map[string]capabilities.Label, error) {
+	out := map[string]capabilities.Label{}
+	err := s.View(func(tx store.Tx) error { return labelsTx(tx, out, nil) })
+	if err != nil {
+		return nil, fmt.Errorf("capstore: labels: %w", err)
+	}
+	return out, nil
+}
+
+// Namespaces lists the namespaces holding data or a label, by name.
+func Namespaces(s store.Store) ([]Namespace, error) {
+	labels := map[string]capabilities.Label{}
+	keys := map[string]int{}
+	err := s.View(func(tx store.Tx) error { return labelsTx(tx, labels, keys) })
+	if err != nil {
+		return nil, fmt.Errorf("capstore: namespaces: %w", err)
+	}
+	out := make([]Namespace, 0, len(labels))
+	for n, l := range labels {
+		out = append(out, Namespace{Name: n, Keys: keys[n], Label: l})
+	}
+	slices.SortFunc(out, func(a, b Namespace) int {
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// labelsTx fills labels (and, if not nil, each namespace's key count).
+func labelsTx(tx store.Tx, labels map[string]capabilities.Label, keys map[string]int) error {
+	if lb, err := tx.Bucket(store.BucketLabels); err == nil {
+		err := lb.Scan(store.ScanOptions{}, func(k, v []byte) error {
+			l, err := decodeLabel(v)
+			if err != nil {
+				return fmt.Errorf("label of %q: %w", k, err)
+			}
+			labels[string(k)] = l
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	data, err := tx.Bucket(store.BucketData)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var names []string
+	if err := data.Buckets(func(n string) error { names = append(names, n); return nil }); err != nil {
+		return err
+	}
+	for _, n := range names {
+		b, err := data.Bucket(n)
+		if err != nil {
+			return err
+		}
+		count := 0
+		err = b.Scan(store.ScanOptions{Limit: limitFor(keys)}, func(_, _ []byte) error { count++; return nil })
+		if err != nil {
+			return err
+		}
+		if keys != nil {
+			keys[n] = count
+		}
+		if _, ok := labels[n]; !ok && count > 0 {
+			labels[n] = capabilities.NewLabel(capabilities.Owner)
+		}
+	}
+	return nil
+}
+
+// limitFor scans one key when only its presence matters.
+func limitFor(keys map[string]int) int {
+	if keys == nil {
+		return 1
+	}
+	return 0
+}
+
+// ErrNoNamespace: Clear found neither data nor a label under that name.
+var ErrNoNamespace = errors.New("no such namespace")
+
+// Clear deletes namespace's data and its persisted label together, in one
+// transaction: the owner's way to reset a label, since it is never widened
+// otherwise. It reports how many keys were deleted; a namespace that holds
+// nothing and has no label is an error wrapping ErrNoNamespace. Ask the owner
+// first: this cannot be undone.
+func Clear(s store.Store, namespace string) (int, error) {
+	if err := checkNamespace("clear", namespace); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.Update(func(tx store.Tx) (err error) {
+		n, err = ClearTx(tx, namespace)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("capstore: clear %q: %w", namespace, err)
+	}
+	return n, nil
+}
+
+// ClearTx is Clear inside the caller's transaction.
+func ClearTx(tx store.Tx, namespace string) (int, error) {
+	n, found := 0, false
+	if b, err := tx.Bucket(path(namespace)...); err == nil {
+		found = true
+		if err := b.Scan(store.ScanOptions{}, func(_, _ []byte) error { n++; return nil }); err != nil {
+			return 0, err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	if lb, err := tx.Bucket(store.BucketLabels); err == nil {
+		if _, err := lb.Get([]byte(namespace)); err == nil {
+			found = true
+			if err := lb.Delete([]byte(namespace)); err != nil {
+				return 0, err
+			}
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	if !found {
+		return 0, ErrNoNamespace
+	}
+	if err := tx.DeleteBucket(path(namespace)...); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 var _ capabilities.Storage = (*Storage)(nil)

@@ -7,10 +7,15 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"os"
+	"path/filepath"
 	"slices"
+	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
+	"littleboxes/app/store"
+	"littleboxes/capabilities"
 	_ "littleboxes/capabilities/standard" // every built-in kind
 	"littleboxes/examples"
 )
@@ -22,10 +27,13 @@ func cmdCheck(args []string, std IO) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(std.Stderr)
 	asJSON := fs.Bool("json", false, "print the analysis as JSON")
+	data := fs.String("data", "", "the data `DIR` whose kv labels count (default $XDG_DATA_HOME/littleboxes)")
 	fs.Usage = func() {
 		fmt.Fprintln(std.Stderr, "usage: littleboxes check ARMY.yaml|EXAMPLE [--json]")
 		fmt.Fprintln(std.Stderr, "\nValidates an army file and prints each agent's label and each sink's")
 		fmt.Fprintln(std.Stderr, "verdict (safe, or held for approval) with the reason. Runs nothing.")
+		fmt.Fprintln(std.Stderr, "kv namespaces start at the labels they keep in the data directory (read")
+		fmt.Fprintln(std.Stderr, "only); if another littleboxes holds it, every namespace counts as the owner's.")
 		fmt.Fprintf(std.Stderr, "EXAMPLE is one of the built-in armies: %v.\n", examples.Names())
 		fmt.Fprintln(std.Stderr, "Exit codes: 0 the army is valid, 2 it is not (or usage).\n\nFlags:")
 		fs.PrintDefaults()
@@ -66,7 +74,7 @@ func cmdCheck(args []string, std IO) int {
 		return ExitUsage
 	}
 	defer cleanup()
-	an, err := flow.Analyze(a, facts)
+	an, err := flow.Analyze(a, storeLabels(*data, facts, std))
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "%s: %v\n", path, err)
 		return ExitUsage
@@ -82,4 +90,39 @@ func cmdCheck(args []string, std IO) int {
 	}
 	fmt.Fprint(std.Stdout, an.Text())
 	return ExitOK
+}
+
+// storeLabels returns facts with the persisted kv labels of the data
+// directory, read without migrating or creating anything. With no store file
+// nothing was ever written: every namespace is public. When the store cannot
+// be read (another littleboxes holds it, or it is newer) every namespace
+// counts as the owner's alone, the strictest label, and stderr says so: the
+// verdicts may flag more than a run would, never less.
+func storeLabels(dataFlag string, facts flow.Facts, std IO) flow.Facts {
+	ls, err := readLabels(dataFlag)
+	if err == nil {
+		return flow.WithStoreLabels(facts, ls, nil)
+	}
+	if errors.Is(err, iofs.ErrNotExist) {
+		return facts
+	}
+	why := err.Error()
+	if errors.Is(err, store.ErrLocked) {
+		why = "another littleboxes process (run, or the window) holds it"
+	}
+	fmt.Fprintf(std.Stderr, "littleboxes check: cannot read the kv labels kept in the data directory: %s; every kv namespace counts as the owner's alone (stop the other process for exact verdicts)\n", why)
+	return flow.WithStoreLabels(facts, nil, capabilities.NewLabel(capabilities.Owner))
+}
+
+func readLabels(dataFlag string) (map[string]capabilities.Label, error) {
+	dir, err := store.DataDirPath(dataFlag)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenReadOnly(filepath.Join(dir, storeFile), store.Options{LockTimeout: 200 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return capstore.Labels(st)
 }

@@ -37,6 +37,7 @@ func commands() []command {
 		{"approvals", "list, approve or deny effects held for the owner", cmdApprovals},
 		{"bench", "print the performance figures", cmdBench},
 		{"secret", "set, list or delete a secret in the OS keyring", cmdSecret},
+		{"kv", "list the kv namespaces and their labels, or clear one", cmdKV},
 	}
 }
 

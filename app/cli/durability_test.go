@@ -28,7 +28,16 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv(helperEnv); args != "" {
 		os.Exit(Main(strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// check reads the kv labels of the default data directory: keep the
+	// tests off the real one.
+	dir, err := os.MkdirTemp("", "littleboxes-cli-test-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_DATA_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // chainArmy is a→b→c; c counts each message it handles under seen/ in kv.
@@ -117,8 +126,8 @@ func TestDurabilityKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		seen := countSeen(t, st, "dur")
-		qb, _ := engine.Queued(st, "b")
-		qc, _ := engine.Queued(st, "c")
+		qb, _ := engine.Queued(st, "chain", "b")
+		qc, _ := engine.Queued(st, "chain", "c")
 		st.Close()
 		t.Logf("round %d killed: %d handled, %d queued at b, %d at c", round, seen, qb, qc)
 		if qb+qc == 0 {

@@ -155,13 +155,16 @@ func runArmy(args []string, stdout, stderr io.Writer) int {
 	return closeCtx()
 }
 
-const approvalsUsage = `usage: littleboxes approvals list [--all] [--data DIR]      list the pending approvals (--all: every decided one too)
-       littleboxes approvals approve ID [--army FILE] [--data DIR]  perform a held effect
-       littleboxes approvals deny ID [--army FILE] [--data DIR]     deny a held effect
+const approvalsUsage = `usage: littleboxes approvals list [--all] [--army NAME|FILE] [--data DIR]  list the pending approvals of every army (--all: decided ones too)
+       littleboxes approvals approve ID [--army NAME|FILE] [--data DIR]  perform a held effect
+       littleboxes approvals deny ID [--army NAME|FILE] [--data DIR]     deny a held effect
 
-approve and deny load the army the last run used (or --army FILE) to perform
-the effect and run the agent's onApproval. They cannot run while
-` + "`littleboxes run`" + ` holds the data directory.
+Each army keeps its own approvals, numbered per army: list prints the army's
+name first. approve and deny act in one army: --army names it (or gives its
+file); without it, the only army with data in the directory. They load the
+army file its last run used (or the --army FILE) to perform the effect and run
+the agent's onApproval. They cannot run while ` + "`littleboxes run`" + ` holds
+the data directory.
 `
 
 // approvals implements `littleboxes approvals list|approve ID|deny ID`.
@@ -174,7 +177,7 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("approvals "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "the data `DIR`")
-	armyFile := fs.String("army", "", "the army `FILE` (default: the one the last run used)")
+	armyFlag := fs.String("army", "", "the army's `NAME` or FILE (default: the only army with data)")
 	all := fs.Bool("all", false, "list decided approvals too")
 	inProcess := inProcessFlag(fs)
 	fs.Usage = func() { io.WriteString(stderr, approvalsUsage) }
@@ -198,13 +201,21 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 		return ExitFailed
 	}
 	defer st.Close()
-	path := *armyFile
-	if path == "" {
-		path = engine.ArmyPath(st)
+	armies, err := engine.Armies(st)
+	if err != nil {
+		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+		return ExitFailed
 	}
 	var a *army.Army
-	if path != "" {
-		a, err = army.Load(path)
+	name := *armyFlag
+	if name != "" {
+		if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
+			if a, err = army.Load(name); err != nil {
+				fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+				return ExitUsage
+			}
+			name = a.Name
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -212,27 +223,56 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 	defer flush()
 	stdout, stderr = outw, errw
 	if sub == "list" {
-		efs, err := engine.Approvals(st, !*all)
-		if err != nil {
-			fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
-			return ExitFailed
+		if name != "" {
+			armies = []string{name}
 		}
-		if len(efs) == 0 {
+		n := 0
+		for _, arm := range armies {
+			efs, err := engine.Approvals(st, arm, !*all)
+			if err != nil {
+				fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+				return ExitFailed
+			}
+			for _, ef := range efs {
+				n++
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\tenv.%s.%s(%s)\t%s\n", arm, ef.ID, ef.Status,
+					ef.Agent, ef.Env, ef.Method, clip(string(ef.Args), 120), time.UnixMilli(ef.Created).Format(time.RFC3339))
+			}
+		}
+		if n == 0 {
 			fmt.Fprintln(stdout, "no approvals pending")
-		}
-		for _, ef := range efs {
-			fmt.Fprintf(stdout, "%s\t%s\t%s\tenv.%s.%s(%s)\t%s\n", ef.ID, ef.Status,
-				ef.Agent, ef.Env, ef.Method, clip(string(ef.Args), 120), time.UnixMilli(ef.Created).Format(time.RFC3339))
 		}
 		return ExitOK
 	}
-	if path == "" {
-		fmt.Fprintln(stderr, "littleboxes approvals: no army known: pass --army FILE")
-		return ExitUsage
+	if name == "" {
+		switch len(armies) {
+		case 0:
+			fmt.Fprintln(stderr, "littleboxes approvals: no army has data here: nothing to approve")
+			return ExitFailed
+		case 1:
+			name = armies[0]
+		default:
+			fmt.Fprintf(stderr, "littleboxes approvals: several armies keep approvals here (%s): pass --army NAME\n", strings.Join(armies, ", "))
+			return ExitUsage
+		}
 	}
-	if err != nil {
+	if a == nil {
+		path := engine.ArmyPath(st, name)
+		if path == "" {
+			fmt.Fprintf(stderr, "littleboxes approvals: no army file known for army %q: pass --army FILE\n", name)
+			return ExitUsage
+		}
+		if a, err = army.Load(path); err != nil {
+			fmt.Fprintf(stderr, "littleboxes approvals: army %q: %v\n", name, err)
+			return ExitUsage
+		}
+		if a.Name != name {
+			fmt.Fprintf(stderr, "littleboxes approvals: %s now names its army %q, not %q: pass --army FILE of army %q\n", path, a.Name, name, name)
+			return ExitUsage
+		}
+	}
+	if err := secrets.Seed(ctx, a, st, red); err != nil {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
-		return ExitUsage
 	}
 	runner, closeRunner, err := newRunner(*inProcess, 1, nil)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 func (e *Engine) recover() error {
 	err := e.com.do(func(tx store.Tx) error {
 		if e.opts.ArmyPath != "" {
-			m, err := bucket(tx, bucketMeta)
+			m, err := bucket(tx, e.armyKey, bucketMeta)
 			if err != nil {
 				return err
 			}
@@ -26,7 +26,7 @@ func (e *Engine) recover() error {
 				return err
 			}
 		}
-		b, err := bucket(tx, bucketEffects)
+		b, err := bucket(tx, e.armyKey, bucketEffects)
 		if err != nil {
 			return err
 		}
@@ -58,10 +58,10 @@ func (e *Engine) recover() error {
 	return nil
 }
 
-// ArmyPath returns the army file's path remembered by the last run, or "".
-func ArmyPath(st store.Store) string {
+// ArmyPath returns the file's path of army remembered by its last run, or "".
+func ArmyPath(st store.Store, army string) string {
 	var p string
-	_ = viewBucket(st, func(b store.Bucket) error {
+	_ = viewBucket(st, army, func(b store.Bucket) error {
 		v, err := b.Get([]byte("army"))
 		if err == nil {
 			p = string(v)
@@ -91,11 +91,11 @@ func putEffect(b store.Bucket, ef Effect) error {
 	return b.Put(k, v)
 }
 
-// Approvals lists the effects in st, oldest first; with pendingOnly, only
+// Approvals lists army's effects in st, oldest first; with pendingOnly, only
 // those awaiting a decision.
-func Approvals(st store.Store, pendingOnly bool) ([]Effect, error) {
+func Approvals(st store.Store, army string, pendingOnly bool) ([]Effect, error) {
 	var out []Effect
-	err := viewBucket(st, func(b store.Bucket) error {
+	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Scan(store.ScanOptions{}, func(_, v []byte) error {
 			var ef Effect
 			if err := json.Unmarshal(v, &ef); err != nil {
@@ -114,7 +114,7 @@ func Approvals(st store.Store, pendingOnly bool) ([]Effect, error) {
 }
 
 // List returns every effect, oldest first.
-func (e *Engine) List() ([]Effect, error) { return Approvals(e.st, false) }
+func (e *Engine) List() ([]Effect, error) { return Approvals(e.st, e.armyKey, false) }
 
 // Effect returns the effect with id.
 func (e *Engine) Effect(id string) (Effect, error) {
@@ -124,7 +124,7 @@ func (e *Engine) Effect(id string) (Effect, error) {
 	}
 	var ef Effect
 	found := false
-	err = viewBucket(e.st, func(b store.Bucket) error {
+	err = viewBucket(e.st, e.armyKey, func(b store.Bucket) error {
 		v, err := b.Get(k)
 		if isNotFound(err) {
 			return nil
@@ -152,7 +152,7 @@ func (e *Engine) decide(id, status string) (Effect, error) {
 	}
 	var ef Effect
 	err = e.com.do(func(tx store.Tx) error {
-		b, err := bucket(tx, bucketEffects)
+		b, err := bucket(tx, e.armyKey, bucketEffects)
 		if err != nil {
 			return err
 		}
@@ -181,7 +181,7 @@ func (e *Engine) decide(id, status string) (Effect, error) {
 
 func (e *Engine) saveEffect(ef Effect) error {
 	return e.com.do(func(tx store.Tx) error {
-		b, err := bucket(tx, bucketEffects)
+		b, err := bucket(tx, e.armyKey, bucketEffects)
 		if err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func (e *Engine) Approve(ctx context.Context, id string) (Effect, error) {
 	if ef, err = e.decide(id, StatusApproving); err != nil {
 		return Effect{}, err
 	}
-	cctx := context.WithValue(ctx, keyAgent, ef.Agent)
+	cctx := e.writer(context.WithValue(ctx, keyAgent, ef.Agent), e.Analysis(), ef.Agent)
 	res, cerr := vault.RedactBinding(inst, e.red).Call(cctx, ef.Method, args)
 	outcome := map[string]any{"status": StatusApproved, "id": id}
 	if cerr != nil {

@@ -190,7 +190,7 @@ channels:
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, "the message handled and removed", func() bool {
-		q, _ := Queued(st, "b")
+		q, _ := Queued(st, "killed", "b")
 		runs, _ := e.Runs("b", 10)
 		return countKeys(t, st, "killed", "seen/hello") == 1 && q == 0 && len(runs) == 1
 	})

@@ -9,7 +9,7 @@ import (
 
 // Bucket names under the top-level engine bucket.
 const (
-	bucketEngine  = "engine"
+	bucketEngine  = store.BucketEngine
 	bucketQueue   = "queue"
 	bucketDead    = "dead"
 	bucketEffects = "effects"
@@ -148,15 +148,16 @@ type grouped struct {
 func (g grouped) Update(fn func(store.Tx) error) error { return g.com.do(fn) }
 func (g grouped) Batch(fn func(store.Tx) error) error  { return g.com.do(fn) }
 
-// bucket returns (creating it) the engine bucket at path.
-func bucket(tx store.Tx, path ...string) (store.Bucket, error) {
-	return tx.CreateBucket(append([]string{bucketEngine}, path...)...)
+// bucket returns (creating it) the bucket at path of army's engine data.
+func bucket(tx store.Tx, army string, path ...string) (store.Bucket, error) {
+	return tx.CreateBucket(append([]string{bucketEngine, army}, path...)...)
 }
 
-// view runs fn on the engine bucket at path; a missing bucket is skipped.
-func viewBucket(st store.Store, fn func(store.Bucket) error, path ...string) error {
+// viewBucket runs fn on the bucket at path of army's engine data; a missing
+// bucket is skipped.
+func viewBucket(st store.Store, army string, fn func(store.Bucket) error, path ...string) error {
 	return st.View(func(tx store.Tx) error {
-		b, err := tx.Bucket(append([]string{bucketEngine}, path...)...)
+		b, err := tx.Bucket(append([]string{bucketEngine, army}, path...)...)
 		if err != nil {
 			if isNotFound(err) {
 				return nil

@@ -95,7 +95,7 @@ channels:
 				t.Fatal(err)
 			}
 			waitFor(t, 20*time.Second, "every message handled", func() bool {
-				q, _ := Queued(st, "b")
+				q, _ := Queued(st, "conc", "b")
 				return q == 0 && countSeen(t, st, "conc") == n
 			})
 			peak, inputs := w.stats("b")
@@ -146,7 +146,7 @@ channels:
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the good message handled while the bad one waits an hour", func() bool {
-		q, _ := Queued(st, "b")
+		q, _ := Queued(st, "retry", "b")
 		return countSeen(t, st, "retry") == 1 && q == 1 // the bad one, waiting for its retry
 	})
 	runs, err := e.Runs("b", 10)

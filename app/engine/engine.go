@@ -38,11 +38,29 @@
 //
 // # Store layout
 //
-// Everything lives under the top-level bucket "engine": queue/AGENT (message
-// sequence → message JSON), dead (sequence → dead letter JSON), effects
-// (sequence → effect JSON; the id is the decimal sequence), runs/AGENT
-// (sequence → run record JSON, the last Options.KeepRuns kept), seen/AGENT
-// (template items already run), meta (the army file's path).
+// Everything lives under the top-level bucket "engine", in one bucket per
+// army, keyed by the army's name (its `name:` field: the file's path changes
+// when it moves, the name is what the owner sees and edits on purpose; two
+// files with the same name are one army, and renaming an army leaves its
+// queues, effects and runs behind under the old name). Under engine/ARMY:
+// queue/AGENT (message sequence → message JSON), dead (sequence → dead
+// letter JSON), effects (sequence → effect JSON; the id is the decimal
+// sequence, per army), runs/AGENT (sequence → run record JSON, the last
+// Options.KeepRuns kept), seen/AGENT (template items already run), reports,
+// meta (the army file's path). Two armies sharing a data directory share
+// none of it: an agent of the same name in each has its own queue and runs,
+// and an effect held by one cannot be approved or denied by the other's
+// engine. Files from before per-army data are moved under the army their
+// engine/meta named by the store's schema (store.Schema).
+//
+// # Shared stores and their labels
+//
+// kv namespaces stay shared by name across armies, on purpose; that is why
+// they carry persisted labels (package capstore). The analysis starts each
+// store at its persisted label, read when the engine provisions (and again
+// when it re-analyses), and the guard hands each write to a shared store the
+// writing agent's label from the analysis in force, so the namespace's
+// label narrows in the same transaction as the write.
 package engine
 
 import (
@@ -122,8 +140,9 @@ type Options struct {
 	// KeepRuns is how many run records are kept per agent; zero means
 	// DefaultKeepRuns.
 	KeepRuns int
-	// ArmyPath is the army file's path, remembered in the store so that
-	// the approvals command can find the army; optional.
+	// ArmyPath is the army file's path, remembered in the store (under the
+	// army's name) so that the approvals command can find the army;
+	// optional.
 	ArmyPath string
 	// ItemPoll is how often the capabilities templates spawn over are asked
 	// for new items (default DefaultItemPoll).
@@ -147,12 +166,13 @@ type agent struct {
 
 // Engine runs one army. Its methods are safe for concurrent use.
 type Engine struct {
-	opts   Options
-	st     store.Store
-	red    *vault.Redactor
-	runner sandbox.Runner
-	logf   func(string, ...any)
-	now    func() time.Time
+	opts    Options
+	armyKey string // the army's name: its bucket under "engine"
+	st      store.Store
+	red     *vault.Redactor
+	runner  sandbox.Runner
+	logf    func(string, ...any)
+	now     func() time.Time
 
 	// mu guards the army as provisioned, which grows while the engine runs
 	// when a template's capability lists new items.
@@ -185,8 +205,15 @@ type Engine struct {
 
 // Facts over provisioned instances.
 type facts struct {
-	flows map[string]capabilities.Flow
-	items map[string][]flow.Item
+	flows  map[string]capabilities.Flow
+	items  map[string][]flow.Item
+	stores map[string]capabilities.Label // persisted labels of shared stores
+}
+
+// StoreLabel implements flow.StoreLabeler.
+func (f *facts) StoreLabel(shared string) (capabilities.Label, bool) {
+	l, ok := f.stores[shared]
+	return l, ok
 }
 
 func (f *facts) Flow(name string) (capabilities.Flow, error) {
@@ -212,7 +239,10 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Army == nil || opts.Store == nil {
 		return nil, errors.New("engine: Army and Store are required")
 	}
-	e := &Engine{opts: opts, st: opts.Store, red: opts.Redactor, runner: opts.Runner, now: opts.Now,
+	if opts.Army.Name == "" {
+		return nil, errors.New("engine: the army has no name (its data is kept under its name)")
+	}
+	e := &Engine{opts: opts, armyKey: opts.Army.Name, st: opts.Store, red: opts.Redactor, runner: opts.Runner, now: opts.Now,
 		agents: map[string]*agent{}, templates: map[string][]string{}, kinds: map[string]capabilities.Kind{}, instKind: map[capabilities.Instance]string{}}
 	if e.red == nil {
 		e.red = vault.NewRedactor()
@@ -313,6 +343,7 @@ type agentDef struct {
 
 func (e *Engine) provision(ctx context.Context) error {
 	a := e.opts.Army
+	var err error
 	f := &facts{flows: map[string]capabilities.Flow{}, items: map[string][]flow.Item{}}
 	e.facts = f
 	e.scoped = map[string]map[string]capabilities.Instance{}
@@ -357,6 +388,9 @@ func (e *Engine) provision(ctx context.Context) error {
 				return err
 			}
 		}
+	}
+	if f.stores, err = capstore.Labels(e.st); err != nil {
+		return fmt.Errorf("engine: %w", err)
 	}
 	an, err := flow.Analyze(a, f)
 	if err != nil {

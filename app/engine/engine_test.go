@@ -170,7 +170,7 @@ func TestApprovals(t *testing.T) {
 		defer st.Close()
 		e = newEngine(t, parse(t, leakyArmy), st, nil)
 		defer e.Close(ctx)
-		pend, err := Approvals(st, true)
+		pend, err := Approvals(st, "leaky", true)
 		if err != nil || len(pend) != 1 || pend[0].ID != id {
 			t.Fatalf("pending after restart: %+v, %v", pend, err)
 		}
@@ -259,8 +259,8 @@ func TestChain(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, "the chain", func() bool { return countSeen(t, st, "chain") == n })
 	waitFor(t, 5*time.Second, "empty queues", func() bool {
-		qb, _ := Queued(st, "b")
-		qc, _ := Queued(st, "c")
+		qb, _ := Queued(st, "chain", "b")
+		qc, _ := Queued(st, "chain", "c")
 		return qb == 0 && qc == 0
 	})
 }
@@ -292,11 +292,11 @@ channels:
 		t.Fatal(err)
 	}
 	var dl []DeadLetter
-	waitFor(t, 5*time.Second, "a dead letter", func() bool { dl, _ = DeadLetters(st); return len(dl) == 1 })
+	waitFor(t, 5*time.Second, "a dead letter", func() bool { dl, _ = DeadLetters(st, "fail"); return len(dl) == 1 })
 	if dl[0].Attempts != 3 || !strings.Contains(dl[0].Error, "attempt 3") || string(dl[0].Msg) != `"m1"` {
 		t.Fatalf("dead letter %+v", dl[0])
 	}
-	if q, _ := Queued(st, "b"); q != 0 {
+	if q, _ := Queued(st, "fail", "b"); q != 0 {
 		t.Fatalf("%d messages still queued", q)
 	}
 	runs, _ := e.Runs("b", 10)
@@ -365,8 +365,8 @@ channels:
 		sent += k
 	}
 	for {
-		qb, _ := Queued(st, "b")
-		qc, _ := Queued(st, "c")
+		qb, _ := Queued(st, "bench", "b")
+		qc, _ := Queued(st, "bench", "c")
 		if qb+qc == 0 {
 			break
 		}

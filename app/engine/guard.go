@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
@@ -63,6 +64,9 @@ func (b *guarded) Call(ctx context.Context, method string, args []any) (any, err
 	}
 	// The analysis in force now: it changes when new template items join.
 	an := b.e.Analysis()
+	// A write to a shared store narrows its persisted label with the
+	// writer's label, in the write's transaction (capstore.Put).
+	ctx = b.e.writer(ctx, an, b.agent)
 	if sink, ok := an.Sink(b.agent, b.env); ok {
 		verdict := sink.Verdict
 		if sink.Dynamic {
@@ -119,7 +123,7 @@ func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (st
 	}
 	var ef Effect
 	err = e.com.do(func(tx store.Tx) error {
-		bk, err := bucket(tx, bucketEffects)
+		bk, err := bucket(tx, e.armyKey, bucketEffects)
 		if err != nil {
 			return err
 		}
@@ -140,6 +144,17 @@ func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (st
 	}
 	e.ev.publish(Event{Type: EventApprovalNew, Agent: b.agent, ID: ef.ID, Detail: ef.Env + "." + ef.Method})
 	return ef.ID, nil
+}
+
+// writer returns ctx carrying agent's label in an as the writer's label for
+// capability storage; an agent the analysis does not know writes as the
+// owner alone.
+func (e *Engine) writer(ctx context.Context, an *flow.Analysis, agent string) context.Context {
+	l, ok := an.Label(agent)
+	if !ok {
+		l = capabilities.NewLabel(capabilities.Owner)
+	}
+	return capstore.WithWriter(ctx, l)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

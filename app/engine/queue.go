@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
@@ -59,7 +60,7 @@ func (e *Engine) Deliver(ctx context.Context, channel, to string, msg any) error
 		return fmt.Errorf("engine: deliver on %s: %w", channel, err)
 	}
 	w := e.com.submit(func(tx store.Tx) error {
-		b, err := bucket(tx, bucketQueue, to)
+		b, err := bucket(tx, e.armyKey, bucketQueue, to)
 		if err != nil {
 			return err
 		}
@@ -165,7 +166,7 @@ func (e *Engine) queueUnseen(tmpl string, names []string) {
 			continue
 		}
 		seen := false
-		_ = viewBucket(e.st, func(b store.Bucket) error {
+		_ = viewBucket(e.st, e.armyKey, func(b store.Bucket) error {
 			_, err := b.Get([]byte(g.item))
 			seen = err == nil
 			return nil
@@ -254,6 +255,11 @@ func (e *Engine) addItems(ctx context.Context, each string) ([]*agent, error) {
 		}
 		ok = append(ok, id)
 	}
+	if ls, err := capstore.Labels(e.st); err == nil {
+		e.facts.stores = ls
+	} else {
+		errs = append(errs, err) // the labels read before still hold: they only narrow
+	}
 	an, err := flow.Analyze(e.opts.Army, e.facts)
 	if err != nil {
 		return nil, errors.Join(append(errs, fmt.Errorf("flow analysis: %w", err))...)
@@ -298,7 +304,7 @@ func (e *Engine) runItem(tmpl string, g *agent) {
 	}
 	item := g.item
 	e.com.submit(func(tx store.Tx) error {
-		b, err := bucket(tx, bucketSeen, tmpl)
+		b, err := bucket(tx, e.armyKey, bucketSeen, tmpl)
 		if err != nil {
 			return err
 		}
@@ -391,7 +397,7 @@ func (d *delivery) peek() (batch []queued, retry time.Time, err error) {
 			delete(d.busy, k) // its backoff is over: take it again
 		}
 	}
-	err = viewBucket(d.e.st, func(b store.Bucket) error {
+	err = viewBucket(d.e.st, d.e.armyKey, func(b store.Bucket) error {
 		return b.Scan(store.ScanOptions{}, func(k, v []byte) error {
 			if _, ok := d.busy[string(k)]; ok {
 				return nil
@@ -450,7 +456,7 @@ func (d *delivery) handle(q queued) {
 		err = fmt.Errorf("a message it sent was not stored: %w", werr)
 	}
 	if err == nil {
-		if werr := <-e.com.submit(deleteKey(g.name, q.key)); werr != nil {
+		if werr := <-e.com.submit(deleteKey(e.armyKey, g.name, q.key)); werr != nil {
 			e.logf("engine: queue of %s: removing a handled message: %v", g.name, werr)
 		}
 		d.done(q.key, time.Time{})
@@ -468,7 +474,7 @@ func (d *delivery) handle(q queued) {
 	}
 	m := q.m
 	werr := <-e.com.submit(func(tx store.Tx) error {
-		b, err := bucket(tx, bucketQueue, g.name)
+		b, err := bucket(tx, e.armyKey, bucketQueue, g.name)
 		if err != nil {
 			return err
 		}
@@ -494,12 +500,12 @@ func (d *delivery) bury(q queued, err error) {
 	dl := DeadLetter{To: g.name, From: q.m.From, Channel: q.m.Channel, Msg: q.m.Msg,
 		Attempts: q.m.Attempts, Error: q.m.LastErr, Died: e.now().UnixMilli()}
 	e.logf("engine: %s: message from %s dead after %d tries: %v", g.name, q.m.From, q.m.Attempts, err)
-	del := deleteKey(g.name, q.key)
+	del := deleteKey(e.armyKey, g.name, q.key)
 	werr := <-e.com.submit(func(tx store.Tx) error {
 		if err := del(tx); err != nil {
 			return err
 		}
-		b, err := bucket(tx, bucketDead)
+		b, err := bucket(tx, e.armyKey, bucketDead)
 		if err != nil {
 			return err
 		}
@@ -521,9 +527,9 @@ func (d *delivery) bury(q queued, err error) {
 }
 
 // deleteKey removes key from agent's queue.
-func deleteKey(agentName string, key []byte) func(tx store.Tx) error {
+func deleteKey(army, agentName string, key []byte) func(tx store.Tx) error {
 	return func(tx store.Tx) error {
-		b, err := bucket(tx, bucketQueue, agentName)
+		b, err := bucket(tx, army, bucketQueue, agentName)
 		if err != nil {
 			return err
 		}
@@ -531,10 +537,10 @@ func deleteKey(agentName string, key []byte) func(tx store.Tx) error {
 	}
 }
 
-// DeadLetters lists the dead-letter list, oldest first.
-func DeadLetters(st store.Store) ([]DeadLetter, error) {
+// DeadLetters lists army's dead-letter list, oldest first.
+func DeadLetters(st store.Store, army string) ([]DeadLetter, error) {
 	var out []DeadLetter
-	err := viewBucket(st, func(b store.Bucket) error {
+	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Scan(store.ScanOptions{}, func(_, v []byte) error {
 			var d DeadLetter
 			if err := json.Unmarshal(v, &d); err != nil {
@@ -550,10 +556,10 @@ func DeadLetters(st store.Store) ([]DeadLetter, error) {
 	return out, nil
 }
 
-// Queued returns how many messages wait in agent's queue.
-func Queued(st store.Store, agentName string) (int, error) {
+// Queued returns how many messages wait in agent's queue in army.
+func Queued(st store.Store, army, agentName string) (int, error) {
 	n := 0
-	err := viewBucket(st, func(b store.Bucket) error {
+	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Scan(store.ScanOptions{}, func(_, _ []byte) error { n++; return nil })
 	}, bucketQueue, agentName)
 	return n, err

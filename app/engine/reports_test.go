@@ -34,7 +34,7 @@ agents:
 
 	st = openBolt(t, dir)
 	defer st.Close()
-	got, err := Reports(st, 2)
+	got, err := Reports(st, "reports", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func capConsole(lines []sandbox.ConsoleLine) []sandbox.ConsoleLine {
 func (e *Engine) recordRun(rec RunRecord) {
 	keep := uint64(e.opts.KeepRuns)
 	e.com.submit(func(tx store.Tx) error {
-		b, err := bucket(tx, bucketRuns, rec.Agent)
+		b, err := bucket(tx, e.armyKey, bucketRuns, rec.Agent)
 		if err != nil {
 			return err
 		}
@@ -179,17 +179,17 @@ func (e *Engine) recordRun(rec RunRecord) {
 
 // Runs returns up to limit of agent's run records, newest first.
 func (e *Engine) Runs(agentName string, limit int) ([]RunRecord, error) {
-	return Runs(e.st, agentName, limit)
+	return Runs(e.st, e.armyKey, agentName, limit)
 }
 
-// Runs reads up to limit of agent's run records from st, newest first;
-// with agent "", of every agent's, merged.
-func Runs(st store.Store, agentName string, limit int) ([]RunRecord, error) {
+// Runs reads up to limit of agent's run records in army from st, newest
+// first; with agent "", of every agent's, merged.
+func Runs(st store.Store, army, agentName string, limit int) ([]RunRecord, error) {
 	if agentName == "" {
-		return allRuns(st, limit)
+		return allRuns(st, army, limit)
 	}
 	out := []RunRecord{}
-	err := viewBucket(st, func(b store.Bucket) error {
+	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Scan(store.ScanOptions{Reverse: true, Limit: limit}, func(_, v []byte) error {
 			var r RunRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -206,9 +206,9 @@ func Runs(st store.Store, agentName string, limit int) ([]RunRecord, error) {
 }
 
 // allRuns reads the newest limit run records of all agents.
-func allRuns(st store.Store, limit int) ([]RunRecord, error) {
+func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
 	var names []string
-	err := viewBucket(st, func(b store.Bucket) error {
+	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Buckets(func(name string) error {
 			names = append(names, name)
 			return nil
@@ -219,7 +219,7 @@ func allRuns(st store.Store, limit int) ([]RunRecord, error) {
 	}
 	out := []RunRecord{}
 	for _, n := range names {
-		runs, err := Runs(st, n, limit)
+		runs, err := Runs(st, army, n, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +255,7 @@ func (e *Engine) Report(ctx context.Context, from string, msg any) error {
 	rec := ReportRecord{Agent: agent, Capability: from, Time: e.now().UnixMilli(), Message: msg}
 	keep := uint64(e.opts.KeepRuns)
 	err := e.com.do(func(tx store.Tx) error {
-		b, err := bucket(tx, bucketReports)
+		b, err := bucket(tx, e.armyKey, bucketReports)
 		if err != nil {
 			return err
 		}
@@ -285,12 +285,12 @@ func (e *Engine) Report(ctx context.Context, from string, msg any) error {
 }
 
 // Reports returns up to limit of the stored reports, newest first.
-func (e *Engine) Reports(limit int) ([]ReportRecord, error) { return Reports(e.st, limit) }
+func (e *Engine) Reports(limit int) ([]ReportRecord, error) { return Reports(e.st, e.armyKey, limit) }
 
-// Reports reads up to limit of the reports stored in st, newest first.
-func Reports(st store.Store, limit int) ([]ReportRecord, error) {
+// Reports reads up to limit of army's reports stored in st, newest first.
+func Reports(st store.Store, army string, limit int) ([]ReportRecord, error) {
 	out := []ReportRecord{}
-	err := viewBucket(st, func(b store.Bucket) error {
+	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Scan(store.ScanOptions{Reverse: true, Limit: limit}, func(_, v []byte) error {
 			var r ReportRecord
 			if err := json.Unmarshal(v, &r); err != nil {

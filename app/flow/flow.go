@@ -34,8 +34,13 @@
 //     the store's when it can read: a two-way path between all agents of a
 //     namespace.
 //
-// Every node starts at public (an agent with no inputs, a pure timer, stays
-// public) and the meets are iterated until nothing changes. Labels only go
+// Every agent node starts at public (an agent with no inputs, a pure timer,
+// stays public). A store node starts at its persisted label when the Facts
+// know one ([StoreLabeler]: the meet of everything ever written to the
+// namespace, by this army or any other sharing the data directory), else at
+// public; so removing a writer from the army, or reading the namespace from
+// another army, never widens what its data may reach. The meets are iterated
+// until nothing changes. Labels only go
 // down a finite lattice, so this terminates, cycles included.
 //
 // # Sinks and verdicts
@@ -125,6 +130,35 @@ type Facts interface {
 	Items(capability string) ([]Item, error)
 }
 
+// StoreLabeler is implemented by Facts that know the persisted labels of
+// shared stores: StoreLabel returns the label a store (by its Shared key,
+// "kv:notes") carries from data written before, and false when it carries
+// none (nothing was ever written: public).
+type StoreLabeler interface {
+	StoreLabel(shared string) (capabilities.Label, bool)
+}
+
+// WithStoreLabels returns f with the persisted store labels ls (Shared key
+// → label); every store not in ls carries otherwise (nil: none, public).
+// `littleboxes check` passes the labels of the data directory, and the
+// owner's label as otherwise when it cannot read them.
+func WithStoreLabels(f Facts, ls map[string]capabilities.Label, otherwise capabilities.Label) Facts {
+	return storeLabels{Facts: f, ls: ls, otherwise: otherwise}
+}
+
+type storeLabels struct {
+	Facts
+	ls        map[string]capabilities.Label
+	otherwise capabilities.Label
+}
+
+func (s storeLabels) StoreLabel(shared string) (capabilities.Label, bool) {
+	if l, ok := s.ls[shared]; ok {
+		return l, true
+	}
+	return s.otherwise, s.otherwise != nil
+}
+
 // Item is one item of an enumerating capability (a mail thread).
 type Item struct {
 	// ID is the item's id ("1a2b3c4d5e6f").
@@ -154,6 +188,9 @@ type StoreLabel struct {
 	Name string
 	// Label is who may know what was written there.
 	Label capabilities.Label
+	// Persisted is the label the store carried from earlier writes (any
+	// army's), when the Facts know one; nil otherwise.
+	Persisted capabilities.Label
 	// Writers and Readers are the agents (node names) that write and read
 	// the store, sorted.
 	Writers, Readers []string
@@ -208,10 +245,16 @@ type Analysis struct {
 
 	// reads maps an agent's node name to its bindings that are sources.
 	reads map[string]map[string]bool
+	// labels maps an agent's node name to its label.
+	labels map[string]capabilities.Label
 }
 
 // Label returns the label of the agent with node name agent.
 func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
+	if a.labels != nil {
+		l, ok := a.labels[agent]
+		return l, ok
+	}
 	for _, l := range a.Agents {
 		if l.Name == agent {
 			return l.Label, true
@@ -243,8 +286,9 @@ type node struct {
 	store          bool
 	template, item string
 	binds          []*bind
-	srcs           []*bind // unshared bindings that read
-	in             []*edge // incoming channel and shared edges
+	srcs           []*bind            // unshared bindings that read
+	persisted      capabilities.Label // a store's label from earlier writes, or nil
+	in             []*edge            // incoming channel and shared edges
 	label          capabilities.Label
 }
 
@@ -261,6 +305,8 @@ type graph struct {
 	stores  map[string]int   // Shared key → node
 	edges   map[edge]bool
 	srcEdge []srcEdge
+	// persisted knows the stores' persisted labels, or is nil.
+	persisted StoreLabeler
 }
 
 // srcEdge is a source edge: a bound instance read by a node.
@@ -274,6 +320,7 @@ type srcEdge struct {
 // or capability (wrapping ErrDangling), an unknown kind, or an error of f.
 func Analyze(a *army.Army, f Facts) (*Analysis, error) {
 	g := &graph{agents: map[string][]int{}, names: map[string]int{}, stores: map[string]int{}, edges: map[edge]bool{}}
+	g.persisted, _ = f.(StoreLabeler)
 	if err := g.build(a, f); err != nil {
 		return nil, err
 	}
@@ -294,7 +341,13 @@ func (g *graph) store(key string) int {
 	if i, ok := g.stores[key]; ok {
 		return i
 	}
-	g.nodes = append(g.nodes, &node{name: key, store: true})
+	n := &node{name: key, store: true}
+	if g.persisted != nil {
+		if l, ok := g.persisted.StoreLabel(key); ok {
+			n.persisted = norm(l)
+		}
+	}
+	g.nodes = append(g.nodes, n)
 	g.stores[key] = len(g.nodes) - 1
 	return len(g.nodes) - 1
 }
@@ -457,6 +510,9 @@ func (g *graph) solve() {
 		changed = false
 		for _, n := range g.nodes {
 			l := top
+			if n.persisted != nil {
+				l = meet(l, n.persisted)
+			}
 			for _, b := range n.srcs {
 				l = meet(l, b.flow.Label)
 			}
@@ -478,7 +534,7 @@ func isSink(b *bind) bool {
 
 // analysis reads the verdicts off the solved graph.
 func (g *graph) analysis() *Analysis {
-	an := &Analysis{reads: map[string]map[string]bool{}}
+	an := &Analysis{reads: map[string]map[string]bool{}, labels: map[string]capabilities.Label{}}
 	type flagged struct {
 		node    int
 		missing capabilities.Label
@@ -486,7 +542,7 @@ func (g *graph) analysis() *Analysis {
 	var approvals []flagged
 	for i, n := range g.nodes {
 		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Writers: []string{}, Readers: []string{}}
+			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, Writers: []string{}, Readers: []string{}}
 			for _, e := range n.in {
 				st.Writers = append(st.Writers, g.nodes[e.from].name)
 			}
@@ -500,6 +556,7 @@ func (g *graph) analysis() *Analysis {
 			an.Stores = append(an.Stores, st)
 			continue
 		}
+		an.labels[n.name] = n.label
 		an.Agents = append(an.Agents, AgentLabel{Name: n.name, Template: n.template, Item: n.item, Label: n.label, LabelWhy: g.labelWhy(n)})
 		an.reads[n.name] = map[string]bool{}
 		for _, b := range n.binds {

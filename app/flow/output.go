@@ -58,7 +58,11 @@ func (a *Analysis) Text() string {
 		fmt.Fprintf(&b, "label %s = %s\n", ag.Name, list(ag.Label))
 	}
 	for _, st := range a.Stores {
-		fmt.Fprintf(&b, "store %s = %s (written by %s)\n", st.Name, list(st.Label), orNone(st.Writers))
+		kept := ""
+		if st.Persisted != nil {
+			kept = fmt.Sprintf("; kept from earlier writes: %s", list(st.Persisted))
+		}
+		fmt.Fprintf(&b, "store %s = %s (written by %s%s)\n", st.Name, list(st.Label), orNone(st.Writers), kept)
 	}
 	approvals := 0
 	for _, s := range a.Sinks {

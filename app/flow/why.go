@@ -77,6 +77,14 @@ func (g *graph) sourceOf(z int, p capabilities.Principal, sink *bind) string {
 		for len(queue) > 0 {
 			n := queue[0]
 			queue = queue[1:]
+			if st := g.nodes[n]; st.persisted != nil && !st.persisted.Has(p) {
+				var path []string
+				for m := n; m != -1; m = parent[m].next {
+					path = append(path, g.nodes[m].name)
+				}
+				return fmt.Sprintf("%s can read shared store %s, which holds data written before (by this army or another sharing the data directory; readers %s) via %s",
+					g.nodes[z].name, st.name, list(st.persisted), strings.Join(path, " → "))
+			}
 			for _, b := range g.nodes[n].srcs {
 				if norm(b.flow.Label).Has(p) || (!allowSelf && n == z && b == sink) {
 					continue

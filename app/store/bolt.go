@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 
 	"go.etcd.io/bbolt"
@@ -53,6 +54,54 @@ func Open(path string, opts Options) (*Bolt, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return &Bolt{db: db, path: path, version: len(ms)}, nil
+}
+
+// OpenReadOnly opens the existing store file at path for reading only: it
+// creates nothing, runs no migration, and shares the file with other readers
+// (a process holding it read-write still makes it wait opts.LockTimeout and
+// fail with ErrLocked). A missing file fails with an error wrapping
+// fs.ErrNotExist; a file from a newer littleboxes with ErrNewerSchema. A
+// file of an older schema opens as it is: readers find its newer buckets
+// missing. Update and Batch fail with ErrReadOnly.
+func OpenReadOnly(path string, opts Options) (*Bolt, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bberrors.ErrTimeout) {
+			return nil, fmt.Errorf("store: open %s: %w (no lock after %s)", path, ErrLocked, timeout)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	want := uint64(len(opts.migrations()))
+	var cur uint64
+	err = db.View(func(btx *bbolt.Tx) error {
+		meta := btx.Bucket([]byte(metaBucket))
+		if meta == nil {
+			return nil
+		}
+		if v := meta.Get([]byte(schemaKey)); v != nil {
+			n, err := KeyUint64(v)
+			if err != nil {
+				return fmt.Errorf("schema version: %w", err)
+			}
+			cur = n
+		}
+		return nil
+	})
+	if err == nil && cur > want {
+		err = fmt.Errorf("schema version %d, this littleboxes knows up to %d (upgrade littleboxes): %w", cur, want, ErrNewerSchema)
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &Bolt{db: db, path: path, version: int(cur)}, nil
 }
 
 // Path returns the file's path.
@@ -114,7 +163,7 @@ func mapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, bberrors.ErrTxNotWritable):
+	case errors.Is(err, bberrors.ErrTxNotWritable), errors.Is(err, bberrors.ErrDatabaseReadOnly):
 		sentinel = ErrReadOnly
 	case errors.Is(err, bberrors.ErrTxClosed):
 		sentinel = ErrTxClosed

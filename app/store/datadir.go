@@ -14,6 +14,19 @@ const FileName = "littleboxes.db"
 // ~/.local/share/littleboxes. A relative XDG_DATA_HOME is ignored, as the
 // XDG Base Directory spec says.
 func DataDir(dir string) (string, error) {
+	dir, err := DataDirPath(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("data directory: %w", err)
+	}
+	return dir, nil
+}
+
+// DataDirPath is DataDir without creating the directory: for readers that
+// must leave the disk as they found it.
+func DataDirPath(dir string) (string, error) {
 	if dir == "" {
 		base := os.Getenv("XDG_DATA_HOME")
 		if base == "" || !filepath.IsAbs(base) {
@@ -24,9 +37,6 @@ func DataDir(dir string) (string, error) {
 			base = filepath.Join(home, ".local", "share")
 		}
 		dir = filepath.Join(base, "littleboxes")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("data directory: %w", err)
 	}
 	return dir, nil
 }

@@ -1,7 +1,8 @@
 // Package store is littleboxes' persistence: the army (agents, capabilities,
 // channels), capability configs, secret names (never their values),
-// per-capability data such as a kv capability's namespace, and, from the
-// engine, durable channel queues, pending approvals and run records.
+// per-capability data such as a kv capability's namespace with its persisted
+// label, and, from the engine, per army, durable channel queues, pending
+// approvals and run records.
 //
 // A [Store] is a tree of named buckets holding ordered byte keys and byte
 // values, read and written only inside transactions: [Store.View] for a

@@ -11,7 +11,11 @@
 // delete write is seen by the owner; but because a namespace is shared, the
 // instance's Flow carries Shared = "kv:" + namespace, and the analysis treats
 // every agent bound to that namespace as able to read what any of them
-// writes.
+// writes. Namespaces are shared by name across armies too (every army using
+// the same data directory), so a namespace's data keeps a persisted label,
+// the meet of the labels of every agent that ever wrote to it, which the host
+// records with each put and the analysis starts the namespace at; only
+// clearing the namespace (`littleboxes kv clear`) resets it.
 package kv
 
 import (

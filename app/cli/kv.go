@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"littleboxes/app/capstore"
+)
+
+const kvUsage = `usage: littleboxes kv list [--data DIR]                  list the kv namespaces: keys and persisted label
+       littleboxes kv clear NAMESPACE --yes [--data DIR]  delete a namespace's data and reset its label
+
+A kv namespace is shared by name by every army using the data directory, and
+keeps a label: who may know what was ever written there (the meet of its
+writers' labels). The label only narrows; the one way to reset it is to clear
+the namespace, which deletes every key in it. clear asks for --yes.
+NAMESPACE is the kv capability's namespace prop ("notes") or "kv:notes".
+`
+
+// cmdKV implements `littleboxes kv list|clear`.
+func cmdKV(args []string, std IO) int {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "clear") {
+		io.WriteString(std.Stderr, kvUsage)
+		return ExitUsage
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("kv "+sub, flag.ContinueOnError)
+	fs.SetOutput(std.Stderr)
+	data := fs.String("data", "", "the data `DIR`")
+	yes := fs.Bool("yes", false, "confirm: delete the namespace's data and label")
+	fs.Usage = func() { io.WriteString(std.Stderr, kvUsage) }
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if (sub == "list" && len(pos) != 0) || (sub == "clear" && len(pos) != 1) {
+		io.WriteString(std.Stderr, kvUsage)
+		return ExitUsage
+	}
+	st, err := openStore(*data)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes kv: %v\n", err)
+		return ExitFailed
+	}
+	defer st.Close()
+	nss, err := capstore.Namespaces(st)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes kv: %v\n", err)
+		return ExitFailed
+	}
+	if sub == "list" {
+		if len(nss) == 0 {
+			fmt.Fprintln(std.Stdout, "no kv namespaces")
+		}
+		for _, ns := range nss {
+			fmt.Fprintf(std.Stdout, "%s\t%d keys\treaders %s\n", ns.Name, ns.Keys, strings.Join(ns.Label.Strings(), ", "))
+		}
+		return ExitOK
+	}
+	name := pos[0]
+	if !strings.HasPrefix(name, "kv:") {
+		name = "kv:" + name
+	}
+	var found *capstore.Namespace
+	for i := range nss {
+		if nss[i].Name == name {
+			found = &nss[i]
+		}
+	}
+	if found == nil {
+		fmt.Fprintf(std.Stderr, "littleboxes kv clear: no namespace %s here\n", name)
+		return ExitFailed
+	}
+	if !*yes {
+		fmt.Fprintf(std.Stderr, "littleboxes kv clear: this deletes all %d keys of %s, for every army using this data directory, and resets its label (readers %s); nothing was deleted. Run again with --yes to do it.\n",
+			found.Keys, name, strings.Join(found.Label.Strings(), ", "))
+		return ExitUsage
+	}
+	n, err := capstore.Clear(st, name)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes kv clear: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintf(std.Stdout, "cleared %s: %d keys deleted, label reset\n", name, n)
+	return ExitOK
+}
