@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -173,7 +174,10 @@ func TestSecretReflectedNeverStored(t *testing.T) {
 		t.Fatalf("approvals list: exit %d", code)
 	}
 	outputs = append(outputs, out)
-	outputs = append(outputs, serveCalls(t, data, `["leaker", 10]`, "Runs", `[true]`, "Approvals")...)
+	// Each army keeps its own runs and approvals: serve opens the leak army
+	// first (the same text, imported), then lists them.
+	imported, _ := json.Marshal([]string{fmt.Sprintf(leakArmy, srv.URL, name)})
+	outputs = append(outputs, serveCalls(t, data, string(imported), "ImportYAML", `["leaker", 10]`, "Runs", `[true]`, "Approvals")...)
 
 	file, err := os.ReadFile(filepath.Join(data, store.FileName))
 	if err != nil {
