@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -714,6 +715,35 @@ func (d *decoder) code(e entry, ag *Agent) {
 	ag.Code = code
 }
 
+// openError words an error opening or statting a code file.
+func openError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("no such file (a code path is relative to the army file's folder)")
+	case strings.Contains(err.Error(), "escapes"):
+		return errors.New("leads outside the army's folder")
+	}
+	return err
+}
+
+// regular refuses anything but a regular file, saying what it is.
+func regular(st fs.FileInfo) error {
+	m := st.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return errors.New("a folder, not a file")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("not a regular file (a named pipe)")
+	case m&fs.ModeSocket != 0:
+		return errors.New("not a regular file (a socket)")
+	case m&fs.ModeDevice != 0:
+		return errors.New("not a regular file (a device)")
+	}
+	return errors.New("not a regular file")
+}
+
 // readCode reads a code file inside the army's folder; symbolic links may
 // not lead out of it.
 func (d *decoder) readCode(rel string) (string, error) {
@@ -726,26 +756,34 @@ func (d *decoder) readCode(rel string) (string, error) {
 	if d.rootErr != nil {
 		return "", fmt.Errorf("opening the army's folder: %w", d.rootErr)
 	}
-	f, err := d.root.Open(filepath.FromSlash(rel))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "", errors.New("no such file (a code path is relative to the army file's folder)")
-	case err != nil && strings.Contains(err.Error(), "escapes"):
-		return "", errors.New("leads outside the army's folder")
-	case err != nil:
+	// Stat first and open only a regular file: opening a named pipe blocks
+	// until a writer comes, and opening a device may do anything. The file
+	// is opened without blocking and checked again once open, in case it
+	// was swapped in between.
+	name := filepath.FromSlash(rel)
+	st, err := d.root.Stat(name)
+	if err != nil {
+		return "", openError(err)
+	}
+	if err := regular(st); err != nil {
 		return "", err
 	}
+	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", openError(err)
+	}
 	defer f.Close()
-	st, err := f.Stat()
+	fst, err := f.Stat()
 	if err != nil {
 		return "", err
 	}
-	if st.IsDir() {
-		return "", errors.New("a folder, not a file")
+	if err := regular(fst); err != nil {
+		return "", err
 	}
-	if !st.Mode().IsRegular() {
-		return "", errors.New("not a regular file")
+	if !os.SameFile(st, fst) {
+		return "", errors.New("changed while it was being read")
 	}
+	st = fst
 	if st.Size() > MaxCodeBytes {
 		return "", fmt.Errorf("%d bytes, more than the limit of %d (1 MiB)", st.Size(), MaxCodeBytes)
 	}
