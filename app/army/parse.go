@@ -118,13 +118,17 @@ func (d *decoder) decode(data []byte) *Army {
 		d.addf(Pos{}, "", "the army file is larger than %d bytes (8 MiB)", MaxFileBytes)
 		return nil
 	}
+	if p, msg, bad := badChar(data); bad {
+		d.addf(p, "", "%s", msg)
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := safeDecode(dec, &doc); err != nil {
 		if err == io.EOF {
 			d.addf(Pos{Line: 1, Column: 1}, "", "the army file is empty")
 		} else {
-			d.syntax(err)
+			d.syntax(data, err)
 		}
 		return nil
 	}
@@ -132,7 +136,7 @@ func (d *decoder) decode(data []byte) *Army {
 	switch err := safeDecode(dec, &extra); {
 	case err == io.EOF:
 	case err != nil:
-		d.syntax(err)
+		d.syntax(data, err)
 		return nil
 	default:
 		d.notef(npos(&extra), "", "more than one YAML document: an army file holds one army")
@@ -156,12 +160,15 @@ func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 	return dec.Decode(n)
 }
 
-// syntax reports a YAML syntax error, at its line when yaml.v3 gives one.
-func (d *decoder) syntax(err error) {
+// syntax reports a YAML syntax error in data at the line and column of its
+// cause (see syntaxPos); failing that, at the line yaml.v3 gives.
+func (d *decoder) syntax(data []byte, err error) {
 	msg := err.Error()
-	var p Pos
+	p := syntaxPos(data, msg)
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
+		if p.Line == 0 {
+			p.Line, _ = strconv.Atoi(m[1])
+		}
 		msg = msg[len(m[0]):]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
