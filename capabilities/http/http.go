@@ -383,14 +383,17 @@ func (h *HTTP) Flow() capabilities.Flow {
 		}
 		aud = append(aud, capabilities.Origin(o))
 	}
+	// One origin written twice (in another case, with its default port) is
+	// one origin: NewLabel drops the repeats.
+	audience := capabilities.NewLabel(aud...)
 	label := capabilities.NewLabel(capabilities.Owner)
 	switch {
 	case h.Label == "public":
 		label = capabilities.NewLabel(capabilities.Public)
-	case len(aud) == 1:
-		label = capabilities.NewLabel(capabilities.Owner, aud[0])
+	case len(audience) == 1:
+		label = capabilities.NewLabel(capabilities.Owner, audience[0])
 	}
-	return capabilities.Flow{Label: label, Audience: capabilities.NewLabel(aud...)}
+	return capabilities.Flow{Label: label, Audience: audience}
 }
 
 // normalizeOrigin checks that s is an origin (http or https scheme, a host,
