@@ -458,6 +458,11 @@ func (d *decoder) value(n *yaml.Node, field string, at *yaml.Node, depth int) (a
 		l := make([]any, 0, len(n.Content))
 		for i, c := range n.Content {
 			c = deref(c)
+			if depth == 1 {
+				// The items of a prop's list, where a kind may find
+				// problems ("origins[1]").
+				d.pos[index(field, i)] = npos(c)
+			}
 			if v, ok := d.value(c, index(field, i), c, depth+1); ok {
 				l = append(l, v)
 			}
