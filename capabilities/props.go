@@ -65,9 +65,9 @@ func (p *Problems) Add(err error) {
 // Err joins the problems, or returns nil when there are none.
 func (p Problems) Err() error { return errors.Join(p...) }
 
-// PropErrors splits an error CheckProps returned into its problems, each a
-// *PropError (an error of another type becomes one for the props as a
-// whole).
+// PropErrors splits an error a PropsChecker (or CheckProps, or New)
+// returned into its problems, each a *PropError (an error of another type
+// becomes one for the props as a whole).
 func PropErrors(err error) []*PropError {
 	if err == nil {
 		return nil
@@ -75,7 +75,9 @@ func PropErrors(err error) []*PropError {
 	var out []*PropError
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			out = append(out, PropErrors(e)...)
+			if e != ErrProps { // the mark CheckProps and New add
+				out = append(out, PropErrors(e)...)
+			}
 		}
 		return out
 	}
