@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -144,8 +145,24 @@ func syntaxPos(data []byte, msg string) Pos {
 	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
 		ends = append(ends, len(data))
 	}
-	li := sort.Search(len(ends), func(i int) bool { return same(ends[i]) })
-	if li == len(ends) {
+	// The error lies at or after the line yaml.v3 names (the line where
+	// the construct around it began, maybe counted from 0): gallop from
+	// there, then search between.
+	lo := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		lo = min(max(n-2, 0), len(ends)-1)
+	}
+	hi := len(ends) - 1
+	for step := 1; lo+step-1 < hi; step *= 2 {
+		if same(ends[lo+step-1]) {
+			hi = lo + step - 1
+			break
+		}
+		lo += step
+	}
+	li := lo + sort.Search(hi-lo+1, func(i int) bool { return same(ends[lo+i]) })
+	if li > hi {
 		return Pos{}
 	}
 	start := 0
