@@ -5,9 +5,11 @@
 // id ("kv", "http", "mail"), modelled on Caddy's modules. An instance of a kind
 // is made from props (non-secret configuration, decoded strictly: an unknown
 // field is an error) and secret references (slot → secret name). Its lifecycle
-// is decode → Provision (handed a Host: secrets reader, storage, message
-// delivery, reports, a logf; never globals) → Validate → use → Cleanup (also
-// after a failed Provision).
+// is decode → CheckProps (the props' rules alone, with no effect outside the
+// instance, so the army can check every capability of a file before anything
+// is provisioned; each problem a PropError naming its prop) → Provision
+// (handed a Host: secrets reader, storage, message delivery, reports, a logf;
+// never globals) → Validate → use → Cleanup (also after a failed Provision).
 //
 // An agent sees an instance as one binding, env.NAME, whose methods take and
 // return plain data. Every method declares its flow role: a source returns data
@@ -109,8 +111,8 @@ type Provisioner interface {
 	Provision(ctx context.Context, h *Host) error
 }
 
-// Validator is implemented by instances that check their props after
-// provisioning.
+// Validator is implemented by instances that check, after provisioning,
+// what needs it; the props' own rules belong in CheckProps (PropsChecker).
 type Validator interface {
 	Validate() error
 }
@@ -403,7 +405,7 @@ func Decode(id string, props []byte) (Instance, Kind, error) {
 	return inst, k, nil
 }
 
-// New decodes, provisions and validates an instance. On any failure after
+// New decodes, checks (PropsChecker), provisions and validates an instance. On any failure after
 // decoding it cleans the instance up, and returns the error with context.
 // Required secret slots without a reference fail before provisioning.
 func New(ctx context.Context, id string, props []byte, h *Host) (Instance, error) {
@@ -423,6 +425,9 @@ func New(ctx context.Context, id string, props []byte, h *Host) (Instance, error
 		if !hasSlot(k, slot) {
 			return nil, fmt.Errorf("%s: %w: unknown secret slot %q", id, ErrProps, slot)
 		}
+	}
+	if err := checkProps(id, inst, h.SecretRefs); err != nil {
+		return nil, err
 	}
 	if p, ok := inst.(Provisioner); ok {
 		if err := p.Provision(ctx, h); err != nil {

@@ -227,6 +227,7 @@ capabilities:
       max_redirects: 0
       allow_private_network: false
       auth: {type: header, name: "X-Key"}
+    secrets: {credential: api.key}
   model:
     kind: llm
     props:
@@ -235,9 +236,10 @@ capabilities:
       temperature: 1.0
       max_tokens: 1e3
       trusted: true
-      timeout: 2001-12-14
+      timeout: 90s
     secrets: {api_key: local.key_1}
   notes: {kind: kv, props: {namespace: "null"}}
+  dates: {kind: kv, props: {namespace: 2001-12-14}}
 agents:
   a:
     doc: "ends without a newline"
@@ -261,10 +263,13 @@ channels:
 	props := a.Capability("model").Props
 	want := map[string]any{
 		"base_url": "http://127.0.0.1:11434/v1", "model": "123", "temperature": 1.0,
-		"max_tokens": 1000.0, "trusted": true, "timeout": "2001-12-14",
+		"max_tokens": 1000.0, "trusted": true, "timeout": "90s",
 	}
 	if !reflect.DeepEqual(props, want) {
 		t.Errorf("props = %#v\nwant %#v", props, want)
+	}
+	if ns := a.Capability("dates").Props["namespace"]; ns != "2001-12-14" {
+		t.Errorf("a timestamp-looking prop = %#v, want the string", ns)
 	}
 	api := a.Capability("api").Props
 	if api["max_response_bytes"] != int64(1000) || api["max_request_bytes"] != int64(16) || !reflect.DeepEqual(api["methods"], []any{}) {

@@ -11,6 +11,12 @@
 //
 //	army.yaml:12:5: agents.triage.bindings.report: no capability named "owner-reprot" (did you mean "owner-report"?)
 //
+// The file itself is checked the same way: a byte that is not UTF-8, a NUL
+// or a control character YAML does not allow is reported at its line and
+// column, and a YAML syntax error at the line and column of the character
+// that made it wrong (or at the end of the file, when what is wrong is what
+// it lacks there: a closing bracket, say).
+//
 // Kinds are looked up in the capabilities registry; this package imports no
 // kind, so a program (or test) reading armies imports
 // littleboxes/capabilities/standard for its side effects.
@@ -69,7 +75,13 @@
 //   - props: the kind's configuration, a mapping decoded strictly by the kind
 //     as its props JSON: a field the kind does not have is an error at that
 //     field, a field of the wrong type is an error, and every required prop
-//     (one whose JSON tag lacks omitempty) must be given. Values are plain
+//     (one whose JSON tag lacks omitempty) must be given. Then the kind's
+//     own rules (capabilities.PropsChecker: max_redirects from 0 to 20, a
+//     non-empty kv namespace, an http or https base_url, no loopback origin
+//     without allow_private_network, …) are checked with nothing
+//     provisioned, and every prop they refuse is reported at its own line
+//     and column (a list item's, for "origins[1]"), all at once, before
+//     anything runs. Values are plain
 //     data and keep their YAML types: strings, booleans, null, integers
 //     (int64; uint64 beyond), floats (float64; no infinities or NaN), lists
 //     and mappings. A timestamp-looking value stays a string. A string
@@ -89,7 +101,9 @@
 //     beginning with ./ or ../ is the path of a file, relative to the army
 //     file's folder, read when the army is loaded; it must stay inside that
 //     folder (no absolute path, no ../ out of it, no symbolic link out of
-//     it), exist, and be UTF-8 text of at most 1 MiB. Anything else, and a
+//     it), exist, be a regular file (a named pipe, socket, device or folder
+//     is refused without being opened, so a pipe cannot make loading wait),
+//     and be UTF-8 text of at most 1 MiB. Anything else, and a
 //     block scalar (code: |) always, is the module's source inline, also at
 //     most 1 MiB. A one-line value that looks like a file name without ./
 //     ("agents/x.ts") or an absolute path is an error, so a path is never

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -117,13 +118,17 @@ func (d *decoder) decode(data []byte) *Army {
 		d.addf(Pos{}, "", "the army file is larger than %d bytes (8 MiB)", MaxFileBytes)
 		return nil
 	}
+	if p, msg, bad := badChar(data); bad {
+		d.addf(p, "", "%s", msg)
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := safeDecode(dec, &doc); err != nil {
 		if err == io.EOF {
 			d.addf(Pos{Line: 1, Column: 1}, "", "the army file is empty")
 		} else {
-			d.syntax(err)
+			d.syntax(data, err)
 		}
 		return nil
 	}
@@ -131,7 +136,7 @@ func (d *decoder) decode(data []byte) *Army {
 	switch err := safeDecode(dec, &extra); {
 	case err == io.EOF:
 	case err != nil:
-		d.syntax(err)
+		d.syntax(data, err)
 		return nil
 	default:
 		d.notef(npos(&extra), "", "more than one YAML document: an army file holds one army")
@@ -155,12 +160,15 @@ func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 	return dec.Decode(n)
 }
 
-// syntax reports a YAML syntax error, at its line when yaml.v3 gives one.
-func (d *decoder) syntax(err error) {
+// syntax reports a YAML syntax error in data at the line and column of its
+// cause (see syntaxPos); failing that, at the line yaml.v3 gives.
+func (d *decoder) syntax(data []byte, err error) {
 	msg := err.Error()
-	var p Pos
+	p := syntaxPos(data, msg)
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
+		if p.Line == 0 {
+			p.Line, _ = strconv.Atoi(m[1])
+		}
 		msg = msg[len(m[0]):]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
@@ -450,6 +458,11 @@ func (d *decoder) value(n *yaml.Node, field string, at *yaml.Node, depth int) (a
 		l := make([]any, 0, len(n.Content))
 		for i, c := range n.Content {
 			c = deref(c)
+			if depth == 1 {
+				// The items of a prop's list, where a kind may find
+				// problems ("origins[1]").
+				d.pos[index(field, i)] = npos(c)
+			}
 			if v, ok := d.value(c, index(field, i), c, depth+1); ok {
 				l = append(l, v)
 			}
@@ -714,6 +727,35 @@ func (d *decoder) code(e entry, ag *Agent) {
 	ag.Code = code
 }
 
+// openError words an error opening or statting a code file.
+func openError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("no such file (a code path is relative to the army file's folder)")
+	case strings.Contains(err.Error(), "escapes"):
+		return errors.New("leads outside the army's folder")
+	}
+	return err
+}
+
+// regular refuses anything but a regular file, saying what it is.
+func regular(st fs.FileInfo) error {
+	m := st.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return errors.New("a folder, not a file")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("not a regular file (a named pipe)")
+	case m&fs.ModeSocket != 0:
+		return errors.New("not a regular file (a socket)")
+	case m&fs.ModeDevice != 0:
+		return errors.New("not a regular file (a device)")
+	}
+	return errors.New("not a regular file")
+}
+
 // readCode reads a code file inside the army's folder; symbolic links may
 // not lead out of it.
 func (d *decoder) readCode(rel string) (string, error) {
@@ -726,26 +768,34 @@ func (d *decoder) readCode(rel string) (string, error) {
 	if d.rootErr != nil {
 		return "", fmt.Errorf("opening the army's folder: %w", d.rootErr)
 	}
-	f, err := d.root.Open(filepath.FromSlash(rel))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "", errors.New("no such file (a code path is relative to the army file's folder)")
-	case err != nil && strings.Contains(err.Error(), "escapes"):
-		return "", errors.New("leads outside the army's folder")
-	case err != nil:
+	// Stat first and open only a regular file: opening a named pipe blocks
+	// until a writer comes, and opening a device may do anything. The file
+	// is opened without blocking and checked again once open, in case it
+	// was swapped in between.
+	name := filepath.FromSlash(rel)
+	st, err := d.root.Stat(name)
+	if err != nil {
+		return "", openError(err)
+	}
+	if err := regular(st); err != nil {
 		return "", err
 	}
+	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", openError(err)
+	}
 	defer f.Close()
-	st, err := f.Stat()
+	fst, err := f.Stat()
 	if err != nil {
 		return "", err
 	}
-	if st.IsDir() {
-		return "", errors.New("a folder, not a file")
+	if err := regular(fst); err != nil {
+		return "", err
 	}
-	if !st.Mode().IsRegular() {
-		return "", errors.New("not a regular file")
+	if !os.SameFile(st, fst) {
+		return "", errors.New("changed while it was being read")
 	}
+	st = fst
 	if st.Size() > MaxCodeBytes {
 		return "", fmt.Errorf("%d bytes, more than the limit of %d (1 MiB)", st.Size(), MaxCodeBytes)
 	}

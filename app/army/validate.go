@@ -262,9 +262,29 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 			return
 		}
 	}
-	if _, _, err := capabilities.Decode(k.ID, props); err != nil {
+	inst, _, err := capabilities.Decode(k.ID, props)
+	if err != nil {
 		f, msg := propsError(err, schema, c.Props)
 		v.check(field+f, "%s", msg)
+		return
+	}
+	// The kind's own rules, every problem at its prop. Only when every prop
+	// could be read and is known, so that a prop reported already is not
+	// reported again as missing or wrong.
+	if v.isBroken(field) || v.seen[field] || len(decodable) != len(c.Props) {
+		return
+	}
+	if pc, ok := inst.(capabilities.PropsChecker); ok {
+		for _, pe := range capabilities.PropErrors(pc.CheckProps(c.Secrets)) {
+			f := field
+			if pe.Path != "" {
+				if !strings.HasPrefix(pe.Path, "[") {
+					f += "."
+				}
+				f += pe.Path
+			}
+			v.check(f, "%s", strings.TrimPrefix(pe.Msg, pe.Path+": "))
+		}
 	}
 }
 

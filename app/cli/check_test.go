@@ -88,3 +88,63 @@ func TestCheckInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestBadProps: props a kind refuses are reported by check and by run like
+// every other problem of an army, all at once, each at its prop's
+// line:column; run reports them before it opens the data or starts a cell.
+func TestBadProps(t *testing.T) {
+	dir := t.TempDir()
+	army := filepath.Join(dir, "army.yaml")
+	src := `name: bad-props
+capabilities:
+  api:
+    kind: http
+    props:
+      origins: [https://api.example.com, ftp://files.example.com]
+      max_redirects: -1
+  notes: {kind: kv, props: {namespace: ""}}
+  model:
+    kind: llm
+    props: {base_url: ftp://models.example/v1, model: x}
+agents:
+  a:
+    triggers: [manual]
+    bindings: {api: api, notes: notes, model: model}
+    code: "export default { async run() { return 1 } }"
+`
+	if err := os.WriteFile(army, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		army + `:6:42: capabilities.api.props.origins[1]: "ftp://files.example.com": the scheme must be http or https`,
+		army + `:7:7: capabilities.api.props.max_redirects: -1 is not between 0 and 20`,
+		army + `:8:29: capabilities.notes.props.namespace: namespace is required`,
+		army + `:11:13: capabilities.model.props.base_url: base_url "ftp://models.example/v1": want an http or https URL`,
+	}
+	data := filepath.Join(dir, "data")
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"check", []string{"check", army}},
+		{"run once", []string{"run", "--data", data, "--once", "a", army}},
+		{"run", []string{"run", "--data", data, army}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runMain(t, "", tt.args...)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			for i := range lines {
+				lines[i] = strings.TrimPrefix(lines[i], "littleboxes run: ")
+			}
+			if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+				t.Errorf("stderr:\n%s\nwant:\n%s", stderr, strings.Join(want, "\n"))
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Errorf("%s opened the data folder before failing (stat: %v)", tt.name, err)
+			}
+		})
+	}
+}

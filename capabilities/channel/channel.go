@@ -107,19 +107,21 @@ func (c *Channel) Provision(_ context.Context, h *capabilities.Host) error {
 	return nil
 }
 
-// Validate implements capabilities.Validator.
-func (c *Channel) Validate() error {
+// CheckProps implements capabilities.PropsChecker.
+func (c *Channel) CheckProps(map[string]string) error {
+	var ps capabilities.Problems
 	switch {
 	case c.To == "":
-		return fmt.Errorf("to is required: name the agent that receives the messages")
+		ps.Addf("to", "to is required: name the agent that receives the messages")
 	case strings.TrimSpace(c.To) != c.To:
-		return fmt.Errorf("to %q has spaces around the agent's name", c.To)
+		ps.Addf("to", "to %q has spaces around the agent's name", c.To)
 	case strings.IndexFunc(c.To, unicode.IsControl) >= 0:
-		return fmt.Errorf("to %q holds a control character", c.To)
-	case c.MaxMessageBytes < 0 || c.MaxMessageBytes > MessageBytesCeiling:
-		return fmt.Errorf("max_message_bytes is %d, want 1 to %d (or 0 for the default %d)", c.MaxMessageBytes, MessageBytesCeiling, DefaultMaxMessageBytes)
+		ps.Addf("to", "to %q holds a control character", c.To)
 	}
-	return nil
+	if c.MaxMessageBytes < 0 || c.MaxMessageBytes > MessageBytesCeiling {
+		ps.Addf("max_message_bytes", "max_message_bytes is %d, want 1 to %d (or 0 for the default %d)", c.MaxMessageBytes, MessageBytesCeiling, DefaultMaxMessageBytes)
+	}
+	return ps.Err()
 }
 
 // Flow implements capabilities.Instance: what is sent reaches the owner and
@@ -220,7 +222,7 @@ func jsonSize(v any) (int, error) {
 
 // Interface guards.
 var (
-	_ capabilities.Instance    = (*Channel)(nil)
-	_ capabilities.Provisioner = (*Channel)(nil)
-	_ capabilities.Validator   = (*Channel)(nil)
+	_ capabilities.Instance     = (*Channel)(nil)
+	_ capabilities.Provisioner  = (*Channel)(nil)
+	_ capabilities.PropsChecker = (*Channel)(nil)
 )

@@ -233,22 +233,27 @@ func (h *HTTP) Provision(ctx context.Context, host *capabilities.Host) error {
 	return nil
 }
 
-// Validate checks the props, fills in the defaults, and checks that a
-// credential is given exactly when auth is set.
-func (h *HTTP) Validate() error {
+// CheckProps implements capabilities.PropsChecker: it checks the props,
+// every one of them, fills in the defaults, and checks that a credential is
+// given exactly when auth is set.
+func (h *HTTP) CheckProps(secretRefs map[string]string) error {
+	var ps capabilities.Problems
 	if len(h.Origins) == 0 {
-		return errors.New(`origins: at least one origin is required, e.g. ["https://api.example.com"]`)
+		ps.Addf("origins", `origins: at least one origin is required, e.g. ["https://api.example.com"]`)
 	}
 	h.allowed = map[string]bool{}
 	h.origins = nil
 	for i, o := range h.Origins {
+		at := fmt.Sprintf("origins[%d]", i)
 		n, err := normalizeOrigin(o)
 		if err != nil {
-			return fmt.Errorf("origins[%d]: %w", i, err)
+			ps.Addf(at, "%s: %v", at, err)
+			continue
 		}
 		if !h.AllowPrivateNetwork {
 			if reason := privateHost(n); reason != "" {
-				return fmt.Errorf("origins[%d]: %s is %s; set allow_private_network to reach it", i, n, reason)
+				ps.Addf(at, "%s: %s is %s; set allow_private_network to reach it", at, n, reason)
+				continue
 			}
 		}
 		if !h.allowed[n] {
@@ -260,7 +265,8 @@ func (h *HTTP) Validate() error {
 	for i, m := range h.AllowedMethods {
 		u := strings.ToUpper(strings.TrimSpace(m))
 		if !slices.Contains(allowedMethods, u) {
-			return fmt.Errorf("methods[%d]: %q is not one of %s", i, m, strings.Join(allowedMethods, ", "))
+			ps.Addf(fmt.Sprintf("methods[%d]", i), "methods[%d]: %q is not one of %s", i, m, strings.Join(allowedMethods, ", "))
+			continue
 		}
 		h.methods[u] = true
 	}
@@ -270,43 +276,58 @@ func (h *HTTP) Validate() error {
 	switch h.Label {
 	case "", "private", "public":
 	default:
-		return fmt.Errorf("label: %q is neither \"public\" nor \"private\"", h.Label)
+		ps.Addf("label", "label: %q is neither \"public\" nor \"private\"", h.Label)
 	}
 	h.timeout = DefaultTimeout
 	if h.Timeout != "" {
 		d, err := time.ParseDuration(h.Timeout)
-		if err != nil {
-			return fmt.Errorf("timeout: %q is not a duration like \"30s\"", h.Timeout)
+		switch {
+		case err != nil:
+			ps.Addf("timeout", "timeout: %q is not a duration like \"30s\"", h.Timeout)
+		case d <= 0 || d > MaxTimeout:
+			ps.Addf("timeout", "timeout: %s is not between 0 and %s", d, MaxTimeout)
+		default:
+			h.timeout = d
 		}
-		if d <= 0 || d > MaxTimeout {
-			return fmt.Errorf("timeout: %s is not between 0 and %s", d, MaxTimeout)
-		}
-		h.timeout = d
 	}
 	var err error
 	if h.maxResp, err = byteLimit("max_response_bytes", h.MaxResponseBytes, DefaultMaxResponseBytes); err != nil {
-		return err
+		ps.Add(err)
 	}
 	if h.maxReq, err = byteLimit("max_request_bytes", h.MaxRequestBytes, DefaultMaxRequestBytes); err != nil {
-		return err
+		ps.Add(err)
 	}
 	h.maxRedirects = DefaultMaxRedirects
 	if h.MaxRedirects != nil {
 		if n := *h.MaxRedirects; n < 0 || n > MaxRedirectsLimit {
-			return fmt.Errorf("max_redirects: %d is not between 0 and %d", n, MaxRedirectsLimit)
+			ps.Addf("max_redirects", "max_redirects: %d is not between 0 and %d", n, MaxRedirectsLimit)
+		} else {
+			h.maxRedirects = n
 		}
-		h.maxRedirects = *h.MaxRedirects
 	}
-	hasCredential := h.host != nil && h.host.SecretRefs[CredentialSlot] != ""
+	hasCredential := secretRefs[CredentialSlot] != ""
 	if h.Auth != nil {
 		if err := h.Auth.validate(); err != nil {
-			return err
-		}
-		if !hasCredential {
-			return fmt.Errorf("auth is set (type %s) but no %q secret is given: name the secret holding the token in the capability's secrets", h.Auth.Type, CredentialSlot)
+			ps.Add(err)
+		} else if !hasCredential {
+			ps.Addf("auth", "auth is set (type %s) but no %q secret is given: name the secret holding the token in the capability's secrets", h.Auth.Type, CredentialSlot)
 		}
 	} else if hasCredential {
-		return fmt.Errorf("a %q secret is given but auth is not set, so it would never be sent: set auth (e.g. {\"type\": \"bearer\"})", CredentialSlot)
+		ps.Addf("", "a %q secret is given but auth is not set, so it would never be sent: set auth (e.g. {\"type\": \"bearer\"})", CredentialSlot)
+	}
+	return ps.Err()
+}
+
+// Validate checks that the instance was checked and provisioned.
+func (h *HTTP) Validate() error {
+	if h.allowed == nil {
+		var refs map[string]string
+		if h.host != nil {
+			refs = h.host.SecretRefs
+		}
+		if err := h.CheckProps(refs); err != nil {
+			return err
+		}
 	}
 	if h.client == nil {
 		return errors.New("not provisioned")
@@ -322,24 +343,24 @@ func (a *Auth) validate() error {
 	switch a.Type {
 	case "bearer":
 		if a.Name != "" {
-			return fmt.Errorf("auth.name: not used with type bearer (the header is Authorization); remove it or use type header")
+			return capabilities.PropErrorf("auth.name", "auth.name: not used with type bearer (the header is Authorization); remove it or use type header")
 		}
 	case "header":
 		if a.Name == "" {
-			return errors.New("auth.name: the header name is required with type header")
+			return capabilities.PropErrorf("auth.name", "auth.name: the header name is required with type header")
 		}
 		if !validToken(a.Name) {
-			return fmt.Errorf("auth.name: %q is not a valid header name", a.Name)
+			return capabilities.PropErrorf("auth.name", "auth.name: %q is not a valid header name", a.Name)
 		}
 		if reason := headerForbiddenAlways(http.CanonicalHeaderKey(a.Name)); reason != "" {
-			return fmt.Errorf("auth.name: %q cannot carry the credential: %s", a.Name, reason)
+			return capabilities.PropErrorf("auth.name", "auth.name: %q cannot carry the credential: %s", a.Name, reason)
 		}
 	case "query":
 		if a.Name == "" {
-			return errors.New("auth.name: the query parameter name is required with type query")
+			return capabilities.PropErrorf("auth.name", "auth.name: the query parameter name is required with type query")
 		}
 	default:
-		return fmt.Errorf("auth.type: %q is not one of bearer, header, query", a.Type)
+		return capabilities.PropErrorf("auth.type", "auth.type: %q is not one of bearer, header, query", a.Type)
 	}
 	return nil
 }
@@ -349,7 +370,7 @@ func byteLimit(name string, v, def int64) (int64, error) {
 	case v == 0:
 		return def, nil
 	case v < 0 || v > MaxBytesLimit:
-		return 0, fmt.Errorf("%s: %d is not between 1 and %d", name, v, MaxBytesLimit)
+		return 0, capabilities.PropErrorf(name, "%s: %d is not between 1 and %d", name, v, MaxBytesLimit)
 	}
 	return v, nil
 }
@@ -389,14 +410,17 @@ func (h *HTTP) Flow() capabilities.Flow {
 		}
 		aud = append(aud, capabilities.Origin(o))
 	}
+	// One origin written twice (in another case, with its default port) is
+	// one origin: NewLabel drops the repeats.
+	audience := capabilities.NewLabel(aud...)
 	label := capabilities.NewLabel(capabilities.Owner)
 	switch {
 	case h.Label == "public" && !h.hasCredential():
 		label = capabilities.NewLabel(capabilities.Public)
-	case len(aud) == 1:
-		label = capabilities.NewLabel(capabilities.Owner, aud[0])
+	case len(audience) == 1:
+		label = capabilities.NewLabel(capabilities.Owner, audience[0])
 	}
-	return capabilities.Flow{Label: label, Audience: capabilities.NewLabel(aud...)}
+	return capabilities.Flow{Label: label, Audience: audience}
 }
 
 // hasCredential reports whether the instance attaches a credential to its
@@ -474,5 +498,6 @@ var (
 	_ capabilities.Instance     = (*HTTP)(nil)
 	_ capabilities.Provisioner  = (*HTTP)(nil)
 	_ capabilities.Validator    = (*HTTP)(nil)
+	_ capabilities.PropsChecker = (*HTTP)(nil)
 	_ capabilities.CleanerUpper = (*HTTP)(nil)
 )

@@ -412,6 +412,48 @@ func TestFlow(t *testing.T) {
 	}
 }
 
+// TestFlowSameOrigin: one origin written twice, differing in case, default
+// port or a trailing slash, is one origin: a private instance labels its
+// responses owner + that origin, so an agent that read only from it may
+// send it requests without asking.
+func TestFlowSameOrigin(t *testing.T) {
+	tests := []struct {
+		name  string
+		list  string // the origins prop
+		label string
+		count int // origins in the audience
+	}{
+		{"case", `["https://API.example.com", "https://api.example.com"]`, "origin:https://api.example.com owner", 1},
+		{"default port and slash", `["https://API.example.com", "https://api.example.com:443/"]`, "origin:https://api.example.com owner", 1},
+		{"http default port", `["http://a.example:80", "HTTP://A.EXAMPLE/"]`, "origin:http://a.example owner", 1},
+		{"scheme differs", `["http://a.example", "https://a.example"]`, "owner", 2},
+		{"port differs", `["https://a.example", "https://a.example:8443"]`, "owner", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			props := `{"origins": ` + tt.list + `}`
+			for _, inst := range []capabilities.Instance{newInst(t, props, ""), decoded(t, props)} {
+				f := inst.Flow()
+				if got := strings.Join(f.Label.Strings(), " "); got != tt.label {
+					t.Errorf("label = %s, want %s", got, tt.label)
+				}
+				if len(f.Audience) != tt.count {
+					t.Errorf("audience = %v, want %d origins", f.Audience, tt.count)
+				}
+			}
+		})
+	}
+}
+
+func decoded(t *testing.T, props string) capabilities.Instance {
+	t.Helper()
+	inst, _, err := capabilities.Decode("http", []byte(props))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
 func TestClosedAndUnprovisioned(t *testing.T) {
 	srv, _ := server(t, func(w http.ResponseWriter, r *http.Request) {})
 	inst := newInst(t, props(t, map[string]any{"origins": []string{srv.URL}, "allow_private_network": true}), "")

@@ -141,21 +141,22 @@ func (k *KV) Provision(_ context.Context, h *capabilities.Host) error {
 	return nil
 }
 
-// Validate implements capabilities.Validator.
-func (k *KV) Validate() error {
-	if k.Namespace == "" {
-		return fmt.Errorf("namespace is required")
-	}
-	if !namespacePattern.MatchString(k.Namespace) {
-		return fmt.Errorf("namespace %q must be 1 to 64 of A-Z a-z 0-9 . _ -", k.Namespace)
+// CheckProps implements capabilities.PropsChecker.
+func (k *KV) CheckProps(map[string]string) error {
+	var ps capabilities.Problems
+	switch {
+	case k.Namespace == "":
+		ps.Addf("namespace", "namespace is required")
+	case !namespacePattern.MatchString(k.Namespace):
+		ps.Addf("namespace", "namespace %q must be 1 to 64 of A-Z a-z 0-9 . _ -", k.Namespace)
 	}
 	if k.MaxKeyBytes < 0 || k.MaxKeyBytes > KeyBytesCeiling {
-		return fmt.Errorf("max_key_bytes is %d, want 1 to %d (or 0 for the default %d)", k.MaxKeyBytes, KeyBytesCeiling, DefaultMaxKeyBytes)
+		ps.Addf("max_key_bytes", "max_key_bytes is %d, want 1 to %d (or 0 for the default %d)", k.MaxKeyBytes, KeyBytesCeiling, DefaultMaxKeyBytes)
 	}
 	if k.MaxValueBytes < 0 || k.MaxValueBytes > ValueBytesCeiling {
-		return fmt.Errorf("max_value_bytes is %d, want 1 to %d (or 0 for the default %d)", k.MaxValueBytes, ValueBytesCeiling, DefaultMaxValueBytes)
+		ps.Addf("max_value_bytes", "max_value_bytes is %d, want 1 to %d (or 0 for the default %d)", k.MaxValueBytes, ValueBytesCeiling, DefaultMaxValueBytes)
 	}
-	return nil
+	return ps.Err()
 }
 
 // Flow implements capabilities.Instance: the owner reads and sees
@@ -333,7 +334,7 @@ func (k *KV) list(ctx context.Context, args []any) (any, error) {
 
 // Interface guards.
 var (
-	_ capabilities.Instance    = (*KV)(nil)
-	_ capabilities.Provisioner = (*KV)(nil)
-	_ capabilities.Validator   = (*KV)(nil)
+	_ capabilities.Instance     = (*KV)(nil)
+	_ capabilities.Provisioner  = (*KV)(nil)
+	_ capabilities.PropsChecker = (*KV)(nil)
 )

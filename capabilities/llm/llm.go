@@ -188,43 +188,58 @@ func (c *Chat) Provision(ctx context.Context, h *capabilities.Host) error {
 	return nil
 }
 
-// Validate checks the props and fills in the defaults.
-func (c *Chat) Validate() error {
+// CheckProps implements capabilities.PropsChecker: it checks every prop
+// and fills in the defaults.
+func (c *Chat) CheckProps(map[string]string) error {
+	var ps capabilities.Problems
 	u, err := c.parseBase()
-	if err != nil {
-		return err
-	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !c.AllowInsecure {
-		return fmt.Errorf("base_url %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https, or set allow_insecure", c.BaseURL)
+	switch {
+	case err != nil:
+		ps.Add(capabilities.PropErrorf("base_url", "%v", err))
+	case u.Scheme == "http" && !isLoopback(u.Hostname()) && !c.AllowInsecure:
+		ps.Addf("base_url", "base_url %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https, or set allow_insecure", c.BaseURL)
+	default:
+		c.endpoint = strings.TrimRight(u.String(), "/") + "/chat/completions"
+		c.hostname = u.Host
 	}
 	if strings.TrimSpace(c.Model) == "" {
-		return errors.New("model is required (the model name the endpoint serves, e.g. llama3.2 or gpt-4o-mini)")
+		ps.Addf("model", "model is required (the model name the endpoint serves, e.g. llama3.2 or gpt-4o-mini)")
 	}
 	c.timeout = DefaultTimeout
 	if c.Timeout != "" {
 		d, err := time.ParseDuration(c.Timeout)
-		if err != nil {
-			return fmt.Errorf("timeout %q: want a duration like 60s or 2m", c.Timeout)
+		switch {
+		case err != nil:
+			ps.Addf("timeout", "timeout %q: want a duration like 60s or 2m", c.Timeout)
+		case d <= 0 || d > MaxTimeout:
+			ps.Addf("timeout", "timeout %s: want more than 0 and at most %s", d, MaxTimeout)
+		default:
+			c.timeout = d
 		}
-		if d <= 0 || d > MaxTimeout {
-			return fmt.Errorf("timeout %s: want more than 0 and at most %s", d, MaxTimeout)
-		}
-		c.timeout = d
 	}
 	if c.maxTokens, err = limit("max_tokens", c.MaxTokens, DefaultMaxTokens, MaxMaxTokens); err != nil {
-		return err
+		ps.Add(err)
 	}
 	if c.maxPrompt, err = limit("max_prompt_bytes", c.MaxPromptBytes, DefaultMaxPromptBytes, MaxMaxPromptBytes); err != nil {
-		return err
+		ps.Add(err)
 	}
 	if c.maxResp, err = limit("max_response_bytes", c.MaxResponseBytes, DefaultMaxResponseBytes, MaxMaxResponseBytes); err != nil {
-		return err
+		ps.Add(err)
 	}
 	if t := c.Temperature; t != nil && !(*t >= 0 && *t <= 2) {
-		return fmt.Errorf("temperature %v: want 0 to 2", *t)
+		ps.Addf("temperature", "temperature %v: want 0 to 2", *t)
 	}
-	c.endpoint = strings.TrimRight(u.String(), "/") + "/chat/completions"
-	c.hostname = u.Host
+	return ps.Err()
+}
+
+// Validate checks the props (when New has not) and that the instance was
+// provisioned.
+func (c *Chat) Validate() error {
+	if c.endpoint == "" {
+		if err := c.CheckProps(nil); err != nil {
+			return err
+		}
+	}
 	c.ready = c.client != nil
 	return nil
 }
@@ -234,7 +249,7 @@ func limit(name string, v, def, max int) (int, error) {
 	case v == 0:
 		return def, nil
 	case v < 0 || v > max:
-		return 0, fmt.Errorf("%s %d: want 1 to %d", name, v, max)
+		return 0, capabilities.PropErrorf(name, "%s %d: want 1 to %d", name, v, max)
 	}
 	return v, nil
 }
@@ -375,5 +390,6 @@ var (
 	_ capabilities.Instance     = (*Chat)(nil)
 	_ capabilities.Provisioner  = (*Chat)(nil)
 	_ capabilities.Validator    = (*Chat)(nil)
+	_ capabilities.PropsChecker = (*Chat)(nil)
 	_ capabilities.CleanerUpper = (*Chat)(nil)
 )

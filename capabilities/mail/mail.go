@@ -225,75 +225,80 @@ func (p *Instance) Flow() capabilities.Flow {
 }
 
 // check validates the props on their own, without touching the disk.
-func (p *Instance) check() error {
+// CheckProps implements capabilities.PropsChecker: every problem with the
+// props, and with the password slot they need.
+func (p *Instance) CheckProps(secretRefs map[string]string) error {
+	var ps capabilities.Problems
 	if strings.TrimSpace(p.Maildir) == "" {
-		return errors.New("maildir is required: the path of a Maildir folder")
+		ps.Addf("maildir", "maildir is required: the path of a Maildir folder")
 	}
 	if p.Thread != "" && !threadIDPattern.MatchString(p.Thread) {
-		return fmt.Errorf("thread %q is not a thread id (12 lower-case hex digits)", p.Thread)
+		ps.Addf("thread", "thread %q is not a thread id (12 lower-case hex digits)", p.Thread)
 	}
 	if p.Owner != "" {
 		a, err := mail.ParseAddress(p.Owner)
 		if err != nil || checkAddr(a.Address) != nil {
-			return fmt.Errorf("owner %q is not an email address", p.Owner)
+			ps.Addf("owner", "owner %q is not an email address", p.Owner)
 		}
 	}
 	if p.SMTPPort < 0 || p.SMTPPort > 65535 {
-		return fmt.Errorf("smtp_port %d is out of range (1 to 65535, or 0 for the default)", p.SMTPPort)
+		ps.Addf("smtp_port", "smtp_port %d is out of range (1 to 65535, or 0 for the default)", p.SMTPPort)
 	}
 	switch Security(p.SMTPSecurity) {
-	case "", StartTLS, TLS, None:
+	case "", StartTLS, TLS:
+	case None:
+		if !isLoopback(p.SMTPHost) {
+			ps.Addf("smtp_security", `smtp_security "none" sends in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, p.SMTPHost)
+		}
 	default:
-		return fmt.Errorf("smtp_security %q is not one of starttls, tls, none", p.SMTPSecurity)
+		ps.Addf("smtp_security", "smtp_security %q is not one of starttls, tls, none", p.SMTPSecurity)
 	}
 	if p.SMTPHost != "" {
 		h := p.SMTPHost
 		if strings.ContainsAny(h, " \t\r\n/@?#\\") || strings.HasPrefix(h, "-") ||
 			(strings.Contains(h, ":") && net.ParseIP(strings.Trim(h, "[]")) == nil) {
-			return fmt.Errorf("smtp_host %q is not a host name (give the port in smtp_port)", h)
+			ps.Addf("smtp_host", "smtp_host %q is not a host name (give the port in smtp_port)", h)
 		}
 		if p.Owner == "" {
-			return errors.New("owner is required when smtp_host is set: replies are sent from it")
+			ps.Addf("owner", "owner is required when smtp_host is set: replies are sent from it")
 		}
 	}
-	if Security(p.SMTPSecurity) == None && !isLoopback(p.SMTPHost) {
-		return fmt.Errorf(`smtp_security "none" sends in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, p.SMTPHost)
-	}
 	if p.SMTPUser != "" && p.SMTPHost == "" {
-		return errors.New("smtp_user is set but smtp_host is not")
+		ps.Addf("smtp_user", "smtp_user is set but smtp_host is not")
 	}
 	if strings.ContainsAny(p.SMTPUser, "\x00\r\n") {
-		return errors.New("smtp_user holds a control character")
+		ps.Addf("smtp_user", "smtp_user holds a control character")
 	}
 	for _, f := range []struct {
 		name string
 		v    int
 	}{{"max_body_bytes", p.MaxBodyBytes}, {"max_reply_bytes", p.MaxReplyBytes}} {
 		if f.v < 0 || f.v > BytesCeiling {
-			return fmt.Errorf("%s %d is out of range (1 to %d, or 0 for the default)", f.name, f.v, BytesCeiling)
+			ps.Addf(f.name, "%s %d is out of range (1 to %d, or 0 for the default)", f.name, f.v, BytesCeiling)
 		}
 	}
-	return nil
+	hasPassword := secretRefs["password"] != ""
+	if p.SMTPUser != "" && !hasPassword {
+		ps.Add(&capabilities.PropError{Path: "smtp_user", Err: capabilities.ErrNoSecret,
+			Msg: fmt.Sprintf("smtp_user %q is set but the password secret slot is not given: %v", p.SMTPUser, capabilities.ErrNoSecret)})
+	}
+	if p.SMTPUser == "" && hasPassword {
+		ps.Addf("", "a password secret is given but smtp_user is empty")
+	}
+	return ps.Err()
 }
-
-// Validate checks the props. Provision checks them too, before it reads the
-// Maildir.
-func (p *Instance) Validate() error { return p.check() }
 
 // Provision checks the props and the password slot, opens the Maildir and,
 // for a scoped instance, finds the thread and computes its flow.
 func (p *Instance) Provision(ctx context.Context, h *capabilities.Host) error {
-	if err := p.check(); err != nil {
-		return fmt.Errorf("%w: %v", capabilities.ErrProps, err)
+	var refs map[string]string
+	if h != nil {
+		refs = h.SecretRefs
+	}
+	if err := p.CheckProps(refs); err != nil {
+		return fmt.Errorf("%w: %w", capabilities.ErrProps, err)
 	}
 	p.host = h
-	hasPassword := h != nil && h.SecretRefs["password"] != ""
-	if p.SMTPUser != "" && !hasPassword {
-		return fmt.Errorf("smtp_user %q is set but the password secret slot is not given: %w", p.SMTPUser, capabilities.ErrNoSecret)
-	}
-	if p.SMTPUser == "" && hasPassword {
-		return fmt.Errorf("%w: a password secret is given but smtp_user is empty", capabilities.ErrProps)
-	}
 	p.dir = p.Maildir
 	if rest, ok := strings.CutPrefix(p.dir, "~/"); ok {
 		home, err := os.UserHomeDir()
@@ -651,7 +656,7 @@ func (p *Instance) reply(ctx context.Context, args []any) (any, error) {
 var (
 	_ capabilities.Instance     = (*Instance)(nil)
 	_ capabilities.Provisioner  = (*Instance)(nil)
-	_ capabilities.Validator    = (*Instance)(nil)
+	_ capabilities.PropsChecker = (*Instance)(nil)
 	_ capabilities.CleanerUpper = (*Instance)(nil)
 	_ capabilities.Enumerator   = (*Instance)(nil)
 )

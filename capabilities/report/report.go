@@ -100,12 +100,13 @@ func (r *Report) Provision(_ context.Context, h *capabilities.Host) error {
 	return nil
 }
 
-// Validate implements capabilities.Validator.
-func (r *Report) Validate() error {
+// CheckProps implements capabilities.PropsChecker.
+func (r *Report) CheckProps(map[string]string) error {
+	var ps capabilities.Problems
 	if r.MaxBytes < 0 || r.MaxBytes > MaxBytesCeiling {
-		return fmt.Errorf("max_bytes is %d, want 1 to %d (or 0 for the default %d)", r.MaxBytes, MaxBytesCeiling, DefaultMaxBytes)
+		ps.Addf("max_bytes", "max_bytes is %d, want 1 to %d (or 0 for the default %d)", r.MaxBytes, MaxBytesCeiling, DefaultMaxBytes)
 	}
-	return nil
+	return ps.Err()
 }
 
 // Flow implements capabilities.Instance: the owner alone reads and sees.
@@ -218,7 +219,7 @@ func jsonSize(v any) (int, error) {
 
 // Interface guards.
 var (
-	_ capabilities.Instance    = (*Report)(nil)
-	_ capabilities.Provisioner = (*Report)(nil)
-	_ capabilities.Validator   = (*Report)(nil)
+	_ capabilities.Instance     = (*Report)(nil)
+	_ capabilities.Provisioner  = (*Report)(nil)
+	_ capabilities.PropsChecker = (*Report)(nil)
 )

@@ -1,0 +1,106 @@
+package capabilities
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// checked is a kind whose props rules are in CheckProps.
+type checked struct {
+	Min   int      `json:"min,omitempty" doc:"A lower bound."`
+	Max   int      `json:"max,omitempty" doc:"An upper bound."`
+	Hosts []string `json:"hosts,omitempty" doc:"Host names."`
+
+	provisioned bool
+}
+
+var lastChecked *checked
+
+func (c *checked) Methods() []string                                { return nil }
+func (c *checked) Call(context.Context, string, []any) (any, error) { return nil, nil }
+func (c *checked) Flow() Flow                                       { return Flow{Label: NewLabel(Owner), Audience: NewLabel(Owner)} }
+func (c *checked) Provision(context.Context, *Host) error {
+	lastChecked = c
+	c.provisioned = true
+	return nil
+}
+func (c *checked) CheckProps(refs map[string]string) error {
+	var ps Problems
+	if c.Min < 0 {
+		ps.Addf("min", "min: %d is negative", c.Min)
+	}
+	if c.Max < c.Min {
+		ps.Addf("max", "max: %d is below min", c.Max)
+	}
+	for i, h := range c.Hosts {
+		if h == "" {
+			ps.Addf("hosts["+string(rune('0'+i))+"]", "an empty host")
+		}
+	}
+	if refs["token"] == "" && len(c.Hosts) > 0 {
+		ps.Add(&PropError{Path: "hosts", Msg: "hosts need the token", Err: ErrNoSecret})
+	}
+	ps.Add(nil)
+	return ps.Err()
+}
+
+func init() {
+	Register(Kind{
+		ID: "test.checked", Doc: "A kind with props rules.",
+		New:        func() Instance { return &checked{} },
+		Secrets:    []SecretSlot{{Name: "token", Doc: "A token.", Optional: true}},
+		TypeScript: "interface Checked {\n}",
+		Interface:  "Checked",
+	})
+}
+
+func TestCheckProps(t *testing.T) {
+	tests := []struct {
+		name  string
+		props string
+		refs  map[string]string
+		paths string // the paths of the problems, in order
+	}{
+		{"right", `{"min": 1, "max": 2}`, nil, ""},
+		{"every problem at once", `{"min": -1, "max": -2, "hosts": ["a", ""]}`, nil, "min max hosts[1] hosts"},
+		{"a rule tied to a secret slot", `{"hosts": ["a"]}`, map[string]string{"token": "t"}, ""},
+		{"a decoding error is about the props as a whole", `{"min": "x"}`, nil, "."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckProps("test.checked", []byte(tt.props), tt.refs)
+			var paths []string
+			for _, pe := range PropErrors(err) {
+				if pe.Path == "" {
+					paths = append(paths, ".")
+				} else {
+					paths = append(paths, pe.Path)
+				}
+			}
+			if strings.Join(paths, " ") != tt.paths {
+				t.Fatalf("CheckProps = %v: paths %q, want %q", err, paths, tt.paths)
+			}
+			if err != nil && !errors.Is(err, ErrProps) {
+				t.Fatalf("CheckProps = %v, want ErrProps", err)
+			}
+		})
+	}
+}
+
+// TestNewChecksBeforeProvision: New runs CheckProps before Provision, so an
+// instance whose props are wrong is never provisioned.
+func TestNewChecksBeforeProvision(t *testing.T) {
+	lastChecked = nil
+	_, err := New(context.Background(), "test.checked", []byte(`{"hosts": ["a"]}`), nil)
+	if !errors.Is(err, ErrProps) || !errors.Is(err, ErrNoSecret) || !strings.Contains(err.Error(), "hosts need the token") {
+		t.Fatalf("New = %v, want ErrProps and ErrNoSecret", err)
+	}
+	if lastChecked != nil {
+		t.Fatal("New provisioned an instance whose props are wrong")
+	}
+	if _, err := New(context.Background(), "test.checked", []byte(`{"max": 1}`), nil); err != nil || lastChecked == nil || !lastChecked.provisioned {
+		t.Fatalf("New = %v; provisioned %v", err, lastChecked != nil)
+	}
+}
