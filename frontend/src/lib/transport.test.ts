@@ -14,6 +14,9 @@ import {
 
 afterEach(() => resetConnection());
 
+/** Waits for what a test needs; the ceiling is reached only when it fails. */
+const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000 });
+
 function fakeWails() {
   const calls: { method: string; args: unknown[] }[] = [];
   const handlers = new Map<string, (...d: unknown[]) => void>();
@@ -186,7 +189,7 @@ describe("http transport", () => {
     const c = httpConnection({ token: "a b", fetch: streamFetch(), setTimeout: t.setTimeout, clearTimeout: t.clearTimeout });
     const got: unknown[] = [];
     const off = c.subscribe((e) => got.push(e));
-    await vi.waitFor(() => expect(FakeStream.all).toHaveLength(1));
+    await until(() => expect(FakeStream.all).toHaveLength(1));
     const s0 = FakeStream.all[0];
     expect(s0.url).toBe("/api/events");
     expect((s0.init.headers as Record<string, string>)[TOKEN_HEADER]).toBe("a b");
@@ -197,7 +200,7 @@ describe("http transport", () => {
     s0.write('data: {"type":"message","ag');
     s0.write('ent":"a","to":"b"}\r');
     s0.write("\n\r\ndata: not json\n\n");
-    await vi.waitFor(() => expect(got).toEqual([{ type: "message", agent: "a", to: "b" }]));
+    await until(() => expect(got).toEqual([{ type: "message", agent: "a", to: "b" }]));
 
     // A second subscriber shares the stream.
     const got2: unknown[] = [];
@@ -206,12 +209,12 @@ describe("http transport", () => {
 
     // Dropped: reopened after the delay.
     s0.end();
-    await vi.waitFor(() => expect(t.timers).toHaveLength(1));
+    await until(() => expect(t.timers).toHaveLength(1));
     t.timers[0]();
-    await vi.waitFor(() => expect(FakeStream.all).toHaveLength(2));
+    await until(() => expect(FakeStream.all).toHaveLength(2));
     const s1 = FakeStream.all[1];
     s1.write('data: {"type":"workspace"}\n\n');
-    await vi.waitFor(() => expect(got2).toEqual([{ type: "workspace" }]));
+    await until(() => expect(got2).toEqual([{ type: "workspace" }]));
     expect(got).toHaveLength(2);
 
     off();
@@ -238,9 +241,9 @@ describe("http transport", () => {
       clearTimeout: () => {},
     });
     const off = c.subscribe(() => {});
-    await vi.waitFor(() => expect(delays).toEqual([10]));
+    await until(() => expect(delays).toEqual([10]));
     pending[0]();
-    await vi.waitFor(() => expect(delays).toEqual([10, 20]));
+    await until(() => expect(delays).toEqual([10, 20]));
     off();
   });
 });
