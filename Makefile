@@ -1,7 +1,13 @@
 # littleboxes — build, run and test.
 #
 #   make run    install what is missing (Debian/Ubuntu), build, open the window
-#   make test   every test of the project (Go, frontend, the window under Xvfb)
+#   make test   install what is missing, then every test of the project (Go,
+#               frontend, the window under Xvfb, the app in headless Chromium)
+#
+# Every target that builds or tests runs `deps` first (build/deps.sh: apt
+# packages, skipping what is there; quick when nothing is missing) and npm ci
+# wherever node packages are used, so each works on a fresh machine by itself.
+# SKIP_DEPS=1 skips the system check (a machine set up some other way).
 
 SHELL      := /bin/bash
 BIN        := build/bin/littleboxes
@@ -19,40 +25,41 @@ run: deps build
 	fi; exec $(BIN)
 
 deps:
-	@bash build/deps.sh
+	@[ -n "$$SKIP_DEPS" ] || bash build/deps.sh
 
-frontend/node_modules: frontend/package-lock.json
+frontend/node_modules: frontend/package-lock.json | deps
 	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
 
-frontend: frontend/node_modules
+frontend: deps frontend/node_modules
 	cd frontend && npm run build
 
-build: frontend
+build: deps frontend
 	$(GO) build $(GOFLAGS) -tags $(TAGS) -ldflags "-w -s" -o $(BIN) .
 
 # Every test: Go (with a real Secret Service on a private D-Bus), the frontend
 # unit tests, the production binary in a real window under Xvfb, and the app
 # end to end in headless Chromium through `littleboxes serve`.
-test: frontend test-go test-frontend test-window test-e2e
+test: deps frontend test-go test-frontend test-window test-e2e
 
-test-go:
+test-go: deps
 	@mkdir -p frontend/dist && [ -n "$$(ls -A frontend/dist)" ] || touch frontend/dist/.gitkeep
 	$(GO) vet ./...
 	bash build/with-keyring.sh $(GO) test $(GOFLAGS) -count=1 -timeout 20m ./...
 
-test-frontend: frontend/node_modules
+test-frontend: deps frontend/node_modules
 	cd frontend && npm test
 
-test-window: build
+test-window: deps build
 	bash build/test-window.sh $(BIN)
 
 # Screenshots go to build/screenshots only with UPDATE_SCREENSHOT=1.
-test-e2e: build frontend/node_modules
+test-e2e: deps build frontend/node_modules
 	@shots=$(CURDIR)/build/screenshots; [ -n "$$UPDATE_SCREENSHOT" ] || shots=$$(mktemp -d); \
 	SCREENSHOTS=$$shots bash build/with-keyring.sh bash build/test-e2e.sh $(BIN)
 
-bench:
+bench: deps
+	@mkdir -p frontend/dist && [ -n "$$(ls -A frontend/dist)" ] || touch frontend/dist/.gitkeep
 	$(GO) run . bench
 
 clean:

@@ -37,11 +37,17 @@
 // browser: POST /api/call/METHOD with the JSON array of the arguments
 // (only the methods of api.ts, Exec and Army: the Callable list), and
 // GET /api/events, server-sent events. It listens on loopback unless told
-// --allow-remote, and every request must carry the random token it prints
-// (header X-Littleboxes-Token, ?token=, or the HttpOnly SameSite=Strict
-// cookie set when the page loads with a valid ?token=), name this server in
-// its Host header (127.0.0.1, localhost or [::1] with the port: no DNS
-// rebinding), and, if it has an Origin, come from this server's own origin.
+// --allow-remote and prints its URL with a random token in the fragment
+// (http://127.0.0.1:PORT/#token=…), which a browser never sends to a
+// server. The page moves the token into the tab's sessionStorage, takes it
+// out of the address bar, and sends it in the X-Littleboxes-Token header on
+// every API request, the event stream included (read with fetch, not
+// EventSource). The token is never a cookie (browsers send 127.0.0.1's
+// cookies to every port) and never in a query (?token= is refused: logs and
+// history keep URLs). Every request must name this server in its Host header
+// (127.0.0.1, localhost or [::1] with the port: no DNS rebinding) and, if it
+// has an Origin, come from this server's own origin; the frontend's files,
+// which hold no secret, need nothing more.
 //
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns

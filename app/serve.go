@@ -16,12 +16,14 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // Serving limits.
@@ -31,11 +33,41 @@ const (
 	maxCallBody = 16 << 20
 	// heartbeat is how often an idle event stream gets a comment line.
 	heartbeat = 15 * time.Second
-	// TokenHeader carries the token on API requests.
+	// TokenHeader carries the token on every API request (calls and the
+	// event stream). It is the only place the server looks for it: never a
+	// cookie (browsers send 127.0.0.1's cookies to every port, so any local
+	// server the browser talks to would get it) and never the query (logs
+	// and history keep URLs).
 	TokenHeader = "X-Littleboxes-Token"
-	// tokenCookie carries it for the page's own requests (assets, events).
-	tokenCookie = "littleboxes_token"
 )
+
+// The http.Server's limits. The event stream is a response that lasts, so
+// there is no server-wide read or write timeout; a call's body has its own
+// read deadline (callBodyTimeout).
+var serveLimits = httpLimits{
+	ReadHeader:     10 * time.Second,
+	Idle:           60 * time.Second,
+	MaxHeaderBytes: 64 << 10,
+	CallBody:       60 * time.Second,
+}
+
+// httpLimits are the timeouts and sizes of the http.Server serve runs.
+type httpLimits struct {
+	ReadHeader     time.Duration // to read a request's headers
+	Idle           time.Duration // a kept-alive connection waiting for its next request
+	MaxHeaderBytes int           // the request line and headers
+	CallBody       time.Duration // to read a call's body
+}
+
+// httpServer is the http.Server of serve, with lim.
+func httpServer(h http.Handler, lim httpLimits) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: lim.ReadHeader,
+		IdleTimeout:       lim.Idle,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+	}
+}
 
 // Callable lists the API methods served over HTTP: those of
 // frontend/src/lib/api.ts (METHODS) plus Exec and Army. No other exported
@@ -52,13 +84,15 @@ var Callable = []string{
 const serveUsage = `usage: littleboxes serve [--addr 127.0.0.1:PORT] [--data DIR] [--allow-remote] [--in-process]
 
 Serves the app to a browser on loopback, behind a token: open the URL it
-prints (http://127.0.0.1:PORT/?token=…). Stop it with Ctrl-C.
+prints (http://127.0.0.1:PORT/#token=…). The token is in the URL's fragment,
+which the browser never sends to a server; the page keeps it in the tab's
+sessionStorage and sends it in a header. Stop it with Ctrl-C.
 `
 
 // Serve implements `littleboxes serve`: it serves the frontend (assets holds
 // frontend/dist) and the API over HTTP until SIGINT or SIGTERM, and returns
 // the exit code (0 stopped cleanly, 1 failed, 2 usage). The first line on
-// stdout is "littleboxes serve: http://HOST:PORT/?token=TOKEN".
+// stdout is "littleboxes serve: http://HOST:PORT/#token=TOKEN".
 func Serve(assets fs.FS, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -123,15 +157,16 @@ func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.W
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	s := newServer(api, dist, token, port, loopback)
+	s.callBody = serveLimits.CallBody
 	urlHost := host
 	if !loopback || host == "" || host == "localhost" {
 		urlHost = "127.0.0.1"
 	}
-	fmt.Fprintf(stdout, "littleboxes serve: http://%s/?token=%s\n", net.JoinHostPort(urlHost, strconv.Itoa(port)), token)
+	fmt.Fprintf(stdout, "littleboxes serve: http://%s/#token=%s\n", net.JoinHostPort(urlHost, strconv.Itoa(port)), token)
 	if !loopback {
 		logf("WARNING: serving on %s, reachable from other machines; keep the token secret", ln.Addr())
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(s, serveLimits)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	code := 0
@@ -192,6 +227,7 @@ type server struct {
 	port     string
 	loopback bool
 	methods  map[string]reflect.Value
+	callBody time.Duration // the read deadline of a call's body; 0: none
 
 	done     chan struct{} // closed at shutdown: event streams end
 	doneOnce sync.Once
@@ -235,20 +271,22 @@ func (s *server) hostOK(h string) bool {
 	return true
 }
 
-// tokenOK reports whether r carries the token (header, query or cookie),
-// comparing in constant time.
-func (s *server) tokenOK(r *http.Request) (ok, fromQuery bool) {
-	eq := func(t string) bool { return subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1 }
-	if t := r.Header.Get(TokenHeader); t != "" {
-		return eq(t), false
+// tokenOK reports whether r carries the token in its TokenHeader,
+// comparing in constant time. Cookies and the query are not looked at.
+func (s *server) tokenOK(r *http.Request) bool {
+	t := r.Header.Get(TokenHeader)
+	return t != "" && subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1
+}
+
+// pathOK reports whether a request's path is a name: valid UTF-8, no NUL,
+// and, cleaned, a valid fs path. Anything else (/%ff) is refused with a 400
+// before it reaches a handler that would call it an internal error.
+func pathOK(p string) bool {
+	if !utf8.ValidString(p) || strings.ContainsRune(p, 0) {
+		return false
 	}
-	if t := r.URL.Query().Get("token"); t != "" {
-		return eq(t), true
-	}
-	if c, err := r.Cookie(tokenCookie); err == nil {
-		return eq(c.Value), false
-	}
-	return false, false
+	name := strings.TrimPrefix(path.Clean("/"+p), "/")
+	return name == "" || fs.ValidPath(name)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -264,8 +302,13 @@ func writeError(w http.ResponseWriter, code int, format string, args ...any) {
 	writeJSON(w, code, map[string]string{"error": fmt.Sprintf(format, args...)})
 }
 
-// ServeHTTP checks the Host, the Origin and the token, then serves the API
-// (/api/call/METHOD, /api/events) or the frontend's files.
+// ServeHTTP checks the Host, the Origin and the path, then serves the API
+// (/api/call/METHOD, /api/events) to a request carrying the token in its
+// header, or the frontend's files to anyone this far (they hold no secret:
+// the page learns the token from its URL's fragment). A request with a
+// token in its query (the form earlier versions printed) is refused, so the
+// token stays out of the URLs that logs and history keep. No response sets
+// a cookie.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
@@ -281,20 +324,26 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ok, fromQuery := s.tokenOK(r)
-	if !ok {
-		writeError(w, http.StatusUnauthorized, "refused: missing or wrong token (open the URL littleboxes serve printed, with its ?token=)")
+	if r.URL.Query().Has("token") {
+		writeError(w, http.StatusBadRequest, "refused: a token in the query (?token=) is not accepted, since logs and history keep URLs; "+
+			"open the URL littleboxes serve printed (http://%s/#token=…): the page sends the token in the %s header", r.Host, TokenHeader)
 		return
 	}
-	if fromQuery {
-		http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	api := r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
+	if api && !s.tokenOK(r) {
+		writeError(w, http.StatusUnauthorized, "refused: missing or wrong token in the %s header (open the URL littleboxes serve printed, with its #token=)", TokenHeader)
+		return
+	}
+	if !pathOK(r.URL.Path) {
+		writeError(w, http.StatusBadRequest, "refused: the path %q is not a valid name", r.URL.Path)
+		return
 	}
 	switch {
 	case r.URL.Path == "/api/events":
 		s.events(w, r)
 	case strings.HasPrefix(r.URL.Path, "/api/call/"):
 		s.call(w, r, strings.TrimPrefix(r.URL.Path, "/api/call/"))
-	case strings.HasPrefix(r.URL.Path, "/api/"):
+	case api:
 		writeError(w, http.StatusNotFound, "no API at %s", r.URL.Path)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		s.files.ServeHTTP(w, r)
@@ -322,10 +371,30 @@ func (s *server) call(w http.ResponseWriter, r *http.Request, name string) {
 		writeError(w, http.StatusNotFound, "no API method %q", name)
 		return
 	}
+	rc := http.NewResponseController(w)
+	if s.callBody > 0 {
+		// Best effort: a connection that cannot take a deadline still has
+		// maxCallBody.
+		_ = rc.SetReadDeadline(time.Now().Add(s.callBody))
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallBody))
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "%s: reading the body: %v", name, err)
+		// What is left of the body must not be read as the next request.
+		w.Header().Set("Connection", "close")
+		code := http.StatusBadRequest
+		var tooBig *http.MaxBytesError
+		var nerr net.Error
+		switch {
+		case errors.As(err, &tooBig):
+			code = http.StatusRequestEntityTooLarge
+		case errors.As(err, &nerr) && nerr.Timeout():
+			code = http.StatusRequestTimeout
+		}
+		writeError(w, code, "%s: reading the body: %v", name, err)
 		return
+	}
+	if s.callBody > 0 {
+		_ = rc.SetReadDeadline(time.Time{}) // the call itself may take long
 	}
 	var raw []json.RawMessage
 	if strings.TrimSpace(string(body)) != "" {

@@ -77,13 +77,20 @@ func do(t *testing.T, ts *httptest.Server, r request) (int, string, http.Header)
 		req.Header.Set(TokenHeader, r.token)
 	}
 	if r.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: tokenCookie, Value: r.cookie})
+		// The cookie today's and earlier servers set, and any name at all.
+		req.AddCookie(&http.Cookie{Name: "littleboxes_token", Value: r.cookie})
+		req.AddCookie(&http.Cookie{Name: "token", Value: r.cookie})
 	}
 	res, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		// An open event stream does not end: its first line will do.
+		line, _ := bufio.NewReader(res.Body).ReadString('\n')
+		return res.StatusCode, line, res.Header
+	}
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b), res.Header
 }
@@ -100,9 +107,24 @@ func TestServeSecurity(t *testing.T) {
 	}{
 		{"no token", request{path: "/api/call/Version"}, 401, "token"},
 		{"wrong token", request{path: "/api/call/Version", token: strings.Repeat("0", 64)}, 401, "token"},
-		{"wrong token in the query", request{path: "/api/call/Version?token=abc"}, 401, "token"},
+		{"wrong token in the query", request{path: "/api/call/Version?token=abc"}, 400, "#token="},
 		{"wrong cookie", request{path: "/api/call/Version", cookie: "abc"}, 401, "token"},
-		{"no token for the page", request{method: "GET", path: "/"}, 401, "token"},
+		// Attacks: browsers send 127.0.0.1's cookies to every port, and a
+		// URL's query is kept in logs and history.
+		{"the token only in a cookie", request{path: "/api/call/Version", cookie: testToken}, 401, "token"},
+		{"the token only in a cookie, for the events", request{method: "GET", path: "/api/events", cookie: testToken}, 401, "token"},
+		{"the token in the query", request{path: "/api/call/Version?token=" + testToken}, 400, "#token="},
+		{"the token in the query, for the events", request{method: "GET", path: "/api/events?token=" + testToken}, 400, "#token="},
+		{"the page with the token in the query", request{method: "GET", path: "/?token=" + testToken}, 400, "#token="},
+		{"the token in the query beside the header", request{path: "/api/call/Version?token=" + testToken, token: testToken}, 400, "#token="},
+		// Paths that are not names: a 4xx, never a 500.
+		{"a path that is not UTF-8", request{method: "GET", path: "/%ff"}, 400, "path"},
+		{"a path that is not UTF-8, with the token", request{method: "GET", path: "/%ff", token: testToken}, 400, "path"},
+		{"a path that is not UTF-8, deeper", request{method: "GET", path: "/assets/%c0%80.js"}, 400, "path"},
+		{"a path with a NUL", request{method: "GET", path: "/a%00b"}, 400, "path"},
+		{"an API path that is not UTF-8", request{path: "/api/call/%ff", token: testToken}, 400, "path"},
+		{"an API path that is not UTF-8, no token", request{path: "/api/call/%ff"}, 401, "token"},
+		{"a missing file", request{method: "GET", path: "/nosuch.js"}, 404, ""},
 		{"foreign host", request{path: "/api/call/Version", token: testToken, host: "evil.example:" + p}, 403, "Host"},
 		{"foreign host without a port", request{path: "/api/call/Version", token: testToken, host: "evil.example"}, 403, "Host"},
 		{"loopback host on another port", request{path: "/api/call/Version", token: testToken, host: "127.0.0.1:1"}, 403, "Host"},
@@ -113,9 +135,10 @@ func TestServeSecurity(t *testing.T) {
 		{"good with its own origin", request{path: "/api/call/Version", token: testToken, origin: "http://127.0.0.1:" + p}, 200, `"0.1.0-dev"`},
 		{"good as localhost", request{path: "/api/call/Version", token: testToken, host: "localhost:" + p, origin: "http://localhost:" + p}, 200, `"0.1.0-dev"`},
 		{"good as [::1]", request{path: "/api/call/Version", token: testToken, host: "[::1]:" + p}, 200, `"0.1.0-dev"`},
-		{"good by cookie", request{path: "/api/call/Version", cookie: testToken}, 200, `"0.1.0-dev"`},
-		{"good by query", request{path: "/api/call/Version?token=" + testToken}, 200, `"0.1.0-dev"`},
-		{"the page", request{method: "GET", path: "/?token=" + testToken}, 200, "<title>littleboxes</title>"},
+		{"the page, which holds no secret", request{method: "GET", path: "/"}, 200, "<title>littleboxes</title>"},
+		{"the page with the token in the fragment (a client never sends it)", request{method: "GET", path: "/#token=" + testToken}, 200, "<title>littleboxes</title>"},
+		{"the events with the token in the header", request{method: "GET", path: "/api/events", token: testToken}, 200, ": littleboxes events"},
+		{"the page from a foreign host", request{method: "GET", path: "/", host: "evil.example:" + p}, 403, "Host"},
 		{"wrong argument type", request{path: "/api/call/AgentEnv", token: testToken, body: `[1]`}, 400, "argument 1 (a string)"},
 		{"wrong argument count", request{path: "/api/call/Bind", token: testToken, body: `["a"]`}, 400, "takes 3 argument(s)"},
 		{"body not an array", request{path: "/api/call/Workspace", token: testToken, body: `{}`}, 400, "JSON array"},
@@ -137,11 +160,8 @@ func TestServeSecurity(t *testing.T) {
 			if code >= 400 && !strings.Contains(body, `"error"`) && tt.req.method != "GET" {
 				t.Errorf("error without {error}: %s", body)
 			}
-			if tt.name == "the page" {
-				c := h.Get("Set-Cookie")
-				if !strings.Contains(c, tokenCookie+"="+testToken) || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") {
-					t.Errorf("cookie %q", c)
-				}
+			if c := h.Values("Set-Cookie"); len(c) > 0 {
+				t.Errorf("sets a cookie: %q", c)
 			}
 		})
 	}
@@ -151,7 +171,8 @@ func TestServeEvents(t *testing.T) {
 	_, ts := startServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/api/events?token="+testToken, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/api/events", nil)
+	req.Header.Set(TokenHeader, testToken)
 	res, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +262,7 @@ func TestServeCommand(t *testing.T) {
 			break
 		}
 	}
-	base, token, ok := strings.Cut(strings.TrimPrefix(url, "littleboxes serve: "), "/?token=")
+	base, token, ok := strings.Cut(strings.TrimPrefix(url, "littleboxes serve: "), "/#token=")
 	if !strings.HasPrefix(url, "littleboxes serve: http://127.0.0.1:") || !ok || len(token) != 64 {
 		t.Fatalf("first line %q; stderr %s", url, stderr.String())
 	}
@@ -258,7 +279,8 @@ func TestServeCommand(t *testing.T) {
 		t.Fatalf("workspace %q running %v: %v", w.Name, w.Running, err)
 	}
 	// An open event stream does not hold the shutdown up.
-	ereq, _ := http.NewRequest(http.MethodGet, base+"/api/events?token="+token, nil)
+	ereq, _ := http.NewRequest(http.MethodGet, base+"/api/events", nil)
+	ereq.Header.Set(TokenHeader, token)
 	eres, err := http.DefaultClient.Do(ereq)
 	if err != nil {
 		t.Fatal(err)
@@ -411,5 +433,72 @@ func TestShapesMatchTheContract(t *testing.T) {
 		if !seen[name] {
 			t.Errorf("api.ts has no interface %s", name)
 		}
+	}
+}
+
+// TestServeLimits checks the http.Server serve runs against clients that
+// hold a connection: a request whose headers never end, a kept-alive
+// connection left idle, and headers too large.
+func TestServeLimits(t *testing.T) {
+	for name, v := range map[string]int64{
+		"ReadHeader": int64(serveLimits.ReadHeader), "Idle": int64(serveLimits.Idle),
+		"MaxHeaderBytes": int64(serveLimits.MaxHeaderBytes), "CallBody": int64(serveLimits.CallBody),
+	} {
+		if v <= 0 {
+			t.Errorf("serveLimits.%s is %d: unlimited", name, v)
+		}
+	}
+	a := openTest(t, "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	s := newServer(a, mustSub(t), testToken, port, true)
+	lim := httpLimits{ReadHeader: 200 * time.Millisecond, Idle: 200 * time.Millisecond, MaxHeaderBytes: 4 << 10, CallBody: 200 * time.Millisecond}
+	s.callBody = lim.CallBody
+	srv := httpServer(s, lim)
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		s.shutdown()
+		srv.Close()
+	})
+	host := "127.0.0.1:" + strconv.Itoa(port)
+	get := "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+	tests := []struct {
+		name  string
+		send  []string // written one after another, 50 ms apart
+		want  string   // in what the server sent before closing
+		slack time.Duration
+	}{
+		{"headers that never end", []string{"GET / HTTP/1.1\r\nHost: " + host + "\r\n", "X-Slow: 1\r\n"}, "", 3 * time.Second},
+		{"a kept-alive connection left idle", []string{get}, "200 OK", 3 * time.Second},
+		{"headers too large", []string{"GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n"}, "431", 3 * time.Second},
+		{"a call whose body never ends", []string{"POST /api/call/Version HTTP/1.1\r\nHost: " + host + "\r\n" + TokenHeader + ": " + testToken +
+			"\r\nContent-Length: 100\r\n\r\n[", "  "}, "408", 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for _, part := range tt.send {
+				if _, err := io.WriteString(c, part); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			start := time.Now()
+			c.SetReadDeadline(start.Add(tt.slack))
+			got, err := io.ReadAll(c)
+			if err != nil {
+				t.Fatalf("the server kept the connection open %v: %v (got %q)", tt.slack, err, got)
+			}
+			if !strings.Contains(string(got), tt.want) {
+				t.Errorf("got %q, want %q in it", got, tt.want)
+			}
+		})
 	}
 }

@@ -21,5 +21,8 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["src/**/*.test.{ts,tsx}"],
+    setupFiles: ["src/test-setup.ts"],
+    // A ceiling for a failing test, not a wait: see src/test-setup.ts.
+    testTimeout: 30_000,
   },
 });

@@ -3,7 +3,8 @@
 //   node frontend/e2e/e2e.mjs BINARY DATA_DIR [SCREENSHOT_DIR]
 //
 // Starts `BINARY serve --addr 127.0.0.1:0 --data DATA_DIR`, opens the URL it
-// prints, and drives the page with real mouse drags and clicks, as a person
+// prints (the token in its #fragment), checks the token leaves the address
+// bar and never rides in a cookie or a query, and drives the page with real mouse drags and clicks, as a person
 // would: builds an army of two agents with an http capability each, joins
 // them by a channel and watches the webhook sink turn flagged, writes their
 // code, runs the first agent, approves what it holds, and checks on loopback
@@ -139,6 +140,7 @@ let browser;
 let page;
 let url;
 const responses = []; // every API response: {url, status, body}
+const setCookies = []; // every Set-Cookie any response carried
 const pending = [];
 
 async function finish() {
@@ -159,7 +161,7 @@ await step("serve prints its URL", async () => {
     new Promise((_, reject) => app.once("exit", (c) => reject(new Error(`serve exited with ${c}: ${appLog}`)))),
     new Promise((_, reject) => setTimeout(() => reject(new Error("no URL within 20 s")), 20_000)),
   ]);
-  const m = /^littleboxes serve: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line);
+  const m = /^littleboxes serve: (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})$/.exec(line);
   assert(m, `first line is ${JSON.stringify(line)}`);
   url = m[1];
   app.stdout.resume();
@@ -175,6 +177,10 @@ await step("the page opens on the inbox army's canvas", async () => {
   page.setDefaultTimeout(T);
   page.on("pageerror", (e) => console.log(`      pageerror: ${e.message}`));
   page.on("response", (r) => {
+    r.allHeaders().then(
+      (h) => h["set-cookie"] && setCookies.push(`${r.url()}: ${h["set-cookie"]}`),
+      () => {},
+    );
     if (!r.url().includes("/api/") || r.url().includes("/api/events")) return;
     pending.push(
       r.text().then(
@@ -188,16 +194,53 @@ await step("the page opens on the inbox army's canvas", async () => {
   await page.locator('[data-testid="node-agent-triage"]').waitFor();
   const name = await page.getByTestId("army-name").textContent();
   assert(name === "inbox", `army is ${name}`);
-  // A second event stream, to check later that no event carries the secret.
+  await watchEvents();
+  const n = await page.locator(".react-flow__node").count();
+  return `${n} nodes`;
+});
+
+/** A second event stream, to check later that no event carries the secret. */
+async function watchEvents() {
   await page.evaluate(() => {
     const w = window;
     w.__events = [];
     const token = sessionStorage.getItem("littleboxes.token");
-    const es = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
-    es.onmessage = (m) => w.__events.push(m.data);
+    void (async () => {
+      const res = await fetch("/api/events", { headers: { "X-Littleboxes-Token": token } });
+      const reader = res.body.getReader();
+      const dec = new TextDecoder();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        for (const line of dec.decode(value, { stream: true }).split("\n")) if (line.startsWith("data: ")) w.__events.push(line.slice(6));
+      }
+    })();
   });
-  const n = await page.locator(".react-flow__node").count();
-  return `${n} nodes`;
+}
+
+await check("the token leaves the address bar and no cookie carries it", async () => {
+  const addr = page.url();
+  assert(!addr.includes("token"), `the address bar shows ${addr}`);
+  const token = url.replace(/.*#token=/, "");
+  assert((await page.evaluate(() => sessionStorage.getItem("littleboxes.token"))) === token, "the token is not in sessionStorage");
+  const cookies = await page.context().cookies();
+  assert(cookies.length === 0, `cookies: ${JSON.stringify(cookies)}`);
+  assert(setCookies.length === 0, `Set-Cookie: ${setCookies.join("; ")}`);
+  // Attacks from the page itself: the token in a cookie, or in the query.
+  const got = await page.evaluate(async (token) => {
+    document.cookie = `littleboxes_token=${token}; path=/`;
+    const byCookie = (await fetch("/api/call/Version", { method: "POST", credentials: "include" })).status;
+    document.cookie = "littleboxes_token=; path=/; max-age=0";
+    const byQuery = (await fetch(`/api/call/Version?token=${token}`, { method: "POST" })).status;
+    const pageByQuery = (await fetch(`/?token=${token}`)).status;
+    return { byCookie, byQuery, pageByQuery };
+  }, token);
+  assert(got.byCookie === 401 && got.byQuery === 400 && got.pageByQuery === 400, JSON.stringify(got));
+  // A reload finds the kept token.
+  await page.reload();
+  await page.locator('[data-testid=app][data-ready="1"]').waitFor();
+  await watchEvents();
+  return `${addr}; cookie ${got.byCookie}, query ${got.byQuery}`;
 });
 
 await check("a template is drawn as a stack with its count", async () => {
@@ -223,6 +266,17 @@ async function center(locator) {
   const b = await locator.boundingBox();
   assert(b, "element not visible");
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+/** Waits until locator's box stops moving (the canvas' fit-view animation). */
+async function steady(locator) {
+  let last = "";
+  await until("the canvas to settle", async () => {
+    const b = JSON.stringify(await locator.boundingBox());
+    const same = b === last;
+    last = b;
+    return same;
+  });
 }
 
 /** A real mouse drag from one point to another, in small steps. */
@@ -422,7 +476,7 @@ await step("run agent from the Run button: it reads the source once and sends to
   });
   await page.getByTestId("agent-run").click();
   await until("the source's GET", async () => sourceHits.length >= 1);
-  await page.waitForTimeout(300);
+  await page.getByTestId("run-result").waitFor(); // the run is over
   assert(sourceHits.length === 1, `${sourceHits.length} GETs`);
   return "the source read once, without asking";
 });
@@ -462,7 +516,10 @@ await step("agent2's webhook POST waits for approval (badge 1)", async () => {
 
 await step("the webhook got the POST exactly once", async () => {
   await until("the POST", async () => hookHits.length >= 1);
-  await page.waitForTimeout(2000); // any duplicate would arrive by now
+  // Once the engine records the effect as performed, it is done with it.
+  await until("the effect approved and performed", async () =>
+    (await api("Approvals", true)).some((e) => e.agent === "agent2" && e.status === "approved"),
+  );
   assert(hookHits.length === 1, `${hookHits.length} requests`);
   assert(hookHits[0].method === "POST", hookHits[0].method);
   assert(hookHits[0].body.includes(SOURCE_TEXT), `body ${hookHits[0].body}`);
@@ -547,7 +604,7 @@ await step("the secret is in no page content and no API response", async () => {
   await api("Runs", "agent", 50);
   await api("Runs", "agent2", 50);
   await page.getByTestId("secrets-dialog-close").click();
-  await page.waitForTimeout(500);
+  await page.getByTestId("secrets-dialog").waitFor({ state: "hidden" });
   await Promise.all(pending);
   const html = await page.content();
   assert(!html.includes(SECRET), "the value is in page.content()");
@@ -555,8 +612,9 @@ await step("the secret is in no page content and no API response", async () => {
   assert(!inputs.includes(SECRET), "the value is in an input");
   const leaking = responses.filter((r) => r.body.includes(SECRET));
   assert(leaking.length === 0, `in ${leaking.map((r) => r.url).join(", ")}`);
-  const events = await page.evaluate(() => window.__events.join("\n"));
-  assert(!events.includes(SECRET), "the value is in an event");
+  const events = await page.evaluate(() => window.__events);
+  assert(events.length > 0, "the second event stream (fetch with the token header) got no event");
+  assert(!events.join("\n").includes(SECRET), "the value is in an event");
   const names = await api("Secrets");
   assert(Array.isArray(names) && names.includes("e2e-token"), `Secrets() = ${JSON.stringify(names)}`);
   return `${responses.length} API responses checked`;
@@ -581,7 +639,7 @@ await check("the canvas screenshot (the inbox example)", async () => {
   await page.getByTestId("example-inbox").click();
   await until("the inbox army", async () => (await page.getByTestId("army-name").textContent()) === "inbox");
   await page.locator('[data-testid="node-agent-triage"]').waitFor();
-  await page.waitForTimeout(800);
+  await steady(page.locator('[data-testid="node-agent-triage"]'));
   // Show why the flagged reply to a thread needs approval.
   await page.locator('[data-testid="edge-label-bind:triage:thread"]').click();
   await page.getByTestId("why-panel").waitFor();

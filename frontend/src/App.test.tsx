@@ -70,7 +70,16 @@ function fakeConnection(overrides: Record<string, (...a: unknown[]) => unknown> 
       return () => (listener = null);
     },
   };
-  return { c, calls, emit: (e: Event) => listener?.(e) };
+  return {
+    c,
+    calls,
+    subscribed: () => listener !== null,
+    /** Delivers e to the app; an event nobody listens to is a test that raced the app. */
+    emit: (e: Event) => {
+      if (!listener) throw new Error(`emit ${e.type}: the app has not subscribed yet`);
+      listener(e);
+    },
+  };
 }
 
 describe("App", () => {
@@ -109,6 +118,9 @@ describe("App", () => {
     const f = fakeConnection();
     render(<App connection={f.c} />);
     await waitFor(() => expect(screen.getByTestId("app").dataset.ready).toBe("1"));
+    // The app subscribes in an effect that may run after the first paint:
+    // wait for it, not for a time.
+    await waitFor(() => expect(f.subscribed()).toBe(true));
     const before = f.calls.filter((m) => m === "Workspace").length;
     await act(async () => f.emit({ type: "workspace", time: "" }));
     await waitFor(() => expect(f.calls.filter((m) => m === "Workspace").length).toBe(before + 1));

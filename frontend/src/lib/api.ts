@@ -10,10 +10,11 @@
 //   - in a browser opened by `littleboxes serve`, POST /api/call/METHOD with
 //     the JSON array of arguments as the body; 200 with the JSON result, or a
 //     4xx/5xx with {"error": "..."}; events arrive as server-sent events on
-//     GET /api/events?token=TOKEN (each `data:` line is one Event as JSON).
-//     Every request carries the token printed by `serve` (the page finds it in
-//     its URL's ?token= and keeps it in sessionStorage) in the header
-//     X-Littleboxes-Token.
+//     GET /api/events (each `data:` line is one Event as JSON), read with
+//     fetch. Every API request carries the token printed by `serve` in the
+//     header X-Littleboxes-Token: the page finds it in its URL's fragment
+//     (#token=…), keeps it in sessionStorage and clears it from the address
+//     bar. Never a cookie, never a query.
 //
 // Nothing in the page re-implements a rule: validation, flow verdicts,
 // labels, env declarations and compile errors all come from the Go side.

@@ -8,7 +8,7 @@
 
 import * as API from "../../wailsjs/go/app/API";
 import { type ExecResult, failure, normalizeResult } from "./result";
-import { TOKEN_KEY, connection } from "./transport";
+import { TOKEN_KEY, connection, tokenInHash } from "./transport";
 
 /** Whether the window can reach the backend. */
 export type Connection = "checking" | "connected" | "disconnected";
@@ -86,7 +86,7 @@ export async function execModule(source: string, inputJSON: string): Promise<Exe
 function servedPage(): boolean {
   try {
     const g = globalThis as { sessionStorage?: Storage; location?: Location };
-    return !!g.sessionStorage?.getItem(TOKEN_KEY) || new URLSearchParams(g.location?.search ?? "").has("token");
+    return !!g.sessionStorage?.getItem(TOKEN_KEY) || !!tokenInHash(g.location?.hash);
   } catch {
     return false;
   }

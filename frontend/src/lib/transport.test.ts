@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EVENT, METHODS } from "./api";
 import {
-  type EventSourceLike,
   TOKEN_HEADER,
   TOKEN_KEY,
   detect,
+  eventStreamParser,
   findToken,
   hasWails,
   httpConnection,
@@ -13,6 +13,9 @@ import {
 } from "./transport";
 
 afterEach(() => resetConnection());
+
+/** Waits for what a test needs; the ceiling is reached only when it fails. */
+const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000 });
 
 function fakeWails() {
   const calls: { method: string; args: unknown[] }[] = [];
@@ -94,20 +97,51 @@ function fakeFetch(reply: (url: string, init: RequestInit) => { status: number; 
   return { f, seen };
 }
 
-class FakeES implements EventSourceLike {
-  static all: FakeES[] = [];
-  onmessage: ((e: { data: string }) => void) | null = null;
-  onerror: ((e: unknown) => void) | null = null;
-  onopen: ((e: unknown) => void) | null = null;
-  readyState = 1;
-  closed = false;
-  constructor(public url: string) {
-    FakeES.all.push(this);
+/** An event stream the test writes to: a fetch answer whose body stays open. */
+class FakeStream {
+  static all: FakeStream[] = [];
+  private ctl!: ReadableStreamDefaultController<Uint8Array>;
+  readonly body: ReadableStream<Uint8Array>;
+  constructor(
+    public url: string,
+    public init: RequestInit,
+  ) {
+    this.body = new ReadableStream({ start: (c) => void (this.ctl = c) });
+    FakeStream.all.push(this);
   }
-  close() {
-    this.closed = true;
-    this.readyState = 2;
+  get aborted() {
+    return !!this.init.signal?.aborted;
   }
+  write(text: string) {
+    this.ctl.enqueue(new TextEncoder().encode(text));
+  }
+  end() {
+    this.ctl.close();
+  }
+}
+
+/** A fetch serving /api/events from FakeStreams (or with status), calls with "". */
+function streamFetch(status = 200) {
+  return (async (url: string, init: RequestInit) => {
+    if (!url.endsWith("/api/events")) return new Response("", { status: 200 });
+    if (status !== 200) return new Response(JSON.stringify({ error: "refused" }), { status });
+    const s = new FakeStream(url, init);
+    init.signal?.addEventListener("abort", () => s.body.cancel().catch(() => {}));
+    return new Response(s.body, { status: 200, headers: { "Content-Type": "text/event-stream" } });
+  }) as unknown as typeof fetch;
+}
+
+/** Timers the test fires by hand. */
+function manualTimers() {
+  const timers: (() => void)[] = [];
+  return {
+    timers,
+    setTimeout: (fn: () => void) => {
+      timers.push(fn);
+      return timers.length;
+    },
+    clearTimeout: () => {},
+  };
 }
 
 describe("http transport", () => {
@@ -149,52 +183,86 @@ describe("http transport", () => {
     await expect(c.api.Workspace()).rejects.toThrow(/cannot be reached: Failed to fetch/);
   });
 
-  it("streams events and reconnects after a drop", () => {
-    FakeES.all = [];
-    const timers: (() => void)[] = [];
-    const c = httpConnection({
-      token: "a b",
-      fetch: fakeFetch(() => ({ status: 200, body: "" })).f,
-      eventSource: (u) => new FakeES(u),
-      setTimeout: (fn) => {
-        timers.push(fn);
-        return timers.length;
-      },
-      clearTimeout: () => {},
-    });
+  it("streams events with the token in a header, never in the URL, and reopens after a drop", async () => {
+    FakeStream.all = [];
+    const t = manualTimers();
+    const c = httpConnection({ token: "a b", fetch: streamFetch(), setTimeout: t.setTimeout, clearTimeout: t.clearTimeout });
     const got: unknown[] = [];
     const off = c.subscribe((e) => got.push(e));
-    expect(FakeES.all).toHaveLength(1);
-    expect(FakeES.all[0].url).toBe("/api/events?token=a%20b");
-    FakeES.all[0].onmessage?.({ data: JSON.stringify({ type: "message", agent: "a", to: "b" }) });
-    FakeES.all[0].onmessage?.({ data: "not json" });
-    expect(got).toEqual([{ type: "message", agent: "a", to: "b" }]);
+    await until(() => expect(FakeStream.all).toHaveLength(1));
+    const s0 = FakeStream.all[0];
+    expect(s0.url).toBe("/api/events");
+    expect((s0.init.headers as Record<string, string>)[TOKEN_HEADER]).toBe("a b");
+    expect(s0.init.credentials).toBeUndefined();
+
+    // Events split anywhere, comments, CRLF and a bad one.
+    s0.write(": littleboxes events\n\n");
+    s0.write('data: {"type":"message","ag');
+    s0.write('ent":"a","to":"b"}\r');
+    s0.write("\n\r\ndata: not json\n\n");
+    await until(() => expect(got).toEqual([{ type: "message", agent: "a", to: "b" }]));
 
     // A second subscriber shares the stream.
     const got2: unknown[] = [];
     const off2 = c.subscribe((e) => got2.push(e));
-    expect(FakeES.all).toHaveLength(1);
+    expect(FakeStream.all).toHaveLength(1);
 
-    // Dropped (CLOSED): reopened after the delay.
-    FakeES.all[0].readyState = 2;
-    FakeES.all[0].onerror?.({});
-    expect(FakeES.all[0].closed).toBe(true);
-    expect(timers).toHaveLength(1);
-    timers[0]();
-    expect(FakeES.all).toHaveLength(2);
-    FakeES.all[1].onmessage?.({ data: JSON.stringify({ type: "workspace" }) });
+    // Dropped: reopened after the delay.
+    s0.end();
+    await until(() => expect(t.timers).toHaveLength(1));
+    t.timers[0]();
+    await until(() => expect(FakeStream.all).toHaveLength(2));
+    const s1 = FakeStream.all[1];
+    s1.write('data: {"type":"workspace"}\n\n');
+    await until(() => expect(got2).toEqual([{ type: "workspace" }]));
     expect(got).toHaveLength(2);
-    expect(got2).toEqual([{ type: "workspace" }]);
-
-    // Still CONNECTING: EventSource retries itself.
-    FakeES.all[1].readyState = 0;
-    FakeES.all[1].onerror?.({});
-    expect(timers).toHaveLength(1);
 
     off();
-    expect(FakeES.all[1].closed).toBe(false);
+    expect(s1.aborted).toBe(false);
     off2();
-    expect(FakeES.all[1].closed).toBe(true);
+    expect(s1.aborted).toBe(true);
+    // Aborting is not a drop: nothing is reopened.
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.timers).toHaveLength(1);
+  });
+
+  it("retries a refused stream with a growing delay", async () => {
+    const delays: number[] = [];
+    const pending: (() => void)[] = [];
+    const c = httpConnection({
+      token: "wrong",
+      fetch: streamFetch(401),
+      retryMs: 10,
+      setTimeout: (fn, ms) => {
+        delays.push(ms);
+        pending.push(fn);
+        return pending.length;
+      },
+      clearTimeout: () => {},
+    });
+    const off = c.subscribe(() => {});
+    await until(() => expect(delays).toEqual([10]));
+    pending[0]();
+    await until(() => expect(delays).toEqual([10, 20]));
+    off();
+  });
+});
+
+describe("eventStreamParser", () => {
+  it.each([
+    ["one event", ["data: x\n\n"], ["x"]],
+    ["no space after the colon", ["data:x\n\n"], ["x"]],
+    ["lines joined", ["data: a\ndata: b\n\n"], ["a\nb"]],
+    ["comments and fields skipped", [": ping\n\nid: 3\nevent: e\ndata: y\n\n"], ["y"]],
+    ["CRLF split between pieces", ["data: a\r", "\n\r", "\n"], ["a"]],
+    ["CR alone", ["data: a\r\r", ": next"], ["a"]],
+    ["unfinished event held", ["data: a\n"], []],
+    ["an empty event is no event", ["\n\n"], []],
+  ])("%s", (_name, pieces, want) => {
+    const got: string[] = [];
+    const feed = eventStreamParser((d) => got.push(d));
+    for (const p of pieces) feed(p);
+    expect(got).toEqual(want);
   });
 });
 
@@ -204,18 +272,32 @@ describe("findToken", () => {
     return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
   }
 
-  it("takes ?token=, keeps it and removes it from the URL", () => {
+  it("takes #token=, keeps it and removes it from the address bar", () => {
     const s = store();
     let replaced = "";
-    const t = findToken({ search: "?token=abc&x=1", href: "http://127.0.0.1:5/?token=abc&x=1#h" }, s, (u) => (replaced = u));
+    const t = findToken({ hash: "#token=abc&x=1", href: "http://127.0.0.1:5/p?q=2#token=abc&x=1" }, s, (u) => (replaced = u));
     expect(t).toBe("abc");
     expect(s.m.get(TOKEN_KEY)).toBe("abc");
-    expect(replaced).toBe("/?x=1#h");
+    expect(replaced).toBe("/p?q=2#x=1");
+  });
+
+  it("leaves no empty # behind", () => {
+    let replaced = "";
+    expect(findToken({ hash: "#token=abc", href: "http://127.0.0.1:5/#token=abc" }, store(), (u) => (replaced = u))).toBe("abc");
+    expect(replaced).toBe("/");
+  });
+
+  it("ignores a token in the query (the server refuses that form)", () => {
+    let replaced: string | null = null;
+    const s = store();
+    expect(findToken({ hash: "", href: "http://127.0.0.1:5/?token=abc" }, s, (u) => (replaced = u))).toBe("");
+    expect(s.m.size).toBe(0);
+    expect(replaced).toBeNull();
   });
 
   it("falls back to the kept token, else empty", () => {
-    expect(findToken({ search: "", href: "http://h/" }, store({ [TOKEN_KEY]: "kept" }))).toBe("kept");
-    expect(findToken({ search: "", href: "http://h/" }, store())).toBe("");
+    expect(findToken({ hash: "", href: "http://h/" }, store({ [TOKEN_KEY]: "kept" }))).toBe("kept");
+    expect(findToken({ hash: "#x=1", href: "http://h/#x=1" }, store())).toBe("");
     expect(findToken(undefined, undefined)).toBe("");
   });
 });

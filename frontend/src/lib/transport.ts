@@ -6,11 +6,13 @@
 //   - In a browser opened by `littleboxes serve`, each call is
 //     POST /api/call/METHOD with the JSON array of arguments, the token in the
 //     X-Littleboxes-Token header; events are server-sent events on
-//     GET /api/events?token=TOKEN, reconnected after a drop.
+//     GET /api/events, read with fetch (EventSource cannot send a header) with
+//     the same header, and reopened after a drop.
 //
-// The token comes from the page's ?token= (printed by `serve`), is kept in
-// sessionStorage so a reload or a link without it still works, and is taken
-// out of the visible URL.
+// The token comes from the page's URL fragment (#token=…, printed by `serve`;
+// a browser never sends a fragment to a server), is kept in sessionStorage so
+// a reload still works, and is taken out of the address bar at once. It never
+// goes into a cookie or a query.
 
 import { type Api, EVENT, type Event, METHODS } from "./api";
 
@@ -96,22 +98,54 @@ export interface HttpEnv {
   /** The page's origin-relative base, "" for the page's own server. */
   base?: string;
   token: string;
+  /** Makes the calls and reads the event stream. */
   fetch: typeof fetch;
-  /** Creates an EventSource; absent where there is none. */
-  eventSource?: (url: string) => EventSourceLike;
   /** Reconnect delay after a dropped stream, ms (grows to 10× this). */
   retryMs?: number;
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (h: unknown) => void;
 }
 
-/** The part of EventSource the transport uses. */
-export interface EventSourceLike {
-  onmessage: ((e: { data: string }) => void) | null;
-  onerror: ((e: unknown) => void) | null;
-  onopen?: ((e: unknown) => void) | null;
-  readyState?: number;
-  close(): void;
+/**
+ * Parses a server-sent event stream fed in pieces of any size: calls onData
+ * with the data of each event (its `data:` lines joined by newlines);
+ * comments and other fields are skipped. Returns the function to feed it.
+ */
+export function eventStreamParser(onData: (data: string) => void): (chunk: string) => void {
+  let buf = "";
+  let data: string[] = [];
+  return (chunk: string) => {
+    buf += chunk;
+    for (;;) {
+      const m = /\r\n|\r|\n/.exec(buf);
+      // A lone \r at the end may be the first half of \r\n: wait for more.
+      if (!m || (m[0] === "\r" && m.index === buf.length - 1)) return;
+      const line = buf.slice(0, m.index);
+      buf = buf.slice(m.index + m[0].length);
+      if (line === "") {
+        if (data.length > 0) onData(data.join("\n"));
+        data = [];
+      } else if (line.startsWith("data:")) {
+        data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
+      }
+    }
+  };
+}
+
+/** Reads an event stream's body to its end, calling onData per event. */
+async function readEventStream(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
+  const feed = eventStreamParser(onData);
+  const dec = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      feed(dec.decode(value, { stream: true }));
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 /** The transport for a browser opened by `littleboxes serve`. */
@@ -148,47 +182,58 @@ export function httpConnection(env: HttpEnv): Connection {
   };
 
   const listeners = new Set<(e: Event) => void>();
-  let source: EventSourceLike | null = null;
+  let stream: AbortController | null = null; // the open event stream
   let timer: unknown = null;
   let failures = 0;
   const retry = env.retryMs ?? 1000;
   const st = env.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
   const ct = env.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
 
+  const dispatch = (data: string) => {
+    let ev: Event;
+    try {
+      ev = JSON.parse(data) as Event;
+    } catch {
+      return;
+    }
+    for (const l of [...listeners]) l(ev);
+  };
+  // Opens the stream; when it ends or fails (while still wanted), opens it
+  // again after a delay that grows with the failures in a row.
   const open = () => {
     timer = null;
-    if (!env.eventSource || listeners.size === 0) return;
-    const es = env.eventSource(`${base}/api/events?token=${encodeURIComponent(env.token)}`);
-    source = es;
-    es.onopen = () => {
-      failures = 0;
-    };
-    es.onmessage = (m) => {
-      failures = 0;
-      let ev: Event;
+    if (listeners.size === 0) return;
+    const ctl = new AbortController();
+    stream = ctl;
+    void (async () => {
       try {
-        ev = JSON.parse(m.data) as Event;
+        const res = await env.fetch(`${base}/api/events`, {
+          method: "GET",
+          headers: { Accept: "text/event-stream", [TOKEN_HEADER]: env.token },
+          cache: "no-store",
+          signal: ctl.signal,
+        });
+        if (!res.ok || !res.body) {
+          await res.body?.cancel().catch(() => {});
+          throw new Error(`events: ${res.status}`);
+        }
+        failures = 0;
+        await readEventStream(res.body, dispatch);
       } catch {
-        return;
+        // dropped, refused or aborted: below
       }
-      for (const l of [...listeners]) l(ev);
-    };
-    es.onerror = () => {
-      // EventSource retries by itself while CONNECTING; a CLOSED one (or a
-      // fake without readyState) is reopened here, with a growing delay.
-      if (es.readyState === 0) return;
-      es.close();
-      if (source !== es) return;
-      source = null;
+      if (stream !== ctl) return; // closed, or replaced
+      stream = null;
       failures++;
       if (listeners.size > 0 && timer === null) timer = st(open, retry * Math.min(failures, 10));
-    };
+    })();
   };
   const close = () => {
     if (timer !== null) ct(timer);
     timer = null;
-    source?.close();
-    source = null;
+    const s = stream;
+    stream = null;
+    s?.abort();
   };
 
   return {
@@ -197,7 +242,7 @@ export function httpConnection(env: HttpEnv): Connection {
     call,
     subscribe(cb) {
       listeners.add(cb);
-      if (!source && timer === null) open();
+      if (!stream && timer === null) open();
       let live = true;
       return () => {
         if (!live) return;
@@ -209,14 +254,21 @@ export function httpConnection(env: HttpEnv): Connection {
   };
 }
 
-/** The token from ?token= in the URL (then kept), else the kept one, else "". */
+/** The token in a URL fragment ("#token=…"), or "". */
+export function tokenInHash(hash: string | undefined): string {
+  return new URLSearchParams((hash ?? "").replace(/^#/, "")).get("token") ?? "";
+}
+
+/**
+ * The token from the URL's fragment (#token=…, then kept in storage and
+ * taken out of the address bar), else the kept one, else "".
+ */
 export function findToken(
-  loc: { search: string; href: string } | undefined,
+  loc: { hash: string; href: string } | undefined,
   storage: Pick<Storage, "getItem" | "setItem"> | undefined,
   replaceUrl?: (url: string) => void,
 ): string {
-  const params = new URLSearchParams(loc?.search ?? "");
-  const t = params.get("token");
+  const t = tokenInHash(loc?.hash);
   if (t) {
     try {
       storage?.setItem(TOKEN_KEY, t);
@@ -225,8 +277,10 @@ export function findToken(
     }
     if (replaceUrl && loc) {
       const u = new URL(loc.href);
-      u.searchParams.delete("token");
-      replaceUrl(u.pathname + u.search + u.hash);
+      const rest = new URLSearchParams(u.hash.replace(/^#/, ""));
+      rest.delete("token");
+      const hash = rest.toString();
+      replaceUrl(u.pathname + u.search + (hash ? `#${hash}` : ""));
     }
     return t;
   }
@@ -255,18 +309,12 @@ export function connection(): Connection {
     location?: Location;
     sessionStorage?: Storage;
     history?: History;
-    EventSource?: typeof EventSource;
   };
   if (hasWails(g)) {
     current = wailsConnection(g);
   } else {
     const token = findToken(g.location, g.sessionStorage, (u) => g.history?.replaceState(null, "", u));
-    const ES = g.EventSource;
-    current = httpConnection({
-      token,
-      fetch: (...a) => fetch(...a),
-      eventSource: ES ? (url) => new ES(url) as unknown as EventSourceLike : undefined,
-    });
+    current = httpConnection({ token, fetch: (...a) => fetch(...a) });
   }
   return current;
 }
@@ -290,7 +338,7 @@ export async function ready(timeoutMs = 2000): Promise<Connection> {
   const g = globalThis as unknown as { location?: Location; sessionStorage?: Storage };
   const hasToken = (() => {
     try {
-      return new URLSearchParams(g.location?.search ?? "").has("token") || !!g.sessionStorage?.getItem(TOKEN_KEY);
+      return !!tokenInHash(g.location?.hash) || !!g.sessionStorage?.getItem(TOKEN_KEY);
     } catch {
       return false;
     }

@@ -3,7 +3,7 @@ import { EditorView } from "@codemirror/view";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AgentView, RunRecord, Workspace } from "../../lib/api";
-import { AgentEditor, CHECK_DELAY_MS } from "./index";
+import { AgentEditor } from "./index";
 import { deferred, fakeApi, installDomShims } from "./testing";
 
 beforeAll(installDomShims);
@@ -40,6 +40,9 @@ const record = (extra: Partial<RunRecord> = {}): RunRecord => ({
   ...extra,
 });
 
+/** The Api of the editor setup rendered last. */
+let shown: ReturnType<typeof fakeApi>;
+
 /** Renders the editor and lets its first calls (AgentEnv) answer, inside act. */
 async function setup(overrides: Parameters<typeof fakeApi>[0] = {}, a: AgentView = agent()) {
   const api = fakeApi({
@@ -50,6 +53,7 @@ async function setup(overrides: Parameters<typeof fakeApi>[0] = {}, a: AgentView
     RunAgent: async () => record(),
     ...overrides,
   });
+  shown = api;
   const onWorkspace = vi.fn();
   const onClose = vi.fn();
   const utils = render(<AgentEditor api={api} agent={a} kinds={[]} onWorkspace={onWorkspace} onClose={onClose} />);
@@ -67,13 +71,16 @@ const replaceCode = (text: string) =>
     v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: text } });
   });
 
-/** Lets the debounced CheckCode run and answer, inside act. */
-const settle = () => act(() => new Promise<void>((r) => setTimeout(r, CHECK_DELAY_MS + 30)));
+/** Waits until the debounced CheckCode has been called with text and its answer is shown. */
+const settle = async (text: string) => {
+  await waitFor(() => expect(shown.CheckCode).toHaveBeenLastCalledWith(text));
+  await waitFor(() => expect(screen.queryByTestId("agent-checking")).toBeNull());
+};
 
 /** Replaces the code and lets it be checked. */
 const type = async (text: string) => {
   await replaceCode(text);
-  await settle();
+  await settle(text);
 };
 
 describe("AgentEditor", () => {
@@ -95,7 +102,7 @@ describe("AgentEditor", () => {
     await replaceCode(CODE.replace("return input", "return inptu"));
     await replaceCode(CODE.replace("return input", "return inptu.x"));
     expect(check).toHaveBeenCalledTimes(1); // debounced
-    await waitFor(() => expect(check).toHaveBeenCalledTimes(2), { timeout: CHECK_DELAY_MS * 5 });
+    await waitFor(() => expect(check).toHaveBeenCalledTimes(2));
     expect(check).toHaveBeenLastCalledWith(CODE.replace("return input", "return inptu.x"));
 
     const item = await screen.findByTestId("agent-diagnostic");

@@ -257,7 +257,12 @@ export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed
 
 function CheckStatus({ checking, count, error }: { checking: boolean; count: number; error: string | null }) {
   if (error) return <span className="lbp-small lbp-warn-text" title={error}>can't check</span>;
-  if (checking) return <span className="lbp-small lbp-muted">checking…</span>;
+  if (checking)
+    return (
+      <span className="lbp-small lbp-muted" data-testid="agent-checking">
+        checking…
+      </span>
+    );
   if (count === 0)
     return (
       <span className="lbp-small lbp-ok-text" data-testid="agent-compiles">
