@@ -217,11 +217,35 @@ type Analysis struct {
 
 	// reads maps an agent's node name to its bindings that are sources.
 	reads map[string]map[string]bool
+	// agentAt and sinkAt index Agents by name and Sinks by agent and
+	// binding (the engine asks once per binding of ten thousand agents).
+	agentAt map[string]int
+	sinkAt  map[sinkKey]int
+}
+
+type sinkKey struct{ agent, binding string }
+
+// index fills agentAt and sinkAt from the sorted Agents and Sinks.
+func (a *Analysis) index() {
+	a.agentAt = make(map[string]int, len(a.Agents))
+	for i, l := range a.Agents {
+		a.agentAt[l.Name] = i
+	}
+	a.sinkAt = make(map[sinkKey]int, len(a.Sinks))
+	for i, s := range a.Sinks {
+		a.sinkAt[sinkKey{s.Agent, s.Binding}] = i
+	}
 }
 
 // Label returns the label of the agent with node name agent.
 func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
-	for _, l := range a.Agents {
+	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
+		return a.Agents[i].Label, true
+	}
+	if a.agentAt != nil {
+		return nil, false
+	}
+	for _, l := range a.Agents { // an Analysis not made by Analyze
 		if l.Name == agent {
 			return l.Label, true
 		}
@@ -231,7 +255,13 @@ func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
 
 // Sink returns the sink of agent's binding env.
 func (a *Analysis) Sink(agent, binding string) (Sink, bool) {
-	for _, s := range a.Sinks {
+	if i, ok := a.sinkAt[sinkKey{agent, binding}]; ok && i < len(a.Sinks) && a.Sinks[i].Agent == agent && a.Sinks[i].Binding == binding {
+		return a.Sinks[i], true
+	}
+	if a.sinkAt != nil {
+		return Sink{}, false
+	}
+	for _, s := range a.Sinks { // an Analysis not made by Analyze
 		if s.Agent == agent && s.Binding == binding {
 			return s, true
 		}
@@ -293,7 +323,9 @@ func Analyze(a *army.Army, f Facts) (*Analysis, error) {
 		return nil, err
 	}
 	g.solve()
-	return g.analysis(), nil
+	an := g.analysis()
+	an.index()
+	return an, nil
 }
 
 func (g *graph) addNode(n *node) (int, error) {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 
 	"littleboxes/app/army"
@@ -198,5 +199,33 @@ func TestExplanationsLinear(t *testing.T) {
 	t.Logf("1,000 threads: %d MiB allocated; 4,000: %d MiB (×%.1f)", small>>20, large>>20, ratio)
 	if ratio > 6 {
 		t.Errorf("4× the threads allocate %.1f× the bytes: the analysis grows faster than linearly", ratio)
+	}
+}
+
+// TestLookups: Sink and Label find every sink and agent of an analysis, by
+// its index, and nothing else.
+func TestLookups(t *testing.T) {
+	a, f := sharedArmy(50)
+	an, err := Analyze(a, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range an.Sinks {
+		if got, ok := an.Sink(s.Agent, s.Binding); !ok || !reflect.DeepEqual(got, s) {
+			t.Errorf("Sink(%s, %s) = %v, %v", s.Agent, s.Binding, got, ok)
+		}
+	}
+	for _, ag := range an.Agents {
+		if got, ok := an.Label(ag.Name); !ok || !slices.Equal(got, ag.Label) {
+			t.Errorf("Label(%s) = %v, %v", ag.Name, got, ok)
+		}
+	}
+	for _, tc := range []struct{ agent, binding string }{{"poster", "notes"}, {"nobody", "webhook"}, {"triage", "webhook"}} {
+		if _, ok := an.Sink(tc.agent, tc.binding); ok {
+			t.Errorf("Sink(%s, %s) found a sink", tc.agent, tc.binding)
+		}
+	}
+	if _, ok := an.Label("nobody"); ok {
+		t.Error("Label(nobody) found a label")
 	}
 }
