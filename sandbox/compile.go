@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -18,12 +20,16 @@ import (
 // Module is a compiled agent module: its source, the JavaScript esbuild made
 // of it, and the goja program, shared read-only by every isolate of the code.
 type Module struct {
-	// Filename is the name the module was compiled under (used in messages).
+	// Filename is the name the module was first compiled under (used in
+	// messages and stack traces). Modules are shared by content: a file of
+	// the same text compiled under another name gets this module, and its
+	// stack traces name this file (same lines, same columns).
 	Filename string
 	// Source is the module's original TypeScript or JavaScript text.
 	Source string
-	// Hash is the hex SHA-256 of the filename's loader and the source: the
-	// cache key, and what a worker process compiles against.
+	// Hash is the hex SHA-256 of the filename's loader (TypeScript or
+	// JavaScript) and the source, not of the name: the cache key, and what
+	// a worker process compiles against.
 	Hash string
 	// JS is the compiled program text goja runs.
 	JS string
@@ -51,7 +57,9 @@ const maxSourceBytes = 4 << 20
 // Compile compiles an agent module written in TypeScript (a filename ending
 // in .ts, .mts or .cts) or JavaScript with ES module syntax. The module must
 // have a default export and may import nothing. Compiled modules are cached by
-// content hash: compiling the same source again is a map lookup.
+// content (the loader and the source, not the filename): compiling the same
+// text again, under any name, is a map lookup and gives the same *Module, so
+// ten thousand agents of one text share one program.
 //
 // A *CompileError reports each problem with file, line and column.
 func Compile(filename, source string) (*Module, error) {
@@ -59,16 +67,95 @@ func Compile(filename, source string) (*Module, error) {
 		filename = "agent.ts"
 	}
 	loader := loaderFor(filename)
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s", loader, filename, source)))
-	hash := hex.EncodeToString(sum[:])
+	hash := contentHash(loader, source)
 	if m := defaultCache.get(hash); m != nil {
+		stats.hits.Add(1)
 		return m, nil
 	}
+	stats.compiles.Add(1)
 	m, err := compile(filename, source, loader, hash)
 	if err != nil {
 		return nil, err
 	}
+	checked.add(hash)
 	return defaultCache.put(m), nil
+}
+
+// Check reports whether Compile would accept the module, with the same
+// *CompileError, at a fraction of the cost: esbuild parses and checks it
+// once (Compile builds it twice and goja compiles it). A text found good,
+// by Check or Compile, under any name, is not checked again. The engine
+// checks every agent's code before anything runs and compiles an agent's
+// code when it first runs.
+func Check(filename, source string) error {
+	if filename == "" {
+		filename = "agent.ts"
+	}
+	loader := loaderFor(filename)
+	hash := contentHash(loader, source)
+	if checked.has(hash) {
+		stats.hits.Add(1)
+		return nil
+	}
+	stats.checks.Add(1)
+	if _, err := check(filename, source, loader); err != nil {
+		return err
+	}
+	checked.add(hash)
+	return nil
+}
+
+// CompileStats counts the work of Compile and Check since the process
+// started.
+type CompileStats struct {
+	// Compiles is how many modules Compile compiled (cache misses).
+	Compiles uint64
+	// Checks is how many modules Check checked (texts not known good).
+	Checks uint64
+	// Hits is how many calls found the text compiled or checked already.
+	Hits uint64
+}
+
+var stats struct{ compiles, checks, hits atomic.Uint64 }
+
+// Stats returns the counts of Compile's and Check's work so far.
+func Stats() CompileStats {
+	return CompileStats{Compiles: stats.compiles.Load(), Checks: stats.checks.Load(), Hits: stats.hits.Load()}
+}
+
+// contentHash is a module's cache key: its loader and its text.
+func contentHash(loader api.Loader, source string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00", loader)
+	h.Write([]byte(source))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// checked remembers the hashes of texts found good, up to maxChecked; past
+// that it forgets them all (they are checked again when next asked).
+var checked = &hashSet{m: map[string]struct{}{}}
+
+const maxChecked = 1 << 16
+
+type hashSet struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (s *hashSet) has(h string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[h]
+	return ok
+}
+
+func (s *hashSet) add(h string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= maxChecked {
+		clear(s.m)
+	}
+	s.m[h] = struct{}{}
 }
 
 func loaderFor(filename string) api.Loader {
@@ -91,61 +178,67 @@ var noImports = api.Plugin{
 	},
 }
 
-func compile(filename, source string, loader api.Loader, hash string) (*Module, error) {
+// build runs esbuild on one module.
+func build(filename, source string, loader api.Loader, format api.Format, meta bool, sourcemap api.SourceMap) api.BuildResult {
+	return api.Build(api.BuildOptions{
+		Stdin: &api.StdinOptions{
+			Contents:   source,
+			Sourcefile: filename,
+			Loader:     loader,
+		},
+		Bundle:            true,
+		Write:             false,
+		Metafile:          meta,
+		Format:            format,
+		Platform:          api.PlatformNeutral,
+		Target:            esbuildTarget,
+		Sourcemap:         sourcemap,
+		SourcesContent:    api.SourcesContentExclude,
+		Charset:           api.CharsetUTF8,
+		LogLevel:          api.LogLevelSilent,
+		Plugins:           []api.Plugin{noImports},
+		LegalComments:     api.LegalCommentsNone,
+		TreeShaking:       api.TreeShakingFalse,
+		IgnoreAnnotations: true,
+	})
+}
+
+// check checks a module with esbuild's ESM build, which also lists its
+// exports (esbuild's metafile names exports only for ESM output), and
+// returns the exports.
+func check(filename, source string, loader api.Loader) ([]string, error) {
 	if len(source) > maxSourceBytes {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("source is %d bytes, more than the %d allowed", len(source), maxSourceBytes)}}}
 	}
-	build := func(format api.Format, meta bool, sourcemap api.SourceMap) api.BuildResult {
-		return api.Build(api.BuildOptions{
-			Stdin: &api.StdinOptions{
-				Contents:   source,
-				Sourcefile: filename,
-				Loader:     loader,
-			},
-			Bundle:            true,
-			Write:             false,
-			Metafile:          meta,
-			Format:            format,
-			Platform:          api.PlatformNeutral,
-			Target:            esbuildTarget,
-			Sourcemap:         sourcemap,
-			SourcesContent:    api.SourcesContentExclude,
-			Charset:           api.CharsetUTF8,
-			LogLevel:          api.LogLevelSilent,
-			Plugins:           []api.Plugin{noImports},
-			LegalComments:     api.LegalCommentsNone,
-			TreeShaking:       api.TreeShakingFalse,
-			IgnoreAnnotations: true,
-		})
+	res := build(filename, source, loader, api.FormatESModule, true, api.SourceMapNone)
+	if len(res.Errors) > 0 {
+		return nil, compileErrorFrom(filename, res.Errors)
 	}
-	// The ESM build checks the module and lists its exports (esbuild's
-	// metafile names exports only for ESM output); the CommonJS build is the
-	// code goja runs, with an inline source map so stack traces point at the
-	// original lines.
-	check := build(api.FormatESModule, true, api.SourceMapNone)
-	if len(check.Errors) > 0 {
-		return nil, compileErrorFrom(filename, check.Errors)
+	exports, err := exportsFromMetafile(res.Metafile)
+	if err != nil {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: err.Error()}}}
 	}
-	res := build(api.FormatCommonJS, false, api.SourceMapInline)
+	if !slices.Contains(exports, "default") {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Line: 1, Column: 1,
+			Text: "the module has no default export: write `export default { async run(input, env, ctx) { … } }`"}}}
+	}
+	return exports, nil
+}
+
+// compile checks a module, then builds the CommonJS code goja runs, with an
+// inline source map so stack traces point at the original lines, and
+// compiles it with goja.
+func compile(filename, source string, loader api.Loader, hash string) (*Module, error) {
+	exports, err := check(filename, source, loader)
+	if err != nil {
+		return nil, err
+	}
+	res := build(filename, source, loader, api.FormatCommonJS, false, api.SourceMapInline)
 	if len(res.Errors) > 0 {
 		return nil, compileErrorFrom(filename, res.Errors)
 	}
 	if len(res.OutputFiles) != 1 {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("esbuild produced %d outputs, want 1", len(res.OutputFiles))}}}
-	}
-	exports, err := exportsFromMetafile(check.Metafile)
-	if err != nil {
-		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: err.Error()}}}
-	}
-	hasDefault := false
-	for _, e := range exports {
-		if e == "default" {
-			hasDefault = true
-		}
-	}
-	if !hasDefault {
-		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Line: 1, Column: 1,
-			Text: "the module has no default export: write `export default { async run(input, env, ctx) { … } }`"}}}
 	}
 	js := moduleWrapperStart + leanHelpers(string(res.OutputFiles[0].Contents)) + moduleWrapperEnd
 	ast, err := goja.Parse(filename, js, parser.WithSourceMapLoader(refuseSourceMapFile))

@@ -105,6 +105,72 @@ func TestCompileCacheSharesProgram(t *testing.T) {
 	}
 }
 
+// TestCompileSharesByContent: two files of the same text share one program,
+// compiled once; the same text as TypeScript is another module.
+func TestCompileSharesByContent(t *testing.T) {
+	src := "export default { run() { return 'by content' } }"
+	before := Stats()
+	a, err := Compile("agents/a1.js", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Compile("agents/a2.js", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b || a.prog != b.prog {
+		t.Fatal("two files of the same text got two programs")
+	}
+	if err := Check("agents/a3.js", src); err != nil {
+		t.Fatal(err)
+	}
+	if got := Stats(); got.Compiles-before.Compiles != 1 || got.Checks != before.Checks || got.Hits-before.Hits != 2 {
+		t.Fatalf("stats went from %+v to %+v: want one compile, no check, two hits", before, got)
+	}
+	ts, err := Compile("agents/a1.ts", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts == a || ts.Hash == a.Hash {
+		t.Fatal("the same text as TypeScript and as JavaScript share a module")
+	}
+}
+
+// TestCheck: Check refuses what Compile refuses, naming the file it was
+// given, and checks a text once.
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"syntax error", "export default { run() { return ( } }", "bad.ts:1:"},
+		{"no default export", "export const x = 1", "no default export"},
+		{"an import", "import x from 'fs'\nexport default { run() { return x } }", "cannot import"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, name := range []string{"bad.ts", "other.ts"} {
+				err := Check(name, tc.src)
+				var ce *CompileError
+				if !errors.As(err, &ce) || !strings.Contains(err.Error(), strings.Replace(tc.want, "bad.ts", name, 1)) {
+					t.Fatalf("Check(%s) = %v, want a compile error with %q", name, err, tc.want)
+				}
+				if _, cerr := Compile(name, tc.src); cerr == nil || cerr.Error() != err.Error() {
+					t.Errorf("Compile(%s) = %v, Check said %v", name, cerr, err)
+				}
+			}
+		})
+	}
+	src := "export default { run() { return 'checked once' } }"
+	before := Stats()
+	for _, name := range []string{"x.ts", "y.ts", "x.ts"} {
+		if err := Check(name, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := Stats(); got.Checks-before.Checks != 1 || got.Compiles != before.Compiles {
+		t.Fatalf("stats went from %+v to %+v: want one check and no compile", before, got)
+	}
+}
+
 func TestModuleCacheEvicts(t *testing.T) {
 	c := newModuleCache(2)
 	for i := 0; i < 3; i++ {

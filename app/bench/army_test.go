@@ -2,11 +2,8 @@ package bench
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
-
-	"littleboxes/sandbox/cell"
 )
 
 // TestArmy runs the whole-army figure on a small inbox and checks that every
@@ -37,9 +34,4 @@ func checkArmy(t *testing.T, r *ArmyReport, threads int, inProcess bool) {
 	if r.Invocations < 2*threads {
 		t.Errorf("%d invocations, want at least %d", r.Invocations, 2*threads)
 	}
-}
-
-func TestMain(m *testing.M) {
-	cell.MaybeServe() // the army figure's cells are this test binary
-	os.Exit(m.Run())
 }

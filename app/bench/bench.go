@@ -1,6 +1,8 @@
 // Package bench measures littleboxes' performance figures: how fast an
 // isolate starts, how many start per second, what a live isolate costs in
-// memory, and what a binding call costs. `littleboxes bench` prints them.
+// memory, and what a binding call costs; a whole army run; and, on armies
+// of ten thousand agents, `check` and `run --once` as child processes.
+// `littleboxes bench` prints them.
 package bench
 
 import (
@@ -51,6 +53,16 @@ type Report struct {
 	ArmyThreads   int     `json:"army_threads"`
 	Army10kWallS  float64 `json:"army_10k_wall_s"`
 	Army10kRSSMiB float64 `json:"army_10k_rss_mib"`
+
+	// Scale (ScaleReport), each a child process of the binary, median of
+	// three: `check` of ScaleN threads whose flagged sinks share a kv
+	// namespace, and `run --once` of one agent of ScaleN agents, its time
+	// and peak resident memory (with its cell). The names say 10k, the
+	// default.
+	ScaleN        int     `json:"scale_n"`
+	Check10kS     float64 `json:"check_10k_s"`
+	Once10kS      float64 `json:"once_10k_s"`
+	Once10kRSSMiB float64 `json:"once_10k_rss_mib"`
 }
 
 // Options choose how much to measure.
@@ -60,6 +72,10 @@ type Options struct {
 	Calls        int           // binding calls timed (default 20,000)
 	Throughput   time.Duration // how long to spawn on all cores (default 2 s)
 	ArmyThreads  int           // threads of the whole-army figure (default 10,000; negative: skip it)
+	ScaleN       int           // agents of the scale figures (default 10,000; negative: skip them)
+	// Exe is the littleboxes binary the scale figures run as child
+	// processes; empty skips them.
+	Exe string
 }
 
 func (o Options) withDefaults() Options {
@@ -77,6 +93,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ArmyThreads == 0 {
 		o.ArmyThreads = 10000
+	}
+	if o.ScaleN == 0 {
+		o.ScaleN = 10000
 	}
 	return o
 }
@@ -118,6 +137,18 @@ func Run(ctx context.Context, opt Options, logf func(string, ...any)) (*Report, 
 			return nil, err
 		}
 		r.ArmyThreads, r.Army10kWallS, r.Army10kRSSMiB = ar.Threads, ar.WallS, ar.PeakRSSMiB
+	}
+	if opt.ScaleN > 0 && opt.Exe != "" {
+		dir, err := os.MkdirTemp("", "littleboxes-bench-scale-")
+		if err != nil {
+			return nil, err
+		}
+		sr, err := Scale(ctx, opt.Exe, opt.ScaleN, dir, logf)
+		os.RemoveAll(dir)
+		if err != nil {
+			return nil, err
+		}
+		r.ScaleN, r.Check10kS, r.Once10kS, r.Once10kRSSMiB = sr.N, sr.CheckS, sr.OnceS, sr.OnceRSSMiB
 	}
 
 	runner := sandbox.NewInProcess()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 
 	"littleboxes/app/bench"
 )
@@ -16,8 +17,9 @@ func cmdBench(args []string, std IO) int {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	n := fs.Int("n", 10000, "isolates alive at once for the memory figure")
 	threads := fs.Int("threads", 10000, "mail threads of the whole-army figure (0: skip it)")
+	scale := fs.Int("scale", 10000, "agents of the check and run --once figures (0: skip them)")
 	fs.Usage = func() {
-		fmt.Fprintln(std.Stderr, "usage: littleboxes bench [--json] [--n N] [--threads N]")
+		fmt.Fprintln(std.Stderr, "usage: littleboxes bench [--json] [--n N] [--threads N] [--scale N]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -35,7 +37,16 @@ func cmdBench(args []string, std IO) int {
 	if armyThreads <= 0 {
 		armyThreads = -1 // skip
 	}
-	r, err := bench.Run(context.Background(), bench.Options{LiveAgents: *n, ArmyThreads: armyThreads}, logf)
+	scaleN := *scale
+	if scaleN <= 0 {
+		scaleN = -1 // skip
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes bench: %v\n", err)
+		return ExitFailed
+	}
+	r, err := bench.Run(context.Background(), bench.Options{LiveAgents: *n, ArmyThreads: armyThreads, ScaleN: scaleN, Exe: exe}, logf)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes bench: %v\n", err)
 		return ExitFailed
@@ -53,6 +64,10 @@ func cmdBench(args []string, std IO) int {
 	fmt.Fprintf(w, "in a cell              spawn p50 %6.1f µs   binding call p50 %6.1f µs\n", r.CellSpawnP50us, r.CellBindingCallP50us)
 	if r.ArmyThreads > 0 {
 		fmt.Fprintf(w, "whole army             %d threads, all run once: %.1f s, peak RSS %.0f MiB (with its cells)\n", r.ArmyThreads, r.Army10kWallS, r.Army10kRSSMiB)
+	}
+	if r.ScaleN > 0 {
+		fmt.Fprintf(w, "check                  %d threads sharing a kv namespace, every sink flagged: %.2f s\n", r.ScaleN, r.Check10kS)
+		fmt.Fprintf(w, "run --once             one agent of %d: %.2f s, peak RSS %.0f MiB (with its cell)\n", r.ScaleN, r.Once10kS, r.Once10kRSSMiB)
 	}
 	return ExitOK
 }

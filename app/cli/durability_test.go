@@ -23,10 +23,18 @@ import (
 // durability test: its value is the arguments, separated by \x1f.
 const helperEnv = "LITTLEBOXES_CLI_HELPER"
 
+// argvEnv, set to 1, switches the test binary into Main with its own
+// arguments, as littleboxes: bench runs check and run --once as children of
+// the binary it is.
+const argvEnv = "LITTLEBOXES_CLI_ARGV"
+
 func TestMain(m *testing.M) {
 	cell.MaybeServe() // the bench and cell-backed commands start cells from this binary
 	if args := os.Getenv(helperEnv); args != "" {
 		os.Exit(Main(strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
+	}
+	if os.Getenv(argvEnv) == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	// check reads the kv labels of the default data directory: keep the
 	// tests off the real one.

@@ -80,7 +80,8 @@ func TestBenchJSON(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bench takes a few seconds")
 	}
-	code, stdout, stderr := runMain(t, "", "bench", "--json", "--n", "300", "--threads", "100")
+	t.Setenv(argvEnv, "1") // the scale figures run this binary as littleboxes
+	code, stdout, stderr := runMain(t, "", "bench", "--json", "--n", "300", "--threads", "100", "--scale", "100")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -89,7 +90,8 @@ func TestBenchJSON(t *testing.T) {
 		t.Fatalf("not one JSON object: %q", stdout)
 	}
 	for _, k := range []string{"spawn_p50_us", "spawn_p99_us", "spawns_per_s", "live_agents", "heap_per_agent_kib", "rss_per_agent_kib", "binding_call_p50_us",
-		"cell_spawn_p50_us", "cell_binding_call_p50_us", "army_threads", "army_10k_wall_s", "army_10k_rss_mib"} {
+		"cell_spawn_p50_us", "cell_binding_call_p50_us", "army_threads", "army_10k_wall_s", "army_10k_rss_mib",
+		"scale_n", "check_10k_s", "once_10k_s", "once_10k_rss_mib"} {
 		v, ok := r[k].(float64)
 		if !ok {
 			t.Fatalf("field %s missing in %s", k, stdout)

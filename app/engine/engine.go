@@ -154,7 +154,7 @@ type agent struct {
 	name   string // node name: "NAME" or "TEMPLATE[ITEM]"
 	def    *army.Agent
 	item   string
-	module *sandbox.Module
+	code   *lazyModule // compiled at the first invocation
 	limits sandbox.Limits
 	raw    map[string]capabilities.Instance // env → unguarded instance
 	env    map[string]sandbox.Binding       // env → guarded, redacted binding
@@ -337,8 +337,24 @@ func propsJSON(a *army.Army, c *army.Capability) ([]byte, error) {
 // module and the env it shares with its template's other instances.
 type agentDef struct {
 	ag     *army.Agent
-	mod    *sandbox.Module
+	code   *lazyModule
 	common map[string]capabilities.Instance
+}
+
+// lazyModule is an agent's code, checked when the engine starts (so a
+// compile error is reported before anything runs) and compiled when the
+// agent first runs: `run --once` of one agent of ten thousand compiles one.
+// The compiled module is cached by content (sandbox.Compile), so the
+// agents of one text, and a template's instances, share one program.
+type lazyModule struct {
+	filename string
+	get      func() (*sandbox.Module, error)
+}
+
+func newLazyModule(filename, source string) *lazyModule {
+	return &lazyModule{filename: filename, get: sync.OnceValues(func() (*sandbox.Module, error) {
+		return sandbox.Compile(filename, source)
+	})}
 }
 
 func (e *Engine) provision(ctx context.Context) error {
@@ -416,11 +432,10 @@ func (e *Engine) provision(ctx context.Context) error {
 		if ag.CodePath != "" {
 			filename = filepath.Base(ag.CodePath)
 		}
-		mod, err := sandbox.Compile(filename, ag.Code)
-		if err != nil {
+		if err := sandbox.Check(filename, ag.Code); err != nil {
 			return fmt.Errorf("engine: agent %q: %w", ag.Name, err)
 		}
-		def := &agentDef{ag: ag, mod: mod, common: map[string]capabilities.Instance{}}
+		def := &agentDef{ag: ag, code: newLazyModule(filename, ag.Code), common: map[string]capabilities.Instance{}}
 		for _, b := range ag.Bindings {
 			if ag.Template != nil && b.Env == ag.Template.As {
 				continue
@@ -487,7 +502,7 @@ func (e *Engine) makeAgent(def *agentDef, item string) (*agent, error) {
 			raw[k] = v
 		}
 	}
-	g := &agent{name: name, def: ag, item: item, module: def.mod, raw: raw,
+	g := &agent{name: name, def: ag, item: item, code: def.code, raw: raw,
 		limits: limitsOf(ag.Limits), wake: make(chan struct{}, 1), concurrency: max(ag.Limits.Concurrency, 1)}
 	for _, t := range ag.Triggers {
 		if t.Kind == army.TriggerMessage {

@@ -74,8 +74,18 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 	}
 	start := e.now()
 	e.ev.publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
-	inv := &sandbox.Invocation{Module: g.module, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits}
-	res, err := e.runner.Run(ictx, inv)
+	mod, err := g.code.get()
+	if err != nil {
+		// Checked when the engine started; goja refusing what esbuild
+		// accepted is the only way here.
+		err = fmt.Errorf("engine: %s: compiling %s: %w", g.name, g.code.filename, err)
+	}
+	var res *sandbox.Result
+	var inv *sandbox.Invocation
+	if err == nil {
+		inv = &sandbox.Invocation{Module: mod, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits}
+		res, err = e.runner.Run(ictx, inv)
+	}
 	if cell.Died(err) && ctx.Err() == nil {
 		// Its cell died under it, perhaps for another agent's doing: once
 		// more, in a fresh isolate in a live cell, within what is left of

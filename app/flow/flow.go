@@ -39,9 +39,10 @@
 // know one ([StoreLabeler]: the meet of everything ever written to the
 // namespace, by this army or any other sharing the data directory), else at
 // public; so removing a writer from the army, or reading the namespace from
-// another army, never widens what its data may reach. The meets are iterated
-// until nothing changes. Labels only go
-// down a finite lattice, so this terminates, cycles included.
+// another army, never widens what its data may reach. The persisted label
+// acts as a source of the store node. The meets are iterated until nothing
+// changes. Labels only go down a finite lattice, so this terminates, cycles
+// included.
 //
 // # Sinks and verdicts
 //
@@ -63,6 +64,15 @@
 // An edge is flagged ([Approval]) when data crossing it reaches an approval
 // sink and the edge's sending end (a source's label, or a node's) lacks a
 // principal that sink is missing: the canvas shows the whole leaking path.
+//
+// The work grows with the size of the graph, not with its square, however
+// many sinks are flagged: the readers missing downstream of each node are
+// propagated once over the graph (kept to one more than the largest label),
+// and a search from a sink that runs long turns to distances computed once
+// per principal. When thousands of template items share a kv namespace,
+// every item reaches every other, and a search per flagged sink was
+// quadratic (10,000 threads: minutes; now about a second, reading the
+// Maildir included).
 //
 // # Static and run time
 //
@@ -245,17 +255,35 @@ type Analysis struct {
 
 	// reads maps an agent's node name to its bindings that are sources.
 	reads map[string]map[string]bool
-	// labels maps an agent's node name to its label.
-	labels map[string]capabilities.Label
+	// agentAt and sinkAt index Agents by name and Sinks by agent and
+	// binding (the engine asks once per binding of ten thousand agents).
+	agentAt map[string]int
+	sinkAt  map[sinkKey]int
+}
+
+type sinkKey struct{ agent, binding string }
+
+// index fills agentAt and sinkAt from the sorted Agents and Sinks.
+func (a *Analysis) index() {
+	a.agentAt = make(map[string]int, len(a.Agents))
+	for i, l := range a.Agents {
+		a.agentAt[l.Name] = i
+	}
+	a.sinkAt = make(map[sinkKey]int, len(a.Sinks))
+	for i, s := range a.Sinks {
+		a.sinkAt[sinkKey{s.Agent, s.Binding}] = i
+	}
 }
 
 // Label returns the label of the agent with node name agent.
 func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
-	if a.labels != nil {
-		l, ok := a.labels[agent]
-		return l, ok
+	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
+		return a.Agents[i].Label, true
 	}
-	for _, l := range a.Agents {
+	if a.agentAt != nil {
+		return nil, false
+	}
+	for _, l := range a.Agents { // an Analysis not made by Analyze
 		if l.Name == agent {
 			return l.Label, true
 		}
@@ -265,7 +293,13 @@ func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
 
 // Sink returns the sink of agent's binding env.
 func (a *Analysis) Sink(agent, binding string) (Sink, bool) {
-	for _, s := range a.Sinks {
+	if i, ok := a.sinkAt[sinkKey{agent, binding}]; ok && i < len(a.Sinks) && a.Sinks[i].Agent == agent && a.Sinks[i].Binding == binding {
+		return a.Sinks[i], true
+	}
+	if a.sinkAt != nil {
+		return Sink{}, false
+	}
+	for _, s := range a.Sinks { // an Analysis not made by Analyze
 		if s.Agent == agent && s.Binding == binding {
 			return s, true
 		}
@@ -278,6 +312,9 @@ type bind struct {
 	env, capability, kind string
 	flow                  capabilities.Flow
 	reads, writes         bool
+	norm                  capabilities.Label // norm(flow.Label), once computed
+	// persisted marks a store node's persisted label, held as its source.
+	persisted bool
 }
 
 // node is an agent (one item of a template) or a shared store.
@@ -286,7 +323,7 @@ type node struct {
 	store          bool
 	template, item string
 	binds          []*bind
-	srcs           []*bind            // unshared bindings that read
+	srcs           []*bind            // unshared bindings that read; a store's persisted label
 	persisted      capabilities.Label // a store's label from earlier writes, or nil
 	in             []*edge            // incoming channel and shared edges
 	label          capabilities.Label
@@ -305,6 +342,11 @@ type graph struct {
 	stores  map[string]int   // Shared key → node
 	edges   map[edge]bool
 	srcEdge []srcEdge
+
+	// out lists each node's successors, and dist the distances of a
+	// principal (see distances); both are made when first needed.
+	out  [][]int
+	dist map[capabilities.Principal][]int
 	// persisted knows the stores' persisted labels, or is nil.
 	persisted StoreLabeler
 }
@@ -325,7 +367,9 @@ func Analyze(a *army.Army, f Facts) (*Analysis, error) {
 		return nil, err
 	}
 	g.solve()
-	return g.analysis(), nil
+	an := g.analysis()
+	an.index()
+	return an, nil
 }
 
 func (g *graph) addNode(n *node) (int, error) {
@@ -345,6 +389,8 @@ func (g *graph) store(key string) int {
 	if g.persisted != nil {
 		if l, ok := g.persisted.StoreLabel(key); ok {
 			n.persisted = norm(l)
+			n.srcs = []*bind{{capability: key, kind: "store", persisted: true, reads: true,
+				flow: capabilities.Flow{Label: n.persisted}}}
 		}
 	}
 	g.nodes = append(g.nodes, n)
@@ -510,9 +556,6 @@ func (g *graph) solve() {
 		changed = false
 		for _, n := range g.nodes {
 			l := top
-			if n.persisted != nil {
-				l = meet(l, n.persisted)
-			}
 			for _, b := range n.srcs {
 				l = meet(l, b.flow.Label)
 			}
@@ -534,29 +577,25 @@ func isSink(b *bind) bool {
 
 // analysis reads the verdicts off the solved graph.
 func (g *graph) analysis() *Analysis {
-	an := &Analysis{reads: map[string]map[string]bool{}, labels: map[string]capabilities.Label{}}
-	type flagged struct {
-		node    int
-		missing capabilities.Label
-	}
+	an := &Analysis{reads: map[string]map[string]bool{}}
 	var approvals []flagged
+	readers := map[int][]string{}
+	for e := range g.edges {
+		if g.nodes[e.from].store {
+			readers[e.from] = append(readers[e.from], g.nodes[e.to].name)
+		}
+	}
 	for i, n := range g.nodes {
 		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, Writers: []string{}, Readers: []string{}}
+			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, Writers: []string{}, Readers: append([]string{}, readers[i]...)}
 			for _, e := range n.in {
 				st.Writers = append(st.Writers, g.nodes[e.from].name)
-			}
-			for e := range g.edges {
-				if e.from == i {
-					st.Readers = append(st.Readers, g.nodes[e.to].name)
-				}
 			}
 			slices.Sort(st.Writers)
 			slices.Sort(st.Readers)
 			an.Stores = append(an.Stores, st)
 			continue
 		}
-		an.labels[n.name] = n.label
 		an.Agents = append(an.Agents, AgentLabel{Name: n.name, Template: n.template, Item: n.item, Label: n.label, LabelWhy: g.labelWhy(n)})
 		an.reads[n.name] = map[string]bool{}
 		for _, b := range n.binds {
@@ -577,19 +616,17 @@ func (g *graph) analysis() *Analysis {
 	}
 	// Flag every edge whose data reaches an approval sink lacking one of
 	// the readers that sink is missing.
+	down := g.downstreamMissing(approvals)
 	flag := map[edge]bool{}
 	flagSrc := map[int]bool{}
-	for _, ap := range approvals {
-		reach := g.reaching(ap.node)
-		for e := range g.edges {
-			if reach[e.to] && len(missing(g.nodes[e.from].label, ap.missing)) > 0 {
-				flag[e] = true
-			}
+	for e := range g.edges {
+		if lacksAny(g.nodes[e.from].label, down[e.to]) {
+			flag[e] = true
 		}
-		for k, se := range g.srcEdge {
-			if reach[se.to] && len(missing(norm(se.b.flow.Label), ap.missing)) > 0 {
-				flagSrc[k] = true
-			}
+	}
+	for k, se := range g.srcEdge {
+		if lacksAny(g.norm(se.b), down[se.to]) {
+			flagSrc[k] = true
 		}
 	}
 	verdict := func(f bool) Verdict {
@@ -635,21 +672,93 @@ func (g *graph) analysis() *Analysis {
 	return an
 }
 
-// reaching returns the nodes whose data can reach node z, z included.
-func (g *graph) reaching(z int) map[int]bool {
-	seen := map[int]bool{z: true}
-	queue := []int{z}
+// flagged is an approval sink's node and the readers the sink is missing.
+type flagged struct {
+	node    int
+	missing capabilities.Label
+}
+
+// downstreamMissing returns, for each node, the readers missing at the
+// approval sinks its data can reach (its own included), or enough of them:
+// the edge verdicts only ask whether a label lacks one of them (lacksAny),
+// and a set larger than every label in the graph lacks one for sure, so each
+// set is kept to at most one more than the largest label. That bound keeps
+// the work linear in the graph (times the bound) however many sinks are
+// flagged, where a search per flagged sink was quadratic when they all reach
+// one another through a shared store.
+func (g *graph) downstreamMissing(approvals []flagged) [][]capabilities.Principal {
+	down := make([][]capabilities.Principal, len(g.nodes))
+	if len(approvals) == 0 {
+		return down
+	}
+	bound := 0
+	for _, n := range g.nodes {
+		bound = max(bound, len(n.label))
+	}
+	for _, se := range g.srcEdge {
+		bound = max(bound, len(g.norm(se.b)))
+	}
+	bound++
+	add := func(i int, ps []capabilities.Principal) bool {
+		changed := false
+		for _, p := range ps {
+			if len(down[i]) >= bound {
+				break
+			}
+			if !slices.Contains(down[i], p) {
+				down[i] = append(down[i], p)
+				changed = true
+			}
+		}
+		return changed
+	}
+	queued := make([]bool, len(g.nodes))
+	var queue []int
+	for _, ap := range approvals {
+		if add(ap.node, ap.missing) && !queued[ap.node] {
+			queued[ap.node] = true
+			queue = append(queue, ap.node)
+		}
+	}
+	// Each set only grows, to at most bound, so each node is queued at
+	// most bound times.
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
+		queued[n] = false
 		for _, e := range g.nodes[n].in {
-			if !seen[e.from] {
-				seen[e.from] = true
+			if add(e.from, down[n]) && !queued[e.from] {
+				queued[e.from] = true
 				queue = append(queue, e.from)
 			}
 		}
 	}
-	return seen
+	return down
+}
+
+// lacksAny reports whether label lacks one of ps (the owner aside), as
+// len(missing(label, ps)) > 0 does.
+func lacksAny(label capabilities.Label, ps []capabilities.Principal) bool {
+	if len(ps) == 0 || label.Has(capabilities.Public) {
+		return false
+	}
+	if len(ps) > len(label) {
+		return true // ps are distinct and never the owner
+	}
+	for _, p := range ps {
+		if p != capabilities.Owner && !label.Has(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// norm returns the normalised label of a bound instance, computed once.
+func (g *graph) norm(b *bind) capabilities.Label {
+	if b.norm == nil {
+		b.norm = norm(b.flow.Label)
+	}
+	return b.norm
 }
 
 // norm returns l as a label: {public} when it holds public, else l with the

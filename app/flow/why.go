@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"littleboxes/capabilities"
@@ -63,64 +64,189 @@ func (g *graph) approvalWhy(z int, sink *bind, miss capabilities.Label) string {
 	return strings.Join(parts, "; and ")
 }
 
+// searchBudget is how many nodes sourceOf's breadth-first search from a
+// sink may find before it turns to the distances to the nearest source
+// lacking the principal (distances), which cost a walk of the whole graph
+// but are computed once per principal. Most searches end within a few
+// nodes: at the agent's own thread, at the first writer of a store.
+const searchBudget = 64
+
 // sourceOf finds, breadth-first over incoming edges from node z, the nearest
 // source whose label lacks p, preferring any source to the sink's own
-// binding, and says how its data reaches z.
+// binding, and says how its data reaches z. Of sources equally near, it
+// takes the first the search meets (incoming edges in order of the sending
+// node's name, a node's sources in binding order).
 func (g *graph) sourceOf(z int, p capabilities.Principal, sink *bind) string {
-	type step struct {
-		next int // the node one step closer to z; -1 for z
-		kind EdgeKind
+	return g.sourceWithin(z, p, sink, searchBudget)
+}
+
+// sourceWithin is sourceOf with a search budget.
+func (g *graph) sourceWithin(z int, p capabilities.Principal, sink *bind, budget int) string {
+	if path, b := g.searchFrom(z, p, sink, budget); b != nil {
+		return g.clause(z, path, b)
 	}
-	for _, allowSelf := range []bool{false, true} {
-		parent := map[int]step{z: {next: -1}}
-		queue := []int{z}
-		for len(queue) > 0 {
-			n := queue[0]
-			queue = queue[1:]
-			if st := g.nodes[n]; st.persisted != nil && !st.persisted.Has(p) {
-				var path []string
-				for m := n; m != -1; m = parent[m].next {
-					path = append(path, g.nodes[m].name)
-				}
-				return fmt.Sprintf("%s can read shared store %s, which holds data written before (by this army or another sharing the data directory; readers %s) via %s",
-					g.nodes[z].name, st.name, list(st.persisted), strings.Join(path, " → "))
+	// Nothing but z's sink itself lacks p.
+	if g.lacking(z, p, nil) == sink && sink != nil {
+		return g.clause(z, []step{{node: z}}, sink)
+	}
+	return fmt.Sprintf("%s's label (%s) lacks %s", g.nodes[z].name, list(g.nodes[z].label), p)
+}
+
+// step is one node of a path from a source's node to the sink's node z, and
+// the kind of the edge it leaves by towards z (none for z).
+type step struct {
+	node int
+	kind EdgeKind
+}
+
+// lacking returns node n's first source whose label lacks p, not counting
+// skip, or nil.
+func (g *graph) lacking(n int, p capabilities.Principal, skip *bind) *bind {
+	for _, b := range g.nodes[n].srcs {
+		if b != skip && !g.norm(b).Has(p) {
+			return b
+		}
+	}
+	return nil
+}
+
+// searchFrom returns the nearest source lacking p other than z's sink, and
+// the path from its node to z: breadth-first from z, or, once more than
+// budget nodes are found, down the distances of p.
+func (g *graph) searchFrom(z int, p capabilities.Principal, sink *bind, budget int) ([]step, *bind) {
+	if b := g.lacking(z, p, sink); b != nil {
+		return []step{{node: z}}, b
+	}
+	// A node is checked when it is found, not when it is taken from the
+	// queue: nodes are taken in the order they are found, so the first
+	// found lacking p is the first taken.
+	parent := map[int]step{z: {node: -1}}
+	queue := []int{z}
+	for len(queue) > 0 {
+		if len(parent) > budget {
+			return g.descend(z, p, sink)
+		}
+		n := queue[0]
+		queue = queue[1:]
+		for _, e := range g.nodes[n].in {
+			if _, seen := parent[e.from]; seen {
+				continue
 			}
-			for _, b := range g.nodes[n].srcs {
-				if norm(b.flow.Label).Has(p) || (!allowSelf && n == z && b == sink) {
-					continue
+			parent[e.from] = step{node: n, kind: e.kind}
+			if b := g.lacking(e.from, p, nil); b != nil {
+				var path []step
+				for m := e.from; m != z; m = parent[m].node {
+					path = append(path, step{node: m, kind: parent[m].kind})
 				}
-				var path []string
-				kinds := map[EdgeKind]bool{}
-				for m := n; m != -1; m = parent[m].next {
-					path = append(path, g.nodes[m].name)
-					if parent[m].next != -1 {
-						kinds[parent[m].kind] = true
-					}
-				}
-				whose := "its"
-				if n != z {
-					whose = g.nodes[n].name + "'s"
-				}
-				c := fmt.Sprintf("%s can read %s env.%s (%s %s; readers %s)", g.nodes[z].name, whose, b.env, b.kind, b.capability, list(norm(b.flow.Label)))
-				if len(path) > 1 {
-					via := "via "
-					switch {
-					case len(kinds) == 1 && kinds[EdgeChannel]:
-						via = "via channel "
-					case len(kinds) == 1 && kinds[EdgeShared]:
-						via = "via shared store "
-					}
-					c += " " + via + strings.Join(path, " → ")
-				}
-				return c
+				return append(path, step{node: z}), b
 			}
-			for _, e := range g.nodes[n].in {
-				if _, seen := parent[e.from]; !seen {
-					parent[e.from] = step{next: n, kind: e.kind}
-					queue = append(queue, e.from)
-				}
+			queue = append(queue, e.from)
+		}
+	}
+	return nil, nil
+}
+
+// descend finds what searchFrom would, by the distances of p: from z it
+// takes, at each step, the first incoming edge that leads one nearer. That
+// is the first of the shortest paths in the search's order (a search reaches
+// each node first along the shortest path that comes first in edge order),
+// so the same source and path.
+func (g *graph) descend(z int, p capabilities.Principal, sink *bind) ([]step, *bind) {
+	if g.lacking(z, p, nil) != nil {
+		// Only z's own sink lacks p at z (searchFrom looked at the rest),
+		// and it does not count here, but the distances count it. Rare:
+		// search the whole graph.
+		return g.searchFrom(z, p, sink, len(g.nodes))
+	}
+	dist := g.distances(p)
+	if dist[z] < 0 {
+		return nil, nil
+	}
+	path := []step{{node: z}}
+	for n := z; dist[n] > 0; {
+		for _, e := range g.nodes[n].in {
+			if dist[e.from] == dist[n]-1 {
+				path = append(path, step{node: e.from, kind: e.kind})
+				n = e.from
+				break
 			}
 		}
 	}
-	return fmt.Sprintf("%s's label (%s) lacks %s", g.nodes[z].name, list(g.nodes[z].label), p)
+	slices.Reverse(path) // source first
+	return path, g.lacking(path[0].node, p, nil)
+}
+
+// distances returns, for each node, how many edges its data travels at
+// least from a node with a source lacking p (0 for such a node, -1 when
+// none reaches it), computed once per principal.
+func (g *graph) distances(p capabilities.Principal) []int {
+	if d, ok := g.dist[p]; ok {
+		return d
+	}
+	if g.out == nil {
+		g.out = make([][]int, len(g.nodes))
+		for i, n := range g.nodes {
+			for _, e := range n.in {
+				g.out[e.from] = append(g.out[e.from], i)
+			}
+		}
+	}
+	d := make([]int, len(g.nodes))
+	var queue []int
+	for i := range g.nodes {
+		d[i] = -1
+		if g.lacking(i, p, nil) != nil {
+			d[i] = 0
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, m := range g.out[n] {
+			if d[m] < 0 {
+				d[m] = d[n] + 1
+				queue = append(queue, m)
+			}
+		}
+	}
+	if g.dist == nil {
+		g.dist = map[capabilities.Principal][]int{}
+	}
+	g.dist[p] = d
+	return d
+}
+
+// clause says that z can read source b, at path[0]'s node, and how its data
+// reaches z along path (source first, z last).
+func (g *graph) clause(z int, path []step, b *bind) string {
+	n := path[0].node
+	names := make([]string, len(path))
+	kinds := map[EdgeKind]bool{}
+	for i, s := range path {
+		names[i] = g.nodes[s.node].name
+		if s.node != z {
+			kinds[s.kind] = true
+		}
+	}
+	if b.persisted {
+		return fmt.Sprintf("%s can read shared store %s, which holds data written before (by this army or another sharing the data directory; readers %s) via %s",
+			g.nodes[z].name, g.nodes[n].name, list(g.norm(b)), strings.Join(names, " → "))
+	}
+	whose := "its"
+	if n != z {
+		whose = g.nodes[n].name + "'s"
+	}
+	c := fmt.Sprintf("%s can read %s env.%s (%s %s; readers %s)", g.nodes[z].name, whose, b.env, b.kind, b.capability, list(g.norm(b)))
+	if len(path) > 1 {
+		via := "via "
+		switch {
+		case len(kinds) == 1 && kinds[EdgeChannel]:
+			via = "via channel "
+		case len(kinds) == 1 && kinds[EdgeShared]:
+			via = "via shared store "
+		}
+		c += " " + via + strings.Join(names, " → ")
+	}
+	return c
 }
