@@ -97,7 +97,7 @@ func TestWrite(t *testing.T) {
 		{name: "attempts run out", replies: []string{"throw new Error('a')", "throw new Error('b')", "throw new Error('c')"},
 			wantErr: ErrAttempts, attempts: 3},
 		{name: "per-call sees the input and the error", mode: PerCall,
-			replies: []string{"throw new Error('saw ' + input.subject)", "return input.subject"},
+			replies:   []string{"throw new Error('saw ' + input.subject)", "return input.subject"},
 			wantValue: "hello " + canary, attempts: 2, feedback: "saw hello " + canary},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
