@@ -2,6 +2,8 @@ package codemode
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -321,4 +323,16 @@ func bound(s string) string {
 		return s
 	}
 	return s[:maxFeedbackBytes] + "… (cut)"
+}
+
+// PlanKey is a cached plan's key: the prompt version, the model (its
+// capability's identity as the caller names it), the instructions and the
+// declaration. Anything else changing — the input above all — reuses the
+// plan; any of these changing writes a new one.
+func PlanKey(model, instructions, declaration string) string {
+	h := sha256.New()
+	for _, s := range []string{PromptVersion, model, instructions, declaration} {
+		fmt.Fprintf(h, "%d:%s\x00", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
