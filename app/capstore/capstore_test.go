@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -13,31 +14,11 @@ import (
 
 	"littleboxes/app/capstore"
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// openers are the stores every conformance case runs on.
-var openers = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"memory", func(t *testing.T) store.Store {
-		s, err := store.OpenMemory(store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
-	{"bolt", func(t *testing.T) store.Store {
-		s, err := store.Open(filepath.Join(t.TempDir(), "littleboxes.db"), store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
 }
 
 func TestConformance(t *testing.T) {
@@ -57,15 +38,10 @@ func TestConformance(t *testing.T) {
 		{"DataBucket", testDataBucket},
 		{"Concurrent", testConcurrent},
 	}
-	for _, o := range openers {
-		t.Run(o.name, func(t *testing.T) {
-			for _, c := range cases {
-				t.Run(c.name, func(t *testing.T) {
-					s := o.open(t)
-					t.Cleanup(func() { _ = s.Close() })
-					c.fn(t, s, capstore.New(s))
-				})
-			}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := storetest.Open(t)
+			c.fn(t, s, capstore.New(s))
 		})
 	}
 }
@@ -386,7 +362,12 @@ func TestBoltPersists(t *testing.T) {
 
 // ExampleStorage shows a namespace written and listed by prefix.
 func ExampleStorage() {
-	s, err := store.OpenMemory(store.Options{})
+	dir, err := os.MkdirTemp("", "capstore-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	s, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
 	if err != nil {
 		panic(err)
 	}

@@ -15,19 +15,10 @@ import (
 	"littleboxes/vault/keyring/keyringtest"
 )
 
-func memStore(t *testing.T) store.Store {
-	st, err := store.OpenMemory(store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // TestRedactStoreConformance: with nothing to redact, the wrapper is a
 // store like any other.
 func TestRedactStoreConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return secrets.RedactStore(memStore(t), vault.NewRedactor()) })
+	storetest.Run(t, func(t *testing.T) store.Store { return secrets.RedactStore(storetest.Open(t), vault.NewRedactor()) })
 }
 
 // TestRedactStoreWrites: keys and values written through the wrapper reach
@@ -39,7 +30,7 @@ func TestRedactStoreWrites(t *testing.T) {
 	if err := red.Add("api", secret); err != nil {
 		t.Fatal(err)
 	}
-	raw := memStore(t)
+	raw := storetest.Open(t)
 	st := secrets.RedactStore(raw, red)
 	cases := []struct{ name, key, value string }{
 		{"plain", "k/" + secret, "v " + secret},
@@ -109,7 +100,7 @@ func TestRedactStoreWrites(t *testing.T) {
 func TestSeed(t *testing.T) {
 	keyringtest.Require(t)
 	ctx := context.Background()
-	st := memStore(t)
+	st := storetest.Open(t)
 	k := secrets.Keyring(st)
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)

@@ -1,12 +1,13 @@
 // Package storetest is the conformance suite every store.Store
-// implementation passes: the bbolt file store and the in-memory store run
-// the same cases, so code tested against one behaves the same on the other.
+// implementation passes (the bbolt file store, and wrappers of it such as
+// the secrets redactor), and [Open], the store other packages' tests use.
 package storetest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,18 @@ import (
 
 	"littleboxes/app/store"
 )
+
+// Open returns a new bbolt store, its schema applied, in a file under
+// t.TempDir(). It is closed when the test ends; closing it sooner is fine.
+func Open(t testing.TB) *store.Bolt {
+	t.Helper()
+	s, err := store.Open(filepath.Join(t.TempDir(), "littleboxes.db"), store.Options{})
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
 
 // Run runs the conformance suite. open returns a new, empty store (its
 // schema applied) for each case; the suite closes it.
