@@ -124,15 +124,19 @@ func logOp(o fuzzOp, value []byte, keys []string, err error) string {
 	return fmt.Sprintf("scan %+v: %q %s", o.scan, keys, res)
 }
 
+// apply runs each op with do and logs every result.
+func apply(ops []fuzzOp, do func(o fuzzOp) (value []byte, keys []string, err error)) []string {
+	log := make([]string, 0, len(ops))
+	for _, o := range ops {
+		value, keys, err := do(o)
+		log = append(log, logOp(o, value, keys, err))
+	}
+	return log
+}
+
 // applyBucket runs ops on b and logs every result.
 func applyBucket(b store.Bucket, ops []fuzzOp) []string {
-	var log []string
-	for _, o := range ops {
-		var (
-			value []byte
-			keys  []string
-			err   error
-		)
+	return apply(ops, func(o fuzzOp) (value []byte, keys []string, err error) {
 		switch o.kind {
 		case 0:
 			err = b.Put(o.key, o.value)
@@ -146,9 +150,8 @@ func applyBucket(b store.Bucket, ops []fuzzOp) []string {
 				return nil
 			})
 		}
-		log = append(log, logOp(o, value, keys, err))
-	}
-	return log
+		return value, keys, err
+	})
 }
 
 // applyModel runs ops on an empty map as the store's contract says a
@@ -156,13 +159,7 @@ func applyBucket(b store.Bucket, ops []fuzzOp) []string {
 // the final contents in key order.
 func applyModel(ops []fuzzOp) []string {
 	m := map[string][]byte{}
-	var log []string
-	for _, o := range ops {
-		var (
-			value []byte
-			keys  []string
-			err   error
-		)
+	log := apply(ops, func(o fuzzOp) (value []byte, keys []string, err error) {
 		k := string(o.key)
 		switch {
 		case o.kind != 3 && k == "":
@@ -179,8 +176,8 @@ func applyModel(ops []fuzzOp) []string {
 		default:
 			keys = scanModel(m, o.scan)
 		}
-		log = append(log, logOp(o, value, keys, err))
-	}
+		return value, keys, err
+	})
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		log = append(log, fmt.Sprintf("final %q=%q", k, m[k]))
 	}

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +20,7 @@ import (
 // t.TempDir(). It is closed when the test ends; closing it sooner is fine.
 func Open(t testing.TB) *store.Bolt {
 	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), "littleboxes.db"), store.Options{})
+	s, err := store.Open(t.TempDir()+"/"+store.FileName, store.Options{})
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
