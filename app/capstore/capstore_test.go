@@ -244,15 +244,23 @@ func testInvalidInput(t *testing.T, _ store.Store, st *capstore.Storage) {
 	}
 }
 
+// callAll calls each method of st once, on key "k" of namespace "ns", and
+// returns the errors by method name.
+func callAll(ctx context.Context, st *capstore.Storage) map[string]error {
+	_, _, getErr := st.Get(ctx, "ns", "k")
+	_, listErr := st.List(ctx, "ns", "", "", 1)
+	return map[string]error{
+		"get":    getErr,
+		"put":    st.Put(ctx, "ns", "k", nil),
+		"delete": st.Delete(ctx, "ns", "k"),
+		"list":   listErr,
+	}
+}
+
 func testCancelled(t *testing.T, _ store.Store, st *capstore.Storage) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	for name, err := range map[string]error{
-		"get":    func() error { _, _, err := st.Get(ctx, "ns", "k"); return err }(),
-		"put":    st.Put(ctx, "ns", "k", nil),
-		"delete": st.Delete(ctx, "ns", "k"),
-		"list":   func() error { _, err := st.List(ctx, "ns", "", "", 1); return err }(),
-	} {
+	for name, err := range callAll(ctx, st) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("%s with a cancelled context: err = %v, want context.Canceled", name, err)
 		}
@@ -263,16 +271,10 @@ func testCancelled(t *testing.T, _ store.Store, st *capstore.Storage) {
 }
 
 func testClosed(t *testing.T, s store.Store, st *capstore.Storage) {
-	ctx := context.Background()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for name, err := range map[string]error{
-		"get":    func() error { _, _, err := st.Get(ctx, "ns", "k"); return err }(),
-		"put":    st.Put(ctx, "ns", "k", nil),
-		"delete": st.Delete(ctx, "ns", "k"),
-		"list":   func() error { _, err := st.List(ctx, "ns", "", "", 1); return err }(),
-	} {
+	for name, err := range callAll(context.Background(), st) {
 		if !errors.Is(err, store.ErrClosed) {
 			t.Errorf("%s on a closed store: err = %v, want store.ErrClosed", name, err)
 		}
@@ -332,11 +334,8 @@ func testConcurrent(t *testing.T, _ store.Store, st *capstore.Storage) {
 
 func TestBoltPersists(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "littleboxes.db")
-	s, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join(t.TempDir(), store.FileName)
+	s := storetest.OpenFile(t, path)
 	st := capstore.New(s)
 	mustPut(t, st, "kv:notes", "a", "1", "b", "2", "c", "3")
 	if err := st.Delete(ctx, "kv:notes", "b"); err != nil {
@@ -346,12 +345,7 @@ func TestBoltPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, err = store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	st = capstore.New(s)
+	st = capstore.New(storetest.OpenFile(t, path))
 	if keys := mustList(t, st, "kv:notes", "", "", 0); !slices.Equal(keys, []string{"a", "c"}) {
 		t.Fatalf("after reopening, keys = %q, want [a c]", keys)
 	}

@@ -20,7 +20,15 @@ import (
 // t.TempDir(). It is closed when the test ends; closing it sooner is fine.
 func Open(t testing.TB) *store.Bolt {
 	t.Helper()
-	s, err := store.Open(t.TempDir()+"/"+store.FileName, store.Options{})
+	return OpenFile(t, t.TempDir()+"/"+store.FileName)
+}
+
+// OpenFile opens the bbolt store at path (creating it, with the default
+// schema, if need be), failing the test if it cannot. It is closed when
+// the test ends; closing it sooner, to reopen the file, is fine.
+func OpenFile(t testing.TB, path string) *store.Bolt {
+	t.Helper()
+	s, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
