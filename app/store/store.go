@@ -187,6 +187,19 @@ func (o Options) migrations() []Migration {
 	return o.Migrations
 }
 
+// InBucket runs fn on the bucket at path in tx, and does nothing, returning
+// nil, when there is no bucket there: for the reads and deletes to which a
+// bucket never created is an empty one.
+func InBucket(tx Tx, path []string, fn func(Bucket) error) error {
+	b, err := tx.Bucket(path...)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return fn(b)
+}
+
 // Uint64Key encodes n as an 8-byte big-endian key, so that numeric order is
 // key order.
 func Uint64Key(n uint64) []byte {

@@ -258,6 +258,34 @@ func TestNameSet(t *testing.T) {
 	}
 }
 
+func TestInBucket(t *testing.T) {
+	s := storetest.Open(t)
+	update := func(path []string) (called bool, err error) {
+		err = s.Update(func(tx store.Tx) error {
+			return store.InBucket(tx, path, func(b store.Bucket) error {
+				called = true
+				return b.Put([]byte("k"), []byte("v"))
+			})
+		})
+		return called, err
+	}
+	if called, err := update([]string{"missing"}); called || err != nil {
+		t.Errorf("on a missing bucket: called %v, err %v; want neither", called, err)
+	}
+	if hasBucket(t, s, "missing") {
+		t.Error("InBucket created the missing bucket")
+	}
+	if err := s.Update(func(tx store.Tx) error { _, err := tx.CreateBucket("here"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if called, err := update([]string{"here"}); !called || err != nil {
+		t.Errorf("on an existing bucket: called %v, err %v", called, err)
+	}
+	if called, err := update([]string{""}); called || !errors.Is(err, store.ErrInvalidName) {
+		t.Errorf("on an invalid path: called %v, err %v; want ErrInvalidName", called, err)
+	}
+}
+
 func TestUint64Key(t *testing.T) {
 	cases := []struct {
 		name string
