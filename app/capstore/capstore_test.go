@@ -283,23 +283,12 @@ func testClosed(t *testing.T, s store.Store, st *capstore.Storage) {
 
 func testDataBucket(t *testing.T, s store.Store, st *capstore.Storage) {
 	mustPut(t, st, "kv:notes", "todo/1", "milk")
-	err := s.View(func(tx store.Tx) error {
-		b, err := tx.Bucket(store.BucketData, "kv:notes")
-		if err != nil {
-			return err
-		}
-		v, err := b.Get([]byte("todo/1"))
-		if err != nil {
-			return err
-		}
-		if string(v) != "milk" {
-			return fmt.Errorf("value %q", v)
+	storetest.View(t, s, []string{store.BucketData, "kv:notes"}, func(b store.Bucket) error {
+		if v, err := b.Get([]byte("todo/1")); err != nil || string(v) != "milk" {
+			t.Errorf("under (%q, %q): todo/1 = %q, %v; want milk", store.BucketData, "kv:notes", v, err)
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatalf("data not under (%q, %q): %v", store.BucketData, "kv:notes", err)
-	}
 }
 
 func testConcurrent(t *testing.T, _ store.Store, st *capstore.Storage) {

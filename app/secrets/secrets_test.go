@@ -39,21 +39,10 @@ func TestRedactStoreWrites(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := st.Update(func(tx store.Tx) error {
-				b, err := tx.CreateBucket("kv", "ns")
-				if err != nil {
-					return err
-				}
-				return b.Put([]byte(c.key), []byte(c.value))
-			}); err != nil {
-				t.Fatal(err)
-			}
+			ns := []string{"kv", "ns"}
+			storetest.Update(t, st, ns, func(b store.Bucket) error { return b.Put([]byte(c.key), []byte(c.value)) })
 			// The raw store holds no secret.
-			if err := raw.View(func(tx store.Tx) error {
-				b, err := tx.Bucket("kv", "ns")
-				if err != nil {
-					return err
-				}
+			storetest.View(t, raw, ns, func(b store.Bucket) error {
 				return b.Scan(store.ScanOptions{}, func(k, v []byte) error {
 					for _, s := range [][]byte{k, v} {
 						if strings.Contains(string(s), "Abc") {
@@ -62,15 +51,9 @@ func TestRedactStoreWrites(t *testing.T) {
 					}
 					return nil
 				})
-			}); err != nil {
-				t.Fatal(err)
-			}
+			})
 			// The same key finds it again through the wrapper.
-			if err := st.Update(func(tx store.Tx) error {
-				b, err := tx.Bucket("kv", "ns")
-				if err != nil {
-					return err
-				}
+			storetest.Update(t, st, ns, func(b store.Bucket) error {
 				v, err := b.Get([]byte(c.key))
 				if err != nil || !strings.Contains(string(v), "[secret:api]") {
 					t.Errorf("Get(%q) = %q, %v", c.key, v, err)
@@ -87,9 +70,7 @@ func TestRedactStoreWrites(t *testing.T) {
 					t.Errorf("Get after Delete found %q", c.key)
 				}
 				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			})
 		})
 	}
 }
