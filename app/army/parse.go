@@ -41,9 +41,19 @@ var (
 	capabilityFields = []string{"kind", "props", "secrets"}
 	agentFields      = []string{"doc", "template", "triggers", "limits", "bindings", "code"}
 	templateFields   = []string{"each", "as"}
-	limitsFields     = []string{"deadline", "max_stack_depth", "max_timers", "max_pending_calls", "max_console_bytes", "max_value_bytes", "concurrency"}
+	limitsFields     = limitKeys()
 	channelFields    = []string{"from", "env", "to"}
 )
+
+// limitKeys returns the keys of a limits mapping: deadline, then the
+// whole-number limits.
+func limitKeys() []string {
+	keys := []string{"deadline"}
+	for _, c := range new(Limits).counts() {
+		keys = append(keys, c.key)
+	}
+	return keys
+}
 
 // Load reads the army file at path and the code files it names, and checks
 // the army. Dir is set to the file's directory (made absolute). A problem
@@ -681,17 +691,7 @@ func (d *decoder) limits(f map[string]entry) Limits {
 			l.Deadline = v
 		}
 	}
-	for _, x := range []struct {
-		key string
-		to  *int
-	}{
-		{"max_stack_depth", &l.MaxStackDepth},
-		{"max_timers", &l.MaxTimers},
-		{"max_pending_calls", &l.MaxPendingCalls},
-		{"max_console_bytes", &l.MaxConsoleBytes},
-		{"max_value_bytes", &l.MaxValueBytes},
-		{"concurrency", &l.Concurrency},
-	} {
+	for _, x := range l.counts() {
 		e, ok := f[x.key]
 		if !ok || isNull(e.v) {
 			continue
@@ -705,7 +705,7 @@ func (d *decoder) limits(f map[string]entry) Limits {
 			d.addf(npos(e.k), e.path, "want a whole number from 0 to %d, got %s", math.MaxInt32, got)
 			continue
 		}
-		*x.to = int(i)
+		*x.n = int(i)
 	}
 	return l
 }
