@@ -14,7 +14,7 @@
 //
 // The implementation is [Bolt], a single file in bbolt (this is the only
 // package of littleboxes that imports bbolt); package storetest holds the
-// conformance suite every Store passes, wrappers included, and the helper
+// conformance suite every Store passes, wrappers included, and the helpers
 // other packages' tests open a store with.
 //
 // The file carries a schema version. [Open] runs the pending [Migration]s of

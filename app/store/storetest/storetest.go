@@ -1,6 +1,8 @@
 // Package storetest is the conformance suite every store.Store
 // implementation passes (the bbolt file store, and wrappers of it such as
-// the secrets redactor), and [Open], the store other packages' tests use.
+// the secrets redactor), and the helpers other packages' tests open and use
+// a store with: [Open] (a new store in a temporary file), [OpenFile],
+// [Update] and [View].
 package storetest
 
 import (
