@@ -3,6 +3,7 @@ package army
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -157,6 +158,57 @@ agents:
 	// A missing army file is a plain error.
 	if _, err := Load(filepath.Join(dir, "nope.yaml")); err == nil || errors.As(err, new(*Error)) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load of a missing file = %v", err)
+	}
+}
+
+// TestDraft: Load and LoadDraft agree on armies that read, and differ on
+// one that reads but does not validate: the draft comes back with its
+// problems, named by the file, where Load returns no army. A file that does
+// not read gives no draft, and only the problems of reading.
+func TestDraft(t *testing.T) {
+	const noCode = ":3:3: agents.a.code: no code: write the module inline (code: |) or give its file (code: ./agents/a.ts)"
+	const bogus = `:2:1: bogus: unknown field "bogus" (want name, doc, capabilities, agents or channels)`
+	cases := []struct {
+		name, src string
+		loadErr   string // Load's error after the file name; "" for none (and an army)
+		draftErr  string // LoadDraft's, likewise
+		draftArmy bool   // LoadDraft returns an army
+	}{
+		{"valid", "name: x\nagents:\n  a:\n    code: export default {}\n", "", "", true},
+		{"no code yet", "name: x\nagents:\n  a:\n    triggers: [manual]\n", noCode, noCode, true},
+		{"unknown field", "name: x\nbogus: 1\nagents:\n  a:\n    triggers: [manual]\n", bogus + "\n%s" + strings.Replace(noCode, ":3:", ":4:", 1), bogus, false},
+		{"bad yaml", "name: [\n", ":2:1: invalid YAML: did not find expected node content", ":2:1: invalid YAML: did not find expected node content", false},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			mustWrite(t, path, c.src)
+			for _, load := range []struct {
+				name    string
+				fn      func(string) (*Army, error)
+				wantErr string
+				army    bool
+			}{
+				{"Load", Load, c.loadErr, c.loadErr == ""},
+				{"LoadDraft", LoadDraft, c.draftErr, c.draftArmy},
+			} {
+				a, err := load.fn(path)
+				if got := a != nil; got != load.army {
+					t.Errorf("%s returned an army: %v, want %v", load.name, got, load.army)
+				}
+				want := "<nil>"
+				if load.wantErr != "" {
+					want = path + strings.ReplaceAll(load.wantErr, "%s", path)
+					if !errors.As(err, new(*Error)) {
+						t.Errorf("%s error %T is not an *Error", load.name, err)
+					}
+				}
+				if fmt.Sprint(err) != want {
+					t.Errorf("%s = %v\nwant %s", load.name, err, want)
+				}
+			}
+		})
 	}
 }
 

@@ -190,19 +190,9 @@ func (x *exporter) agent(ag *Agent) *yaml.Node {
 		if l.Deadline != 0 {
 			add(lm, "deadline", x.str(formatDuration(l.Deadline)))
 		}
-		for _, f := range []struct {
-			key string
-			n   int
-		}{
-			{"max_stack_depth", l.MaxStackDepth},
-			{"max_timers", l.MaxTimers},
-			{"max_pending_calls", l.MaxPendingCalls},
-			{"max_console_bytes", l.MaxConsoleBytes},
-			{"max_value_bytes", l.MaxValueBytes},
-			{"concurrency", l.Concurrency},
-		} {
-			if f.n != 0 {
-				add(lm, f.key, scalar("!!int", strconv.Itoa(f.n)))
+		for _, f := range l.counts() {
+			if *f.n != 0 {
+				add(lm, f.key, scalar("!!int", strconv.Itoa(*f.n)))
 			}
 		}
 		add(m, "limits", lm)

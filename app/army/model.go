@@ -97,6 +97,26 @@ type Limits struct {
 	Concurrency int
 }
 
+// limitCount is one whole-number limit: its key in an army file and the
+// field of a Limits holding it.
+type limitCount struct {
+	key string
+	n   *int
+}
+
+// counts returns l's whole-number limits in file order, each pointing into
+// l: the one list that reading, writing and checking an army file share.
+func (l *Limits) counts() []limitCount {
+	return []limitCount{
+		{"max_stack_depth", &l.MaxStackDepth},
+		{"max_timers", &l.MaxTimers},
+		{"max_pending_calls", &l.MaxPendingCalls},
+		{"max_console_bytes", &l.MaxConsoleBytes},
+		{"max_value_bytes", &l.MaxValueBytes},
+		{"concurrency", &l.Concurrency},
+	}
+}
+
 // Binding gives an agent env.Env bound to the capability named Capability.
 type Binding struct {
 	Env        string

@@ -41,15 +41,51 @@ var (
 	capabilityFields = []string{"kind", "props", "secrets"}
 	agentFields      = []string{"doc", "template", "triggers", "limits", "bindings", "code"}
 	templateFields   = []string{"each", "as"}
-	limitsFields     = []string{"deadline", "max_stack_depth", "max_timers", "max_pending_calls", "max_console_bytes", "max_value_bytes", "concurrency"}
+	limitsFields     = limitKeys()
 	channelFields    = []string{"from", "env", "to"}
 )
+
+// limitKeys returns the keys of a limits mapping: deadline, then the
+// whole-number limits.
+func limitKeys() []string {
+	keys := []string{"deadline"}
+	for _, c := range new(Limits).counts() {
+		keys = append(keys, c.key)
+	}
+	return keys
+}
 
 // Load reads the army file at path and the code files it names, and checks
 // the army. Dir is set to the file's directory (made absolute). A problem
 // with the army is an *Error whose File is path; a file that cannot be read
 // is a plain error.
-func Load(path string) (*Army, error) {
+func Load(path string) (*Army, error) { return load(path, false) }
+
+// LoadDraft is Load for an army being edited: it reads the army file at
+// path as ParseDraft does, so an army whose file reads but does not validate
+// comes back with its problems (an *Error whose File is path).
+func LoadDraft(path string) (*Army, error) { return load(path, true) }
+
+// Parse reads an army from the bytes of an army file and checks it. Code
+// paths are read relative to dir, which becomes the army's Dir; with dir ""
+// every agent's code must be inline. Any problem, in the YAML or in the
+// army, is reported in an *Error listing all of them (with File empty: set
+// it to name the file in messages), and the army is nil. Kinds are looked up
+// in the capabilities registry, so the caller imports the kinds it allows
+// (littleboxes/capabilities/standard).
+func Parse(data []byte, dir string) (*Army, error) { return parse(data, dir, false) }
+
+// ParseDraft reads an army as Parse does, for an army being edited: when the
+// file itself could be read (its YAML, every field, every code file), it
+// returns the army even when validation found problems in it (an agent
+// without code yet, a missing required prop), together with those problems
+// as an *Error. The army is nil only when the file could not be read; then
+// the error lists why, as Parse's does.
+func ParseDraft(data []byte, dir string) (*Army, error) { return parse(data, dir, true) }
+
+// load reads the army file at path and parses it, as a draft when draft is
+// set (see LoadDraft), naming path in an *Error.
+func load(path string, draft bool) (*Army, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("loading army: %w", err)
@@ -63,7 +99,7 @@ func Load(path string) (*Army, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading army %s: %w", path, err)
 	}
-	a, err := Parse(data, dir)
+	a, err := parse(data, dir, draft)
 	var e *Error
 	if errors.As(err, &e) {
 		e.File = path
@@ -71,24 +107,26 @@ func Load(path string) (*Army, error) {
 	return a, err
 }
 
-// Parse reads an army from the bytes of an army file and checks it. Code
-// paths are read relative to dir, which becomes the army's Dir; with dir ""
-// every agent's code must be inline. Any problem, in the YAML or in the
-// army, is reported in an *Error listing all of them (with File empty: set
-// it to name the file in messages), and the army is nil. Kinds are looked up
-// in the capabilities registry, so the caller imports the kinds it allows
-// (littleboxes/capabilities/standard).
-func Parse(data []byte, dir string) (*Army, error) {
+// parse decodes and validates an army. Any problem leaves the army nil, and
+// the error lists every problem, of reading and of validation alike; but a
+// draft whose file read whole is returned with the problems validation
+// found in it.
+func parse(data []byte, dir string, draft bool) (*Army, error) {
 	d := &decoder{dir: dir, pos: map[string]Pos{}}
 	defer d.close()
 	a := d.decode(data)
-	if a != nil {
+	read := len(d.list) == 0
+	if a != nil && (read || !draft) {
 		validate(a, &d.problems, d.pos)
 	}
-	if err := d.err(""); err != nil {
+	err := d.err("")
+	switch {
+	case a == nil && err == nil:
+		return nil, errors.New("invalid army")
+	case err != nil && !(draft && read):
 		return nil, err
 	}
-	return a, nil
+	return a, err
 }
 
 // decoder reads an army file's YAML nodes into an Army, noting the position
@@ -653,17 +691,7 @@ func (d *decoder) limits(f map[string]entry) Limits {
 			l.Deadline = v
 		}
 	}
-	for _, x := range []struct {
-		key string
-		to  *int
-	}{
-		{"max_stack_depth", &l.MaxStackDepth},
-		{"max_timers", &l.MaxTimers},
-		{"max_pending_calls", &l.MaxPendingCalls},
-		{"max_console_bytes", &l.MaxConsoleBytes},
-		{"max_value_bytes", &l.MaxValueBytes},
-		{"concurrency", &l.Concurrency},
-	} {
+	for _, x := range l.counts() {
 		e, ok := f[x.key]
 		if !ok || isNull(e.v) {
 			continue
@@ -677,7 +705,7 @@ func (d *decoder) limits(f map[string]entry) Limits {
 			d.addf(npos(e.k), e.path, "want a whole number from 0 to %d, got %s", math.MaxInt32, got)
 			continue
 		}
-		*x.to = int(i)
+		*x.n = int(i)
 	}
 	return l
 }

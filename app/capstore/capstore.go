@@ -92,20 +92,14 @@ func (st *Storage) Get(ctx context.Context, namespace, key string) (value []byte
 		return nil, false, fmt.Errorf("capstore: get %q in %q: %w", key, namespace, err)
 	}
 	err = st.s.View(func(tx store.Tx) error {
-		b, err := tx.Bucket(path(namespace)...)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		} else if err != nil {
+		return store.InBucket(tx, path(namespace), func(b store.Bucket) error {
+			v, err := b.Get([]byte(key))
+			value, ok = v, err == nil
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
 			return err
-		}
-		v, err := b.Get([]byte(key))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		value, ok = v, true
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("capstore: get %q in %q: %w", key, namespace, err)
@@ -150,13 +144,9 @@ func (st *Storage) Delete(ctx context.Context, namespace, key string) error {
 		return fmt.Errorf("capstore: delete %q in %q: %w", key, namespace, err)
 	}
 	err := st.s.Update(func(tx store.Tx) error {
-		b, err := tx.Bucket(path(namespace)...)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		return b.Delete([]byte(key))
+		return store.InBucket(tx, path(namespace), func(b store.Bucket) error {
+			return b.Delete([]byte(key))
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("capstore: delete %q in %q: %w", key, namespace, err)
@@ -180,15 +170,11 @@ func (st *Storage) List(ctx context.Context, namespace, prefix, after string, li
 	}
 	keys := []string{}
 	err := st.s.View(func(tx store.Tx) error {
-		b, err := tx.Bucket(path(namespace)...)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		return b.Scan(opts, func(k, _ []byte) error {
-			keys = append(keys, string(k))
-			return nil
+		return store.InBucket(tx, path(namespace), func(b store.Bucket) error {
+			return b.Scan(opts, func(k, _ []byte) error {
+				keys = append(keys, string(k))
+				return nil
+			})
 		})
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -13,31 +14,11 @@ import (
 
 	"littleboxes/app/capstore"
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// openers are the stores every conformance case runs on.
-var openers = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"memory", func(t *testing.T) store.Store {
-		s, err := store.OpenMemory(store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
-	{"bolt", func(t *testing.T) store.Store {
-		s, err := store.Open(filepath.Join(t.TempDir(), "littleboxes.db"), store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
 }
 
 func TestConformance(t *testing.T) {
@@ -57,15 +38,10 @@ func TestConformance(t *testing.T) {
 		{"DataBucket", testDataBucket},
 		{"Concurrent", testConcurrent},
 	}
-	for _, o := range openers {
-		t.Run(o.name, func(t *testing.T) {
-			for _, c := range cases {
-				t.Run(c.name, func(t *testing.T) {
-					s := o.open(t)
-					t.Cleanup(func() { _ = s.Close() })
-					c.fn(t, s, capstore.New(s))
-				})
-			}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := storetest.Open(t)
+			c.fn(t, s, capstore.New(s))
 		})
 	}
 }
@@ -268,15 +244,23 @@ func testInvalidInput(t *testing.T, _ store.Store, st *capstore.Storage) {
 	}
 }
 
+// callAll calls each method of st once, on key "k" of namespace "ns", and
+// returns the errors by method name.
+func callAll(ctx context.Context, st *capstore.Storage) map[string]error {
+	_, _, getErr := st.Get(ctx, "ns", "k")
+	_, listErr := st.List(ctx, "ns", "", "", 1)
+	return map[string]error{
+		"get":    getErr,
+		"put":    st.Put(ctx, "ns", "k", nil),
+		"delete": st.Delete(ctx, "ns", "k"),
+		"list":   listErr,
+	}
+}
+
 func testCancelled(t *testing.T, _ store.Store, st *capstore.Storage) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	for name, err := range map[string]error{
-		"get":    func() error { _, _, err := st.Get(ctx, "ns", "k"); return err }(),
-		"put":    st.Put(ctx, "ns", "k", nil),
-		"delete": st.Delete(ctx, "ns", "k"),
-		"list":   func() error { _, err := st.List(ctx, "ns", "", "", 1); return err }(),
-	} {
+	for name, err := range callAll(ctx, st) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("%s with a cancelled context: err = %v, want context.Canceled", name, err)
 		}
@@ -287,16 +271,10 @@ func testCancelled(t *testing.T, _ store.Store, st *capstore.Storage) {
 }
 
 func testClosed(t *testing.T, s store.Store, st *capstore.Storage) {
-	ctx := context.Background()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for name, err := range map[string]error{
-		"get":    func() error { _, _, err := st.Get(ctx, "ns", "k"); return err }(),
-		"put":    st.Put(ctx, "ns", "k", nil),
-		"delete": st.Delete(ctx, "ns", "k"),
-		"list":   func() error { _, err := st.List(ctx, "ns", "", "", 1); return err }(),
-	} {
+	for name, err := range callAll(context.Background(), st) {
 		if !errors.Is(err, store.ErrClosed) {
 			t.Errorf("%s on a closed store: err = %v, want store.ErrClosed", name, err)
 		}
@@ -305,23 +283,12 @@ func testClosed(t *testing.T, s store.Store, st *capstore.Storage) {
 
 func testDataBucket(t *testing.T, s store.Store, st *capstore.Storage) {
 	mustPut(t, st, "kv:notes", "todo/1", "milk")
-	err := s.View(func(tx store.Tx) error {
-		b, err := tx.Bucket(store.BucketData, "kv:notes")
-		if err != nil {
-			return err
-		}
-		v, err := b.Get([]byte("todo/1"))
-		if err != nil {
-			return err
-		}
-		if string(v) != "milk" {
-			return fmt.Errorf("value %q", v)
+	storetest.View(t, s, []string{store.BucketData, "kv:notes"}, func(b store.Bucket) error {
+		if v, err := b.Get([]byte("todo/1")); err != nil || string(v) != "milk" {
+			t.Errorf("under (%q, %q): todo/1 = %q, %v; want milk", store.BucketData, "kv:notes", v, err)
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatalf("data not under (%q, %q): %v", store.BucketData, "kv:notes", err)
-	}
 }
 
 func testConcurrent(t *testing.T, _ store.Store, st *capstore.Storage) {
@@ -356,11 +323,8 @@ func testConcurrent(t *testing.T, _ store.Store, st *capstore.Storage) {
 
 func TestBoltPersists(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "littleboxes.db")
-	s, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join(t.TempDir(), store.FileName)
+	s := storetest.OpenFile(t, path)
 	st := capstore.New(s)
 	mustPut(t, st, "kv:notes", "a", "1", "b", "2", "c", "3")
 	if err := st.Delete(ctx, "kv:notes", "b"); err != nil {
@@ -370,12 +334,7 @@ func TestBoltPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, err = store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	st = capstore.New(s)
+	st = capstore.New(storetest.OpenFile(t, path))
 	if keys := mustList(t, st, "kv:notes", "", "", 0); !slices.Equal(keys, []string{"a", "c"}) {
 		t.Fatalf("after reopening, keys = %q, want [a c]", keys)
 	}
@@ -386,7 +345,12 @@ func TestBoltPersists(t *testing.T) {
 
 // ExampleStorage shows a namespace written and listed by prefix.
 func ExampleStorage() {
-	s, err := store.OpenMemory(store.Options{})
+	dir, err := os.MkdirTemp("", "capstore-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	s, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
 	if err != nil {
 		panic(err)
 	}

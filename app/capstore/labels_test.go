@@ -9,6 +9,7 @@ import (
 
 	"littleboxes/app/capstore"
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities"
 )
 
@@ -39,10 +40,7 @@ func TestPersistedLabel(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), store.FileName)
 			for i, w := range tt.writers {
-				s, err := store.Open(path, store.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				s := storetest.OpenFile(t, path)
 				ctx := context.Background()
 				if w != nil {
 					ctx = capstore.WithWriter(ctx, w)
@@ -70,11 +68,7 @@ func TestPersistedLabel(t *testing.T) {
 
 // TestLabelAtomicWithWrite: a write that fails leaves the label as it was.
 func TestLabelAtomicWithWrite(t *testing.T) {
-	s, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.Open(t)
 	st := capstore.New(s)
 	ctx := capstore.WithWriter(context.Background(), public)
 	if err := st.Put(ctx, "kv:n", "a", []byte("1")); err != nil {
@@ -91,12 +85,7 @@ func TestLabelAtomicWithWrite(t *testing.T) {
 }
 
 func TestClear(t *testing.T) {
-	path := filepath.Join(t.TempDir(), store.FileName)
-	s, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.Open(t)
 	st := capstore.New(s)
 	ctx := capstore.WithWriter(context.Background(), label(capabilities.Owner, alice))
 	for _, k := range []string{"a", "b"} {

@@ -20,6 +20,19 @@ import (
 	"littleboxes/examples"
 )
 
+// checkUsage is check's usage; %v is the list of built-in armies.
+const checkUsage = `usage: littleboxes check ARMY.yaml|EXAMPLE [--json]
+
+Validates an army file and prints each agent's label and each sink's
+verdict (safe, or held for approval) with the reason. Runs nothing.
+kv namespaces start at the labels they keep in the data directory (read
+only); if another littleboxes holds it, every namespace counts as the owner's.
+EXAMPLE is one of the built-in armies: %v.
+Exit codes: 0 the army is valid, 2 it is not (or usage).
+
+Flags:
+`
+
 // cmdCheck validates an army file and prints the flow analysis, running
 // nothing: which agent can read what, and which sinks are safe and which
 // need the owner's approval.
@@ -28,26 +41,10 @@ func cmdCheck(args []string, std IO) int {
 	fs.SetOutput(std.Stderr)
 	asJSON := fs.Bool("json", false, "print the analysis as JSON")
 	data := fs.String("data", "", "the data `DIR` whose kv labels count (default $XDG_DATA_HOME/littleboxes)")
-	fs.Usage = func() {
-		fmt.Fprintln(std.Stderr, "usage: littleboxes check ARMY.yaml|EXAMPLE [--json]")
-		fmt.Fprintln(std.Stderr, "\nValidates an army file and prints each agent's label and each sink's")
-		fmt.Fprintln(std.Stderr, "verdict (safe, or held for approval) with the reason. Runs nothing.")
-		fmt.Fprintln(std.Stderr, "kv namespaces start at the labels they keep in the data directory (read")
-		fmt.Fprintln(std.Stderr, "only); if another littleboxes holds it, every namespace counts as the owner's.")
-		fmt.Fprintf(std.Stderr, "EXAMPLE is one of the built-in armies: %v.\n", examples.Names())
-		fmt.Fprintln(std.Stderr, "Exit codes: 0 the army is valid, 2 it is not (or usage).\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return ExitUsage
+	fs.Usage = func() { fmt.Fprintf(std.Stderr, checkUsage, examples.Names()); fs.PrintDefaults() }
+	pos, code, done := parseArgs(fs, args, 1)
+	if done {
+		return code
 	}
 	path := pos[0]
 	if _, err := os.Stat(path); errors.Is(err, iofs.ErrNotExist) && slices.Contains(examples.Names(), path) {

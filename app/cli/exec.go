@@ -15,6 +15,17 @@ import (
 	"littleboxes/sandbox"
 )
 
+const execUsage = `usage: littleboxes exec FILE|- [--input JSON] [--timeout DURATION]
+
+Runs the agent module's run(input, env, ctx) once with an empty env and
+prints its result as JSON on stdout; console output goes to stderr.
+A file ending in .ts (and stdin) is TypeScript; anything else is JavaScript.
+Exit codes: 0 ok, 1 the agent threw or rejected, 2 usage or compile error,
+3 a limit was hit.
+
+Flags:
+`
+
 // cmdExec runs one agent module's run(input, env, ctx) once with an empty env
 // and prints its result as JSON.
 func cmdExec(args []string, std IO) int {
@@ -24,25 +35,10 @@ func cmdExec(args []string, std IO) int {
 	timeout := fs.Duration("timeout", sandbox.DefaultDeadline, "the invocation's wall-clock deadline")
 	entry := fs.String("entry", sandbox.EntryRun, "the method of the default export to call")
 	inProcess := inProcessFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(std.Stderr, "usage: littleboxes exec FILE|- [--input JSON] [--timeout DURATION]")
-		fmt.Fprintln(std.Stderr, "\nRuns the agent module's run(input, env, ctx) once with an empty env and")
-		fmt.Fprintln(std.Stderr, "prints its result as JSON on stdout; console output goes to stderr.")
-		fmt.Fprintln(std.Stderr, "A file ending in .ts (and stdin) is TypeScript; anything else is JavaScript.")
-		fmt.Fprintln(std.Stderr, "Exit codes: 0 ok, 1 the agent threw or rejected, 2 usage or compile error,")
-		fmt.Fprintln(std.Stderr, "3 a limit was hit.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return ExitUsage
+	fs.Usage = func() { io.WriteString(std.Stderr, execUsage); fs.PrintDefaults() }
+	pos, code, done := parseArgs(fs, args, 1)
+	if done {
+		return code
 	}
 	var in any
 	if err := json.Unmarshal([]byte(*input), &in); err != nil {
@@ -155,6 +151,23 @@ func readModule(arg string, stdin io.Reader) (name, src string, err error) {
 		return "", "", fmt.Errorf("%s is larger than %d bytes", name, max)
 	}
 	return name, string(b), nil
+}
+
+// parseArgs parses args as parseInterspersed does and wants exactly n
+// positional arguments. done says the command ends here, with code: ExitOK
+// after -h, ExitUsage after a bad flag or, the usage printed, a wrong count.
+func parseArgs(fs *flag.FlagSet, args []string, n int) (pos []string, code int, done bool) {
+	pos, err := parseInterspersed(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return nil, ExitOK, true
+	case err != nil:
+		return nil, ExitUsage, true
+	case len(pos) != n:
+		fs.Usage()
+		return nil, ExitUsage, true
+	}
+	return pos, 0, false
 }
 
 // parseInterspersed parses flags that may come before or after positional

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,16 +31,13 @@ func cmdKV(args []string, std IO) int {
 	data := fs.String("data", "", "the data `DIR`")
 	yes := fs.Bool("yes", false, "confirm: delete the namespace's data and label")
 	fs.Usage = func() { io.WriteString(std.Stderr, kvUsage) }
-	pos, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	want := 0 // list takes no argument, clear its namespace
+	if sub == "clear" {
+		want = 1
 	}
-	if (sub == "list" && len(pos) != 0) || (sub == "clear" && len(pos) != 1) {
-		io.WriteString(std.Stderr, kvUsage)
-		return ExitUsage
+	pos, code, done := parseArgs(fs, args[1:], want)
+	if done {
+		return code
 	}
 	st, err := openStore(*data)
 	if err != nil {

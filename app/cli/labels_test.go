@@ -15,7 +15,8 @@ import (
 
 // twoArmies writes army a (a writer that stores a mail thread in kv notes)
 // and army b (a poster that reads notes and posts it to a webhook at
-// origin), with a Maildir holding one thread between alice and the owner.
+// origin) into a new directory, with a Maildir holding one thread between
+// alice and the owner.
 func twoArmies(t *testing.T, origin string) (dir, a, b string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -31,32 +32,17 @@ func twoArmies(t *testing.T, origin string) (dir, a, b string) {
 	}
 	a = filepath.Join(dir, "a.yaml")
 	b = filepath.Join(dir, "b.yaml")
-	armyA := `name: a
-capabilities:
-  thread: {kind: mail, props: {maildir: ./maildir, thread: "` + mail.ThreadID("t1@example.com") + `"}}
-  notes: {kind: kv, props: {namespace: notes}}
-agents:
-  writer:
-    triggers: [manual]
-    bindings: {thread: thread, notes: notes}
-    code: |
-      export default { async run(i, env) { await env.notes.put("t", JSON.stringify(await env.thread.read())); return "stored" } }
-`
-	armyB := `name: b
-capabilities:
-  notes: {kind: kv, props: {namespace: notes}}
-  webhook: {kind: http, props: {origins: ["` + origin + `"], methods: [POST], label: public, allow_private_network: true}}
-agents:
-  poster:
-    triggers: [manual]
-    bindings: {notes: notes, webhook: webhook}
-    code: |
-      export default { async run(i, env) {
-        return await env.webhook.fetch("` + origin + `/hook", { method: "POST", body: String(await env.notes.get("t")) });
-      } }
-`
-	for f, src := range map[string]string{a: armyA, b: armyB} {
-		if err := os.WriteFile(f, []byte(src), 0o600); err != nil {
+	// The armies are templates in testdata, filled in with the thread's id
+	// and the webhook's origin.
+	for f, fill := range map[string][2]string{
+		a: {"THREAD_ID", mail.ThreadID("t1@example.com")},
+		b: {"WEBHOOK_ORIGIN", origin},
+	} {
+		src, err := os.ReadFile(filepath.Join("testdata", "labels-"+filepath.Base(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(src), fill[0], fill[1])), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

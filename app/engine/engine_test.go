@@ -266,10 +266,7 @@ func TestChain(t *testing.T) {
 }
 
 func TestDeadLetter(t *testing.T) {
-	st, err := store.OpenMemory(store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openBolt(t, t.TempDir())
 	defer st.Close()
 	a := parse(t, `
 name: fail

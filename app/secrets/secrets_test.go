@@ -15,19 +15,10 @@ import (
 	"littleboxes/vault/keyring/keyringtest"
 )
 
-func memStore(t *testing.T) store.Store {
-	st, err := store.OpenMemory(store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // TestRedactStoreConformance: with nothing to redact, the wrapper is a
 // store like any other.
 func TestRedactStoreConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return secrets.RedactStore(memStore(t), vault.NewRedactor()) })
+	storetest.Run(t, func(t *testing.T) store.Store { return secrets.RedactStore(storetest.Open(t), vault.NewRedactor()) })
 }
 
 // TestRedactStoreWrites: keys and values written through the wrapper reach
@@ -39,7 +30,7 @@ func TestRedactStoreWrites(t *testing.T) {
 	if err := red.Add("api", secret); err != nil {
 		t.Fatal(err)
 	}
-	raw := memStore(t)
+	raw := storetest.Open(t)
 	st := secrets.RedactStore(raw, red)
 	cases := []struct{ name, key, value string }{
 		{"plain", "k/" + secret, "v " + secret},
@@ -48,21 +39,10 @@ func TestRedactStoreWrites(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := st.Update(func(tx store.Tx) error {
-				b, err := tx.CreateBucket("kv", "ns")
-				if err != nil {
-					return err
-				}
-				return b.Put([]byte(c.key), []byte(c.value))
-			}); err != nil {
-				t.Fatal(err)
-			}
+			ns := []string{"kv", "ns"}
+			storetest.Update(t, st, ns, func(b store.Bucket) error { return b.Put([]byte(c.key), []byte(c.value)) })
 			// The raw store holds no secret.
-			if err := raw.View(func(tx store.Tx) error {
-				b, err := tx.Bucket("kv", "ns")
-				if err != nil {
-					return err
-				}
+			storetest.View(t, raw, ns, func(b store.Bucket) error {
 				return b.Scan(store.ScanOptions{}, func(k, v []byte) error {
 					for _, s := range [][]byte{k, v} {
 						if strings.Contains(string(s), "Abc") {
@@ -71,15 +51,9 @@ func TestRedactStoreWrites(t *testing.T) {
 					}
 					return nil
 				})
-			}); err != nil {
-				t.Fatal(err)
-			}
+			})
 			// The same key finds it again through the wrapper.
-			if err := st.Update(func(tx store.Tx) error {
-				b, err := tx.Bucket("kv", "ns")
-				if err != nil {
-					return err
-				}
+			storetest.Update(t, st, ns, func(b store.Bucket) error {
 				v, err := b.Get([]byte(c.key))
 				if err != nil || !strings.Contains(string(v), "[secret:api]") {
 					t.Errorf("Get(%q) = %q, %v", c.key, v, err)
@@ -96,9 +70,7 @@ func TestRedactStoreWrites(t *testing.T) {
 					t.Errorf("Get after Delete found %q", c.key)
 				}
 				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			})
 		})
 	}
 }
@@ -109,7 +81,7 @@ func TestRedactStoreWrites(t *testing.T) {
 func TestSeed(t *testing.T) {
 	keyringtest.Require(t)
 	ctx := context.Background()
-	st := memStore(t)
+	st := storetest.Open(t)
 	k := secrets.Keyring(st)
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)

@@ -1,31 +1,16 @@
 package store_test
 
 import (
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 )
 
-// benchStores runs fn on a fresh store of each implementation.
+// benchStores runs fn on a fresh bbolt store in a temporary file.
 func benchStores(b *testing.B, fn func(b *testing.B, s store.Store)) {
-	b.Run("bolt", func(b *testing.B) {
-		s, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
-		fn(b, s)
-	})
-	b.Run("memory", func(b *testing.B) {
-		s, err := store.OpenMemory(store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
-		fn(b, s)
-	})
+	fn(b, storetest.Open(b))
 }
 
 var value100 = make([]byte, 100)

@@ -3,19 +3,35 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"littleboxes/app/store"
 )
 
-// A kv capability's namespace: a bucket of its own under "data", read and
-// listed by prefix.
-func Example_kvNamespace() {
-	s, err := store.OpenMemory(store.Options{})
+// openExample opens a store in a new temporary directory; done closes it
+// and removes the directory.
+func openExample() (s *store.Bolt, done func()) {
+	dir, err := os.MkdirTemp("", "store-example")
 	if err != nil {
 		panic(err)
 	}
-	defer s.Close()
-	err = s.Update(func(tx store.Tx) error {
+	s, err = store.Open(filepath.Join(dir, "littleboxes.db"), store.Options{})
+	if err != nil {
+		panic(err)
+	}
+	return s, func() {
+		_ = s.Close()
+		_ = os.RemoveAll(dir)
+	}
+}
+
+// A kv capability's namespace: a bucket of its own under "data", read and
+// listed by prefix.
+func Example_kvNamespace() {
+	s, done := openExample()
+	defer done()
+	err := s.Update(func(tx store.Tx) error {
 		ns, err := tx.CreateBucket(store.BucketData, "kv-notes")
 		if err != nil {
 			return err
@@ -48,13 +64,10 @@ func Example_kvNamespace() {
 // A durable queue: messages appended under sequence numbers in one
 // transaction, taken oldest first, deleted once handled.
 func Example_queue() {
-	s, err := store.OpenMemory(store.Options{})
-	if err != nil {
-		panic(err)
-	}
-	defer s.Close()
+	s, done := openExample()
+	defer done()
 	// Producer: several messages, one commit.
-	err = s.Update(func(tx store.Tx) error {
+	err := s.Update(func(tx store.Tx) error {
 		q, err := tx.CreateBucket("queues", "mailer->summarizer")
 		if err != nil {
 			return err

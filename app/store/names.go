@@ -43,13 +43,9 @@ func (n *NameSet) Remove(ctx context.Context, name string) error {
 		return fmt.Errorf("store: remove name %q: %w", name, err)
 	}
 	return n.s.Update(func(tx Tx) error {
-		b, err := tx.Bucket(n.path...)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		return b.Delete([]byte(name))
+		return InBucket(tx, n.path, func(b Bucket) error {
+			return b.Delete([]byte(name))
+		})
 	})
 }
 
@@ -60,18 +56,14 @@ func (n *NameSet) Contains(ctx context.Context, name string) (bool, error) {
 	}
 	found := false
 	err := n.s.View(func(tx Tx) error {
-		b, err := tx.Bucket(n.path...)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		} else if err != nil {
+		return InBucket(tx, n.path, func(b Bucket) error {
+			_, err := b.Get([]byte(name))
+			found = err == nil
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
 			return err
-		}
-		_, err = b.Get([]byte(name))
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		found = err == nil
-		return err
+		})
 	})
 	return found, err
 }
@@ -83,15 +75,11 @@ func (n *NameSet) List(ctx context.Context) ([]string, error) {
 	}
 	names := []string{}
 	err := n.s.View(func(tx Tx) error {
-		b, err := tx.Bucket(n.path...)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		return b.Scan(ScanOptions{}, func(k, _ []byte) error {
-			names = append(names, string(k))
-			return nil
+		return InBucket(tx, n.path, func(b Bucket) error {
+			return b.Scan(ScanOptions{}, func(k, _ []byte) error {
+				names = append(names, string(k))
+				return nil
+			})
 		})
 	})
 	if err != nil {

@@ -12,9 +12,10 @@
 // bytewise, so big-endian sequence numbers ([Uint64Key], [Bucket.NextSequence])
 // give FIFO queues and newest-first listings for free.
 //
-// Two implementations pass the same conformance suite (package storetest):
-// [Bolt], a single file in bbolt (this is the only package of littleboxes that
-// imports bbolt), and [Memory], for tests of other packages.
+// The implementation is [Bolt], a single file in bbolt (this is the only
+// package of littleboxes that imports bbolt); package storetest holds the
+// conformance suite every Store passes, wrappers included, and the helpers
+// other packages' tests open a store with.
 //
 // The file carries a schema version. [Open] runs the pending [Migration]s of
 // [Options.Migrations] (default [Schema]) in one transaction, and refuses a
@@ -158,7 +159,7 @@ type ScanOptions struct {
 	Limit int
 }
 
-// Options configures Open and OpenMemory.
+// Options configures Open and OpenReadOnly.
 type Options struct {
 	// Migrations is the schema: Migrations[i] upgrades a store from
 	// version i to version i+1. Nil means Schema; pass an empty, non-nil
@@ -184,6 +185,19 @@ func (o Options) migrations() []Migration {
 		return Schema
 	}
 	return o.Migrations
+}
+
+// InBucket runs fn on the bucket at path in tx, and does nothing, returning
+// nil, when there is no bucket there: for the reads and deletes to which a
+// bucket never created is an empty one.
+func InBucket(tx Tx, path []string, fn func(Bucket) error) error {
+	b, err := tx.Bucket(path...)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return fn(b)
 }
 
 // Uint64Key encodes n as an 8-byte big-endian key, so that numeric order is
@@ -266,8 +280,7 @@ func showPath(path []string) string {
 	return s
 }
 
-// migrate brings tx's schema from its stored version to len(ms). It is
-// shared by both implementations.
+// migrate brings tx's schema from its stored version to len(ms).
 func migrate(tx Tx, meta Bucket, ms []Migration) error {
 	cur := uint64(0)
 	if v, err := meta.Get([]byte(schemaKey)); err == nil {

@@ -22,37 +22,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func openBolt(t *testing.T) store.Store {
-	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), "littleboxes.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func openMemory(t *testing.T) store.Store {
-	t.Helper()
-	s, err := store.OpenMemory(store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// openers are the implementations every cross-implementation test runs on.
-var openers = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"bolt", openBolt},
-	{"memory", openMemory},
-}
-
 func TestConformance(t *testing.T) {
-	for _, o := range openers {
-		t.Run(o.name, func(t *testing.T) { storetest.Run(t, o.open) })
-	}
+	storetest.Run(t, func(t *testing.T) store.Store { return storetest.Open(t) })
 }
 
 func TestBoltPersistence(t *testing.T) {
@@ -244,62 +215,74 @@ func TestMigrations(t *testing.T) {
 }
 
 func TestDefaultSchema(t *testing.T) {
-	for _, o := range openers {
-		t.Run(o.name, func(t *testing.T) {
-			s := o.open(t)
-			defer s.Close()
-			for _, b := range []string{store.BucketArmy, store.BucketCapabilities, store.BucketSecrets, store.BucketData} {
-				if !hasBucket(t, s, b) {
-					t.Errorf("bucket %q missing", b)
-				}
-			}
-		})
-	}
-	t.Run("memory migration fails", func(t *testing.T) {
-		_, err := store.OpenMemory(store.Options{Migrations: []store.Migration{{Name: "bad", Up: func(store.Tx) error { return errors.New("no") }}}})
-		if err == nil || !strings.Contains(err.Error(), "migration 1 (bad): no") {
-			t.Errorf("OpenMemory = %v", err)
+	s := storetest.Open(t)
+	for _, b := range []string{store.BucketArmy, store.BucketCapabilities, store.BucketSecrets, store.BucketData} {
+		if !hasBucket(t, s, b) {
+			t.Errorf("bucket %q missing", b)
 		}
-	})
+	}
 }
 
 func TestNameSet(t *testing.T) {
-	for _, o := range openers {
-		t.Run(o.name, func(t *testing.T) {
-			s := o.open(t)
-			defer s.Close()
-			ctx := context.Background()
-			names := store.NewNameSet(s, store.BucketSecrets, "names")
-			if got, err := names.List(ctx); err != nil || len(got) != 0 {
-				t.Fatalf("List of a new set = %q, %v", got, err)
-			}
-			if err := names.Remove(ctx, "absent"); err != nil {
-				t.Errorf("Remove from a set never written = %v", err)
-			}
-			for _, n := range []string{"b", "a", "c", "a"} {
-				if err := names.Add(ctx, n); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := names.Remove(ctx, "c"); err != nil {
-				t.Fatal(err)
-			}
-			got, err := names.List(ctx)
-			if err != nil || !slices.Equal(got, []string{"a", "b"}) {
-				t.Errorf("List = %q, %v; want [a b]", got, err)
-			}
-			if ok, err := names.Contains(ctx, "a"); !ok || err != nil {
-				t.Errorf("Contains(a) = %v, %v", ok, err)
-			}
-			if ok, err := names.Contains(ctx, "c"); ok || err != nil {
-				t.Errorf("Contains(c) = %v, %v", ok, err)
-			}
-			cancelled, cancel := context.WithCancel(ctx)
-			cancel()
-			if err := names.Add(cancelled, "d"); !errors.Is(err, context.Canceled) {
-				t.Errorf("Add with a cancelled context = %v", err)
-			}
+	s := storetest.Open(t)
+	ctx := context.Background()
+	names := store.NewNameSet(s, store.BucketSecrets, "names")
+	if got, err := names.List(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("List of a new set = %q, %v", got, err)
+	}
+	if err := names.Remove(ctx, "absent"); err != nil {
+		t.Errorf("Remove from a set never written = %v", err)
+	}
+	for _, n := range []string{"b", "a", "c", "a"} {
+		if err := names.Add(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := names.Remove(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := names.List(ctx)
+	if err != nil || !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("List = %q, %v; want [a b]", got, err)
+	}
+	if ok, err := names.Contains(ctx, "a"); !ok || err != nil {
+		t.Errorf("Contains(a) = %v, %v", ok, err)
+	}
+	if ok, err := names.Contains(ctx, "c"); ok || err != nil {
+		t.Errorf("Contains(c) = %v, %v", ok, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := names.Add(cancelled, "d"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Add with a cancelled context = %v", err)
+	}
+}
+
+func TestInBucket(t *testing.T) {
+	s := storetest.Open(t)
+	update := func(path []string) (called bool, err error) {
+		err = s.Update(func(tx store.Tx) error {
+			return store.InBucket(tx, path, func(b store.Bucket) error {
+				called = true
+				return b.Put([]byte("k"), []byte("v"))
+			})
 		})
+		return called, err
+	}
+	if called, err := update([]string{"missing"}); called || err != nil {
+		t.Errorf("on a missing bucket: called %v, err %v; want neither", called, err)
+	}
+	if hasBucket(t, s, "missing") {
+		t.Error("InBucket created the missing bucket")
+	}
+	if err := s.Update(func(tx store.Tx) error { _, err := tx.CreateBucket("here"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if called, err := update([]string{"here"}); !called || err != nil {
+		t.Errorf("on an existing bucket: called %v, err %v", called, err)
+	}
+	if called, err := update([]string{""}); called || !errors.Is(err, store.ErrInvalidName) {
+		t.Errorf("on an invalid path: called %v, err %v; want ErrInvalidName", called, err)
 	}
 }
 

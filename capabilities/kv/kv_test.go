@@ -13,6 +13,7 @@ import (
 
 	"littleboxes/app/capstore"
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/kv"
@@ -26,15 +27,10 @@ func TestConformance(t *testing.T) {
 	captest.Check(t, kv.ID)
 }
 
-// memStorage returns a capabilities.Storage over a fresh in-memory store.
+// memStorage returns a capabilities.Storage over a fresh store.
 func memStorage(t *testing.T) capabilities.Storage {
 	t.Helper()
-	s, err := store.OpenMemory(store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return capstore.New(s)
+	return capstore.New(storetest.Open(t))
 }
 
 func newKV(t *testing.T, props string, st capabilities.Storage) capabilities.Instance {

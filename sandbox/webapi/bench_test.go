@@ -59,72 +59,30 @@ func mustCompile(src string) *goja.Program {
 	return goja.MustCompile("bench.js", src, true)
 }
 
-// BenchmarkFirstUseURL measures the first use of URL in a runtime: building
-// URL and URLSearchParams and parsing one URL.
-func BenchmarkFirstUseURL(b *testing.B) {
-	prog := mustCompile(`new URL("https://example.com/a?b=c").href`)
-	benchFresh(b, Install, func(rt *goja.Runtime) {
-		if _, err := rt.RunProgram(prog); err != nil {
-			b.Fatal(err)
-		}
-	})
-}
-
-// BenchmarkFirstUseURLBaseline runs a comparable script without URL, to
-// subtract the cost of running a program at all.
-func BenchmarkFirstUseURLBaseline(b *testing.B) {
-	prog := mustCompile(`String("https://example.com/a?b=c")`)
-	benchFresh(b, Install, func(rt *goja.Runtime) {
-		if _, err := rt.RunProgram(prog); err != nil {
-			b.Fatal(err)
-		}
-	})
-}
-
-func BenchmarkFirstUseURLSearchParams(b *testing.B) {
-	prog := mustCompile(`new URLSearchParams("a=1&b=2").get("b")`)
-	benchFresh(b, Install, func(rt *goja.Runtime) {
-		if _, err := rt.RunProgram(prog); err != nil {
-			b.Fatal(err)
-		}
-	})
-}
-
-// BenchmarkFirstUseAll touches every global once.
-func BenchmarkFirstUseAll(b *testing.B) {
-	prog := mustCompile(`[typeof atob, typeof btoa, typeof TextEncoder, typeof TextDecoder, typeof URL, typeof URLSearchParams, typeof crypto].join()`)
-	benchFresh(b, Install, func(rt *goja.Runtime) {
-		if _, err := rt.RunProgram(prog); err != nil {
-			b.Fatal(err)
-		}
-	})
-}
-
-func BenchmarkFirstUseTextEncoder(b *testing.B) {
-	prog := mustCompile(`new TextEncoder().encode("hello")`)
-	benchFresh(b, Install, func(rt *goja.Runtime) {
-		if _, err := rt.RunProgram(prog); err != nil {
-			b.Fatal(err)
-		}
-	})
-}
-
-func BenchmarkFirstUseAtob(b *testing.B) {
-	prog := mustCompile(`atob("aGVsbG8=")`)
-	benchFresh(b, Install, func(rt *goja.Runtime) {
-		if _, err := rt.RunProgram(prog); err != nil {
-			b.Fatal(err)
-		}
-	})
-}
-
-func BenchmarkFirstUseCrypto(b *testing.B) {
-	prog := mustCompile(`crypto.randomUUID()`)
-	benchFresh(b, Install, func(rt *goja.Runtime) {
-		if _, err := rt.RunProgram(prog); err != nil {
-			b.Fatal(err)
-		}
-	})
+// BenchmarkFirstUse measures the first use of the globals in a fresh
+// runtime, Install included: URL builds URL and URLSearchParams and parses
+// one URL; baseline runs a comparable script that uses no global, to
+// subtract the cost of running a program at all; all touches every global
+// once.
+func BenchmarkFirstUse(b *testing.B) {
+	for _, c := range []struct{ name, src string }{
+		{"URL", `new URL("https://example.com/a?b=c").href`},
+		{"baseline", `String("https://example.com/a?b=c")`},
+		{"URLSearchParams", `new URLSearchParams("a=1&b=2").get("b")`},
+		{"all", `[typeof atob, typeof btoa, typeof TextEncoder, typeof TextDecoder, typeof URL, typeof URLSearchParams, typeof crypto].join()`},
+		{"TextEncoder", `new TextEncoder().encode("hello")`},
+		{"atob", `atob("aGVsbG8=")`},
+		{"crypto", `crypto.randomUUID()`},
+	} {
+		prog := mustCompile(c.src)
+		b.Run(c.name, func(b *testing.B) {
+			benchFresh(b, Install, func(rt *goja.Runtime) {
+				if _, err := rt.RunProgram(prog); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkURLParse measures new URL in a runtime where URL is built.

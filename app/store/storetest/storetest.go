@@ -1,6 +1,8 @@
 // Package storetest is the conformance suite every store.Store
-// implementation passes: the bbolt file store and the in-memory store run
-// the same cases, so code tested against one behaves the same on the other.
+// implementation passes (the bbolt file store, and wrappers of it such as
+// the secrets redactor), and the helpers other packages' tests open and use
+// a store with: [Open] (a new store in a temporary file), [OpenFile],
+// [Update] and [View].
 package storetest
 
 import (
@@ -15,6 +17,26 @@ import (
 
 	"littleboxes/app/store"
 )
+
+// Open returns a new bbolt store, its schema applied, in a file under
+// t.TempDir(). It is closed when the test ends; closing it sooner is fine.
+func Open(t testing.TB) *store.Bolt {
+	t.Helper()
+	return OpenFile(t, t.TempDir()+"/"+store.FileName)
+}
+
+// OpenFile opens the bbolt store at path (creating it, with the default
+// schema, if need be), failing the test if it cannot. It is closed when
+// the test ends; closing it sooner, to reopen the file, is fine.
+func OpenFile(t testing.TB, path string) *store.Bolt {
+	t.Helper()
+	s, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
 
 // Run runs the conformance suite. open returns a new, empty store (its
 // schema applied) for each case; the suite closes it.
@@ -115,7 +137,7 @@ func RunPersistence(t *testing.T, open func(t *testing.T, path string) store.Sto
 	}))
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -129,8 +151,9 @@ func wantErr(t *testing.T, what string, err, want error) {
 	}
 }
 
-// update runs fn in an Update on the bucket at path, creating it.
-func update(t *testing.T, s store.Store, path []string, fn func(store.Bucket) error) {
+// Update runs fn in an Update on the bucket at path, creating it, and
+// fails the test on an error.
+func Update(t testing.TB, s store.Store, path []string, fn func(store.Bucket) error) {
 	t.Helper()
 	must(t, s.Update(func(tx store.Tx) error {
 		b, err := tx.CreateBucket(path...)
@@ -141,8 +164,9 @@ func update(t *testing.T, s store.Store, path []string, fn func(store.Bucket) er
 	}))
 }
 
-// view runs fn in a View on the existing bucket at path.
-func view(t *testing.T, s store.Store, path []string, fn func(store.Bucket) error) {
+// View runs fn in a View on the existing bucket at path, and fails the
+// test on an error (a missing bucket included).
+func View(t testing.TB, s store.Store, path []string, fn func(store.Bucket) error) {
 	t.Helper()
 	must(t, s.View(func(tx store.Tx) error {
 		b, err := tx.Bucket(path...)
@@ -179,8 +203,8 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			update(t, s, path, func(b store.Bucket) error { return b.Put(c.key, c.value) })
-			view(t, s, path, func(b store.Bucket) error {
+			Update(t, s, path, func(b store.Bucket) error { return b.Put(c.key, c.value) })
+			View(t, s, path, func(b store.Bucket) error {
 				got, err := b.Get(c.key)
 				if err != nil {
 					return err
@@ -190,16 +214,16 @@ func testRoundTrip(t *testing.T, s store.Store) {
 				}
 				return nil
 			})
-			update(t, s, path, func(b store.Bucket) error { return b.Put(c.key, []byte("second")) })
-			view(t, s, path, func(b store.Bucket) error {
+			Update(t, s, path, func(b store.Bucket) error { return b.Put(c.key, []byte("second")) })
+			View(t, s, path, func(b store.Bucket) error {
 				got, err := b.Get(c.key)
 				if err != nil || string(got) != "second" {
 					t.Errorf("Get after overwrite = %q, %v", got, err)
 				}
 				return nil
 			})
-			update(t, s, path, func(b store.Bucket) error { return b.Delete(c.key) })
-			view(t, s, path, func(b store.Bucket) error {
+			Update(t, s, path, func(b store.Bucket) error { return b.Delete(c.key) })
+			View(t, s, path, func(b store.Bucket) error {
 				_, err := b.Get(c.key)
 				wantErr(t, "Get after Delete", err, store.ErrNotFound)
 				return nil
@@ -207,12 +231,12 @@ func testRoundTrip(t *testing.T, s store.Store) {
 		})
 	}
 	t.Run("missing", func(t *testing.T) {
-		view(t, s, path, func(b store.Bucket) error {
+		View(t, s, path, func(b store.Bucket) error {
 			_, err := b.Get([]byte("never-put"))
 			wantErr(t, "Get missing", err, store.ErrNotFound)
 			return nil
 		})
-		update(t, s, path, func(b store.Bucket) error {
+		Update(t, s, path, func(b store.Bucket) error {
 			if err := b.Delete([]byte("never-put")); err != nil {
 				t.Errorf("Delete missing = %v, want nil", err)
 			}
@@ -225,7 +249,7 @@ func testRoundTrip(t *testing.T, s store.Store) {
 		wantErr(t, "Bucket missing", err, store.ErrNotFound)
 	})
 	t.Run("read own writes", func(t *testing.T) {
-		update(t, s, path, func(b store.Bucket) error {
+		Update(t, s, path, func(b store.Bucket) error {
 			if err := b.Put([]byte("row"), []byte("1")); err != nil {
 				return err
 			}
@@ -242,7 +266,7 @@ func testCopiesValues(t *testing.T, s store.Store) {
 	path := []string{"suite"}
 	key := []byte("key")
 	val := []byte("value")
-	update(t, s, path, func(b store.Bucket) error {
+	Update(t, s, path, func(b store.Bucket) error {
 		if err := b.Put(key, val); err != nil {
 			return err
 		}
@@ -251,7 +275,7 @@ func testCopiesValues(t *testing.T, s store.Store) {
 		copy(val, "XXXXX")
 		return nil
 	})
-	view(t, s, path, func(b store.Bucket) error {
+	View(t, s, path, func(b store.Bucket) error {
 		got, err := b.Get([]byte("key"))
 		if err != nil || string(got) != "value" {
 			t.Fatalf("Get = %q, %v; Put must copy key and value", got, err)
@@ -260,7 +284,7 @@ func testCopiesValues(t *testing.T, s store.Store) {
 		return nil
 	})
 	var kept []byte
-	view(t, s, path, func(b store.Bucket) error {
+	View(t, s, path, func(b store.Bucket) error {
 		got, err := b.Get([]byte("key"))
 		if err != nil || string(got) != "value" {
 			t.Errorf("Get = %q, %v; Get must return a copy", got, err)
@@ -268,7 +292,7 @@ func testCopiesValues(t *testing.T, s store.Store) {
 		kept = got
 		return nil
 	})
-	update(t, s, path, func(b store.Bucket) error { return b.Put([]byte("key"), []byte("other")) })
+	Update(t, s, path, func(b store.Bucket) error { return b.Put([]byte("key"), []byte("other")) })
 	if string(kept) != "value" {
 		t.Errorf("a value kept after its transaction changed to %q", kept)
 	}
@@ -312,7 +336,7 @@ func testInvalidInput(t *testing.T, s store.Store) {
 		})
 	}
 	t.Run("underscore allowed below the top", func(t *testing.T) {
-		update(t, s, []string{"suite", "_private"}, func(b store.Bucket) error { return b.Put([]byte("_k"), nil) })
+		Update(t, s, []string{"suite", "_private"}, func(b store.Bucket) error { return b.Put([]byte("_k"), nil) })
 	})
 }
 
@@ -327,7 +351,7 @@ func put(tx store.Tx, path []string, k, v []byte) error {
 func testScanOrder(t *testing.T, s store.Store) {
 	path := []string{"suite", "scan"}
 	keys := []string{"a", "a/1", "a/2", "a/10", "ab", "b", "b/x", "\x00", "\xff", "\xff\xff", "a\xff", "c"}
-	update(t, s, path, func(b store.Bucket) error {
+	Update(t, s, path, func(b store.Bucket) error {
 		for _, k := range keys {
 			if err := b.Put([]byte(k), []byte("v:"+k)); err != nil {
 				return err
@@ -364,7 +388,7 @@ func testScanOrder(t *testing.T, s store.Store) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			view(t, s, path, func(b store.Bucket) error {
+			View(t, s, path, func(b store.Bucket) error {
 				got := []string{}
 				err := b.Scan(c.opts, func(k, v []byte) error {
 					if string(v) != "v:"+string(k) {
@@ -382,7 +406,7 @@ func testScanOrder(t *testing.T, s store.Store) {
 	}
 	t.Run("uint64 keys in numeric order", func(t *testing.T) {
 		nums := []uint64{1 << 40, 3, 256, 0, 255, 1<<64 - 1}
-		update(t, s, []string{"suite", "nums"}, func(b store.Bucket) error {
+		Update(t, s, []string{"suite", "nums"}, func(b store.Bucket) error {
 			for _, n := range nums {
 				if err := b.Put(store.Uint64Key(n), nil); err != nil {
 					return err
@@ -390,7 +414,7 @@ func testScanOrder(t *testing.T, s store.Store) {
 			}
 			return nil
 		})
-		view(t, s, []string{"suite", "nums"}, func(b store.Bucket) error {
+		View(t, s, []string{"suite", "nums"}, func(b store.Bucket) error {
 			var got []uint64
 			err := b.Scan(store.ScanOptions{}, func(k, _ []byte) error {
 				n, err := store.KeyUint64(k)
@@ -408,7 +432,7 @@ func testScanOrder(t *testing.T, s store.Store) {
 
 func testScanStop(t *testing.T, s store.Store) {
 	path := []string{"suite"}
-	update(t, s, path, func(b store.Bucket) error {
+	Update(t, s, path, func(b store.Bucket) error {
 		for i := range 10 {
 			if err := b.Put([]byte{byte('a' + i)}, nil); err != nil {
 				return err
@@ -417,7 +441,7 @@ func testScanStop(t *testing.T, s store.Store) {
 		return nil
 	})
 	errBoom := errors.New("boom")
-	view(t, s, path, func(b store.Bucket) error {
+	View(t, s, path, func(b store.Bucket) error {
 		n := 0
 		err := b.Scan(store.ScanOptions{}, func(k, _ []byte) error {
 			if n++; n == 3 {
@@ -444,7 +468,7 @@ func testScanStop(t *testing.T, s store.Store) {
 
 func testNestedNamespaces(t *testing.T, s store.Store) {
 	for _, cap := range []string{"kv-a", "kv-b"} {
-		update(t, s, []string{"data", cap}, func(b store.Bucket) error {
+		Update(t, s, []string{"data", cap}, func(b store.Bucket) error {
 			for _, k := range []string{"shared", cap + "-only"} {
 				if err := b.Put([]byte(k), []byte(cap)); err != nil {
 					return err
@@ -454,9 +478,9 @@ func testNestedNamespaces(t *testing.T, s store.Store) {
 			return err
 		})
 	}
-	update(t, s, []string{"data"}, func(b store.Bucket) error { return b.Put([]byte("top"), []byte("data")) })
+	Update(t, s, []string{"data"}, func(b store.Bucket) error { return b.Put([]byte("top"), []byte("data")) })
 	for _, cap := range []string{"kv-a", "kv-b"} {
-		view(t, s, []string{"data", cap}, func(b store.Bucket) error {
+		View(t, s, []string{"data", cap}, func(b store.Bucket) error {
 			got := scanKeys(t, b, store.ScanOptions{})
 			if want := []string{cap + "-only", "shared"}; !slices.Equal(got, want) {
 				t.Errorf("%s keys = %q, want %q", cap, got, want)
@@ -468,7 +492,7 @@ func testNestedNamespaces(t *testing.T, s store.Store) {
 			return nil
 		})
 	}
-	view(t, s, []string{"data"}, func(b store.Bucket) error {
+	View(t, s, []string{"data"}, func(b store.Bucket) error {
 		if got := scanKeys(t, b, store.ScanOptions{}); !slices.Equal(got, []string{"top"}) {
 			t.Errorf("parent keys = %q, want only its own", got)
 		}
@@ -525,7 +549,7 @@ func testNestedNamespaces(t *testing.T, s store.Store) {
 
 func testConflict(t *testing.T, s store.Store) {
 	path := []string{"suite"}
-	update(t, s, path, func(b store.Bucket) error {
+	Update(t, s, path, func(b store.Bucket) error {
 		if err := b.Put([]byte("key"), []byte("v")); err != nil {
 			return err
 		}
@@ -553,7 +577,7 @@ func testConflict(t *testing.T, s store.Store) {
 			wantErr(t, c.name, err, store.ErrConflict)
 		})
 	}
-	view(t, s, path, func(b store.Bucket) error {
+	View(t, s, path, func(b store.Bucket) error {
 		_, err := b.Bucket("key")
 		wantErr(t, "Bucket of a key", err, store.ErrNotFound)
 		return nil
@@ -564,7 +588,7 @@ func testSequence(t *testing.T, s store.Store) {
 	next := func(path ...string) uint64 {
 		t.Helper()
 		var n uint64
-		update(t, s, path, func(b store.Bucket) (err error) { n, err = b.NextSequence(); return err })
+		Update(t, s, path, func(b store.Bucket) (err error) { n, err = b.NextSequence(); return err })
 		return n
 	}
 	for i := uint64(1); i <= 3; i++ {
@@ -590,8 +614,8 @@ func testSequence(t *testing.T, s store.Store) {
 	if got := next("suite", "q1"); got != 4 {
 		t.Errorf("NextSequence after a rolled back one = %d, want 4", got)
 	}
-	update(t, s, []string{"suite", "q1"}, func(b store.Bucket) error { return b.SetSequence(100) })
-	view(t, s, []string{"suite", "q1"}, func(b store.Bucket) error {
+	Update(t, s, []string{"suite", "q1"}, func(b store.Bucket) error { return b.SetSequence(100) })
+	View(t, s, []string{"suite", "q1"}, func(b store.Bucket) error {
 		if got := b.Sequence(); got != 100 {
 			t.Errorf("Sequence = %d, want 100", got)
 		}
@@ -630,8 +654,8 @@ func testRollbackOnError(t *testing.T, s store.Store) {
 
 func setUpRollback(t *testing.T, s store.Store) {
 	t.Helper()
-	update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("kept"), []byte("old")) })
-	update(t, s, []string{"doomed"}, func(b store.Bucket) error { return b.Put([]byte("k"), nil) })
+	Update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("kept"), []byte("old")) })
+	Update(t, s, []string{"doomed"}, func(b store.Bucket) error { return b.Put([]byte("k"), nil) })
 }
 
 func checkUnchanged(t *testing.T, s store.Store) {
@@ -674,7 +698,7 @@ func testRollbackOnPanic(t *testing.T, s store.Store) {
 	}()
 	checkUnchanged(t, s)
 	// The store still takes writes after a panic.
-	update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("after"), nil) })
+	Update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("after"), nil) })
 }
 
 func testBatchAtomicity(t *testing.T, s store.Store) {
@@ -707,7 +731,7 @@ func testBatchAtomicity(t *testing.T, s store.Store) {
 			continue
 		}
 		must(t, err)
-		view(t, s, []string{"suite", "batch"}, func(b store.Bucket) error {
+		View(t, s, []string{"suite", "batch"}, func(b store.Bucket) error {
 			if got := scanKeys(t, b, store.ScanOptions{}); len(got) != n {
 				t.Errorf("batch wrote %d keys, want %d", len(got), n)
 			}
@@ -743,7 +767,7 @@ func testConcurrentBatch(t *testing.T, s store.Store) {
 		})
 	}
 	wg.Wait()
-	view(t, s, []string{"suite", "batch"}, func(b store.Bucket) error {
+	View(t, s, []string{"suite", "batch"}, func(b store.Bucket) error {
 		got := scanKeys(t, b, store.ScanOptions{})
 		if len(got) != writers*(each-1) {
 			t.Errorf("concurrent Batch wrote %d keys, want %d", len(got), writers*(each-1))
@@ -758,7 +782,7 @@ func testConcurrentBatch(t *testing.T, s store.Store) {
 }
 
 func testReadOnly(t *testing.T, s store.Store) {
-	update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("k"), nil) })
+	Update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("k"), nil) })
 	cases := []struct {
 		name string
 		fn   func(tx store.Tx, b store.Bucket) error
@@ -792,7 +816,7 @@ func testReadOnly(t *testing.T, s store.Store) {
 func testHandleAfterTx(t *testing.T, s store.Store) {
 	var kept store.Bucket
 	var keptTx store.Tx
-	update(t, s, []string{"suite"}, func(b store.Bucket) error {
+	Update(t, s, []string{"suite"}, func(b store.Bucket) error {
 		kept = b
 		return nil
 	})
@@ -817,7 +841,7 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 		fmt.Sscan(string(b), &n)
 		return n
 	}
-	update(t, s, []string{"suite"}, func(b store.Bucket) error {
+	Update(t, s, []string{"suite"}, func(b store.Bucket) error {
 		if err := b.Put([]byte("a"), enc(total)); err != nil {
 			return err
 		}
@@ -859,7 +883,7 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 		})
 	}
 	for range moves {
-		update(t, s, []string{"suite"}, func(b store.Bucket) error {
+		Update(t, s, []string{"suite"}, func(b store.Bucket) error {
 			a, err := b.Get([]byte("a"))
 			if err != nil {
 				return err
@@ -876,7 +900,7 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 	}
 	close(done)
 	wg.Wait()
-	view(t, s, []string{"suite"}, func(b store.Bucket) error {
+	View(t, s, []string{"suite"}, func(b store.Bucket) error {
 		v, _ := b.Get([]byte("b"))
 		if dec(v) != moves {
 			t.Errorf("b = %s, want %d", v, moves)
@@ -886,7 +910,7 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 }
 
 func testClose(t *testing.T, s store.Store) {
-	update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("k"), nil) })
+	Update(t, s, []string{"suite"}, func(b store.Bucket) error { return b.Put([]byte("k"), nil) })
 	must(t, s.Close())
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close = %v, want nil", err)
@@ -898,7 +922,7 @@ func testClose(t *testing.T, s store.Store) {
 }
 
 func testCloseWaits(t *testing.T, s store.Store) {
-	update(t, s, []string{"suite"}, func(b store.Bucket) error { return nil })
+	Update(t, s, []string{"suite"}, func(b store.Bucket) error { return nil })
 	started, release := make(chan struct{}), make(chan struct{})
 	viewDone := make(chan error, 1)
 	go func() {
