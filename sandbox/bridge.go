@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dop251/goja"
@@ -341,4 +342,32 @@ func stringOf(v goja.Value) (string, bool) {
 	}
 	s, ok := v.Export().(string)
 	return s, ok
+}
+
+// strictBinding makes reading a method that env.NAME lacks a TypeError that
+// says which methods it has ("env.thread has no method forward; it has read,
+// reply"), for its reader is often a model fixing its own code, where
+// JavaScript would only say that undefined is not a function. It sets obj's
+// prototype, before obj is frozen, to a Proxy over a plain object: names
+// the plain object has (toString, hasOwnProperty) read as usual; then,
+// toJSON and every Symbol read as undefined, so that awaiting, serialising
+// or printing a binding still works; any other name throws.
+func (iso *isolate) strictBinding(obj *goja.Object, name string, methods []string) error {
+	rt := iso.rt
+	list := "it has no methods"
+	if len(methods) > 0 {
+		list = "it has " + strings.Join(methods, ", ")
+	}
+	p := rt.NewProxy(rt.NewObject(), &goja.ProxyTrapConfig{
+		Get: func(target *goja.Object, prop string, _ goja.Value) goja.Value {
+			if v := target.Get(prop); v != nil {
+				return v
+			}
+			if prop == "then" || prop == "toJSON" {
+				return goja.Undefined()
+			}
+			panic(rt.NewTypeError("env." + name + " has no method " + prop + "; " + list))
+		},
+	})
+	return obj.SetPrototype(rt.ToValue(p).ToObject(rt))
 }
