@@ -648,8 +648,10 @@ func (r *refusal) TypeError() bool { return true }
 
 func TestBindingTypeErrors(t *testing.T) {
 	env := map[string]Binding{"thread": Methods{
-		"read":  func(context.Context, []any) (any, error) { return "text", nil },
-		"reply": func(context.Context, []any) (any, error) { return nil, fmt.Errorf("sending: %w", &refusal{"argument 1 (text): want a string, got the number 3"}) },
+		"read": func(context.Context, []any) (any, error) { return "text", nil },
+		"reply": func(context.Context, []any) (any, error) {
+			return nil, fmt.Errorf("sending: %w", &refusal{"argument 1 (text): want a string, got the number 3"})
+		},
 	}}
 	src := `export default { async run(_, env) {
 		const out = [];
