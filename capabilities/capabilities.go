@@ -12,7 +12,16 @@
 // never globals) → Validate → use → Cleanup (also after a failed Provision).
 //
 // An agent sees an instance as one binding, env.NAME, whose methods take and
-// return plain data. Every method declares its flow role: a source returns data
+// return plain data. Each method is declared once, in a method table (Table):
+// its name, flow role, doc line, TypeScript signature, argument schema and Go
+// function. The callable names, dispatch (Table.Call: an unknown name or a
+// refused argument is a CallError, which the sandbox throws as a TypeError
+// naming what is valid), the roles and the TypeScript interface an agent's
+// code is written against (RenderEnv) all follow from it. A static kind gives
+// its table in its Kind; a dynamic kind's instance builds its own when
+// provisioned (Tabler), and TableOf returns whichever an instance has.
+//
+// Every method's flow role says what it does with data: a source returns data
 // readable by the instance's Label, a sink sends data to the instance's
 // Audience, a pure method does neither. The army's flow analysis uses these to
 // compute, before anything runs, which flows are safe and which need the

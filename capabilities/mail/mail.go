@@ -170,7 +170,6 @@ interface MailSent {
 			Doc:    "Returns the thread: subject, participants and every message's sender, recipients, date, text and attachment names.",
 			TS:     "read(): Promise<MailThread>",
 			TSDoc:  "Returns the thread: its subject, participants and messages, oldest first.",
-			Params: []capabilities.Param{},
 			Fn:     capabilities.Of((*Instance).readMethod),
 		},
 		{
