@@ -167,10 +167,10 @@ interface MailSent {
 	Methods: []capabilities.Method{
 		{
 			Name: "read", Role: capabilities.Source,
-			Doc:    "Returns the thread: subject, participants and every message's sender, recipients, date, text and attachment names.",
-			TS:     "read(): Promise<MailThread>",
-			TSDoc:  "Returns the thread: its subject, participants and messages, oldest first.",
-			Fn:     capabilities.Of((*Instance).readMethod),
+			Doc:   "Returns the thread: subject, participants and every message's sender, recipients, date, text and attachment names.",
+			TS:    "read(): Promise<MailThread>",
+			TSDoc: "Returns the thread: its subject, participants and messages, oldest first.",
+			Fn:    capabilities.Of((*Instance).readMethod),
 		},
 		{
 			Name: "reply", Role: capabilities.Sink,
