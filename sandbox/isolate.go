@@ -87,6 +87,8 @@ type isolate struct {
 	objectPreventExtensions goja.Callable
 	promiseThen             goja.Callable
 	getOwnProp              goja.Callable
+
+	bindingProto *bindingProto // the prototype of env.NAME objects (strictBinding)
 }
 
 func newIsolate(parent context.Context, limits Limits) *isolate {
