@@ -78,7 +78,13 @@ func (t Type) accepts(v any) bool {
 	return false
 }
 
-func (t Type) valid() bool { return t.want() != "a value" || t == TypeAny }
+func (t Type) valid() bool {
+	switch t {
+	case TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeObject, TypeArray, TypeBytes, TypeAny:
+		return true
+	}
+	return false
+}
 
 // Param is one argument of a method, as its schema checks it before the
 // method's function runs.

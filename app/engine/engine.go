@@ -511,9 +511,7 @@ func (e *Engine) makeAgent(def *agentDef, item string) (*agent, error) {
 			g.onMsg = true
 		}
 	}
-	if err := e.guard(g); err != nil {
-		return nil, err
-	}
+	e.guard(g)
 	e.agents[name] = g
 	e.order = append(e.order, name)
 	if item != "" {

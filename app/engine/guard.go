@@ -51,7 +51,9 @@ type sinkFacts struct {
 	ok   bool // the analysis has a sink for the binding
 }
 
-func (e *Engine) guard(g *agent) error {
+// guard makes g's env from its instances: each one guarded, with its method
+// table looked up once, and redacted.
+func (e *Engine) guard(g *agent) {
 	g.env = map[string]sandbox.Binding{}
 	for env, inst := range g.raw {
 		gb := &guarded{e: e, agent: g.name, env: env, inst: inst, table: capabilities.TableOf(inst)}
@@ -59,7 +61,6 @@ func (e *Engine) guard(g *agent) error {
 		gb.capName = sink.Capability
 		g.env[env] = vault.RedactBinding(gb, e.red)
 	}
-	return nil
 }
 
 // sinkIn returns the binding's sink facts under an, computed once per
