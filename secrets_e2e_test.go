@@ -111,7 +111,7 @@ func TestSecretNeverLeaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{Module: mod, Env: map[string]sandbox.Binding{"api": api, "model": model}})
+	res, err := sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{Module: mod, Env: map[string]sandbox.Binding{"api": capabilities.Bind(api), "model": capabilities.Bind(model)}})
 	if err != nil {
 		t.Fatal(err)
 	}

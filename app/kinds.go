@@ -58,14 +58,14 @@ func (a *API) Kinds() ([]KindInfo, error) {
 			return nil, fmt.Errorf("kind %s: %w", k.ID, err)
 		}
 		ki := KindInfo{ID: k.ID, Doc: k.Doc, Props: []PropField{}, Secrets: []string{}, Methods: []MethodInfo{},
-			Declaration: k.TypeScript}
+			Declaration: k.Table.TypeScript()}
 		for _, f := range schema {
 			ki.Props = append(ki.Props, PropField{Name: f.Name, Type: f.Type, Doc: f.Doc, Required: f.Required, Items: f.Items})
 		}
 		for _, s := range k.Secrets {
 			ki.Secrets = append(ki.Secrets, s.Name)
 		}
-		for _, m := range k.Methods {
+		for _, m := range k.Table.Methods() {
 			ki.Methods = append(ki.Methods, MethodInfo{Name: m.Name, Role: string(m.Role)})
 		}
 		_, ki.Enumerates = k.New().(capabilities.Enumerator)

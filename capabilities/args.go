@@ -1,7 +1,6 @@
 package capabilities
 
 import (
-	"context"
 	"fmt"
 	"math"
 )
@@ -24,6 +23,8 @@ func Describe(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "null"
+	case missing:
+		return "nothing"
 	case string:
 		return "a string"
 	case float64:
@@ -109,16 +110,4 @@ func Bytes(args []any, i int, name string) ([]byte, error) {
 	default:
 		return nil, &ArgError{Index: i, Name: name, Want: "a string or Uint8Array", Got: v}
 	}
-}
-
-// Dispatch calls the method named method from a table, or says it is unknown.
-func Dispatch(ctx context.Context, kind, method string, args []any, table map[string]func(args []any) (any, error)) (any, error) {
-	f, ok := table[method]
-	if !ok {
-		return nil, fmt.Errorf("%s has no method %q", kind, method)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return f(args)
 }

@@ -12,7 +12,16 @@
 // never globals) → Validate → use → Cleanup (also after a failed Provision).
 //
 // An agent sees an instance as one binding, env.NAME, whose methods take and
-// return plain data. Every method declares its flow role: a source returns data
+// return plain data. Each method is declared once, in a method table (Table):
+// its name, flow role, doc line, TypeScript signature, argument schema and Go
+// function. The callable names, dispatch (Table.Call: an unknown name or a
+// refused argument is a CallError, which the sandbox throws as a TypeError
+// naming what is valid), the roles and the TypeScript interface an agent's
+// code is written against (RenderEnv) all follow from it. A static kind gives
+// its table in its Kind; a dynamic kind's instance builds its own when
+// provisioned (Tabler), and TableOf returns whichever an instance has.
+//
+// Every method's flow role says what it does with data: a source returns data
 // readable by the instance's Label, a sink sends data to the instance's
 // Audience, a pure method does neither. The army's flow analysis uses these to
 // compute, before anything runs, which flows are safe and which need the
@@ -29,6 +38,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -57,13 +67,6 @@ func (r Role) Reads() bool { return r == Source || r == Exchange }
 // Writes reports whether a method of this role sends data to the audience.
 func (r Role) Writes() bool { return r == Sink || r == Exchange }
 
-// Method describes one method of a kind as the agent sees it.
-type Method struct {
-	Name string // the JavaScript method name
-	Role Role
-	Doc  string // one line, for people and for the TypeScript declaration
-}
-
 // SecretSlot is a secret an instance of a kind may be given.
 type SecretSlot struct {
 	Name     string // the slot name used in an army file ("password", "api_key")
@@ -82,23 +85,22 @@ type Kind struct {
 	New func() Instance
 	// Secrets lists the secret slots.
 	Secrets []SecretSlot
-	// Methods lists the methods with their roles, in declaration order.
-	Methods []Method
-	// TypeScript declares what the agent sees: one interface named Interface,
-	// with doc comments, as an LLM writing the agent would read it.
-	TypeScript string
-	// Interface is the name of the TypeScript interface, e.g. "KV".
-	Interface string
+	// Table is the kind's method table: each method declared once, with
+	// its role, doc, TypeScript signature, argument schema and function;
+	// the TypeScript interface the agent sees is rendered from it. A
+	// dynamic kind's table holds only the interface's name and doc: each
+	// instance builds its own when provisioned (Tabler).
+	Table *Table
+	// Dynamic is true for a kind whose methods are known only once an
+	// instance is provisioned (an MCP server's tools, an OpenAPI spec's
+	// operations): its instances implement Tabler.
+	Dynamic bool
 }
 
-// Instance is a provisioned capability: the binding an agent calls. Its
-// method set matches what the sandbox expects of a binding, so the engine can
-// hand an instance (wrapped in its flow guard) to an isolate as it is.
+// Instance is a provisioned capability. What an agent may call on it is its
+// method table (TableOf): its kind's, or, for a dynamic kind, the one it
+// built when provisioned (Tabler). Bind makes it a sandbox binding.
 type Instance interface {
-	// Methods lists the callable method names.
-	Methods() []string
-	// Call runs a method with plain-data arguments and returns plain data.
-	Call(ctx context.Context, method string, args []any) (any, error)
 	// Flow reports the instance's label and audience, computed from its
 	// props (and, after provisioning, from what it found, e.g. a thread's
 	// participants).
@@ -290,6 +292,7 @@ var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$`)
 var (
 	registryMu sync.RWMutex
 	registry   = map[string]Kind{}
+	tables     = map[reflect.Type]*Table{} // a kind's instance type → the kind's table
 )
 
 // Register adds a kind. It is called from a kind package's init and panics
@@ -303,38 +306,41 @@ func Register(k Kind) {
 	if _, dup := registry[k.ID]; dup {
 		panic("capabilities.Register: kind " + k.ID + " registered twice")
 	}
+	t := reflect.TypeOf(k.New())
+	if _, dup := tables[t]; dup {
+		panic("capabilities.Register: kind " + k.ID + ": instance type " + t.String() + " belongs to another kind")
+	}
 	registry[k.ID] = k
+	tables[t] = k.Table
 }
 
 func checkKind(k Kind) error {
 	if !idPattern.MatchString(k.ID) {
 		return fmt.Errorf("kind id %q is not dotted lowercase", k.ID)
 	}
-	if k.Doc == "" || k.New == nil || k.Interface == "" || k.TypeScript == "" {
-		return fmt.Errorf("kind %s lacks Doc, New, Interface or TypeScript", k.ID)
+	if k.Doc == "" || k.New == nil || k.Table == nil {
+		return fmt.Errorf("kind %s lacks Doc, New or Table", k.ID)
 	}
-	if !strings.Contains(k.TypeScript, "interface "+k.Interface+" ") {
-		return fmt.Errorf("kind %s: TypeScript does not declare interface %s", k.ID, k.Interface)
+	if k.Table.index == nil {
+		return fmt.Errorf("kind %s: its Table was not made by NewTable", k.ID)
 	}
 	inst := k.New()
 	if inst == nil {
 		return fmt.Errorf("kind %s: New returned nil", k.ID)
 	}
-	declared := map[string]bool{}
-	for _, m := range k.Methods {
-		if m.Role != Pure && m.Role != Source && m.Role != Sink && m.Role != Exchange {
-			return fmt.Errorf("kind %s: method %s has no role", k.ID, m.Name)
-		}
-		if m.Doc == "" {
-			return fmt.Errorf("kind %s: method %s has no doc", k.ID, m.Name)
-		}
-		declared[m.Name] = true
+	_, tabler := inst.(Tabler)
+	switch {
+	case k.Dynamic && !tabler:
+		return fmt.Errorf("kind %s is dynamic but its instances do not build a table (Tabler)", k.ID)
+	case !k.Dynamic && tabler:
+		return fmt.Errorf("kind %s: its instances build a table (Tabler) but the kind is not Dynamic", k.ID)
+	case !k.Dynamic && len(k.Table.Names()) == 0:
+		return fmt.Errorf("kind %s has no methods", k.ID)
 	}
-	for _, n := range inst.Methods() {
-		if !declared[n] {
-			return fmt.Errorf("kind %s: method %s is callable but not declared with a role", k.ID, n)
-		}
-	}
+	// NewTable checked the table itself both ways: every method has a role,
+	// a doc line, a TypeScript signature naming its parameters and a
+	// function, and no name comes twice; what is callable is what is
+	// declared, and the TypeScript is rendered from the same methods.
 	if _, err := PropsSchema(k); err != nil {
 		return fmt.Errorf("kind %s: %w", k.ID, err)
 	}
@@ -370,16 +376,6 @@ func idsLocked() []string {
 	}
 	sort.Strings(ids)
 	return ids
-}
-
-// Method returns the method of k named name.
-func (k Kind) Method(name string) (Method, bool) {
-	for _, m := range k.Methods {
-		if m.Name == name {
-			return m, true
-		}
-	}
-	return Method{}, false
 }
 
 // Decode makes an instance of the kind id from props JSON, strictly: an

@@ -20,17 +20,8 @@ type fake struct {
 
 var lastFake *fake
 
-func (f *fake) Methods() []string { return []string{"hello"} }
-func (f *fake) Call(ctx context.Context, method string, args []any) (any, error) {
-	return Dispatch(ctx, "fake", method, args, map[string]func([]any) (any, error){
-		"hello": func(args []any) (any, error) {
-			name, err := String(args, 0, "name")
-			if err != nil {
-				return nil, err
-			}
-			return f.Greeting + " " + name, nil
-		},
-	})
+func (f *fake) hello(_ context.Context, args []any) (any, error) {
+	return f.Greeting + " " + args[0].(string), nil
 }
 func (f *fake) Flow() Flow { return Flow{Label: NewLabel(Owner), Audience: NewLabel(Owner)} }
 func (f *fake) Provision(ctx context.Context, h *Host) error {
@@ -71,13 +62,10 @@ func init() {
 		ID: "test.fake", Doc: "A fake kind for tests.",
 		New:     func() Instance { return &fake{} },
 		Secrets: []SecretSlot{{Name: "token", Doc: "A token.", Optional: true}},
-		Methods: []Method{{Name: "hello", Role: Pure, Doc: "Says hello."}},
-		TypeScript: `/** A fake. */
-interface Fake {
-  /** Says hello. */
-  hello(name: string): Promise<string>;
-}`,
-		Interface: "Fake",
+		Table: MustTable(Spec{Interface: "Fake", Doc: "A fake.", Methods: []Method{{
+			Name: "hello", Role: Pure, Doc: "Says hello.", TS: "hello(name: string): Promise<string>",
+			Params: []Param{{Name: "name", Type: TypeString}}, Fn: Of((*fake).hello),
+		}}}),
 	})
 }
 
@@ -109,7 +97,7 @@ func TestLifecycle(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got, err := inst.Call(ctx, "hello", []any{"bo"}); err != nil || !strings.HasSuffix(got.(string), " bo") {
+				if got, err := Call(ctx, inst, "hello", []any{"bo"}); err != nil || !strings.HasSuffix(got.(string), " bo") {
 					t.Fatalf("hello = %v, %v", got, err)
 				}
 				return
@@ -139,17 +127,17 @@ func TestCallErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := inst.Call(context.Background(), "nope", nil); err == nil || !strings.Contains(err.Error(), `no method "nope"`) {
+	var ce *CallError
+	if _, err := Call(context.Background(), inst, "nope", nil); !errors.As(err, &ce) || err.Error() != "there is no method nope; it has hello" {
 		t.Fatalf("unknown method: %v", err)
 	}
-	_, err = inst.Call(context.Background(), "hello", []any{42.0})
-	var ae *ArgError
-	if !errors.As(err, &ae) || err.Error() != "argument 1 (name): want a string, got the number 42" {
+	_, err = Call(context.Background(), inst, "hello", []any{42.0})
+	if !errors.As(err, &ce) || ce.Arg == nil || err.Error() != "argument 1 (name): want a string, got the number 42" {
 		t.Fatalf("bad arg: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := inst.Call(ctx, "hello", []any{"x"}); !errors.Is(err, context.Canceled) {
+	if _, err := Call(ctx, inst, "hello", []any{"x"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
@@ -172,9 +160,10 @@ func TestRegisterRejectsMalformedKinds(t *testing.T) {
 	}{
 		{"bad id", func(k *Kind) { k.ID = "Bad_ID" }},
 		{"no doc", func(k *Kind) { k.Doc = "" }},
-		{"interface not declared", func(k *Kind) { k.Interface = "Other" }},
-		{"method without role", func(k *Kind) { k.Methods = []Method{{Name: "hello", Doc: "x"}} }},
-		{"callable method undeclared", func(k *Kind) { k.Methods = nil }},
+		{"no table", func(k *Kind) { k.Table = nil }},
+		{"table not made by NewTable", func(k *Kind) { k.Table = &Table{} }},
+		{"no methods", func(k *Kind) { k.Table = MustTable(Spec{Interface: "Fake", Doc: "A fake."}) }},
+		{"dynamic but builds no table", func(k *Kind) { k.Dynamic = true }},
 		{"duplicate", func(k *Kind) { k.ID = "test.fake" }},
 	}
 	for _, tt := range tests {

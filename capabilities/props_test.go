@@ -18,9 +18,10 @@ type checked struct {
 
 var lastChecked *checked
 
-func (c *checked) Methods() []string                                { return nil }
-func (c *checked) Call(context.Context, string, []any) (any, error) { return nil, nil }
-func (c *checked) Flow() Flow                                       { return Flow{Label: NewLabel(Owner), Audience: NewLabel(Owner)} }
+func (c *checked) Flow() Flow { return Flow{Label: NewLabel(Owner), Audience: NewLabel(Owner)} }
+func (c *checked) min(context.Context, []any) (any, error) {
+	return float64(c.Min), nil
+}
 func (c *checked) Provision(context.Context, *Host) error {
 	lastChecked = c
 	c.provisioned = true
@@ -49,10 +50,11 @@ func (c *checked) CheckProps(refs map[string]string) error {
 func init() {
 	Register(Kind{
 		ID: "test.checked", Doc: "A kind with props rules.",
-		New:        func() Instance { return &checked{} },
-		Secrets:    []SecretSlot{{Name: "token", Doc: "A token.", Optional: true}},
-		TypeScript: "interface Checked {\n}",
-		Interface:  "Checked",
+		New:     func() Instance { return &checked{} },
+		Secrets: []SecretSlot{{Name: "token", Doc: "A token.", Optional: true}},
+		Table: MustTable(Spec{Interface: "Checked", Doc: "A kind with props rules.", Methods: []Method{{
+			Name: "min", Role: Pure, Doc: "Returns min.", TS: "min(): Promise<number>", Fn: Of((*checked).min),
+		}}}),
 	})
 }
 

@@ -38,7 +38,10 @@ import (
 //
 // Call runs off the isolate's event loop, on its own goroutine; it must honour
 // ctx, which is cancelled when the invocation ends. An error it returns is
-// thrown into JavaScript as an Error carrying the error's message.
+// thrown into JavaScript as an Error carrying the error's message; as a
+// TypeError when the error has a method TypeError() bool reporting true (a
+// call refused as a mistake in the agent's code). Reading a method the
+// binding does not list throws a TypeError naming the methods it has.
 type Binding interface {
 	// Methods lists the method names the isolate may call.
 	Methods() []string

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dop251/goja"
@@ -341,4 +342,56 @@ func stringOf(v goja.Value) (string, bool) {
 	}
 	s, ok := v.Export().(string)
 	return s, ok
+}
+
+// strictBinding makes reading a method that env.NAME lacks a TypeError that
+// says which methods it has ("env.thread has no method forward; it has read,
+// reply"), for its reader is often a model fixing its own code, where
+// JavaScript would only say that undefined is not a function. It sets obj's
+// prototype, before obj is frozen, to the isolate's binding prototype.
+func (iso *isolate) strictBinding(obj *goja.Object, name string, methods []string) error {
+	if iso.bindingProto == nil {
+		iso.bindingProto = iso.newBindingProto()
+	}
+	iso.bindingProto.names[obj] = bindingNames{name: name, methods: methods}
+	return obj.SetPrototype(iso.bindingProto.proxy)
+}
+
+// bindingProto is the prototype of every env.NAME object of one isolate: a
+// Proxy over a plain object. Names the plain object has (toString,
+// hasOwnProperty) read as usual; then, toJSON and every Symbol read as
+// undefined, so that awaiting, serialising or printing a binding still
+// works; any other name throws a TypeError naming the binding's methods.
+type bindingProto struct {
+	proxy *goja.Object
+	names map[*goja.Object]bindingNames // env.NAME object → its name and methods
+}
+
+type bindingNames struct {
+	name    string
+	methods []string
+}
+
+func (iso *isolate) newBindingProto() *bindingProto {
+	rt := iso.rt
+	bp := &bindingProto{names: map[*goja.Object]bindingNames{}}
+	p := rt.NewProxy(rt.NewObject(), &goja.ProxyTrapConfig{
+		Get: func(target *goja.Object, prop string, receiver goja.Value) goja.Value {
+			if v := target.Get(prop); v != nil {
+				return v
+			}
+			o, _ := receiver.(*goja.Object)
+			b, ok := bp.names[o]
+			if !ok || prop == "then" || prop == "toJSON" {
+				return goja.Undefined()
+			}
+			list := "it has no methods"
+			if len(b.methods) > 0 {
+				list = "it has " + strings.Join(b.methods, ", ")
+			}
+			panic(rt.NewTypeError("env." + b.name + " has no method " + prop + "; " + list))
+		},
+	})
+	bp.proxy = rt.ToValue(p).ToObject(rt)
+	return bp
 }

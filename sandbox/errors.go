@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -142,4 +143,24 @@ func reraiseUncatchable(err error) {
 	case *goja.InterruptedError, *goja.StackOverflowError:
 		panic(err)
 	}
+}
+
+// typeErrorer is an error a binding returns for a call that is a mistake in
+// the agent's code (a method the binding lacks, an argument of the wrong
+// type): its TypeError reports true, and the call rejects with a TypeError
+// rather than an Error.
+type typeErrorer interface {
+	error
+	TypeError() bool
+}
+
+// callError is the JavaScript error a failed binding call rejects with: the
+// call's label ("env.notes.put") and the error's message, as a TypeError
+// when the error says it is one (typeErrorer), else as an Error.
+func (iso *isolate) callError(label string, err error) goja.Value {
+	msg := label + ": " + err.Error()
+	if te, ok := errors.AsType[typeErrorer](err); ok && te.TypeError() {
+		return iso.rt.NewTypeError(msg)
+	}
+	return iso.newError(msg)
 }

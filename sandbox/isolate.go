@@ -87,6 +87,8 @@ type isolate struct {
 	objectPreventExtensions goja.Callable
 	promiseThen             goja.Callable
 	getOwnProp              goja.Callable
+
+	bindingProto *bindingProto // the prototype of env.NAME objects (strictBinding)
 }
 
 func newIsolate(parent context.Context, limits Limits) *isolate {
@@ -427,10 +429,14 @@ func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) 
 			return nil, fmt.Errorf("sandbox: env.%s is nil", name)
 		}
 		obj := rt.NewObject()
-		for _, method := range b.Methods() {
+		methods := b.Methods()
+		for _, method := range methods {
 			if err := obj.DefineDataProperty(method, rt.ToValue(iso.bindingMethod(name, method, b)), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
 				return nil, fmt.Errorf("sandbox: env.%s.%s: %w", name, method, err)
 			}
+		}
+		if err := iso.strictBinding(obj, name, methods); err != nil {
+			return nil, fmt.Errorf("sandbox: env.%s: %w", name, err)
 		}
 		// Every property is already read-only and fixed: preventing
 		// extensions makes obj frozen, without freeze's walk over its keys.
@@ -492,7 +498,7 @@ func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve
 			iso.hitLimit(le)
 			return
 		case err != nil:
-			settleErr = reject(iso.newError(label + ": " + err.Error()))
+			settleErr = reject(iso.callError(label, err))
 		default:
 			v, ierr := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + label}).imp(res, 0)
 			if errors.As(ierr, &le) {

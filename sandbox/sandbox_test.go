@@ -640,6 +640,40 @@ func TestBindingErrors(t *testing.T) {
 	}
 }
 
+// refusal is a binding's error for a mistake in the agent's code.
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string   { return r.msg }
+func (r *refusal) TypeError() bool { return true }
+
+func TestBindingTypeErrors(t *testing.T) {
+	env := map[string]Binding{"thread": Methods{
+		"read": func(context.Context, []any) (any, error) { return "text", nil },
+		"reply": func(context.Context, []any) (any, error) {
+			return nil, fmt.Errorf("sending: %w", &refusal{"argument 1 (text): want a string, got the number 3"})
+		},
+	}, "none": Methods{}}
+	src := `export default { async run(_, env) {
+		const out = [];
+		try { await env.thread.forward("x") } catch (e) { out.push(e instanceof TypeError, e.message) }
+		try { await env.thread.reply(3) } catch (e) { out.push(e instanceof TypeError, e.message) }
+		try { env.none.get() } catch (e) { out.push(e instanceof TypeError, e.message) }
+		out.push(await env.thread.read(), typeof env.thread.toString, env.thread.then === undefined,
+			env.thread.toJSON === undefined, "forward" in env.thread, JSON.stringify(env.thread), Object.isFrozen(env.thread));
+		return out;
+	} }`
+	got := mustValue(t, src, nil, env)
+	want := []any{
+		true, "env.thread has no method forward; it has read, reply",
+		true, "env.thread.reply: sending: argument 1 (text): want a string, got the number 3",
+		true, "env.none has no method get; it has no methods",
+		"text", "function", true, true, false, "{}", true,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v\nwant %#v", got, want)
+	}
+}
+
 func TestBindingCallsRunConcurrently(t *testing.T) {
 	var inFlight, peak atomic.Int32
 	env := map[string]Binding{"b": Methods{"slow": func(ctx context.Context, args []any) (any, error) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"littleboxes/app/store"
+	"littleboxes/capabilities"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
 )
@@ -215,7 +216,7 @@ func (e *Engine) Approve(ctx context.Context, id string) (Effect, error) {
 		return Effect{}, err
 	}
 	cctx := e.writer(context.WithValue(ctx, keyAgent, ef.Agent), e.Analysis(), ef.Agent)
-	res, cerr := vault.RedactBinding(inst, e.red).Call(cctx, ef.Method, args)
+	res, cerr := vault.RedactBinding(capabilities.Bind(inst), e.red).Call(cctx, ef.Method, args)
 	outcome := map[string]any{"status": StatusApproved, "id": id}
 	if cerr != nil {
 		ef.Status, ef.Error = StatusFailed, cerr.Error()

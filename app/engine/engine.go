@@ -206,6 +206,7 @@ type Engine struct {
 // Facts over provisioned instances.
 type facts struct {
 	flows  map[string]capabilities.Flow
+	tables map[string]*capabilities.Table // each instance's method table (flow.Tables)
 	items  map[string][]flow.Item
 	stores map[string]capabilities.Label // persisted labels of shared stores
 }
@@ -360,7 +361,7 @@ func newLazyModule(filename, source string) *lazyModule {
 func (e *Engine) provision(ctx context.Context) error {
 	a := e.opts.Army
 	var err error
-	f := &facts{flows: map[string]capabilities.Flow{}, items: map[string][]flow.Item{}}
+	f := &facts{flows: map[string]capabilities.Flow{}, tables: map[string]*capabilities.Table{}, items: map[string][]flow.Item{}}
 	e.facts = f
 	e.scoped = map[string]map[string]capabilities.Instance{}
 	e.enums = map[string]capabilities.Enumerator{}
@@ -385,6 +386,7 @@ func (e *Engine) provision(ctx context.Context) error {
 		e.instKind[inst] = c.Kind
 		insts[c.Name] = inst
 		f.flows[c.Name] = inst.Flow()
+		f.tables[c.Name] = capabilities.TableOf(inst)
 		if !each[c.Name] {
 			continue
 		}
@@ -486,7 +488,7 @@ func (e *Engine) scope(ctx context.Context, c *army.Capability, en capabilities.
 	e.instances = append(e.instances, si)
 	e.instKind[si] = c.Kind
 	e.scoped[c.Name][id] = si
-	e.facts.items[c.Name] = append(e.facts.items[c.Name], flow.Item{ID: id, Flow: si.Flow()})
+	e.facts.items[c.Name] = append(e.facts.items[c.Name], flow.Item{ID: id, Flow: si.Flow(), Table: capabilities.TableOf(si)})
 	return nil
 }
 
@@ -509,9 +511,7 @@ func (e *Engine) makeAgent(def *agentDef, item string) (*agent, error) {
 			g.onMsg = true
 		}
 	}
-	if err := e.guard(g); err != nil {
-		return nil, err
-	}
+	e.guard(g)
 	e.agents[name] = g
 	e.order = append(e.order, name)
 	if item != "" {

@@ -28,8 +28,7 @@ var sent atomic.Int64
 
 type testSource struct{ n int }
 
-func (testSource) Methods() []string { return []string{"read"} }
-func (testSource) Call(context.Context, string, []any) (any, error) {
+func (*testSource) read(context.Context, []any) (any, error) {
 	return "private", nil
 }
 func (testSource) Flow() capabilities.Flow {
@@ -38,8 +37,7 @@ func (testSource) Flow() capabilities.Flow {
 
 type testSink struct{ n int }
 
-func (testSink) Methods() []string { return []string{"send"} }
-func (testSink) Call(_ context.Context, _ string, args []any) (any, error) {
+func (*testSink) send(_ context.Context, args []any) (any, error) {
 	sent.Add(1)
 	return map[string]any{"sent": args[0]}, nil
 }
@@ -49,9 +47,12 @@ func (testSink) Flow() capabilities.Flow {
 
 func init() {
 	capabilities.Register(capabilities.Kind{ID: "enginetest.src", Doc: "test source", New: func() capabilities.Instance { return &testSource{} },
-		Methods: []capabilities.Method{{Name: "read", Role: capabilities.Source, Doc: "reads"}}, Interface: "Src", TypeScript: "interface Src { read(): Promise<string> }"})
+		Table: capabilities.MustTable(capabilities.Spec{Interface: "Src", Doc: "A test source.", Methods: []capabilities.Method{{
+			Name: "read", Role: capabilities.Source, Doc: "reads", TS: "read(): Promise<string>", Fn: capabilities.Of((*testSource).read)}}})})
 	capabilities.Register(capabilities.Kind{ID: "enginetest.out", Doc: "test sink", New: func() capabilities.Instance { return &testSink{} },
-		Methods: []capabilities.Method{{Name: "send", Role: capabilities.Sink, Doc: "sends"}}, Interface: "Out", TypeScript: "interface Out { send(x: unknown): Promise<unknown> }"})
+		Table: capabilities.MustTable(capabilities.Spec{Interface: "Out", Doc: "A test sink.", Methods: []capabilities.Method{{
+			Name: "send", Role: capabilities.Sink, Doc: "sends", TS: "send(x: unknown): Promise<unknown>",
+			Params: []capabilities.Param{{Name: "x", Type: capabilities.TypeAny}}, Fn: capabilities.Of((*testSink).send)}}})})
 }
 
 func parse(t testing.TB, src string) *army.Army {

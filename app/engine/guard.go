@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 
 	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
@@ -29,62 +30,101 @@ type sends struct {
 	waits []<-chan error
 }
 
-// guarded is one env binding: the flow guard over an instance.
+// guarded is one env binding: the flow guard over an instance. What the
+// guard needs of the instance is worked out once, when the env is made: its
+// method table (whose roles say which calls write), and, per analysis in
+// force, the binding's sink facts.
 type guarded struct {
 	e       *Engine
 	agent   string
 	env     string
 	capName string
 	inst    capabilities.Instance
-	kind    capabilities.Kind
+	table   *capabilities.Table
+	facts   atomic.Pointer[sinkFacts]
 }
 
-func (e *Engine) guard(g *agent) error {
+// sinkFacts are the verdict inputs of one binding under one analysis.
+type sinkFacts struct {
+	an   *flow.Analysis
+	sink flow.Sink
+	ok   bool // the analysis has a sink for the binding
+}
+
+// guard makes g's env from its instances: each one guarded, with its method
+// table looked up once, and redacted.
+func (e *Engine) guard(g *agent) {
 	g.env = map[string]sandbox.Binding{}
 	for env, inst := range g.raw {
-		k, err := e.kind(e.instKind[inst])
-		if err != nil {
-			return fmt.Errorf("engine: agent %q env.%s: %w", g.name, env, err)
-		}
-		gb := &guarded{e: e, agent: g.name, env: env, inst: inst, kind: k}
+		gb := &guarded{e: e, agent: g.name, env: env, inst: inst, table: capabilities.TableOf(inst)}
 		sink, _ := e.analysis.Sink(g.name, env)
 		gb.capName = sink.Capability
 		g.env[env] = vault.RedactBinding(gb, e.red)
 	}
-	return nil
 }
 
-func (b *guarded) Methods() []string { return b.inst.Methods() }
+// sinkIn returns the binding's sink facts under an, computed once per
+// analysis (the analysis changes when new template items join).
+func (b *guarded) sinkIn(an *flow.Analysis) *sinkFacts {
+	if f := b.facts.Load(); f != nil && f.an == an {
+		return f
+	}
+	f := &sinkFacts{an: an}
+	f.sink, f.ok = an.Sink(b.agent, b.env)
+	b.facts.Store(f)
+	return f
+}
 
+// Methods lists the instance's callable methods: its table's names.
+func (b *guarded) Methods() []string { return b.table.Names() }
+
+// Call looks the method up once, checks the arguments against its schema
+// (so a refused call is never held for approval), and runs it: at once for a
+// method that does not write, else as the flow verdict says.
 func (b *guarded) Call(ctx context.Context, method string, args []any) (any, error) {
+	m, err := b.table.Lookup(method)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Check(args); err != nil {
+		return nil, err
+	}
 	ctx = context.WithValue(ctx, keyAgent, b.agent)
-	m, ok := b.kind.Method(method)
-	if !ok || !m.Role.Writes() {
-		return b.inst.Call(ctx, method, args)
-	}
-	// The analysis in force now: it changes when new template items join.
-	an := b.e.Analysis()
-	// A write to a shared store narrows its persisted label with the
-	// writer's label, in the write's transaction (capstore.Put).
-	ctx = b.e.writer(ctx, an, b.agent)
-	if sink, ok := an.Sink(b.agent, b.env); ok {
-		verdict := sink.Verdict
-		if sink.Dynamic {
-			v, _, err := an.RecheckCall(b.agent, b.env, b.inst.Flow())
-			if err != nil {
-				return nil, fmt.Errorf("env.%s.%s: %w", b.env, method, err)
+	if m.Role.Writes() {
+		// The analysis in force now: it changes when new template items join.
+		an := b.e.Analysis()
+		// A write to a shared store narrows its persisted label with the
+		// writer's label, in the write's transaction (capstore.Put).
+		ctx = b.e.writer(ctx, an, b.agent)
+		if f := b.sinkIn(an); f.ok {
+			verdict := f.sink.Verdict
+			if f.sink.Dynamic {
+				v, _, err := an.RecheckCall(b.agent, b.env, b.inst.Flow())
+				if err != nil {
+					return nil, fmt.Errorf("env.%s.%s: %w", b.env, method, err)
+				}
+				verdict = v
 			}
-			verdict = v
-		}
-		if verdict == flow.Approval {
-			id, err := b.e.hold(b, sink, method, args)
-			if err != nil {
-				return nil, fmt.Errorf("env.%s.%s: holding for approval: %w", b.env, method, err)
+			if verdict == flow.Approval {
+				id, err := b.e.hold(b, f.sink, method, args)
+				if err != nil {
+					return nil, fmt.Errorf("env.%s.%s: holding for approval: %w", b.env, method, err)
+				}
+				return map[string]any{"status": "pending_approval", "id": id}, nil
 			}
-			return map[string]any{"status": "pending_approval", "id": id}, nil
 		}
 	}
-	return b.inst.Call(ctx, method, args)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return m.Fn(ctx, b.inst, args)
+}
+
+// Table implements flow.Tables: the method table of the provisioned
+// instance named capability.
+func (f *facts) Table(name string) (*capabilities.Table, bool) {
+	t, ok := f.tables[name]
+	return t, ok
 }
 
 // Effect is one sink call held for the owner's approval, and its outcome.

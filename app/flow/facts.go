@@ -12,8 +12,9 @@ import (
 
 // staticFacts holds flows computed once by StaticFacts.
 type staticFacts struct {
-	flows map[string]capabilities.Flow
-	items map[string][]Item
+	flows  map[string]capabilities.Flow
+	tables map[string]*capabilities.Table
+	items  map[string][]Item
 }
 
 func (s *staticFacts) Flow(name string) (capabilities.Flow, error) {
@@ -22,6 +23,12 @@ func (s *staticFacts) Flow(name string) (capabilities.Flow, error) {
 		return capabilities.Flow{}, fmt.Errorf("capability %q: %w", name, ErrDangling)
 	}
 	return f, nil
+}
+
+// Table implements Tables.
+func (s *staticFacts) Table(name string) (*capabilities.Table, bool) {
+	t, ok := s.tables[name]
+	return t, ok
 }
 
 func (s *staticFacts) Items(name string) ([]Item, error) {
@@ -40,7 +47,7 @@ func (s *staticFacts) Items(name string) ([]Item, error) {
 // every instance; call it when done with the Facts. Every capability that
 // fails is reported, joined; on failure nothing is left to clean up.
 func StaticFacts(ctx context.Context, a *army.Army) (Facts, func(), error) {
-	s := &staticFacts{flows: map[string]capabilities.Flow{}, items: map[string][]Item{}}
+	s := &staticFacts{flows: map[string]capabilities.Flow{}, tables: map[string]*capabilities.Table{}, items: map[string][]Item{}}
 	var insts []capabilities.Instance
 	cleanup := func() {
 		for _, inst := range insts {
@@ -68,6 +75,7 @@ func StaticFacts(ctx context.Context, a *army.Army) (Facts, func(), error) {
 		}
 		insts = append(insts, inst)
 		s.flows[c.Name] = inst.Flow()
+		s.tables[c.Name] = capabilities.TableOf(inst)
 		if !each[c.Name] {
 			continue
 		}
@@ -107,7 +115,7 @@ func scopedItems(ctx context.Context, c *army.Capability, inst capabilities.Inst
 			return nil, fmt.Errorf("item %q: %w", id, err)
 		}
 		*insts = append(*insts, si)
-		its = append(its, Item{ID: id, Flow: si.Flow()})
+		its = append(its, Item{ID: id, Flow: si.Flow(), Table: capabilities.TableOf(si)})
 	}
 	return its, nil
 }

@@ -140,6 +140,15 @@ type Facts interface {
 	Items(capability string) ([]Item, error)
 }
 
+// Tables is implemented by Facts that hold provisioned instances: Table
+// returns the method table of the instance named capability
+// (capabilities.TableOf), and false when it has none to offer. The analysis
+// reads a binding's roles from its instance's table, else from its kind's:
+// a dynamic kind's methods are known only from its instance.
+type Tables interface {
+	Table(capability string) (*capabilities.Table, bool)
+}
+
 // StoreLabeler is implemented by Facts that know the persisted labels of
 // shared stores: StoreLabel returns the label a store (by its Shared key,
 // "kv:notes") carries from data written before, and false when it carries
@@ -175,6 +184,9 @@ type Item struct {
 	ID string
 	// Flow is the flow of the instance scoped to the item.
 	Flow capabilities.Flow
+	// Table is the method table of the scoped instance; nil means the
+	// kind's.
+	Table *capabilities.Table
 }
 
 // AgentLabel is the label the analysis found for one agent (one item of a
@@ -410,7 +422,8 @@ func (g *graph) addEdge(from, to int, kind EdgeKind) {
 // build makes the nodes and edges.
 func (g *graph) build(a *army.Army, f Facts) error {
 	kinds := map[string]capabilities.Kind{}
-	resolve := func(env, name, kind string, fl capabilities.Flow) (*bind, error) {
+	tables, _ := f.(Tables)
+	resolve := func(env, name, kind string, fl capabilities.Flow, t *capabilities.Table) (*bind, error) {
 		k, ok := kinds[kind]
 		if !ok {
 			var err error
@@ -419,12 +432,13 @@ func (g *graph) build(a *army.Army, f Facts) error {
 			}
 			kinds[kind] = k
 		}
-		b := &bind{env: env, capability: name, kind: kind, flow: fl}
-		for _, m := range k.Methods {
-			b.reads = b.reads || m.Role.Reads()
-			b.writes = b.writes || m.Role.Writes()
+		if t == nil && tables != nil {
+			t, _ = tables.Table(name)
 		}
-		return b, nil
+		if t == nil {
+			t = k.Table
+		}
+		return &bind{env: env, capability: name, kind: kind, flow: fl, reads: t.Reads(), writes: t.Writes()}, nil
 	}
 	items := map[string][]Item{}
 	for _, ag := range a.Agents {
@@ -441,7 +455,7 @@ func (g *graph) build(a *army.Army, f Facts) error {
 			if err != nil {
 				return fmt.Errorf("agent %q: env.%s: flow of %q: %w", ag.Name, bd.Env, c.Name, err)
 			}
-			b, err := resolve(bd.Env, c.Name, c.Kind, fl)
+			b, err := resolve(bd.Env, c.Name, c.Kind, fl, nil)
 			if err != nil {
 				return fmt.Errorf("agent %q: env.%s: %w", ag.Name, bd.Env, err)
 			}
@@ -470,7 +484,7 @@ func (g *graph) build(a *army.Army, f Facts) error {
 		g.agents[ag.Name] = []int{}
 		for _, it := range its {
 			scoped := each.Name + "[" + it.ID + "]"
-			b, err := resolve(ag.Template.As, scoped, each.Kind, it.Flow)
+			b, err := resolve(ag.Template.As, scoped, each.Kind, it.Flow, it.Table)
 			if err != nil {
 				return fmt.Errorf("template %q: %w", ag.Name, err)
 			}

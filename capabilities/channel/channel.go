@@ -55,48 +55,45 @@ type Channel struct {
 
 func init() {
 	capabilities.Register(capabilities.Kind{
-		ID:         ID,
-		Doc:        "The sending end of a one-way channel to another agent, which receives each message in its onMessage.",
-		New:        func() capabilities.Instance { return new(Channel) },
-		Methods:    methods,
-		TypeScript: typeScript,
-		Interface:  "Channel",
+		ID:    ID,
+		Doc:   "The sending end of a one-way channel to another agent, which receives each message in its onMessage.",
+		New:   func() capabilities.Instance { return new(Channel) },
+		Table: table,
 	})
 }
 
-var methods = []capabilities.Method{
-	{Name: "send", Role: capabilities.Sink, Doc: "Queues a message of plain data for the receiving agent."},
-}
+// table declares the methods an agent calls on env.NAME.
+var table = capabilities.MustTable(capabilities.Spec{
+	Interface: "Channel",
+	Doc: `The sending end of a one-way channel to one other agent, fixed by the
+owner's settings: this agent cannot choose or change who receives. Each
+message sent is queued and later delivered to the receiving agent's
+onMessage(msg, env, ctx). Nothing comes back: there is no reply and no way
+to read the channel.
 
-const typeScript = `/**
- * The sending end of a one-way channel to one other agent, fixed by the
- * owner's settings: this agent cannot choose or change who receives. Each
- * message sent is queued and later delivered to the receiving agent's
- * onMessage(msg, env, ctx). Nothing comes back: there is no reply and no way
- * to read the channel.
- *
- * Flow: the receiving agent learns whatever is sent. When this agent has read
- * data the receiver may not see (a mail thread it is not on, say), littleboxes
- * holds each send for the owner's approval: the call then resolves at once to
- * { status: "pending_approval", id } and the message is delivered only if the
- * owner approves; this agent does not wait for the decision.
- */
-interface Channel {
-  /**
-   * Queues msg for the receiving agent and resolves to { queued: true }, or
-   * to { status: "pending_approval", id } when it is held for the owner.
-   * msg is plain data: an object, array, string, number, boolean or
-   * Uint8Array, nested at most 100 deep; not null or undefined, not a
-   * function. It is at most 64 KiB as JSON (a Uint8Array counts as base64)
-   * unless this capability was configured otherwise; a larger message throws
-   * an Error naming the limit.
-   * Send one small message per item rather than one huge batch.
-   */
-  send(msg: unknown): Promise<{ queued: true } | { status: "pending_approval"; id: string }>;
-}`
-
-// Methods implements capabilities.Instance.
-func (*Channel) Methods() []string { return []string{"send"} }
+Flow: the receiving agent learns whatever is sent. When this agent has read
+data the receiver may not see (a mail thread it is not on, say), littleboxes
+holds each send for the owner's approval: the call then resolves at once to
+{ status: "pending_approval", id } and the message is delivered only if the
+owner approves; this agent does not wait for the decision.`,
+	Methods: []capabilities.Method{
+		{
+			Name: "send", Role: capabilities.Sink,
+			Doc: "Queues a message of plain data for the receiving agent.",
+			TS:  "send(msg: unknown): Promise<{ queued: true } | { status: \"pending_approval\"; id: string }>",
+			TSDoc: `Queues msg for the receiving agent and resolves to { queued: true }, or
+to { status: "pending_approval", id } when it is held for the owner.
+msg is plain data: an object, array, string, number, boolean or
+Uint8Array, nested at most 100 deep; not null or undefined, not a
+function. It is at most 64 KiB as JSON (a Uint8Array counts as base64)
+unless this capability was configured otherwise; a larger message throws
+an Error naming the limit.
+Send one small message per item rather than one huge batch.`,
+			Params: []capabilities.Param{{Name: "msg", Type: capabilities.TypeAny, Want: "a message of plain data"}},
+			Fn:     capabilities.Of((*Channel).send),
+		},
+	},
+})
 
 // Provision implements capabilities.Provisioner. It keeps the host's
 // Deliverer and the capability's name; a host without a Deliverer is not an
@@ -138,13 +135,6 @@ func (c *Channel) maxMessage() int {
 		return c.MaxMessageBytes
 	}
 	return DefaultMaxMessageBytes
-}
-
-// Call implements capabilities.Instance.
-func (c *Channel) Call(ctx context.Context, method string, args []any) (any, error) {
-	return capabilities.Dispatch(ctx, ID, method, args, map[string]func([]any) (any, error){
-		"send": func(args []any) (any, error) { return c.send(ctx, args) },
-	})
 }
 
 func (c *Channel) send(ctx context.Context, args []any) (any, error) {

@@ -101,10 +101,10 @@ func TestFlow(t *testing.T) {
 		t.Fatal("audience lacks the receiving agent")
 	}
 	k, _ := capabilities.Lookup(channel.ID)
-	if m, ok := k.Method("send"); !ok || m.Role != capabilities.Sink {
+	if m, ok := k.Table.Method("send"); !ok || m.Role != capabilities.Sink {
 		t.Fatalf("send: %+v, want a sink", m)
 	}
-	if got := inst.Methods(); !reflect.DeepEqual(got, []string{"send"}) {
+	if got := capabilities.TableOf(inst).Names(); !reflect.DeepEqual(got, []string{"send"}) {
 		t.Fatalf("Methods() = %q", got)
 	}
 	if len(k.Secrets) != 0 {
@@ -132,7 +132,7 @@ func TestSend(t *testing.T) {
 		{name: "at the cap", props: `{"to":"summarizer","max_message_bytes":7}`, args: []any{"hello"}},
 		{name: "over the cap", props: `{"to":"summarizer","max_message_bytes":6}`, args: []any{"hello"}, wantErr: `channel send to "summarizer": the message is 7 bytes as JSON, over max_message_bytes (6)`},
 		{name: "over the default cap", args: []any{strings.Repeat("x", channel.DefaultMaxMessageBytes)}, wantErr: "over max_message_bytes (65536)"},
-		{name: "no message", args: nil, wantErr: `channel send to "summarizer": argument 1 (msg): want a message of plain data, got null`},
+		{name: "no message", args: nil, wantErr: `argument 1 (msg): want a message of plain data, got nothing`},
 		{name: "null", args: []any{nil}, wantErr: "argument 1 (msg): want a message of plain data, got null"},
 		{name: "Go value", args: []any{map[string]any{"a": []any{1.0, struct{}{}}}}, wantErr: "argument 1 (msg): msg.a[1] is a Go struct {}, not plain data"},
 		{name: "int", args: []any{3}, wantErr: "msg is a Go int, not plain data"},
@@ -148,7 +148,7 @@ func TestSend(t *testing.T) {
 			}
 			r := &recorder{}
 			inst := newChannel(t, props, r)
-			got, err := inst.Call(context.Background(), "send", c.args)
+			got, err := capabilities.Call(context.Background(), inst, "send", c.args)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
@@ -176,7 +176,7 @@ func TestSendOrder(t *testing.T) {
 	r := &recorder{}
 	inst := newChannel(t, `{"to":"b"}`, r)
 	for _, m := range []string{"one", "two", "three"} {
-		if _, err := inst.Call(context.Background(), "send", []any{m}); err != nil {
+		if _, err := capabilities.Call(context.Background(), inst, "send", []any{m}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -191,7 +191,7 @@ func TestSendOrder(t *testing.T) {
 
 func TestNoDeliverer(t *testing.T) {
 	inst := newChannel(t, `{"to":"summarizer"}`, nil)
-	_, err := inst.Call(context.Background(), "send", []any{"hi"})
+	_, err := capabilities.Call(context.Background(), inst, "send", []any{"hi"})
 	if !errors.Is(err, capabilities.ErrUnavailable) || !strings.Contains(err.Error(), `channel send to "summarizer": message delivery`) {
 		t.Fatalf("err = %v, want ErrUnavailable naming message delivery", err)
 	}
@@ -200,7 +200,7 @@ func TestNoDeliverer(t *testing.T) {
 func TestDeliverError(t *testing.T) {
 	boom := errors.New("queue full")
 	inst := newChannel(t, `{"to":"summarizer"}`, &recorder{err: boom})
-	_, err := inst.Call(context.Background(), "send", []any{"hi"})
+	_, err := capabilities.Call(context.Background(), inst, "send", []any{"hi"})
 	if !errors.Is(err, boom) || err.Error() != `channel send to "summarizer": queue full` {
 		t.Fatalf("err = %v", err)
 	}
@@ -209,12 +209,12 @@ func TestDeliverError(t *testing.T) {
 func TestBadCalls(t *testing.T) {
 	r := &recorder{}
 	inst := newChannel(t, `{"to":"summarizer"}`, r)
-	if _, err := inst.Call(context.Background(), "receive", nil); err == nil || err.Error() != `channel has no method "receive"` {
+	if _, err := capabilities.Call(context.Background(), inst, "receive", nil); err == nil || err.Error() != "there is no method receive; it has send" {
 		t.Fatalf("unknown method: err = %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := inst.Call(ctx, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
+	if _, err := capabilities.Call(ctx, inst, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: err = %v", err)
 	}
 	if len(r.calls) != 0 {

@@ -139,39 +139,18 @@ func init() {
 			Doc:      "the API token or key attached to every request as props.auth says; required when auth is set",
 			Optional: true,
 		}},
-		Methods: []capabilities.Method{{
-			Name: "fetch",
-			Role: capabilities.Exchange,
-			Doc:  "sends one request to an allowed origin (audience: the origins) and returns the response (readable by the instance's label)",
-		}},
-		Interface:  "HTTP",
-		TypeScript: typeScript,
+		Table: table,
 	})
 }
 
-const typeScript = `
-/**
- * HTTP requests to a fixed set of web origins chosen by the owner. A request
- * to any other origin, or a redirect to one, fails. If the capability has a
- * credential, littleboxes adds it to each request; it is never visible here,
- * and wherever a response would hold it, you see "[secret:credential]".
- */
-interface HTTP {
-  /**
-   * Sends one HTTP request and resolves to the whole response, like fetch().
-   * url is absolute ("https://api.example.com/v1/items?q=x") or a path
-   * ("/v1/items?q=x") resolved against the first allowed origin. Redirects
-   * within the allowed origins are followed. An HTTP error status (404, 500)
-   * resolves normally: check ok or status. A request that is not allowed
-   * (origin, method, header, body size), a network error, a response body
-   * over the size limit or a timeout rejects with an Error saying why.
-   * When the owner must approve the request first, it is not sent now and
-   * the Promise resolves to { status: "pending_approval", id } instead.
-   */
-  fetch(url: string, init?: HTTPRequestInit): Promise<HTTPResponse>;
-}
-
-/** The options of HTTP.fetch; any other key is an error. */
+// table declares the methods an agent calls on env.NAME.
+var table = capabilities.MustTable(capabilities.Spec{
+	Interface: "HTTP",
+	Doc: `HTTP requests to a fixed set of web origins chosen by the owner. A request
+to any other origin, or a redirect to one, fails. If the capability has a
+credential, littleboxes adds it to each request; it is never visible here,
+and wherever a response would hold it, you see "[secret:credential]".`,
+	Types: `/** The options of HTTP.fetch; any other key is an error. */
 interface HTTPRequestInit {
   /** The method, default "GET"; only the methods the owner allowed work. */
   method?: string;
@@ -210,8 +189,26 @@ interface HTTPResponse {
   body: string;
   /** The body's bytes, present only when the body is not valid UTF-8 (an image, say). */
   bodyBytes?: Uint8Array;
-}
-`
+}`,
+	Methods: []capabilities.Method{
+		{
+			Name: "fetch", Role: capabilities.Exchange,
+			Doc: "sends one request to an allowed origin (audience: the origins) and returns the response (readable by the instance's label)",
+			TS:  "fetch(url: string, init?: HTTPRequestInit): Promise<HTTPResponse>",
+			TSDoc: `Sends one HTTP request and resolves to the whole response, like fetch().
+url is absolute ("https://api.example.com/v1/items?q=x") or a path
+("/v1/items?q=x") resolved against the first allowed origin. Redirects
+within the allowed origins are followed. An HTTP error status (404, 500)
+resolves normally: check ok or status. A request that is not allowed
+(origin, method, header, body size), a network error, a response body
+over the size limit or a timeout rejects with an Error saying why.
+When the owner must approve the request first, it is not sent now and
+the Promise resolves to { status: "pending_approval", id } instead.`,
+			Params: []capabilities.Param{{Name: "url", Type: capabilities.TypeString}, {Name: "init", Type: capabilities.TypeObject, Optional: true}},
+			Fn:     capabilities.Of((*HTTP).fetch),
+		},
+	},
+})
 
 // allowedMethods are the methods props may allow.
 var allowedMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -382,16 +379,6 @@ func (h *HTTP) Cleanup() error {
 		h.tr.CloseIdleConnections()
 	}
 	return nil
-}
-
-// Methods implements capabilities.Instance.
-func (h *HTTP) Methods() []string { return []string{"fetch"} }
-
-// Call implements capabilities.Instance.
-func (h *HTTP) Call(ctx context.Context, method string, args []any) (any, error) {
-	return capabilities.Dispatch(ctx, ID, method, args, map[string]func([]any) (any, error){
-		"fetch": func(args []any) (any, error) { return h.fetch(ctx, args) },
-	})
 }
 
 // Flow implements capabilities.Instance. The label (who may read the

@@ -114,7 +114,7 @@ func server(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) 
 }
 
 func fetch(inst capabilities.Instance, args ...any) (map[string]any, error) {
-	v, err := inst.Call(context.Background(), "fetch", args)
+	v, err := capabilities.Call(context.Background(), inst, "fetch", args)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +335,7 @@ func TestBadArguments(t *testing.T) {
 		args []any
 		want string
 	}{
-		{"no url", nil, "argument 1 (url): want a string, got null"},
+		{"no url", nil, "argument 1 (url): want a string, got nothing"},
 		{"url number", []any{1.0}, "argument 1 (url): want a string"},
 		{"init not object", []any{"/", "GET"}, "argument 2 (init): want an object"},
 		{"unknown option", []any{"/", map[string]any{"mode": "cors"}}, `init: unknown option "mode"`},
@@ -353,7 +353,7 @@ func TestBadArguments(t *testing.T) {
 			wantErr(t, err, nil, tt.want)
 		})
 	}
-	if _, err := inst.Call(context.Background(), "get", []any{"/"}); err == nil || !strings.Contains(err.Error(), `no method "get"`) {
+	if _, err := capabilities.Call(context.Background(), inst, "get", []any{"/"}); err == nil || err.Error() != "there is no method get; it has fetch" {
 		t.Fatalf("unknown method: err = %v", err)
 	}
 	if hits.Load() != 0 {
@@ -407,7 +407,7 @@ func TestFlow(t *testing.T) {
 		}
 	}
 	k, _ := capabilities.Lookup("http")
-	if m, ok := k.Method("fetch"); !ok || m.Role != capabilities.Exchange {
+	if m, ok := k.Table.Method("fetch"); !ok || m.Role != capabilities.Exchange {
 		t.Fatalf("fetch declared as %+v", m)
 	}
 }

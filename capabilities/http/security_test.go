@@ -491,7 +491,7 @@ func TestTimeout(t *testing.T) {
 	// The caller's own cancellation is reported as such.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := inst.Call(ctx, "fetch", []any{"/slow-headers"})
+	_, err := capabilities.Call(ctx, inst, "fetch", []any{"/slow-headers"})
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, httpcap.ErrTimeout) {
 		t.Fatalf("err = %v", err)
 	}

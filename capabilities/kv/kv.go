@@ -63,76 +63,76 @@ type KV struct {
 
 func init() {
 	capabilities.Register(capabilities.Kind{
-		ID:         ID,
-		Doc:        "A persistent key-value store of strings, shared by every agent bound to the same namespace.",
-		New:        func() capabilities.Instance { return new(KV) },
-		Methods:    methods,
-		TypeScript: typeScript,
-		Interface:  "KV",
+		ID:    ID,
+		Doc:   "A persistent key-value store of strings, shared by every agent bound to the same namespace.",
+		New:   func() capabilities.Instance { return new(KV) },
+		Table: table,
 	})
 }
 
-var methods = []capabilities.Method{
-	{Name: "get", Role: capabilities.Source, Doc: "Returns the string stored under a key, or null."},
-	{Name: "put", Role: capabilities.Sink, Doc: "Stores a string under a key, replacing any value there."},
-	{Name: "delete", Role: capabilities.Sink, Doc: "Removes a key; removing a missing key is not an error."},
-	{Name: "list", Role: capabilities.Source, Doc: "Lists keys in byte order, optionally by prefix, a page at a time."},
-}
+// table declares the methods an agent calls on env.NAME.
+var table = capabilities.MustTable(capabilities.Spec{Interface: "KV", Doc: `A persistent key-value store: string keys to string values, kept on the
+owner's machine across runs. Values are strings only: store an object with
+JSON.stringify(obj) and read it back with JSON.parse(text).
 
-const typeScript = `/**
- * A persistent key-value store: string keys to string values, kept on the
- * owner's machine across runs. Values are strings only: store an object with
- * JSON.stringify(obj) and read it back with JSON.parse(text).
- *
- * Limits: a key is 1 to 512 bytes of UTF-8 and a value at most 1 MiB, unless
- * this capability was configured otherwise; going over throws an Error naming
- * the limit.
- *
- * Sharing: every agent bound to a kv with the same namespace reads and writes
- * the same data. So whatever this agent stores, those agents can read, and
- * whatever they store, this agent can read; littleboxes counts that when it
- * decides which of the agents' actions are safe and which need the owner's
- * approval. Writes are never held for approval.
- */
-interface KV {
-  /**
-   * Returns the value stored under key, or null when there is none.
-   * Throws if key is empty or longer than the key limit.
-   */
-  get(key: string): Promise<string | null>;
-  /**
-   * Stores value under key, replacing any value already there. value must be
-   * a string (use JSON.stringify for anything else) no longer than the value
-   * limit; key is 1 byte up to the key limit. Resolves once the value is
-   * saved.
-   */
-  put(key: string, value: string): Promise<void>;
-  /** Removes key and its value. Removing a key that is not there is not an error. */
-  delete(key: string): Promise<void>;
-  /**
-   * Lists keys in byte order (so "a/10" comes before "a/2"), only those
-   * starting with prefix when one is given. Returns at most options.limit
-   * keys (default 100, at most 1000) after the key options.after. next is
-   * null when there are no more; otherwise pass it as options.after to get
-   * the next page. With this capability bound as env.notes:
-   *   let page = await env.notes.list("todo/");
-   *   for (;;) {
-   *     for (const key of page.keys) { ... }
-   *     if (page.next === null) break;
-   *     page = await env.notes.list("todo/", { after: page.next });
-   *   }
-   */
-  list(prefix?: string, options?: { limit?: number; after?: string }): Promise<{ keys: string[]; next: string | null }>;
-}`
+Limits: a key is 1 to 512 bytes of UTF-8 and a value at most 1 MiB, unless
+this capability was configured otherwise; going over throws an Error naming
+the limit.
 
-// Methods implements capabilities.Instance.
-func (*KV) Methods() []string {
-	names := make([]string, len(methods))
-	for i, m := range methods {
-		names[i] = m.Name
-	}
-	return names
-}
+Sharing: every agent bound to a kv with the same namespace reads and writes
+the same data. So whatever this agent stores, those agents can read, and
+whatever they store, this agent can read; littleboxes counts that when it
+decides which of the agents' actions are safe and which need the owner's
+approval. Writes are never held for approval.`, Methods: []capabilities.Method{
+	{
+		Name: "get", Role: capabilities.Source,
+		Doc: "Returns the string stored under a key, or null.",
+		TS:  "get(key: string): Promise<string | null>",
+		TSDoc: `Returns the value stored under key, or null when there is none.
+Throws if key is empty or longer than the key limit.`,
+		Params: []capabilities.Param{{Name: "key", Type: capabilities.TypeString}},
+		Fn:     capabilities.Of((*KV).get),
+	},
+	{
+		Name: "put", Role: capabilities.Sink,
+		Doc: "Stores a string under a key, replacing any value there.",
+		TS:  "put(key: string, value: string): Promise<void>",
+		TSDoc: `Stores value under key, replacing any value already there. value must be
+a string (use JSON.stringify for anything else) no longer than the value
+limit; key is 1 byte up to the key limit. Resolves once the value is
+saved.`,
+		Params: []capabilities.Param{{Name: "key", Type: capabilities.TypeString},
+			{Name: "value", Type: capabilities.TypeString, Hint: "store objects with JSON.stringify"}},
+		Fn: capabilities.Of((*KV).put),
+	},
+	{
+		Name: "delete", Role: capabilities.Sink,
+		Doc:    "Removes a key; removing a missing key is not an error.",
+		TS:     "delete(key: string): Promise<void>",
+		TSDoc:  "Removes key and its value. Removing a key that is not there is not an error.",
+		Params: []capabilities.Param{{Name: "key", Type: capabilities.TypeString}},
+		Fn:     capabilities.Of((*KV).delete),
+	},
+	{
+		Name: "list", Role: capabilities.Source,
+		Doc: "Lists keys in byte order, optionally by prefix, a page at a time.",
+		TS:  "list(prefix?: string, options?: { limit?: number; after?: string }): Promise<{ keys: string[]; next: string | null }>",
+		TSDoc: `Lists keys in byte order (so "a/10" comes before "a/2"), only those
+starting with prefix when one is given. Returns at most options.limit
+keys (default 100, at most 1000) after the key options.after. next is
+null when there are no more; otherwise pass it as options.after to get
+the next page. With this capability bound as env.notes:
+  let page = await env.notes.list("todo/");
+  for (;;) {
+    for (const key of page.keys) { ... }
+    if (page.next === null) break;
+    page = await env.notes.list("todo/", { after: page.next });
+  }`,
+		Params: []capabilities.Param{{Name: "prefix", Type: capabilities.TypeString, Optional: true},
+			{Name: "options", Type: capabilities.TypeObject, Optional: true}},
+		Fn: capabilities.Of((*KV).list),
+	},
+}})
 
 // Provision implements capabilities.Provisioner. It keeps the host's
 // storage; a host without one is not an error until a method is called.
@@ -184,16 +184,6 @@ func (k *KV) maxValue() int {
 		return k.MaxValueBytes
 	}
 	return DefaultMaxValueBytes
-}
-
-// Call implements capabilities.Instance.
-func (k *KV) Call(ctx context.Context, method string, args []any) (any, error) {
-	return capabilities.Dispatch(ctx, ID, method, args, map[string]func([]any) (any, error){
-		"get":    func(args []any) (any, error) { return k.get(ctx, args) },
-		"put":    func(args []any) (any, error) { return k.put(ctx, args) },
-		"delete": func(args []any) (any, error) { return k.delete(ctx, args) },
-		"list":   func(args []any) (any, error) { return k.list(ctx, args) },
-	})
 }
 
 // store returns the storage, or an error wrapping ErrUnavailable.

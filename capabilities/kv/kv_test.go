@@ -44,7 +44,7 @@ func newKV(t *testing.T, props string, st capabilities.Storage) capabilities.Ins
 
 func call(t *testing.T, inst capabilities.Instance, method string, args ...any) any {
 	t.Helper()
-	got, err := inst.Call(context.Background(), method, args)
+	got, err := capabilities.Call(context.Background(), inst, method, args)
 	if err != nil {
 		t.Fatalf("%s%v: %v", method, args, err)
 	}
@@ -106,11 +106,11 @@ func TestFlow(t *testing.T) {
 	}
 	k, _ := capabilities.Lookup(kv.ID)
 	roles := map[string]capabilities.Role{"get": capabilities.Source, "list": capabilities.Source, "put": capabilities.Sink, "delete": capabilities.Sink}
-	if got := inst.Methods(); !reflect.DeepEqual(got, []string{"get", "put", "delete", "list"}) {
+	if got := capabilities.TableOf(inst).Names(); !reflect.DeepEqual(got, []string{"get", "put", "delete", "list"}) {
 		t.Fatalf("Methods() = %q", got)
 	}
 	for name, role := range roles {
-		if m, ok := k.Method(name); !ok || m.Role != role {
+		if m, ok := k.Table.Method(name); !ok || m.Role != role {
 			t.Errorf("method %s: role %q, want %q", name, m.Role, role)
 		}
 	}
@@ -133,8 +133,8 @@ func TestMethods(t *testing.T) {
 	}{
 		{name: "get", method: "get", args: []any{"a"}, want: "1"},
 		{name: "get missing", method: "get", args: []any{"zzz"}, want: nil},
-		{name: "get no key", method: "get", args: nil, wantErr: "kv get: argument 1 (key): want a string, got null"},
-		{name: "get number key", method: "get", args: []any{1.0}, wantErr: "kv get: argument 1 (key): want a string, got the number 1"},
+		{name: "get no key", method: "get", args: nil, wantErr: "argument 1 (key): want a string, got nothing"},
+		{name: "get number key", method: "get", args: []any{1.0}, wantErr: "argument 1 (key): want a string, got the number 1"},
 		{name: "get empty key", method: "get", args: []any{""}, wantErr: "kv get: the key is empty"},
 		{name: "get long key", method: "get", args: []any{long}, wantErr: "kv get: the key is 513 bytes, over max_key_bytes (512)"},
 		{name: "get bad UTF-8", method: "get", args: []any{"a\xff"}, wantErr: "not valid UTF-8"},
@@ -159,10 +159,10 @@ func TestMethods(t *testing.T) {
 				t.Fatalf("get = %v", got)
 			}
 		}},
-		{name: "put object value", method: "put", args: []any{"o", map[string]any{"x": 1.0}}, wantErr: `kv put "o": argument 2 (value): want a string, got an object (store objects with JSON.stringify)`},
-		{name: "put missing value", method: "put", args: []any{"o"}, wantErr: "argument 2 (value): want a string, got null"},
+		{name: "put object value", method: "put", args: []any{"o", map[string]any{"x": 1.0}}, wantErr: "argument 2 (value): want a string, got an object (store objects with JSON.stringify)"},
+		{name: "put missing value", method: "put", args: []any{"o"}, wantErr: "argument 2 (value): want a string, got nothing (store objects with JSON.stringify)"},
 		{name: "put bytes value", method: "put", args: []any{"o", []byte("x")}, wantErr: "want a string, got bytes"},
-		{name: "put no key", method: "put", args: []any{nil, "v"}, wantErr: "kv put: argument 1 (key)"},
+		{name: "put no key", method: "put", args: []any{nil, "v"}, wantErr: "argument 1 (key): want a string, got null"},
 		{name: "put empty key", method: "put", args: []any{"", "v"}, wantErr: "kv put: the key is empty"},
 		{name: "put key at cap", props: `{"namespace":"n","max_key_bytes":4}`, method: "put", args: []any{"abcd", "v"}, want: nil},
 		{name: "put key over cap", props: `{"namespace":"n","max_key_bytes":4}`, method: "put", args: []any{"abcde", "v"}, wantErr: "kv put: the key is 5 bytes, over max_key_bytes (4)"},
@@ -181,7 +181,7 @@ func TestMethods(t *testing.T) {
 			}
 		}},
 		{name: "delete missing", method: "delete", args: []any{"nope"}, want: nil},
-		{name: "delete no key", method: "delete", args: []any{}, wantErr: "kv delete: argument 1 (key): want a string, got null"},
+		{name: "delete no key", method: "delete", args: []any{}, wantErr: "argument 1 (key): want a string, got nothing"},
 		{name: "delete long key", props: `{"namespace":"n","max_key_bytes":3}`, method: "delete", args: []any{"abcd"}, wantErr: "kv delete: the key is 4 bytes, over max_key_bytes (3)"},
 
 		{name: "list all", method: "list", args: nil, want: keys(nil, "a", "b/1", "b/2")},
@@ -200,10 +200,10 @@ func TestMethods(t *testing.T) {
 		{name: "list limit string", method: "list", args: []any{"", map[string]any{"limit": "10"}}, wantErr: "options.limit): want an integer from 1 to 1000, got a string"},
 		{name: "list after number", method: "list", args: []any{"", map[string]any{"after": 3.0}}, wantErr: "argument 2 (options.after): want a string"},
 		{name: "list unknown option", method: "list", args: []any{"", map[string]any{"cursor": "x"}}, wantErr: `unknown option "cursor"`},
-		{name: "list options not object", method: "list", args: []any{"", 10.0}, wantErr: "kv list: argument 2 (options): want an object"},
-		{name: "list prefix not string", method: "list", args: []any{map[string]any{"limit": 1.0}}, wantErr: "kv list: argument 1 (prefix): want a string, got an object"},
+		{name: "list options not object", method: "list", args: []any{"", 10.0}, wantErr: "argument 2 (options): want an object, got the number 10"},
+		{name: "list prefix not string", method: "list", args: []any{map[string]any{"limit": 1.0}}, wantErr: "argument 1 (prefix): want a string, got an object"},
 
-		{name: "unknown method", method: "set", args: []any{"a", "b"}, wantErr: `kv has no method "set"`},
+		{name: "unknown method", method: "set", args: []any{"a", "b"}, wantErr: "there is no method set; it has get, put, delete, list"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,7 +215,7 @@ func TestMethods(t *testing.T) {
 			for _, kv := range [][2]string{{"a", "1"}, {"b/1", "2"}, {"b/2", "3"}} {
 				call(t, inst, "put", kv[0], kv[1])
 			}
-			got, err := inst.Call(context.Background(), c.method, c.args)
+			got, err := capabilities.Call(context.Background(), inst, c.method, c.args)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
@@ -313,7 +313,7 @@ func TestNoStorage(t *testing.T) {
 		{"delete", []any{"k"}},
 		{"list", nil},
 	} {
-		_, err := inst.Call(context.Background(), c.method, c.args)
+		_, err := capabilities.Call(context.Background(), inst, c.method, c.args)
 		if !errors.Is(err, capabilities.ErrUnavailable) || !strings.Contains(err.Error(), "kv "+c.method+": storage") {
 			t.Errorf("%s without storage: err = %v, want ErrUnavailable naming storage", c.method, err)
 		}
@@ -345,7 +345,7 @@ func TestStorageErrors(t *testing.T) {
 		{"delete", `kv delete "k": disk on fire`, []any{"k"}},
 		{"list", `kv list "p": disk on fire`, []any{"p"}},
 	} {
-		_, err := inst.Call(context.Background(), c.method, c.args)
+		_, err := capabilities.Call(context.Background(), inst, c.method, c.args)
 		if !errors.Is(err, boom) || err.Error() != c.want {
 			t.Errorf("%s: err = %v, want %q wrapping the storage error", c.method, err, c.want)
 		}
@@ -356,7 +356,7 @@ func TestCancelled(t *testing.T) {
 	inst := newKV(t, `{"namespace":"n"}`, memStorage(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := inst.Call(ctx, "put", []any{"k", "v"}); !errors.Is(err, context.Canceled) {
+	if _, err := capabilities.Call(ctx, inst, "put", []any{"k", "v"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("put with a cancelled context: err = %v", err)
 	}
 	if got := call(t, inst, "get", "k"); got != nil {

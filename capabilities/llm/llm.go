@@ -90,16 +90,20 @@ func init() {
 			Doc:      "The endpoint's API key, sent as Authorization: Bearer; local servers need none.",
 			Optional: true,
 		}},
-		Methods: []capabilities.Method{
-			{Name: "chat", Role: capabilities.Sink, Doc: "Sends a conversation to the model's provider and returns the model's next message."},
-			{Name: "complete", Role: capabilities.Sink, Doc: "Sends one user message to the model's provider and returns the reply."},
-		},
-		Interface:  "LLM",
-		TypeScript: typeScript,
+		Table: table,
 	})
 }
 
-const typeScript = `/** One message of a conversation with a chat model. */
+// table declares the methods an agent calls on env.NAME.
+var table = capabilities.MustTable(capabilities.Spec{
+	Interface: "LLM",
+	Doc: `A chat model behind an OpenAI-compatible endpoint. Everything you send is
+seen by the model's provider. If that provider may not see what this agent
+has read, the call does not run: it resolves at once to
+{ status: "pending_approval", id } and the owner decides.
+Calls throw an Error on a provider error, a timeout, or a prompt over the
+binding's size limit.`,
+	Types: `/** One message of a conversation with a chat model. */
 interface LLMMessage {
   /** "system": instructions for the model; "user": the person's turn; "assistant": an earlier reply of the model. */
   role: "system" | "user" | "assistant";
@@ -129,23 +133,26 @@ interface LLMReply {
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** The model that answered. */
   model: string;
-}
-
-/**
- * A chat model behind an OpenAI-compatible endpoint. Everything you send is
- * seen by the model's provider. If that provider may not see what this agent
- * has read, the call does not run: it resolves at once to
- * { status: "pending_approval", id } and the owner decides.
- * Calls throw an Error on a provider error, a timeout, or a prompt over the
- * binding's size limit.
- */
-interface LLM {
-  /** Send a conversation (at least one message) and get the model's next message. */
-  chat(messages: LLMMessage[], options?: LLMOptions): Promise<LLMReply>;
-  /** Send one user message and get the reply: chat([{ role: "user", content: prompt }], options). */
-  complete(prompt: string, options?: LLMOptions): Promise<LLMReply>;
-}
-`
+}`,
+	Methods: []capabilities.Method{
+		{
+			Name: "chat", Role: capabilities.Sink,
+			Doc:    "Sends a conversation to the model's provider and returns the model's next message.",
+			TS:     "chat(messages: LLMMessage[], options?: LLMOptions): Promise<LLMReply>",
+			TSDoc:  "Send a conversation (at least one message) and get the model's next message.",
+			Params: []capabilities.Param{{Name: "messages", Type: capabilities.TypeArray, Want: "an array of {role, content} objects"}, {Name: "options", Type: capabilities.TypeObject, Optional: true}},
+			Fn:     capabilities.Of((*Chat).chat),
+		},
+		{
+			Name: "complete", Role: capabilities.Sink,
+			Doc:    "Sends one user message to the model's provider and returns the reply.",
+			TS:     "complete(prompt: string, options?: LLMOptions): Promise<LLMReply>",
+			TSDoc:  "Send one user message and get the reply: chat([{ role: \"user\", content: prompt }], options).",
+			Params: []capabilities.Param{{Name: "prompt", Type: capabilities.TypeString}, {Name: "options", Type: capabilities.TypeObject, Optional: true}},
+			Fn:     capabilities.Of((*Chat).complete),
+		},
+	},
+})
 
 // Chat is an instance of the llm kind. Its exported fields are the props; it
 // is safe for concurrent calls once made by capabilities.New.
@@ -316,27 +323,22 @@ func (c *Chat) Flow() capabilities.Flow {
 	return f
 }
 
-// Methods lists the callable methods.
-func (c *Chat) Methods() []string { return []string{"chat", "complete"} }
+// chat is the chat method: a conversation, then options.
+func (c *Chat) chat(ctx context.Context, args []any) (any, error) {
+	msgs, err := parseMessages(args)
+	if err != nil {
+		return nil, err
+	}
+	return c.send(ctx, "chat", msgs, args)
+}
 
-// Call runs chat or complete.
-func (c *Chat) Call(ctx context.Context, method string, args []any) (any, error) {
-	return capabilities.Dispatch(ctx, ID, method, args, map[string]func([]any) (any, error){
-		"chat": func(args []any) (any, error) {
-			msgs, err := parseMessages(args)
-			if err != nil {
-				return nil, err
-			}
-			return c.send(ctx, "chat", msgs, args)
-		},
-		"complete": func(args []any) (any, error) {
-			prompt, err := capabilities.String(args, 0, "prompt")
-			if err != nil {
-				return nil, fmt.Errorf("llm complete: %w", err)
-			}
-			return c.send(ctx, "complete", []message{{Role: "user", Content: prompt}}, args)
-		},
-	})
+// complete is the complete method: one user message, then options.
+func (c *Chat) complete(ctx context.Context, args []any) (any, error) {
+	prompt, err := capabilities.String(args, 0, "prompt")
+	if err != nil {
+		return nil, fmt.Errorf("llm complete: %w", err)
+	}
+	return c.send(ctx, "complete", []message{{Role: "user", Content: prompt}}, args)
 }
 
 // Cleanup closes the client's idle connections.

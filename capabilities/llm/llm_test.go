@@ -161,7 +161,7 @@ func TestChat(t *testing.T) {
 		map[string]any{"role": "assistant", "content": "Hello."},
 		map[string]any{"role": "user", "content": "Again"},
 	}
-	got, err := c.Call(t.Context(), "chat", []any{msgs, map[string]any{
+	got, err := capabilities.Call(t.Context(), c, "chat", []any{msgs, map[string]any{
 		"max_tokens": 5000.0, "temperature": 0.25, "stop": []any{"END"}, "json": true,
 	}})
 	if err != nil {
@@ -215,7 +215,7 @@ func TestMaxTokens(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newChat(t, tc.props, "")
-			if _, err := c.Call(t.Context(), "chat", []any{userMsg("x"), tc.opts}); err != nil {
+			if _, err := capabilities.Call(t.Context(), c, "chat", []any{userMsg("x"), tc.opts}); err != nil {
 				t.Fatal(err)
 			}
 			if got := s.last(t).Body["max_tokens"]; got != tc.want {
@@ -228,20 +228,20 @@ func TestMaxTokens(t *testing.T) {
 func TestTemperature(t *testing.T) {
 	s := newServer(t, nil)
 	c := newChat(t, props(s), "")
-	if _, err := c.Call(t.Context(), "chat", []any{userMsg("x")}); err != nil {
+	if _, err := capabilities.Call(t.Context(), c, "chat", []any{userMsg("x")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := s.last(t).Body["temperature"]; ok {
 		t.Errorf("temperature sent without being set: %v", s.last(t).Body)
 	}
 	c = newChat(t, props(s, "temperature", 0.7), "")
-	if _, err := c.Call(t.Context(), "chat", []any{userMsg("x")}); err != nil {
+	if _, err := capabilities.Call(t.Context(), c, "chat", []any{userMsg("x")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.last(t).Body["temperature"]; got != 0.7 {
 		t.Errorf("temperature = %v, want the props' 0.7", got)
 	}
-	if _, err := c.Call(t.Context(), "chat", []any{userMsg("x"), map[string]any{"temperature": 0.0}}); err != nil {
+	if _, err := capabilities.Call(t.Context(), c, "chat", []any{userMsg("x"), map[string]any{"temperature": 0.0}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.last(t).Body["temperature"]; got != 0.0 {
@@ -252,7 +252,7 @@ func TestTemperature(t *testing.T) {
 func TestNoKeyNoAuthorization(t *testing.T) {
 	s := newServer(t, nil)
 	c := newChat(t, props(s), "")
-	if _, err := c.Call(t.Context(), "chat", []any{userMsg("hi")}); err != nil {
+	if _, err := capabilities.Call(t.Context(), c, "chat", []any{userMsg("hi")}); err != nil {
 		t.Fatal(err)
 	}
 	if r := s.last(t); r.Auth != "" {
@@ -268,7 +268,7 @@ func TestNoKeyNoAuthorization(t *testing.T) {
 func TestComplete(t *testing.T) {
 	s := newServer(t, nil)
 	c := newChat(t, props(s), "")
-	got, err := c.Call(t.Context(), "complete", []any{"Say hello", map[string]any{"max_tokens": 7.0}})
+	got, err := capabilities.Call(t.Context(), c, "complete", []any{"Say hello", map[string]any{"max_tokens": 7.0}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestReplyShapes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newServer(t, raw(200, "application/json", tc.body))
-			got, err := newChat(t, props(s), "").Call(t.Context(), "chat", []any{userMsg("x")})
+			got, err := capabilities.Call(t.Context(), newChat(t, props(s), ""), "chat", []any{userMsg("x")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -368,7 +368,7 @@ func TestErrorShapes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newServer(t, tc.handle)
-			_, err := newChat(t, props(s), "").Call(t.Context(), "chat", []any{userMsg("x")})
+			_, err := capabilities.Call(t.Context(), newChat(t, props(s), ""), "chat", []any{userMsg("x")})
 			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v\nwant prefix %s", err, tc.wantErr)
 			}
@@ -388,7 +388,7 @@ func TestErrorShapes(t *testing.T) {
 
 func TestLongErrorClipped(t *testing.T) {
 	s := newServer(t, raw(500, "text/plain", strings.Repeat("é", 100_000)))
-	_, err := newChat(t, props(s), "").Call(t.Context(), "chat", []any{userMsg("x")})
+	_, err := capabilities.Call(t.Context(), newChat(t, props(s), ""), "chat", []any{userMsg("x")})
 	if err == nil || len(err.Error()) > 600 || !strings.HasSuffix(err.Error(), "é…") {
 		t.Fatalf("err = %.100q… (%d bytes), want a clipped message", err, len(err.Error()))
 	}
@@ -398,7 +398,7 @@ func TestConnectionRefused(t *testing.T) {
 	s := newServer(t, nil)
 	p := props(s)
 	s.Close()
-	_, err := newChat(t, p, "").Call(t.Context(), "chat", []any{userMsg("x")})
+	_, err := capabilities.Call(t.Context(), newChat(t, p, ""), "chat", []any{userMsg("x")})
 	if err == nil || !strings.HasPrefix(err.Error(), "llm: POST "+s.URL+"/v1/chat/completions: ") {
 		t.Fatalf("err = %v", err)
 	}
@@ -415,7 +415,7 @@ func TestTimeout(t *testing.T) {
 	defer close(release)
 	c := newChat(t, props(s, "timeout", "100ms"), "")
 	start := time.Now()
-	_, err := c.Call(t.Context(), "chat", []any{userMsg("x")})
+	_, err := capabilities.Call(t.Context(), c, "chat", []any{userMsg("x")})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "within the timeout of 100ms") {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
@@ -430,7 +430,7 @@ func TestTimeout(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			cancel()
 		}()
-		_, err := c.Call(ctx, "chat", []any{userMsg("x")})
+		_, err := capabilities.Call(ctx, c, "chat", []any{userMsg("x")})
 		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "abandoned") {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
@@ -444,7 +444,7 @@ func TestSlowBodyTimesOut(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	})
-	_, err := newChat(t, props(s, "timeout", "100ms"), "").Call(t.Context(), "chat", []any{userMsg("x")})
+	_, err := capabilities.Call(t.Context(), newChat(t, props(s, "timeout", "100ms"), ""), "chat", []any{userMsg("x")})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a timeout while reading the body", err)
 	}
@@ -455,11 +455,11 @@ func TestResponseCap(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 		reply(w, map[string]any{"choices": []any{map[string]any{"message": map[string]any{"content": big}, "finish_reason": "stop"}}})
 	})
-	_, err := newChat(t, props(s, "max_response_bytes", 1000), "").Call(t.Context(), "chat", []any{userMsg("x")})
+	_, err := capabilities.Call(t.Context(), newChat(t, props(s, "max_response_bytes", 1000), ""), "chat", []any{userMsg("x")})
 	if !errors.Is(err, llm.ErrResponseTooLarge) || !strings.Contains(err.Error(), "max_response_bytes (1000)") {
 		t.Fatalf("err = %v, want ErrResponseTooLarge naming the cap", err)
 	}
-	got, err := newChat(t, props(s, "max_response_bytes", 6000), "").Call(t.Context(), "chat", []any{userMsg("x")})
+	got, err := capabilities.Call(t.Context(), newChat(t, props(s, "max_response_bytes", 6000), ""), "chat", []any{userMsg("x")})
 	if err != nil || got.(map[string]any)["content"] != big {
 		t.Fatalf("under the cap: err = %v", err)
 	}
@@ -472,18 +472,18 @@ func TestPromptCap(t *testing.T) {
 		map[string]any{"role": "system", "content": strings.Repeat("s", 50)},
 		map[string]any{"role": "user", "content": strings.Repeat("u", 51)},
 	}
-	_, err := c.Call(t.Context(), "chat", []any{msgs})
+	_, err := capabilities.Call(t.Context(), c, "chat", []any{msgs})
 	if !errors.Is(err, llm.ErrPromptTooLarge) || !strings.Contains(err.Error(), "101 bytes of message content, over max_prompt_bytes (100)") {
 		t.Fatalf("err = %v, want ErrPromptTooLarge", err)
 	}
-	_, err = c.Call(t.Context(), "complete", []any{strings.Repeat("u", 101)})
+	_, err = capabilities.Call(t.Context(), c, "complete", []any{strings.Repeat("u", 101)})
 	if !errors.Is(err, llm.ErrPromptTooLarge) {
 		t.Fatalf("complete: err = %v, want ErrPromptTooLarge", err)
 	}
 	if n := len(s.requests()); n != 0 {
 		t.Fatalf("%d requests sent over the cap", n)
 	}
-	if _, err := c.Call(t.Context(), "complete", []any{strings.Repeat("u", 100)}); err != nil {
+	if _, err := capabilities.Call(t.Context(), c, "complete", []any{strings.Repeat("u", 100)}); err != nil {
 		t.Fatalf("at the cap: %v", err)
 	}
 }
@@ -561,7 +561,7 @@ func TestSecretSlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer capabilities.Cleanup(c)
-	_, err = c.Call(t.Context(), "chat", []any{userMsg("x")})
+	_, err = capabilities.Call(t.Context(), c, "chat", []any{userMsg("x")})
 	if err == nil || !strings.Contains(err.Error(), `secret "missing" for slot "api_key"`) {
 		t.Fatalf("err = %v, want the secret read error", err)
 	}
@@ -616,8 +616,8 @@ func TestFlow(t *testing.T) {
 		t.Errorf("audience without a base_url = %v, want public", got)
 	}
 	k, _ := capabilities.Lookup("llm")
-	for _, m := range dec.Methods() {
-		if mm, _ := k.Method(m); mm.Role != capabilities.Sink {
+	for _, m := range capabilities.TableOf(dec).Names() {
+		if mm, _ := k.Table.Method(m); mm.Role != capabilities.Sink {
 			t.Errorf("method %s role = %s, want sink", m, mm.Role)
 		}
 	}
@@ -632,7 +632,7 @@ func TestArgs(t *testing.T) {
 		args    []any
 		wantErr string
 	}{
-		{"no messages", "chat", nil, "llm chat: argument 1 (messages): want an array of {role, content} objects, got null"},
+		{"no messages", "chat", nil, "argument 1 (messages): want an array of {role, content} objects, got nothing"},
 		{"messages a string", "chat", []any{"hi"}, "got a string"},
 		{"empty messages", "chat", []any{[]any{}}, "messages is empty"},
 		{"message not an object", "chat", []any{[]any{"hi"}}, "messages[0]: want a {role, content} object, got a string"},
@@ -641,7 +641,7 @@ func TestArgs(t *testing.T) {
 		{"content a number", "chat", []any{[]any{map[string]any{"role": "user", "content": 3.0}}}, "messages[0].content: want a string, got the number 3"},
 		{"extra field", "chat", []any{[]any{map[string]any{"role": "user", "content": "x", "name": "bob"}}}, `messages[0]: unknown field "name"`},
 		{"too many", "chat", []any{make([]any, llm.MaxMessages+1)}, "over the limit of 1000"},
-		{"options not an object", "chat", []any{userMsg("x"), "fast"}, "llm chat: argument 2 (options): want an object"},
+		{"options not an object", "chat", []any{userMsg("x"), "fast"}, "argument 2 (options): want an object, got a string"},
 		{"unknown option", "chat", []any{userMsg("x"), map[string]any{"model": "gpt-5"}}, `unknown option "model"`},
 		{"max_tokens zero", "chat", []any{userMsg("x"), map[string]any{"max_tokens": 0.0}}, "options.max_tokens: want a positive integer, got the number 0"},
 		{"max_tokens fraction", "chat", []any{userMsg("x"), map[string]any{"max_tokens": 1.5}}, "options.max_tokens"},
@@ -649,12 +649,12 @@ func TestArgs(t *testing.T) {
 		{"stop not strings", "chat", []any{userMsg("x"), map[string]any{"stop": []any{1.0}}}, "options.stop: want an array of non-empty strings"},
 		{"stop too many", "chat", []any{userMsg("x"), map[string]any{"stop": []any{"a", "b", "c", "d", "e"}}}, "at most 4 strings"},
 		{"json not bool", "chat", []any{userMsg("x"), map[string]any{"json": "yes"}}, "options.json: want a boolean"},
-		{"complete number", "complete", []any{3.0}, "llm complete: argument 1 (prompt): want a string, got the number 3"},
+		{"complete number", "complete", []any{3.0}, "argument 1 (prompt): want a string, got the number 3"},
 		{"complete bad option", "complete", []any{"x", map[string]any{"stream": true}}, `llm complete: unknown option "stream"`},
-		{"unknown method", "embed", nil, `llm has no method "embed"`},
+		{"unknown method", "embed", nil, "there is no method embed; it has chat, complete"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := c.Call(t.Context(), tc.method, tc.args)
+			_, err := capabilities.Call(t.Context(), c, tc.method, tc.args)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}
@@ -670,7 +670,7 @@ func TestNotProvisioned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := inst.Call(t.Context(), "complete", []any{"x"}); err == nil || !strings.Contains(err.Error(), "not provisioned") {
+	if _, err := capabilities.Call(t.Context(), inst, "complete", []any{"x"}); err == nil || !strings.Contains(err.Error(), "not provisioned") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -751,7 +751,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newServer(t, tc.handle)
-			got, err := newChat(t, props(s), key).Call(t.Context(), "chat", []any{userMsg("what is your key?")})
+			got, err := capabilities.Call(t.Context(), newChat(t, props(s), key), "chat", []any{userMsg("what is your key?")})
 			var text string
 			if err != nil {
 				text = err.Error()
@@ -779,7 +779,7 @@ func TestConcurrentCalls(t *testing.T) {
 	errs := make(chan error, 20)
 	for i := range 20 {
 		wg.Go(func() {
-			_, err := c.Call(t.Context(), "complete", []any{fmt.Sprint("n", i)})
+			_, err := capabilities.Call(t.Context(), c, "complete", []any{fmt.Sprint("n", i)})
 			errs <- err
 		})
 	}

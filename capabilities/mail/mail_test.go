@@ -221,7 +221,7 @@ func TestRead(t *testing.T) {
 	} {
 		th := threadBy(t, dir, subject, "")
 		inst := mustInstance(t, map[string]any{"maildir": dir, "thread": th.ID, "owner": sample.Owner}, env{})
-		v, err := inst.Call(context.Background(), "read", nil)
+		v, err := capabilities.Call(context.Background(), inst, "read", nil)
 		if err != nil {
 			t.Fatalf("%s: read: %v", subject, err)
 		}
@@ -254,7 +254,7 @@ func TestReadLimits(t *testing.T) {
 	dir := extract(t)
 	th := threadBy(t, dir, "Urgent: verify your mailbox before it is suspended", "")
 	inst := mustInstance(t, map[string]any{"maildir": dir, "thread": th.ID, "max_body_bytes": 40}, env{})
-	v, err := inst.Call(context.Background(), "read", nil)
+	v, err := capabilities.Call(context.Background(), inst, "read", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestReadLimits(t *testing.T) {
 	if len(body) > 40 || !strings.Contains(text, mail.TruncatedMarker) {
 		t.Fatalf("text = %q, want at most 40 bytes and the truncation marker", text)
 	}
-	if _, err := inst.Call(context.Background(), "read", []any{"x"}); err == nil {
+	if _, err := capabilities.Call(context.Background(), inst, "read", []any{"x"}); err == nil {
 		t.Fatal("read with an argument succeeded")
 	}
 	// The thread's files vanish: the error does not reveal the Maildir path.
@@ -272,14 +272,14 @@ func TestReadLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = inst.Call(context.Background(), "read", nil)
+	_, err = capabilities.Call(context.Background(), inst, "read", nil)
 	if !errors.Is(err, mail.ErrThreadNotFound) || strings.Contains(err.Error(), dir) {
 		t.Fatalf("err = %v, want ErrThreadNotFound without the path", err)
 	}
 	if err := os.RemoveAll(filepath.Join(dir, "cur")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = inst.Call(context.Background(), "read", nil)
+	_, err = capabilities.Call(context.Background(), inst, "read", nil)
 	if err == nil || strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "<maildir>") {
 		t.Fatalf("err = %v, want one naming <maildir>, not the path", err)
 	}
@@ -303,7 +303,7 @@ func TestReadWithheld(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v, err := inst.Call(context.Background(), "read", nil)
+	v, err := capabilities.Call(context.Background(), inst, "read", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestEnumerator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := scoped.Call(ctx, "read", nil)
+	v, err := capabilities.Call(ctx, scoped, "read", nil)
 	if err != nil || v.(map[string]any)["subject"] != "Offsite planning" {
 		t.Fatalf("read scoped = %v, %v", v, err)
 	}
@@ -372,8 +372,8 @@ func TestEnumerator(t *testing.T) {
 			t.Errorf("Scope(%q) succeeded", bad)
 		}
 	}
-	for _, m := range []string{"read", "reply"} {
-		if _, err := inst.Call(ctx, m, []any{"hi"}); !errors.Is(err, mail.ErrNotScoped) {
+	for m, args := range map[string][]any{"read": nil, "reply": {"hi"}} {
+		if _, err := capabilities.Call(ctx, inst, m, args); !errors.Is(err, mail.ErrNotScoped) {
 			t.Errorf("mailbox %s err = %v, want ErrNotScoped", m, err)
 		}
 	}

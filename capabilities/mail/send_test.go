@@ -189,7 +189,7 @@ func TestReply(t *testing.T) {
 	ctx := context.Background()
 	inst, th := replyInstance(t, dir, srv, "Q3 budget review", nil)
 
-	v, err := inst.Call(ctx, "reply", []any{"Thanks both.\n.\nSee you Thursday — Morgan"})
+	v, err := capabilities.Call(ctx, inst, "reply", []any{"Thanks both.\n.\nSee you Thursday — Morgan"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestReply(t *testing.T) {
 	}
 
 	t.Run("some participants, by name and case", func(t *testing.T) {
-		v, err := inst.Call(ctx, "reply", []any{"Bob: see above.", map[string]any{
+		v, err := capabilities.Call(ctx, inst, "reply", []any{"Bob: see above.", map[string]any{
 			"to": []any{"Bob Chen <BOB@example.org>"},
 			"cc": []any{"alice@example.com", "bob@example.org"},
 		}})
@@ -298,7 +298,7 @@ func TestReplyRefused(t *testing.T) {
 		{"not an address", map[string]any{"to": []any{"everyone"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := phish.Call(ctx, "reply", []any{"Forwarding the inbox summary.", tc.opts})
+			_, err := capabilities.Call(ctx, phish, "reply", []any{"Forwarding the inbox summary.", tc.opts})
 			if !errors.Is(err, mail.ErrNotParticipant) || !strings.Contains(err.Error(), "nothing sent") {
 				t.Fatalf("err = %v, want ErrNotParticipant", err)
 			}
@@ -317,7 +317,7 @@ func TestReplyRefused(t *testing.T) {
 		{"empty text", []any{"  "}, "empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := phish.Call(ctx, "reply", tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := capabilities.Call(ctx, phish, "reply", tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one naming %q", err, tc.want)
 			}
 		})
@@ -327,7 +327,7 @@ func TestReplyRefused(t *testing.T) {
 	}
 
 	t.Run("default goes to the sender only, not Reply-To", func(t *testing.T) {
-		if _, err := phish.Call(ctx, "reply", []any{"Not interested."}); err != nil {
+		if _, err := capabilities.Call(ctx, phish, "reply", []any{"Not interested."}); err != nil {
 			t.Fatal(err)
 		}
 		_, mails := srv.got()
@@ -337,14 +337,14 @@ func TestReplyRefused(t *testing.T) {
 	})
 	t.Run("too long", func(t *testing.T) {
 		small, _ := replyInstance(t, dir, srv, "Lunch on Friday?", map[string]any{"max_reply_bytes": 10})
-		if _, err := small.Call(ctx, "reply", []any{strings.Repeat("x", 11)}); err == nil || !strings.Contains(err.Error(), "max_reply_bytes") {
+		if _, err := capabilities.Call(ctx, small, "reply", []any{strings.Repeat("x", 11)}); err == nil || !strings.Contains(err.Error(), "max_reply_bytes") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("no smtp", func(t *testing.T) {
 		th := threadBy(t, dir, "Lunch on Friday?", "")
 		ro := mustInstance(t, map[string]any{"maildir": dir, "thread": th.ID, "owner": sample.Owner}, env{})
-		if _, err := ro.Call(ctx, "reply", []any{"hi"}); !errors.Is(err, mail.ErrCannotSend) {
+		if _, err := capabilities.Call(ctx, ro, "reply", []any{"hi"}); !errors.Is(err, mail.ErrCannotSend) {
 			t.Fatalf("err = %v, want ErrCannotSend", err)
 		}
 	})
@@ -377,7 +377,7 @@ func TestReplyPassword(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = inst.Call(ctx, "reply", []any{"hi"})
+		_, err = capabilities.Call(ctx, inst, "reply", []any{"hi"})
 		if err == nil || !strings.Contains(err.Error(), "password") || !strings.Contains(err.Error(), "mail/smtp") {
 			t.Fatalf("err = %v, want one naming the password secret", err)
 		}
@@ -389,7 +389,7 @@ func TestReplyPassword(t *testing.T) {
 		srv := startSMTP(t, "me", "another password")
 		srv.echo = true
 		inst, _ := replyInstance(t, dir, srv, "Lunch on Friday?", nil)
-		_, err := inst.Call(ctx, "reply", []any{"hi"})
+		_, err := capabilities.Call(ctx, inst, "reply", []any{"hi"})
 		if err == nil || !strings.Contains(err.Error(), "535") || !strings.Contains(err.Error(), "[redacted]") {
 			t.Fatalf("err = %v, want the server's refusal, redacted", err)
 		}
@@ -409,7 +409,7 @@ func TestReplyPassword(t *testing.T) {
 	t.Run("STARTTLS required", func(t *testing.T) {
 		srv := startSMTP(t, "me", testPassword)
 		inst, _ := replyInstance(t, dir, srv, "Lunch on Friday?", map[string]any{"smtp_security": nil})
-		_, err := inst.Call(ctx, "reply", []any{"hi"})
+		_, err := capabilities.Call(ctx, inst, "reply", []any{"hi"})
 		if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 			t.Fatalf("err = %v, want a refusal to send without STARTTLS", err)
 		}
@@ -423,7 +423,7 @@ func TestReplyPassword(t *testing.T) {
 			"maildir": dir, "thread": th.ID, "owner": sample.Owner,
 			"smtp_host": "127.0.0.1", "smtp_port": srv.port, "smtp_security": "none",
 		}, env{})
-		if _, err := inst.Call(ctx, "reply", []any{"hi"}); err != nil {
+		if _, err := capabilities.Call(ctx, inst, "reply", []any{"hi"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, mails := srv.got(); len(mails) != 1 || mails[0].user != "" || !slices.Equal(mails[0].rcpts, []string{"alice@example.com"}) {
@@ -435,7 +435,7 @@ func TestReplyPassword(t *testing.T) {
 		inst, _ := replyInstance(t, dir, srv, "Lunch on Friday?", nil)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if _, err := inst.Call(cctx, "reply", []any{"hi"}); !errors.Is(err, context.Canceled) {
+		if _, err := capabilities.Call(cctx, inst, "reply", []any{"hi"}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 	})

@@ -56,40 +56,37 @@ type Report struct {
 
 func init() {
 	capabilities.Register(capabilities.Kind{
-		ID:         ID,
-		Doc:        "Reports to the owner, shown in the app's reports feed; always allowed.",
-		New:        func() capabilities.Instance { return new(Report) },
-		Methods:    methods,
-		TypeScript: typeScript,
-		Interface:  "Report",
+		ID:    ID,
+		Doc:   "Reports to the owner, shown in the app's reports feed; always allowed.",
+		New:   func() capabilities.Instance { return new(Report) },
+		Table: table,
 	})
 }
 
-var methods = []capabilities.Method{
-	{Name: "send", Role: capabilities.Sink, Doc: "Sends a report (text, or a title, body and level) to the owner's reports feed."},
-}
-
-const typeScript = `/**
- * Reports to the owner: each report appears in the littleboxes app's reports
- * feed. Only the owner sees reports, so sending one is always allowed and never
- * held for approval, whatever this agent has read. Use it for results, a
- * summary of what was done, or something the owner must act on.
- */
-interface Report {
-  /**
-   * Sends a report and resolves once the app has it. Pass plain text, or
-   * { title, body, level }: body is the text (required, not empty), title an
-   * optional short headline, level "info" (the default), "warn" (something
-   * went wrong or looks wrong) or "urgent" (the owner should act now; use
-   * sparingly). The whole report is at most 64 KiB as JSON unless this
-   * capability was configured otherwise; a larger one throws an Error naming
-   * the limit.
-   */
-  send(report: string | { title?: string; body: string; level?: "info" | "warn" | "urgent" }): Promise<void>;
-}`
-
-// Methods implements capabilities.Instance.
-func (*Report) Methods() []string { return []string{"send"} }
+// table declares the methods an agent calls on env.NAME.
+var table = capabilities.MustTable(capabilities.Spec{
+	Interface: "Report",
+	Doc: `Reports to the owner: each report appears in the littleboxes app's reports
+feed. Only the owner sees reports, so sending one is always allowed and never
+held for approval, whatever this agent has read. Use it for results, a
+summary of what was done, or something the owner must act on.`,
+	Methods: []capabilities.Method{
+		{
+			Name: "send", Role: capabilities.Sink,
+			Doc: "Sends a report (text, or a title, body and level) to the owner's reports feed.",
+			TS:  "send(report: string | { title?: string; body: string; level?: \"info\" | \"warn\" | \"urgent\" }): Promise<void>",
+			TSDoc: `Sends a report and resolves once the app has it. Pass plain text, or
+{ title, body, level }: body is the text (required, not empty), title an
+optional short headline, level "info" (the default), "warn" (something
+went wrong or looks wrong) or "urgent" (the owner should act now; use
+sparingly). The whole report is at most 64 KiB as JSON unless this
+capability was configured otherwise; a larger one throws an Error naming
+the limit.`,
+			Params: []capabilities.Param{{Name: "report", Type: capabilities.TypeAny, Want: "a string or an object {title?, body, level?}"}},
+			Fn:     capabilities.Of((*Report).send),
+		},
+	},
+})
 
 // Provision implements capabilities.Provisioner. It keeps the host's
 // Reporter and the capability's name; a host without a Reporter is not an
@@ -122,13 +119,6 @@ func (r *Report) maxBytes() int {
 		return r.MaxBytes
 	}
 	return DefaultMaxBytes
-}
-
-// Call implements capabilities.Instance.
-func (r *Report) Call(ctx context.Context, method string, args []any) (any, error) {
-	return capabilities.Dispatch(ctx, ID, method, args, map[string]func([]any) (any, error){
-		"send": func(args []any) (any, error) { return r.send(ctx, args) },
-	})
 }
 
 func (r *Report) send(ctx context.Context, args []any) (any, error) {

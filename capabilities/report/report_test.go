@@ -91,10 +91,10 @@ func TestFlow(t *testing.T) {
 		t.Fatalf("Flow() = %+v, want %+v", got, want)
 	}
 	k, _ := capabilities.Lookup(report.ID)
-	if m, ok := k.Method("send"); !ok || m.Role != capabilities.Sink {
+	if m, ok := k.Table.Method("send"); !ok || m.Role != capabilities.Sink {
 		t.Fatalf("send: %+v, want a sink", m)
 	}
-	if got := inst.Methods(); !reflect.DeepEqual(got, []string{"send"}) {
+	if got := capabilities.TableOf(inst).Names(); !reflect.DeepEqual(got, []string{"send"}) {
 		t.Fatalf("Methods() = %q", got)
 	}
 	if len(k.Secrets) != 0 {
@@ -123,7 +123,7 @@ func TestSend(t *testing.T) {
 		{name: "over the cap", props: `{"max_bytes": 39}`, args: []any{"abc"}, wantErr: "report send: the report is 40 bytes as JSON, over max_bytes (39)"},
 		{name: "over the default cap", args: []any{strings.Repeat("x", report.DefaultMaxBytes)}, wantErr: "over max_bytes (65536)"},
 		{name: "title counts", props: `{"max_bytes": 40}`, args: []any{map[string]any{"title": "long title", "body": "abc"}}, wantErr: "over max_bytes (40)"},
-		{name: "no report", args: nil, wantErr: "report send: argument 1 (report): want a string or an object {title?, body, level?}, got null"},
+		{name: "no report", args: nil, wantErr: "argument 1 (report): want a string or an object {title?, body, level?}, got nothing"},
 		{name: "number", args: []any{7.0}, wantErr: "argument 1 (report): want a string or an object {title?, body, level?}, got the number 7"},
 		{name: "array", args: []any{[]any{"a"}}, wantErr: "got an array"},
 		{name: "empty text", args: []any{""}, wantErr: "report send: argument 1 (report): the body is empty"},
@@ -143,7 +143,7 @@ func TestSend(t *testing.T) {
 			}
 			r := &recorder{}
 			inst := newReport(t, props, r)
-			got, err := inst.Call(context.Background(), "send", c.args)
+			got, err := capabilities.Call(context.Background(), inst, "send", c.args)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
@@ -168,7 +168,7 @@ func TestSend(t *testing.T) {
 
 func TestNoReporter(t *testing.T) {
 	inst := newReport(t, `{}`, nil)
-	_, err := inst.Call(context.Background(), "send", []any{"hi"})
+	_, err := capabilities.Call(context.Background(), inst, "send", []any{"hi"})
 	if !errors.Is(err, capabilities.ErrUnavailable) || !strings.Contains(err.Error(), "report send: the reports feed") {
 		t.Fatalf("err = %v, want ErrUnavailable naming the reports feed", err)
 	}
@@ -177,7 +177,7 @@ func TestNoReporter(t *testing.T) {
 func TestReporterError(t *testing.T) {
 	boom := errors.New("feed closed")
 	inst := newReport(t, `{}`, &recorder{err: boom})
-	_, err := inst.Call(context.Background(), "send", []any{"hi"})
+	_, err := capabilities.Call(context.Background(), inst, "send", []any{"hi"})
 	if !errors.Is(err, boom) || err.Error() != "report send: feed closed" {
 		t.Fatalf("err = %v", err)
 	}
@@ -186,12 +186,12 @@ func TestReporterError(t *testing.T) {
 func TestBadCalls(t *testing.T) {
 	r := &recorder{}
 	inst := newReport(t, `{}`, r)
-	if _, err := inst.Call(context.Background(), "post", []any{"x"}); err == nil || err.Error() != `report has no method "post"` {
+	if _, err := capabilities.Call(context.Background(), inst, "post", []any{"x"}); err == nil || err.Error() != "there is no method post; it has send" {
 		t.Fatalf("unknown method: err = %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := inst.Call(ctx, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
+	if _, err := capabilities.Call(ctx, inst, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: err = %v", err)
 	}
 	if len(r.calls) != 0 {

@@ -17,7 +17,7 @@ func TestEveryBuiltinRegistered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(k.Methods) == 0 {
+		if len(k.Table.Names()) == 0 {
 			t.Fatalf("%s declares no methods", id)
 		}
 		bs = append(bs, capabilities.Binding{Name: strings.ReplaceAll(id, ".", "_"), Kind: id})
@@ -31,8 +31,8 @@ func TestEveryBuiltinRegistered(t *testing.T) {
 	}
 	for _, id := range IDs {
 		k, _ := capabilities.Lookup(id)
-		if strings.Count(ts, "interface "+k.Interface+" ") != 1 {
-			t.Fatalf("the env declaration has interface %s %d times", k.Interface, strings.Count(ts, "interface "+k.Interface+" "))
+		if strings.Count(ts, "interface "+k.Table.Interface()+" ") != 1 {
+			t.Fatalf("the env declaration has interface %s %d times", k.Table.Interface(), strings.Count(ts, "interface "+k.Table.Interface()+" "))
 		}
 	}
 }

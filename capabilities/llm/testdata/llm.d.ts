@@ -11,6 +11,21 @@ interface PendingApproval {
   readonly id: string;
 }
 
+/**
+ * A chat model behind an OpenAI-compatible endpoint. Everything you send is
+ * seen by the model's provider. If that provider may not see what this agent
+ * has read, the call does not run: it resolves at once to
+ * { status: "pending_approval", id } and the owner decides.
+ * Calls throw an Error on a provider error, a timeout, or a prompt over the
+ * binding's size limit.
+ */
+interface LLM {
+  /** Send a conversation (at least one message) and get the model's next message. */
+  chat(messages: LLMMessage[], options?: LLMOptions): Promise<LLMReply>;
+  /** Send one user message and get the reply: chat([{ role: "user", content: prompt }], options). */
+  complete(prompt: string, options?: LLMOptions): Promise<LLMReply>;
+}
+
 /** One message of a conversation with a chat model. */
 interface LLMMessage {
   /** "system": instructions for the model; "user": the person's turn; "assistant": an earlier reply of the model. */
@@ -41,21 +56,6 @@ interface LLMReply {
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** The model that answered. */
   model: string;
-}
-
-/**
- * A chat model behind an OpenAI-compatible endpoint. Everything you send is
- * seen by the model's provider. If that provider may not see what this agent
- * has read, the call does not run: it resolves at once to
- * { status: "pending_approval", id } and the owner decides.
- * Calls throw an Error on a provider error, a timeout, or a prompt over the
- * binding's size limit.
- */
-interface LLM {
-  /** Send a conversation (at least one message) and get the model's next message. */
-  chat(messages: LLMMessage[], options?: LLMOptions): Promise<LLMReply>;
-  /** Send one user message and get the reply: chat([{ role: "user", content: prompt }], options). */
-  complete(prompt: string, options?: LLMOptions): Promise<LLMReply>;
 }
 
 interface Env {
