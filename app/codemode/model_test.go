@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/kv"
 	"littleboxes/capabilities/llm"
 	"littleboxes/capabilities/llm/llmtest"
 	"littleboxes/sandbox"
@@ -27,7 +28,7 @@ func newLLM(t *testing.T, srv *llmtest.Server, extra map[string]any) sandbox.Bin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = capabilities.Cleanup(inst) })
-	return inst
+	return capabilities.Bind(inst)
 }
 
 func startLLM(t *testing.T, steps ...llmtest.Step) *llmtest.Server {
@@ -95,5 +96,33 @@ func TestLLMModelHeld(t *testing.T) {
 		LLMModel(held), execIn(&world{}, nil, nil))
 	if !errors.Is(err, ErrHeld) {
 		t.Fatalf("err %v, want ErrHeld", err)
+	}
+}
+
+// TestPlanFeedbackFromARealBinding runs code against a real kv binding's
+// method table: an unknown method and a refused argument come back to the
+// model naming what exists, and nothing of the data.
+func TestPlanFeedbackFromARealBinding(t *testing.T) {
+	inst, _, err := capabilities.Decode(kv.ID, []byte(`{"namespace":"n"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]sandbox.Binding{"notes": capabilities.Bind(inst)}
+	exec := func(ctx context.Context, m *sandbox.Module) (*sandbox.Result, error) {
+		return sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{Module: m, Input: map[string]any{"n": 31337.0}, Env: env})
+	}
+	s := &scripted{replies: []string{"await env.notes.forward(input.n)", "await env.notes.put('k', input.n)", "return 'ok'"}}
+	out, err := Write(context.Background(), Task{Agent: "a", Instructions: "x", Declaration: "d"}, s.model, exec)
+	if err != nil || out.Value != "ok" {
+		t.Fatalf("%v %+v", err, out)
+	}
+	sent := s.sent()
+	for _, want := range []string{"env.notes has no method forward; it has get, put, delete, list", "env.notes.put: argument 2 (value): want a string"} {
+		if !strings.Contains(sent, want) {
+			t.Errorf("the feedback lacks %q:\n%s", want, sent)
+		}
+	}
+	if strings.Contains(sent, "31337") {
+		t.Errorf("plan feedback carries a value from the input:\n%s", sent)
 	}
 }

@@ -231,6 +231,11 @@ func Prompt(task Task) ([]Message, error) {
 // code and the declaration.
 var unknownMember = regexp.MustCompile(`^env(\.[A-Za-z_$][\w$]*)?( has no| is not)[^\n]*$`)
 
+// refusedArgument matches the start of the sandbox's TypeError for an
+// argument a method's schema refuses, up to what was wanted: the rest ("got
+// the number 3") may describe a value from the data.
+var refusedArgument = regexp.MustCompile(`^env\.[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*: (argument \d+ \([\w$]+\): want [^,;\n]+|takes \d+ arguments?)`)
+
 // frame matches a stack frame's line and column.
 var frame = regexp.MustCompile(`:(\d+):(\d+)\)?\s*$`)
 
@@ -282,6 +287,8 @@ func planError(code string, err error) string {
 		b.WriteString("It threw " + name)
 		if unknownMember.MatchString(se.Message) {
 			b.WriteString(": " + se.Message)
+		} else if m := refusedArgument.FindString(se.Message); m != "" {
+			b.WriteString(": " + m)
 		}
 		b.WriteString(".")
 		if line := failingLine(se.Stack); line > 0 {
