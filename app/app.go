@@ -70,6 +70,7 @@ import (
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"littleboxes/app/engine"
+	"littleboxes/app/events"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
@@ -117,7 +118,7 @@ type Options struct {
 // workspace is opened) or Open; its methods are safe for concurrent use.
 type API struct {
 	exec executor
-	hub  *hub
+	hub  *events.Hub
 
 	mu  sync.Mutex
 	ctx context.Context // the Wails context, set at startup; cancelled at shutdown
@@ -151,7 +152,7 @@ func NewAPI() *API {
 			runner:   sandbox.NewInProcess(),
 			deadline: DefaultExecDeadline,
 		},
-		hub:    newHub(),
+		hub:    events.New(),
 		states: map[string]string{},
 		red:    vault.NewRedactor(),
 	}
@@ -180,13 +181,13 @@ func (a *API) startup(ctx context.Context, opts Options) {
 	if err := a.open(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "littleboxes:", err)
 	}
-	events, stop := a.hub.subscribe()
+	stream, stop := a.hub.Subscribe()
 	go func() {
 		// Ends when the hub closes (Close, at shutdown) or the window goes.
 		defer stop()
 		for {
 			select {
-			case ev, ok := <-events:
+			case ev, ok := <-stream:
 				if !ok {
 					return
 				}

@@ -90,7 +90,7 @@ func (a *API) mutate(what string, fn func(e *edit) error) (Workspace, error) {
 	if err := a.load(a.context(), a.ws.path); err != nil {
 		return emptyWorkspace(), fmt.Errorf("the army was saved but does not read back: %w", err)
 	}
-	a.hub.publish(Event{Type: EventWorkspace, Detail: what})
+	a.hub.Publish(Event{Type: EventWorkspace, Detail: what})
 	return a.view(), nil
 }
 
@@ -227,7 +227,7 @@ func (a *API) open2(what string, path func() (string, error)) (Workspace, error)
 	if err := a.load(a.context(), p); err != nil {
 		return emptyWorkspace(), err
 	}
-	a.hub.publish(Event{Type: EventWorkspace, Detail: "open " + what})
+	a.hub.Publish(Event{Type: EventWorkspace, Detail: "open " + what})
 	return a.view(), nil
 }
 
@@ -267,7 +267,7 @@ func (a *API) ImportYAML(text string) (Workspace, error) {
 	if err := a.load(a.context(), path); err != nil {
 		return emptyWorkspace(), fmt.Errorf("the army was saved but does not read back: %w", err)
 	}
-	a.hub.publish(Event{Type: EventWorkspace, Detail: "import"})
+	a.hub.Publish(Event{Type: EventWorkspace, Detail: "import"})
 	return a.view(), nil
 }
 

@@ -1,9 +1,6 @@
 package app
 
 import (
-	"sync"
-	"time"
-
 	"littleboxes/app/engine"
 )
 
@@ -17,74 +14,10 @@ type Event = engine.Event
 // workspace; the page fetches Workspace() again.
 const EventWorkspace = "workspace"
 
-// hubBuffer is each subscriber's buffer; events beyond it are dropped for
-// that subscriber (a page that falls behind refetches on the next
-// workspace event).
-const hubBuffer = 1024
-
-// hub fans events out to subscribers (the window, SSE clients). Publishing
-// never blocks.
-type hub struct {
-	mu     sync.Mutex
-	subs   map[int]chan Event
-	next   int
-	closed bool
-}
-
-func newHub() *hub { return &hub{subs: map[int]chan Event{}} }
-
-// publish sends ev to every subscriber that has room for it.
-func (h *hub) publish(ev Event) {
-	if ev.Time.IsZero() {
-		ev.Time = time.Now()
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, c := range h.subs {
-		select {
-		case c <- ev:
-		default:
-		}
-	}
-}
-
-// subscribe returns a stream of events and a func that ends it; close ends
-// every stream.
-func (h *hub) subscribe() (<-chan Event, func()) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c := make(chan Event, hubBuffer)
-	if h.closed {
-		close(c)
-		return c, func() {}
-	}
-	id := h.next
-	h.next++
-	h.subs[id] = c
-	return c, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if c, ok := h.subs[id]; ok {
-			delete(h.subs, id)
-			close(c)
-		}
-	}
-}
-
-func (h *hub) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.closed = true
-	for id, c := range h.subs {
-		delete(h.subs, id)
-		close(c)
-	}
-}
-
 // subscribe returns the stream of events the page sees, and a func that
 // ends it. Close ends every stream. A subscriber more than 1024 events
 // behind misses events.
-func (a *API) subscribe() (<-chan Event, func()) { return a.hub.subscribe() }
+func (a *API) subscribe() (<-chan Event, func()) { return a.hub.Subscribe() }
 
 // forward copies one engine's events to the hub, keeping the agents' states,
 // until the engine closes its stream.
@@ -100,7 +33,7 @@ func (a *API) forward(events <-chan engine.Event) {
 		case engine.EventRunEnd:
 			a.setState(ev.Agent, stateOf(ev.Detail))
 		}
-		a.hub.publish(ev)
+		a.hub.Publish(ev)
 	}
 }
 

@@ -140,3 +140,11 @@ func (a *API) CheckCode(code string) ([]Diagnostic, error) {
 	}
 	return out, nil
 }
+
+// nonNil returns s, or an empty slice for nil (JSON [] rather than null).
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

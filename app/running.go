@@ -183,25 +183,12 @@ func (a *API) Runs(agent string, limit int) ([]RunRecord, error) {
 	}
 	st, armyName := a.st, a.armyName()
 	a.wmu.Unlock()
-	var all []engine.RunRecord
-	for _, n := range nodes {
-		runs, err := engine.Runs(st, armyName, n, limit)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, runs...)
+	all, err := engine.RunsOf(st, armyName, nodes, limit)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortStableFunc(all, func(x, y engine.RunRecord) int {
-		if x.Start != y.Start {
-			return int(y.Start - x.Start)
-		}
-		return strings.Compare(y.ID, x.ID)
-	})
 	out := []RunRecord{}
-	for i, r := range all {
-		if i == limit {
-			break
-		}
+	for _, r := range all {
 		out = append(out, a.redactRecord(runRecord(r)))
 	}
 	return out, nil
@@ -393,5 +380,5 @@ func (a *API) secretChanged(name, value string) {
 		return
 	}
 	a.restart(a.context())
-	a.hub.publish(Event{Type: EventWorkspace, Detail: "secret " + name})
+	a.hub.Publish(Event{Type: EventWorkspace, Detail: "secret " + name})
 }

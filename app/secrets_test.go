@@ -113,7 +113,6 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		{"AgentEnv", []any{"poster"}},
 		{"CheckCode", []any{leakCode}},
 		{"Exec", []any{leakCode, ""}},
-		{"Army", nil},
 		{"Secrets", nil},
 		{"Approve", []any{pending[0].ID}},
 		{"Approvals", []any{true}},

@@ -78,7 +78,7 @@ var Callable = []string{
 	"DeleteCapability", "Bind", "Unbind", "Connect", "Disconnect", "MoveNodes",
 	"Kinds", "AgentEnv", "CheckCode", "RunAgent", "Runs", "Approvals", "Approve", "Deny",
 	"Secrets", "SetSecret", "DeleteSecret",
-	"Exec", "Army",
+	"Exec",
 }
 
 const serveUsage = `usage: littleboxes serve [--addr 127.0.0.1:PORT] [--data DIR] [--allow-remote] [--in-process]

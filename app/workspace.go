@@ -425,7 +425,7 @@ func (a *API) close() error {
 	}
 	a.closed = true
 	a.stopEngine()
-	a.hub.close()
+	a.hub.Close()
 	if a.pool != nil {
 		a.mu.Lock()
 		a.exec.runner = sandbox.NewInProcess()

@@ -76,6 +76,7 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/capstore"
+	"littleboxes/app/events"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
@@ -192,7 +193,7 @@ type Engine struct {
 	itemQ chan *agent // template instances whose item is new, to run once
 
 	com *committer
-	ev  *events
+	ev  *events.Hub
 
 	stopCtx  context.Context // cancelled by Close: stop taking new work
 	stop     context.CancelFunc
@@ -275,7 +276,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.stopCtx, e.stop = context.WithCancel(context.Background())
 	e.runCtx, e.runAbort = context.WithCancel(context.Background())
-	e.ev = newEvents()
+	e.ev = events.New()
 	e.com = newCommitter(e.st, e.logf, e.wakeAgent)
 	if err := e.provision(ctx); err != nil {
 		e.cleanup()
@@ -575,7 +576,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	e.runAbort()
 	e.com.close()
-	e.ev.close()
+	e.ev.Close()
 	e.cleanup()
 	return err
 }
