@@ -74,7 +74,6 @@ import (
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
-	"littleboxes/sandbox/cell"
 	"littleboxes/vault"
 )
 
@@ -124,20 +123,20 @@ type API struct {
 	ctx context.Context // the Wails context, set at startup; cancelled at shutdown
 
 	// wmu serializes workspace changes and guards the fields below.
-	wmu     sync.Mutex
-	opts    Options
-	dataDir string
-	st      *store.Bolt
-	openErr error // why the workspace could not be opened
-	ws      *workspace
-	eng     *engine.Engine
-	engErr  error           // why the engine is not running, when the army is valid
-	red     *vault.Redactor // for the API's life: never replaced
-	an      *flow.Analysis
-	anErr   error
-	fwd     sync.WaitGroup // the engine event forwarders
-	pool    *cell.Pool     // the cells that run agents, unless Options.Runner or InProcess
-	closed  bool
+	wmu       sync.Mutex
+	opts      Options
+	dataDir   string
+	st        *store.Bolt
+	openErr   error // why the workspace could not be opened
+	ws        *workspace
+	eng       *engine.Engine
+	engErr    error           // why the engine is not running, when the army is valid
+	red       *vault.Redactor // for the API's life: never replaced
+	an        *flow.Analysis
+	anErr     error
+	fwd       sync.WaitGroup // the engine event forwarders
+	closePool func()         // closes the cells that run agents (nil: Options.Runner or InProcess)
+	closed    bool
 
 	smu    sync.Mutex
 	states map[string]string // agent node name → idle, running, ok, failed

@@ -98,14 +98,7 @@ func (a *API) mutate(what string, fn func(e *edit) error) (Workspace, error) {
 // built, which an edit may leave (a missing required field, code not
 // written yet, a message trigger waiting for its channel), rather than one
 // the edit caused.
-func incomplete(p army.Problem) bool {
-	m := p.Msg
-	return strings.HasPrefix(m, "missing") ||
-		strings.HasPrefix(m, "no code") ||
-		(strings.HasPrefix(m, "code file ") && strings.HasSuffix(m, " is empty")) ||
-		strings.HasPrefix(m, "no channel comes to agent") ||
-		strings.Contains(m, "but has no message trigger")
-}
+func incomplete(p army.Problem) bool { return p.Kind == army.ProblemIncomplete }
 
 // refuse returns an error listing the problems of next that are neither
 // in before nor incomplete.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/armyrun"
 	"littleboxes/app/engine"
 	"littleboxes/app/flow"
 	"littleboxes/app/secrets"
@@ -20,7 +21,6 @@ import (
 	_ "littleboxes/capabilities/standard" // every built-in capability kind
 	"littleboxes/examples"
 	"littleboxes/sandbox"
-	"littleboxes/sandbox/cell"
 	"littleboxes/vault"
 )
 
@@ -188,12 +188,12 @@ func (a *API) open(ctx context.Context, opts Options) error {
 	}
 	a.opts = opts
 	if a.opts.Runner == nil && !a.opts.InProcess {
-		pool, err := cell.NewPool(cell.Options{Logf: opts.Logf})
+		pool, closePool, err := armyrun.NewRunner(false, 0, opts.Logf)
 		if err != nil {
-			a.openErr = fmt.Errorf("starting the cells that run agents: %w (--in-process runs them in this process)", err)
+			a.openErr = err
 			return a.openErr
 		}
-		a.pool = pool
+		a.closePool = closePool
 		a.opts.Runner = pool
 		a.mu.Lock()
 		a.exec.runner = pool
@@ -354,29 +354,21 @@ func (a *API) restart(ctx context.Context) {
 	if a.red == nil {
 		a.red = vault.NewRedactor()
 	}
-	if err := secrets.Seed(ctx, ar, a.st, a.red); err != nil {
-		a.logf("%v", err)
-	}
 	if len(a.ws.problems) == 0 {
-		opts := engine.Options{Army: ar, Store: secrets.RedactStore(a.st, a.red), Redactor: a.red, Runner: a.opts.Runner,
-			Logf: a.opts.Logf, ArmyPath: a.ws.path}
-		v, err := secrets.For(ctx, ar, a.st, a.red)
-		if err == nil && v != nil {
-			opts.Secrets = v
-		}
+		e, err := armyrun.Start(ctx, armyrun.Options{Army: ar, ArmyPath: a.ws.path, Store: a.st, Redactor: a.red,
+			Runner: a.opts.Runner, Logf: a.logf})
 		if err == nil {
-			var e *engine.Engine
-			if e, err = engine.New(ctx, opts); err == nil {
-				a.eng = e
-				a.an = e.Analysis()
-				events, _ := e.Subscribe() // ended by e.Close
-				a.fwd.Add(1)
-				go a.forward(events)
-			}
+			a.eng = e
+			a.an = e.Analysis()
+			events, _ := e.Subscribe() // ended by e.Close
+			a.fwd.Add(1)
+			go a.forward(events)
+		} else {
+			a.engErr = fmt.Errorf("the army is not running: %w", err)
 		}
-		if err != nil {
-			a.engErr = fmt.Errorf("the army is not running: %s", a.red.String(err.Error()))
-		}
+	} else if err := secrets.Seed(ctx, ar, a.st, a.red); err != nil {
+		// An army that cannot run yet still has its secrets redacted.
+		a.logf("%v", err)
 	}
 	if a.an == nil {
 		facts, cleanup, err := flow.StaticFacts(ctx, ar)
@@ -426,11 +418,11 @@ func (a *API) close() error {
 	a.closed = true
 	a.stopEngine()
 	a.hub.Close()
-	if a.pool != nil {
+	if a.closePool != nil {
 		a.mu.Lock()
 		a.exec.runner = sandbox.NewInProcess()
 		a.mu.Unlock()
-		a.pool.Close()
+		a.closePool()
 	}
 	if a.st != nil {
 		if err := a.st.Close(); err != nil {

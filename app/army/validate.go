@@ -2,6 +2,7 @@ package army
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -99,7 +100,7 @@ func validate(a *Army, ps *problems, pos map[string]Pos) {
 	}
 
 	if a.Name == "" {
-		v.check("name", "missing: give the army a name")
+		v.missing("name", "missing: give the army a name")
 	} else if len(a.Name) > 200 || strings.IndexFunc(a.Name, unicode.IsControl) >= 0 {
 		v.check("name", "the army's name must be one line of at most 200 characters")
 	}
@@ -154,6 +155,11 @@ func (v *validator) at(field string) Pos {
 
 func (v *validator) check(field, format string, args ...any) {
 	v.checkf(v.at(field), field, format, args...)
+}
+
+// missing reports something not there yet (a ProblemIncomplete).
+func (v *validator) missing(field, format string, args ...any) {
+	v.checkKindf(ProblemIncomplete, v.at(field), field, format, args...)
 }
 
 func kindIDs() []string {
@@ -214,7 +220,7 @@ func (v *validator) capabilities() {
 
 func (v *validator) capability(c *Capability, field string) {
 	if c.Kind == "" {
-		v.check(field+".kind", "missing: say which kind of capability this is (%s)", oneOf(kindIDs()))
+		v.missing(field+".kind", "missing: say which kind of capability this is (%s)", oneOf(kindIDs()))
 		return
 	}
 	k, err := capabilities.Lookup(c.Kind)
@@ -245,7 +251,7 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 	}
 	for _, f := range schema {
 		if _, ok := c.Props[f.Name]; f.Required && !ok {
-			v.check(field, "missing required prop %q (%s)", f.Name, article(f.Type))
+			v.missing(field, "missing required prop %q (%s)", f.Name, article(f.Type))
 		}
 	}
 	// Decode what is known, for the types.
@@ -283,7 +289,12 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 				}
 				f += pe.Path
 			}
-			v.check(f, "%s", strings.TrimPrefix(pe.Msg, pe.Path+": "))
+			msg := strings.TrimPrefix(pe.Msg, pe.Path+": ")
+			if errors.Is(pe, capabilities.ErrNoSecret) {
+				v.missing(f, "%s", msg) // a secret not given yet
+				continue
+			}
+			v.check(f, "%s", msg)
 		}
 	}
 }
@@ -392,14 +403,14 @@ func (v *validator) secrets(c *Capability, k capabilities.Kind, field string) {
 		case !slices.Contains(slots, slot):
 			v.check(f, "kind %s has no secret slot %q%s", k.ID, slot, v.names(slot, slots, "its slots"))
 		case name == "":
-			v.check(f, "missing: name the secret in the vault")
+			v.missing(f, "missing: name the secret in the vault")
 		case !secretPattern.MatchString(name):
 			v.check(f, "invalid secret name %q: use 1 to 128 letters, digits, '.', '_' and '-'", name)
 		}
 	}
 	for _, s := range k.Secrets {
 		if _, ok := c.Secrets[s.Name]; !s.Optional && !ok {
-			v.check(field, "missing secret slot %q: %s", s.Name, s.Doc)
+			v.missing(field, "missing secret slot %q: %s", s.Name, s.Doc)
 		}
 	}
 }
@@ -428,6 +439,10 @@ func (v *validator) agent(ag *Agent) {
 	// Env names, with the field of the first use of each.
 	envs := map[string]string{}
 	useEnv := func(env, f string) {
+		if env == "" {
+			v.missing(f, "missing: give an env name")
+			return
+		}
 		if msg := checkEnv(env); msg != "" {
 			v.check(f, "%s", msg)
 			return
@@ -442,7 +457,7 @@ func (v *validator) agent(ag *Agent) {
 		tf := field + ".template"
 		switch c := v.caps[t.Each]; {
 		case t.Each == "":
-			v.check(tf+".each", "missing: name the capability whose items this template follows")
+			v.missing(tf+".each", "missing: name the capability whose items this template follows")
 		case c == nil:
 			v.check(tf+".each", "no capability named %q%s", t.Each, v.names(t.Each, v.capNames, "capabilities"))
 		default:
@@ -454,7 +469,7 @@ func (v *validator) agent(ag *Agent) {
 			}
 		}
 		if t.As == "" {
-			v.check(tf+".as", "missing: name the env entry each instance's own item is bound to")
+			v.missing(tf+".as", "missing: name the env entry each instance's own item is bound to")
 		} else {
 			useEnv(t.As, tf+".as")
 		}
@@ -465,7 +480,7 @@ func (v *validator) agent(ag *Agent) {
 		c := v.caps[b.Capability]
 		switch {
 		case b.Capability == "":
-			v.check(f, "missing: name the capability bound to env.%s", b.Env)
+			v.missing(f, "missing: name the capability bound to env.%s", b.Env)
 		case c == nil:
 			v.check(f, "no capability named %q%s", b.Capability, v.names(b.Capability, v.capNames, "capabilities"))
 		case c.Kind == ChannelKind:
@@ -511,9 +526,9 @@ func checkEnv(env string) string {
 func (v *validator) code(ag *Agent, field string) {
 	switch {
 	case ag.Code == "" && ag.CodePath != "":
-		v.check(field, "code file ./%s is empty", ag.CodePath)
+		v.missing(field, "code file ./%s is empty", ag.CodePath)
 	case ag.Code == "":
-		v.check(field, "no code: write the module inline (code: |) or give its file (code: ./agents/%s.ts)", ag.Name)
+		v.missing(field, "no code: write the module inline (code: |) or give its file (code: ./agents/%s.ts)", ag.Name)
 	case len(ag.Code) > MaxCodeBytes:
 		v.check(field, "the code is %d bytes, more than the limit of %d (1 MiB)", len(ag.Code), MaxCodeBytes)
 	case ag.CodePath == "" && !strings.Contains(ag.Code, "\n") &&
@@ -548,7 +563,7 @@ func (v *validator) triggers(ag *Agent, field string) {
 		case TriggerMessage:
 			message = true
 			if len(v.in[ag.Name]) == 0 {
-				v.check(f, "no channel comes to agent %q, so the message trigger would never fire", ag.Name)
+				v.missing(f, "no channel comes to agent %q, so the message trigger would never fire", ag.Name)
 			}
 		case TriggerEvery:
 			if t.Every < MinEvery {
@@ -567,7 +582,7 @@ func (v *validator) triggers(ag *Agent, field string) {
 		for i, s := range from {
 			q[i] = fmt.Sprintf("%q", s)
 		}
-		v.check(field, "agent %q receives messages (from %s) but has no message trigger: add message to its triggers",
+		v.missing(field, "agent %q receives messages (from %s) but has no message trigger: add message to its triggers",
 			ag.Name, oneOf(q))
 	}
 }
@@ -599,7 +614,7 @@ func (v *validator) channels() {
 		v.endpoint(ch.From, field+".from", "sending", false)
 		v.endpoint(ch.To, field+".to", "receiving", true)
 		if ch.Env == "" {
-			v.check(field+".env", "missing: name the env entry the sender sends on")
+			v.missing(field+".env", "missing: name the env entry the sender sends on")
 		}
 	}
 }
@@ -609,7 +624,7 @@ func (v *validator) endpoint(name, field, role string, to bool) {
 	ag := v.agents[name]
 	switch {
 	case name == "":
-		v.check(field, "missing: name the %s agent", role)
+		v.missing(field, "missing: name the %s agent", role)
 	case ag == nil:
 		v.check(field, "no agent named %q%s", name, v.names(name, v.agentNames, "agents"))
 	case to && ag.Template != nil:
