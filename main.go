@@ -14,6 +14,7 @@ import (
 
 	"littleboxes/app"
 	"littleboxes/app/cli"
+	_ "littleboxes/capabilities/standard" // every built-in capability kind, registered once, here
 	"littleboxes/sandbox/cell"
 )
 

@@ -301,17 +301,22 @@ func (a *API) ExportYAML() (string, error) {
 	return string(b), nil
 }
 
-// checkName returns an error unless s is a valid agent or capability name.
+// checkName returns an error unless s is a valid agent or capability name
+// (what says which), the army's rule.
 func checkName(what, s string) error {
 	if s == "" {
 		return fmt.Errorf("give the %s a name", what)
 	}
-	if len(s) > 64 || s[0] < 'a' || s[0] > 'z' || strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
-	}) >= 0 {
-		return fmt.Errorf("invalid %s name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", what, s)
+	return army.CheckName(what, s)
+}
+
+// checkEnv returns an error unless env is a valid env name, the army's
+// rule.
+func checkEnv(env string) error {
+	if env == "" {
+		return errors.New("give the env entry a name")
 	}
-	return nil
+	return army.CheckEnv(env)
 }
 
 func parseTriggers(ts []string) ([]army.Trigger, error) {
@@ -375,6 +380,11 @@ func applyAgentSpec(ar *army.Army, ag *army.Agent, spec AgentSpec) error {
 	if spec.Template != nil {
 		if c := ar.Capability(spec.Template.Each); c == nil {
 			return fmt.Errorf("agent %s: no capability named %q to spawn over", spec.Name, spec.Template.Each)
+		}
+		if spec.Template.As != "" {
+			if err := army.CheckEnv(spec.Template.As); err != nil {
+				return fmt.Errorf("agent %s: the template's item: %w", spec.Name, err)
+			}
 		}
 		ag.Template = &army.Template{Each: spec.Template.Each, As: spec.Template.As}
 	} else if spec.templateSet {
@@ -563,6 +573,9 @@ func (a *API) DeleteCapability(name string) (Workspace, error) {
 // bound to).
 func (a *API) Bind(agent, env, capability string) (Workspace, error) {
 	return a.mutate(fmt.Sprintf("bind %s.%s", agent, env), func(e *edit) error {
+		if err := checkEnv(env); err != nil {
+			return err
+		}
 		ag := e.army.Agent(agent)
 		if ag == nil {
 			return fmt.Errorf("no agent named %q", agent)
@@ -609,6 +622,9 @@ func (a *API) Unbind(agent, env string) (Workspace, error) {
 // delivers to agent to, which gets the message trigger if it lacks it.
 func (a *API) Connect(from, env, to string) (Workspace, error) {
 	return a.mutate(fmt.Sprintf("connect %s.%s → %s", from, env, to), func(e *edit) error {
+		if err := checkEnv(env); err != nil {
+			return err
+		}
 		src, dst := e.army.Agent(from), e.army.Agent(to)
 		switch {
 		case src == nil:

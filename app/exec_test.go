@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
 	"littleboxes/sandbox/cell"
 	"math"
 	"reflect"

@@ -18,7 +18,6 @@ import (
 	"littleboxes/app/secrets"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
-	_ "littleboxes/capabilities/standard" // every built-in capability kind
 	"littleboxes/examples"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
@@ -99,7 +98,9 @@ type AgentView struct {
 	// for the principals that differ from item to item.
 	Label    []string      `json:"label"`
 	Bindings []BindingView `json:"bindings"`
-	Pos      Pos           `json:"pos"`
+	// Pos is where the node was placed on the canvas; null when it never
+	// was (the page lays such nodes out itself).
+	Pos *Pos `json:"pos"`
 	// State is the agent's last run's outcome (a template: "idle"); see
 	// InstanceView.State.
 	State string `json:"state"`
@@ -113,7 +114,8 @@ type CapabilityView struct {
 	// Secrets maps secret slots to secret names in the keyring. Never a
 	// value.
 	Secrets map[string]string `json:"secrets"`
-	Pos     Pos               `json:"pos"`
+	// Pos is where the node was placed; null when it never was.
+	Pos *Pos `json:"pos"`
 }
 
 // ChannelView is a one-way channel: agent From gets a send-only env.Env;
@@ -474,12 +476,11 @@ func (a *API) view() Workspace {
 		}
 	}
 	pos := a.positions()
-	layout := defaultLayout(ar)
-	at := func(key string) Pos {
+	at := func(key string) *Pos {
 		if p, ok := pos[key]; ok {
-			return p
+			return &p
 		}
-		return layout[key]
+		return nil
 	}
 	labels := a.labels()
 	for _, ag := range ar.Agents {
@@ -701,36 +702,6 @@ func (a *API) savePositions(path string, ps map[string]*Pos) error {
 		}
 		return nil
 	})
-}
-
-// defaultLayout places nodes with no saved position: capabilities in a
-// column on the left, agents in columns by their distance along channels
-// from an agent no channel comes to.
-func defaultLayout(ar *army.Army) map[string]Pos {
-	out := map[string]Pos{}
-	for i, c := range ar.Capabilities {
-		out["capability:"+c.Name] = Pos{X: 40, Y: 40 + float64(i)*110}
-	}
-	depth := map[string]int{}
-	edges := ar.Edges()
-	for range len(ar.Agents) {
-		changed := false
-		for _, ch := range edges {
-			if d := depth[ch.From] + 1; d > depth[ch.To] && d < len(ar.Agents) {
-				depth[ch.To], changed = d, true
-			}
-		}
-		if !changed {
-			break
-		}
-	}
-	rows := map[int]int{}
-	for _, ag := range ar.Agents {
-		d := depth[ag.Name]
-		out["agent:"+ag.Name] = Pos{X: 380 + float64(d)*320, Y: 40 + float64(rows[d])*160}
-		rows[d]++
-	}
-	return out
 }
 
 // nodeKey is the key of a node's position for a MoveNodes key: "agent:X"

@@ -211,8 +211,8 @@ func (v *validator) capabilities() {
 		}
 		v.caps[c.Name] = c
 		v.capNames = append(v.capNames, c.Name)
-		if !namePattern.MatchString(c.Name) {
-			v.check(field, "invalid capability name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", c.Name)
+		if err := CheckName("capability", c.Name); err != nil {
+			v.check(field, "%v", err)
 		}
 		v.capability(c, field)
 	}
@@ -424,8 +424,8 @@ func (v *validator) checkAgentNames() {
 		}
 		v.agents[ag.Name] = ag
 		v.agentNames = append(v.agentNames, ag.Name)
-		if !namePattern.MatchString(ag.Name) {
-			v.check(field, "invalid agent name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", ag.Name)
+		if err := CheckName("agent", ag.Name); err != nil {
+			v.check(field, "%v", err)
 		}
 	}
 }
@@ -508,6 +508,27 @@ func enumeratingKinds() []string {
 		}
 	}
 	return out
+}
+
+// CheckName returns an error unless name is a valid agent or capability
+// name (what says which): 1 to 64 lowercase letters, digits and -,
+// beginning with a letter. Its text is for the person who typed the name.
+func CheckName(what, name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("invalid %s name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", what, name)
+	}
+	return nil
+}
+
+// CheckEnv returns an error unless env is a valid env name: a JavaScript
+// identifier of at most 64 characters that is not reserved (then, toJSON,
+// a reserved word, a member of Object.prototype). Its text is for the
+// person who typed the name.
+func CheckEnv(env string) error {
+	if msg := checkEnv(env); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // checkEnv returns what is wrong with an env name, or "".

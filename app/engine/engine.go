@@ -80,7 +80,7 @@ import (
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
-	_ "littleboxes/capabilities/standard" // the engine makes channel instances itself
+	"littleboxes/capabilities/channel" // the engine makes channel instances itself
 	"littleboxes/sandbox"
 	"littleboxes/vault"
 )
@@ -419,12 +419,12 @@ func (e *Engine) provision(ctx context.Context) error {
 	chans := map[*army.Channel]capabilities.Instance{}
 	for _, ch := range a.Channels {
 		props, _ := json.Marshal(map[string]any{"to": ch.To})
-		inst, err := capabilities.New(ctx, "channel", props, e.host(ch.From+"."+ch.Env, nil))
+		inst, err := capabilities.New(ctx, channel.ID, props, e.host(ch.From+"."+ch.Env, nil))
 		if err != nil {
 			return fmt.Errorf("engine: channel %s → %s: %w", ch.From, ch.To, err)
 		}
 		e.instances = append(e.instances, inst)
-		e.instKind[inst] = "channel"
+		e.instKind[inst] = channel.ID
 		chans[ch] = inst
 	}
 
