@@ -5,8 +5,8 @@
 // the data directory, DATA/armies/NAME/NAME.yaml), the store, and the engine
 // running that army. Every exported method of API is a function the page
 // calls, with the names, arguments and JSON shapes of
-// frontend/src/lib/api.ts: inside the window through the bindings Wails
-// generates (frontend/wailsjs/go/app), in a browser through Serve's
+// frontend/wailsjs, which Wails generates from them: inside the window
+// through those bindings, in a browser through package serve's
 // POST /api/call/METHOD. Methods that can fail return an error whose text is
 // what the person sees; none panics across the bridge, and none returns a
 // secret value.
@@ -29,25 +29,14 @@
 //
 // The engine's events (runs, messages, approvals, reports) and a
 // "workspace" event after every change go to one hub; the window forwards
-// them as the Wails event "lb:event", Serve as server-sent events.
+// them as the Wails event "lb:event", package serve as server-sent events.
 //
 // # Serve
 //
-// Serve (`littleboxes serve`) serves the frontend and the same API to a
-// browser: POST /api/call/METHOD with the JSON array of the arguments
-// (only the methods of api.ts, Exec and Army: the Callable list), and
-// GET /api/events, server-sent events. It listens on loopback unless told
-// --allow-remote and prints its URL with a random token in the fragment
-// (http://127.0.0.1:PORT/#token=…), which a browser never sends to a
-// server. The page moves the token into the tab's sessionStorage, takes it
-// out of the address bar, and sends it in the X-Littleboxes-Token header on
-// every API request, the event stream included (read with fetch, not
-// EventSource). The token is never a cookie (browsers send 127.0.0.1's
-// cookies to every port) and never in a query (?token= is refused: logs and
-// history keep URLs). Every request must name this server in its Host header
-// (127.0.0.1, localhost or [::1] with the port: no DNS rebinding) and, if it
-// has an Origin, come from this server's own origin; the frontend's files,
-// which hold no secret, need nothing more.
+// Package app/serve serves the page and this API to a browser
+// (`littleboxes serve`): Served opens the API for it. The methods it serves
+// are those the window binds, read from the same list (bound): every
+// exported method of *API, and nothing else.
 //
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns
@@ -72,6 +61,7 @@ import (
 	"littleboxes/app/engine"
 	"littleboxes/app/events"
 	"littleboxes/app/flow"
+	"littleboxes/app/serve"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
@@ -247,7 +237,7 @@ func RunWindow(assets fs.FS, args []string) error {
 		AssetServer:      &assetserver.Options{Assets: dist},
 		OnStartup:        func(ctx context.Context) { api.startup(ctx, opts) },
 		OnShutdown:       func(context.Context) { api.close() },
-		Bind:             []interface{}{api},
+		Bind:             api.bound(),
 		Linux: &linux.Options{
 			ProgramName: "littleboxes",
 		},
@@ -256,6 +246,25 @@ func RunWindow(assets fs.FS, args []string) error {
 		return fmt.Errorf("window: %w", err)
 	}
 	return nil
+}
+
+// bound is what the window binds and serve serves: every exported method of
+// each value is a function the page calls. It is the one list of them.
+func (a *API) bound() []any { return []any{a} }
+
+// Served opens the API for `littleboxes serve` (package app/serve): the
+// values the window binds, the page's events, and how to close it.
+func Served(ctx context.Context, o serve.Options) (serve.App, error) {
+	a, err := Open(ctx, Options{DataDir: o.DataDir, InProcess: o.InProcess, Logf: o.Logf})
+	if err != nil {
+		return serve.App{}, err
+	}
+	return a.served(), nil
+}
+
+// served is what serve serves of a.
+func (a *API) served() serve.App {
+	return serve.App{Bound: a.bound(), Events: a.subscribe, Close: a.close}
 }
 
 // hasFlag reports whether the boolean flag -name or --name is in args.

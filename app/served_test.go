@@ -2,11 +2,9 @@ package app
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,39 +14,35 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"littleboxes/app/serve"
 )
 
-var testAssets = fstest.MapFS{"frontend/dist/index.html": {Data: []byte("<!doctype html><title>littleboxes</title>")}}
+var testDist = fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>littleboxes</title>")}}
 
 const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// startServer serves a fresh API on a loopback port.
-func startServer(t testing.TB) (*server, *httptest.Server) {
+// startServer serves a fresh API, as package serve does, on a loopback
+// port.
+func startServer(t testing.TB) *httptest.Server {
 	t.Helper()
 	a := openTest(t, "")
 	ts := httptest.NewUnstartedServer(nil)
 	port := ts.Listener.Addr().(*net.TCPAddr).Port
-	dist := mustSub(t)
-	s := newServer(a, dist, testToken, port, true)
-	ts.Config.Handler = s
-	ts.Start()
-	t.Cleanup(func() {
-		s.shutdown()
-		ts.Close()
-	})
-	return s, ts
-}
-
-func mustSub(t testing.TB) fs.FS {
-	sub, err := subDist(testAssets)
+	s, err := serve.NewHandler(a.served(), testDist, testToken, port, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sub
+	ts.Config.Handler = s
+	ts.Start()
+	t.Cleanup(func() {
+		s.Shutdown()
+		ts.Close()
+	})
+	return ts
 }
 
 type request struct {
@@ -74,7 +68,7 @@ func do(t *testing.T, ts *httptest.Server, r request) (int, string, http.Header)
 		req.Header.Set("Origin", r.origin)
 	}
 	if r.token != "" {
-		req.Header.Set(TokenHeader, r.token)
+		req.Header.Set(serve.TokenHeader, r.token)
 	}
 	if r.cookie != "" {
 		// The cookie today's and earlier servers set, and any name at all.
@@ -96,7 +90,7 @@ func do(t *testing.T, ts *httptest.Server, r request) (int, string, http.Header)
 }
 
 func TestServeSecurity(t *testing.T) {
-	_, ts := startServer(t)
+	ts := startServer(t)
 	port := ts.Listener.Addr().(*net.TCPAddr).Port
 	p := strconv.Itoa(port)
 	tests := []struct {
@@ -168,11 +162,11 @@ func TestServeSecurity(t *testing.T) {
 }
 
 func TestServeEvents(t *testing.T) {
-	_, ts := startServer(t)
+	ts := startServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/api/events", nil)
-	req.Header.Set(TokenHeader, testToken)
+	req.Header.Set(serve.TokenHeader, testToken)
 	res, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -227,86 +221,6 @@ func TestServeEvents(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// TestServeCommand runs the serve command itself: it prints the URL first,
-// serves it, and stops cleanly when its context ends.
-func TestServeCommand(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int)
-	go func() {
-		done <- serve(ctx, testAssets, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, &stdout, &stderr)
-	}()
-	var url string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if line, _, ok := strings.Cut(stdout.String(), "\n"); ok {
-			url = line
-			break
-		}
-	}
-	base, token, ok := strings.Cut(strings.TrimPrefix(url, "littleboxes serve: "), "/#token=")
-	if !strings.HasPrefix(url, "littleboxes serve: http://127.0.0.1:") || !ok || len(token) != 64 {
-		t.Fatalf("first line %q; stderr %s", url, stderr.String())
-	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/call/Workspace", nil)
-	req.Header.Set(TokenHeader, token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w Workspace
-	err = json.NewDecoder(res.Body).Decode(&w)
-	res.Body.Close()
-	if err != nil || w.Name != "inbox" || !w.Running {
-		t.Fatalf("workspace %q running %v: %v", w.Name, w.Running, err)
-	}
-	// An open event stream does not hold the shutdown up.
-	ereq, _ := http.NewRequest(http.MethodGet, base+"/api/events", nil)
-	ereq.Header.Set(TokenHeader, token)
-	eres, err := http.DefaultClient.Do(ereq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eres.Body.Close()
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d; stderr %s", code, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
-	io.Copy(io.Discard, eres.Body)
-	http.DefaultClient.CloseIdleConnections()
-}
-
-func TestServeRefusesRemoteWithoutFlag(t *testing.T) {
-	var stdout, stderr syncBuffer
-	code := serve(context.Background(), testAssets, []string{"--addr", "0.0.0.0:0", "--data", t.TempDir()}, &stdout, &stderr)
-	if code != 2 || !strings.Contains(stderr.String(), "--allow-remote") || stdout.String() != "" {
-		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
-	}
-}
-
 // FuzzCall sends arbitrary bodies to read-only API methods: every answer
 // is a JSON 200, 400, 404 or 422, never a panic or a 500.
 func FuzzCall(f *testing.F) {
@@ -316,7 +230,7 @@ func FuzzCall(f *testing.F) {
 	} {
 		f.Add(seed.method, seed.body)
 	}
-	_, ts := startServer(f)
+	ts := startServer(f)
 	readOnly := map[string]bool{"Version": true, "CheckCode": true, "AgentEnv": true, "Kinds": true, "Runs": true,
 		"Examples": true, "Workspace": true, "ExportYAML": true, "Approvals": true, "Secrets": true, "Nope": true, "Exec": true}
 	f.Fuzz(func(t *testing.T, method, body string) {
@@ -324,7 +238,7 @@ func FuzzCall(f *testing.F) {
 			method = "Nope"
 		}
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/call/"+method, strings.NewReader(body))
-		req.Header.Set(TokenHeader, testToken)
+		req.Header.Set(serve.TokenHeader, testToken)
 		res, err := ts.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -342,163 +256,109 @@ func FuzzCall(f *testing.F) {
 	})
 }
 
-// TestCallableMatchesTheContract checks the served methods against
-// frontend/src/lib/api.ts: the same names as its METHODS (plus Exec and
-// Army), each with as many parameters as its Api declaration.
-func TestCallableMatchesTheContract(t *testing.T) {
-	src, err := os.ReadFile("../frontend/src/lib/api.ts")
-	if err != nil {
-		t.Skipf("no contract to check against: %v", err)
-	}
-	text := string(src)
-	_, list, ok := strings.Cut(text, "export const METHODS")
-	if !ok {
-		t.Fatal("api.ts has no METHODS")
-	}
-	list, _, _ = strings.Cut(list, "];")
-	var methods []string
-	for _, m := range regexp.MustCompile(`"([A-Za-z]+)"`).FindAllStringSubmatch(list, -1) {
-		methods = append(methods, m[1])
-	}
-	want := append(slices.Clone(methods), "Exec")
-	slices.Sort(want)
-	got := slices.Clone(Callable)
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("Callable %v\napi.ts    %v", got, want)
-	}
-	_, iface, _ := strings.Cut(text, "export interface Api {")
-	iface, _, _ = strings.Cut(iface, "\n}")
-	api := reflect.TypeOf(&API{})
-	for _, m := range regexp.MustCompile(`(?m)^\s*([A-Z][A-Za-z]*)\(([^)]*)\)`).FindAllStringSubmatch(iface, -1) {
-		params := regexp.MustCompile(`<[^>]*>|\{[^}]*\}`).ReplaceAllString(m[2], "")
-		n := 0
-		if strings.TrimSpace(params) != "" {
-			n = strings.Count(params, ",") + 1
-		}
-		gm, ok := api.MethodByName(m[1])
-		if !ok {
-			t.Errorf("api.ts declares %s, app.API lacks it", m[1])
-			continue
-		}
-		if gm.Type.NumIn()-1 != n {
-			t.Errorf("%s takes %d argument(s) in api.ts, %d in Go", m[1], n, gm.Type.NumIn()-1)
-		}
-	}
-}
-
-// TestShapesMatchTheContract checks that the JSON keys of the Go types are
-// the fields of the interfaces of the same name in api.ts.
-func TestShapesMatchTheContract(t *testing.T) {
-	src, err := os.ReadFile("../frontend/src/lib/api.ts")
-	if err != nil {
-		t.Skipf("no contract to check against: %v", err)
-	}
-	types := map[string]reflect.Type{
-		"Pos": reflect.TypeOf(Pos{}), "Problem": reflect.TypeOf(Problem{}), "BindingView": reflect.TypeOf(BindingView{}),
-		"InstanceView": reflect.TypeOf(InstanceView{}), "AgentView": reflect.TypeOf(AgentView{}),
-		"CapabilityView": reflect.TypeOf(CapabilityView{}), "ChannelView": reflect.TypeOf(ChannelView{}),
-		"SinkView": reflect.TypeOf(SinkView{}), "Workspace": reflect.TypeOf(Workspace{}), "PropField": reflect.TypeOf(PropField{}),
-		"MethodInfo": reflect.TypeOf(MethodInfo{}), "KindInfo": reflect.TypeOf(KindInfo{}), "AgentSpec": reflect.TypeOf(AgentSpec{}),
-		"CapabilitySpec": reflect.TypeOf(CapabilitySpec{}), "Diagnostic": reflect.TypeOf(Diagnostic{}),
-		"ConsoleLine": reflect.TypeOf(ConsoleLine{}), "RunRecord": reflect.TypeOf(RunRecord{}), "Effect": reflect.TypeOf(Effect{}),
-		"Event": reflect.TypeOf(Event{}),
-	}
-	blocks := regexp.MustCompile(`(?ms)^export interface (\w+) \{\n(.*?)^\}`).FindAllStringSubmatch(string(src), -1)
-	seen := map[string]bool{}
-	for _, b := range blocks {
-		typ, ok := types[b[1]]
-		if !ok {
-			continue
-		}
-		seen[b[1]] = true
-		var ts []string
-		for _, f := range regexp.MustCompile(`(?m)^  (\w+)\??:`).FindAllStringSubmatch(b[2], -1) {
-			ts = append(ts, f[1])
-		}
-		var gofields []string
-		for i := 0; i < typ.NumField(); i++ {
-			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-			if name != "" && name != "-" {
-				gofields = append(gofields, name)
-			}
-		}
-		slices.Sort(ts)
-		slices.Sort(gofields)
-		if !slices.Equal(ts, gofields) {
-			t.Errorf("%s: api.ts %v, Go %v", b[1], ts, gofields)
-		}
-	}
-	for name := range types {
-		if !seen[name] {
-			t.Errorf("api.ts has no interface %s", name)
-		}
-	}
-}
-
-// TestServeLimits checks the http.Server serve runs against clients that
-// hold a connection: a request whose headers never end, a kept-alive
-// connection left idle, and headers too large.
-func TestServeLimits(t *testing.T) {
-	for name, v := range map[string]int64{
-		"ReadHeader": int64(serveLimits.ReadHeader), "Idle": int64(serveLimits.Idle),
-		"MaxHeaderBytes": int64(serveLimits.MaxHeaderBytes), "CallBody": int64(serveLimits.CallBody),
-	} {
-		if v <= 0 {
-			t.Errorf("serveLimits.%s is %d: unlimited", name, v)
-		}
-	}
-	a := openTest(t, "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// TestServedIsWhatTheWindowBinds checks that serve serves exactly the
+// functions Wails generated for the window (frontend/wailsjs/go/app), with
+// as many arguments each: one list, bound, for both, and wailsjs
+// regenerated after a change of the API.
+func TestServedIsWhatTheWindowBinds(t *testing.T) {
+	src, err := os.ReadFile("../frontend/wailsjs/go/app/API.d.ts")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	s := newServer(a, mustSub(t), testToken, port, true)
-	lim := httpLimits{ReadHeader: 200 * time.Millisecond, Idle: 200 * time.Millisecond, MaxHeaderBytes: 4 << 10, CallBody: 200 * time.Millisecond}
-	s.callBody = lim.CallBody
-	srv := httpServer(s, lim)
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		s.shutdown()
-		srv.Close()
-	})
-	host := "127.0.0.1:" + strconv.Itoa(port)
-	get := "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
-	tests := []struct {
-		name  string
-		send  []string // written one after another, 50 ms apart
-		want  string   // in what the server sent before closing
-		slack time.Duration
-	}{
-		{"headers that never end", []string{"GET / HTTP/1.1\r\nHost: " + host + "\r\n", "X-Slow: 1\r\n"}, "", 3 * time.Second},
-		{"a kept-alive connection left idle", []string{get}, "200 OK", 3 * time.Second},
-		{"headers too large", []string{"GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n"}, "431", 3 * time.Second},
-		{"a call whose body never ends", []string{"POST /api/call/Version HTTP/1.1\r\nHost: " + host + "\r\n" + TokenHeader + ": " + testToken +
-			"\r\nContent-Length: 100\r\n\r\n[", "  "}, "408", 3 * time.Second},
+	methods, err := serve.Methods(NewAPI().bound()...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := net.Dial("tcp", host)
-			if err != nil {
-				t.Fatal(err)
+	generated := map[string]int{}
+	for _, m := range regexp.MustCompile(`(?m)^export function (\w+)\(([^)]*)\)`).FindAllStringSubmatch(string(src), -1) {
+		params := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(m[2], "") // Record<string, app.Pos>
+		generated[m[1]] = 0
+		if params != "" {
+			generated[m[1]] = strings.Count(params, ",") + 1
+		}
+	}
+	if len(generated) < 10 {
+		t.Fatalf("API.d.ts declares only %d functions", len(generated))
+	}
+	for name, m := range methods {
+		n, ok := generated[name]
+		switch {
+		case !ok:
+			t.Errorf("%s is served but not in wailsjs: regenerate it (wails generate module)", name)
+		case n != m.Type().NumIn():
+			t.Errorf("%s takes %d argument(s) in Go, %d in wailsjs", name, m.Type().NumIn(), n)
+		}
+	}
+	for name := range generated {
+		if _, ok := methods[name]; !ok {
+			t.Errorf("wailsjs declares %s, which is not served: regenerate it", name)
+		}
+	}
+}
+
+// TestShapesMatchTheGeneratedModels checks that every type of package app
+// the bound methods take or return has, in frontend/wailsjs/go/models.ts,
+// an interface with its JSON keys.
+func TestShapesMatchTheGeneratedModels(t *testing.T) {
+	src, err := os.ReadFile("../frontend/wailsjs/go/models.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ifaces := map[string][]string{}
+	for _, b := range regexp.MustCompile(`(?ms)^\texport interface (\w+) \{\n(.*?)^\t\}`).FindAllStringSubmatch(string(src), -1) {
+		var fields []string
+		for _, f := range regexp.MustCompile(`(?m)^\t    (\w+)\??:`).FindAllStringSubmatch(b[2], -1) {
+			fields = append(fields, f[1])
+		}
+		slices.Sort(fields)
+		ifaces[b[1]] = fields
+	}
+	methods, err := serve.Methods(NewAPI().bound()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ.PkgPath() != "littleboxes/app" || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		var fields []string
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
 			}
-			defer c.Close()
-			for _, part := range tt.send {
-				if _, err := io.WriteString(c, part); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(50 * time.Millisecond)
+			if name == "" {
+				name = f.Name
 			}
-			start := time.Now()
-			c.SetReadDeadline(start.Add(tt.slack))
-			got, err := io.ReadAll(c)
-			if err != nil {
-				t.Fatalf("the server kept the connection open %v: %v (got %q)", tt.slack, err, got)
-			}
-			if !strings.Contains(string(got), tt.want) {
-				t.Errorf("got %q, want %q in it", got, tt.want)
-			}
-		})
+			fields = append(fields, name)
+			walk(f.Type)
+		}
+		slices.Sort(fields)
+		got, ok := ifaces[typ.Name()]
+		switch {
+		case !ok:
+			t.Errorf("models.ts has no interface %s: regenerate wailsjs", typ.Name())
+		case !slices.Equal(got, fields):
+			t.Errorf("%s: models.ts %v, Go %v: regenerate wailsjs", typ.Name(), got, fields)
+		}
+	}
+	for _, m := range methods {
+		mt := m.Type()
+		for i := 0; i < mt.NumIn(); i++ {
+			walk(mt.In(i))
+		}
+		for i := 0; i < mt.NumOut(); i++ {
+			walk(mt.Out(i))
+		}
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d types reached from the bound methods", len(seen))
 	}
 }
