@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"littleboxes/app"
-	"littleboxes/app/serve"
 	"littleboxes/app/cli"
+	"littleboxes/app/serve"
 	"littleboxes/app/store"
 	"littleboxes/sandbox/cell"
 	"littleboxes/vault/keyring/keyringtest"
