@@ -78,12 +78,11 @@ func (a *API) Kinds() ([]KindInfo, error) {
 // bindings, its template's item, the channels it sends on), for the editor
 // beside its code.
 func (a *API) AgentEnv(name string) (string, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
+	s, err := a.snapshot()
+	if err != nil {
 		return "", err
 	}
-	ar := a.ws.army
+	ar := s.Army
 	ag := ar.Agent(name)
 	if ag == nil {
 		return "", fmt.Errorf("no agent named %q", name)
