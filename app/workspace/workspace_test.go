@@ -34,8 +34,6 @@ func open(t *testing.T, dir string, hub *events.Hub) *Workspace {
 	return w
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func TestWorkspace(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
