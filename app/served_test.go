@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"littleboxes/app/serve"
+	"littleboxes/app/serve/servetest"
 )
 
 var testDist = fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>littleboxes</title>")}}
@@ -29,20 +30,7 @@ const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abc
 // port.
 func startServer(t testing.TB) *httptest.Server {
 	t.Helper()
-	a := openTest(t, "")
-	ts := httptest.NewUnstartedServer(nil)
-	port := ts.Listener.Addr().(*net.TCPAddr).Port
-	s, err := serve.NewHandler(a.served(), testDist, testToken, port, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = s
-	ts.Start()
-	t.Cleanup(func() {
-		s.Shutdown()
-		ts.Close()
-	})
-	return ts
+	return servetest.Start(t, openTest(t, "").served(), testDist, testToken)
 }
 
 type request struct {

@@ -1,4 +1,4 @@
-package serve
+package serve_test
 
 import (
 	"bufio"
@@ -22,6 +22,8 @@ import (
 	"go.uber.org/goleak"
 
 	"littleboxes/app/events"
+	"littleboxes/app/serve"
+	"littleboxes/app/serve/servetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -54,13 +56,13 @@ func (f *fake) Publish(detail string) { f.hub.Publish(events.Event{Type: "worksp
 
 func (f *fake) close() error { return nil }
 
-func (f *fake) app() App {
-	return App{Bound: []any{f}, Events: f.hub.Subscribe, Close: f.close}
+func (f *fake) app() serve.App {
+	return serve.App{Bound: []any{f}, Events: f.hub.Subscribe, Close: f.close}
 }
 
 // fakeOpener opens a fake, noting when it is closed.
-func fakeOpener(closed *atomic.Bool) Opener {
-	return func(ctx context.Context, o Options) (App, error) {
+func fakeOpener(closed *atomic.Bool) serve.Opener {
+	return func(ctx context.Context, o serve.Options) (serve.App, error) {
 		a := newFake().app()
 		c := a.Close
 		a.Close = func() error { closed.Store(true); return c() }
@@ -69,7 +71,7 @@ func fakeOpener(closed *atomic.Bool) Opener {
 }
 
 func mustSub(t testing.TB) fs.FS {
-	sub, err := subDist(testAssets)
+	sub, err := fs.Sub(testAssets, "frontend/dist")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,20 +82,8 @@ func mustSub(t testing.TB) fs.FS {
 func startServer(t testing.TB) (*fake, *httptest.Server) {
 	t.Helper()
 	f := newFake()
-	ts := httptest.NewUnstartedServer(nil)
-	port := ts.Listener.Addr().(*net.TCPAddr).Port
-	s, err := NewHandler(f.app(), mustSub(t), testToken, port, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = s
-	ts.Start()
-	t.Cleanup(func() {
-		s.Shutdown()
-		ts.Close()
-		f.hub.Close()
-	})
-	return f, ts
+	t.Cleanup(f.hub.Close)
+	return f, servetest.Start(t, f.app(), mustSub(t), testToken)
 }
 
 func call(t *testing.T, ts *httptest.Server, method, body, token string, header map[string]string) (int, string) {
@@ -103,7 +93,7 @@ func call(t *testing.T, ts *httptest.Server, method, body, token string, header 
 		t.Fatal(err)
 	}
 	if token != "" {
-		req.Header.Set(TokenHeader, token)
+		req.Header.Set(serve.TokenHeader, token)
 	}
 	for k, v := range header {
 		if k == "Host" {
@@ -171,10 +161,10 @@ func TestCall(t *testing.T) {
 }
 
 func TestMethodsRefusesDuplicates(t *testing.T) {
-	if _, err := Methods(newFake(), newFake()); err == nil || !strings.Contains(err.Error(), "two bound values") {
+	if _, err := serve.Methods(newFake(), newFake()); err == nil || !strings.Contains(err.Error(), "two bound values") {
 		t.Errorf("err = %v", err)
 	}
-	m, err := Methods(newFake())
+	m, err := serve.Methods(newFake())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +183,7 @@ func TestEvents(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/api/events", nil)
-	req.Header.Set(TokenHeader, testToken)
+	req.Header.Set(serve.TokenHeader, testToken)
 	res, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +243,7 @@ func TestServeCommand(t *testing.T) {
 	var closed atomic.Bool
 	done := make(chan int)
 	go func() {
-		done <- Run(ctx, testAssets, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, &stdout, &stderr, fakeOpener(&closed))
+		done <- serve.Run(ctx, testAssets, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, &stdout, &stderr, fakeOpener(&closed))
 	}()
 	var url string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -267,7 +257,7 @@ func TestServeCommand(t *testing.T) {
 		t.Fatalf("first line %q; stderr %s", url, stderr.String())
 	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/call/Echo", strings.NewReader(`["hi"]`))
-	req.Header.Set(TokenHeader, token)
+	req.Header.Set(serve.TokenHeader, token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +270,7 @@ func TestServeCommand(t *testing.T) {
 	}
 	// An open event stream does not hold the shutdown up.
 	ereq, _ := http.NewRequest(http.MethodGet, base+"/api/events", nil)
-	ereq.Header.Set(TokenHeader, token)
+	ereq.Header.Set(serve.TokenHeader, token)
 	eres, err := http.DefaultClient.Do(ereq)
 	if err != nil {
 		t.Fatal(err)
@@ -305,77 +295,8 @@ func TestServeCommand(t *testing.T) {
 func TestServeRefusesRemoteWithoutFlag(t *testing.T) {
 	var stdout, stderr syncBuffer
 	var closed atomic.Bool
-	code := Run(context.Background(), testAssets, []string{"--addr", "0.0.0.0:0", "--data", t.TempDir()}, &stdout, &stderr, fakeOpener(&closed))
+	code := serve.Run(context.Background(), testAssets, []string{"--addr", "0.0.0.0:0", "--data", t.TempDir()}, &stdout, &stderr, fakeOpener(&closed))
 	if code != 2 || !strings.Contains(stderr.String(), "--allow-remote") || stdout.String() != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
-	}
-}
-
-// TestServeLimits checks the http.Server serve runs against clients that
-// hold a connection: a request whose headers never end, a kept-alive
-// connection left idle, and headers too large.
-func TestServeLimits(t *testing.T) {
-	for name, v := range map[string]int64{
-		"ReadHeader": int64(serveLimits.ReadHeader), "Idle": int64(serveLimits.Idle),
-		"MaxHeaderBytes": int64(serveLimits.MaxHeaderBytes), "CallBody": int64(serveLimits.CallBody),
-	} {
-		if v <= 0 {
-			t.Errorf("serveLimits.%s is %d: unlimited", name, v)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	s, err := NewHandler(newFake().app(), mustSub(t), testToken, port, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lim := httpLimits{ReadHeader: 200 * time.Millisecond, Idle: 200 * time.Millisecond, MaxHeaderBytes: 4 << 10, CallBody: 200 * time.Millisecond}
-	s.callBody = lim.CallBody
-	srv := httpServer(s, lim)
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		s.Shutdown()
-		srv.Close()
-	})
-	host := "127.0.0.1:" + strconv.Itoa(port)
-	get := "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
-	tests := []struct {
-		name  string
-		send  []string // written one after another, 50 ms apart
-		want  string   // in what the server sent before closing
-		slack time.Duration
-	}{
-		{"headers that never end", []string{"GET / HTTP/1.1\r\nHost: " + host + "\r\n", "X-Slow: 1\r\n"}, "", 3 * time.Second},
-		{"a kept-alive connection left idle", []string{get}, "200 OK", 3 * time.Second},
-		{"headers too large", []string{"GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n"}, "431", 3 * time.Second},
-		{"a call whose body never ends", []string{"POST /api/call/Echo HTTP/1.1\r\nHost: " + host + "\r\n" + TokenHeader + ": " + testToken +
-			"\r\nContent-Length: 100\r\n\r\n[", "  "}, "408", 3 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := net.Dial("tcp", host)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			for _, part := range tt.send {
-				if _, err := io.WriteString(c, part); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			start := time.Now()
-			c.SetReadDeadline(start.Add(tt.slack))
-			got, err := io.ReadAll(c)
-			if err != nil {
-				t.Fatalf("the server kept the connection open %v: %v (got %q)", tt.slack, err, got)
-			}
-			if !strings.Contains(string(got), tt.want) {
-				t.Errorf("got %q, want %q in it", got, tt.want)
-			}
-		})
 	}
 }
