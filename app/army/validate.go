@@ -1,10 +1,12 @@
 package army
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -270,7 +272,7 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 	}
 	inst, _, err := capabilities.Decode(k.ID, props)
 	if err != nil {
-		f, msg := propsError(err, schema, c.Props)
+		f, msg := propsError(k, props, decodable, schema)
 		v.check(field+f, "%s", msg)
 		return
 	}
@@ -299,34 +301,124 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 	}
 }
 
-var (
-	jsonTypeError    = regexp.MustCompile(`cannot unmarshal (.+) into Go struct field [^.\s]+\.(\S+) of type (\S+)`)
-	jsonUnknownField = regexp.MustCompile(`unknown field "([^"]*)"`)
-)
-
-// propsError turns a strict decoding error into a field suffix
-// (".auth.type") and a message.
-func propsError(err error, schema []capabilities.PropField, props map[string]any) (string, string) {
-	msg := err.Error()
-	if _, rest, ok := strings.Cut(msg, capabilities.ErrProps.Error()+": "); ok {
-		msg = rest
-	}
-	if m := jsonTypeError.FindStringSubmatch(msg); m != nil {
-		want := m[3]
+// propsError says what is wrong with props (the JSON of a capability's
+// known props) that the kind's strict decoding refused: a field suffix
+// (".auth.type") and a message. It decides on the decoder's typed error
+// and on the props themselves, never on an error's text.
+func propsError(k capabilities.Kind, props []byte, decoded map[string]any, schema []capabilities.PropField) (string, string) {
+	dec := json.NewDecoder(bytes.NewReader(props))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(k.New())
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		want := te.Type.String()
 		for _, f := range schema {
-			if f.Name == m[2] {
+			if f.Name == te.Field {
 				want = f.Type
 			}
 		}
-		return "." + m[2], fmt.Sprintf("want %s, got %s", article(want), jsonGot(m[1]))
+		return "." + te.Field, fmt.Sprintf("want %s, got %s", article(want), jsonGot(te.Value))
 	}
-	if m := jsonUnknownField.FindStringSubmatch(msg); m != nil {
-		if p := findKey(props, m[1], 0); p != "" {
-			return p, fmt.Sprintf("unknown field %q", m[1])
+	if path, key := unknownKey(reflect.TypeOf(k.New()), decoded, 0); key != "" {
+		return path, fmt.Sprintf("unknown field %q", key)
+	}
+	if err == nil {
+		err = errors.New("invalid props")
+	}
+	return "", strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// unknownKey finds the first key in v (props as decoded from YAML or
+// JSON) that type t, decoded as encoding/json does (names from json tags,
+// matched without regard to case), has no field for: its field suffix and
+// the key; "" and "" when there is none.
+func unknownKey(t reflect.Type, v any, depth int) (string, string) {
+	if depth > maxDepth {
+		return "", ""
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Map:
+			for _, k := range sortedKeys(x) {
+				if p, key := unknownKey(t.Elem(), x[k], depth+1); key != "" {
+					return "." + join("", k) + p, key
+				}
+			}
+		case reflect.Struct:
+			fields := jsonFields(t)
+			for _, k := range sortedKeys(x) {
+				ft, ok := fieldType(fields, k)
+				if !ok {
+					return "." + join("", k), k
+				}
+				if p, key := unknownKey(ft, x[k], depth+1); key != "" {
+					return "." + join("", k) + p, key
+				}
+			}
 		}
-		return "", fmt.Sprintf("unknown field %q", m[1])
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, e := range x {
+				if p, key := unknownKey(t.Elem(), e, depth+1); key != "" {
+					return index("", i) + p, key
+				}
+			}
+		}
 	}
-	return "", strings.TrimPrefix(msg, "json: ")
+	return "", ""
+}
+
+// jsonFields returns a struct's fields by JSON name, embedded structs'
+// fields included.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for n, typ := range jsonFields(ft) {
+					if _, ok := out[n]; !ok {
+						out[n] = typ
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// fieldType returns the type of the field key names, matched as
+// encoding/json does: exactly, else without regard to case.
+func fieldType(fields map[string]reflect.Type, key string) (reflect.Type, bool) {
+	if t, ok := fields[key]; ok {
+		return t, true
+	}
+	for name, t := range fields {
+		if strings.EqualFold(name, key) {
+			return t, true
+		}
+	}
+	return nil, false
 }
 
 // article names a schema type for a message.
@@ -363,31 +455,6 @@ func jsonGot(s string) string {
 		return "a number"
 	}
 	return s
-}
-
-// findKey finds where key sits in nested props, as a field suffix.
-func findKey(v any, key string, depth int) string {
-	if depth > maxDepth {
-		return ""
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		if _, ok := v[key]; ok && depth > 0 {
-			return "." + join("", key)
-		}
-		for _, k := range sortedKeys(v) {
-			if p := findKey(v[k], key, depth+1); p != "" {
-				return "." + join("", k) + p
-			}
-		}
-	case []any:
-		for i, x := range v {
-			if p := findKey(x, key, depth+1); p != "" {
-				return index("", i) + p
-			}
-		}
-	}
-	return ""
 }
 
 func (v *validator) secrets(c *Capability, k capabilities.Kind, field string) {
