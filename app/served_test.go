@@ -2,7 +2,6 @@ package app
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -151,30 +150,8 @@ func TestServeSecurity(t *testing.T) {
 
 func TestServeEvents(t *testing.T) {
 	ts := startServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/api/events", nil)
-	req.Header.Set(serve.TokenHeader, testToken)
-	res, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("%d %s", res.StatusCode, res.Header.Get("Content-Type"))
-	}
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(res.Body)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	lines, stop := servetest.Events(t, ts, testToken)
+	defer stop()
 	if <-lines != ": littleboxes events" {
 		t.Fatal("no preamble")
 	}
@@ -198,9 +175,6 @@ func TestServeEvents(t *testing.T) {
 				t.Fatalf("event %q: %v", data, err)
 			}
 			if ev.Type == EventWorkspace && strings.Contains(ev.Detail, "echo") {
-				cancel()
-				for range lines {
-				}
 				return
 			}
 		case <-timeout:

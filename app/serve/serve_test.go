@@ -1,7 +1,6 @@
 package serve_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -180,27 +179,16 @@ func TestMethodsRefusesDuplicates(t *testing.T) {
 
 func TestEvents(t *testing.T) {
 	_, ts := startServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/api/events", nil)
-	req.Header.Set(serve.TokenHeader, testToken)
-	res, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("%d %s", res.StatusCode, res.Header.Get("Content-Type"))
-	}
-	sc := bufio.NewScanner(res.Body)
-	if !sc.Scan() || sc.Text() != ": littleboxes events" {
-		t.Fatalf("no preamble: %q", sc.Text())
+	lines, stop := servetest.Events(t, ts, testToken)
+	defer stop()
+	if l := <-lines; l != ": littleboxes events" {
+		t.Fatalf("no preamble: %q", l)
 	}
 	if code, body := call(t, ts, "Publish", `["edit"]`, testToken, nil); code != 200 {
 		t.Fatalf("Publish: %d %s", code, body)
 	}
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+	for l := range lines {
+		data, ok := strings.CutPrefix(l, "data: ")
 		if !ok {
 			continue
 		}
@@ -213,7 +201,7 @@ func TestEvents(t *testing.T) {
 		}
 		return
 	}
-	t.Fatalf("the stream ended: %v", sc.Err())
+	t.Fatal("the stream ended")
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
