@@ -3,6 +3,8 @@
 // wailsjs/go/models.ts); normalizeResult makes any reply safe to render.
 
 import type { app } from "../../wailsjs/go/models";
+import type { Api } from "./api";
+import { NOT_CONNECTED, errorText } from "./transport";
 
 export type ExecResult = app.ExecResult;
 export type ExecError = app.ExecError;
@@ -51,6 +53,20 @@ export function normalizeResult(raw: unknown): ExecResult {
     if (typeof e[k] === "string" && e[k]) error[k] = e[k];
   }
   return { ok: false, value: "", console: lines, durationMs, error };
+}
+
+/**
+ * Compiles and runs an agent module once in the backend (app.API.Exec). It
+ * never throws: without a connection it returns a "connection" error, and a
+ * failed call becomes an "internal" error.
+ */
+export async function execModule(api: Api | null, source: string, inputJSON: string): Promise<ExecResult> {
+  if (!api) return failure("connection", NOT_CONNECTED);
+  try {
+    return normalizeResult(await api.Exec(source, inputJSON));
+  } catch (err) {
+    return failure("internal", `the call to the backend failed: ${errorText(err)}`);
+  }
 }
 
 /** Pretty-prints a result's JSON value text; text that is not JSON is shown as is. */

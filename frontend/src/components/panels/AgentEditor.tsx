@@ -7,7 +7,8 @@ import type { AgentView, Api, Diagnostic, KindInfo, RunRecord, Workspace } from 
 import { CodeView, type CodeViewHandle } from "./CodeView";
 import { ChipsInput, ErrorLine, Glyph, Principals } from "./parts";
 import { RunView } from "./RunView";
-import { checkRunInput, errorText, placeDiagnostics } from "./util";
+import { errorText } from "../../lib/transport";
+import { checkRunInput, placeDiagnostics } from "./util";
 
 export interface AgentEditorProps {
   api: Api;
@@ -315,8 +316,7 @@ function AgentSettings({
         // The saved code, so a settings change never loses or inlines it.
         code: agent.code,
         triggers,
-        template: agent.template,
-        pos: agent.pos,
+        // Left out, the template and the position keep their values.
       });
       onWorkspace(ws);
       if (name.trim() !== agent.name) onRenamed?.(name.trim());

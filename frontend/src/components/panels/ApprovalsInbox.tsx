@@ -5,7 +5,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Api, Effect } from "../../lib/api";
 import { ErrorLine, Glyph, Principals } from "./parts";
-import { errorText, formatTime, prettyJSON } from "./util";
+import { errorText } from "../../lib/transport";
+import { formatTime, prettyJSON } from "./util";
 
 export interface ApprovalsInboxProps {
   api: Api;

@@ -5,7 +5,8 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Api, CapabilityView, KindInfo, PropField, Workspace } from "../../lib/api";
 import { ChipsInput, ErrorLine, Glyph } from "./parts";
-import { buildProps, type Draft, draftOf, draftsOf, errorText } from "./util";
+import { errorText } from "../../lib/transport";
+import { buildProps, type Draft, draftOf, draftsOf } from "./util";
 
 export interface CapabilityEditorProps {
   api: Api;
@@ -90,7 +91,7 @@ export function CapabilityEditor({ api, capability, kind, onWorkspace, onClose, 
         kind: capability.kind,
         props: built.props,
         secrets,
-        pos: capability.pos,
+        // Left out, the position keeps its value.
       });
       setSaved(true);
       setTouched(false);

@@ -6,7 +6,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Api } from "../../lib/api";
 import { ErrorLine } from "./parts";
-import { errorText } from "./util";
+import { errorText } from "../../lib/transport";
 
 export interface SecretsPanelProps {
   api: Api;
