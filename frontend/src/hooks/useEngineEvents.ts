@@ -4,12 +4,10 @@
 // in case an event was missed.
 
 import { useEffect, useRef, useState } from "react";
-import { type Live, applyEvent, emptyLive } from "../components/canvas/graph";
+import { type Live, PULSE_MS, applyEvent, emptyLive } from "../components/canvas/graph";
 import type { Event, Workspace } from "../lib/api";
 import type { Connection } from "../lib/transport";
 
-/** How long a channel's pulse shows after a message. */
-export const PULSE_MS = 2000;
 /** How often the approvals are counted again without an event. */
 export const APPROVALS_POLL_MS = 5000;
 

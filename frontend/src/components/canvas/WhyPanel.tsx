@@ -3,7 +3,7 @@
 // data-testid: why-panel (data-verdict), why-text.
 
 import type { BindingEdgeData, ChannelEdgeData, GraphEdge } from "./graph";
-import { LabelChips } from "./nodes";
+import { LabelChips } from "./LabelChips";
 
 /** An edge's verdict and why, after a click on it. */
 export function WhyPanel({ edge, onClose }: { edge: GraphEdge; onClose(): void }) {

@@ -81,6 +81,9 @@ export interface Live {
 
 export const emptyLive = (): Live => ({ runs: {}, pulses: {} });
 
+/** How long a channel shows its pulse after a message. */
+export const PULSE_MS = 2000;
+
 /**
  * The live state after an event: run.start/run.end set a node's state (the
  * instance's own name, and its template's while any instance runs), message
