@@ -1,6 +1,7 @@
 // The contract between the page and the Go API (app.API in app/), taken
-// from what Wails generates from the Go types: frontend/wailsjs/go/models.ts
-// (the types) and frontend/wailsjs/go/app/API.d.ts / API.js (the methods).
+// from what Wails generates from the Go code: frontend/wailsjs/go/app/API.d.ts
+// / API.js (the methods) and the types their signatures name (in
+// frontend/wailsjs/go/models.ts).
 // Nothing here is written by hand but what the generator cannot express:
 //
 //   - a Go pointer is generated as an optional field, but a nil one arrives
@@ -20,43 +21,59 @@
 // nothing.
 
 import type * as Bound from "../../wailsjs/go/app/API";
-import type { app } from "../../wailsjs/go/models";
 
-export type Pos = app.Pos;
-export type Problem = app.Problem;
-export type BindingView = app.BindingView;
-export type InstanceView = app.InstanceView;
-export type TemplateView = app.TemplateView;
-export type ChannelView = app.ChannelView;
-export type SinkView = app.SinkView;
-export type PropField = app.PropField;
-export type MethodInfo = app.MethodInfo;
-export type KindInfo = app.KindInfo;
-export type AgentSpec = app.AgentSpec;
-export type CapabilitySpec = app.CapabilitySpec;
-export type Diagnostic = app.Diagnostic;
-export type ConsoleLine = app.ConsoleLine;
+// Every type is read off the generated method signatures (the bindings of
+// app.API), not off models.ts' namespaces, so it stays right whichever Go
+// package a view type lives in.
+type Generated = typeof Bound;
+type Result<K extends keyof Generated> = Awaited<ReturnType<Generated[K]>>;
+type Arg<K extends keyof Generated, I extends number> = Parameters<Generated[K]>[I];
+type Item<T> = T extends readonly (infer U)[] ? U : never;
+
+type GWorkspace = Result<"Workspace">;
+type GAgentView = Item<GWorkspace["agents"]>;
+type GCapabilityView = Item<GWorkspace["capabilities"]>;
+type GRunRecord = Result<"RunAgent">;
+type GEffect = Result<"Approve">;
+type GKindInfo = Item<Result<"Kinds">>;
+
+export type Problem = Item<GWorkspace["problems"]>;
+export type BindingView = Item<GAgentView["bindings"]>;
+export type InstanceView = Item<GAgentView["instances"]>;
+export type TemplateView = NonNullable<GAgentView["template"]>;
+export type ChannelView = Item<GWorkspace["channels"]>;
+export type SinkView = Item<GWorkspace["sinks"]>;
+export type KindInfo = GKindInfo;
+export type PropField = Item<GKindInfo["props"]>;
+export type MethodInfo = Item<GKindInfo["methods"]>;
+export type AgentSpec = Arg<"AddAgent", 0>;
+export type CapabilitySpec = Arg<"AddCapability", 0>;
+export type Pos = Arg<"MoveNodes", 0>[string];
+export type Diagnostic = Item<Result<"CheckCode">>;
+export type ExecResult = Result<"Exec">;
+export type ExecError = NonNullable<ExecResult["error"]>;
+export type ConsoleLine = Item<ExecResult["console"]>;
 
 /** One agent or template; pos is null when the node was never placed. */
-export type AgentView = Omit<app.AgentView, "pos" | "template"> & {
+export type AgentView = Omit<GAgentView, "pos" | "template"> & {
   pos?: Pos | null;
   template?: TemplateView | null;
 };
 
 /** One capability instance; pos is null when the node was never placed. */
-export type CapabilityView = Omit<app.CapabilityView, "pos"> & { pos?: Pos | null };
+export type CapabilityView = Omit<GCapabilityView, "pos"> & { pos?: Pos | null };
 
 /** The army open in the app, with its flow analysis. */
-export type Workspace = Omit<app.Workspace, "agents" | "capabilities"> & {
+export type Workspace = Omit<GWorkspace, "agents" | "capabilities"> & {
   agents: AgentView[];
   capabilities: CapabilityView[];
 };
 
 /** One invocation of an agent; result is the JSON value the run returned. */
-export type RunRecord = Omit<app.RunRecord, "result"> & { result?: unknown };
+export type RunRecord = Omit<GRunRecord, "result"> & { result?: unknown };
 
 /** One held (or decided) sink call; args and result are JSON values. */
-export type Effect = Omit<app.Effect, "args" | "result"> & { args: unknown; result?: unknown };
+export type Effect = Omit<GEffect, "args" | "result"> & { args: unknown; result?: unknown };
 
 /** The name of the Wails event (and the SSE stream) carrying engine events. */
 export const EVENT = "lb:event";
@@ -74,17 +91,15 @@ export interface Event {
 }
 
 /** A generated type as it arrives on the wire (see the top of this file). */
-type Wire<T> = T extends app.Workspace
+type Wire<T> = T extends GWorkspace
   ? Workspace
-  : T extends app.RunRecord
+  : T extends GRunRecord
     ? RunRecord
-    : T extends app.Effect
+    : T extends GEffect
       ? Effect
       : T extends readonly (infer U)[]
         ? Wire<U>[]
         : T;
-
-type Generated = typeof Bound;
 
 /** Every method of app.API, as Wails generated it, with its results as they arrive. */
 export type Api = {

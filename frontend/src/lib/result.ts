@@ -1,14 +1,12 @@
 // ExecResult: what running an agent module once produced, and how the window
-// shows it. The shapes mirror app.ExecResult in app/exec.go (generated into
-// wailsjs/go/models.ts); normalizeResult makes any reply safe to render.
+// shows it. The shapes are app.ExecResult's in app/exec.go (the result of the
+// generated Exec binding: lib/api.ts); normalizeResult makes any reply safe
+// to render.
 
-import type { app } from "../../wailsjs/go/models";
-import type { Api } from "./api";
+import type { Api, ConsoleLine, ExecError, ExecResult } from "./api";
 import { NOT_CONNECTED, errorText } from "./transport";
 
-export type ExecResult = app.ExecResult;
-export type ExecError = app.ExecError;
-export type ConsoleLine = app.ConsoleLine;
+export type { ConsoleLine, ExecError, ExecResult };
 
 /**
  * Kinds of ExecError. The first five come from Go (app.ErrorKind*);
