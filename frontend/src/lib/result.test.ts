@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Api } from "./api";
-import { NOT_CONNECTED } from "./transport";
+import { NOT_CONNECTED, NotConnectedError } from "./transport";
 import {
   type ExecResult,
   execModule,
@@ -121,6 +121,15 @@ describe("execModule", () => {
     const r = await execModule(null, "export default {}", "{}");
     expect(r.ok).toBe(false);
     expect(r.error).toEqual({ kind: "connection", message: NOT_CONNECTED });
+  });
+
+  it("says there is no backend when the transport has none", async () => {
+    const api = {
+      Exec: async () => {
+        throw new NotConnectedError();
+      },
+    } as unknown as Api;
+    expect((await execModule(api, "src", "{}")).error).toEqual({ kind: "connection", message: NOT_CONNECTED });
   });
 
   it("calls Exec and normalizes the reply", async () => {

@@ -4,7 +4,7 @@
 // to render.
 
 import type { Api, ConsoleLine, ExecError, ExecResult } from "./api";
-import { NOT_CONNECTED, errorText } from "./transport";
+import { NOT_CONNECTED, NotConnectedError, errorText } from "./transport";
 
 export type { ConsoleLine, ExecError, ExecResult };
 
@@ -55,7 +55,7 @@ export function normalizeResult(raw: unknown): ExecResult {
 
 /**
  * Compiles and runs an agent module once in the backend (app.API.Exec). It
- * never throws: without a connection it returns a "connection" error, and a
+ * never throws: without a backend it returns a "connection" error, and a
  * failed call becomes an "internal" error.
  */
 export async function execModule(api: Api | null, source: string, inputJSON: string): Promise<ExecResult> {
@@ -63,6 +63,7 @@ export async function execModule(api: Api | null, source: string, inputJSON: str
   try {
     return normalizeResult(await api.Exec(source, inputJSON));
   } catch (err) {
+    if (err instanceof NotConnectedError) return failure("connection", NOT_CONNECTED);
     return failure("internal", `the call to the backend failed: ${errorText(err)}`);
   }
 }

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { EVENT } from "./api";
 import {
   METHODS,
+  NOT_CONNECTED,
+  NotConnectedError,
   TOKEN_HEADER,
   TOKEN_KEY,
   detect,
@@ -224,6 +226,14 @@ describe("http transport", () => {
     const { f } = fakeFetch(() => ({ status: 403, body: "forbidden\n" }));
     const c = httpConnection({ token: "t", fetch: f });
     await expect(c.api.Workspace()).rejects.toThrow("forbidden");
+  });
+
+  it("calls nothing without a token, and says there is no backend", async () => {
+    const { f, seen } = fakeFetch(() => ({ status: 200, body: "{}" }));
+    const c = httpConnection({ token: "", fetch: f });
+    await expect(c.api.Workspace()).rejects.toThrow(NotConnectedError);
+    await expect(c.api.Exec("src", "{}")).rejects.toThrow(NOT_CONNECTED);
+    expect(seen).toHaveLength(0);
   });
 
   it("rejects when the server cannot be reached", async () => {

@@ -37,7 +37,18 @@ export type ConnectionState = "checking" | "connected" | "disconnected";
 
 /** What a call shows when the page has no backend to call. */
 export const NOT_CONNECTED =
-  "The littleboxes backend is not connected: this page is running outside the littleboxes window.";
+  "The littleboxes backend is not connected: open this page from the littleboxes window, or from the URL `littleboxes serve` prints (with its #token=).";
+
+/**
+ * The rejection of a call made with no backend to make it to: neither the
+ * Wails binding nor a `serve` token.
+ */
+export class NotConnectedError extends Error {
+  constructor() {
+    super(NOT_CONNECTED);
+    this.name = "NotConnectedError";
+  }
+}
 
 /** An Api plus the engine event stream. */
 export interface Connection {
@@ -168,6 +179,8 @@ async function readEventStream(body: ReadableStream<Uint8Array>, onData: (data: 
 export function httpConnection(env: HttpEnv): Connection {
   const base = env.base ?? "";
   const call = async (method: Method, args: unknown[]) => {
+    // serve refuses every call without its token: no page has a backend then.
+    if (!env.token) throw new NotConnectedError();
     let res: Response;
     try {
       res = await env.fetch(`${base}/api/call/${encodeURIComponent(method)}`, {
