@@ -8,6 +8,7 @@ import { useRef, useState } from "react";
 import type { Api } from "../../lib/api";
 import { errorText } from "../../lib/transport";
 import { ErrorLine } from "./parts";
+import { SecretInputs } from "./SecretInputs";
 
 /**
  * One secret slot: pick a secret by name, or create one. The new value lives
@@ -97,29 +98,13 @@ export function SecretSlot({
       {missing && <span className="lbp-field-error">No secret named “{value}” in the keyring yet: create it, or pick another.</span>}
       {creating && (
         <div className="lbp-secret-create">
-          <input
-            data-testid="secret-name"
-            aria-label="new secret's name"
-            placeholder="name"
-            value={newName}
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(e) => setNewName(e.target.value)}
-          />
-          <input
-            ref={valueField}
-            type="password"
-            data-testid="secret-value"
-            aria-label="new secret's value"
-            placeholder="value"
-            autoComplete="new-password"
-            spellCheck={false}
-            onKeyDown={(e) => {
-              if (e.key === "Enter") {
-                e.preventDefault();
-                void create();
-              }
-            }}
+          <SecretInputs
+            name={newName}
+            onName={setNewName}
+            valueRef={valueField}
+            labels={{ name: "new secret's name", value: "new secret's value" }}
+            namePlaceholder="name"
+            onEnter={() => void create()}
           />
           <button type="button" className="lbp-button" data-testid="secret-save" disabled={busy} onClick={() => void create()}>
             {busy ? "Saving…" : "Save to keyring"}
