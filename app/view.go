@@ -341,7 +341,7 @@ func (v viewer) binding(ag *army.Agent, env, capName string) BindingView {
 // roleOf sums up a kind's method roles.
 func roleOf(k capabilities.Kind) string {
 	reads, writes := false, false
-	for _, m := range k.Methods {
+	for _, m := range k.Table.Methods() {
 		if m.Role == capabilities.Exchange {
 			return string(capabilities.Exchange)
 		}
