@@ -23,6 +23,7 @@ import (
 
 	"littleboxes/app"
 	"littleboxes/app/cli"
+	"littleboxes/app/serve"
 	"littleboxes/app/store"
 	"littleboxes/sandbox/cell"
 	"littleboxes/vault/keyring/keyringtest"
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv(helperEnv); args != "" {
 		argv := strings.Split(args, "\x1f")
 		if argv[0] == "serve" {
-			os.Exit(app.Serve(assets, argv[1:], os.Stdout, os.Stderr))
+			os.Exit(serve.Main(assets, argv[1:], os.Stdout, os.Stderr, app.Served))
 		}
 		os.Exit(cli.Main(argv, os.Stdin, os.Stdout, os.Stderr))
 	}
@@ -246,7 +247,7 @@ func serveCalls(t *testing.T, data string, calls ...string) []string {
 	var answers []string
 	for i := 0; i+1 < len(calls); i += 2 {
 		req, _ := http.NewRequestWithContext(context.Background(), "POST", m[1]+"/api/call/"+calls[i+1], strings.NewReader(calls[i]))
-		req.Header.Set(app.TokenHeader, m[2])
+		req.Header.Set(serve.TokenHeader, m[2])
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -1,53 +1,30 @@
-// Package app is the application: the API bound to the desktop window and
-// served to a browser by `littleboxes serve`.
+// Package app is the application's thin front: the API bound to the
+// desktop window and served to a browser by `littleboxes serve` (package
+// app/serve), nothing more.
 //
-// One *API holds the workspace: the army open in the app (a YAML file under
-// the data directory, DATA/armies/NAME/NAME.yaml), the store, and the engine
-// running that army. Every exported method of API is a function the page
-// calls, with the names, arguments and JSON shapes of
-// frontend/src/lib/api.ts: inside the window through the bindings Wails
-// generates (frontend/wailsjs/go/app), in a browser through Serve's
-// POST /api/call/METHOD. Methods that can fail return an error whose text is
-// what the person sees; none panics across the bridge, and none returns a
-// secret value.
-//
-// # Edits
-//
-// Every edit (AddAgent, Bind, Connect, ImportYAML, …) is made on a copy of
-// the army, validated with package army, saved with army.Export (agent code
-// stays in its file; a new agent gets ./agents/NAME.ts), analysed with
-// package flow, and the engine is restarted on the new army. An edit that
-// adds a problem the person caused (a name that is taken or invalid, a
-// binding to nothing, a prop the kind does not have, a value of the wrong
-// type) is refused with an error and changes nothing. An edit that leaves
-// the army incomplete (an agent with no code yet, a required prop or secret
-// not given yet, a message trigger with no channel yet) is saved, and the
-// workspace lists the problems and does not run until they are fixed. Node
-// positions are UI-only: they live in the store, not in the army file.
+// One *API holds the workspace (package app/workspace: the army open in
+// the app, its store and its engine) and turns what it holds into what the
+// page shows (view: a pure function of a workspace.Snapshot). Every
+// exported method of API is a function the page calls, with the names,
+// arguments and JSON shapes of frontend/wailsjs, which Wails generates
+// from them: inside the window through those bindings, in a browser
+// through package serve's POST /api/call/METHOD. Methods that can fail
+// return an error whose text is what the person sees; none panics across
+// the bridge, and none returns a secret value. How edits are made, refused
+// or saved incomplete is package workspace's to say.
 //
 // # Events
 //
 // The engine's events (runs, messages, approvals, reports) and a
 // "workspace" event after every change go to one hub; the window forwards
-// them as the Wails event "lb:event", Serve as server-sent events.
+// them as the Wails event "lb:event", package serve as server-sent events.
 //
 // # Serve
 //
-// Serve (`littleboxes serve`) serves the frontend and the same API to a
-// browser: POST /api/call/METHOD with the JSON array of the arguments
-// (only the methods of api.ts, Exec and Army: the Callable list), and
-// GET /api/events, server-sent events. It listens on loopback unless told
-// --allow-remote and prints its URL with a random token in the fragment
-// (http://127.0.0.1:PORT/#token=…), which a browser never sends to a
-// server. The page moves the token into the tab's sessionStorage, takes it
-// out of the address bar, and sends it in the X-Littleboxes-Token header on
-// every API request, the event stream included (read with fetch, not
-// EventSource). The token is never a cookie (browsers send 127.0.0.1's
-// cookies to every port) and never in a query (?token= is refused: logs and
-// history keep URLs). Every request must name this server in its Host header
-// (127.0.0.1, localhost or [::1] with the port: no DNS rebinding) and, if it
-// has an Origin, come from this server's own origin; the frontend's files,
-// which hold no secret, need nothing more.
+// Package app/serve serves the page and this API to a browser
+// (`littleboxes serve`): Served opens the API for it. The methods it serves
+// are those the window binds, read from the same list (bound): every
+// exported method of *API, and nothing else.
 //
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns
@@ -56,6 +33,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -69,11 +47,11 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
-	"littleboxes/app/engine"
-	"littleboxes/app/flow"
-	"littleboxes/app/store"
+	"littleboxes/app/armyrun"
+	"littleboxes/app/events"
+	"littleboxes/app/serve"
+	"littleboxes/app/workspace"
 	"littleboxes/sandbox"
-	"littleboxes/sandbox/cell"
 	"littleboxes/vault"
 )
 
@@ -113,34 +91,24 @@ type Options struct {
 }
 
 // API is the set of methods bound to the desktop window and served by
-// Serve. Create one with NewAPI (Exec and Version only, until the
+// package serve. Create one with NewAPI (Exec and Version only, until the
 // workspace is opened) or Open; its methods are safe for concurrent use.
 type API struct {
 	exec executor
-	hub  *hub
+	hub  *events.Hub
+	red  *vault.Redactor // for the API's life: never replaced
 
-	mu  sync.Mutex
-	ctx context.Context // the Wails context, set at startup; cancelled at shutdown
-
-	// wmu serializes workspace changes and guards the fields below.
-	wmu     sync.Mutex
-	opts    Options
-	dataDir string
-	st      *store.Bolt
-	openErr error // why the workspace could not be opened
-	ws      *workspace
-	eng     *engine.Engine
-	engErr  error           // why the engine is not running, when the army is valid
-	red     *vault.Redactor // for the API's life: never replaced
-	an      *flow.Analysis
-	anErr   error
-	fwd     sync.WaitGroup // the engine event forwarders
-	pool    *cell.Pool     // the cells that run agents, unless Options.Runner or InProcess
-	closed  bool
-
-	smu    sync.Mutex
-	states map[string]string // agent node name → idle, running, ok, failed
+	// mu guards the fields below.
+	mu        sync.Mutex
+	ctx       context.Context      // the Wails context, set at startup; cancelled at shutdown
+	ws        *workspace.Workspace // the open army; nil until open
+	openErr   error                // why the workspace could not be opened
+	closePool func()               // closes the cells that run agents (nil: Options.Runner or InProcess)
+	closed    bool
 }
+
+// errNotOpen is the error of workspace methods before the workspace opens.
+var errNotOpen = errors.New("no workspace is open")
 
 // NewAPI returns an API that runs agent modules in-process. Its workspace
 // methods fail until it is opened (Open, or the window's startup).
@@ -151,9 +119,8 @@ func NewAPI() *API {
 			runner:   sandbox.NewInProcess(),
 			deadline: DefaultExecDeadline,
 		},
-		hub:    newHub(),
-		states: map[string]string{},
-		red:    vault.NewRedactor(),
+		hub: events.New(),
+		red: vault.NewRedactor(),
 	}
 }
 
@@ -165,9 +132,104 @@ func NewAPI() *API {
 func Open(ctx context.Context, opts Options) (*API, error) {
 	a := NewAPI()
 	if err := a.open(ctx, opts); err != nil {
+		a.close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// open opens the workspace, once: a pool of cells unless opts gives a
+// runner or asks for this process, then the workspace.
+func (a *API) open(ctx context.Context, opts Options) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ws != nil || a.closed {
+		return nil
+	}
+	if opts.Runner == nil && !opts.InProcess {
+		pool, closePool, err := armyrun.NewRunner(false, 0, opts.Logf)
+		if err != nil {
+			a.openErr = err
+			return err
+		}
+		a.closePool = closePool
+		opts.Runner = pool
+		a.exec.runner = pool
+	}
+	if opts.Runner == nil {
+		opts.Runner = sandbox.NewInProcess()
+	}
+	ws, err := workspace.Open(ctx, workspace.Options{DataDir: opts.DataDir, Runner: opts.Runner, Hub: a.hub,
+		Redactor: a.red, Logf: opts.Logf})
+	if err != nil {
+		a.openErr = err
+		return err
+	}
+	a.ws = ws
+	return nil
+}
+
+// workspace returns the open workspace, or why there is none.
+func (a *API) workspace() (*workspace.Workspace, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.closed:
+		return nil, workspace.ErrClosed
+	case a.openErr != nil:
+		return nil, a.openErr
+	case a.ws == nil:
+		return nil, errNotOpen
+	}
+	return a.ws, nil
+}
+
+// close closes the workspace and ends every event stream. It is
+// idempotent. (Unexported: Wails binds every exported method, and the page
+// must not be able to close the workspace.)
+func (a *API) close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	ws, closePool := a.ws, a.closePool
+	a.mu.Unlock()
+	var err error
+	if ws != nil {
+		err = ws.Close()
+	}
+	a.hub.Close()
+	if closePool != nil {
+		a.mu.Lock()
+		a.exec.runner = sandbox.NewInProcess()
+		a.mu.Unlock()
+		closePool()
+	}
+	return err
+}
+
+// Workspace returns the army open in the app, with its flow analysis.
+func (a *API) Workspace() (Workspace, error) {
+	return a.render(a.snapshot())
+}
+
+// snapshot returns the open army as it is now.
+func (a *API) snapshot() (workspace.Snapshot, error) {
+	ws, err := a.workspace()
+	if err != nil {
+		return workspace.Snapshot{}, err
+	}
+	return ws.Snapshot()
+}
+
+// render returns the view of a snapshot, or the error.
+func (a *API) render(s workspace.Snapshot, err error) (Workspace, error) {
+	if err != nil {
+		return emptyWorkspace(), err
+	}
+	return view(s), nil
 }
 
 // startup is Wails' OnStartup hook: it keeps the application context, which
@@ -180,13 +242,13 @@ func (a *API) startup(ctx context.Context, opts Options) {
 	if err := a.open(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "littleboxes:", err)
 	}
-	events, stop := a.hub.subscribe()
+	stream, stop := a.hub.Subscribe()
 	go func() {
 		// Ends when the hub closes (Close, at shutdown) or the window goes.
 		defer stop()
 		for {
 			select {
-			case ev, ok := <-events:
+			case ev, ok := <-stream:
 				if !ok {
 					return
 				}
@@ -247,7 +309,7 @@ func RunWindow(assets fs.FS, args []string) error {
 		AssetServer:      &assetserver.Options{Assets: dist},
 		OnStartup:        func(ctx context.Context) { api.startup(ctx, opts) },
 		OnShutdown:       func(context.Context) { api.close() },
-		Bind:             []interface{}{api},
+		Bind:             api.bound(),
 		Linux: &linux.Options{
 			ProgramName: "littleboxes",
 		},
@@ -256,6 +318,25 @@ func RunWindow(assets fs.FS, args []string) error {
 		return fmt.Errorf("window: %w", err)
 	}
 	return nil
+}
+
+// bound is what the window binds and serve serves: every exported method of
+// each value is a function the page calls. It is the one list of them.
+func (a *API) bound() []any { return []any{a} }
+
+// Served opens the API for `littleboxes serve` (package app/serve): the
+// values the window binds, the page's events, and how to close it.
+func Served(ctx context.Context, o serve.Options) (serve.App, error) {
+	a, err := Open(ctx, Options{DataDir: o.DataDir, InProcess: o.InProcess, Logf: o.Logf})
+	if err != nil {
+		return serve.App{}, err
+	}
+	return a.served(), nil
+}
+
+// served is what serve serves of a.
+func (a *API) served() serve.App {
+	return serve.App{Bound: a.bound(), Events: a.subscribe, Close: a.close}
 }
 
 // hasFlag reports whether the boolean flag -name or --name is in args.

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"littleboxes/app/workspace"
 )
 
 const posterCode = `export default {
@@ -150,12 +152,12 @@ func TestRunAgentErrors(t *testing.T) {
 	// fails them: the new code has no onMessage), so it may be running
 	// for a moment: wait for it to settle.
 	state := ""
-	for deadline := time.Now().Add(5 * time.Second); state != StateFailed && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); state != workspace.StateFailed && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		w, _ := a.Workspace()
 		state = agentView(w, "summarizer").State
 	}
-	if state != StateFailed {
-		t.Errorf("state %q, want %q", state, StateFailed)
+	if state != workspace.StateFailed {
+		t.Errorf("state %q, want %q", state, workspace.StateFailed)
 	}
 	// The items' runs start with the engine; wait for five of them.
 	var runs []RunRecord

@@ -2,16 +2,9 @@ package app
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"littleboxes/app/army"
-	"littleboxes/capabilities"
+	"littleboxes/app/workspace"
 	"littleboxes/examples"
 )
 
@@ -57,147 +50,36 @@ type CapabilitySpec struct {
 	Pos     *Pos              `json:"pos,omitempty"`
 }
 
-// edit is one change to the army, made on a copy.
-type edit struct {
-	army *army.Army
-	// pos are node positions to save (nil deletes), by node key.
-	pos map[string]*Pos
-	// removed are code files (relative to the army's folder) no agent uses
-	// any more, to delete after saving.
-	removed []string
+// change is what the workspace makes of the spec.
+func (s AgentSpec) change() workspace.AgentChange {
+	c := workspace.AgentChange{Name: s.Name, Doc: s.Doc, Code: s.Code, Triggers: s.Triggers, Pos: s.Pos.pos(),
+		ClearTemplate: s.templateSet && s.Template == nil}
+	if s.Template != nil {
+		c.Template = &army.Template{Each: s.Template.Each, As: s.Template.As}
+	}
+	return c
 }
 
-// mutate runs fn on a copy of the open army, refuses the result if fn
-// failed or the copy has a problem the edit caused (see the package doc),
-// and otherwise saves it, reloads it, restarts the engine and publishes a
-// workspace event named what.
-func (a *API) mutate(what string, fn func(e *edit) error) (Workspace, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
-		return emptyWorkspace(), err
-	}
-	e := &edit{army: cloneArmy(a.ws.army), pos: map[string]*Pos{}}
-	if err := fn(e); err != nil {
-		return emptyWorkspace(), err
-	}
-	if err := refuse(a.ws.problems, e.army); err != nil {
-		return emptyWorkspace(), err
-	}
-	if err := a.save(a.ws.path, e); err != nil {
-		return emptyWorkspace(), err
-	}
-	if err := a.load(a.context(), a.ws.path); err != nil {
-		return emptyWorkspace(), fmt.Errorf("the army was saved but does not read back: %w", err)
-	}
-	a.hub.publish(Event{Type: EventWorkspace, Detail: what})
-	return a.view(), nil
+// change is what the workspace makes of the spec.
+func (s CapabilitySpec) change() workspace.CapabilityChange {
+	return workspace.CapabilityChange{Name: s.Name, Kind: s.Kind, Props: s.Props, Secrets: s.Secrets, Pos: s.Pos.pos()}
 }
 
-// incomplete reports whether a problem is one of an army still being
-// built, which an edit may leave (a missing required field, code not
-// written yet, a message trigger waiting for its channel), rather than one
-// the edit caused.
-func incomplete(p army.Problem) bool {
-	m := p.Msg
-	return strings.HasPrefix(m, "missing") ||
-		strings.HasPrefix(m, "no code") ||
-		(strings.HasPrefix(m, "code file ") && strings.HasSuffix(m, " is empty")) ||
-		strings.HasPrefix(m, "no channel comes to agent") ||
-		strings.Contains(m, "but has no message trigger")
-}
-
-// refuse returns an error listing the problems of next that are neither
-// in before nor incomplete.
-func refuse(before []army.Problem, next *army.Army) error {
-	var e *army.Error
-	err := next.Validate()
-	if err == nil {
+// pos is p as the workspace keeps it (nil for nil).
+func (p *Pos) pos() *workspace.Pos {
+	if p == nil {
 		return nil
 	}
-	if !errors.As(err, &e) {
-		return err
-	}
-	had := map[string]bool{}
-	for _, p := range before {
-		had[p.Field+"\x00"+p.Msg] = true
-	}
-	var bad []string
-	for _, p := range e.Problems {
-		if !had[p.Field+"\x00"+p.Msg] && !incomplete(p) {
-			bad = append(bad, p.String())
-		}
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s", strings.Join(bad, "\n"))
+	return &workspace.Pos{X: p.X, Y: p.Y}
 }
 
-// save writes the agents' code files, then the army file (atomically), then
-// the positions, then deletes code files no longer used.
-func (a *API) save(path string, e *edit) error {
-	ar := e.army
-	dir := filepath.Dir(path)
-	for _, ag := range ar.Agents {
-		if ag.CodePath == "" {
-			continue
-		}
-		f := filepath.Join(dir, filepath.FromSlash(ag.CodePath))
-		if old, err := os.ReadFile(f); err == nil && string(old) == ag.Code {
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
-			return fmt.Errorf("saving agent %s: %w", ag.Name, err)
-		}
-		if err := writeFile(f, []byte(ag.Code)); err != nil {
-			return fmt.Errorf("saving agent %s's code: %w", ag.Name, err)
-		}
-	}
-	data, err := ar.Export()
+// edit runs fn on the open workspace and returns the view after it.
+func (a *API) edit(fn func(ws *workspace.Workspace) (workspace.Snapshot, error)) (Workspace, error) {
+	ws, err := a.workspace()
 	if err != nil {
-		return err
+		return emptyWorkspace(), err
 	}
-	if err := writeFile(path, data); err != nil {
-		return fmt.Errorf("saving the army: %w", err)
-	}
-	if err := a.savePositions(path, e.pos); err != nil {
-		return fmt.Errorf("saving positions: %w", err)
-	}
-	for _, rel := range e.removed {
-		used := false
-		for _, ag := range ar.Agents {
-			used = used || ag.CodePath == rel
-		}
-		if !used {
-			_ = os.Remove(filepath.Join(dir, filepath.FromSlash(rel)))
-		}
-	}
-	return nil
-}
-
-// writeFile replaces the file at path with data, atomically.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return a.render(fn(ws))
 }
 
 // Examples lists the built-in example armies by name.
@@ -207,28 +89,7 @@ func (a *API) Examples() []string { return examples.Names() }
 // written into the data directory (DATA/armies/NAME); after that the copy
 // there, with the person's edits, is opened.
 func (a *API) OpenExample(name string) (Workspace, error) {
-	if !slices.Contains(examples.Names(), name) {
-		return emptyWorkspace(), fmt.Errorf("no example army %q (have: %s)", name, strings.Join(examples.Names(), ", "))
-	}
-	return a.open2(name, func() (string, error) { return a.materialize(name) })
-}
-
-// open2 opens the army file the func returns as the workspace.
-func (a *API) open2(what string, path func() (string, error)) (Workspace, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
-		return emptyWorkspace(), err
-	}
-	p, err := path()
-	if err != nil {
-		return emptyWorkspace(), err
-	}
-	if err := a.load(a.context(), p); err != nil {
-		return emptyWorkspace(), err
-	}
-	a.hub.publish(Event{Type: EventWorkspace, Detail: "open " + what})
-	return a.view(), nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.OpenExample(a.context(), name) })
 }
 
 // ImportYAML replaces the open army with the army file text. Its code
@@ -239,232 +100,45 @@ func (a *API) open2(what string, path func() (string, error)) (Workspace, error)
 // army has problems other than those of an incomplete army, is refused
 // with the problems.
 func (a *API) ImportYAML(text string) (Workspace, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
-		return emptyWorkspace(), err
-	}
-	ar, err := army.ParseDraft([]byte(text), filepath.Dir(a.ws.path))
-	if ar == nil {
-		return emptyWorkspace(), err
-	}
-	if err := refuse(nil, ar); err != nil {
-		return emptyWorkspace(), err
-	}
-	path := a.ws.path
-	if ar.Name != a.ws.army.Name {
-		slug := slugify(ar.Name)
-		dir := filepath.Join(a.armiesDir(), slug)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return emptyWorkspace(), err
-		}
-		path = filepath.Join(dir, slug+".yaml")
-		ar.Dir = dir
-	}
-	if err := a.save(path, &edit{army: ar}); err != nil {
-		return emptyWorkspace(), err
-	}
-	if err := a.load(a.context(), path); err != nil {
-		return emptyWorkspace(), fmt.Errorf("the army was saved but does not read back: %w", err)
-	}
-	a.hub.publish(Event{Type: EventWorkspace, Detail: "import"})
-	return a.view(), nil
-}
-
-// slugify makes a folder name of an army's name.
-func slugify(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-		if b.Len() >= 64 {
-			break
-		}
-	}
-	s := strings.Trim(b.String(), "-")
-	if s == "" {
-		s = "army"
-	}
-	return s
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.ImportYAML(a.context(), text) })
 }
 
 // ExportYAML returns the open army as an army file.
 func (a *API) ExportYAML() (string, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
-		return "", err
-	}
-	b, err := a.ws.army.Export()
+	ws, err := a.workspace()
 	if err != nil {
 		return "", err
 	}
-	return string(b), nil
+	return ws.ExportYAML()
 }
-
-// checkName returns an error unless s is a valid agent or capability name.
-func checkName(what, s string) error {
-	if s == "" {
-		return fmt.Errorf("give the %s a name", what)
-	}
-	if len(s) > 64 || s[0] < 'a' || s[0] > 'z' || strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
-	}) >= 0 {
-		return fmt.Errorf("invalid %s name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", what, s)
-	}
-	return nil
-}
-
-func parseTriggers(ts []string) ([]army.Trigger, error) {
-	out := []army.Trigger{}
-	for _, s := range ts {
-		t, err := army.ParseTrigger(s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// codeFile is the code file a new agent gets.
-func codeFile(name string) string { return "agents/" + name + ".ts" }
 
 // AddAgent adds an agent. Its code goes to ./agents/NAME.ts beside the army
 // file; with no code yet, the workspace shows the problem until it has some.
 func (a *API) AddAgent(spec AgentSpec) (Workspace, error) {
-	return a.mutate("add agent "+spec.Name, func(e *edit) error {
-		if err := checkName("agent", spec.Name); err != nil {
-			return err
-		}
-		if e.army.Agent(spec.Name) != nil {
-			return fmt.Errorf("there is already an agent named %q", spec.Name)
-		}
-		ag := &army.Agent{Name: spec.Name, CodePath: codeFile(spec.Name)}
-		for _, other := range e.army.Agents {
-			if other.CodePath == ag.CodePath {
-				ag.CodePath = ""
-			}
-		}
-		if err := applyAgentSpec(e.army, ag, spec); err != nil {
-			return err
-		}
-		e.army.Agents = append(e.army.Agents, ag)
-		if spec.Pos != nil {
-			e.pos["agent:"+spec.Name] = spec.Pos
-		}
-		return nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.AddAgent(a.context(), spec.change())
 	})
-}
-
-// applyAgentSpec sets ag's fields from spec (all but the name); fields
-// left out are kept.
-func applyAgentSpec(ar *army.Army, ag *army.Agent, spec AgentSpec) error {
-	if spec.Doc != nil {
-		ag.Doc = *spec.Doc
-	}
-	if spec.Code != nil {
-		ag.Code = *spec.Code
-	}
-	if spec.Triggers != nil {
-		ts, err := parseTriggers(spec.Triggers)
-		if err != nil {
-			return fmt.Errorf("agent %s: %w", spec.Name, err)
-		}
-		ag.Triggers = ts
-	}
-	if spec.Template != nil {
-		if c := ar.Capability(spec.Template.Each); c == nil {
-			return fmt.Errorf("agent %s: no capability named %q to spawn over", spec.Name, spec.Template.Each)
-		}
-		ag.Template = &army.Template{Each: spec.Template.Each, As: spec.Template.As}
-	} else if spec.templateSet {
-		ag.Template = nil
-	}
-	return nil
 }
 
 // UpdateAgent replaces agent name's settings with spec, renaming it when
 // spec.Name differs (its channels, its position and its ./agents/NAME.ts
 // file follow).
 func (a *API) UpdateAgent(name string, spec AgentSpec) (Workspace, error) {
-	return a.mutate("update agent "+name, func(e *edit) error {
-		ag := e.army.Agent(name)
-		if ag == nil {
-			return fmt.Errorf("no agent named %q", name)
-		}
-		if spec.Name == "" {
-			spec.Name = name
-		}
-		if spec.Name != name {
-			if err := checkName("agent", spec.Name); err != nil {
-				return err
-			}
-			if e.army.Agent(spec.Name) != nil {
-				return fmt.Errorf("there is already an agent named %q", spec.Name)
-			}
-			for _, ch := range e.army.Channels {
-				if ch.From == name {
-					ch.From = spec.Name
-				}
-				if ch.To == name {
-					ch.To = spec.Name
-				}
-			}
-			for _, c := range e.army.Capabilities {
-				if c.Kind == army.ChannelKind && c.Props["to"] == name {
-					c.Props["to"] = spec.Name
-				}
-			}
-			if ag.CodePath == codeFile(name) {
-				e.removed = append(e.removed, ag.CodePath)
-				ag.CodePath = codeFile(spec.Name)
-			}
-			ag.Name = spec.Name
-			if p, ok := a.positions()["agent:"+name]; ok {
-				e.pos["agent:"+spec.Name] = &p
-			}
-			e.pos["agent:"+name] = nil
-		}
-		if spec.Pos != nil {
-			e.pos["agent:"+spec.Name] = spec.Pos
-		}
-		return applyAgentSpec(e.army, ag, spec)
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.UpdateAgent(a.context(), name, spec.change())
 	})
 }
 
 // DeleteAgent removes agent name and the channels from and to it. Its code
 // file stays.
 func (a *API) DeleteAgent(name string) (Workspace, error) {
-	return a.mutate("delete agent "+name, func(e *edit) error {
-		if e.army.Agent(name) == nil {
-			return fmt.Errorf("no agent named %q", name)
-		}
-		e.army.Agents = slices.DeleteFunc(e.army.Agents, func(ag *army.Agent) bool { return ag.Name == name })
-		e.army.Channels = slices.DeleteFunc(e.army.Channels, func(ch *army.Channel) bool { return ch.From == name || ch.To == name })
-		e.pos["agent:"+name] = nil
-		return nil
-	})
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.DeleteAgent(a.context(), name) })
 }
 
 // SetAgentCode replaces agent name's code (in its file, when it has one).
 func (a *API) SetAgentCode(name, code string) (Workspace, error) {
-	return a.mutate("code of "+name, func(e *edit) error {
-		ag := e.army.Agent(name)
-		if ag == nil {
-			return fmt.Errorf("no agent named %q", name)
-		}
-		if len(code) > army.MaxCodeBytes {
-			return fmt.Errorf("agent %s: the code is %d bytes, more than the limit of %d (1 MiB)", name, len(code), army.MaxCodeBytes)
-		}
-		ag.Code = code
-		return nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.SetAgentCode(a.context(), name, code)
 	})
 }
 
@@ -472,75 +146,16 @@ func (a *API) SetAgentCode(name, code string) (Workspace, error) {
 // or of the wrong type, are refused; required props and secrets may come
 // later (the workspace shows them as problems until then).
 func (a *API) AddCapability(spec CapabilitySpec) (Workspace, error) {
-	return a.mutate("add capability "+spec.Name, func(e *edit) error {
-		if err := checkName("capability", spec.Name); err != nil {
-			return err
-		}
-		if e.army.Capability(spec.Name) != nil {
-			return fmt.Errorf("there is already a capability named %q", spec.Name)
-		}
-		if _, err := capabilities.Lookup(spec.Kind); err != nil {
-			return err
-		}
-		c := &army.Capability{Name: spec.Name, Kind: spec.Kind, Props: normalizeProps(spec.Props), Secrets: cloneStrings(spec.Secrets)}
-		e.army.Capabilities = append(e.army.Capabilities, c)
-		if spec.Pos != nil {
-			e.pos["capability:"+spec.Name] = spec.Pos
-		}
-		return nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.AddCapability(a.context(), spec.change())
 	})
 }
 
 // UpdateCapability replaces capability name with spec, renaming it when
 // spec.Name differs (bindings and templates follow).
 func (a *API) UpdateCapability(name string, spec CapabilitySpec) (Workspace, error) {
-	return a.mutate("update capability "+name, func(e *edit) error {
-		c := e.army.Capability(name)
-		if c == nil {
-			return fmt.Errorf("no capability named %q", name)
-		}
-		if spec.Name == "" {
-			spec.Name = name
-		}
-		if spec.Kind != "" && spec.Kind != c.Kind {
-			if _, err := capabilities.Lookup(spec.Kind); err != nil {
-				return err
-			}
-			c.Kind = spec.Kind
-		}
-		if spec.Props != nil {
-			c.Props = normalizeProps(spec.Props)
-		}
-		if spec.Secrets != nil {
-			c.Secrets = cloneStrings(spec.Secrets)
-		}
-		if spec.Name != name {
-			if err := checkName("capability", spec.Name); err != nil {
-				return err
-			}
-			if e.army.Capability(spec.Name) != nil {
-				return fmt.Errorf("there is already a capability named %q", spec.Name)
-			}
-			for _, ag := range e.army.Agents {
-				for _, b := range ag.Bindings {
-					if b.Capability == name {
-						b.Capability = spec.Name
-					}
-				}
-				if ag.Template != nil && ag.Template.Each == name {
-					ag.Template.Each = spec.Name
-				}
-			}
-			c.Name = spec.Name
-			if p, ok := a.positions()["capability:"+name]; ok {
-				e.pos["capability:"+spec.Name] = &p
-			}
-			e.pos["capability:"+name] = nil
-		}
-		if spec.Pos != nil {
-			e.pos["capability:"+spec.Name] = spec.Pos
-		}
-		return nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.UpdateCapability(a.context(), name, spec.change())
 	})
 }
 
@@ -548,119 +163,37 @@ func (a *API) UpdateCapability(name string, spec CapabilitySpec) (Workspace, err
 // capability a template spawns over cannot be deleted until the template
 // is changed or deleted.
 func (a *API) DeleteCapability(name string) (Workspace, error) {
-	return a.mutate("delete capability "+name, func(e *edit) error {
-		if e.army.Capability(name) == nil {
-			return fmt.Errorf("no capability named %q", name)
-		}
-		for _, ag := range e.army.Agents {
-			if ag.Template != nil && ag.Template.Each == name {
-				return fmt.Errorf("template %s spawns one agent per item of %s: change or delete the template first", ag.Name, name)
-			}
-		}
-		e.army.Capabilities = slices.DeleteFunc(e.army.Capabilities, func(c *army.Capability) bool { return c.Name == name })
-		for _, ag := range e.army.Agents {
-			ag.Bindings = slices.DeleteFunc(ag.Bindings, func(b *army.Binding) bool { return b.Capability == name })
-		}
-		e.pos["capability:"+name] = nil
-		return nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.DeleteCapability(a.context(), name)
 	})
 }
 
 // Bind gives agent env.ENV bound to capability (replacing what env was
 // bound to).
 func (a *API) Bind(agent, env, capability string) (Workspace, error) {
-	return a.mutate(fmt.Sprintf("bind %s.%s", agent, env), func(e *edit) error {
-		ag := e.army.Agent(agent)
-		if ag == nil {
-			return fmt.Errorf("no agent named %q", agent)
-		}
-		if e.army.Capability(capability) == nil {
-			return fmt.Errorf("no capability named %q", capability)
-		}
-		for _, ch := range e.army.ChannelsFrom(agent) {
-			if ch.Env == env {
-				return fmt.Errorf("agent %s already sends on channel env.%s (to %s): choose another env name", agent, env, ch.To)
-			}
-		}
-		if ag.Template != nil && ag.Template.As == env {
-			return fmt.Errorf("env.%s of template %s is its own item of %s: choose another env name", env, agent, ag.Template.Each)
-		}
-		for _, b := range ag.Bindings {
-			if b.Env == env {
-				b.Capability = capability
-				return nil
-			}
-		}
-		ag.Bindings = append(ag.Bindings, &army.Binding{Env: env, Capability: capability})
-		return nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.Bind(a.context(), agent, env, capability)
 	})
 }
 
 // Unbind removes agent's env.ENV binding.
 func (a *API) Unbind(agent, env string) (Workspace, error) {
-	return a.mutate(fmt.Sprintf("unbind %s.%s", agent, env), func(e *edit) error {
-		ag := e.army.Agent(agent)
-		if ag == nil {
-			return fmt.Errorf("no agent named %q", agent)
-		}
-		n := len(ag.Bindings)
-		ag.Bindings = slices.DeleteFunc(ag.Bindings, func(b *army.Binding) bool { return b.Env == env })
-		if len(ag.Bindings) == n {
-			return fmt.Errorf("agent %s has no binding env.%s", agent, env)
-		}
-		return nil
-	})
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.Unbind(a.context(), agent, env) })
 }
 
 // Connect adds a one-way channel: agent from gets a send-only env.ENV that
 // delivers to agent to, which gets the message trigger if it lacks it.
 func (a *API) Connect(from, env, to string) (Workspace, error) {
-	return a.mutate(fmt.Sprintf("connect %s.%s → %s", from, env, to), func(e *edit) error {
-		src, dst := e.army.Agent(from), e.army.Agent(to)
-		switch {
-		case src == nil:
-			return fmt.Errorf("no agent named %q", from)
-		case dst == nil:
-			return fmt.Errorf("no agent named %q", to)
-		case dst.Template != nil:
-			return fmt.Errorf("agent %s is a template: a channel cannot choose one of its instances to deliver to", to)
-		}
-		for _, ch := range e.army.ChannelsFrom(from) {
-			if ch.Env == env {
-				return fmt.Errorf("agent %s already sends on env.%s (to %s)", from, env, ch.To)
-			}
-		}
-		for _, b := range src.Bindings {
-			if b.Env == env {
-				return fmt.Errorf("agent %s already has env.%s bound to %s: choose another env name", from, env, b.Capability)
-			}
-		}
-		e.army.Channels = append(e.army.Channels, &army.Channel{From: from, Env: env, To: to})
-		if !slices.ContainsFunc(dst.Triggers, func(t army.Trigger) bool { return t.Kind == army.TriggerMessage }) {
-			dst.Triggers = append(dst.Triggers, army.Trigger{Kind: army.TriggerMessage})
-		}
-		return nil
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.Connect(a.context(), from, env, to)
 	})
 }
 
 // Disconnect removes the channel agent from sends on as env.ENV (a channel
 // capability's binding included).
 func (a *API) Disconnect(from, env string) (Workspace, error) {
-	return a.mutate(fmt.Sprintf("disconnect %s.%s", from, env), func(e *edit) error {
-		n := len(e.army.Channels)
-		e.army.Channels = slices.DeleteFunc(e.army.Channels, func(ch *army.Channel) bool { return ch.From == from && ch.Env == env })
-		if len(e.army.Channels) < n {
-			return nil
-		}
-		if ag := e.army.Agent(from); ag != nil {
-			for i, b := range ag.Bindings {
-				if c := e.army.Capability(b.Capability); b.Env == env && c != nil && c.Kind == army.ChannelKind {
-					ag.Bindings = slices.Delete(ag.Bindings, i, i+1)
-					return nil
-				}
-			}
-		}
-		return fmt.Errorf("agent %s sends on no channel env.%s", from, env)
+	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
+		return ws.Disconnect(a.context(), from, env)
 	})
 }
 
@@ -668,131 +201,13 @@ func (a *API) Disconnect(from, env string) (Workspace, error) {
 // when no agent has that name ("agent:NAME" and "capability:NAME" name
 // either explicitly). It does not re-analyse and sends no event.
 func (a *API) MoveNodes(positions map[string]Pos) error {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
+	ws, err := a.workspace()
+	if err != nil {
 		return err
 	}
-	ps := map[string]*Pos{}
-	var unknown []string
+	ps := make(map[string]workspace.Pos, len(positions))
 	for k, p := range positions {
-		if math.IsNaN(p.X) || math.IsNaN(p.Y) || math.IsInf(p.X, 0) || math.IsInf(p.Y, 0) {
-			return fmt.Errorf("position of %s is not a number", k)
-		}
-		key, ok := nodeKey(a.ws.army, k)
-		if !ok {
-			unknown = append(unknown, k)
-			continue
-		}
-		ps[key] = &p
+		ps[k] = workspace.Pos{X: p.X, Y: p.Y}
 	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return fmt.Errorf("no agent or capability named %s", strings.Join(unknown, ", "))
-	}
-	return a.savePositions(a.ws.path, ps)
-}
-
-// cloneArmy returns a deep copy of ar.
-func cloneArmy(ar *army.Army) *army.Army {
-	out := *ar
-	out.Capabilities = nil
-	for _, c := range ar.Capabilities {
-		cc := *c
-		cc.Props, _ = cloneValue(c.Props).(map[string]any)
-		cc.Secrets = cloneStrings(c.Secrets)
-		out.Capabilities = append(out.Capabilities, &cc)
-	}
-	out.Agents = nil
-	for _, ag := range ar.Agents {
-		ac := *ag
-		ac.Triggers = slices.Clone(ag.Triggers)
-		ac.Bindings = nil
-		for _, b := range ag.Bindings {
-			bc := *b
-			ac.Bindings = append(ac.Bindings, &bc)
-		}
-		if ag.Template != nil {
-			t := *ag.Template
-			ac.Template = &t
-		}
-		out.Agents = append(out.Agents, &ac)
-	}
-	out.Channels = nil
-	for _, ch := range ar.Channels {
-		cc := *ch
-		out.Channels = append(out.Channels, &cc)
-	}
-	return &out
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if x == nil {
-			return map[string]any(nil)
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = cloneValue(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = cloneValue(e)
-		}
-		return out
-	}
-	return v
-}
-
-func cloneStrings(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// normalizeProps copies props from JSON, turning whole numbers (which JSON
-// decodes as float64) into int64, as an army file's integers are.
-func normalizeProps(p map[string]any) map[string]any {
-	if len(p) == 0 {
-		return nil
-	}
-	out, _ := normalize(p).(map[string]any)
-	return out
-}
-
-func normalize(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = normalize(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = normalize(e)
-		}
-		return out
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x)
-		}
-	case json.Number:
-		if n, err := x.Int64(); err == nil {
-			return n
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-	}
-	return v
+	return ws.MoveNodes(ps)
 }

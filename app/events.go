@@ -1,136 +1,21 @@
 package app
 
 import (
-	"sync"
-	"time"
-
-	"littleboxes/app/engine"
+	"littleboxes/app/events"
+	"littleboxes/app/workspace"
 )
 
 // Event is one event for the page (Event in frontend/src/lib/api.ts): an
 // engine event (run.start, run.end, message, message.dead, approval.new,
 // approval.decided, report) or "workspace", sent after every change of the
 // workspace with Detail naming what changed.
-type Event = engine.Event
+type Event = events.Event
 
 // EventWorkspace is the type of the event sent after every change of the
 // workspace; the page fetches Workspace() again.
-const EventWorkspace = "workspace"
-
-// hubBuffer is each subscriber's buffer; events beyond it are dropped for
-// that subscriber (a page that falls behind refetches on the next
-// workspace event).
-const hubBuffer = 1024
-
-// hub fans events out to subscribers (the window, SSE clients). Publishing
-// never blocks.
-type hub struct {
-	mu     sync.Mutex
-	subs   map[int]chan Event
-	next   int
-	closed bool
-}
-
-func newHub() *hub { return &hub{subs: map[int]chan Event{}} }
-
-// publish sends ev to every subscriber that has room for it.
-func (h *hub) publish(ev Event) {
-	if ev.Time.IsZero() {
-		ev.Time = time.Now()
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, c := range h.subs {
-		select {
-		case c <- ev:
-		default:
-		}
-	}
-}
-
-// subscribe returns a stream of events and a func that ends it; close ends
-// every stream.
-func (h *hub) subscribe() (<-chan Event, func()) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c := make(chan Event, hubBuffer)
-	if h.closed {
-		close(c)
-		return c, func() {}
-	}
-	id := h.next
-	h.next++
-	h.subs[id] = c
-	return c, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if c, ok := h.subs[id]; ok {
-			delete(h.subs, id)
-			close(c)
-		}
-	}
-}
-
-func (h *hub) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.closed = true
-	for id, c := range h.subs {
-		delete(h.subs, id)
-		close(c)
-	}
-}
+const EventWorkspace = workspace.EventWorkspace
 
 // subscribe returns the stream of events the page sees, and a func that
 // ends it. Close ends every stream. A subscriber more than 1024 events
 // behind misses events.
-func (a *API) subscribe() (<-chan Event, func()) { return a.hub.subscribe() }
-
-// forward copies one engine's events to the hub, keeping the agents' states,
-// until the engine closes its stream.
-func (a *API) forward(events <-chan engine.Event) {
-	defer a.fwd.Done()
-	for ev := range events {
-		// What reaches the window passes the redactor (a.red is set
-		// before the engine starts, and never replaced).
-		ev.Error, ev.Data = a.red.String(ev.Error), a.red.Value(ev.Data)
-		switch ev.Type {
-		case engine.EventRunStart:
-			a.setState(ev.Agent, StateRunning)
-		case engine.EventRunEnd:
-			a.setState(ev.Agent, stateOf(ev.Detail))
-		}
-		a.hub.publish(ev)
-	}
-}
-
-// Agent states, in InstanceView.State.
-const (
-	StateIdle    = "idle"
-	StateRunning = "running"
-	StateOK      = "ok"
-	StateFailed  = "failed"
-)
-
-// stateOf maps a run record's status to an agent state.
-func stateOf(status string) string {
-	if status == engine.RunOK {
-		return StateOK
-	}
-	return StateFailed
-}
-
-func (a *API) setState(node, state string) {
-	a.smu.Lock()
-	defer a.smu.Unlock()
-	a.states[node] = state
-}
-
-func (a *API) state(node string) string {
-	a.smu.Lock()
-	defer a.smu.Unlock()
-	if s, ok := a.states[node]; ok {
-		return s
-	}
-	return StateIdle
-}
+func (a *API) subscribe() (<-chan Event, func()) { return a.hub.Subscribe() }

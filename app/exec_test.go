@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"littleboxes/sandbox/cell"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
+	"littleboxes/sandbox/cell"
 
 	"go.uber.org/goleak"
 

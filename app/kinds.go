@@ -78,12 +78,11 @@ func (a *API) Kinds() ([]KindInfo, error) {
 // bindings, its template's item, the channels it sends on), for the editor
 // beside its code.
 func (a *API) AgentEnv(name string) (string, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
+	s, err := a.snapshot()
+	if err != nil {
 		return "", err
 	}
-	ar := a.ws.army
+	ar := s.Army
 	ag := ar.Agent(name)
 	if ag == nil {
 		return "", fmt.Errorf("no agent named %q", name)
@@ -139,4 +138,12 @@ func (a *API) CheckCode(code string) ([]Diagnostic, error) {
 		out = append(out, Diagnostic{Text: err.Error()})
 	}
 	return out, nil
+}
+
+// nonNil returns s, or an empty slice for nil (JSON [] rather than null).
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"littleboxes/app/engine"
-	"littleboxes/app/secrets"
+	"littleboxes/app/flow"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
+	"littleboxes/vault/keyring"
 )
 
 // RunRecord is one invocation of an agent.
@@ -63,23 +63,6 @@ func runRecord(r engine.RunRecord) RunRecord {
 	return out
 }
 
-// running returns the engine and the context to run in, or an error saying
-// why the army is not running.
-func (a *API) running() (*engine.Engine, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
-		return nil, err
-	}
-	if a.eng != nil {
-		return a.eng, nil
-	}
-	if a.engErr != nil {
-		return nil, a.engErr
-	}
-	return nil, fmt.Errorf("the army is not running: it has %d problem(s) to fix first", len(a.ws.problems))
-}
-
 // RunAgent runs agent name's run(input, env, ctx) once, as the manual
 // trigger does, and returns its run record (a script error or a limit is in
 // the record, not an error). name is an agent, or a template's instance
@@ -92,26 +75,30 @@ func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
 		}
 		return RunRecord{}, fmt.Errorf("the input is not JSON: %s", ierr.Message)
 	}
-	eng, err := a.running()
+	ws, err := a.workspace()
+	if err != nil {
+		return RunRecord{}, err
+	}
+	eng, err := ws.Engine()
 	if err != nil {
 		return RunRecord{}, err
 	}
 	if !slices.Contains(eng.Agents(), name) {
-		return RunRecord{}, a.noAgent(eng, name)
+		return RunRecord{}, ws.NoAgent(eng.Agents(), name)
 	}
 	start := time.Now().UnixMilli()
 	res, err := eng.Run(a.context(), name, input)
 	end := time.Now().UnixMilli()
 	switch {
 	case errors.Is(err, engine.ErrNoAgent):
-		return RunRecord{}, a.noAgent(eng, name)
+		return RunRecord{}, ws.NoAgent(eng.Agents(), name)
 	case errors.Is(err, engine.ErrClosed):
 		return RunRecord{}, fmt.Errorf("the army was restarted before %s could run: run it again", name)
 	}
 	// The engine records the run asynchronously: wait briefly for it, to
 	// return the record as stored (with its id).
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		runs, rerr := engine.Runs(a.st, a.armyName(), name, 16)
+		runs, rerr := ws.Runs(name, 16)
 		if rerr != nil {
 			break
 		}
@@ -142,88 +129,36 @@ func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
 	return a.redactRecord(rec), nil
 }
 
-func (a *API) noAgent(eng *engine.Engine, name string) error {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if ag := a.ws.army.Agent(name); ag != nil && ag.Template != nil {
-		var insts []string
-		for _, n := range eng.Agents() {
-			if strings.HasPrefix(n, name+"[") {
-				insts = append(insts, n)
-			}
-		}
-		if len(insts) == 0 {
-			return fmt.Errorf("%s is a template with no instances yet (its %s has no items)", name, ag.Template.Each)
-		}
-		if len(insts) > 5 {
-			insts = append(insts[:5], "…")
-		}
-		return fmt.Errorf("%s is a template: run one of its instances (%s)", name, strings.Join(insts, ", "))
-	}
-	return fmt.Errorf("no agent named %q", name)
-}
-
 // Runs returns up to limit of agent's run records, newest first (limit 0:
 // 50). For a template, its instances' runs, merged.
 func (a *API) Runs(agent string, limit int) ([]RunRecord, error) {
 	if limit <= 0 {
 		limit = 50
 	}
-	a.wmu.Lock()
-	if err := a.ready(); err != nil {
-		a.wmu.Unlock()
+	ws, err := a.workspace()
+	if err != nil {
 		return nil, err
 	}
-	nodes := []string{agent}
-	if ag := a.ws.army.Agent(agent); ag != nil && ag.Template != nil {
-		nodes = nodes[:0]
-		for _, inst := range a.instances(agent) {
-			nodes = append(nodes, inst.Name)
-		}
+	all, err := ws.Runs(agent, limit)
+	if err != nil {
+		return nil, err
 	}
-	st, armyName := a.st, a.armyName()
-	a.wmu.Unlock()
-	var all []engine.RunRecord
-	for _, n := range nodes {
-		runs, err := engine.Runs(st, armyName, n, limit)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, runs...)
-	}
-	slices.SortStableFunc(all, func(x, y engine.RunRecord) int {
-		if x.Start != y.Start {
-			return int(y.Start - x.Start)
-		}
-		return strings.Compare(y.ID, x.ID)
-	})
 	out := []RunRecord{}
-	for i, r := range all {
-		if i == limit {
-			break
-		}
+	for _, r := range all {
 		out = append(out, a.redactRecord(runRecord(r)))
 	}
 	return out, nil
 }
 
-// armyName is the name the open army's engine data is kept under, or ""
-// with no army open. The caller holds a.wmu.
-func (a *API) armyName() string {
-	if a.ws == nil || a.ws.army == nil {
-		return ""
-	}
-	return a.ws.army.Name
-}
-
-// effect converts an engine effect, with the sink's audience.
-// Arguments, result and error pass the redactor: the store holds them
-// redacted, and an effect just performed comes from the engine.
-func (a *API) effect(ef engine.Effect) Effect {
+// effect converts an engine effect, with the sink's audience in the
+// analysis an (nil: none). Arguments, result and error pass the redactor:
+// the store holds them redacted, and an effect just performed comes from
+// the engine.
+func (a *API) effect(ef engine.Effect, an *flow.Analysis) Effect {
 	out := Effect{ID: ef.ID, Agent: ef.Agent, Env: ef.Env, Capability: ef.Capability, Method: ef.Method, Args: a.redactJSON(ef.Args),
 		Why: ef.Why, Created: ef.Created, Status: ef.Status, Decided: ef.Decided, Result: a.redactJSON(ef.Result), Error: a.redactString(ef.Error)}
-	if a.an != nil {
-		if s, ok := a.an.Sink(ef.Agent, ef.Env); ok {
+	if an != nil {
+		if s, ok := an.Sink(ef.Agent, ef.Env); ok {
 			out.Audience = nonNil(s.Audience.Strings())
 		}
 	}
@@ -231,18 +166,13 @@ func (a *API) effect(ef engine.Effect) Effect {
 }
 
 func (a *API) redactJSON(b json.RawMessage) json.RawMessage {
-	if a.red == nil || b == nil {
+	if b == nil {
 		return b
 	}
 	return a.red.Bytes(b)
 }
 
-func (a *API) redactString(s string) string {
-	if a.red == nil {
-		return s
-	}
-	return a.red.String(s)
-}
+func (a *API) redactString(s string) string { return a.red.String(s) }
 
 // redactRecord returns r with its result, error and console lines
 // redacted.
@@ -257,18 +187,21 @@ func (a *API) redactRecord(r RunRecord) RunRecord {
 // Approvals lists the held sink calls awaiting the owner's decision, oldest
 // first; with all, the decided ones too.
 func (a *API) Approvals(all bool) ([]Effect, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
+	ws, err := a.workspace()
+	if err != nil {
 		return nil, err
 	}
-	efs, err := engine.Approvals(a.st, a.armyName(), !all)
+	efs, err := ws.Approvals(all)
+	if err != nil {
+		return nil, err
+	}
+	s, err := ws.Snapshot()
 	if err != nil {
 		return nil, err
 	}
 	out := []Effect{}
 	for _, ef := range efs {
-		out = append(out, a.effect(ef))
+		out = append(out, a.effect(ef, s.Analysis))
 	}
 	return out, nil
 }
@@ -286,7 +219,11 @@ func (a *API) Deny(id string) (Effect, error) {
 }
 
 func (a *API) decide(id string, fn func(*engine.Engine, context.Context, string) (engine.Effect, error)) (Effect, error) {
-	eng, err := a.running()
+	ws, err := a.workspace()
+	if err != nil {
+		return Effect{}, err
+	}
+	eng, err := ws.Engine()
 	if err != nil {
 		return Effect{}, err
 	}
@@ -300,9 +237,11 @@ func (a *API) decide(id string, fn func(*engine.Engine, context.Context, string)
 		}
 		return Effect{}, err
 	}
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	return a.effect(ef), nil
+	s, err := ws.Snapshot()
+	if err != nil {
+		return Effect{}, err
+	}
+	return a.effect(ef, s.Analysis), nil
 }
 
 // Secrets lists the names of the secrets in the OS keyring. There is no
@@ -359,39 +298,17 @@ func (a *API) DeleteSecret(name string) error {
 	return nil
 }
 
-func (a *API) keyring() (interface {
-	List(context.Context) ([]string, error)
-	Set(context.Context, string, string) error
-	Delete(context.Context, string) error
-}, error) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if err := a.ready(); err != nil {
+func (a *API) keyring() (*keyring.Keyring, error) {
+	ws, err := a.workspace()
+	if err != nil {
 		return nil, err
 	}
-	return secrets.Keyring(a.st), nil
+	return ws.Keyring()
 }
 
-// secretChanged restarts the engine when the army uses secret name or is
-// not running, and redacts value from now on.
+// secretChanged tells the workspace that secret name changed.
 func (a *API) secretChanged(name, value string) {
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if a.ready() != nil {
-		return
+	if ws, err := a.workspace(); err == nil {
+		ws.SecretChanged(a.context(), name, value)
 	}
-	if value != "" && a.red != nil {
-		_ = a.red.Add(name, value)
-	}
-	uses := false
-	for _, c := range a.ws.army.Capabilities {
-		for _, s := range c.Secrets {
-			uses = uses || s == name
-		}
-	}
-	if !uses && a.eng != nil {
-		return
-	}
-	a.restart(a.context())
-	a.hub.publish(Event{Type: EventWorkspace, Detail: "secret " + name})
 }

@@ -125,7 +125,7 @@ func TestWorkspaceEdits(t *testing.T) {
 			},
 			check: func(t *testing.T, a *API, w Workspace) {
 				ag := agentView(w, "echo")
-				if ag == nil || ag.CodePath != "./agents/echo.ts" || ag.Pos != (Pos{5, 6}) || !slices.Equal(ag.Triggers, []string{"manual"}) {
+				if ag == nil || ag.CodePath != "./agents/echo.ts" || ag.Pos == nil || *ag.Pos != (Pos{5, 6}) || !slices.Equal(ag.Triggers, []string{"manual"}) {
 					t.Fatalf("echo: %+v", ag)
 				}
 				b, err := os.ReadFile(filepath.Join(filepath.Dir(w.Path), "agents", "echo.ts"))
@@ -478,14 +478,18 @@ func TestWorkspaceReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	ag := agentView(w, "draft")
-	if w.Name != "inbox" || ag == nil || ag.Pos != (Pos{1, 2}) || !hasProblem(w, "agents.draft.code", "empty") {
+	if w.Name != "inbox" || ag == nil || ag.Pos == nil || *ag.Pos != (Pos{1, 2}) || !hasProblem(w, "agents.draft.code", "empty") {
 		t.Fatalf("reopened: %q draft %+v problems %v", w.Name, ag, w.Problems)
 	}
-	if c := capView(w, "notes"); c.Pos != (Pos{3, 4}) {
+	if c := capView(w, "notes"); c.Pos == nil || *c.Pos != (Pos{3, 4}) {
 		t.Errorf("notes at %v", c.Pos)
 	}
-	if c := capView(w, "mailbox"); c.Pos != (Pos{5, 6}) {
+	if c := capView(w, "mailbox"); c.Pos == nil || *c.Pos != (Pos{5, 6}) {
 		t.Errorf("mailbox at %v", c.Pos)
+	}
+	// A node never placed has no position: the page lays it out.
+	if ag := agentView(w, "triage"); ag == nil || ag.Pos != nil {
+		t.Errorf("triage, never placed: %+v", ag)
 	}
 	// Fixing the problem starts the army.
 	w, err = b.SetAgentCode("draft", helloCode)
@@ -556,5 +560,45 @@ func TestWorkspaceEngineCannotStart(t *testing.T) {
 	w, err = a.DeleteCapability("elsewhere")
 	if err != nil || !w.Running || len(w.Problems) != 0 {
 		t.Fatalf("after the fix: %v running %v problems %v", err, w.Running, w.Problems)
+	}
+}
+
+// TestNameRules checks that every name rule is enforced here, with a
+// message the page shows as it is: the page does not copy the rules.
+func TestNameRules(t *testing.T) {
+	a := openTest(t, "")
+	tests := []struct {
+		name    string
+		op      func() (Workspace, error)
+		wantErr string
+	}{
+		{"agent name with a capital", func() (Workspace, error) { return a.AddAgent(AgentSpec{Name: "Echo"}) }, `invalid agent name "Echo"`},
+		{"agent name empty", func() (Workspace, error) { return a.AddAgent(AgentSpec{}) }, "give the agent a name"},
+		{"agent renamed badly", func() (Workspace, error) { return a.UpdateAgent("triage", AgentSpec{Name: "9lives"}) }, `invalid agent name "9lives"`},
+		{"capability name with _", func() (Workspace, error) {
+			return a.AddCapability(CapabilitySpec{Name: "my_notes", Kind: "kv"})
+		}, `invalid capability name "my_notes"`},
+		{"env not an identifier", func() (Workspace, error) { return a.Bind("summarizer", "1st", "notes") }, "not a JavaScript identifier"},
+		{"env reserved", func() (Workspace, error) { return a.Bind("summarizer", "then", "notes") }, "reserved"},
+		{"env empty", func() (Workspace, error) { return a.Bind("summarizer", "", "notes") }, "give the env entry a name"},
+		{"channel env reserved", func() (Workspace, error) { return a.Connect("summarizer", "toString", "triage") }, "Object.prototype.toString"},
+		{"template item reserved", func() (Workspace, error) {
+			return a.AddAgent(AgentSpec{Name: "each", Template: &TemplateView{Each: "mailbox", As: "class"}})
+		}, "reserved"},
+	}
+	before, err := a.ExportYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.op()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+	if after, _ := a.ExportYAML(); after != before {
+		t.Errorf("a refused edit changed the army:\n%s", after)
 	}
 }

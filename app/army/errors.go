@@ -29,6 +29,38 @@ type Problem struct {
 	Field string
 	// Msg says what is wrong, and when it can, what would be right.
 	Msg string
+	// Kind is the sort of problem, set where it is found: callers decide
+	// on it (an editor saves an army that is only incomplete), never on
+	// Msg.
+	Kind ProblemKind
+}
+
+// ProblemKind is the sort of a Problem.
+type ProblemKind uint8
+
+// The kinds of problems.
+const (
+	// ProblemInvalid is something wrong: a name taken or malformed, a
+	// reference to nothing, a value of the wrong type, an unknown field.
+	ProblemInvalid ProblemKind = iota
+	// ProblemIncomplete is something not there yet, in an army still
+	// being built: a required field or prop, a secret, an agent's code, the
+	// channel a message trigger waits for, the message trigger a channel
+	// needs.
+	ProblemIncomplete
+	// ProblemSyntax is a file that does not read as YAML.
+	ProblemSyntax
+)
+
+// String returns "invalid", "incomplete" or "syntax".
+func (k ProblemKind) String() string {
+	switch k {
+	case ProblemIncomplete:
+		return "incomplete"
+	case ProblemSyntax:
+		return "syntax"
+	}
+	return "invalid"
 }
 
 // maxRendered caps how many problems Error renders.
@@ -123,11 +155,16 @@ func (ps *problems) closest(s string, candidates []string) string {
 
 // addf reports a problem reading field and marks it broken.
 func (ps *problems) addf(pos Pos, field, format string, args ...any) {
+	ps.addKindf(ProblemInvalid, pos, field, format, args...)
+}
+
+// addKindf is addf for a problem of kind k.
+func (ps *problems) addKindf(k ProblemKind, pos Pos, field, format string, args ...any) {
 	if ps.isBroken(field) {
 		return
 	}
 	ps.markBroken(field)
-	ps.list = append(ps.list, Problem{Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...)})
+	ps.list = append(ps.list, Problem{Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...), Kind: k})
 }
 
 // markBroken marks field broken without reporting it.
@@ -150,6 +187,11 @@ func (ps *problems) notef(pos Pos, field, format string, args ...any) {
 // checkf reports a validation problem, unless field could not be read or
 // already has one.
 func (ps *problems) checkf(pos Pos, field, format string, args ...any) {
+	ps.checkKindf(ProblemInvalid, pos, field, format, args...)
+}
+
+// checkKindf is checkf for a problem of kind k.
+func (ps *problems) checkKindf(k ProblemKind, pos Pos, field, format string, args ...any) {
 	if ps.isBroken(field) || ps.seen[field] {
 		return
 	}
@@ -157,7 +199,7 @@ func (ps *problems) checkf(pos Pos, field, format string, args ...any) {
 		ps.seen = map[string]bool{}
 	}
 	ps.seen[field] = true
-	ps.list = append(ps.list, Problem{Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...)})
+	ps.list = append(ps.list, Problem{Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...), Kind: k})
 }
 
 // isBroken reports whether field or a field it is part of has a problem.

@@ -211,7 +211,7 @@ func (d *decoder) syntax(data []byte, err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	d.addf(p, "", "invalid YAML: %s", msg)
+	d.addKindf(ProblemSyntax, p, "", "invalid YAML: %s", msg)
 }
 
 // step counts work, reporting once when there has been too much.
@@ -554,7 +554,7 @@ func (d *decoder) agent(e entry) *Agent {
 	m, ok := d.mapping(e, "doc, template, triggers, limits, bindings and code")
 	if !ok {
 		if isNull(e.v) {
-			d.addf(npos(e.k), e.path, "no code: an agent needs at least code")
+			d.addKindf(ProblemIncomplete, npos(e.k), e.path, "no code: an agent needs at least code")
 		}
 		return ag
 	}

@@ -1,9 +1,12 @@
 package army
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -99,7 +102,7 @@ func validate(a *Army, ps *problems, pos map[string]Pos) {
 	}
 
 	if a.Name == "" {
-		v.check("name", "missing: give the army a name")
+		v.missing("name", "missing: give the army a name")
 	} else if len(a.Name) > 200 || strings.IndexFunc(a.Name, unicode.IsControl) >= 0 {
 		v.check("name", "the army's name must be one line of at most 200 characters")
 	}
@@ -156,6 +159,11 @@ func (v *validator) check(field, format string, args ...any) {
 	v.checkf(v.at(field), field, format, args...)
 }
 
+// missing reports something not there yet (a ProblemIncomplete).
+func (v *validator) missing(field, format string, args ...any) {
+	v.checkKindf(ProblemIncomplete, v.at(field), field, format, args...)
+}
+
 func kindIDs() []string {
 	var ids []string
 	for _, k := range capabilities.Kinds() {
@@ -205,8 +213,8 @@ func (v *validator) capabilities() {
 		}
 		v.caps[c.Name] = c
 		v.capNames = append(v.capNames, c.Name)
-		if !namePattern.MatchString(c.Name) {
-			v.check(field, "invalid capability name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", c.Name)
+		if err := CheckName("capability", c.Name); err != nil {
+			v.check(field, "%v", err)
 		}
 		v.capability(c, field)
 	}
@@ -214,7 +222,7 @@ func (v *validator) capabilities() {
 
 func (v *validator) capability(c *Capability, field string) {
 	if c.Kind == "" {
-		v.check(field+".kind", "missing: say which kind of capability this is (%s)", oneOf(kindIDs()))
+		v.missing(field+".kind", "missing: say which kind of capability this is (%s)", oneOf(kindIDs()))
 		return
 	}
 	k, err := capabilities.Lookup(c.Kind)
@@ -245,7 +253,7 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 	}
 	for _, f := range schema {
 		if _, ok := c.Props[f.Name]; f.Required && !ok {
-			v.check(field, "missing required prop %q (%s)", f.Name, article(f.Type))
+			v.missing(field, "missing required prop %q (%s)", f.Name, article(f.Type))
 		}
 	}
 	// Decode what is known, for the types.
@@ -264,7 +272,7 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 	}
 	inst, _, err := capabilities.Decode(k.ID, props)
 	if err != nil {
-		f, msg := propsError(err, schema, c.Props)
+		f, msg := propsError(k, props, decodable, schema)
 		v.check(field+f, "%s", msg)
 		return
 	}
@@ -283,39 +291,134 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 				}
 				f += pe.Path
 			}
-			v.check(f, "%s", strings.TrimPrefix(pe.Msg, pe.Path+": "))
+			msg := strings.TrimPrefix(pe.Msg, pe.Path+": ")
+			if errors.Is(pe, capabilities.ErrNoSecret) {
+				v.missing(f, "%s", msg) // a secret not given yet
+				continue
+			}
+			v.check(f, "%s", msg)
 		}
 	}
 }
 
-var (
-	jsonTypeError    = regexp.MustCompile(`cannot unmarshal (.+) into Go struct field [^.\s]+\.(\S+) of type (\S+)`)
-	jsonUnknownField = regexp.MustCompile(`unknown field "([^"]*)"`)
-)
-
-// propsError turns a strict decoding error into a field suffix
-// (".auth.type") and a message.
-func propsError(err error, schema []capabilities.PropField, props map[string]any) (string, string) {
-	msg := err.Error()
-	if _, rest, ok := strings.Cut(msg, capabilities.ErrProps.Error()+": "); ok {
-		msg = rest
-	}
-	if m := jsonTypeError.FindStringSubmatch(msg); m != nil {
-		want := m[3]
+// propsError says what is wrong with props (the JSON of a capability's
+// known props) that the kind's strict decoding refused: a field suffix
+// (".auth.type") and a message. It decides on the decoder's typed error
+// and on the props themselves, never on an error's text.
+func propsError(k capabilities.Kind, props []byte, decoded map[string]any, schema []capabilities.PropField) (string, string) {
+	dec := json.NewDecoder(bytes.NewReader(props))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(k.New())
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		want := te.Type.String()
 		for _, f := range schema {
-			if f.Name == m[2] {
+			if f.Name == te.Field {
 				want = f.Type
 			}
 		}
-		return "." + m[2], fmt.Sprintf("want %s, got %s", article(want), jsonGot(m[1]))
+		return "." + te.Field, fmt.Sprintf("want %s, got %s", article(want), jsonGot(te.Value))
 	}
-	if m := jsonUnknownField.FindStringSubmatch(msg); m != nil {
-		if p := findKey(props, m[1], 0); p != "" {
-			return p, fmt.Sprintf("unknown field %q", m[1])
+	if path, key := unknownKey(reflect.TypeOf(k.New()), decoded, 0); key != "" {
+		return path, fmt.Sprintf("unknown field %q", key)
+	}
+	if err == nil {
+		err = errors.New("invalid props")
+	}
+	return "", strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// unknownKey finds the first key in v (props as decoded from YAML or
+// JSON) that type t, decoded as encoding/json does (names from json tags,
+// matched without regard to case), has no field for: its field suffix and
+// the key; "" and "" when there is none.
+func unknownKey(t reflect.Type, v any, depth int) (string, string) {
+	if depth > maxDepth {
+		return "", ""
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Map:
+			for _, k := range sortedKeys(x) {
+				if p, key := unknownKey(t.Elem(), x[k], depth+1); key != "" {
+					return "." + join("", k) + p, key
+				}
+			}
+		case reflect.Struct:
+			fields := jsonFields(t)
+			for _, k := range sortedKeys(x) {
+				ft, ok := fieldType(fields, k)
+				if !ok {
+					return "." + join("", k), k
+				}
+				if p, key := unknownKey(ft, x[k], depth+1); key != "" {
+					return "." + join("", k) + p, key
+				}
+			}
 		}
-		return "", fmt.Sprintf("unknown field %q", m[1])
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, e := range x {
+				if p, key := unknownKey(t.Elem(), e, depth+1); key != "" {
+					return index("", i) + p, key
+				}
+			}
+		}
 	}
-	return "", strings.TrimPrefix(msg, "json: ")
+	return "", ""
+}
+
+// jsonFields returns a struct's fields by JSON name, embedded structs'
+// fields included.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for n, typ := range jsonFields(ft) {
+					if _, ok := out[n]; !ok {
+						out[n] = typ
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// fieldType returns the type of the field key names, matched as
+// encoding/json does: exactly, else without regard to case.
+func fieldType(fields map[string]reflect.Type, key string) (reflect.Type, bool) {
+	if t, ok := fields[key]; ok {
+		return t, true
+	}
+	for name, t := range fields {
+		if strings.EqualFold(name, key) {
+			return t, true
+		}
+	}
+	return nil, false
 }
 
 // article names a schema type for a message.
@@ -354,31 +457,6 @@ func jsonGot(s string) string {
 	return s
 }
 
-// findKey finds where key sits in nested props, as a field suffix.
-func findKey(v any, key string, depth int) string {
-	if depth > maxDepth {
-		return ""
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		if _, ok := v[key]; ok && depth > 0 {
-			return "." + join("", key)
-		}
-		for _, k := range sortedKeys(v) {
-			if p := findKey(v[k], key, depth+1); p != "" {
-				return "." + join("", k) + p
-			}
-		}
-	case []any:
-		for i, x := range v {
-			if p := findKey(x, key, depth+1); p != "" {
-				return index("", i) + p
-			}
-		}
-	}
-	return ""
-}
-
 func (v *validator) secrets(c *Capability, k capabilities.Kind, field string) {
 	var slots []string
 	for _, s := range k.Secrets {
@@ -392,14 +470,14 @@ func (v *validator) secrets(c *Capability, k capabilities.Kind, field string) {
 		case !slices.Contains(slots, slot):
 			v.check(f, "kind %s has no secret slot %q%s", k.ID, slot, v.names(slot, slots, "its slots"))
 		case name == "":
-			v.check(f, "missing: name the secret in the vault")
+			v.missing(f, "missing: name the secret in the vault")
 		case !secretPattern.MatchString(name):
 			v.check(f, "invalid secret name %q: use 1 to 128 letters, digits, '.', '_' and '-'", name)
 		}
 	}
 	for _, s := range k.Secrets {
 		if _, ok := c.Secrets[s.Name]; !s.Optional && !ok {
-			v.check(field, "missing secret slot %q: %s", s.Name, s.Doc)
+			v.missing(field, "missing secret slot %q: %s", s.Name, s.Doc)
 		}
 	}
 }
@@ -413,8 +491,8 @@ func (v *validator) checkAgentNames() {
 		}
 		v.agents[ag.Name] = ag
 		v.agentNames = append(v.agentNames, ag.Name)
-		if !namePattern.MatchString(ag.Name) {
-			v.check(field, "invalid agent name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", ag.Name)
+		if err := CheckName("agent", ag.Name); err != nil {
+			v.check(field, "%v", err)
 		}
 	}
 }
@@ -428,6 +506,10 @@ func (v *validator) agent(ag *Agent) {
 	// Env names, with the field of the first use of each.
 	envs := map[string]string{}
 	useEnv := func(env, f string) {
+		if env == "" {
+			v.missing(f, "missing: give an env name")
+			return
+		}
 		if msg := checkEnv(env); msg != "" {
 			v.check(f, "%s", msg)
 			return
@@ -442,7 +524,7 @@ func (v *validator) agent(ag *Agent) {
 		tf := field + ".template"
 		switch c := v.caps[t.Each]; {
 		case t.Each == "":
-			v.check(tf+".each", "missing: name the capability whose items this template follows")
+			v.missing(tf+".each", "missing: name the capability whose items this template follows")
 		case c == nil:
 			v.check(tf+".each", "no capability named %q%s", t.Each, v.names(t.Each, v.capNames, "capabilities"))
 		default:
@@ -454,7 +536,7 @@ func (v *validator) agent(ag *Agent) {
 			}
 		}
 		if t.As == "" {
-			v.check(tf+".as", "missing: name the env entry each instance's own item is bound to")
+			v.missing(tf+".as", "missing: name the env entry each instance's own item is bound to")
 		} else {
 			useEnv(t.As, tf+".as")
 		}
@@ -465,7 +547,7 @@ func (v *validator) agent(ag *Agent) {
 		c := v.caps[b.Capability]
 		switch {
 		case b.Capability == "":
-			v.check(f, "missing: name the capability bound to env.%s", b.Env)
+			v.missing(f, "missing: name the capability bound to env.%s", b.Env)
 		case c == nil:
 			v.check(f, "no capability named %q%s", b.Capability, v.names(b.Capability, v.capNames, "capabilities"))
 		case c.Kind == ChannelKind:
@@ -495,6 +577,27 @@ func enumeratingKinds() []string {
 	return out
 }
 
+// CheckName returns an error unless name is a valid agent or capability
+// name (what says which): 1 to 64 lowercase letters, digits and -,
+// beginning with a letter. Its text is for the person who typed the name.
+func CheckName(what, name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("invalid %s name %q: use 1 to 64 lowercase letters, digits and -, beginning with a letter", what, name)
+	}
+	return nil
+}
+
+// CheckEnv returns an error unless env is a valid env name: a JavaScript
+// identifier of at most 64 characters that is not reserved (then, toJSON,
+// a reserved word, a member of Object.prototype). Its text is for the
+// person who typed the name.
+func CheckEnv(env string) error {
+	if msg := checkEnv(env); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
 // checkEnv returns what is wrong with an env name, or "".
 func checkEnv(env string) string {
 	switch {
@@ -511,9 +614,9 @@ func checkEnv(env string) string {
 func (v *validator) code(ag *Agent, field string) {
 	switch {
 	case ag.Code == "" && ag.CodePath != "":
-		v.check(field, "code file ./%s is empty", ag.CodePath)
+		v.missing(field, "code file ./%s is empty", ag.CodePath)
 	case ag.Code == "":
-		v.check(field, "no code: write the module inline (code: |) or give its file (code: ./agents/%s.ts)", ag.Name)
+		v.missing(field, "no code: write the module inline (code: |) or give its file (code: ./agents/%s.ts)", ag.Name)
 	case len(ag.Code) > MaxCodeBytes:
 		v.check(field, "the code is %d bytes, more than the limit of %d (1 MiB)", len(ag.Code), MaxCodeBytes)
 	case ag.CodePath == "" && !strings.Contains(ag.Code, "\n") &&
@@ -548,7 +651,7 @@ func (v *validator) triggers(ag *Agent, field string) {
 		case TriggerMessage:
 			message = true
 			if len(v.in[ag.Name]) == 0 {
-				v.check(f, "no channel comes to agent %q, so the message trigger would never fire", ag.Name)
+				v.missing(f, "no channel comes to agent %q, so the message trigger would never fire", ag.Name)
 			}
 		case TriggerEvery:
 			if t.Every < MinEvery {
@@ -567,7 +670,7 @@ func (v *validator) triggers(ag *Agent, field string) {
 		for i, s := range from {
 			q[i] = fmt.Sprintf("%q", s)
 		}
-		v.check(field, "agent %q receives messages (from %s) but has no message trigger: add message to its triggers",
+		v.missing(field, "agent %q receives messages (from %s) but has no message trigger: add message to its triggers",
 			ag.Name, oneOf(q))
 	}
 }
@@ -599,7 +702,7 @@ func (v *validator) channels() {
 		v.endpoint(ch.From, field+".from", "sending", false)
 		v.endpoint(ch.To, field+".to", "receiving", true)
 		if ch.Env == "" {
-			v.check(field+".env", "missing: name the env entry the sender sends on")
+			v.missing(field+".env", "missing: name the env entry the sender sends on")
 		}
 	}
 }
@@ -609,7 +712,7 @@ func (v *validator) endpoint(name, field, role string, to bool) {
 	ag := v.agents[name]
 	switch {
 	case name == "":
-		v.check(field, "missing: name the %s agent", role)
+		v.missing(field, "missing: name the %s agent", role)
 	case ag == nil:
 		v.check(field, "no agent named %q%s", name, v.names(name, v.agentNames, "agents"))
 	case to && ag.Template != nil:

@@ -8,6 +8,7 @@ import (
 
 	"littleboxes/app/bench"
 	"littleboxes/app/cli"
+	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
 	"littleboxes/sandbox/cell"
 )
 

@@ -16,7 +16,6 @@ import (
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
-	_ "littleboxes/capabilities/standard" // every built-in kind
 	"littleboxes/examples"
 )
 

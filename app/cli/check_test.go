@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

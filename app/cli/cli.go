@@ -65,7 +65,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: littleboxes                 open the desktop window")
-	// serve lives in package app (main routes it there): it serves the window's API.
+	// serve lives in package app/serve (main routes it there): it serves the window's API.
 	fmt.Fprintf(w, "       littleboxes %-14s %s\n", "serve", "the app in a browser, on loopback, behind a token")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "       littleboxes %-14s %s\n", c.name, c.summary)

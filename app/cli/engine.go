@@ -15,17 +15,12 @@ import (
 	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/armyrun"
 	"littleboxes/app/engine"
 	"littleboxes/app/secrets"
 	"littleboxes/app/store"
 	"littleboxes/vault"
 )
-
-// secretsFor returns the vault over the OS keyring, or nil when the army
-// needs no secret and the keyring cannot be reached (see secrets.For).
-func secretsFor(ctx context.Context, a *army.Army, st store.Store, red *vault.Redactor) (*vault.Vault, error) {
-	return secrets.For(ctx, a, st, red)
-}
 
 // armRedactor returns a redactor that knows every secret the army a (nil:
 // none) references and every secret littleboxes keeps (secrets.Seed), and
@@ -103,24 +98,16 @@ func runArmy(args []string, stdout, stderr io.Writer) int {
 	if *once != "" {
 		cells = 1
 	}
-	runner, closeRunner, err := newRunner(*inProcess, cells, logf)
+	runner, closeRunner, err := armyrun.NewRunner(*inProcess, cells, logf)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
 		return ExitFailed
 	}
 	defer closeRunner()
-	opts := engine.Options{Army: a, Store: secrets.RedactStore(st, red), Redactor: red, Logf: logf, Passive: *once != "", ArmyPath: path, Runner: runner}
-	v, err := secretsFor(ctx, a, st, red)
+	e, err := armyrun.Start(ctx, armyrun.Options{Army: a, ArmyPath: path, Store: st, Redactor: red, Seeded: true,
+		Runner: runner, Passive: *once != "", Logf: logf})
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
-	}
-	if v != nil {
-		opts.Secrets = v
-	}
-	e, err := engine.New(ctx, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes run: %v\n", red.String(err.Error()))
 		return ExitFailed
 	}
 	closeCtx := func() int {
@@ -271,28 +258,16 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 	}
-	if err := secrets.Seed(ctx, a, st, red); err != nil {
-		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
-	}
-	runner, closeRunner, err := newRunner(*inProcess, 1, nil)
+	runner, closeRunner, err := armyrun.NewRunner(*inProcess, 1, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
 		return ExitFailed
 	}
 	defer closeRunner()
-	opts := engine.Options{Army: a, Store: secrets.RedactStore(st, red), Redactor: red, Passive: true, Runner: runner,
-		Logf: func(f string, args ...any) { fmt.Fprintf(stderr, f+"\n", args...) }}
-	v, err := secretsFor(ctx, a, st, red)
+	e, err := armyrun.Start(ctx, armyrun.Options{Army: a, Store: st, Redactor: red, Runner: runner, Passive: true,
+		Logf: func(f string, args ...any) { fmt.Fprintf(stderr, f+"\n", args...) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
-		return ExitFailed
-	}
-	if v != nil {
-		opts.Secrets = v
-	}
-	e, err := engine.New(ctx, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", red.String(err.Error()))
 		return ExitFailed
 	}
 	defer e.Close(context.Background())

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"littleboxes/app/armyrun"
 	"littleboxes/app/engine"
 	"littleboxes/sandbox"
 )
@@ -55,7 +56,7 @@ func cmdExec(args []string, std IO) int {
 		printCompileError(std.Stderr, err)
 		return ExitUsage
 	}
-	runner, closeRunner, err := newRunner(*inProcess, 1, nil)
+	runner, closeRunner, err := armyrun.NewRunner(*inProcess, 1, nil)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes exec: %v\n", err)
 		return ExitFailed

@@ -231,7 +231,7 @@ func (e *Engine) Approve(ctx context.Context, id string) (Effect, error) {
 	if err := e.saveEffect(ef); err != nil {
 		return ef, fmt.Errorf("engine: approve %s: recording the result: %w", id, err)
 	}
-	e.ev.publish(Event{Type: EventApprovalDecided, Agent: ef.Agent, ID: id, Detail: ef.Status, Error: ef.Error})
+	e.ev.Publish(Event{Type: EventApprovalDecided, Agent: ef.Agent, ID: id, Detail: ef.Status, Error: ef.Error})
 	e.onApproval(ctx, g, outcome)
 	return ef, nil
 }
@@ -243,7 +243,7 @@ func (e *Engine) Deny(ctx context.Context, id string) (Effect, error) {
 	if err != nil {
 		return Effect{}, err
 	}
-	e.ev.publish(Event{Type: EventApprovalDecided, Agent: ef.Agent, ID: id, Detail: ef.Status})
+	e.ev.Publish(Event{Type: EventApprovalDecided, Agent: ef.Agent, ID: id, Detail: ef.Status})
 	if g, err := e.agent(ef.Agent); err == nil {
 		e.onApproval(ctx, g, map[string]any{"status": StatusDenied, "id": id})
 	}

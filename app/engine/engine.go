@@ -76,10 +76,11 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/capstore"
+	"littleboxes/app/events"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
-	_ "littleboxes/capabilities/standard" // the engine makes channel instances itself
+	"littleboxes/capabilities/channel" // the engine makes channel instances itself
 	"littleboxes/sandbox"
 	"littleboxes/vault"
 )
@@ -192,7 +193,7 @@ type Engine struct {
 	itemQ chan *agent // template instances whose item is new, to run once
 
 	com *committer
-	ev  *events
+	ev  *events.Hub
 
 	stopCtx  context.Context // cancelled by Close: stop taking new work
 	stop     context.CancelFunc
@@ -276,7 +277,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.stopCtx, e.stop = context.WithCancel(context.Background())
 	e.runCtx, e.runAbort = context.WithCancel(context.Background())
-	e.ev = newEvents()
+	e.ev = events.New()
 	e.com = newCommitter(e.st, e.logf, e.wakeAgent)
 	if err := e.provision(ctx); err != nil {
 		e.cleanup()
@@ -420,12 +421,12 @@ func (e *Engine) provision(ctx context.Context) error {
 	chans := map[*army.Channel]capabilities.Instance{}
 	for _, ch := range a.Channels {
 		props, _ := json.Marshal(map[string]any{"to": ch.To})
-		inst, err := capabilities.New(ctx, "channel", props, e.host(ch.From+"."+ch.Env, nil))
+		inst, err := capabilities.New(ctx, channel.ID, props, e.host(ch.From+"."+ch.Env, nil))
 		if err != nil {
 			return fmt.Errorf("engine: channel %s → %s: %w", ch.From, ch.To, err)
 		}
 		e.instances = append(e.instances, inst)
-		e.instKind[inst] = "channel"
+		e.instKind[inst] = channel.ID
 		chans[ch] = inst
 	}
 
@@ -575,7 +576,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	e.runAbort()
 	e.com.close()
-	e.ev.close()
+	e.ev.Close()
 	e.cleanup()
 	return err
 }

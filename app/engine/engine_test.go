@@ -14,6 +14,7 @@ import (
 	"littleboxes/app/army"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
+	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
 	"littleboxes/sandbox"
 	"littleboxes/sandbox/cell"
 )

@@ -182,7 +182,7 @@ func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (st
 	if err != nil {
 		return "", err
 	}
-	e.ev.publish(Event{Type: EventApprovalNew, Agent: b.agent, ID: ef.ID, Detail: ef.Env + "." + ef.Method})
+	e.ev.Publish(Event{Type: EventApprovalNew, Agent: b.agent, ID: ef.ID, Detail: ef.Env + "." + ef.Method})
 	return ef.ID, nil
 }
 

@@ -70,7 +70,7 @@ func (e *Engine) Deliver(ctx context.Context, channel, to string, msg any) error
 		}
 		return b.Put(store.Uint64Key(seq), v)
 	}, to)
-	e.ev.publish(Event{Type: EventMessage, Agent: from, To: to, Detail: channel})
+	e.ev.Publish(Event{Type: EventMessage, Agent: from, To: to, Detail: channel})
 	if sn, ok := ctx.Value(keySends).(*sends); ok {
 		sn.waits = append(sn.waits, w)
 		return nil
@@ -282,7 +282,7 @@ func (e *Engine) addItems(ctx context.Context, each string) ([]*agent, error) {
 	}
 	if len(added) > 0 {
 		e.logf("engine: %d new items of %s: %d agents added", len(ok), each, len(added))
-		e.ev.publish(Event{Type: EventAgents, Detail: each, Data: len(added)})
+		e.ev.Publish(Event{Type: EventAgents, Detail: each, Data: len(added)})
 	}
 	return added, errors.Join(errs...)
 }
@@ -522,7 +522,7 @@ func (d *delivery) bury(q queued, err error) {
 	if werr != nil {
 		e.logf("engine: queue of %s: moving a message to the dead letters: %v", g.name, werr)
 	}
-	e.ev.publish(Event{Type: EventDeadLetter, Agent: q.m.From, To: g.name, Detail: q.m.Channel, Error: dl.Error})
+	e.ev.Publish(Event{Type: EventDeadLetter, Agent: q.m.From, To: g.name, Detail: q.m.Channel, Error: dl.Error})
 	d.done(q.key, time.Time{})
 }
 

@@ -73,7 +73,7 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 		jsctx[k] = v
 	}
 	start := e.now()
-	e.ev.publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
+	e.ev.Publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
 	mod, err := g.code.get()
 	if err != nil {
 		// Checked when the engine started; goja refusing what esbuild
@@ -133,7 +133,7 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 	}
 	rec.Console = capConsole(res.Console)
 	e.recordRun(rec)
-	e.ev.publish(Event{Type: EventRunEnd, Agent: g.name, Detail: rec.Status, Error: rec.Error})
+	e.ev.Publish(Event{Type: EventRunEnd, Agent: g.name, Detail: rec.Status, Error: rec.Error})
 	return res, err
 }
 
@@ -227,8 +227,15 @@ func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: runs: %w", err)
 	}
+	return RunsOf(st, army, names, limit)
+}
+
+// RunsOf reads the newest limit run records (limit 0: all) of the agents
+// named, merged newest first: by start, then end, then id, latest first.
+// It is how a template's instances' runs are shown together.
+func RunsOf(st store.Store, army string, agents []string, limit int) ([]RunRecord, error) {
 	out := []RunRecord{}
-	for _, n := range names {
+	for _, n := range agents {
 		runs, err := Runs(st, army, n, limit)
 		if err != nil {
 			return nil, err
@@ -236,10 +243,13 @@ func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
 		out = append(out, runs...)
 	}
 	slices.SortStableFunc(out, func(x, y RunRecord) int {
-		if x.End != y.End {
-			return cmp.Compare(y.End, x.End)
+		if c := cmp.Compare(y.Start, x.Start); c != 0 {
+			return c
 		}
-		return cmp.Compare(y.Start, x.Start)
+		if c := cmp.Compare(y.End, x.End); c != 0 {
+			return c
+		}
+		return cmp.Compare(y.ID, x.ID)
 	})
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
@@ -289,7 +299,7 @@ func (e *Engine) Report(ctx context.Context, from string, msg any) error {
 	if err != nil {
 		return fmt.Errorf("engine: storing a report from %s: %w", agent, err)
 	}
-	e.ev.publish(Event{Type: EventReport, Agent: agent, ID: rec.ID, Detail: from, Data: msg})
+	e.ev.Publish(Event{Type: EventReport, Agent: agent, ID: rec.ID, Detail: from, Data: msg})
 	e.logf("report from %s: %v", from, msg)
 	return nil
 }

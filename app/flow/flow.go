@@ -643,6 +643,13 @@ func (g *graph) analysis() *Analysis {
 			flagSrc[k] = true
 		}
 	}
+	g.finish(an, flag, flagSrc)
+	return an
+}
+
+// finish adds the edges to an, each with its verdict (flag and flagSrc
+// mark the edges into an approval), and sorts everything for output.
+func (g *graph) finish(an *Analysis, flag map[edge]bool, flagSrc map[int]bool) {
 	verdict := func(f bool) Verdict {
 		if f {
 			return Approval
@@ -683,7 +690,6 @@ func (g *graph) analysis() *Analysis {
 		}
 		return strings.Compare(string(x.Kind), string(y.Kind))
 	})
-	return an
 }
 
 // flagged is an approval sink's node and the readers the sink is missing.

@@ -71,46 +71,7 @@ func (g *graph) refAnalysis() *Analysis {
 			}
 		}
 	}
-	verdict := func(f bool) Verdict {
-		if f {
-			return Approval
-		}
-		return Safe
-	}
-	seen := map[Edge]int{}
-	add := func(e Edge) {
-		if k, ok := seen[Edge{From: e.From, To: e.To, Kind: e.Kind}]; ok {
-			if e.Verdict == Approval {
-				an.Edges[k].Verdict = Approval
-			}
-			return
-		}
-		seen[Edge{From: e.From, To: e.To, Kind: e.Kind}] = len(an.Edges)
-		an.Edges = append(an.Edges, e)
-	}
-	for e := range g.edges {
-		add(Edge{From: g.nodes[e.from].name, To: g.nodes[e.to].name, Kind: e.kind, Verdict: verdict(flag[e])})
-	}
-	for k, se := range g.srcEdge {
-		add(Edge{From: se.b.capability, To: g.nodes[se.to].name, Kind: EdgeSource, Verdict: verdict(flagSrc[k])})
-	}
-	slices.SortFunc(an.Agents, func(x, y AgentLabel) int { return strings.Compare(x.Name, y.Name) })
-	slices.SortFunc(an.Stores, func(x, y StoreLabel) int { return strings.Compare(x.Name, y.Name) })
-	slices.SortFunc(an.Sinks, func(x, y Sink) int {
-		if c := strings.Compare(x.Agent, y.Agent); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Binding, y.Binding)
-	})
-	slices.SortFunc(an.Edges, func(x, y Edge) int {
-		if c := strings.Compare(x.From, y.From); c != 0 {
-			return c
-		}
-		if c := strings.Compare(x.To, y.To); c != 0 {
-			return c
-		}
-		return strings.Compare(string(x.Kind), string(y.Kind))
-	})
+	g.finish(an, flag, flagSrc)
 	return an
 }
 
@@ -131,24 +92,9 @@ func (g *graph) refReaching(z int) map[int]bool {
 	return seen
 }
 
-// approvalWhy explains an approval: for each missing principal, the
-// shortest path back from the agent to a source whose label lacks it.
-// Principals explained by the same path share one clause.
+// refApprovalWhy is approvalWhy over the old search for sources.
 func (g *graph) refApprovalWhy(z int, sink *bind, miss capabilities.Label) string {
-	var clauses []string
-	byClause := map[string][]capabilities.Principal{}
-	for _, p := range miss {
-		c := g.refSourceOf(z, p, sink)
-		if _, ok := byClause[c]; !ok {
-			clauses = append(clauses, c)
-		}
-		byClause[c] = append(byClause[c], p)
-	}
-	parts := make([]string, len(clauses))
-	for i, c := range clauses {
-		parts[i] = fmt.Sprintf("%s; %s sends to %s, who may not read it", c, sink.env, list(byClause[c]))
-	}
-	return strings.Join(parts, "; and ")
+	return approvalWhyFrom(z, sink, miss, g.refSourceOf)
 }
 
 // sourceOf finds, breadth-first over incoming edges from node z, the nearest

@@ -48,10 +48,16 @@ func safeWhy(agent, env string, label, aud capabilities.Label) string {
 // shortest path back from the agent to a source whose label lacks it.
 // Principals explained by the same path share one clause.
 func (g *graph) approvalWhy(z int, sink *bind, miss capabilities.Label) string {
+	return approvalWhyFrom(z, sink, miss, g.sourceOf)
+}
+
+// approvalWhyFrom is approvalWhy with the search for a principal's source
+// given (the reference tests give the old search).
+func approvalWhyFrom(z int, sink *bind, miss capabilities.Label, sourceOf func(int, capabilities.Principal, *bind) string) string {
 	var clauses []string
 	byClause := map[string][]capabilities.Principal{}
 	for _, p := range miss {
-		c := g.sourceOf(z, p, sink)
+		c := sourceOf(z, p, sink)
 		if _, ok := byClause[c]; !ok {
 			clauses = append(clauses, c)
 		}

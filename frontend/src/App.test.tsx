@@ -35,7 +35,8 @@ const WS: Workspace = {
       instances: [],
       label: ["owner"],
       bindings: [{ env: "hook", capability: "hook", kind: "http", role: "exchange", verdict: "approval", why: "leaks to hooks", audience: ["origin:https://h"] }],
-      pos: { x: 400, y: 40 },
+      pos: null, // never placed: the canvas lays it out
+      state: "idle",
     },
   ],
   capabilities: [{ name: "hook", kind: "http", props: { origins: ["https://h"] }, secrets: {}, pos: { x: 700, y: 40 } }],
@@ -64,7 +65,6 @@ function fakeConnection(overrides: Record<string, (...a: unknown[]) => unknown> 
   const c: Connection = {
     api: apiFromCall(call),
     kind: "http",
-    call,
     subscribe(cb) {
       listener = cb;
       return () => (listener = null);

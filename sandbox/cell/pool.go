@@ -47,7 +47,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +63,9 @@ var (
 	ErrCrashed = errors.New("cell crashed")
 	// ErrClosed is returned by Run after Close.
 	ErrClosed = errors.New("cell pool closed")
+	// ErrKilled is wrapped, beside its *sandbox.LimitError, by the error of
+	// an invocation whose cell was killed for its memory cap.
+	ErrKilled = errors.New("cell killed")
 )
 
 // Defaults of Options.
@@ -156,15 +158,18 @@ func (o Options) withDefaults() (Options, error) {
 // neighbours' retries run in the replacement cell. (An invocation killed for
 // its own hard deadline is not one of these.)
 func Died(err error) bool {
-	if errors.Is(err, ErrCrashed) {
-		return true
-	}
-	var le *sandbox.LimitError
-	return errors.As(err, &le) && le.Limit == "memory" && strings.HasSuffix(le.Detail, cellKilled)
+	return errors.Is(err, ErrCrashed) || errors.Is(err, ErrKilled)
 }
 
 // cellKilled ends the detail of a limit error for which the cell was killed.
 const cellKilled = "; cell killed"
+
+// killedError is a memory limit error for which the cell was killed: its
+// text is the limit error's, and it wraps both that and ErrKilled.
+type killedError struct{ le *sandbox.LimitError }
+
+func (e killedError) Error() string   { return e.le.Error() }
+func (e killedError) Unwrap() []error { return []error{e.le, ErrKilled} }
 
 // ContextAgent is the default Options.AgentKey: Invocation.Context["agent"]
 // if it is a string.

@@ -425,10 +425,10 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 		case kind == killShutdown:
 			err = fmt.Errorf("%w: cell %d stopped", ErrClosed, c.pid)
 		case kind == killMemory:
-			err = &sandbox.LimitError{Limit: "memory", Detail: memCap + " (" + detail + ")" + cellKilled}
+			err = killedError{&sandbox.LimitError{Limit: "memory", Detail: memCap + " (" + detail + ")" + cellKilled}}
 			cordon = append(cordon, mi.agent)
 		case kind == killNone && exitCode == ExitMemoryCap:
-			err = &sandbox.LimitError{Limit: "memory", Detail: memCap + " (heap)" + cellKilled}
+			err = killedError{&sandbox.LimitError{Limit: "memory", Detail: memCap + " (heap)" + cellKilled}}
 			cordon = append(cordon, mi.agent)
 		case (kind == killDeadline || kind == killCancel) && mi.id == offender:
 			if kind == killDeadline {

@@ -3,13 +3,16 @@ import { CodeEditor, type CodeEditorHandle } from "./CodeEditor";
 import { InputPanel } from "./InputPanel";
 import { ResultPanel } from "./ResultPanel";
 import { SidePanel } from "./SidePanel";
-import { execModule } from "../lib/backend";
+import type { Api } from "../lib/api";
 import { EXAMPLE_INPUT, EXAMPLE_MODULE } from "../lib/example";
 import { checkInputJSON } from "../lib/json";
-import { type ExecError, type ExecResult, MODULE_FILENAME, failure } from "../lib/result";
+import { type ExecError, type ExecResult, MODULE_FILENAME, execModule, failure } from "../lib/result";
 
-/** The playground's state and Run, shared with the title bar's Run button. */
-export function usePlayground() {
+/**
+ * The playground's state and Run (app.API.Exec over api; null when there is
+ * no backend), shared with the title bar's Run button.
+ */
+export function usePlayground(api: Api | null) {
   const [source, setSource] = useState(EXAMPLE_MODULE);
   const [input, setInput] = useState(EXAMPLE_INPUT);
   const [result, setResult] = useState<ExecResult | null>(null);
@@ -23,11 +26,11 @@ export function usePlayground() {
     }
     setRunning(true);
     try {
-      setResult(await execModule(source, input));
+      setResult(await execModule(api, source, input));
     } finally {
       setRunning(false);
     }
-  }, [running, inputCheck, source, input]);
+  }, [api, running, inputCheck, source, input]);
   return { source, setSource, input, setInput, result, running, inputCheck, run };
 }
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { Connection } from "../lib/backend";
+import type { ConnectionState } from "../lib/transport";
 import { Logo } from "./Logo";
 
 /** The screens the tab bar switches between. */
@@ -9,7 +9,7 @@ interface Props {
   view: View;
   onView: (v: View) => void;
   version: string | null;
-  connection: Connection;
+  connection: ConnectionState;
   /** The army's name, shown beside the brand. */
   army?: string;
   /** Buttons at the right (approvals, secrets, import/export …). */
@@ -19,7 +19,7 @@ interface Props {
   onRun: () => void;
 }
 
-const connectionLabel: Record<Connection, string> = {
+const connectionLabel: Record<ConnectionState, string> = {
   checking: "connecting…",
   connected: "connected",
   disconnected: "not connected",

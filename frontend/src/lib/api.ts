@@ -1,223 +1,84 @@
-// The contract between the page and the Go API (app.API in app/).
+// The contract between the page and the Go API (app.API in app/), taken
+// from what Wails generates from the Go code: frontend/wailsjs/go/app/API.d.ts
+// / API.js (the methods) and the types their signatures name (in
+// frontend/wailsjs/go/models.ts).
+// Nothing here is written by hand but what the generator cannot express:
 //
-// Every method here is one exported method of app.API with the same name and
-// the same argument order. The page reaches it by one of two transports,
-// chosen at run time:
+//   - a Go pointer is generated as an optional field, but a nil one arrives
+//     as null (AgentView.pos and CapabilityView.pos when the node was never
+//     placed, AgentView.template for a plain agent);
+//   - a json.RawMessage is generated as number[], but arrives as the JSON
+//     value it holds (Effect.args and .result, RunRecord.result);
+//   - engine events are sent, not returned, so no method names their type:
+//     Event below follows app.Event (app/events.go).
 //
-//   - inside the desktop window, Wails binds app.API as window.go.app.API.*;
-//     a Go method returning (T, error) resolves with T or rejects with the
-//     error's text; events arrive through window.runtime.EventsOn(EVENT, cb).
-//   - in a browser opened by `littleboxes serve`, POST /api/call/METHOD with
-//     the JSON array of arguments as the body; 200 with the JSON result, or a
-//     4xx/5xx with {"error": "..."}; events arrive as server-sent events on
-//     GET /api/events (each `data:` line is one Event as JSON), read with
-//     fetch. Every API request carries the token printed by `serve` in the
-//     header X-Littleboxes-Token: the page finds it in its URL's fragment
-//     (#token=…), keeps it in sessionStorage and clears it from the address
-//     bar. Never a cookie, never a query.
-//
-// Nothing in the page re-implements a rule: validation, flow verdicts,
-// labels, env declarations and compile errors all come from the Go side.
+// lib/transport.ts reaches these methods inside the desktop window (the
+// Wails binding) or in a browser opened by `littleboxes serve` (its HTTP
+// API). Nothing in the page re-implements a rule: validation, flow verdicts,
+// labels, positions, env declarations and compile errors all come from Go.
 // Every mutation returns the whole new Workspace, so the page redraws from
 // one source of truth; an invalid edit is refused with an error and changes
 // nothing.
 
+import type * as Bound from "../../wailsjs/go/app/API";
+
+// Every type is read off the generated method signatures (the bindings of
+// app.API), not off models.ts' namespaces, so it stays right whichever Go
+// package a view type lives in.
+type Generated = typeof Bound;
+type Result<K extends keyof Generated> = Awaited<ReturnType<Generated[K]>>;
+type Arg<K extends keyof Generated, I extends number> = Parameters<Generated[K]>[I];
+type Item<T> = T extends readonly (infer U)[] ? U : never;
+
+type GWorkspace = Result<"Workspace">;
+type GAgentView = Item<GWorkspace["agents"]>;
+type GCapabilityView = Item<GWorkspace["capabilities"]>;
+type GRunRecord = Result<"RunAgent">;
+type GEffect = Result<"Approve">;
+type GKindInfo = Item<Result<"Kinds">>;
+
+export type Problem = Item<GWorkspace["problems"]>;
+export type BindingView = Item<GAgentView["bindings"]>;
+export type InstanceView = Item<GAgentView["instances"]>;
+export type TemplateView = NonNullable<GAgentView["template"]>;
+export type ChannelView = Item<GWorkspace["channels"]>;
+export type SinkView = Item<GWorkspace["sinks"]>;
+export type KindInfo = GKindInfo;
+export type PropField = Item<GKindInfo["props"]>;
+export type MethodInfo = Item<GKindInfo["methods"]>;
+export type AgentSpec = Arg<"AddAgent", 0>;
+export type CapabilitySpec = Arg<"AddCapability", 0>;
+export type Pos = Arg<"MoveNodes", 0>[string];
+export type Diagnostic = Item<Result<"CheckCode">>;
+export type ExecResult = Result<"Exec">;
+export type ExecError = NonNullable<ExecResult["error"]>;
+export type ConsoleLine = Item<ExecResult["console"]>;
+
+/** One agent or template; pos is null when the node was never placed. */
+export type AgentView = Omit<GAgentView, "pos" | "template"> & {
+  pos?: Pos | null;
+  template?: TemplateView | null;
+};
+
+/** One capability instance; pos is null when the node was never placed. */
+export type CapabilityView = Omit<GCapabilityView, "pos"> & { pos?: Pos | null };
+
+/** The army open in the app, with its flow analysis. */
+export type Workspace = Omit<GWorkspace, "agents" | "capabilities"> & {
+  agents: AgentView[];
+  capabilities: CapabilityView[];
+};
+
+/** One invocation of an agent; result is the JSON value the run returned. */
+export type RunRecord = Omit<GRunRecord, "result"> & { result?: unknown };
+
+/** One held (or decided) sink call; args and result are JSON values. */
+export type Effect = Omit<GEffect, "args" | "result"> & { args: unknown; result?: unknown };
+
 /** The name of the Wails event (and the SSE stream) carrying engine events. */
 export const EVENT = "lb:event";
 
-/** A position on the canvas, in flow coordinates. */
-export interface Pos {
-  x: number;
-  y: number;
-}
-
-/** A problem with the army: where it is and what is wrong. */
-export interface Problem {
-  line: number; // 1-based, 0 when unknown
-  column: number;
-  path: string; // the field path, e.g. "agents.triage.bindings.mail"
-  message: string;
-}
-
-/** One binding of an agent: env.NAME → a capability. */
-export interface BindingView {
-  env: string;
-  capability: string;
-  /** The capability's kind. */
-  kind: string;
-  /** "pure" | "source" | "sink" | "exchange": what the binding's methods do, summed up. */
-  role: string;
-  /** For a binding that writes: its verdict and why; "" otherwise. */
-  verdict: "" | "safe" | "approval";
-  why: string;
-  audience: string[];
-}
-
-/** One item of a template: one agent instance, e.g. "triage[t12]". */
-export interface InstanceView {
-  name: string;
-  item: string;
-  label: string[];
-  /** "idle" | "running" | "failed" | "ok": its last run's outcome. */
-  state: string;
-}
-
-export interface AgentView {
-  name: string;
-  doc: string;
-  /** The module's source text (read from its file when the army names one). */
-  code: string;
-  /** The file the code lives in, relative to the army file; "" when inline. */
-  codePath: string;
-  /** Triggers as written in army files: "manual", "message", "item", "every 1h". */
-  triggers: string[];
-  /** Set for a template: one instance per item of capability `each`, bound as env `as`. */
-  template: { each: string; as: string } | null;
-  /** A template's instances (empty for a plain agent). */
-  instances: InstanceView[];
-  /** Who may know what the agent may have read (for a template: the union over instances' shapes, e.g. ["owner","thread participants"]). */
-  label: string[];
-  bindings: BindingView[];
-  pos: Pos;
-  /** "idle" | "running" | "failed" | "ok": its last run's outcome (a template: "idle"). */
-  state?: string;
-}
-
-export interface CapabilityView {
-  name: string;
-  kind: string;
-  props: Record<string, unknown>;
-  /** Secret slot → secret name in the keyring. Never a value. */
-  secrets: Record<string, string>;
-  pos: Pos;
-}
-
-/** A one-way channel: agent `from` gets a send-only env.`env`; `to` receives. */
-export interface ChannelView {
-  from: string;
-  env: string;
-  to: string;
-  /** The label that flows along the edge (the sender's label). */
-  label: string[];
-}
-
-/** A sink binding's verdict, per agent node (a template's items as "T[item]"). */
-export interface SinkView {
-  agent: string;
-  binding: string;
-  audience: string[];
-  verdict: "safe" | "approval";
-  why: string;
-}
-
-/** The army open in the app, with its flow analysis. */
-export interface Workspace {
-  name: string;
-  doc: string;
-  /** The army file on disk. */
-  path: string;
-  agents: AgentView[];
-  capabilities: CapabilityView[];
-  channels: ChannelView[];
-  sinks: SinkView[];
-  /** Problems that stop the army from running (empty when it is valid). */
-  problems: Problem[];
-  /** Whether the engine is running this army. */
-  running: boolean;
-}
-
-/** A props field of a capability kind. */
-export interface PropField {
-  name: string;
-  type: string; // string, number, integer, boolean, array, object
-  doc: string;
-  required?: boolean;
-  items?: string;
-}
-
-export interface MethodInfo {
-  name: string;
-  role: "pure" | "source" | "sink" | "exchange";
-}
-
-/** A capability kind, for the palette and the capability editor. */
-export interface KindInfo {
-  id: string;
-  doc: string;
-  props: PropField[];
-  /** Secret slot names (e.g. "api_key"). */
-  secrets: string[];
-  methods: MethodInfo[];
-  /** The TypeScript declaration of what an agent sees. */
-  declaration: string;
-  /** Whether one instance enumerates items (can back a template). */
-  enumerates: boolean;
-}
-
-/** What the page sends to create or replace an agent. */
-export interface AgentSpec {
-  name: string;
-  doc?: string;
-  code?: string;
-  triggers?: string[];
-  template?: { each: string; as: string } | null;
-  pos?: Pos;
-}
-
-/** What the page sends to create or replace a capability. */
-export interface CapabilitySpec {
-  name: string;
-  kind: string;
-  props?: Record<string, unknown>;
-  secrets?: Record<string, string>;
-  pos?: Pos;
-}
-
-/** A compile error or warning at a place in the agent's source. */
-export interface Diagnostic {
-  line: number; // 1-based
-  column: number; // 1-based
-  text: string;
-}
-
-export interface ConsoleLine {
-  level: string;
-  text: string;
-}
-
-/** One invocation of an agent. */
-export interface RunRecord {
-  id: string;
-  agent: string;
-  trigger: string; // manual, message, every, item, approval
-  entry: string;
-  start: number; // Unix ms
-  end: number;
-  status: "ok" | "error" | "limit";
-  result?: unknown;
-  error?: string;
-  console?: ConsoleLine[];
-}
-
-/** One held (or decided) sink call. */
-export interface Effect {
-  id: string;
-  agent: string;
-  env: string;
-  capability: string;
-  method: string;
-  args: unknown;
-  why?: string;
-  created: number;
-  status: "pending" | "approving" | "approved" | "denied" | "failed" | "interrupted";
-  decided?: number;
-  result?: unknown;
-  error?: string;
-  /** Who will see it: the sink's audience. */
-  audience?: string[];
-}
-
-/** An engine event. */
+/** An engine event (app.Event). */
 export interface Event {
   type: "run.start" | "run.end" | "message" | "message.dead" | "approval.new" | "approval.decided" | "report" | "workspace";
   time: string;
@@ -229,82 +90,21 @@ export interface Event {
   data?: unknown;
 }
 
-/** The methods of app.API the page uses, by name. */
-export interface Api {
-  Version(): Promise<string>;
+/** A generated type as it arrives on the wire (see the top of this file). */
+type Wire<T> = T extends GWorkspace
+  ? Workspace
+  : T extends GRunRecord
+    ? RunRecord
+    : T extends GEffect
+      ? Effect
+      : T extends readonly (infer U)[]
+        ? Wire<U>[]
+        : T;
 
-  // The army.
-  Workspace(): Promise<Workspace>;
-  Examples(): Promise<string[]>;
-  OpenExample(name: string): Promise<Workspace>;
-  ImportYAML(text: string): Promise<Workspace>;
-  ExportYAML(): Promise<string>;
+/** Every method of app.API, as Wails generated it, with its results as they arrive. */
+export type Api = {
+  [K in keyof Generated]: (...args: Parameters<Generated[K]>) => Promise<Wire<Awaited<ReturnType<Generated[K]>>>>;
+};
 
-  AddAgent(spec: AgentSpec): Promise<Workspace>;
-  UpdateAgent(name: string, spec: AgentSpec): Promise<Workspace>; // may rename
-  DeleteAgent(name: string): Promise<Workspace>;
-  SetAgentCode(name: string, code: string): Promise<Workspace>;
-  AddCapability(spec: CapabilitySpec): Promise<Workspace>;
-  UpdateCapability(name: string, spec: CapabilitySpec): Promise<Workspace>;
-  DeleteCapability(name: string): Promise<Workspace>;
-  Bind(agent: string, env: string, capability: string): Promise<Workspace>;
-  Unbind(agent: string, env: string): Promise<Workspace>;
-  Connect(from: string, env: string, to: string): Promise<Workspace>;
-  Disconnect(from: string, env: string): Promise<Workspace>;
-  /** Saves node positions (agents and capabilities by name); does not re-analyse. */
-  MoveNodes(positions: Record<string, Pos>): Promise<void>;
-
-  // Kinds and the agent editor.
-  Kinds(): Promise<KindInfo[]>;
-  /** The TypeScript declaration of the agent's env, for the editor beside the code. */
-  AgentEnv(name: string): Promise<string>;
-  /** Compiles code as an agent module; [] when it compiles. */
-  CheckCode(code: string): Promise<Diagnostic[]>;
-
-  // Running.
-  RunAgent(name: string, inputJSON: string): Promise<RunRecord>;
-  Runs(agent: string, limit: number): Promise<RunRecord[]>;
-
-  // Approvals.
-  Approvals(all: boolean): Promise<Effect[]>;
-  Approve(id: string): Promise<Effect>;
-  Deny(id: string): Promise<Effect>;
-
-  // Secrets: names only; there is no method that returns a value.
-  Secrets(): Promise<string[]>;
-  SetSecret(name: string, value: string): Promise<void>;
-  DeleteSecret(name: string): Promise<void>;
-}
-
-/** The method names of Api, for transports and tests. */
-export const METHODS: (keyof Api)[] = [
-  "Version",
-  "Workspace",
-  "Examples",
-  "OpenExample",
-  "ImportYAML",
-  "ExportYAML",
-  "AddAgent",
-  "UpdateAgent",
-  "DeleteAgent",
-  "SetAgentCode",
-  "AddCapability",
-  "UpdateCapability",
-  "DeleteCapability",
-  "Bind",
-  "Unbind",
-  "Connect",
-  "Disconnect",
-  "MoveNodes",
-  "Kinds",
-  "AgentEnv",
-  "CheckCode",
-  "RunAgent",
-  "Runs",
-  "Approvals",
-  "Approve",
-  "Deny",
-  "Secrets",
-  "SetSecret",
-  "DeleteSecret",
-];
+/** A method name of app.API. */
+export type Method = keyof Api;

@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { Api } from "./api";
+import { NOT_CONNECTED, NotConnectedError } from "./transport";
 import {
   type ExecResult,
+  execModule,
   errorLocation,
   errorMessage,
   errorTitle,
@@ -110,5 +113,40 @@ describe("formatting", () => {
       tone: "error",
       text: "Limit exceeded: deadline in 5.00 s",
     });
+  });
+});
+
+describe("execModule", () => {
+  it("returns a connection error instead of throwing when there is no backend", async () => {
+    const r = await execModule(null, "export default {}", "{}");
+    expect(r.ok).toBe(false);
+    expect(r.error).toEqual({ kind: "connection", message: NOT_CONNECTED });
+  });
+
+  it("says there is no backend when the transport has none", async () => {
+    const api = {
+      Exec: async () => {
+        throw new NotConnectedError();
+      },
+    } as unknown as Api;
+    expect((await execModule(api, "src", "{}")).error).toEqual({ kind: "connection", message: NOT_CONNECTED });
+  });
+
+  it("calls Exec and normalizes the reply", async () => {
+    const Exec = vi.fn(async () => ({ ok: true, value: "1", console: null, durationMs: 2 }));
+    const api = { Exec } as unknown as Api;
+    expect(await execModule(api, "src", "in")).toEqual({ ok: true, value: "1", console: [], durationMs: 2 });
+    expect(Exec).toHaveBeenCalledWith("src", "in");
+  });
+
+  it("turns a rejected call into an internal error", async () => {
+    const api = {
+      Exec: async () => {
+        throw "runtime error: invalid memory address";
+      },
+    } as unknown as Api;
+    const r = await execModule(api, "src", "");
+    expect(r.error?.kind).toBe("internal");
+    expect(r.error?.message).toContain("invalid memory address");
   });
 });

@@ -1,12 +1,12 @@
 // ExecResult: what running an agent module once produced, and how the window
-// shows it. The shapes mirror app.ExecResult in app/exec.go (generated into
-// wailsjs/go/models.ts); normalizeResult makes any reply safe to render.
+// shows it. The shapes are app.ExecResult's in app/exec.go (the result of the
+// generated Exec binding: lib/api.ts); normalizeResult makes any reply safe
+// to render.
 
-import type { app } from "../../wailsjs/go/models";
+import type { Api, ConsoleLine, ExecError, ExecResult } from "./api";
+import { NOT_CONNECTED, NotConnectedError, errorText } from "./transport";
 
-export type ExecResult = app.ExecResult;
-export type ExecError = app.ExecError;
-export type ConsoleLine = app.ConsoleLine;
+export type { ConsoleLine, ExecError, ExecResult };
 
 /**
  * Kinds of ExecError. The first five come from Go (app.ErrorKind*);
@@ -51,6 +51,21 @@ export function normalizeResult(raw: unknown): ExecResult {
     if (typeof e[k] === "string" && e[k]) error[k] = e[k];
   }
   return { ok: false, value: "", console: lines, durationMs, error };
+}
+
+/**
+ * Compiles and runs an agent module once in the backend (app.API.Exec). It
+ * never throws: without a backend it returns a "connection" error, and a
+ * failed call becomes an "internal" error.
+ */
+export async function execModule(api: Api | null, source: string, inputJSON: string): Promise<ExecResult> {
+  if (!api) return failure("connection", NOT_CONNECTED);
+  try {
+    return normalizeResult(await api.Exec(source, inputJSON));
+  } catch (err) {
+    if (err instanceof NotConnectedError) return failure("connection", NOT_CONNECTED);
+    return failure("internal", `the call to the backend failed: ${errorText(err)}`);
+  }
 }
 
 /** Pretty-prints a result's JSON value text; text that is not JSON is shown as is. */

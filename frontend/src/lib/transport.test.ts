@@ -1,30 +1,44 @@
+import * as Generated from "../../wailsjs/go/app/API";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { EVENT, METHODS } from "./api";
+import { EVENT } from "./api";
 import {
+  METHODS,
+  NOT_CONNECTED,
+  NotConnectedError,
   TOKEN_HEADER,
   TOKEN_KEY,
   detect,
+  errorText,
   eventStreamParser,
   findToken,
   hasWails,
   httpConnection,
   resetConnection,
+  waitForWails,
   wailsConnection,
 } from "./transport";
 
-afterEach(() => resetConnection());
+afterEach(() => {
+  resetConnection();
+  vi.unstubAllGlobals();
+});
 
 /** Waits for what a test needs; the ceiling is reached only when it fails. */
 const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000 });
 
+/**
+ * A window as Wails makes it: window.go.app.API.* (which the generated
+ * wailsjs/go/app/API.js calls) and window.runtime (which the generated
+ * runtime calls).
+ */
 function fakeWails() {
   const calls: { method: string; args: unknown[] }[] = [];
   const handlers = new Map<string, (...d: unknown[]) => void>();
   const API: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const m of [...METHODS, "Exec"]) {
+  for (const m of METHODS) {
     API[m] = (...args: unknown[]) => {
       calls.push({ method: m, args });
-      if (m === "DeleteAgent") return Promise.reject("agent \"x\" does not exist");
+      if (m === "DeleteAgent") return Promise.reject('agent "x" does not exist');
       return Promise.resolve({ method: m });
     };
   }
@@ -32,7 +46,7 @@ function fakeWails() {
   const w = {
     go: { app: { API } },
     runtime: {
-      EventsOn(name: string, cb: (...d: unknown[]) => void) {
+      EventsOnMultiple(name: string, cb: (...d: unknown[]) => void) {
         handlers.set(name, cb);
         return () => {
           offCount++;
@@ -44,35 +58,62 @@ function fakeWails() {
   return { w, calls, handlers, offs: () => offCount };
 }
 
+/** Installs w as the page's window. */
+function bind(w: object) {
+  vi.stubGlobal("window", w);
+}
+
 describe("detect", () => {
   it("picks Wails only when the API is bound", () => {
     expect(hasWails({})).toBe(false);
+    expect(hasWails({ go: { app: { API: { Exec: 1 } } } })).toBe(false);
     expect(detect({})).toBe("http");
     expect(detect(fakeWails().w)).toBe("wails");
+  });
+
+  it("waits (bounded) for the binding", async () => {
+    const w: { go?: unknown } = {};
+    expect(await waitForWails(30, 5, w)).toBe(false);
+    setTimeout(() => (w.go = fakeWails().w.go), 20);
+    expect(await waitForWails(10_000, 5, w)).toBe(true);
+  });
+});
+
+describe("the method list", () => {
+  it("is the generated bindings' functions", () => {
+    const generated = Object.entries(Generated)
+      .filter(([, f]) => typeof f === "function")
+      .map(([k]) => k)
+      .sort();
+    expect([...METHODS]).toEqual(generated);
+    for (const m of ["Workspace", "Connect", "MoveNodes", "Exec", "SetSecret"]) expect(METHODS).toContain(m);
   });
 });
 
 describe("wails transport", () => {
-  it("calls window.go.app.API with the same name and arguments", async () => {
+  it("calls window.go.app.API through the generated functions, same name and arguments", async () => {
     const f = fakeWails();
-    const c = wailsConnection(f.w);
+    bind(f.w);
+    const c = wailsConnection();
     expect(await c.api.Bind("a", "env", "cap")).toEqual({ method: "Bind" });
     expect(await c.api.MoveNodes({ a: { x: 1, y: 2 } })).toEqual({ method: "MoveNodes" });
+    expect(await c.api.Exec("src", "{}")).toEqual({ method: "Exec" });
     expect(f.calls).toEqual([
       { method: "Bind", args: ["a", "env", "cap"] },
       { method: "MoveNodes", args: [{ a: { x: 1, y: 2 } }] },
+      { method: "Exec", args: ["src", "{}"] },
     ]);
-    expect(await c.call("Exec", ["src", "{}"])).toEqual({ method: "Exec" });
   });
 
   it("turns a rejection with a string into an Error", async () => {
-    const c = wailsConnection(fakeWails().w);
-    await expect(c.api.DeleteAgent("x")).rejects.toThrow('agent "x" does not exist');
+    bind(fakeWails().w);
+    await expect(wailsConnection().api.DeleteAgent("x")).rejects.toThrow('agent "x" does not exist');
   });
 
-  it("subscribes to the event with EventsOn and stops", () => {
+  it("subscribes to the event through the generated runtime and stops", () => {
     const f = fakeWails();
-    const c = wailsConnection(f.w);
+    bind(f.w);
+    const c = wailsConnection();
     const got: unknown[] = [];
     const off = c.subscribe((e) => got.push(e));
     f.handlers.get(EVENT)?.({ type: "run.start", agent: "a", time: "t" });
@@ -81,9 +122,21 @@ describe("wails transport", () => {
     expect(f.offs()).toBe(1);
   });
 
-  it("every contract method exists", () => {
-    const c = wailsConnection(fakeWails().w);
-    for (const m of METHODS) expect(typeof c.api[m]).toBe("function");
+  it("has no events, and no error, without the runtime", () => {
+    bind({ go: fakeWails().w.go });
+    const off = wailsConnection().subscribe(() => {});
+    expect(() => off()).not.toThrow();
+  });
+});
+
+describe("errorText", () => {
+  it.each([
+    [new Error("e"), "e"],
+    ["s", "s"],
+    [{ a: 1 }, '{"a":1}'],
+    [undefined, "undefined"],
+  ])("describes %j", (err, want) => {
+    expect(errorText(err)).toBe(want);
   });
 });
 
@@ -173,6 +226,14 @@ describe("http transport", () => {
     const { f } = fakeFetch(() => ({ status: 403, body: "forbidden\n" }));
     const c = httpConnection({ token: "t", fetch: f });
     await expect(c.api.Workspace()).rejects.toThrow("forbidden");
+  });
+
+  it("calls nothing without a token, and says there is no backend", async () => {
+    const { f, seen } = fakeFetch(() => ({ status: 200, body: "{}" }));
+    const c = httpConnection({ token: "", fetch: f });
+    await expect(c.api.Workspace()).rejects.toThrow(NotConnectedError);
+    await expect(c.api.Exec("src", "{}")).rejects.toThrow(NOT_CONNECTED);
+    expect(seen).toHaveLength(0);
   });
 
   it("rejects when the server cannot be reached", async () => {

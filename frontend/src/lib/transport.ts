@@ -1,20 +1,29 @@
-// The transport: how the page reaches app.API, picked at run time as
-// lib/api.ts describes.
+// The transport: how the page reaches app.API, picked at run time. One
+// module for both ways in, one list of methods (the generated
+// wailsjs/go/app/API.js), one errorText.
 //
-//   - In the desktop window Wails binds the API as window.go.app.API.* and
-//     delivers events through window.runtime.EventsOn(EVENT, cb).
-//   - In a browser opened by `littleboxes serve`, each call is
+//   - In the desktop window Wails binds the API as window.go.app.API.*: each
+//     call goes through the generated function of the same name, and events
+//     arrive through the generated runtime's EventsOn(EVENT, cb). A Go method
+//     returning (T, error) resolves with T or rejects with the error's text.
+//   - In a browser opened by `littleboxes serve` (app/serve.go), each call is
 //     POST /api/call/METHOD with the JSON array of arguments, the token in the
-//     X-Littleboxes-Token header; events are server-sent events on
-//     GET /api/events, read with fetch (EventSource cannot send a header) with
-//     the same header, and reopened after a drop.
+//     X-Littleboxes-Token header: 200 with the JSON result, or 4xx/5xx with
+//     {"error": "..."}. Events are server-sent events on GET /api/events (one
+//     Event as JSON per `data:` line), read with fetch (EventSource cannot
+//     send a header) with the same header, and reopened after a drop.
 //
 // The token comes from the page's URL fragment (#token=…, printed by `serve`;
 // a browser never sends a fragment to a server), is kept in sessionStorage so
 // a reload still works, and is taken out of the address bar at once. It never
 // goes into a cookie or a query.
 
-import { type Api, EVENT, type Event, METHODS } from "./api";
+import * as Bound from "../../wailsjs/go/app/API";
+import { EventsOn } from "../../wailsjs/runtime/runtime";
+import { type Api, EVENT, type Event, type Method } from "./api";
+
+/** The methods of app.API, by name: those Wails generated bindings for. */
+export const METHODS: readonly Method[] = (Object.keys(Bound) as Method[]).filter((k) => typeof Bound[k] === "function").sort();
 
 /** The header every `serve` request carries. */
 export const TOKEN_HEADER = "X-Littleboxes-Token";
@@ -23,19 +32,34 @@ export const TOKEN_KEY = "littleboxes.token";
 
 export type TransportKind = "wails" | "http";
 
+/** Whether the page has reached the backend (shown in the title bar). */
+export type ConnectionState = "checking" | "connected" | "disconnected";
+
+/** What a call shows when the page has no backend to call. */
+export const NOT_CONNECTED =
+  "The littleboxes backend is not connected: open this page from the littleboxes window, or from the URL `littleboxes serve` prints (with its #token=).";
+
+/**
+ * The rejection of a call made with no backend to make it to: neither the
+ * Wails binding nor a `serve` token.
+ */
+export class NotConnectedError extends Error {
+  constructor() {
+    super(NOT_CONNECTED);
+    this.name = "NotConnectedError";
+  }
+}
+
 /** An Api plus the engine event stream. */
 export interface Connection {
   api: Api;
   kind: TransportKind;
   /** Calls cb with every engine event until the returned function is called. */
   subscribe(cb: (e: Event) => void): () => void;
-  /** Calls any API method by name (also ones outside the contract, e.g. Exec). */
-  call(method: string, args: unknown[]): Promise<unknown>;
 }
 
 interface WailsWindow {
-  go?: { app?: { API?: Record<string, (...args: unknown[]) => Promise<unknown>> } };
-  runtime?: { EventsOn?: (name: string, cb: (...data: unknown[]) => void) => (() => void) | void; EventsOff?: (name: string) => void };
+  go?: { app?: { API?: Record<string, unknown> } };
 }
 
 /** Whether Wails has bound the API in this window. */
@@ -56,18 +80,19 @@ export function errorText(err: unknown): string {
 }
 
 /** Makes an Api whose every method forwards to call(method, args). */
-export function apiFromCall(call: (method: string, args: unknown[]) => Promise<unknown>): Api {
+export function apiFromCall(call: (method: Method, args: unknown[]) => Promise<unknown>): Api {
   const api: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const m of METHODS) api[m] = (...args: unknown[]) => call(m, args);
   return api as unknown as Api;
 }
 
-/** The transport inside the desktop window. */
-export function wailsConnection(w: unknown = globalThis): Connection {
-  const win = w as WailsWindow;
-  const call = async (method: string, args: unknown[]) => {
-    const fn = win.go?.app?.API?.[method];
-    if (typeof fn !== "function") throw new Error(`the backend has no method ${method}`);
+/**
+ * The transport inside the desktop window: the generated functions of
+ * wailsjs/go/app/API.js, their rejections turned into Errors.
+ */
+export function wailsConnection(): Connection {
+  const call = async (method: Method, args: unknown[]) => {
+    const fn = Bound[method] as (...a: unknown[]) => Promise<unknown>;
     try {
       return await fn(...args);
     } catch (err) {
@@ -77,14 +102,16 @@ export function wailsConnection(w: unknown = globalThis): Connection {
   return {
     api: apiFromCall(call),
     kind: "wails",
-    call,
     subscribe(cb) {
-      const on = win.runtime?.EventsOn;
-      if (typeof on !== "function") return () => {};
       let live = true;
-      const off = on(EVENT, (...data: unknown[]) => {
-        if (live) cb(data[0] as Event);
-      });
+      let off: (() => void) | undefined;
+      try {
+        off = EventsOn(EVENT, (...data: unknown[]) => {
+          if (live) cb(data[0] as Event);
+        });
+      } catch {
+        // no Wails runtime (a dev server without it): no events
+      }
       return () => {
         live = false;
         if (typeof off === "function") off();
@@ -151,7 +178,9 @@ async function readEventStream(body: ReadableStream<Uint8Array>, onData: (data: 
 /** The transport for a browser opened by `littleboxes serve`. */
 export function httpConnection(env: HttpEnv): Connection {
   const base = env.base ?? "";
-  const call = async (method: string, args: unknown[]) => {
+  const call = async (method: Method, args: unknown[]) => {
+    // serve refuses every call without its token: no page has a backend then.
+    if (!env.token) throw new NotConnectedError();
     let res: Response;
     try {
       res = await env.fetch(`${base}/api/call/${encodeURIComponent(method)}`, {
@@ -239,7 +268,6 @@ export function httpConnection(env: HttpEnv): Connection {
   return {
     api: apiFromCall(call),
     kind: "http",
-    call,
     subscribe(cb) {
       listeners.add(cb);
       if (!stream && timer === null) open();
@@ -311,22 +339,12 @@ export function connection(): Connection {
     history?: History;
   };
   if (hasWails(g)) {
-    current = wailsConnection(g);
+    current = wailsConnection();
   } else {
     const token = findToken(g.location, g.sessionStorage, (u) => g.history?.replaceState(null, "", u));
     current = httpConnection({ token, fetch: (...a) => fetch(...a) });
   }
   return current;
-}
-
-/** The Api, over whichever transport this page has. */
-export function connect(): Api {
-  return connection().api;
-}
-
-/** Subscribes to engine events; returns the unsubscribe function. */
-export function subscribe(cb: (e: Event) => void): () => void {
-  return connection().subscribe(cb);
 }
 
 /**

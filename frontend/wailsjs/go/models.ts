@@ -41,34 +41,8 @@ export namespace app {
 	    instances: InstanceView[];
 	    label: string[];
 	    bindings: BindingView[];
-	    pos: Pos;
+	    pos?: Pos;
 	    state: string;
-	}
-	export interface ArmyAgent {
-	    name: string;
-	    template: string;
-	    item: string;
-	    label: string[];
-	}
-	export interface ArmyChannel {
-	    from: string;
-	    to: string;
-	}
-	export interface ArmySink {
-	    agent: string;
-	    binding: string;
-	    audience: string[];
-	    verdict: string;
-	    why: string;
-	}
-	export interface ArmyView {
-	    name: string;
-	    doc: string;
-	    path: string;
-	    agents: ArmyAgent[];
-	    sinks: ArmySink[];
-	    channels: ArmyChannel[];
-	    error?: string;
 	}
 	
 	export interface CapabilitySpec {
@@ -83,7 +57,7 @@ export namespace app {
 	    kind: string;
 	    props: Record<string, any>;
 	    secrets: Record<string, string>;
-	    pos: Pos;
+	    pos?: Pos;
 	}
 	export interface ChannelView {
 	    from: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { AgentView, KindInfo, Workspace } from "../../lib/api";
+import type { KindInfo, Workspace } from "../../lib/api";
+import { agentView } from "../../lib/fixtures";
 import {
   VERDICT_COLOUR,
   applyEvent,
-  bindingVerdict,
   connectIntent,
   decodePaletteItem,
   deriveGraph,
@@ -14,26 +14,9 @@ import {
   envName,
   movedPositions,
   parseNodeId,
-  savedPos,
-  serverDefaultLayout,
   uniqueName,
+  verdict,
 } from "./graph";
-
-function agent(name: string, extra: Partial<AgentView> = {}): AgentView {
-  return {
-    name,
-    doc: "",
-    code: "",
-    codePath: "",
-    triggers: ["manual"],
-    template: null,
-    instances: [],
-    label: ["owner"],
-    bindings: [],
-    pos: { x: 0, y: 0 },
-    ...extra,
-  };
-}
 
 const kinds: KindInfo[] = [{ id: "http", doc: "", props: [], secrets: [], methods: [], declaration: "", enumerates: false }];
 
@@ -45,30 +28,41 @@ function ws(): Workspace {
     running: false,
     problems: [],
     agents: [
-      agent("a1", {
+      agentView("a1", {
         bindings: [{ env: "src", capability: "src", kind: "http", role: "exchange", verdict: "safe", why: "", audience: [] }],
       }),
-      agent("a2", {
+      agentView("a2", {
         triggers: ["message"],
         bindings: [
           { env: "hook", capability: "hook", kind: "http", role: "exchange", verdict: "approval", why: "a2 can read a1's env.src", audience: ["origin:http://h"] },
           { env: "notes", capability: "notes", kind: "kv", role: "source", verdict: "", why: "", audience: [] },
         ],
       }),
-      agent("triage", {
+      agentView("triage", {
         template: { each: "mailbox", as: "thread" },
         instances: [
           { name: "triage[t1]", item: "t1", label: ["owner"], state: "ok" },
           { name: "triage[t2]", item: "t2", label: ["owner"], state: "idle" },
         ],
-        bindings: [{ env: "thread", capability: "mailbox", kind: "mail", role: "exchange", verdict: "safe", why: "", audience: [] }],
+        // As Go sums it up over the instances (their sinks are below).
+        bindings: [
+          {
+            env: "thread",
+            capability: "mailbox",
+            kind: "mail",
+            role: "exchange",
+            verdict: "approval",
+            why: "1 of 2 instances need approval; triage[t2]: carol was copied in",
+            audience: ["person:carol"],
+          },
+        ],
       }),
     ],
     capabilities: [
-      { name: "src", kind: "http", props: {}, secrets: {}, pos: { x: 0, y: 0 } },
+      { name: "src", kind: "http", props: {}, secrets: {}, pos: null },
       { name: "hook", kind: "http", props: {}, secrets: {}, pos: { x: 900, y: 100 } },
-      { name: "notes", kind: "kv", props: {}, secrets: {}, pos: { x: 0, y: 0 } },
-      { name: "mailbox", kind: "mail", props: {}, secrets: {}, pos: { x: 0, y: 0 } },
+      { name: "notes", kind: "kv", props: {}, secrets: {}, pos: null },
+      { name: "mailbox", kind: "mail", props: {}, secrets: {}, pos: null },
     ],
     channels: [{ from: "a1", env: "a2", to: "a2", label: ["owner"] }],
     sinks: [
@@ -109,19 +103,54 @@ describe("deriveGraph", () => {
     expect(a2.data.verdict).toBe("approval");
   });
 
-  it("flags a template's binding when one instance's sink needs approval", () => {
-    const g = deriveGraph(ws(), kinds);
+  it("takes a binding's verdict, why and audience from Go, not from the sinks", () => {
+    const w = ws();
+    // Go's summary of the template is what is drawn, whatever the per-instance sinks say.
+    const g = deriveGraph(w, kinds);
     const t = g.edges.find((e) => e.id === "bind:triage:thread")!;
-    expect(t.data.verdict).toBe("approval");
-    expect(t.data.why).toBe("carol was copied in");
+    expect(t.data).toMatchObject({
+      verdict: "approval",
+      why: "1 of 2 instances need approval; triage[t2]: carol was copied in",
+      audience: ["person:carol"],
+      colour: VERDICT_COLOUR.approval,
+    });
+    w.agents[2].bindings[0] = { ...w.agents[2].bindings[0], verdict: "safe", why: "all safe", audience: [] };
+    const safe = deriveGraph(w, kinds).edges.find((e) => e.id === "bind:triage:thread")!;
+    expect(safe.data).toMatchObject({ verdict: "safe", why: "all safe", colour: VERDICT_COLOUR.safe });
+    expect(deriveGraph(w, kinds).nodes.find((n) => n.id === "agent:triage")!.data.verdict).toBe("safe");
   });
 
-  it("keeps saved positions and lays out the rest", () => {
+  it("keeps saved positions and lays out the nodes Go sent null for", () => {
     const g = deriveGraph(ws(), kinds);
     expect(g.nodes.find((n) => n.id === "cap:hook")!.position).toEqual({ x: 900, y: 100 });
-    const a1 = g.nodes.find((n) => n.id === "agent:a1")!.position;
-    const a2 = g.nodes.find((n) => n.id === "agent:a2")!.position;
-    expect(a1.x).toBeLessThan(a2.x);
+    const at = (id: string) => g.nodes.find((n) => n.id === id)!.position;
+    for (const id of ["agent:a1", "agent:a2", "agent:triage", "cap:src", "cap:notes", "cap:mailbox"]) {
+      expect(Number.isFinite(at(id).x) && Number.isFinite(at(id).y)).toBe(true);
+    }
+    expect(at("agent:a1").x).toBeLessThan(at("agent:a2").x);
+    expect(at("cap:mailbox").x).toBeLessThan(at("agent:triage").x);
+    // No two laid-out nodes on the same spot.
+    const spots = new Set(g.nodes.map((n) => `${n.position.x},${n.position.y}`));
+    expect(spots.size).toBe(g.nodes.length);
+  });
+
+  it("keeps every position Go sends, 0,0 and Go's own defaults included", () => {
+    const w = ws();
+    w.agents[0].pos = { x: 0, y: 0 };
+    w.agents[1].pos = { x: 700, y: 40 };
+    w.capabilities[0].pos = { x: 40, y: 40 };
+    const g = deriveGraph(w, kinds);
+    const at = (id: string) => g.nodes.find((n) => n.id === id)!.position;
+    expect(at("agent:a1")).toEqual({ x: 0, y: 0 });
+    expect(at("agent:a2")).toEqual({ x: 700, y: 40 });
+    expect(at("cap:src")).toEqual({ x: 40, y: 40 });
+  });
+
+  it("lays out a node whose position is absent (the generated type's optional field)", () => {
+    const w = ws();
+    delete w.agents[0].pos;
+    const p = deriveGraph(w, kinds).nodes.find((n) => n.id === "agent:a1")!.position;
+    expect(Number.isFinite(p.x) && Number.isFinite(p.y)).toBe(true);
   });
 
   it("shows live states and instance states", () => {
@@ -155,18 +184,24 @@ describe("applyEvent", () => {
 });
 
 describe("names", () => {
-  it("makes unique lowercase names", () => {
+  it("makes unique names, leaving their validity to Go", () => {
     expect(uniqueName("agent", [])).toBe("agent");
     expect(uniqueName("agent", ["agent", "agent2"])).toBe("agent3");
-    expect(uniqueName("HTTP", ["http"])).toBe("http2");
-    expect(uniqueName("9x", [])).toBe("n9x");
+    expect(uniqueName("http", ["http"])).toBe("http2");
+    expect(uniqueName("My Kind", [])).toBe("My Kind");
   });
 
-  it("makes env names that are identifiers", () => {
+  it("suggests a node's name in camelCase as its env name", () => {
     expect(envName("owner-report")).toBe("ownerReport");
     expect(envName("http2")).toBe("http2");
-    expect(envName("2fa")).toBe("_2fa");
-    expect(envName("---")).toBe("env");
+    expect(envName("a--b-")).toBe("aB");
+  });
+
+  it("reads verdict strings", () => {
+    expect(verdict("safe")).toBe("safe");
+    expect(verdict("approval")).toBe("approval");
+    expect(verdict("")).toBe("");
+    expect(verdict("maybe")).toBe("");
   });
 
   it("parses node ids", () => {
@@ -191,7 +226,7 @@ describe("palette drops", () => {
     expect(r.spec.name).toBe("agent");
     expect(r.spec.pos).toEqual({ x: 10, y: 21 });
     const c = dropRequest({ type: "capability", kind: "http" }, { x: 0, y: 0 }, { ...ws(), capabilities: [...ws().capabilities, { name: "http", kind: "http", props: {}, secrets: {}, pos: { x: 1, y: 1 } }] });
-    expect(c).toMatchObject({ method: "AddCapability", spec: { name: "http2", kind: "http", pos: { x: 1, y: 1 } } });
+    expect(c).toMatchObject({ method: "AddCapability", spec: { name: "http2", kind: "http", pos: { x: 0, y: 0 } } });
   });
 });
 
@@ -221,36 +256,18 @@ describe("colours", () => {
     expect(edgeColour({ kind: "channel", verdict: "" })).toBe(VERDICT_COLOUR.channel);
   });
 
-  it("picks the worst sink verdict for a binding", () => {
-    const w = ws();
-    const tr = w.agents[2];
-    expect(bindingVerdict(w, tr, tr.bindings[0]).verdict).toBe("approval");
-  });
 });
 
 describe("movedPositions", () => {
   it("keys positions by kind and name, rounded", () => {
     expect(movedPositions({ "agent:a": { x: 1.6, y: 2.2 }, "cap:b": { x: 0, y: 5 }, junk: { x: 1, y: 1 } })).toEqual({
       "agent:a": { x: 2, y: 2 },
-      "capability:b": { x: 1, y: 5 },
+      "capability:b": { x: 0, y: 5 },
     });
   });
 });
 
-describe("serverDefaultLayout", () => {
-  it("recognises the Go side's default places as unsaved", () => {
-    const w = ws();
-    const d = serverDefaultLayout(w);
-    expect(d["cap:src"]).toEqual({ x: 40, y: 40 });
-    expect(d["cap:hook"]).toEqual({ x: 40, y: 150 });
-    expect(d["agent:a1"]).toEqual({ x: 380, y: 40 });
-    expect(d["agent:a2"]).toEqual({ x: 700, y: 40 });
-    expect(d["agent:triage"]).toEqual({ x: 380, y: 200 });
-    expect(savedPos("cap:src", { x: 40, y: 40 }, d)).toBeNull();
-    expect(savedPos("cap:src", { x: 41, y: 40 }, d)).toEqual({ x: 41, y: 40 });
-    expect(savedPos("cap:src", { x: 0, y: 0 }, d)).toBeNull();
-  });
-
+describe("templates", () => {
   it("draws a template's item binding as a read", () => {
     const g = deriveGraph(ws(), kinds);
     const t = g.edges.find((e) => e.id === "bind:triage:thread")!;

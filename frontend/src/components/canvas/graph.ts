@@ -1,10 +1,11 @@
 // From a Workspace to the canvas: nodes, edges and their colours, plus the
 // small pure helpers the canvas needs (unique names, palette drops, live
-// state from engine events). Nothing here decides a verdict or a label: they
-// are read from the Workspace the Go side computed.
+// state from engine events). Nothing here decides a verdict, a label, a
+// position or a name's validity: they are read from the Workspace the Go
+// side computed, and a name Go refuses comes back as its error.
 
-import type { AgentSpec, AgentView, BindingView, CapabilitySpec, CapabilityView, Event, KindInfo, Pos, Workspace } from "../../lib/api";
-import { type LayoutEdge, type LayoutNode, hasPos, layout } from "./layout";
+import type { AgentSpec, AgentView, CapabilitySpec, CapabilityView, Event, KindInfo, Pos, Workspace } from "../../lib/api";
+import { type LayoutEdge, type LayoutNode, layout } from "./layout";
 
 export const agentId = (name: string) => `agent:${name}`;
 export const capId = (name: string) => `cap:${name}`;
@@ -25,6 +26,11 @@ export function parseInstance(name: string): { template: string; item: string } 
 }
 
 export type Verdict = "" | "safe" | "approval";
+
+/** A verdict string from the Workspace as a Verdict ("" when it is neither). */
+export function verdict(s: string | undefined): Verdict {
+  return s === "safe" || s === "approval" ? s : "";
+}
 
 /** The colour of a verdict on the canvas (CSS variables of styles.css). */
 export const VERDICT_COLOUR: Record<"safe" | "approval" | "source" | "none" | "channel", string> = {
@@ -75,6 +81,9 @@ export interface Live {
 
 export const emptyLive = (): Live => ({ runs: {}, pulses: {} });
 
+/** How long a channel shows its pulse after a message. */
+export const PULSE_MS = 2000;
+
 /**
  * The live state after an event: run.start/run.end set a node's state (the
  * instance's own name, and its template's while any instance runs), message
@@ -112,14 +121,14 @@ export function applyEvent(live: Live, ev: Event, ws: Workspace | null, now: num
   }
 }
 
-/** A name not in taken: base, else base2, base3, … */
+/**
+ * A name not in taken: base, else base2, base3, … Whether it is a valid
+ * name is Go's to say: AddAgent or AddCapability refuses it with why.
+ */
 export function uniqueName(base: string, taken: Iterable<string>): string {
   const set = new Set(taken);
-  // Names are lowercase letters, digits and -, beginning with a letter.
-  let clean = base.toLowerCase().replace(/[^a-z0-9-]/g, "");
-  if (!/^[a-z]/.test(clean)) clean = `n${clean}`;
-  if (!set.has(clean)) return clean;
-  for (let i = 2; ; i++) if (!set.has(`${clean}${i}`)) return `${clean}${i}`;
+  if (!set.has(base)) return base;
+  for (let i = 2; ; i++) if (!set.has(`${base}${i}`)) return `${base}${i}`;
 }
 
 /** Every agent and capability name of the workspace. */
@@ -128,12 +137,13 @@ export function takenNames(ws: Workspace | null): string[] {
   return [...ws.agents.map((a) => a.name), ...ws.capabilities.map((c) => c.name)];
 }
 
-/** A default env name: a JavaScript identifier made from a node name. */
+/**
+ * The env name the prompt suggests for a node: its name in camelCase
+ * ("owner-report" → "ownerReport"). Only a suggestion: the owner may type
+ * another, and Bind or Connect refuses one that is not an env name.
+ */
 export function envName(from: string): string {
-  let s = from.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
-  if (!s) s = "env";
-  if (/^[0-9]/.test(s)) s = `_${s}`;
-  return s.slice(0, 64);
+  return from.replace(/-+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
 }
 
 /** What the palette hands to the canvas when dropped. */
@@ -172,7 +182,7 @@ export function dropRequest(
   pos: Pos,
   ws: Workspace | null,
 ): { method: "AddAgent"; spec: AgentSpec } | { method: "AddCapability"; spec: CapabilitySpec } {
-  const p = { x: Math.round(pos.x) || 1, y: Math.round(pos.y) || 1 }; // 0,0 means "no position"
+  const p = { x: Math.round(pos.x), y: Math.round(pos.y) };
   const taken = takenNames(ws);
   if (item.type === "agent") {
     return {
@@ -283,70 +293,6 @@ function worst(a: Verdict, b: Verdict): Verdict {
   return "";
 }
 
-/**
- * The verdict and reason of one binding, from the binding itself and from
- * the workspace's sinks of that agent (or of its template's instances,
- * "T[item]"): the worst wins, and a flagged one explains itself.
- */
-export function bindingVerdict(ws: Workspace, agent: AgentView, b: BindingView): { verdict: Verdict; why: string } {
-  let verdict: Verdict = b.verdict;
-  let why = b.verdict === "approval" ? b.why : "";
-  for (const s of ws.sinks) {
-    if (s.binding !== b.env) continue;
-    if (s.agent !== agent.name && parseInstance(s.agent)?.template !== agent.name) continue;
-    if (s.verdict === "approval" && verdict !== "approval") {
-      verdict = "approval";
-      why = s.why;
-    } else if (s.verdict === "approval" && !why) {
-      why = s.why;
-    } else if (verdict === "") {
-      verdict = s.verdict;
-    }
-  }
-  if (verdict === "safe" && !why) why = b.why;
-  return { verdict, why };
-}
-
-/**
- * The positions the Go side gives nodes that have none saved (defaultLayout
- * in app/workspace.go): capabilities in a column at the left, agents in
- * columns by channel depth. A node still exactly there has not been placed
- * by the owner, so the canvas' own layered layout places it instead.
- * (Were the Go side to send 0,0 for "none", this would simply never match.)
- */
-export function serverDefaultLayout(ws: Workspace): Record<string, Pos> {
-  const out: Record<string, Pos> = {};
-  ws.capabilities.forEach((c, i) => (out[capId(c.name)] = { x: 40, y: 40 + i * 110 }));
-  const depth: Record<string, number> = {};
-  const n = ws.agents.length;
-  for (let round = 0; round < n; round++) {
-    let changed = false;
-    for (const ch of ws.channels) {
-      const d = (depth[ch.from] ?? 0) + 1;
-      if (d > (depth[ch.to] ?? 0) && d < n) {
-        depth[ch.to] = d;
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  const rows: Record<number, number> = {};
-  for (const a of ws.agents) {
-    const d = depth[a.name] ?? 0;
-    out[agentId(a.name)] = { x: 380 + d * 320, y: 40 + (rows[d] ?? 0) * 160 };
-    rows[d] = (rows[d] ?? 0) + 1;
-  }
-  return out;
-}
-
-/** The saved position, or null when the node has none (0,0 or the server's default). */
-export function savedPos(id: string, pos: Pos | undefined, defaults: Record<string, Pos>): Pos | null {
-  if (!hasPos(pos)) return null;
-  const d = defaults[id];
-  if (d && d.x === pos.x && d.y === pos.y) return null;
-  return pos;
-}
-
 /** The canvas graph of a workspace: nodes (laid out) and edges, coloured by verdict. */
 export function deriveGraph(ws: Workspace, kinds: readonly KindInfo[], live: Live = emptyLive()): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const kindById = new Map(kinds.map((k) => [k.id, k]));
@@ -362,14 +308,15 @@ export function deriveGraph(ws: Workspace, kinds: readonly KindInfo[], live: Liv
     let av: Verdict = "";
     for (const b of a.bindings) {
       if (!capNames.has(b.capability)) continue;
-      const { verdict, why } = bindingVerdict(ws, a, b);
-      av = worst(av, verdict);
+      // Go's verdict, already summed up over a template's instances.
+      const v = verdict(b.verdict);
+      av = worst(av, v);
       // A template's item arrives through its `as` binding: drawn as a read.
       const dir = a.template && b.env === a.template.as ? "read" : bindingDirection(b.role);
       const info = capInfo.get(b.capability)!;
       if (dir === "read") info.reads = true;
       else info.writes = true;
-      info.verdict = worst(info.verdict, verdict);
+      info.verdict = worst(info.verdict, v);
       const [source, target] = dir === "read" ? [capId(b.capability), agentId(a.name)] : [agentId(a.name), capId(b.capability)];
       edges.push({
         id: bindingEdgeId(a.name, b.env),
@@ -383,37 +330,13 @@ export function deriveGraph(ws: Workspace, kinds: readonly KindInfo[], live: Liv
           env: b.env,
           capability: b.capability,
           role: b.role,
-          verdict,
-          why,
+          verdict: v,
+          why: b.why,
           audience: b.audience ?? [],
-          colour: edgeColour({ kind: "binding", verdict, role: b.role }),
+          colour: edgeColour({ kind: "binding", verdict: v, role: b.role }),
         },
       });
       layoutEdges.push({ from: source, to: target });
-    }
-    // A template reads its items from the capability it enumerates.
-    if (a.template && capNames.has(a.template.each) && !a.bindings.some((b) => b.capability === a.template!.each)) {
-      const info = capInfo.get(a.template.each)!;
-      info.reads = true;
-      edges.push({
-        id: bindingEdgeId(a.name, a.template.as),
-        type: "binding",
-        source: capId(a.template.each),
-        target: agentId(a.name),
-        data: {
-          kind: "binding",
-          direction: "read",
-          agent: a.name,
-          env: a.template.as,
-          capability: a.template.each,
-          role: "source",
-          verdict: "",
-          why: "",
-          audience: [],
-          colour: VERDICT_COLOUR.source,
-        },
-      });
-      layoutEdges.push({ from: capId(a.template.each), to: agentId(a.name) });
     }
     agentVerdict.set(a.name, av);
   }
@@ -441,15 +364,10 @@ export function deriveGraph(ws: Workspace, kinds: readonly KindInfo[], live: Liv
     layoutEdges.push({ from: agentId(c.from), to: agentId(c.to) });
   }
 
-  const defaults = serverDefaultLayout(ws);
+  // A node Go has no position for (pos null: never placed) is laid out here.
   const layoutNodes: LayoutNode[] = [
-    ...ws.agents.map((a) => ({
-      id: agentId(a.name),
-      kind: "agent" as const,
-      pos: savedPos(agentId(a.name), a.pos, defaults),
-      height: a.template ? 200 : 170,
-    })),
-    ...ws.capabilities.map((c) => ({ id: capId(c.name), kind: "capability" as const, pos: savedPos(capId(c.name), c.pos, defaults), height: 120 })),
+    ...ws.agents.map((a) => ({ id: agentId(a.name), kind: "agent" as const, pos: a.pos, height: a.template ? 200 : 170 })),
+    ...ws.capabilities.map((c) => ({ id: capId(c.name), kind: "capability" as const, pos: c.pos, height: 120 })),
   ];
   const at = layout(layoutNodes, layoutEdges);
 
@@ -487,12 +405,7 @@ export function movedPositions(moves: Record<string, Pos>): Record<string, Pos> 
   for (const [id, p] of Object.entries(moves)) {
     const n = parseNodeId(id);
     if (!n) continue;
-    out[`${n.kind}:${n.name}`] = { x: Math.round(p.x) || 1, y: Math.round(p.y) || 1 };
+    out[`${n.kind}:${n.name}`] = { x: Math.round(p.x), y: Math.round(p.y) };
   }
   return out;
-}
-
-/** Nodes that have no saved position (the layout placed them). */
-export function unplaced(ws: Workspace): string[] {
-  return [...ws.agents.filter((a) => !hasPos(a.pos)).map((a) => a.name), ...ws.capabilities.filter((c) => !hasPos(c.pos)).map((c) => c.name)];
 }

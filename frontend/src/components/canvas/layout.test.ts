@@ -75,9 +75,14 @@ describe("layout", () => {
     expect(at.lonely.x).toBeGreaterThan(at.a.x);
   });
 
-  it("treats 0,0 as no position", () => {
-    expect(hasPos({ x: 0, y: 0 })).toBe(false);
+  it("treats null (never placed) as no position, and 0,0 as a place", () => {
     expect(hasPos(null)).toBe(false);
+    expect(hasPos(undefined)).toBe(false);
+    expect(hasPos({ x: Number.NaN, y: 1 })).toBe(false);
+    expect(hasPos({ x: 0, y: 0 })).toBe(true);
     expect(hasPos({ x: 0, y: 5 })).toBe(true);
+    const at = layout([{ id: "a", kind: "agent", pos: { x: 0, y: 0 } }, { id: "b", kind: "agent", pos: null }], []);
+    expect(at.a).toEqual({ x: 0, y: 0 });
+    expect(Number.isFinite(at.b.x)).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import type { Pos } from "../../lib/api";
 export interface LayoutNode {
   id: string;
   kind: "agent" | "capability";
-  /** The saved position; kept when set (not 0,0). */
+  /** The saved position, kept; null or absent when the node was never placed. */
   pos?: Pos | null;
   /** Node height hint for spacing (default ROW). */
   height?: number;
@@ -30,9 +30,9 @@ export const COLUMN = 400;
 export const ROW = 150;
 export const ORIGIN: Pos = { x: 40, y: 40 };
 
-/** Whether a saved position is set: the backend sends 0,0 for "none". */
+/** Whether a node has a saved position: Go sends null for one never placed. */
 export function hasPos(p: Pos | null | undefined): p is Pos {
-  return !!p && Number.isFinite(p.x) && Number.isFinite(p.y) && !(p.x === 0 && p.y === 0);
+  return p != null && Number.isFinite(p.x) && Number.isFinite(p.y);
 }
 
 /**

@@ -3,6 +3,7 @@ import { EditorView } from "@codemirror/view";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AgentView, RunRecord, Workspace } from "../../lib/api";
+import { agentView } from "../../lib/fixtures";
 import { AgentEditor } from "./index";
 import { deferred, fakeApi, installDomShims } from "./testing";
 
@@ -11,19 +12,8 @@ afterEach(cleanup);
 
 const CODE = "export default {\n  async run(input, env) {\n    return input;\n  },\n};\n";
 
-const agent = (extra: Partial<AgentView> = {}): AgentView => ({
-  name: "triage",
-  doc: "Sorts the inbox.",
-  code: CODE,
-  codePath: "",
-  triggers: ["manual"],
-  template: null,
-  instances: [],
-  label: ["owner"],
-  bindings: [],
-  pos: { x: 1, y: 2 },
-  ...extra,
-});
+const agent = (extra: Partial<AgentView> = {}): AgentView =>
+  agentView("triage", { doc: "Sorts the inbox.", code: CODE, pos: { x: 1, y: 2 }, ...extra });
 
 const ws = { name: "army" } as Workspace;
 
@@ -204,10 +194,22 @@ describe("AgentEditor", () => {
       doc: "Sorts mail.",
       code: CODE,
       triggers: ["manual", "every 1h"],
-      template: null,
-      pos: { x: 1, y: 2 },
     });
     expect(onWorkspace).toHaveBeenCalledWith(ws);
+  });
+
+  it("sends a name as typed and shows Go's refusal", async () => {
+    const refusal = 'agent name "Not OK!" must be lowercase letters, digits and -';
+    const { api, onWorkspace } = await setup({
+      UpdateAgent: async () => {
+        throw new Error(refusal);
+      },
+    });
+    fireEvent.change(screen.getByTestId("agent-name"), { target: { value: "Not OK!" } });
+    await act(async () => fireEvent.click(screen.getByTestId("agent-settings-save")));
+    expect(api.UpdateAgent).toHaveBeenCalledWith("triage", expect.objectContaining({ name: "Not OK!" }));
+    expect(screen.getByTestId("agent-settings-error").textContent).toContain(refusal);
+    expect(onWorkspace).not.toHaveBeenCalled();
   });
 
   it("lists a template's instances with their state and label", async () => {

@@ -1,13 +1,18 @@
 // AgentEditor: an agent's code (CodeMirror, TypeScript), its generated env
 // declaration beside it, compile errors at their lines, its settings, and a
-// Run box. Everything it knows comes from the Go API.
+// Run box (AgentSettings, Instances, RunBox, CheckStatus: one file each).
+// Everything it knows comes from the Go API.
 
-import { type FormEvent, type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
-import type { AgentView, Api, Diagnostic, KindInfo, RunRecord, Workspace } from "../../lib/api";
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
+import type { AgentView, Api, Diagnostic, KindInfo, Workspace } from "../../lib/api";
+import { errorText } from "../../lib/transport";
+import { AgentSettings } from "./AgentSettings";
+import { CheckStatus } from "./CheckStatus";
 import { CodeView, type CodeViewHandle } from "./CodeView";
-import { ChipsInput, ErrorLine, Glyph, Principals } from "./parts";
-import { RunView } from "./RunView";
-import { checkRunInput, errorText, placeDiagnostics } from "./util";
+import { Instances } from "./Instances";
+import { ErrorLine, Glyph, Principals } from "./parts";
+import { RunBox } from "./RunBox";
+import { placeDiagnostics } from "./util";
 
 export interface AgentEditorProps {
   api: Api;
@@ -23,8 +28,6 @@ export interface AgentEditorProps {
 
 /** How long typing must pause before the code is compiled. */
 export const CHECK_DELAY_MS = 300;
-
-const TRIGGER_SUGGESTIONS = ["manual", "message", "item", "every 1h", "every 15m", "every 24h"];
 
 export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed, onOpenApprovals }: AgentEditorProps) {
   const [code, setCode] = useState(agent.code);
@@ -252,250 +255,5 @@ export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed
         <RunBox api={api} agent={agent} dirty={dirty} save={() => saveRef.current()} onOpenApprovals={onOpenApprovals} />
       </div>
     </section>
-  );
-}
-
-function CheckStatus({ checking, count, error }: { checking: boolean; count: number; error: string | null }) {
-  if (error) return <span className="lbp-small lbp-warn-text" title={error}>can't check</span>;
-  if (checking)
-    return (
-      <span className="lbp-small lbp-muted" data-testid="agent-checking">
-        checking…
-      </span>
-    );
-  if (count === 0)
-    return (
-      <span className="lbp-small lbp-ok-text" data-testid="agent-compiles">
-        ✓ compiles
-      </span>
-    );
-  return (
-    <span className="lbp-small lbp-err-text">
-      {count} problem{count === 1 ? "" : "s"}
-    </span>
-  );
-}
-
-/** Name, doc and triggers, saved together with UpdateAgent. */
-function AgentSettings({
-  api,
-  agent,
-  onWorkspace,
-  onRenamed,
-}: {
-  api: Api;
-  agent: AgentView;
-  onWorkspace: (ws: Workspace) => void;
-  onRenamed?: (name: string) => void;
-}) {
-  const [name, setName] = useState(agent.name);
-  const [doc, setDoc] = useState(agent.doc);
-  const [triggers, setTriggers] = useState<string[]>(agent.triggers);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const key = JSON.stringify([agent.name, agent.doc, agent.triggers]);
-  useEffect(() => {
-    setName(agent.name);
-    setDoc(agent.doc);
-    setTriggers(agent.triggers);
-    setError(null);
-  }, [key]);
-
-  const changed = name !== agent.name || doc !== agent.doc || JSON.stringify(triggers) !== JSON.stringify(agent.triggers);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!changed || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const ws = await api.UpdateAgent(agent.name, {
-        name: name.trim(),
-        doc,
-        // The saved code, so a settings change never loses or inlines it.
-        code: agent.code,
-        triggers,
-        template: agent.template,
-        pos: agent.pos,
-      });
-      onWorkspace(ws);
-      if (name.trim() !== agent.name) onRenamed?.(name.trim());
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <form className="lbp-settings" onSubmit={submit} data-testid="agent-settings">
-      <label className="lbp-field">
-        <span>name</span>
-        <input data-testid="agent-name" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} />
-      </label>
-      <label className="lbp-field">
-        <span>doc</span>
-        <input data-testid="agent-doc" value={doc} onChange={(e) => setDoc(e.target.value)} placeholder="what this agent does" />
-      </label>
-      <div className="lbp-field lbp-field-full">
-        <span>triggers</span>
-        <ChipsInput
-          values={triggers}
-          onChange={setTriggers}
-          suggestions={TRIGGER_SUGGESTIONS}
-          placeholder="manual, message, every 1h…"
-          testId="agent-triggers"
-          label="add a trigger"
-        />
-      </div>
-      {changed && (
-        <div className="lbp-settings-actions">
-          <button type="submit" className="lbp-button" data-testid="agent-settings-save" disabled={busy}>
-            {busy ? "Applying…" : "Apply"}
-          </button>
-          <button
-            type="button"
-            className="lbp-button lbp-ghost"
-            onClick={() => {
-              setName(agent.name);
-              setDoc(agent.doc);
-              setTriggers(agent.triggers);
-            }}
-          >
-            Reset
-          </button>
-          <span className="lbp-muted lbp-small">name, doc and triggers are saved with Apply</span>
-        </div>
-      )}
-      <ErrorLine error={error} testId="agent-settings-error" />
-    </form>
-  );
-}
-
-/** A template's instances, each with its state and label. */
-function Instances({ agent }: { agent: AgentView }) {
-  const t = agent.template!;
-  return (
-    <div className="lbp-instances" data-testid="agent-instances">
-      <h3>
-        One instance per item of <code>{t.each}</code>, bound as <code>env.{t.as}</code>{" "}
-        <span className="lbp-count">{agent.instances.length}</span>
-      </h3>
-      {agent.instances.length === 0 ? (
-        <p className="lbp-muted lbp-small">No items yet: instances appear as {t.each} enumerates them.</p>
-      ) : (
-        <ul>
-          {agent.instances.map((i) => (
-            <li key={i.name} data-testid={`instance-${i.name}`}>
-              <span className={`lbp-state lbp-state-${i.state || "idle"}`}>{i.state || "idle"}</span>
-              <span className="lbp-mono">{i.name}</span>
-              <Principals names={i.label} />
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-/** The input box and the Run button, with the last run's record. */
-function RunBox({
-  api,
-  agent,
-  dirty,
-  save,
-  onOpenApprovals,
-}: {
-  api: Api;
-  agent: AgentView;
-  dirty: boolean;
-  save: () => Promise<boolean>;
-  onOpenApprovals?: () => void;
-}) {
-  const [input, setInput] = useState("{}");
-  const [running, setRunning] = useState(false);
-  const [record, setRecord] = useState<RunRecord | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const check = checkRunInput(input);
-  const name = useRef(agent.name);
-  useEffect(() => {
-    if (name.current !== agent.name) {
-      setRecord(null);
-      setError(null);
-    }
-    name.current = agent.name;
-  }, [agent.name]);
-
-  const run = async () => {
-    if (running || !check.ok) return;
-    setRunning(true);
-    setError(null);
-    try {
-      if (dirty && !(await save())) return;
-      setRecord(await api.RunAgent(agent.name, check.json));
-    } catch (err) {
-      setError(errorText(err));
-      setRecord(null);
-    } finally {
-      setRunning(false);
-    }
-  };
-
-  return (
-    <div className="lbp-run">
-      <div className="lbp-run-input">
-        <div className="lbp-pane-head">
-          <h3>input</h3>
-          {check.ok ? (
-            <span className="lbp-small lbp-ok-text" data-testid="agent-run-input-ok">
-              ✓ valid JSON
-            </span>
-          ) : (
-            <span className="lbp-small lbp-err-text" data-testid="agent-run-input-error">
-              line {check.line}, column {check.column}: {check.message}
-            </span>
-          )}
-          <span className="lbp-spacer" />
-          <button
-            type="button"
-            className="lbp-button lbp-run-button"
-            data-testid="agent-run"
-            disabled={running || !check.ok}
-            onClick={() => void run()}
-            title={dirty ? "saves the code, then runs it" : "runs the saved code once"}
-          >
-            {running ? "Running…" : dirty ? "▶ Save & run" : "▶ Run"}
-          </button>
-        </div>
-        <textarea
-          className={`lbp-textarea lbp-mono ${check.ok ? "" : "lbp-invalid"}`}
-          data-testid="agent-run-input"
-          aria-label="run input (JSON)"
-          aria-invalid={!check.ok}
-          spellCheck={false}
-          value={input}
-          onChange={(e) => setInput(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-              e.preventDefault();
-              void run();
-            }
-          }}
-          rows={4}
-        />
-      </div>
-      <div className="lbp-run-output">
-        <ErrorLine error={error} testId="agent-run-error" />
-        {record ? (
-          <RunView record={record} onOpenApprovals={onOpenApprovals} />
-        ) : (
-          !error && (
-            <p className="lbp-muted lbp-small lbp-run-empty">
-              Runs <code>run(input, env, ctx)</code> once with this input. <kbd>Ctrl</kbd>+<kbd>Enter</kbd> in the box runs too.
-            </p>
-          )
-        )}
-      </div>
-    </div>
   );
 }

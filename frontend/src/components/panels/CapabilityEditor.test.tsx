@@ -88,7 +88,6 @@ describe("CapabilityEditor", () => {
       kind: "http",
       props: { host: "api.example.org", timeout: 2.5, retries: 5, public: true, paths: ["/b"], headers: { "X-A": "1" } },
       secrets: {},
-      pos: { x: 10, y: 20 },
     });
     expect(onWorkspace).toHaveBeenCalledWith(ws);
   });

@@ -1,11 +1,14 @@
 // CapabilityEditor: a form generated from a capability kind's props schema,
 // its secret slots (pick a secret by name, or write a new one to the keyring),
-// and the declaration an agent sees.
+// and the declaration an agent sees (PropInput and SecretSlot: one file each).
 
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
-import type { Api, CapabilityView, KindInfo, PropField, Workspace } from "../../lib/api";
-import { ChipsInput, ErrorLine, Glyph } from "./parts";
-import { buildProps, type Draft, draftOf, draftsOf, errorText } from "./util";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
+import type { Api, CapabilityView, KindInfo, Workspace } from "../../lib/api";
+import { errorText } from "../../lib/transport";
+import { ErrorLine, Glyph } from "./parts";
+import { PropInput } from "./PropInput";
+import { SecretSlot } from "./SecretSlot";
+import { buildProps, type Draft, draftOf, draftsOf } from "./util";
 
 export interface CapabilityEditorProps {
   api: Api;
@@ -90,7 +93,7 @@ export function CapabilityEditor({ api, capability, kind, onWorkspace, onClose, 
         kind: capability.kind,
         props: built.props,
         secrets,
-        pos: capability.pos,
+        // Left out, the position keeps its value.
       });
       setSaved(true);
       setTouched(false);
@@ -198,231 +201,5 @@ export function CapabilityEditor({ api, capability, kind, onWorkspace, onClose, 
         </div>
       </form>
     </section>
-  );
-}
-
-/** One prop's input, by its type. */
-function PropInput({ field, draft, error, onChange }: { field: PropField; draft: Draft; error?: string; onChange: (d: Draft) => void }) {
-  const id = `prop-${field.name}`;
-  const label = (
-    <span className="lbp-field-name">
-      {field.name}
-      {field.required && (
-        <abbr className="lbp-required" title="required">
-          *
-        </abbr>
-      )}
-      <span className="lbp-type">
-        {field.type}
-        {field.type === "array" && field.items ? ` of ${field.items}` : ""}
-      </span>
-    </span>
-  );
-  const help = field.doc ? <span className="lbp-help">{field.doc}</span> : null;
-  const err = error ? (
-    <span className="lbp-field-error" data-testid={`${id}-error`}>
-      {error}
-    </span>
-  ) : null;
-
-  if (field.type === "boolean") {
-    return (
-      <div className="lbp-field lbp-field-check">
-        <label>
-          <input type="checkbox" data-testid={id} checked={draft === true} onChange={(e) => onChange(e.target.checked)} />
-          {label}
-        </label>
-        {help}
-        {err}
-      </div>
-    );
-  }
-  if (field.type === "array") {
-    return (
-      <div className="lbp-field">
-        {label}
-        <ChipsInput
-          values={Array.isArray(draft) ? draft : []}
-          onChange={onChange}
-          testId={id}
-          label={`add to ${field.name}`}
-          placeholder="type an item and press Enter"
-          invalid={!!error}
-        />
-        {help}
-        {err}
-      </div>
-    );
-  }
-  if (field.type === "object") {
-    const text = typeof draft === "string" ? draft : "";
-    return (
-      <label className="lbp-field">
-        {label}
-        <textarea
-          className={`lbp-textarea lbp-mono ${error ? "lbp-invalid" : ""}`}
-          data-testid={id}
-          spellCheck={false}
-          rows={Math.min(12, Math.max(3, text.split("\n").length))}
-          value={text}
-          placeholder="{ }"
-          aria-invalid={!!error}
-          onChange={(e) => onChange(e.target.value)}
-        />
-        {help}
-        {err}
-      </label>
-    );
-  }
-  const numeric = field.type === "number" || field.type === "integer";
-  return (
-    <label className="lbp-field">
-      {label}
-      <input
-        data-testid={id}
-        className={error ? "lbp-invalid" : ""}
-        inputMode={numeric ? (field.type === "integer" ? "numeric" : "decimal") : undefined}
-        spellCheck={false}
-        required={field.required}
-        aria-invalid={!!error}
-        value={typeof draft === "string" ? draft : ""}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      {help}
-      {err}
-    </label>
-  );
-}
-
-/**
- * One secret slot: pick a secret by name, or create one. The new value lives
- * only in the password field's DOM value (never in React state): it is read
- * and the field cleared in the same moment, before the call to SetSecret.
- */
-function SecretSlot({
-  api,
-  slot,
-  value,
-  names,
-  onPick,
-  onCreated,
-}: {
-  api: Api;
-  slot: string;
-  value: string;
-  names: string[];
-  onPick: (name: string) => void;
-  onCreated: (name: string) => void;
-}) {
-  const [creating, setCreating] = useState(false);
-  const [newName, setNewName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const valueField = useRef<HTMLInputElement>(null);
-  const missing = value !== "" && !names.includes(value);
-
-  const create = async () => {
-    const el = valueField.current;
-    const n = newName.trim();
-    const secret = el?.value ?? "";
-    if (el) el.value = "";
-    if (n === "" || secret === "") {
-      setError(n === "" ? "Name the secret." : "Type the secret's value.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      await api.SetSecret(n, secret);
-      setCreating(false);
-      setNewName("");
-      onCreated(n);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <div className="lbp-field lbp-secret-slot" data-testid={`secret-slot-${slot}`}>
-      <span className="lbp-field-name">
-        {slot}
-        <span className="lbp-type">secret</span>
-      </span>
-      <div className="lbp-row">
-        <select
-          data-testid={`secret-pick-${slot}`}
-          aria-label={`secret for ${slot}`}
-          value={value}
-          onChange={(e) => onPick(e.target.value)}
-        >
-          <option value="">— none —</option>
-          {missing && <option value={value}>{value} (not in the keyring)</option>}
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-        {!creating && (
-          <button
-            type="button"
-            className="lbp-button lbp-ghost"
-            data-testid={`secret-new-${slot}`}
-            onClick={() => {
-              setCreating(true);
-              setNewName(value || `${slot}`);
-            }}
-          >
-            New secret…
-          </button>
-        )}
-      </div>
-      {missing && <span className="lbp-field-error">No secret named “{value}” in the keyring yet: create it, or pick another.</span>}
-      {creating && (
-        <div className="lbp-secret-create">
-          <input
-            data-testid="secret-name"
-            aria-label="new secret's name"
-            placeholder="name"
-            value={newName}
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(e) => setNewName(e.target.value)}
-          />
-          <input
-            ref={valueField}
-            type="password"
-            data-testid="secret-value"
-            aria-label="new secret's value"
-            placeholder="value"
-            autoComplete="new-password"
-            spellCheck={false}
-            onKeyDown={(e) => {
-              if (e.key === "Enter") {
-                e.preventDefault();
-                void create();
-              }
-            }}
-          />
-          <button type="button" className="lbp-button" data-testid="secret-save" disabled={busy} onClick={() => void create()}>
-            {busy ? "Saving…" : "Save to keyring"}
-          </button>
-          <button
-            type="button"
-            className="lbp-button lbp-ghost"
-            onClick={() => {
-              if (valueField.current) valueField.current.value = "";
-              setCreating(false);
-              setError(null);
-            }}
-          >
-            Cancel
-          </button>
-        </div>
-      )}
-      <ErrorLine error={error} />
-    </div>
   );
 }

@@ -5,7 +5,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Api, RunRecord } from "../../lib/api";
 import { ErrorLine } from "./parts";
 import { RunStatus, RunView } from "./RunView";
-import { errorText, formatDuration, formatTime, newestFirst } from "./util";
+import { errorText } from "../../lib/transport";
+import { formatDuration, formatTime, newestFirst } from "./util";
 
 export interface RunsPanelProps {
   api: Api;

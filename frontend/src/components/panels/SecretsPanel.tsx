@@ -6,7 +6,8 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Api } from "../../lib/api";
 import { ErrorLine } from "./parts";
-import { errorText } from "./util";
+import { SecretInputs } from "./SecretInputs";
+import { errorText } from "../../lib/transport";
 
 export interface SecretsPanelProps {
   api: Api;
@@ -158,23 +159,12 @@ export function SecretsPanel({ api }: SecretsPanelProps) {
         <form className="lbp-secret-form" onSubmit={submit} autoComplete="off">
           <h3 className="lbp-section-title">{names?.includes(name.trim()) ? "Replace a secret" : "Add a secret"}</h3>
           <div className="lbp-row">
-            <input
-              data-testid="secret-name"
-              aria-label="secret name"
-              placeholder="name, e.g. openai_key"
-              value={name}
-              spellCheck={false}
-              autoComplete="off"
-              onChange={(e) => setName(e.target.value)}
-            />
-            <input
-              ref={valueField}
-              type="password"
-              data-testid="secret-value"
-              aria-label="secret value"
-              placeholder="value"
-              autoComplete="new-password"
-              spellCheck={false}
+            <SecretInputs
+              name={name}
+              onName={setName}
+              valueRef={valueField}
+              labels={{ name: "secret name", value: "secret value" }}
+              namePlaceholder="name, e.g. openai_key"
             />
             <button type="submit" className="lbp-button lbp-primary" data-testid="secret-save" disabled={busy}>
               {busy ? "Saving…" : names?.includes(name.trim()) ? "Replace" : "Save"}

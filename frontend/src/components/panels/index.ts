@@ -63,7 +63,8 @@
 import "./panels.css";
 
 export { AgentEditor, type AgentEditorProps, CHECK_DELAY_MS } from "./AgentEditor";
-export { ApprovalsBadge, type ApprovalsBadgeProps, ApprovalsInbox, type ApprovalsInboxProps } from "./ApprovalsInbox";
+export { ApprovalsBadge, type ApprovalsBadgeProps } from "./ApprovalsBadge";
+export { ApprovalsInbox, type ApprovalsInboxProps } from "./ApprovalsInbox";
 export { CapabilityEditor, type CapabilityEditorProps } from "./CapabilityEditor";
 export { RunsPanel, type RunsPanelProps } from "./RunsPanel";
 export { SecretsPanel, type SecretsPanelProps } from "./SecretsPanel";

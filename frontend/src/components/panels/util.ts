@@ -5,17 +5,6 @@
 import type { Diagnostic, PropField, RunRecord } from "../../lib/api";
 import { checkInputJSON, lineColumn, offsetOf } from "../../lib/json";
 
-/** The text of a rejected call (Wails rejects with a string, fetch with an Error). */
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  if (typeof err === "string") return err;
-  try {
-    return JSON.stringify(err) ?? String(err);
-  } catch {
-    return String(err);
-  }
-}
-
 /** Pretty JSON for showing a value; undefined shows as "". */
 export function prettyJSON(v: unknown): string {
   if (v === undefined) return "";

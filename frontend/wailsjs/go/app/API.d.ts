@@ -12,8 +12,6 @@ export function Approvals(arg1:boolean):Promise<Array<app.Effect>>;
 
 export function Approve(arg1:string):Promise<app.Effect>;
 
-export function Army():Promise<app.ArmyView>;
-
 export function Bind(arg1:string,arg2:string,arg3:string):Promise<app.Workspace>;
 
 export function CheckCode(arg1:string):Promise<Array<app.Diagnostic>>;

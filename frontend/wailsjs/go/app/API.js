@@ -22,10 +22,6 @@ export function Approve(arg1) {
   return window['go']['app']['API']['Approve'](arg1);
 }
 
-export function Army() {
-  return window['go']['app']['API']['Army']();
-}
-
 export function Bind(arg1, arg2, arg3) {
   return window['go']['app']['API']['Bind'](arg1, arg2, arg3);
 }

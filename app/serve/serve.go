@@ -1,4 +1,26 @@
-package app
+// Package serve is `littleboxes serve`: the app's page and API served to a
+// browser over HTTP, on loopback, behind a token.
+//
+// It serves what the window binds, no more: every exported method of the
+// values in App.Bound (the list Wails binds, from package app) is callable
+// as POST /api/call/METHOD with the JSON array of its arguments, and
+// GET /api/events streams App.Events as server-sent events. It listens on
+// loopback unless told --allow-remote and prints its URL with a random
+// token in the fragment (http://127.0.0.1:PORT/#token=…), which a browser
+// never sends to a server. The page moves the token into the tab's
+// sessionStorage, takes it out of the address bar, and sends it in the
+// X-Littleboxes-Token header on every API request, the event stream
+// included (read with fetch, not EventSource). The token is never a cookie
+// (browsers send 127.0.0.1's cookies to every port) and never in a query
+// (?token= is refused: logs and history keep URLs). Every request must name
+// this server in its Host header (127.0.0.1, localhost or [::1] with the
+// port: no DNS rebinding) and, if it has an Origin, come from this server's
+// own origin; the frontend's files, which hold no secret, need nothing
+// more.
+//
+// Package serve imports neither package app nor Wails: main hands it an
+// Opener that opens the app.
+package serve
 
 import (
 	"context"
@@ -24,6 +46,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"littleboxes/app/events"
 )
 
 // Serving limits.
@@ -69,17 +93,32 @@ func httpServer(h http.Handler, lim httpLimits) *http.Server {
 	}
 }
 
-// Callable lists the API methods served over HTTP: those of
-// frontend/src/lib/api.ts (METHODS) plus Exec and Army. No other exported
-// method can be called.
-var Callable = []string{
-	"Version", "Workspace", "Examples", "OpenExample", "ImportYAML", "ExportYAML",
-	"AddAgent", "UpdateAgent", "DeleteAgent", "SetAgentCode", "AddCapability", "UpdateCapability",
-	"DeleteCapability", "Bind", "Unbind", "Connect", "Disconnect", "MoveNodes",
-	"Kinds", "AgentEnv", "CheckCode", "RunAgent", "Runs", "Approvals", "Approve", "Deny",
-	"Secrets", "SetSecret", "DeleteSecret",
-	"Exec", "Army",
+// App is what serve serves, as package app opens it.
+type App struct {
+	// Bound are the values whose exported methods the page calls: the
+	// same list the window binds (Wails' Bind). Every exported method of
+	// each is callable; two with the same name are an error.
+	Bound []any
+	// Events subscribes to the events the page sees; the func ends the
+	// subscription. Required.
+	Events func() (<-chan events.Event, func())
+	// Close closes the app, after the server stopped. Required.
+	Close func() error
 }
+
+// Options are the flags of `littleboxes serve` that concern the app, for
+// the Opener.
+type Options struct {
+	// DataDir is the data directory ("": the default).
+	DataDir string
+	// InProcess runs agents in this process instead of cells.
+	InProcess bool
+	// Logf logs, with a time, to the command's stderr.
+	Logf func(format string, args ...any)
+}
+
+// An Opener opens the app to serve; ctx ends when serve stops.
+type Opener func(ctx context.Context, o Options) (App, error)
 
 const serveUsage = `usage: littleboxes serve [--addr 127.0.0.1:PORT] [--data DIR] [--allow-remote] [--in-process]
 
@@ -89,18 +128,19 @@ which the browser never sends to a server; the page keeps it in the tab's
 sessionStorage and sends it in a header. Stop it with Ctrl-C.
 `
 
-// Serve implements `littleboxes serve`: it serves the frontend (assets holds
-// frontend/dist) and the API over HTTP until SIGINT or SIGTERM, and returns
-// the exit code (0 stopped cleanly, 1 failed, 2 usage). The first line on
-// stdout is "littleboxes serve: http://HOST:PORT/#token=TOKEN".
-func Serve(assets fs.FS, args []string, stdout, stderr io.Writer) int {
+// Main implements `littleboxes serve`: it opens the app with open and serves
+// the frontend (assets holds frontend/dist) and the app over HTTP until
+// SIGINT or SIGTERM, and returns the exit code (0 stopped cleanly, 1
+// failed, 2 usage). The first line on stdout is
+// "littleboxes serve: http://HOST:PORT/#token=TOKEN".
+func Main(assets fs.FS, args []string, stdout, stderr io.Writer, open Opener) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, assets, args, stdout, stderr)
+	return Run(ctx, assets, args, stdout, stderr, open)
 }
 
-// serve is Serve until ctx is done.
-func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.Writer) int {
+// Run is Main until ctx is done.
+func Run(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.Writer, open Opener) int {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:0", "listen on `HOST:PORT` (port 0: a free one)")
@@ -138,12 +178,13 @@ func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.W
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
 	}
-	api, err := Open(ctx, Options{DataDir: *data, Logf: logf, InProcess: *inProcess})
+	app, err := open(ctx, Options{DataDir: *data, Logf: logf, InProcess: *inProcess})
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes serve: %v\n", err)
 		return 1
 	}
-	defer api.close()
+	closeApp := sync.OnceValue(app.Close)
+	defer closeApp()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes serve: %v\n", err)
@@ -156,7 +197,12 @@ func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.W
 		return 1
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	s := newServer(api, dist, token, port, loopback)
+	s, err := NewHandler(app, dist, token, port, loopback)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "littleboxes serve: %v\n", err)
+		return 1
+	}
 	s.callBody = serveLimits.CallBody
 	urlHost := host
 	if !loopback || host == "" || host == "localhost" {
@@ -177,7 +223,7 @@ func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "littleboxes serve: %v\n", err)
 		code = 1
 	}
-	s.shutdown()
+	s.Shutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -186,7 +232,7 @@ func serve(ctx context.Context, assets fs.FS, args []string, stdout, stderr io.W
 	if code == 0 {
 		<-errc // http.ErrServerClosed
 	}
-	if err := api.close(); err != nil {
+	if err := closeApp(); err != nil {
 		fmt.Fprintf(stderr, "littleboxes serve: %v\n", err)
 		code = 1
 	}
@@ -219,9 +265,10 @@ func newToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// server is the HTTP handler of serve.
-type server struct {
-	api      *API
+// Handler is the HTTP handler of serve: the API, the event stream and the
+// frontend's files.
+type Handler struct {
+	app      App
 	files    http.Handler
 	token    string
 	port     string
@@ -233,27 +280,45 @@ type server struct {
 	doneOnce sync.Once
 }
 
-func newServer(api *API, dist fs.FS, token string, port int, loopback bool) *server {
-	s := &server{api: api, files: http.FileServer(http.FS(dist)), token: token, port: strconv.Itoa(port),
-		loopback: loopback, methods: map[string]reflect.Value{}, done: make(chan struct{})}
-	v := reflect.ValueOf(api)
-	for _, name := range Callable {
-		m := v.MethodByName(name)
-		if !m.IsValid() {
-			panic("app: Callable names a method API lacks: " + name)
-		}
-		s.methods[name] = m
+// NewHandler returns the handler serving app, the frontend's files in
+// dist, behind token, to requests naming port (and, when loopback, a
+// loopback host). It fails when two bound values have a method of the
+// same name.
+func NewHandler(app App, dist fs.FS, token string, port int, loopback bool) (*Handler, error) {
+	methods, err := Methods(app.Bound...)
+	if err != nil {
+		return nil, err
 	}
-	return s
+	return &Handler{app: app, files: http.FileServer(http.FS(dist)), token: token, port: strconv.Itoa(port),
+		loopback: loopback, methods: methods, done: make(chan struct{})}, nil
 }
 
-func (s *server) shutdown() { s.doneOnce.Do(func() { close(s.done) }) }
+// Methods returns the exported methods of the bound values by name: what
+// Wails binds of them, and what serve serves.
+func Methods(bound ...any) (map[string]reflect.Value, error) {
+	out := map[string]reflect.Value{}
+	for _, b := range bound {
+		v := reflect.ValueOf(b)
+		t := v.Type()
+		for i := 0; i < t.NumMethod(); i++ {
+			name := t.Method(i).Name
+			if _, dup := out[name]; dup {
+				return nil, fmt.Errorf("serve: two bound values have a method %s", name)
+			}
+			out[name] = v.Method(i)
+		}
+	}
+	return out, nil
+}
+
+// Shutdown ends the event streams; it is idempotent.
+func (s *Handler) Shutdown() { s.doneOnce.Do(func() { close(s.done) }) }
 
 // hostOK reports whether the request's Host is this server: a loopback
 // name with the served port (or, when serving beyond loopback, any IP
 // address with it). A DNS name pointing here is refused: that is DNS
 // rebinding.
-func (s *server) hostOK(h string) bool {
+func (s *Handler) hostOK(h string) bool {
 	host, port, err := net.SplitHostPort(h)
 	if err != nil || port != s.port {
 		return false
@@ -273,7 +338,7 @@ func (s *server) hostOK(h string) bool {
 
 // tokenOK reports whether r carries the token in its TokenHeader,
 // comparing in constant time. Cookies and the query are not looked at.
-func (s *server) tokenOK(r *http.Request) bool {
+func (s *Handler) tokenOK(r *http.Request) bool {
 	t := r.Header.Get(TokenHeader)
 	return t != "" && subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1
 }
@@ -309,7 +374,7 @@ func writeError(w http.ResponseWriter, code int, format string, args ...any) {
 // token in its query (the form earlier versions printed) is refused, so the
 // token stays out of the URLs that logs and history keep. No response sets
 // a cookie.
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("X-Frame-Options", "DENY")
@@ -360,7 +425,7 @@ var errorType = reflect.TypeOf((*error)(nil)).Elem()
 // not such an array or an argument of the wrong type; 404 for a method not
 // served; 405 for a method other than POST; 422 with the method's error;
 // 500 if the method panicked.
-func (s *server) call(w http.ResponseWriter, r *http.Request, name string) {
+func (s *Handler) call(w http.ResponseWriter, r *http.Request, name string) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		writeError(w, http.StatusMethodNotAllowed, "call %s with POST", name)
@@ -479,7 +544,7 @@ func paramList(t reflect.Type) string {
 // events serves GET /api/events: server-sent events, one "data: EVENT"
 // line per event, and a comment line every 15 s. It ends when the client
 // goes, the server shuts down or the API closes.
-func (s *server) events(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		writeError(w, http.StatusMethodNotAllowed, "GET the events")
 		return
@@ -489,7 +554,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "streaming is not supported")
 		return
 	}
-	events, stop := s.api.subscribe()
+	events, stop := s.app.Events()
 	defer stop()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
