@@ -17,7 +17,7 @@ func BenchmarkAttemptOverhead(b *testing.B) {
 	ctx := context.Background()
 	for i := 0; b.Loop(); i++ {
 		reply := fmt.Sprintf("```ts\nconst n: number = input.n + %d;\nawait env.out.peek();\nreturn { n };\n```", i)
-		if _, _, err := runAttempt(ctx, Extract(reply), exec); err != nil {
+		if _, _, err := runAttempt(ctx, Extract(reply), false, exec); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -196,7 +196,8 @@ type Engine struct {
 
 	itemQ chan *agent // template instances whose item is new, to run once
 
-	plans planLocks // plan mode: the first run of a plan writes it
+	plans  planLocks                        // plan mode: the first run of a plan writes it
+	byName map[string]capabilities.Instance // the army's capabilities, by name
 
 	com *committer
 	ev  *events.Hub
@@ -374,6 +375,7 @@ func (e *Engine) provision(ctx context.Context) error {
 	e.scoped = map[string]map[string]capabilities.Instance{}
 	e.enums = map[string]capabilities.Enumerator{}
 	e.defs = map[string]*agentDef{}
+	e.byName = map[string]capabilities.Instance{}
 	insts := map[string]capabilities.Instance{}
 	each := map[string]bool{}
 	for _, ag := range a.Agents {
@@ -393,6 +395,7 @@ func (e *Engine) provision(ctx context.Context) error {
 		e.instances = append(e.instances, inst)
 		e.instKind[inst] = c.Kind
 		insts[c.Name] = inst
+		e.byName[c.Name] = inst
 		f.flows[c.Name] = inst.Flow()
 		f.tables[c.Name] = capabilities.TableOf(inst)
 		if !each[c.Name] {
