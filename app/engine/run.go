@@ -240,6 +240,16 @@ func Runs(st store.Store, army, agentName string, limit int) ([]RunRecord, error
 
 // allRuns reads the newest limit run records of all agents.
 func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
+	names, err := RunAgents(st, army)
+	if err != nil {
+		return nil, err
+	}
+	return RunsOf(st, army, names, limit)
+}
+
+// RunAgents lists the node names with run records in army ("NAME" and
+// "TEMPLATE[ITEM]").
+func RunAgents(st store.Store, army string) ([]string, error) {
 	var names []string
 	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Buckets(func(name string) error {
@@ -250,7 +260,7 @@ func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: runs: %w", err)
 	}
-	return RunsOf(st, army, names, limit)
+	return names, nil
 }
 
 // RunsOf reads the newest limit run records (limit 0: all) of the agents
