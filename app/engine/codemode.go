@@ -161,3 +161,31 @@ func (e *Engine) runInstructed(ctx context.Context, g *agent, entry string, inpu
 	}
 	return last, attempts, nil
 }
+
+// CachedPlan returns the plan cached for an instructions agent (a template's
+// name stands for its instances, which share one), or "" when none is yet.
+func (e *Engine) CachedPlan(agentName string) (string, error) {
+	if insts := e.Instances(agentName); len(insts) > 0 {
+		agentName = insts[0] // a template's instances share one plan
+	}
+	g, err := e.agent(agentName)
+	if err != nil {
+		return "", err
+	}
+	if g.instr == nil || g.def.PerCall() {
+		return "", nil
+	}
+	decl, err := g.decl()
+	if err != nil {
+		return "", err
+	}
+	return e.plan(codemode.PlanKey(g.instr.model, g.def.Instructions, decl)), nil
+}
+
+// Instances returns a template's instances' node names ("T[ITEM]"), in the
+// order they were made; nil for a name that is not a template.
+func (e *Engine) Instances(template string) []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return append([]string(nil), e.templates[template]...)
+}
