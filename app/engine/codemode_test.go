@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -300,5 +302,74 @@ func TestInstructedInCells(t *testing.T) {
 	}
 	if got := sent.Load() - before; got != 1 {
 		t.Fatalf("sent %d times", got)
+	}
+}
+
+// inboxAIPlan is code a model might write from inbox-ai's instructions.
+const inboxAIPlan = "```ts\n" + `const t = await env.thread.read();
+const last = t.messages[t.messages.length - 1];
+const text = t.messages.map((m) => m.subject + "\n" + m.text).join("\n");
+const reply = await env.ask.complete("Subject: " + t.subject + "\n" + text + "\nAnswer in JSON.", { json: true });
+let verdict = { urgent: false, suspicious: false, summary: "" };
+try { verdict = JSON.parse(reply.content); } catch {}
+const note = { thread: t.thread, subject: t.subject, from: last ? last.from : "", messages: t.messages.length,
+  urgent: verdict.urgent, suspicious: verdict.suspicious, summary: verdict.summary };
+await env.summary.send(note);
+return note;` + "\n```"
+
+// TestInboxAI runs the inbox-ai example against a scripted model: one
+// code-writing call for every thread (which never carries a message), then
+// one quarantined question per thread, and a note per thread at the
+// summarizer.
+func TestInboxAI(t *testing.T) {
+	answer := func(r llmtest.Request) string {
+		if strings.Contains(r.Text(), "You write the code of one agent") {
+			return inboxAIPlan
+		}
+		s := strings.Contains(r.Text(), "verify your mailbox")
+		return `{"urgent": ` + fmt.Sprint(s) + `, "suspicious": ` + fmt.Sprint(s) + `, "summary": "a thread"}`
+	}
+	srv := startModel(t)
+	for i := 0; i < 100; i++ {
+		srv.Push(llmtest.Step{Reply: answer})
+	}
+	dir := t.TempDir()
+	path, err := examples.Materialize("inbox-ai", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(b), "http://127.0.0.1:11434/v1", srv.BaseURL, 1)
+	a, err := army.Parse([]byte(src), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openBolt(t, dir)
+	defer st.Close()
+	e := newEngine(t, a, st, nil)
+	defer e.Close(context.Background())
+	threads := len(e.Instances("triage"))
+	waitFor(t, 60*time.Second, "a note per thread", func() bool { return countKeys(t, st, "inbox-ai-notes", "thread/") == threads })
+	var writes []llmtest.Request
+	for _, r := range srv.Requests() {
+		if strings.Contains(r.Text(), "You write the code of one agent") {
+			writes = append(writes, r)
+		}
+	}
+	if len(writes) != 1 {
+		t.Fatalf("%d code-writing calls for %d threads, want 1", len(writes), threads)
+	}
+	if w := writes[0].Text(); strings.Contains(w, "verify your mailbox") || strings.Contains(w, "Lunch on Friday") {
+		t.Fatal("the code-writing call carried a message")
+	}
+	if got := len(srv.Requests()) - 1; got != threads {
+		t.Fatalf("%d questions for %d threads", got, threads)
+	}
+	plan, err := e.CachedPlan("triage")
+	if err != nil || !strings.Contains(plan, "env.summary.send(note)") {
+		t.Fatalf("cached plan %q, %v", plan, err)
 	}
 }
