@@ -12,12 +12,20 @@ import (
 // UpdateAgent, a field left out keeps its value (doc, code, triggers,
 // template, pos); template: null makes a template a plain agent again.
 type AgentSpec struct {
-	Name     string        `json:"name"`
-	Doc      *string       `json:"doc,omitempty"`
-	Code     *string       `json:"code,omitempty"`
-	Triggers []string      `json:"triggers,omitempty"`
-	Template *TemplateView `json:"template,omitempty"`
-	Pos      *Pos          `json:"pos,omitempty"`
+	Name string  `json:"name"`
+	Doc  *string `json:"doc,omitempty"`
+	// Code makes the agent a code agent with this module (an instructions
+	// agent's instructions, model, mode and attempts are dropped).
+	Code *string `json:"code,omitempty"`
+	// Instructions, when not empty, make the agent an instructions agent
+	// (its code is dropped); Model, Mode and Attempts set its Code Mode.
+	Instructions *string       `json:"instructions,omitempty"`
+	Model        *string       `json:"model,omitempty"`
+	Mode         *string       `json:"mode,omitempty"`
+	Attempts     *int          `json:"attempts,omitempty"`
+	Triggers     []string      `json:"triggers,omitempty"`
+	Template     *TemplateView `json:"template,omitempty"`
+	Pos          *Pos          `json:"pos,omitempty"`
 
 	templateSet bool // the JSON had a template key (null included)
 }
@@ -53,7 +61,8 @@ type CapabilitySpec struct {
 // change is what the workspace makes of the spec.
 func (s AgentSpec) change() workspace.AgentChange {
 	c := workspace.AgentChange{Name: s.Name, Doc: s.Doc, Code: s.Code, Triggers: s.Triggers, Pos: s.Pos.pos(),
-		ClearTemplate: s.templateSet && s.Template == nil}
+		ClearTemplate: s.templateSet && s.Template == nil,
+		Instructions:  s.Instructions, Model: s.Model, Mode: s.Mode, Attempts: s.Attempts}
 	if s.Template != nil {
 		c.Template = &army.Template{Each: s.Template.Each, As: s.Template.As}
 	}

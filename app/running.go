@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"littleboxes/app/codemode"
 	"slices"
 	"time"
 
@@ -30,6 +31,9 @@ type RunRecord struct {
 	Result  json.RawMessage `json:"result,omitempty"`
 	Error   string          `json:"error,omitempty"`
 	Console []ConsoleLine   `json:"console,omitempty"`
+	// Attempts are an instructions agent's tries: each one's code, error,
+	// console and token usage.
+	Attempts []codemode.Attempt `json:"attempts,omitempty"`
 }
 
 // Effect is one held (or decided) sink call.
@@ -56,7 +60,7 @@ type Effect struct {
 
 func runRecord(r engine.RunRecord) RunRecord {
 	out := RunRecord{ID: r.ID, Agent: r.Agent, Trigger: r.Trigger, Entry: r.Entry, Start: r.Start, End: r.End,
-		Status: r.Status, Result: r.Result, Error: r.Error}
+		Status: r.Status, Result: r.Result, Error: r.Error, Attempts: r.Attempts}
 	for _, l := range r.Console {
 		out.Console = append(out.Console, ConsoleLine{Level: l.Level, Text: l.Text})
 	}

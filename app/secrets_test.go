@@ -120,6 +120,8 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		{"RunAgent", []any{"poster", `{"x": 1}`}},
 		{"Runs", []any{"poster", 10}},
 		{"Runs", []any{"summarizer", 10}},
+		{"Describe", []any{"poster", "post the input", "", `"x"`}},
+		{"CachedPlan", []any{"poster"}},
 		{"MoveNodes", []any{map[string]Pos{"poster": {X: 1, Y: 1}}}},
 		{"SetAgentCode", []any{"poster", leakCode}},
 		{"UpdateAgent", []any{"poster", AgentSpec{Name: "poster", Doc: ptr("posts")}}},

@@ -75,6 +75,14 @@ type AgentView struct {
 	Code string `json:"code"`
 	// CodePath is the code's file relative to the army file ("" inline).
 	CodePath string `json:"codePath"`
+	// Instructions, for an instructions agent, are the owner's words a
+	// model writes its code from ("" for a code agent); Model names the llm
+	// capability that writes it, Mode is "plan" or "per-call", Attempts
+	// the tries per run (0: the default).
+	Instructions string `json:"instructions"`
+	Model        string `json:"model"`
+	Mode         string `json:"mode"`
+	Attempts     int    `json:"attempts"`
 	// Triggers are as written in army files: "manual", "every 1h", ….
 	Triggers  []string       `json:"triggers"`
 	Template  *TemplateView  `json:"template"`
@@ -175,6 +183,7 @@ func view(s workspace.Snapshot) Workspace {
 	labels := v.labels()
 	for _, ag := range ar.Agents {
 		av := AgentView{Name: ag.Name, Doc: ag.Doc, Code: ag.Code, CodePath: ag.CodePath, Triggers: []string{},
+			Instructions: ag.Instructions, Model: ag.Model, Mode: modeOf(ag), Attempts: ag.Attempts,
 			Instances: []InstanceView{}, Label: nonNil(labels[ag.Name]), Bindings: []BindingView{},
 			Pos: at("agent:" + ag.Name), State: v.state(ag.Name)}
 		if ag.CodePath != "" {
@@ -357,4 +366,15 @@ func roleOf(k capabilities.Kind) string {
 		return string(capabilities.Source)
 	}
 	return string(capabilities.Pure)
+}
+
+// modeOf is an instructions agent's Code Mode as shown ("" for a code agent).
+func modeOf(ag *army.Agent) string {
+	switch {
+	case !ag.Instructed():
+		return ""
+	case ag.Mode == "":
+		return army.ModePlan
+	}
+	return ag.Mode
 }

@@ -9,6 +9,9 @@
 //   - inbox-llm: one drafter per thread asking a local OpenAI-compatible
 //     model (Ollama on 127.0.0.1:11434) for a reply draft, reported to the
 //     owner.
+//   - inbox-ai: the inbox with triage agents whose code that model writes
+//     from plain instructions (Code Mode, plan mode: one plan for every
+//     thread, written without seeing a message).
 //
 // They work offline on the sample Maildir of capabilities/mail/sample.
 package examples

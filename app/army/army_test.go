@@ -166,7 +166,7 @@ agents:
 // problems, named by the file, where Load returns no army. A file that does
 // not read gives no draft, and only the problems of reading.
 func TestDraft(t *testing.T) {
-	const noCode = ":3:3: agents.a.code: no code: write the module inline (code: |) or give its file (code: ./agents/a.ts)"
+	const noCode = ":3:3: agents.a.code: no code: write the module inline (code: |) or give its file (code: ./agents/a.ts), or give instructions and a model for a model to write it"
 	const bogus = `:2:1: bogus: unknown field "bogus" (want name, doc, capabilities, agents or channels)`
 	cases := []struct {
 		name, src string
@@ -238,7 +238,7 @@ testdata/malformed.yaml:29:34: channels[1].to: agent "triage" is a template: a c
 // TestExport checks the testdata armies round-trip, and that their exports
 // match the golden files (go test -update rewrites them).
 func TestExport(t *testing.T) {
-	for _, name := range []string{"inbox", "research"} {
+	for _, name := range []string{"inbox", "research", "instructed"} {
 		t.Run(name, func(t *testing.T) {
 			a, err := Load("testdata/" + name + ".yaml")
 			if err != nil {

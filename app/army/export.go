@@ -204,7 +204,18 @@ func (x *exporter) agent(ag *Agent) *yaml.Node {
 		}
 		add(m, "bindings", compact(bm))
 	}
-	if ag.CodePath != "" {
+	if ag.Instructed() {
+		c := x.str(ag.Instructions)
+		literal(c)
+		add(m, "instructions", c)
+		add(m, "model", x.str(ag.Model))
+		if ag.Mode != "" {
+			add(m, "mode", x.str(ag.Mode))
+		}
+		if ag.Attempts != 0 {
+			add(m, "attempts", scalar("!!int", strconv.Itoa(ag.Attempts)))
+		}
+	} else if ag.CodePath != "" {
 		add(m, "code", x.str("./"+strings.TrimPrefix(filepath.ToSlash(ag.CodePath), "./")))
 	} else {
 		c := x.str(ag.Code)

@@ -44,6 +44,19 @@ type Agent struct {
 	// CodePath is the module's file, relative to the army's Dir; empty when
 	// the code is inline. Export writes the path, not the code.
 	CodePath string
+	// Instructions, given instead of Code, make an instructions agent: a
+	// model writes its code from these words and its env declaration (Code
+	// Mode). Exactly one of Code and Instructions is set.
+	Instructions string
+	// Model names the llm capability that writes an instructions agent's
+	// code.
+	Model string
+	// Mode is an instructions agent's Code Mode: ModePlan (the default,
+	// also when empty) or ModePerCall.
+	Mode string
+	// Attempts counts an instructions agent's tries per run, the first
+	// included; zero means the default (3).
+	Attempts int
 	// Triggers say when the agent runs.
 	Triggers []Trigger
 	// Limits override the sandbox's defaults for this agent.
@@ -56,6 +69,44 @@ type Agent struct {
 	Template *Template
 	// Pos is where the agent is defined in the army file.
 	Pos Pos
+}
+
+// Code Mode modes of an instructions agent.
+const (
+	// ModePlan: the model writes the code once from the instructions and
+	// the env declaration, never seeing the data; the code is cached.
+	ModePlan = "plan"
+	// ModePerCall: the model sees each trigger's input and writes code for
+	// it; that call is a sink to the model's provider.
+	ModePerCall = "per-call"
+)
+
+// MaxAttempts is the most attempts an instructions agent may ask for.
+const MaxAttempts = 10
+
+// MaxInstructionsBytes bounds an instructions agent's instructions.
+const MaxInstructionsBytes = 64 << 10
+
+// CodeWriterEnv is the name the flow analysis and the approvals give the
+// code-writing call of a per-call instructions agent: a sink to the model's
+// provider that the agent's code cannot call (it is not a JavaScript
+// identifier, so no env entry can take it).
+const CodeWriterEnv = "(code writer)"
+
+// Instructed reports whether ag is an instructions agent.
+func (ag *Agent) Instructed() bool { return ag.Instructions != "" }
+
+// PerCall reports whether ag is an instructions agent in per-call mode.
+func (ag *Agent) PerCall() bool { return ag.Instructed() && ag.Mode == ModePerCall }
+
+// CodeWriter returns the binding the flow analysis gives a per-call
+// instructions agent's code-writing call (the model capability under
+// CodeWriterEnv), or nil: a plan-mode agent's model never sees its data.
+func (ag *Agent) CodeWriter() *Binding {
+	if !ag.PerCall() || ag.Model == "" {
+		return nil
+	}
+	return &Binding{Env: CodeWriterEnv, Capability: ag.Model, Pos: ag.Pos}
 }
 
 // Template makes an agent a template.

@@ -39,7 +39,7 @@ const maxDepth = 64
 var (
 	armyFields       = []string{"name", "doc", "capabilities", "agents", "channels"}
 	capabilityFields = []string{"kind", "props", "secrets"}
-	agentFields      = []string{"doc", "template", "triggers", "limits", "bindings", "code"}
+	agentFields      = []string{"doc", "template", "triggers", "limits", "bindings", "code", "instructions", "model", "mode", "attempts"}
 	templateFields   = []string{"each", "as"}
 	limitsFields     = limitKeys()
 	channelFields    = []string{"from", "env", "to"}
@@ -551,10 +551,10 @@ func (d *decoder) value(n *yaml.Node, field string, at *yaml.Node, depth int) (a
 
 func (d *decoder) agent(e entry) *Agent {
 	ag := &Agent{Name: e.key, Pos: npos(e.k)}
-	m, ok := d.mapping(e, "doc, template, triggers, limits, bindings and code")
+	m, ok := d.mapping(e, "doc, template, triggers, limits, bindings and code (or instructions and model)")
 	if !ok {
 		if isNull(e.v) {
-			d.addKindf(ProblemIncomplete, npos(e.k), e.path, "no code: an agent needs at least code")
+			d.addKindf(ProblemIncomplete, npos(e.k), e.path, "no code: an agent needs at least code, or instructions and a model")
 		}
 		return ag
 	}
@@ -587,6 +587,17 @@ func (d *decoder) agent(e entry) *Agent {
 	}
 	if ce, ok := f["code"]; ok {
 		d.code(ce, ag)
+	}
+	ag.Instructions = d.optStr(f, "instructions")
+	ag.Model = d.optStr(f, "model")
+	ag.Mode = d.optStr(f, "mode")
+	if ae, ok := f["attempts"]; ok {
+		var n int
+		if ae.v.Kind != yaml.ScalarNode || ae.v.ShortTag() != "!!int" || ae.v.Decode(&n) != nil {
+			d.addf(npos(ae.k), ae.path, "want a whole number of attempts from 1 to %d, got %s", MaxAttempts, describe(ae.v))
+		} else {
+			ag.Attempts = n
+		}
 	}
 	return ag
 }

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/llm"
 )
 
 // ChannelKind is the id of the capability kind that sends on a channel; the
@@ -499,7 +500,16 @@ func (v *validator) checkAgentNames() {
 
 func (v *validator) agent(ag *Agent) {
 	field := join("agents", ag.Name)
-	v.code(ag, field+".code")
+	if ag.Instructed() {
+		v.instructions(ag, field)
+	} else {
+		v.code(ag, field+".code")
+		for _, k := range []string{"model", "mode", "attempts"} {
+			if _, ok := v.pos[field+"."+k]; ok {
+				v.check(field+"."+k, "%s belongs to an instructions agent: give instructions instead of code, or remove %s", k, k)
+			}
+		}
+	}
 	v.triggers(ag, field+".triggers")
 	v.limits(ag.Limits, field+".limits")
 
@@ -611,12 +621,55 @@ func checkEnv(env string) string {
 	return ""
 }
 
+// instructions checks an instructions agent: its words, its model (an llm
+// capability), its mode and attempts, and that it has no code as well.
+func (v *validator) instructions(ag *Agent, field string) {
+	if ag.Code != "" || ag.CodePath != "" {
+		v.check(field+".code", "give code or instructions, not both: a model writes an instructions agent's code")
+	}
+	if n := len(ag.Instructions); n > MaxInstructionsBytes {
+		v.check(field+".instructions", "the instructions are %d bytes, more than the limit of %d (64 KiB)", n, MaxInstructionsBytes)
+	}
+	switch c := v.caps[ag.Model]; {
+	case ag.Model == "":
+		v.missing(field+".model", "missing: name the llm capability that writes this agent's code (model: CAPABILITY)%s", v.llmNames())
+	case c == nil:
+		v.check(field+".model", "no capability named %q%s", ag.Model, v.llmNames())
+	case c.Kind != llm.ID:
+		v.check(field+".model", "capability %q is of kind %s; the model must be an llm capability%s", ag.Model, c.Kind, v.llmNames())
+	}
+	switch ag.Mode {
+	case "", ModePlan, ModePerCall:
+	default:
+		v.check(field+".mode", "mode %q: want %s (the model writes the code once, never seeing the data) or %s (it sees each input and writes code for it)", ag.Mode, ModePlan, ModePerCall)
+	}
+	if ag.Attempts < 0 || ag.Attempts > MaxAttempts {
+		v.check(field+".attempts", "attempts is %d, want 1 to %d (or leave it out for 3)", ag.Attempts, MaxAttempts)
+	}
+}
+
+// llmNames lists the army's llm capabilities for a message, or says there
+// is none.
+func (v *validator) llmNames() string {
+	var names []string
+	for name, c := range v.caps {
+		if c.Kind == llm.ID {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return " (the army has no llm capability: add one)"
+	}
+	slices.Sort(names)
+	return " (llm capabilities: " + strings.Join(names, ", ") + ")"
+}
+
 func (v *validator) code(ag *Agent, field string) {
 	switch {
 	case ag.Code == "" && ag.CodePath != "":
 		v.missing(field, "code file ./%s is empty", ag.CodePath)
 	case ag.Code == "":
-		v.missing(field, "no code: write the module inline (code: |) or give its file (code: ./agents/%s.ts)", ag.Name)
+		v.missing(field, "no code: write the module inline (code: |) or give its file (code: ./agents/%s.ts), or give instructions and a model for a model to write it", ag.Name)
 	case len(ag.Code) > MaxCodeBytes:
 		v.check(field, "the code is %d bytes, more than the limit of %d (1 MiB)", len(ag.Code), MaxCodeBytes)
 	case ag.CodePath == "" && !strings.Contains(ag.Code, "\n") &&

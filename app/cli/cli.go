@@ -38,6 +38,8 @@ func commands() []command {
 		{"bench", "print the performance figures", cmdBench},
 		{"secret", "set, list or delete a secret in the OS keyring", cmdSecret},
 		{"kv", "list the kv namespaces and their labels, or clear one", cmdKV},
+		{"write", "a model writes an agent's code from a description, dry-run first", cmdWrite},
+		{"runs", "list an agent's recent runs, with a model's attempts", cmdRuns},
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // cmdRun runs an army headless, or one agent once. The army may be
 // named as a built-in example, which is written once into the data dir.
 func cmdRun(args []string, std IO) int {
-	args, err := exampleArg(args)
+	args, err := exampleArg(args, "--once", "--input")
 	if err != nil {
 		std.Stderr.Write([]byte("littleboxes run: " + err.Error() + "\n"))
 		return ExitFailed
@@ -29,8 +29,9 @@ func cmdApprovals(args []string, std IO) int {
 
 // exampleArg replaces the first positional argument by the path of the
 // built-in example it names, materialized under DATA/examples/NAME, when no
-// file of that name exists.
-func exampleArg(args []string) ([]string, error) {
+// file of that name exists. valueFlags are the command's flags that take a
+// value (besides --data).
+func exampleArg(args []string, valueFlags ...string) ([]string, error) {
 	data := ""
 	pos := -1
 	for i := 0; i < len(args); i++ {
@@ -44,7 +45,7 @@ func exampleArg(args []string) ([]string, error) {
 		case strings.HasPrefix(a, "--data=") || strings.HasPrefix(a, "-data="):
 			data = a[strings.Index(a, "=")+1:]
 		case strings.HasPrefix(a, "-"):
-			if !strings.Contains(a, "=") && i+1 < len(args) && (a == "--once" || a == "-once" || a == "--input" || a == "-input") {
+			if !strings.Contains(a, "=") && i+1 < len(args) && slices.Contains(valueFlags, "--"+strings.TrimLeft(a, "-")) {
 				i++
 			}
 		case pos < 0:

@@ -152,10 +152,14 @@ type Options struct {
 
 // agent is one runnable agent: an army agent, or one item of a template.
 type agent struct {
-	name   string // node name: "NAME" or "TEMPLATE[ITEM]"
-	def    *army.Agent
-	item   string
-	code   *lazyModule // compiled at the first invocation
+	name string // node name: "NAME" or "TEMPLATE[ITEM]"
+	def  *army.Agent
+	item string
+	code *lazyModule // compiled at the first invocation; nil for an instructions agent
+	// instr and decl, for an instructions agent: its Code Mode, and its env
+	// declaration, rendered at its first run.
+	instr  *instructed
+	decl   func() (string, error)
 	limits sandbox.Limits
 	raw    map[string]capabilities.Instance // env → unguarded instance
 	env    map[string]sandbox.Binding       // env → guarded, redacted binding
@@ -191,6 +195,9 @@ type Engine struct {
 	defs      map[string]*agentDef                        // template name → how to make an instance
 
 	itemQ chan *agent // template instances whose item is new, to run once
+
+	plans  planLocks                        // plan mode: the first run of a plan writes it
+	byName map[string]capabilities.Instance // the army's capabilities, by name
 
 	com *committer
 	ev  *events.Hub
@@ -340,6 +347,7 @@ func propsJSON(a *army.Army, c *army.Capability) ([]byte, error) {
 type agentDef struct {
 	ag     *army.Agent
 	code   *lazyModule
+	instr  *instructed
 	common map[string]capabilities.Instance
 }
 
@@ -367,6 +375,7 @@ func (e *Engine) provision(ctx context.Context) error {
 	e.scoped = map[string]map[string]capabilities.Instance{}
 	e.enums = map[string]capabilities.Enumerator{}
 	e.defs = map[string]*agentDef{}
+	e.byName = map[string]capabilities.Instance{}
 	insts := map[string]capabilities.Instance{}
 	each := map[string]bool{}
 	for _, ag := range a.Agents {
@@ -386,6 +395,7 @@ func (e *Engine) provision(ctx context.Context) error {
 		e.instances = append(e.instances, inst)
 		e.instKind[inst] = c.Kind
 		insts[c.Name] = inst
+		e.byName[c.Name] = inst
 		f.flows[c.Name] = inst.Flow()
 		f.tables[c.Name] = capabilities.TableOf(inst)
 		if !each[c.Name] {
@@ -431,14 +441,33 @@ func (e *Engine) provision(ctx context.Context) error {
 	}
 
 	for _, ag := range a.Agents {
-		filename := ag.Name + ".ts"
-		if ag.CodePath != "" {
-			filename = filepath.Base(ag.CodePath)
+		def := &agentDef{ag: ag, common: map[string]capabilities.Instance{}}
+		if ag.Instructed() {
+			// A model writes its code at run time. Its model capability is
+			// in its raw env under a name no code can use: guarded like any
+			// binding (a per-call agent's code-writing call is a sink), and
+			// taken out of the env the code sees.
+			model, ok := insts[ag.Model]
+			c := a.Capability(ag.Model)
+			if !ok || c == nil {
+				return fmt.Errorf("engine: agent %q model: capability %q: %w", ag.Name, ag.Model, flow.ErrDangling)
+			}
+			props, err := propsJSON(a, c)
+			if err != nil {
+				return fmt.Errorf("engine: agent %q model %q props: %w", ag.Name, ag.Model, err)
+			}
+			def.instr = newInstructed(ag, props)
+			def.common[army.CodeWriterEnv] = model
+		} else {
+			filename := ag.Name + ".ts"
+			if ag.CodePath != "" {
+				filename = filepath.Base(ag.CodePath)
+			}
+			if err := sandbox.Check(filename, ag.Code); err != nil {
+				return fmt.Errorf("engine: agent %q: %w", ag.Name, err)
+			}
+			def.code = newLazyModule(filename, ag.Code)
 		}
-		if err := sandbox.Check(filename, ag.Code); err != nil {
-			return fmt.Errorf("engine: agent %q: %w", ag.Name, err)
-		}
-		def := &agentDef{ag: ag, code: newLazyModule(filename, ag.Code), common: map[string]capabilities.Instance{}}
 		for _, b := range ag.Bindings {
 			if ag.Template != nil && b.Env == ag.Template.As {
 				continue
@@ -505,7 +534,7 @@ func (e *Engine) makeAgent(def *agentDef, item string) (*agent, error) {
 			raw[k] = v
 		}
 	}
-	g := &agent{name: name, def: ag, item: item, code: def.code, raw: raw,
+	g := &agent{name: name, def: ag, item: item, code: def.code, instr: def.instr, raw: raw,
 		limits: limitsOf(ag.Limits), wake: make(chan struct{}, 1), concurrency: max(ag.Limits.Concurrency, 1)}
 	for _, t := range ag.Triggers {
 		if t.Kind == army.TriggerMessage {
@@ -513,6 +542,9 @@ func (e *Engine) makeAgent(def *agentDef, item string) (*agent, error) {
 		}
 	}
 	e.guard(g)
+	if g.instr != nil {
+		g.decl = sync.OnceValues(func() (string, error) { return e.declaration(g) })
+	}
 	e.agents[name] = g
 	e.order = append(e.order, name)
 	if item != "" {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"littleboxes/app/codemode"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
 	"littleboxes/sandbox/cell"
@@ -34,6 +35,9 @@ type RunRecord struct {
 	Result  json.RawMessage       `json:"result,omitempty"`
 	Error   string                `json:"error,omitempty"`
 	Console []sandbox.ConsoleLine `json:"console,omitempty"`
+	// Attempts are an instructions agent's tries: each one's code, error,
+	// console and the code-writing reply's token usage.
+	Attempts []codemode.Attempt `json:"attempts,omitempty"`
 }
 
 // Run runs agent's run(input, env, ctx) once, as the manual trigger does,
@@ -74,19 +78,29 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 	}
 	start := e.now()
 	e.ev.Publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
-	mod, err := g.code.get()
-	if err != nil {
-		// Checked when the engine started; goja refusing what esbuild
-		// accepted is the only way here.
-		err = fmt.Errorf("engine: %s: compiling %s: %w", g.name, g.code.filename, err)
-	}
 	var res *sandbox.Result
 	var inv *sandbox.Invocation
-	if err == nil {
+	var mod *sandbox.Module
+	var attempts []codemode.Attempt
+	var err error
+	switch {
+	case g.instr != nil && entry == sandbox.EntryOnApproval:
+		// Its code is written per run: there is no onApproval to call.
+		return &sandbox.Result{}, fmt.Errorf("engine: %s is an instructions agent: %w", g.name, sandbox.ErrNoEntry)
+	case g.instr != nil:
+		res, attempts, err = e.runInstructed(ictx, g, entry, input, jsctx)
+	default:
+		if mod, err = g.code.get(); err != nil {
+			// Checked when the engine started; goja refusing what esbuild
+			// accepted is the only way here.
+			err = fmt.Errorf("engine: %s: compiling %s: %w", g.name, g.code.filename, err)
+		}
+	}
+	if err == nil && mod != nil {
 		inv = &sandbox.Invocation{Module: mod, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits}
 		res, err = e.runner.Run(ictx, inv)
 	}
-	if cell.Died(err) && ctx.Err() == nil {
+	if inv != nil && cell.Died(err) && ctx.Err() == nil {
 		// Its cell died under it, perhaps for another agent's doing: once
 		// more, in a fresh isolate in a live cell, within what is left of
 		// its deadline (so an agent that kills cells gets no extra time).
@@ -132,6 +146,15 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 		}
 	}
 	rec.Console = capConsole(res.Console)
+	for _, at := range attempts {
+		at.Code = e.red.String(at.Code)
+		at.Error = e.red.String(at.Error)
+		for i := range at.Console {
+			at.Console[i].Text = e.red.String(at.Console[i].Text)
+		}
+		at.Console = capConsole(at.Console)
+		rec.Attempts = append(rec.Attempts, at)
+	}
 	e.recordRun(rec)
 	e.ev.Publish(Event{Type: EventRunEnd, Agent: g.name, Detail: rec.Status, Error: rec.Error})
 	return res, err
@@ -217,6 +240,16 @@ func Runs(st store.Store, army, agentName string, limit int) ([]RunRecord, error
 
 // allRuns reads the newest limit run records of all agents.
 func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
+	names, err := RunAgents(st, army)
+	if err != nil {
+		return nil, err
+	}
+	return RunsOf(st, army, names, limit)
+}
+
+// RunAgents lists the node names with run records in army ("NAME" and
+// "TEMPLATE[ITEM]").
+func RunAgents(st store.Store, army string) ([]string, error) {
 	var names []string
 	err := viewBucket(st, army, func(b store.Bucket) error {
 		return b.Buckets(func(name string) error {
@@ -227,7 +260,7 @@ func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: runs: %w", err)
 	}
-	return RunsOf(st, army, names, limit)
+	return names, nil
 }
 
 // RunsOf reads the newest limit run records (limit 0: all) of the agents

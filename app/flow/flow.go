@@ -443,7 +443,13 @@ func (g *graph) build(a *army.Army, f Facts) error {
 	items := map[string][]Item{}
 	for _, ag := range a.Agents {
 		var common []*bind
-		for _, bd := range ag.Bindings {
+		bindings := ag.Bindings
+		if cw := ag.CodeWriter(); cw != nil {
+			// A per-call instructions agent's code-writing call carries its
+			// input to the model's provider: a sink like any llm call.
+			bindings = append(slices.Clip(bindings), cw)
+		}
+		for _, bd := range bindings {
 			if ag.Template != nil && bd.Env == ag.Template.As {
 				continue // the scoped instance takes this name
 			}

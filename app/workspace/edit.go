@@ -25,6 +25,10 @@ type AgentChange struct {
 	Doc      *string
 	Code     *string
 	Triggers []string // as written in army files: "manual", "every 1h", …
+	// Instructions (not empty) make the agent an instructions agent; Model,
+	// Mode and Attempts set its Code Mode. Code makes it a code agent again.
+	Instructions, Model, Mode *string
+	Attempts                  *int
 	// Template makes the agent a template; ClearTemplate a plain agent
 	// again.
 	Template      *army.Template
@@ -347,6 +351,22 @@ func applyAgentSpec(ar *army.Army, ag *army.Agent, spec AgentChange) error {
 	}
 	if spec.Code != nil {
 		ag.Code = *spec.Code
+		ag.Instructions, ag.Model, ag.Mode, ag.Attempts = "", "", "", 0
+	}
+	if spec.Instructions != nil {
+		ag.Instructions = *spec.Instructions
+		if ag.Instructions != "" {
+			ag.Code, ag.CodePath = "", ""
+		}
+	}
+	if spec.Model != nil {
+		ag.Model = *spec.Model
+	}
+	if spec.Mode != nil {
+		ag.Mode = *spec.Mode
+	}
+	if spec.Attempts != nil {
+		ag.Attempts = *spec.Attempts
 	}
 	if spec.Triggers != nil {
 		ts, err := parseTriggers(spec.Triggers)

@@ -12,6 +12,10 @@ export namespace app {
 	    name: string;
 	    doc?: string;
 	    code?: string;
+	    instructions?: string;
+	    model?: string;
+	    mode?: string;
+	    attempts?: number;
 	    triggers?: string[];
 	    template?: TemplateView;
 	    pos?: Pos;
@@ -36,6 +40,10 @@ export namespace app {
 	    doc: string;
 	    code: string;
 	    codePath: string;
+	    instructions: string;
+	    model: string;
+	    mode: string;
+	    attempts: number;
 	    triggers: string[];
 	    template?: TemplateView;
 	    instances: InstanceView[];
@@ -146,6 +154,7 @@ export namespace app {
 	    result?: number[];
 	    error?: string;
 	    console?: ConsoleLine[];
+	    attempts?: codemode.Attempt[];
 	}
 	export interface SinkView {
 	    agent: string;
@@ -165,6 +174,52 @@ export namespace app {
 	    sinks: SinkView[];
 	    problems: Problem[];
 	    running: boolean;
+	}
+
+}
+
+export namespace codemode {
+	
+	export interface Usage {
+	    prompt_tokens: number;
+	    completion_tokens: number;
+	    total_tokens: number;
+	}
+	export interface Attempt {
+	    code: string;
+	    cached?: boolean;
+	    error?: string;
+	    console?: sandbox.ConsoleLine[];
+	    usage?: Usage;
+	}
+
+}
+
+export namespace engine {
+	
+	export interface Simulated {
+	    env: string;
+	    method: string;
+	    args: any[];
+	}
+	export interface Authored {
+	    agent: string;
+	    model: string;
+	    code: string;
+	    diff: string;
+	    value: any;
+	    console?: sandbox.ConsoleLine[];
+	    calls: Simulated[];
+	    attempts: codemode.Attempt[];
+	}
+
+}
+
+export namespace sandbox {
+	
+	export interface ConsoleLine {
+	    level: string;
+	    text: string;
 	}
 
 }

@@ -26,6 +26,10 @@ export function Bind(arg1, arg2, arg3) {
   return window['go']['app']['API']['Bind'](arg1, arg2, arg3);
 }
 
+export function CachedPlan(arg1) {
+  return window['go']['app']['API']['CachedPlan'](arg1);
+}
+
 export function CheckCode(arg1) {
   return window['go']['app']['API']['CheckCode'](arg1);
 }
@@ -48,6 +52,10 @@ export function DeleteSecret(arg1) {
 
 export function Deny(arg1) {
   return window['go']['app']['API']['Deny'](arg1);
+}
+
+export function Describe(arg1, arg2, arg3, arg4) {
+  return window['go']['app']['API']['Describe'](arg1, arg2, arg3, arg4);
 }
 
 export function Disconnect(arg1, arg2) {

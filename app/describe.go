@@ -1,0 +1,58 @@
+package app
+
+import (
+	"fmt"
+
+	"littleboxes/app/engine"
+)
+
+// Describe has a model write agent's module from the owner's description
+// (Code Mode's Describe box): against the agent's env declaration, dry-run
+// on the sample input (JSON text; "" for null) with every writing method
+// simulated and listed, retried with its errors. model names the llm
+// capability ("" for the agent's own model, else the army's only one). The
+// code is not saved: the page shows the diff, and UpdateAgent with the code
+// keeps it.
+func (a *API) Describe(agent, description, model, inputJSON string) (engine.Authored, error) {
+	if description == "" {
+		return engine.Authored{}, fmt.Errorf("say what the agent should do")
+	}
+	input, ierr := parseInput(inputJSON)
+	if ierr != nil {
+		return engine.Authored{}, fmt.Errorf("the sample input is not JSON: %s", ierr.Message)
+	}
+	ws, err := a.workspace()
+	if err != nil {
+		return engine.Authored{}, err
+	}
+	eng, err := ws.Engine()
+	if err != nil {
+		return engine.Authored{}, err
+	}
+	name := agent
+	if insts := eng.Instances(agent); len(insts) > 0 {
+		name = insts[0] // a template: its instances share the declaration
+	}
+	out, err := eng.Describe(a.context(), name, description, model, input, 0)
+	if err != nil {
+		if out != nil && len(out.Attempts) > 0 {
+			return *out, fmt.Errorf("%w (after %d attempts)", err, len(out.Attempts))
+		}
+		return engine.Authored{}, err
+	}
+	return *out, nil
+}
+
+// CachedPlan returns the code cached for a plan-mode instructions agent
+// ("" when it has not run yet, or is not one).
+func (a *API) CachedPlan(agent string) (string, error) {
+	ws, err := a.workspace()
+	if err != nil {
+		return "", err
+	}
+	eng, err := ws.Engine()
+	if err != nil {
+		return "", err
+	}
+	return eng.CachedPlan(agent)
+}

@@ -1,0 +1,375 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"littleboxes/app/army"
+	"littleboxes/app/codemode"
+	_ "littleboxes/capabilities/llm"
+	"littleboxes/capabilities/llm/llmtest"
+	_ "littleboxes/capabilities/mail"
+	"littleboxes/examples"
+	"littleboxes/sandbox/cell"
+)
+
+func startModel(t *testing.T, steps ...llmtest.Step) *llmtest.Server {
+	t.Helper()
+	srv, err := llmtest.Start(steps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+func instructedArmy(srv *llmtest.Server, agent string) string {
+	return `
+name: instructed
+capabilities:
+  model:
+    kind: llm
+    props: {base_url: "` + srv.BaseURL + `", model: scripted, timeout: 5s}
+  src: {kind: enginetest.src}
+  out: {kind: enginetest.out}
+agents:
+` + agent
+}
+
+const canaryInput = "CANARY-93be-never-to-the-planner"
+
+// TestInstructedPlan: plan mode asks the model once, retrying after a
+// compile error, caches the plan durably (a restart reuses it), and never
+// sends the input to the model.
+func TestInstructedPlan(t *testing.T) {
+	srv := startModel(t,
+		llmtest.Step{Content: "```ts\nconst x = ;\n```"},
+		llmtest.Step{Content: "```ts\nconst r = await env.out.send({ got: input.n });\nreturn { sent: r.sent.got }\n```"},
+	)
+	src := instructedArmy(srv, `
+  poster:
+    triggers: [manual]
+    bindings: {out: out}
+    instructions: Send the input's n to out.
+    model: model
+`)
+	dir := t.TempDir()
+	st := openBolt(t, dir)
+	e := newEngine(t, parse(t, src), st, nil)
+	before := sent.Load()
+	for i, n := range []string{"1", "2", canaryInput} {
+		res, err := e.Run(context.Background(), "poster", map[string]any{"n": n})
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		if got := res.Value.(map[string]any)["sent"]; got != n {
+			t.Fatalf("run %d: value %v", i, res.Value)
+		}
+	}
+	if got := sent.Load() - before; got != 3 {
+		t.Fatalf("%d sends, want 3", got)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Fatalf("%d model calls, want 2 (one compile error, then the plan)", n)
+	}
+	var runs []RunRecord
+	waitFor(t, 5*time.Second, "three run records", func() bool {
+		runs, _ = e.Runs("poster", 10)
+		return len(runs) == 3
+	})
+	first := runs[len(runs)-1]
+	if len(first.Attempts) != 2 || first.Attempts[0].Error == "" || first.Attempts[1].Usage == nil || !strings.Contains(first.Attempts[1].Code, "env.out.send") {
+		t.Fatalf("the first run's attempts were not recorded: %+v", first.Attempts)
+	}
+	if last := runs[0]; len(last.Attempts) != 1 || !last.Attempts[0].Cached {
+		t.Fatalf("a later run did not use the cached plan: %+v", last.Attempts)
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// A restart reuses the plan.
+	e2 := newEngine(t, parse(t, src), st, nil)
+	if _, err := e2.Run(context.Background(), "poster", map[string]any{"n": "4"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if n := len(srv.Requests()); n != 2 {
+		t.Fatalf("%d model calls after a restart, want still 2", n)
+	}
+	if strings.Contains(srv.Sent(), canaryInput) {
+		t.Fatal("plan mode sent the input to the model")
+	}
+}
+
+// TestInstructedRetryNeverRepeats: an attempt that sent and then failed is
+// retried; the retry's identical send is replayed, not performed again.
+func TestInstructedRetryNeverRepeats(t *testing.T) {
+	srv := startModel(t,
+		llmtest.Step{Content: "await env.out.send('once');\nthrow new Error('then it broke')"},
+		llmtest.Step{Content: "await env.out.send('once');\nreturn 'ok'"},
+	)
+	e := newEngine(t, parse(t, instructedArmy(srv, `
+  sender:
+    triggers: [manual]
+    bindings: {out: out}
+    instructions: Send once to out.
+    model: model
+`)), openBolt(t, t.TempDir()), nil)
+	defer e.Close(context.Background())
+	before := sent.Load()
+	res, err := e.Run(context.Background(), "sender", nil)
+	if err != nil || res.Value != "ok" {
+		t.Fatalf("%v %v", res, err)
+	}
+	if got := sent.Load() - before; got != 1 {
+		t.Fatalf("the effect was performed %d times", got)
+	}
+	if !strings.Contains(srv.Requests()[1].Text(), "It threw Error") {
+		t.Fatalf("the retry did not carry the error: %s", srv.Requests()[1].Text())
+	}
+}
+
+// TestInstructedAttemptsRunOut: every attempt fails; the run fails with a
+// clear error, records each attempt, and performs nothing.
+func TestInstructedAttemptsRunOut(t *testing.T) {
+	srv := startModel(t,
+		llmtest.Step{Content: "return env.mail.forward(input)"},
+		llmtest.Step{Content: "no code here, sorry"},
+	)
+	e := newEngine(t, parse(t, instructedArmy(srv, `
+  lost:
+    triggers: [manual]
+    bindings: {out: out}
+    instructions: Forward the mail.
+    model: model
+    attempts: 2
+`)), openBolt(t, t.TempDir()), nil)
+	defer e.Close(context.Background())
+	before := sent.Load()
+	_, err := e.Run(context.Background(), "lost", "x")
+	if !errors.Is(err, codemode.ErrAttempts) {
+		t.Fatalf("err %v, want ErrAttempts", err)
+	}
+	if sent.Load() != before {
+		t.Fatal("something was sent")
+	}
+	if !strings.Contains(srv.Requests()[1].Text(), "TypeError") {
+		t.Fatalf("the unknown env member was not fed back: %s", srv.Requests()[1].Text())
+	}
+	var runs []RunRecord
+	waitFor(t, 5*time.Second, "the run record", func() bool {
+		runs, _ = e.Runs("lost", 1)
+		return len(runs) == 1
+	})
+	if len(runs) != 1 || runs[0].Status != RunError || len(runs[0].Attempts) != 2 {
+		t.Fatalf("run record %+v", runs)
+	}
+}
+
+// TestInstructedPerCallHeld: a per-call agent that read private data asks
+// an untrusted provider to write its code: the call is held for approval,
+// nothing reaches the provider, and nothing runs.
+func TestInstructedPerCallHeld(t *testing.T) {
+	srv := startModel(t, llmtest.Step{Content: "return await env.out.send(await env.src.read())"})
+	src := strings.Replace(instructedArmy(srv, `
+  reader:
+    triggers: [manual]
+    bindings: {src: src, out: out}
+    instructions: Read src and send it out.
+    model: model
+    mode: per-call
+`), "timeout: 5s}", "timeout: 5s, trusted: false}", 1)
+	e := newEngine(t, parse(t, src), openBolt(t, t.TempDir()), nil)
+	defer e.Close(context.Background())
+	if s, ok := e.Analysis().Sink("reader", army.CodeWriterEnv); !ok || s.Verdict != "approval" {
+		t.Fatalf("the code-writing sink: %+v %v", s, ok)
+	}
+	_, err := e.Run(context.Background(), "reader", canaryInput)
+	if !errors.Is(err, codemode.ErrHeld) {
+		t.Fatalf("err %v, want ErrHeld", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("the provider got %d requests", n)
+	}
+	effs, err := e.List()
+	if err != nil || len(effs) != 1 || effs[0].Env != army.CodeWriterEnv || effs[0].Status != StatusPending {
+		t.Fatalf("effects %+v %v", effs, err)
+	}
+}
+
+// TestInstructedPerCallTrusted: per-call to a trusted local model sends the
+// input, delimited as data, and runs the code it writes.
+func TestInstructedPerCallTrusted(t *testing.T) {
+	srv := startModel(t, llmtest.Step{Content: "return 'saw ' + input"})
+	e := newEngine(t, parse(t, instructedArmy(srv, `
+  reader:
+    triggers: [manual]
+    bindings: {src: src}
+    instructions: Say what you saw.
+    model: model
+    mode: per-call
+`)), openBolt(t, t.TempDir()), nil)
+	defer e.Close(context.Background())
+	res, err := e.Run(context.Background(), "reader", canaryInput)
+	if err != nil || res.Value != "saw "+canaryInput {
+		t.Fatalf("%v %v", res, err)
+	}
+	if !strings.Contains(srv.Sent(), "<input>\n\""+canaryInput+"\"\n</input>") {
+		t.Fatalf("the input was not sent as delimited data: %s", srv.Sent())
+	}
+}
+
+// TestInstructedTemplateOnePlan: a plan-mode template over every thread of
+// the sample mailbox, its instances started at once, makes exactly one
+// code-writing call, and every instance runs the plan.
+func TestInstructedTemplateOnePlan(t *testing.T) {
+	srv := startModel(t, llmtest.Step{Content: "```js\nconst t = await env.thread.read();\nreturn { item: ctx.item, messages: t.messages.length }\n```"})
+	dir := t.TempDir()
+	if _, err := examples.Materialize("inbox", dir); err != nil {
+		t.Fatal(err)
+	}
+	src := `
+name: tmpl
+capabilities:
+  mailbox:
+    kind: mail
+    props: {maildir: ./maildir, owner: me@example.com}
+  model:
+    kind: llm
+    props: {base_url: "` + srv.BaseURL + `", model: scripted}
+agents:
+  triage:
+    template: {each: mailbox, as: thread}
+    triggers: [item]
+    instructions: Count the thread's messages.
+    model: model
+`
+	a, err := army.Parse([]byte(src), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openBolt(t, dir)
+	defer st.Close()
+	e := newEngine(t, a, st, nil)
+	defer e.Close(context.Background())
+	n := len(e.Agents())
+	if n < 5 {
+		t.Fatalf("only %d instances", n)
+	}
+	waitFor(t, 30*time.Second, "every instance's run", func() bool {
+		ok := 0
+		for _, name := range e.Agents() {
+			if runs, _ := e.Runs(name, 1); len(runs) == 1 && runs[0].Status == RunOK {
+				ok++
+			}
+		}
+		return ok == n
+	})
+	if got := len(srv.Requests()); got != 1 {
+		t.Fatalf("%d code-writing calls for %d instances, want 1", got, n)
+	}
+}
+
+// TestInstructedInCells: the code a model writes runs in a cell like any
+// agent's, with the agent's guarded bindings; a retry after a thrown error
+// replays the send the failed attempt performed.
+func TestInstructedInCells(t *testing.T) {
+	srv := startModel(t,
+		llmtest.Step{Content: "await env.out.send(input);\nthrow new RangeError('nope')"},
+		llmtest.Step{Content: "const r = await env.out.send(input);\nreturn r.sent"},
+	)
+	pool := newPool(t, cell.Options{})
+	e := newEngine(t, parse(t, instructedArmy(srv, `
+  poster:
+    triggers: [manual]
+    bindings: {out: out}
+    instructions: Send the input to out.
+    model: model
+`)), openBolt(t, t.TempDir()), func(o *Options) { o.Runner = pool })
+	defer e.Close(context.Background())
+	before := sent.Load()
+	res, err := e.Run(context.Background(), "poster", "hello")
+	if err != nil || res.Value != "hello" {
+		t.Fatalf("%v %v", res, err)
+	}
+	if got := sent.Load() - before; got != 1 {
+		t.Fatalf("sent %d times", got)
+	}
+}
+
+// inboxAIPlan is code a model might write from inbox-ai's instructions.
+const inboxAIPlan = "```ts\n" + `const t = await env.thread.read();
+const last = t.messages[t.messages.length - 1];
+const text = t.messages.map((m) => m.subject + "\n" + m.text).join("\n");
+const reply = await env.ask.complete("Subject: " + t.subject + "\n" + text + "\nAnswer in JSON.", { json: true });
+let verdict = { urgent: false, suspicious: false, summary: "" };
+try { verdict = JSON.parse(reply.content); } catch {}
+const note = { thread: t.thread, subject: t.subject, from: last ? last.from : "", messages: t.messages.length,
+  urgent: verdict.urgent, suspicious: verdict.suspicious, summary: verdict.summary };
+await env.summary.send(note);
+return note;` + "\n```"
+
+// TestInboxAI runs the inbox-ai example against a scripted model: one
+// code-writing call for every thread (which never carries a message), then
+// one quarantined question per thread, and a note per thread at the
+// summarizer.
+func TestInboxAI(t *testing.T) {
+	answer := func(r llmtest.Request) string {
+		if strings.Contains(r.Text(), "You write the code of one agent") {
+			return inboxAIPlan
+		}
+		s := strings.Contains(r.Text(), "verify your mailbox")
+		return `{"urgent": ` + fmt.Sprint(s) + `, "suspicious": ` + fmt.Sprint(s) + `, "summary": "a thread"}`
+	}
+	srv := startModel(t)
+	for i := 0; i < 100; i++ {
+		srv.Push(llmtest.Step{Reply: answer})
+	}
+	dir := t.TempDir()
+	path, err := examples.Materialize("inbox-ai", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(b), "http://127.0.0.1:11434/v1", srv.BaseURL, 1)
+	a, err := army.Parse([]byte(src), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openBolt(t, dir)
+	defer st.Close()
+	e := newEngine(t, a, st, nil)
+	defer e.Close(context.Background())
+	threads := len(e.Instances("triage"))
+	waitFor(t, 60*time.Second, "a note per thread", func() bool { return countKeys(t, st, "inbox-ai-notes", "thread/") == threads })
+	var writes []llmtest.Request
+	for _, r := range srv.Requests() {
+		if strings.Contains(r.Text(), "You write the code of one agent") {
+			writes = append(writes, r)
+		}
+	}
+	if len(writes) != 1 {
+		t.Fatalf("%d code-writing calls for %d threads, want 1", len(writes), threads)
+	}
+	if w := writes[0].Text(); strings.Contains(w, "verify your mailbox") || strings.Contains(w, "Lunch on Friday") {
+		t.Fatal("the code-writing call carried a message")
+	}
+	if got := len(srv.Requests()) - 1; got != threads {
+		t.Fatalf("%d questions for %d threads", got, threads)
+	}
+	plan, err := e.CachedPlan("triage")
+	if err != nil || !strings.Contains(plan, "env.summary.send(note)") {
+		t.Fatalf("cached plan %q, %v", plan, err)
+	}
+}
