@@ -357,8 +357,19 @@ func checkURL(s string, insecure bool) (string, error) {
 	if u.Scheme == "http" && !insecure && !isLoopback(host) {
 		return "", fmt.Errorf("%q is plain http to %s, which anyone on the way can read; use https, or set allow_insecure_http", s, host)
 	}
-	o := u.Scheme + "://" + strings.ToLower(u.Host)
-	return o, nil
+	port := u.Port()
+	if u.Scheme == "http" && port == "80" || u.Scheme == "https" && port == "443" {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	// The origin as the http kind writes it, so that one server is one
+	// principal whichever kind reaches it.
+	return u.Scheme + "://" + host, nil
 }
 
 func isLoopback(host string) bool {
@@ -669,7 +680,7 @@ func (m *MCP) method(t *sdk.Tool, name, prefix, contentType string) (*tool, capa
 		result = prefix + pascal(name) + "Result"
 		decl.WriteString("\n\n")
 		writeDoc(&decl, "", "What "+name+" resolves to: the tool's structured content.")
-		fmt.Fprintf(&decl, "type %s = %s;", result, schemaDoc{root: out}.renderTS(out, "", 0))
+		fmt.Fprintf(&decl, "type %s = %s;", result, schemaDoc{root: out}.render(out))
 	}
 	optional := len(requiredSet(in)) == 0
 	ts := fmt.Sprintf("%s(args: %s): Promise<%s>", name, argsType, result)
@@ -716,7 +727,7 @@ func (m *MCP) argsTS(t *tool) string {
 	if t.input == nil {
 		return "{ [key: string]: unknown }"
 	}
-	return t.doc.renderTS(t.input, "", 0)
+	return t.doc.render(t.input)
 }
 
 func strconvQuote(s string) string {
@@ -800,7 +811,7 @@ func (m *MCP) call(ctx context.Context, t *tool, args []any) (any, error) {
 		in = map[string]any{}
 	}
 	if t.input != nil {
-		if bad := t.doc.checkValue(t.input, in, "args", 0); bad != nil {
+		if bad := t.doc.check(t.input, in, "args"); bad != nil {
 			return nil, bad.callError(t.method)
 		}
 	}

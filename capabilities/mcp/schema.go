@@ -23,14 +23,42 @@ import (
 // maxDepth bounds how deep a schema (and a $ref chain) is followed.
 const maxDepth = 32
 
+// maxSteps bounds the schemas visited by one rendering or check: a schema
+// whose anyOf branches refer back to the root would otherwise take
+// exponential time.
+const maxSteps = 10000
+
 // schemaDoc is a schema with its root, for $ref.
 type schemaDoc struct {
 	root map[string]any
 }
 
+// render renders s, a part of the document, as a TypeScript type.
+func (d schemaDoc) render(s map[string]any) string {
+	return (&walker{root: d.root, steps: maxSteps}).renderTS(s, "", 0)
+}
+
+// check checks v against s, a part of the document; at names v.
+func (d schemaDoc) check(s map[string]any, v any, at string) *badArg {
+	return (&walker{root: d.root, steps: maxSteps}).checkValue(s, v, at, 0)
+}
+
+// walker is one rendering or check of a document, with its budget of
+// steps; past it, what is left is unknown (and accepted).
+type walker struct {
+	root  map[string]any
+	steps int
+}
+
+// spent takes a step, and reports whether none was left.
+func (d *walker) spent() bool {
+	d.steps--
+	return d.steps < 0
+}
+
 // resolve follows a local $ref; a schema without one is returned as it is,
 // and one that cannot be followed is nil (unknown).
-func (d schemaDoc) resolve(s map[string]any) map[string]any {
+func (d *walker) resolve(s map[string]any) map[string]any {
 	for i := 0; i < maxDepth; i++ {
 		ref, ok := s["$ref"].(string)
 		if !ok {
@@ -44,7 +72,7 @@ func (d schemaDoc) resolve(s map[string]any) map[string]any {
 	return nil
 }
 
-func (d schemaDoc) lookup(ref string) map[string]any {
+func (d *walker) lookup(ref string) map[string]any {
 	if ref == "#" {
 		return d.root
 	}
@@ -114,8 +142,8 @@ func sortedKeys(m map[string]any) []string {
 
 // renderTS renders a schema as a TypeScript type, nested objects indented
 // by indent, property descriptions as doc comments.
-func (d schemaDoc) renderTS(s map[string]any, indent string, depth int) string {
-	if depth > maxDepth {
+func (d *walker) renderTS(s map[string]any, indent string, depth int) string {
+	if depth > maxDepth || d.spent() {
 		return "unknown"
 	}
 	if s = d.resolve(s); s == nil {
@@ -184,7 +212,7 @@ func (d schemaDoc) renderTS(s map[string]any, indent string, depth int) string {
 	return union(parts)
 }
 
-func (d schemaDoc) renderObject(s map[string]any, indent string, depth int) string {
+func (d *walker) renderObject(s map[string]any, indent string, depth int) string {
 	props, _ := s["properties"].(map[string]any)
 	extra := "unknown"
 	switch ap := s["additionalProperties"].(type) {
@@ -324,8 +352,8 @@ type badArg struct {
 }
 
 // checkValue checks v against schema s; the first refusal is returned.
-func (d schemaDoc) checkValue(s map[string]any, v any, at string, depth int) *badArg {
-	if depth > maxDepth {
+func (d *walker) checkValue(s map[string]any, v any, at string, depth int) *badArg {
+	if depth > maxDepth || d.spent() {
 		return nil
 	}
 	if s = d.resolve(s); s == nil {
@@ -352,18 +380,17 @@ func (d schemaDoc) checkValue(s map[string]any, v any, at string, depth int) *ba
 	}
 	for _, key := range []string{"anyOf", "oneOf"} {
 		if alts := schemas(s[key]); len(alts) > 0 {
-			var first *badArg
 			ok := false
 			for _, a := range alts {
-				if bad := d.checkValue(a, v, at, depth+1); bad == nil {
+				if d.checkValue(a, v, at, depth+1) == nil {
 					ok = true
 					break
-				} else if first == nil {
-					first = bad
 				}
 			}
 			if !ok {
-				return &badArg{at: at, want: d.renderTS(s, "", 0), got: v}
+				// The alternatives, on one line.
+				want := strings.Join(strings.Fields(d.renderTS(s, "", 0)), " ")
+				return &badArg{at: at, want: want, got: v}
 			}
 		}
 	}
