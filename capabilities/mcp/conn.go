@@ -21,12 +21,14 @@ const (
 	// stableAfter is how long a session must last for the next restart to
 	// start again from firstBackoff.
 	stableAfter = 30 * time.Second
-	// downWait is how long a call waits for a server being restarted.
-	downWait = 5 * time.Second
 	// terminateWait is how long a stdio server has to exit once its stdin
 	// is closed, before SIGTERM (and then SIGKILL).
 	terminateWait = 500 * time.Millisecond
 )
+
+// downWait is how long a call waits for a server being restarted (a
+// variable for the tests).
+var downWait = 5 * time.Second
 
 // server is the connection to one MCP server: a session, made again with
 // backoff whenever it ends (the process died, the connection dropped) until
@@ -176,11 +178,21 @@ func (s *server) session(ctx context.Context) (*sdk.ClientSession, error) {
 		select {
 		case <-up:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (%v): %w", ErrServerDown, last, ctx.Err())
+			return nil, fmt.Errorf("%w (%v): %w", ErrServerDown, s.why(last), ctx.Err())
 		case <-deadline.C:
-			return nil, fmt.Errorf("%w: %v; it did not come back within %s", ErrServerDown, last, downWait)
+			return nil, fmt.Errorf("%w: %v; it did not come back within %s", ErrServerDown, s.why(last), downWait)
 		}
 	}
+}
+
+// why returns why the server is down now, or else last.
+func (s *server) why(last error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastErr != nil {
+		return s.lastErr
+	}
+	return last
 }
 
 // close stops the supervisor and the session (a stdio server's process)

@@ -423,6 +423,9 @@ func (m *MCP) Provision(ctx context.Context, h *capabilities.Host) error {
 		name = commandName(m.Command, m.Args)
 		m.stderr = &lineLog{name: name, logf: logf, redact: m.red.String}
 	}
+	if m.URL != "" {
+		m.tr = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second}
+	}
 	m.srv = &server{name: name, logf: logf, connect: m.connect, recheck: m.recheck}
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
@@ -486,9 +489,6 @@ func (m *MCP) connect(ctx context.Context) (*sdk.ClientSession, error) {
 			return nil, err
 		}
 		headers.Set(name, src.prefix+v+src.suffix)
-	}
-	if m.tr == nil {
-		m.tr = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second}
 	}
 	hc := &http.Client{
 		Transport: &headerTransport{headers: headers, next: m.tr},

@@ -358,3 +358,40 @@ func TestStartFailure(t *testing.T) {
 		t.Fatalf("err = %v, want the server's stderr", err)
 	}
 }
+
+// TestStdioServerGone covers a server that does not come back (a call fails
+// clearly, after a short wait) and one whose tools changed when it came back
+// (calls fail with ErrToolsChanged until the capability is provisioned
+// again).
+func TestStdioServerGone(t *testing.T) {
+	defer mcp.SetDownWait(500 * time.Millisecond)()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		mode string
+		want error
+	}{{"dead", mcp.ErrServerDown}, {"grow", mcp.ErrToolsChanged}} {
+		t.Run(c.mode, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "marker")
+			props := `{"command": ` + jsonOf(exe) + `, "env": {"` + serverEnv + `": "1", "CRASH_MARKER": ` + jsonOf(marker) + `, "CRASH_MODE": "` + c.mode + `"}}`
+			lg := &logs{}
+			inst := mustProvision(t, props, &capabilities.Host{Logf: lg.logf})
+			if _, err := call(inst, "crash"); err == nil {
+				t.Fatal("crash returned no error")
+			}
+			start := time.Now()
+			var err error
+			for time.Since(start) < 5*time.Second {
+				if _, err = call(inst, "echo", map[string]any{"message": "x"}); errors.Is(err, c.want) {
+					break
+				}
+			}
+			if !errors.Is(err, c.want) {
+				t.Fatalf("echo after the crash: err = %v, want %v\nlog:\n%s", err, c.want, lg)
+			}
+			t.Logf("echo: %v", err)
+		})
+	}
+}

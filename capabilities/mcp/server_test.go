@@ -35,11 +35,29 @@ func TestMain(m *testing.M) {
 // runStdioServer serves the test tools over stdin/stdout until stdin
 // closes. It writes its environment's SECRET_TOKEN to stderr (a server that
 // logs its credential) and has a tool, crash, that exits at once.
+//
+// A crash leaves CRASH_MODE in the file CRASH_MARKER, for the next start
+// to read: "dead" exits at once (a server that cannot come back), "grow"
+// adds a tool (a server whose tools changed under a running army).
 func runStdioServer() {
 	fmt.Fprintf(os.Stderr, "starting with token %s\n", os.Getenv("SECRET_TOKEN"))
-	s := newServer(&serverOpts{})
+	marker := os.Getenv("CRASH_MARKER")
+	o := &serverOpts{}
+	if marker != "" {
+		switch b, _ := os.ReadFile(marker); string(b) {
+		case "dead":
+			fmt.Fprintln(os.Stderr, "cannot start again")
+			os.Exit(1)
+		case "grow":
+			o.extra = []string{"grown"}
+		}
+	}
+	s := newServer(o)
 	s.AddTool(&sdk.Tool{Name: "crash", Description: "Exits the server process.", InputSchema: objectSchema(nil, nil)},
 		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+			if marker != "" {
+				_ = os.WriteFile(marker, []byte(os.Getenv("CRASH_MODE")), 0o600)
+			}
 			os.Exit(3)
 			return nil, nil
 		})
