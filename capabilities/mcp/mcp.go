@@ -182,7 +182,7 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 		if strings.TrimSpace(m.Command) != m.Command || strings.ContainsAny(m.Command, "\x00\n") {
 			ps.Addf("command", "command: %q is not a program name or path (arguments go in args)", m.Command)
 		}
-		for _, k := range sortedStrings(m.Env) {
+		for _, k := range sortedKeys(m.Env) {
 			if !envName.MatchString(k) {
 				ps.Addf("env."+k, "env.%s: not an environment variable name (letters, digits and _)", k)
 			}
@@ -190,7 +190,7 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 				ps.Addf("env."+k, "env.%s: holds a NUL byte", k)
 			}
 		}
-		for _, k := range sortedStrings(m.SecretEnv) {
+		for _, k := range sortedKeys(m.SecretEnv) {
 			path := "secret_env." + k
 			if !envName.MatchString(k) {
 				ps.Addf(path, "%s: not an environment variable name (letters, digits and _)", path)
@@ -220,7 +220,7 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 		m.origin = origin
 		m.principal = capabilities.Origin(origin)
 		m.headers = map[string]headerSource{}
-		for _, k := range sortedStrings(m.SecretHeaders) {
+		for _, k := range sortedKeys(m.SecretHeaders) {
 			path := "secret_headers." + k
 			if !headerName.MatchString(k) {
 				ps.Addf(path, "%s: %q is not a header name", path, k)
@@ -240,7 +240,7 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 			m.headers[canon] = src
 		}
 	}
-	for _, slot := range sortedStrings(secretRefs) {
+	for _, slot := range sortedKeys(secretRefs) {
 		if secretRefs[slot] != "" && !used[slot] {
 			ps.Addf("", "a secret is given for slot %s but no secret_env or secret_headers uses it, so the server would never get it", slot)
 		}
@@ -256,7 +256,7 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 		}
 		seen[t] = true
 	}
-	for _, t := range sortedStrings(m.Roles) {
+	for _, t := range sortedKeys(m.Roles) {
 		path := "roles." + t
 		switch capabilities.Role(m.Roles[t]) {
 		case capabilities.Source, capabilities.Sink, capabilities.Exchange, capabilities.Pure:
@@ -299,15 +299,6 @@ func containsFold(l []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedStrings(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // commandName names a command server for its principal: the program's base
@@ -455,10 +446,10 @@ func (m *MCP) connect(ctx context.Context) (*sdk.ClientSession, error) {
 	var t sdk.Transport
 	if m.Command != "" {
 		env := make([]string, 0, len(m.Env)+len(m.SecretEnv))
-		for _, k := range sortedStrings(m.Env) {
+		for _, k := range sortedKeys(m.Env) {
 			env = append(env, k+"="+m.Env[k])
 		}
-		for _, k := range sortedStrings(m.SecretEnv) {
+		for _, k := range sortedKeys(m.SecretEnv) {
 			v, err := m.secret(ctx, m.SecretEnv[k])
 			if err != nil {
 				return nil, err
@@ -598,7 +589,7 @@ func (m *MCP) build(all []*sdk.Tool) error {
 			return fmt.Errorf("tools: the server has no tool %s; it has %s", t, strings.Join(names, ", "))
 		}
 	}
-	for _, t := range sortedStrings(m.Roles) {
+	for _, t := range sortedKeys(m.Roles) {
 		if !offered[t] {
 			return fmt.Errorf("roles.%s: the server has no tool %s; it has %s", t, t, strings.Join(names, ", "))
 		}
@@ -673,13 +664,13 @@ func (m *MCP) method(t *sdk.Tool, name, prefix, contentType string) (*tool, capa
 	}
 	argsType := prefix + pascal(name) + "Args"
 	var decl strings.Builder
-	writeDoc(&decl, "", "The arguments of "+name+".")
+	decl.WriteString(docLine("", "The arguments of "+name+"."))
 	fmt.Fprintf(&decl, "type %s = %s;", argsType, m.argsTS(tl))
 	result := contentType + "[]"
 	if out := plainSchema(t.OutputSchema); out != nil {
 		result = prefix + pascal(name) + "Result"
 		decl.WriteString("\n\n")
-		writeDoc(&decl, "", "What "+name+" resolves to: the tool's structured content.")
+		decl.WriteString(docLine("", "What "+name+" resolves to: the tool's structured content."))
 		fmt.Fprintf(&decl, "type %s = %s;", result, schemaDoc{root: out}.render(out))
 	}
 	optional := len(requiredSet(in)) == 0
@@ -872,38 +863,16 @@ func plain(v any) (any, error) {
 	return out, nil
 }
 
-// sentinels are what a redacted error still unwraps to.
-var sentinels = []error{ErrToolsChanged, ErrServerDown, ErrClosed, ErrToolFailed, ErrNameCollision,
-	capabilities.ErrNoSecret, context.Canceled, context.DeadlineExceeded}
-
-// redactErr returns err with every secret redacted from its message; an
-// error that held one unwraps only to the sentinels it matched, never to
-// itself (whose fields might hold the secret).
+// redactErr returns err with every secret the instance read redacted from
+// its message (the vault's Redactor.Error: errors.Is still works). The
+// secrets go only into a server's environment or request headers, never
+// into a URL or another field an error might carry.
 func (m *MCP) redactErr(err error) error {
 	if err == nil || m.red == nil {
 		return err
 	}
-	msg := err.Error()
-	red := m.red.String(msg)
-	if red == msg {
-		return err
-	}
-	e := &redactedError{msg: red}
-	for _, s := range sentinels {
-		if errors.Is(err, s) {
-			e.is = append(e.is, s)
-		}
-	}
-	return e
+	return m.red.Error(err)
 }
-
-type redactedError struct {
-	msg string
-	is  []error
-}
-
-func (e *redactedError) Error() string   { return e.msg }
-func (e *redactedError) Unwrap() []error { return e.is }
 
 // Validate checks that the instance was provisioned.
 func (m *MCP) Validate() error {

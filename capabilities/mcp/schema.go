@@ -3,8 +3,10 @@ package mcp
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -131,14 +133,8 @@ func requiredSet(s map[string]any) map[string]bool {
 	return req
 }
 
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // renderTS renders a schema as a TypeScript type, nested objects indented
 // by indent, property descriptions as doc comments.
@@ -239,7 +235,7 @@ func (d *walker) renderObject(s map[string]any, indent string, depth int) string
 			ps = map[string]any{}
 		}
 		if desc := describe(d.resolve(ps)); desc != "" {
-			writeDoc(&b, in, desc)
+			b.WriteString(docLine(in, desc))
 		}
 		key := name
 		if !isIdent(name) {
@@ -307,39 +303,18 @@ func paren(t string) string {
 	return t
 }
 
-// writeDoc writes a doc comment at indent: one line as /** … */, more as a
-// block.
-func writeDoc(b *strings.Builder, indent, doc string) {
-	doc = strings.ReplaceAll(strings.TrimSpace(doc), "*/", "* /")
-	if !strings.Contains(doc, "\n") {
-		fmt.Fprintf(b, "%s/** %s */\n", indent, doc)
-		return
-	}
-	fmt.Fprintf(b, "%s/**\n", indent)
-	for _, l := range strings.Split(doc, "\n") {
-		if l = strings.TrimRight(l, " \t\r"); l == "" {
-			fmt.Fprintf(b, "%s *\n", indent)
-		} else {
-			fmt.Fprintf(b, "%s * %s\n", indent, l)
-		}
-	}
-	fmt.Fprintf(b, "%s */\n", indent)
+// docLine is a doc comment on one line at indent, for a property or a
+// type: a description's lines joined with spaces.
+func docLine(indent, doc string) string {
+	doc = strings.Join(strings.Fields(strings.ReplaceAll(doc, "*/", "* /")), " ")
+	return indent + "/** " + doc + " */\n"
 }
 
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
-		case i > 0 && r >= '0' && r <= '9':
-		default:
-			return false
-		}
-	}
-	return true
-}
+// ident matches a JavaScript identifier (ASCII only, as the capabilities
+// package's own check).
+var ident = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+
+func isIdent(s string) bool { return ident.MatchString(s) }
 
 // badArg is an argument a tool's input schema refuses: at names where in the
 // arguments object (args.message, args.items[2]); want says what was wanted.
