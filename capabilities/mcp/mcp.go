@@ -204,7 +204,7 @@ func (m *MCP) Provision(ctx context.Context, h *capabilities.Host) error {
 	if err != nil {
 		return m.redactErr(fmt.Errorf("listing the tools of %s: %w", name, err))
 	}
-	if err := m.build(tools); err != nil {
+	if err := m.build(tools, serverTitle(cs)); err != nil {
 		return m.redactErr(err)
 	}
 	if h.Storage != nil {
@@ -349,7 +349,7 @@ func (m *MCP) hash(t *sdk.Tool) string {
 }
 
 // build makes the method table of the tools the props allow.
-func (m *MCP) build(all []*sdk.Tool) error {
+func (m *MCP) build(all []*sdk.Tool, title string) error {
 	offered := map[string]bool{}
 	var names []string
 	for _, t := range all {
@@ -394,7 +394,16 @@ func (m *MCP) build(all []*sdk.Tool) error {
 		types.WriteString("\n\n")
 		types.WriteString(decl)
 	}
-	doc := "The tools of the MCP server " + m.srv.name + "."
+	server := "this MCP server"
+	if title != "" {
+		server = "the MCP server " + m.red.String(title)
+	}
+	doc := "The tools of " + server + ". Each method takes one object, the\n" +
+		"tool's arguments, checked against the tool's schema before it is sent; it\n" +
+		"rejects with an Error holding the tool's text when the tool reports an error.\n" +
+		"A method that sends data (its doc says exchange or sink) resolves to\n" +
+		"{ status: \"pending_approval\", id } instead when the owner must approve the\n" +
+		"call first."
 	if m.Trusted {
 		doc += "\nThe owner vouches for this server: what it returns stays with the owner."
 	}
@@ -404,6 +413,23 @@ func (m *MCP) build(all []*sdk.Tool) error {
 	}
 	m.table = tb
 	return nil
+}
+
+// serverTitle names a server for its interface's doc: its title or name as
+// it gave them, quoted (it is the server's own word); "" when it gave none.
+func serverTitle(cs *sdk.ClientSession) string {
+	res := cs.InitializeResult()
+	if res == nil || res.ServerInfo == nil {
+		return ""
+	}
+	name := firstLine(res.ServerInfo.Title)
+	if name == "" {
+		name = firstLine(res.ServerInfo.Name)
+	}
+	if name == "" {
+		return ""
+	}
+	return strconvQuote(name)
 }
 
 // contentTS declares a result's content blocks; %[1]s is the type's name.
@@ -471,10 +497,7 @@ func (m *MCP) method(t *sdk.Tool, name, prefix, contentType string) (*tool, capa
 	if tsdoc == "" {
 		tsdoc = doc
 	}
-	tsdoc += "\n\nThe MCP tool " + strconvQuote(t.Name) + " (" + string(role) + "). Rejects with an Error holding the tool's text when it reports an error."
-	if role.Writes() {
-		tsdoc += "\nWhen the owner must approve the call first, it is not sent now and\nresolves to { status: \"pending_approval\", id } instead."
-	}
+	tsdoc += "\n\nThe MCP tool " + strconvQuote(t.Name) + " (" + string(role) + ")."
 	method := capabilities.Method{
 		Name: name, Role: role, Doc: doc, TS: ts, TSDoc: tsdoc,
 		Params: []capabilities.Param{{Name: "args", Type: capabilities.TypeObject, Optional: optional,

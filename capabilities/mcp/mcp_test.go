@@ -165,6 +165,7 @@ func TestHTTPServer(t *testing.T) {
 	t.Run("typescript", func(t *testing.T) {
 		got := tb.TypeScript()
 		for _, want := range []string{
+			"/**\n * The tools of the MCP server \"littleboxes-test\". Each method takes one object, the\n",
 			"interface ToolsTools {",
 			"echo(args: ToolsEchoArgs): Promise<ToolsContent[]>;",
 			"readNotes(args?: ToolsReadNotesArgs): Promise<ToolsReadNotesResult>;",
