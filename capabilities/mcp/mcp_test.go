@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/captest"
@@ -393,6 +397,42 @@ func TestStdioServerGone(t *testing.T) {
 				t.Fatalf("echo after the crash: err = %v, want %v\nlog:\n%s", err, c.want, lg)
 			}
 			t.Logf("echo: %v", err)
+		})
+	}
+}
+
+// BenchmarkCall measures one tool call through the method table (schema
+// check, the MCP round trip, the result as plain data) to this test binary
+// as a stdio server and to a loopback HTTP server.
+func BenchmarkCall(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, props string }{
+		{"stdio", `{"command": ` + jsonOf(exe) + `, "env": {"` + serverEnv + `": "1"}}`},
+		{"http", ""},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			props := c.props
+			if props == "" {
+				ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return newServer(&serverOpts{}) }, &sdk.StreamableHTTPOptions{Stateless: true}))
+				defer ts.Close()
+				props = `{"url": "` + ts.URL + `"}`
+			}
+			inst, err := capabilities.New(context.Background(), mcp.ID, []byte(props), &capabilities.Host{Instance: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer capabilities.Cleanup(inst)
+			args := []any{map[string]any{"message": "hi"}}
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := capabilities.Call(ctx, inst, "echo", args); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }
