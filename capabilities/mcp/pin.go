@@ -114,9 +114,10 @@ func pin(ctx context.Context, st capabilities.Storage, instance string, now tool
 // Accept accepts the tool change last refused for the instance named
 // instance (the error wrapping ErrToolsChanged): the tool list the server
 // offered then becomes the pinned one, so the next provision succeeds if the
-// server still offers exactly that. It is what `littleboxes check ARMY
-// --accept-tools` and the app's "accept" call; it needs no props, only the
-// storage the instance was provisioned with. With nothing pending it
+// server still offers exactly that. It is meant for the owner's "accept"
+// in the app and for `littleboxes check ARMY --accept-tools` (neither is
+// wired yet); it needs no props, only the storage the instance is
+// provisioned with and its name. With nothing pending it
 // returns ErrNothingToAccept.
 func Accept(ctx context.Context, st capabilities.Storage, instance string) error {
 	if st == nil {
