@@ -42,7 +42,12 @@ build: deps frontend
 # end to end in headless Chromium through `littleboxes serve`.
 test: deps frontend test-go test-frontend test-window test-e2e
 
-test-go: deps
+# The MCP servers the Go tests start (capabilities/mcp), pinned by a lockfile.
+build/testservers/node_modules: build/testservers/package-lock.json | deps
+	cd build/testservers && npm ci --no-audit --no-fund
+	@touch $@
+
+test-go: deps build/testservers/node_modules
 	@mkdir -p frontend/dist && [ -n "$$(ls -A frontend/dist)" ] || touch frontend/dist/.gitkeep
 	$(GO) vet ./...
 	bash build/with-keyring.sh $(GO) test $(GOFLAGS) -count=1 -timeout 20m ./...

@@ -9,8 +9,9 @@ import (
 	_ "littleboxes/capabilities/kv"
 	_ "littleboxes/capabilities/llm"
 	_ "littleboxes/capabilities/mail"
+	_ "littleboxes/capabilities/mcp"
 	_ "littleboxes/capabilities/report"
 )
 
 // IDs lists the built-in kinds' ids.
-var IDs = []string{"channel", "http", "kv", "llm", "mail", "report"}
+var IDs = []string{"channel", "http", "kv", "llm", "mail", "mcp", "report"}

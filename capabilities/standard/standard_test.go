@@ -17,7 +17,7 @@ func TestEveryBuiltinRegistered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(k.Table.Names()) == 0 {
+		if len(k.Table.Names()) == 0 && !k.Dynamic {
 			t.Fatalf("%s declares no methods", id)
 		}
 		bs = append(bs, capabilities.Binding{Name: strings.ReplaceAll(id, ".", "_"), Kind: id})
