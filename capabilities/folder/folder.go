@@ -74,6 +74,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"littleboxes/capabilities"
 )
@@ -130,9 +131,8 @@ type Folder struct {
 
 	// Set by Provision.
 	resolved string
-	root     *os.Root
-	mu       sync.Mutex // serialises writes: one plan applies at a time
-	closed   bool
+	root     atomic.Pointer[os.Root] // nil before Provision and after Cleanup
+	mu       sync.Mutex              // serialises writes: one plan applies at a time
 	// hookBeforeWrite, when set (by tests), runs before the i-th file of an
 	// applied plan is written; an error fails that write.
 	hookBeforeWrite func(i int, path string) error
@@ -254,29 +254,28 @@ func (f *Folder) Provision(context.Context, *capabilities.Host) error {
 	if err != nil {
 		return fmt.Errorf("folder %s: %w", f.Path, err)
 	}
-	f.resolved, f.root = resolved, root
+	f.resolved = resolved
+	f.root.Store(root)
 	return nil
 }
 
 // Cleanup implements capabilities.CleanerUpper: it closes the folder.
 func (f *Folder) Cleanup() error {
-	f.mu.Lock()
+	f.mu.Lock() // let a write under way finish
 	defer f.mu.Unlock()
-	f.closed = true
-	if f.root == nil {
-		return nil
+	if root := f.root.Swap(nil); root != nil {
+		return root.Close()
 	}
-	err := f.root.Close()
-	f.root = nil
-	return err
+	return nil
 }
 
 // rootFor returns the open folder, or an error naming op.
 func (f *Folder) rootFor(op string) (*os.Root, error) {
-	if f.root == nil || f.closed {
+	root := f.root.Load()
+	if root == nil {
 		return nil, fmt.Errorf("folder %s: %w", op, ErrClosed)
 	}
-	return f.root, nil
+	return root, nil
 }
 
 // writable returns an error unless the folder may be written.

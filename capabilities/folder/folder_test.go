@@ -3,6 +3,7 @@ package folder_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -377,6 +378,12 @@ func TestJSON(t *testing.T) {
 	if got := content(t, dir, "c.json"); got != wantFile {
 		t.Fatalf("c.json =\n%s\nwant\n%s", got, wantFile)
 	}
+	// Numbers are kept digit for digit, even past 2^53.
+	put(t, dir, "ids.json", `{"id": 12345678901234567890, "f": 1.50}`)
+	call(t, inst, "updateJson", "ids.json", []any{map[string]any{"op": "set", "pointer": "/n", "value": 2.0}})
+	if got := content(t, dir, "ids.json"); got != "{\n  \"f\": 1.50,\n  \"id\": 12345678901234567890,\n  \"n\": 2\n}\n" {
+		t.Fatalf("ids.json = %q", got)
+	}
 	call(t, inst, "updateJson", "fresh.json", []any{map[string]any{"op": "set", "pointer": "/v", "value": 1.0}})
 	if got := content(t, dir, "fresh.json"); got != "{\n  \"v\": 1\n}\n" {
 		t.Fatalf("fresh.json = %q", got)
@@ -401,4 +408,74 @@ func TestJSON(t *testing.T) {
 		}
 	}
 	callErr(t, inst, "not valid JSON", "updateJson", "bad.json", []any{map[string]any{"op": "delete", "pointer": "/a"}})
+}
+
+func TestClosed(t *testing.T) {
+	dir := t.TempDir()
+	put(t, dir, "a.txt", "a")
+	inst, err := capabilities.New(context.Background(), folder.ID, []byte(`{"path": "`+dir+`"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := capabilities.Cleanup(inst); err != nil {
+		t.Fatal(err)
+	}
+	if err := capabilities.Cleanup(inst); err != nil {
+		t.Fatalf("a second Cleanup: %v", err)
+	}
+	for _, m := range []struct {
+		name string
+		args []any
+	}{{"read", []any{"a.txt"}}, {"write", []any{"a.txt", "b"}}, {"list", nil}, {"search", []any{"a"}}} {
+		if _, err := capabilities.Call(context.Background(), inst, m.name, m.args); !errors.Is(err, folder.ErrClosed) {
+			t.Errorf("%s after Cleanup: err = %v, want ErrClosed", m.name, err)
+		}
+	}
+}
+
+// TestConcurrent runs writers, plans and readers on one instance at once
+// (run it with -race): every read sees a whole file, and every plan applies
+// whole or not at all.
+func TestConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	put(t, dir, "a.txt", "0\n")
+	put(t, dir, "b.txt", "0\n")
+	inst := newFolder(t, dir, "")
+	done := make(chan error, 4)
+	for w := range 4 {
+		go func() { // owned by this test; sends once when done
+			for i := range 25 {
+				switch w {
+				case 0, 1:
+					v := fmt.Sprintf("%d-%d\n", w, i)
+					plan, err := capabilities.Call(context.Background(), inst, "planEdits", []any{[]any{
+						map[string]any{"path": "a.txt", "content": v}, map[string]any{"path": "b.txt", "content": v},
+					}})
+					if err != nil {
+						done <- err
+						return
+					}
+					if _, err := capabilities.Call(context.Background(), inst, "applyEditPlan", []any{plan}); err != nil && !errors.Is(err, folder.ErrStale) {
+						done <- err
+						return
+					}
+				default:
+					got, err := capabilities.Call(context.Background(), inst, "read", []any{"a.txt"})
+					if err != nil || !strings.HasSuffix(got.(string), "\n") {
+						done <- fmt.Errorf("read a.txt = %q, %v", got, err)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a, b := content(t, dir, "a.txt"), content(t, dir, "b.txt"); a != b {
+		t.Fatalf("a plan applied in part: a.txt %q, b.txt %q", a, b)
+	}
 }

@@ -24,19 +24,24 @@ func (f *Folder) readJSON(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := parseJSON(fl.data)
+	v, err := parseJSON(fl.data, false)
 	if err != nil {
 		return nil, fmt.Errorf("folder readJson %q: %w", p, err)
 	}
 	return v, nil
 }
 
-// parseJSON decodes one JSON value into plain data.
-func parseJSON(data []byte) (any, error) {
+// parseJSON decodes one JSON value into plain data; with exact, numbers
+// stay json.Numbers, so that rewriting a document keeps them digit for
+// digit (an id past 2^53 included).
+func parseJSON(data []byte, exact bool) (any, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("the file is not UTF-8 text")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	if exact {
+		dec.UseNumber()
+	}
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("not valid JSON: %v", err)
@@ -61,10 +66,7 @@ func formatJSON(v any) (string, error) {
 }
 
 func (f *Folder) updateJSON(ctx context.Context, args []any) (any, error) {
-	if err := f.writable("updateJson"); err != nil {
-		return nil, err
-	}
-	p, err := cleanPath("updateJson", args[0].(string), false)
+	p, err := f.target("updateJson", args)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +90,7 @@ func applyJSONOps(op, p, text string, ops []any) (string, error) {
 	}
 	var doc any = map[string]any{}
 	if strings.TrimSpace(text) != "" {
-		v, err := parseJSON([]byte(text))
+		v, err := parseJSON([]byte(text), true)
 		if err != nil {
 			return "", fmt.Errorf("folder %s %q: %w", op, p, err)
 		}

@@ -88,10 +88,7 @@ func written(p string, data []byte) map[string]any {
 }
 
 func (f *Folder) write(ctx context.Context, args []any) (any, error) {
-	if err := f.writable("write"); err != nil {
-		return nil, err
-	}
-	p, err := cleanPath("write", args[0].(string), false)
+	p, err := f.target("write", args)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +112,8 @@ func (f *Folder) write(ctx context.Context, args []any) (any, error) {
 
 // permOf is the permission a write of p keeps: the file's own, or 0644.
 func (f *Folder) permOf(p string) fs.FileMode {
-	if f.root != nil {
-		if fi, err := f.root.Lstat(p); err == nil && fi.Mode().IsRegular() {
+	if root := f.root.Load(); root != nil {
+		if fi, err := root.Lstat(p); err == nil && fi.Mode().IsRegular() {
 			return fi.Mode().Perm()
 		}
 	}
@@ -440,10 +437,7 @@ func cut(s string, n int) string {
 }
 
 func (f *Folder) replace(ctx context.Context, args []any) (any, error) {
-	if err := f.writable("replace"); err != nil {
-		return nil, err
-	}
-	p, err := cleanPath("replace", args[0].(string), false)
+	p, err := f.target("replace", args)
 	if err != nil {
 		return nil, err
 	}
@@ -478,15 +472,12 @@ func (f *Folder) editOne(ctx context.Context, op, p string, change func(string) 
 	if err := f.checkWritable(op, p); err != nil {
 		return nil, err
 	}
-	fl, ok, err := f.current(op, p)
+	fl, ok, err := f.currentText(op, p)
 	if err != nil {
 		return nil, err
 	}
 	if !ok && op == "replace" {
 		return nil, f.fsErr(op, p, fs.ErrNotExist)
-	}
-	if !utf8.Valid(fl.data) {
-		return nil, fmt.Errorf("folder %s %q: the file is not UTF-8 text", op, p)
 	}
 	out, err := change(string(fl.data))
 	if err != nil {
@@ -585,12 +576,9 @@ func (f *Folder) diff(_ context.Context, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		fl, exists, err := f.current("diff", p)
+		fl, exists, err := f.currentText("diff", p)
 		if err != nil {
 			return nil, err
-		}
-		if !utf8.Valid(fl.data) {
-			return nil, fmt.Errorf("folder diff %q: the file is not UTF-8 text", p)
 		}
 		from := "a/" + p
 		if !exists {

@@ -123,6 +123,14 @@ func (f *Folder) readRegular(op, p string) (file, error) {
 	if err != nil {
 		return file{}, err
 	}
+	// Stat first, so that a FIFO or device is not even opened (opening
+	// some devices has effects); then fstat what was opened, which is what
+	// counts if the path was swapped in between.
+	if fi, err := root.Stat(p); err != nil {
+		return file{}, f.fsErr(op, p, err)
+	} else if !fi.Mode().IsRegular() {
+		return file{}, fmt.Errorf("folder %s %q: %w (it is a %s)", op, p, ErrNotRegular, kindOf(fi.Mode()))
+	}
 	fh, err := root.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return file{}, f.fsErr(op, p, err)
@@ -160,6 +168,27 @@ func (f *Folder) current(op, p string) (fl file, ok bool, err error) {
 		return file{}, false, err
 	}
 	return fl, true, nil
+}
+
+// currentText is current for a file that must be UTF-8 text.
+func (f *Folder) currentText(op, p string) (fl file, ok bool, err error) {
+	fl, ok, err = f.current(op, p)
+	if err != nil {
+		return file{}, false, err
+	}
+	if !utf8.Valid(fl.data) {
+		return file{}, false, fmt.Errorf("folder %s %q: the file is not UTF-8 text", op, p)
+	}
+	return fl, ok, nil
+}
+
+// target checks that the folder may be written and returns args[0], the
+// path to write, cleaned.
+func (f *Folder) target(op string, args []any) (string, error) {
+	if err := f.writable(op); err != nil {
+		return "", err
+	}
+	return cleanPath(op, args[0].(string), false)
 }
 
 // checkWritable checks that p may be replaced by a write: nothing is there,
@@ -213,10 +242,14 @@ func (f *Folder) writeAtomic(op, p string, data []byte, perm fs.FileMode) (made 
 				continue
 			}
 			if errors.Is(err, fs.ErrExist) {
-				if fi, serr := root.Stat(d); serr == nil && fi.IsDir() {
+				fi, serr := root.Stat(d)
+				if serr == nil && fi.IsDir() {
 					continue
 				}
 				f.removeDirs(made)
+				if serr != nil {
+					return nil, f.fsErr(op, p, serr)
+				}
 				return nil, fmt.Errorf("folder %s %q: %q is not a directory", op, p, d)
 			}
 			f.removeDirs(made)
@@ -262,11 +295,12 @@ func (f *Folder) writeAtomic(op, p string, data []byte, perm fs.FileMode) (made 
 
 // removeDirs removes directories a write made, innermost first, if empty.
 func (f *Folder) removeDirs(made []string) {
-	if f.root == nil {
+	root := f.root.Load()
+	if root == nil {
 		return
 	}
 	for i := len(made) - 1; i >= 0; i-- {
-		_ = f.root.Remove(made[i])
+		_ = root.Remove(made[i])
 	}
 }
 

@@ -71,12 +71,9 @@ func (f *Folder) planEdits(ctx context.Context, args []any) (any, error) {
 			if err := f.checkWritable("planEdits", p); err != nil {
 				return nil, err
 			}
-			fl, exists, err := f.current("planEdits", p)
+			fl, exists, err := f.currentText("planEdits", p)
 			if err != nil {
 				return nil, err
-			}
-			if !utf8.Valid(fl.data) {
-				return nil, fmt.Errorf("folder planEdits %q: the file is not UTF-8 text; a plan edits text files", p)
 			}
 			pl = &planned{path: p, exists: exists, before: string(fl.data), after: string(fl.data)}
 			byPath[p] = pl
@@ -341,7 +338,9 @@ func (f *Folder) rollback(done []step, made [][]string) error {
 			if _, err := f.writeAtomic("applyEditPlan rollback", st.path, st.before, st.mode); err != nil {
 				errs = append(errs, err)
 			}
-		} else if err := f.root.Remove(st.path); err != nil {
+		} else if root, err := f.rootFor("applyEditPlan rollback"); err != nil {
+			errs = append(errs, err)
+		} else if err := root.Remove(st.path); err != nil {
 			errs = append(errs, f.fsErr("applyEditPlan rollback", st.path, err))
 		}
 		if i < len(made) {
