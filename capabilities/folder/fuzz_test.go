@@ -150,3 +150,29 @@ func TestDiffRandom(t *testing.T) {
 		roundTrip(t, strings.Join(a, ""), strings.Join(b, ""))
 	}
 }
+
+// FuzzProps checks that any props either pass CheckProps or fail with
+// ErrProps naming a prop, and never panic. (It does not provision: that
+// would open whatever folder the fuzzer names.)
+func FuzzProps(f *testing.F) {
+	for _, s := range []string{`{"path": "/tmp"}`, `{"path": "rel"}`, `{"path": "/", "readers": ["x"]}`, `{"path": "/a", "readers": ["a@b.c", "https://x.y:1", "agent:", "public"]}`, `{}`, `null`, `{"max_files": -1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, props []byte) {
+		err := capabilities.CheckProps(folder.ID, props, nil)
+		if err != nil && !errors.Is(err, capabilities.ErrProps) {
+			t.Fatalf("err = %v, want ErrProps", err)
+		}
+		if err != nil {
+			return
+		}
+		inst, _, err := capabilities.Decode(folder.ID, props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fl := inst.Flow()
+		if !fl.Label.Has(capabilities.Owner) || !strings.HasPrefix(fl.Shared, "folder:/") {
+			t.Fatalf("flow of %s = %+v", props, fl)
+		}
+	})
+}

@@ -404,17 +404,52 @@ func (f *Folder) search(ctx context.Context, args []any) (any, error) {
 		if err != nil || !utf8.Valid(fl.data) || slices.Contains(fl.data, 0) {
 			return nil // not a text file, too large, or gone
 		}
-		for n, line := range strings.Split(string(fl.data), "\n") {
-			line = strings.TrimSuffix(line, "\r")
-			for _, loc := range re.FindAllStringIndex(line, -1) {
-				if len(matches) == maxResults {
-					return errStopWalk
+		text := string(fl.data)
+		add := func(n int, line string, at int) error {
+			if len(matches) == maxResults {
+				return errStopWalk
+			}
+			matches = append(matches, map[string]any{
+				"path": p, "line": float64(n),
+				"column": float64(len(utf16.Encode([]rune(line[:at]))) + 1),
+				"text":   cut(line, maxLineText),
+			})
+			return nil
+		}
+		if isRegex || strings.Contains(query, "\n") {
+			// A regular expression is matched line by line (^ and $ are
+			// the line's ends).
+			for n, line := range strings.Split(text, "\n") {
+				line = strings.TrimSuffix(line, "\r")
+				for _, loc := range re.FindAllStringIndex(line, -1) {
+					if err := add(n+1, line, loc[0]); err != nil {
+						return err
+					}
 				}
-				matches = append(matches, map[string]any{
-					"path": p, "line": float64(n + 1),
-					"column": float64(len(utf16.Encode([]rune(line[:loc[0]]))) + 1),
-					"text":   cut(line, maxLineText),
-				})
+			}
+			return nil
+		}
+		// Plain text is found in the whole file, then placed in its line:
+		// the same matches, without splitting a file with none.
+		n, start := 1, 0 // the line number and start of offset start
+		for _, at := range literalMatches(text, query, re, caseSensitive) {
+			for {
+				i := strings.IndexByte(text[start:at], '\n')
+				if i < 0 {
+					break
+				}
+				n, start = n+1, start+i+1
+			}
+			end := strings.IndexByte(text[start:], '\n')
+			if end < 0 {
+				end = len(text) - start
+			}
+			line := strings.TrimSuffix(text[start:start+end], "\r")
+			if at-start > len(line) {
+				continue // a match in the line's \r
+			}
+			if err := add(n, line, at-start); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -423,6 +458,27 @@ func (f *Folder) search(ctx context.Context, args []any) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"matches": matches, "truncated": truncated}, nil
+}
+
+// literalMatches returns the byte offsets of the non-overlapping
+// occurrences of query in text: by strings.Index when case matters, else by
+// re (the query quoted, case folded).
+func literalMatches(text, query string, re *regexp.Regexp, caseSensitive bool) []int {
+	var out []int
+	if !caseSensitive {
+		for _, loc := range re.FindAllStringIndex(text, -1) {
+			out = append(out, loc[0])
+		}
+		return out
+	}
+	for at := 0; ; {
+		i := strings.Index(text[at:], query)
+		if i < 0 {
+			return out
+		}
+		out = append(out, at+i)
+		at += i + len(query)
+	}
 }
 
 // cut shortens s to at most n bytes, on a rune boundary.

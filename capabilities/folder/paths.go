@@ -1,6 +1,7 @@
 package folder
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -147,7 +148,9 @@ func (f *Folder) readRegular(op, p string) (file, error) {
 	if fi.Size() > max {
 		return file{}, fmt.Errorf("folder %s %q: %w: the file is %d bytes, over max_file_bytes (%d)", op, p, ErrTooLarge, fi.Size(), max)
 	}
-	data, err := io.ReadAll(io.LimitReader(fh, max+1))
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+512))
+	_, err = buf.ReadFrom(io.LimitReader(fh, max+1))
+	data := buf.Bytes()
 	if err != nil {
 		return file{}, f.fsErr(op, p, err)
 	}

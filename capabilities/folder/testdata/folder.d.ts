@@ -72,7 +72,7 @@ interface Folder {
    * Replaces every occurrence of search in the file at path with replacement,
    * and writes the file atomically. With { regex: true }, search is a regular
    * expression (Go RE2 syntax) and $1 or ${name} in replacement stand for its
-   * groups. Throws, writing nothing, when nothing matches or, with expect, when
+   * groups (write ${1} when a letter or digit follows). Throws, writing nothing, when nothing matches or, with expect, when
    * the number of occurrences differs. For a dry run, call
    * planEdits([{ path, replace: { search, replacement } }]): it returns the diff
    * and writes nothing.
@@ -89,7 +89,7 @@ interface Folder {
   /**
    * Applies ops, in order, to the JSON document in the file at path (a missing
    * file starts as {}), and writes it back atomically, indented by two spaces.
-   * Object keys come out sorted. Throws, writing nothing, if the file is not
+   * Object keys come out sorted; numbers keep their digits. Throws, writing nothing, if the file is not
    * JSON or an op does not apply (a pointer into a string, an index past the end).
    */
   updateJson(path: string, ops: FolderJsonOp[]): Promise<FolderWritten | PendingApproval>;
