@@ -16,9 +16,10 @@
 // race. The folder's own path may be a symbolic link: it is resolved once,
 // when the instance is provisioned.
 //
-// Only regular files are read or written. A file is opened with O_NONBLOCK
-// and checked with fstat before a byte is read, so a FIFO or a device is
-// refused without blocking (ErrNotRegular). Writing to the name of a
+// Only regular files are read or written. A file is stat'ed first (what is
+// not a regular file is never opened), then opened with O_NONBLOCK and
+// checked again with fstat before a byte is read, so a FIFO or a device,
+// even one swapped in between, is refused without blocking (ErrNotRegular). Writing to the name of a
 // symbolic link is refused too (write to its target). Every write is atomic:
 // a temporary file in the same directory, written, fsynced and renamed over
 // the old one (which replaces a hard link rather than writing through it),

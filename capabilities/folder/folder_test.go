@@ -278,6 +278,10 @@ func TestSearch(t *testing.T) {
 	if m := res["matches"].([]any); len(m) != 1 || m[0].(map[string]any)["line"] != 2.0 {
 		t.Fatalf("regex search = %v", res)
 	}
+	res = call(t, inst, "search", "BETA", map[string]any{"caseSensitive": false}).(map[string]any)
+	if m := res["matches"].([]any); len(m) != 5 || m[0].(map[string]any)["column"] != 1.0 {
+		t.Fatalf("case-insensitive search = %v", res)
+	}
 	res = call(t, inst, "search", "beta", map[string]any{"maxResults": 2.0}).(map[string]any)
 	if len(res["matches"].([]any)) != 2 || res["truncated"] != true {
 		t.Fatalf("bounded search = %v", res)

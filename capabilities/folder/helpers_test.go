@@ -14,6 +14,10 @@ import (
 	"littleboxes/capabilities/folder"
 )
 
+// secret is what the directory beside a test's folder holds, which no call
+// may reveal.
+const secret = "TOP-SECRET-OUTSIDE"
+
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }

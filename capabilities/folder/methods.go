@@ -139,7 +139,7 @@ func (f *Folder) readDir(op, dir string, limit int) ([]fs.DirEntry, bool, error)
 	if err != nil {
 		return nil, false, err
 	}
-	d, err := root.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
+	d, err := root.OpenFile(dir, os.O_RDONLY|openDirFlags, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ENOTDIR) {
 			return nil, false, fmt.Errorf("folder %s %q: not a directory", op, dir)

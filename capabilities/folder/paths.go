@@ -132,7 +132,7 @@ func (f *Folder) readRegular(op, p string) (file, error) {
 	} else if !fi.Mode().IsRegular() {
 		return file{}, fmt.Errorf("folder %s %q: %w (it is a %s)", op, p, ErrNotRegular, kindOf(fi.Mode()))
 	}
-	fh, err := root.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	fh, err := root.OpenFile(p, os.O_RDONLY|openFileFlags, 0)
 	if err != nil {
 		return file{}, f.fsErr(op, p, err)
 	}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package folder_test
 
 // The adversarial path suite: every way an agent's path could reach outside
@@ -28,8 +30,6 @@ type world struct {
 	root, outside string
 	inst          capabilities.Instance
 }
-
-const secret = "TOP-SECRET-OUTSIDE"
 
 func newWorld(t *testing.T, extra string) *world {
 	t.Helper()
@@ -265,6 +265,8 @@ func TestAttackFIFO(t *testing.T) {
 		refused(t, w.inst, "not a regular file", "write", "notes/pipe", "x")
 		refused(t, w.inst, "not a regular file", "replace", "notes/pipe", "a", "b")
 		refused(t, w.inst, "not a regular file", "planEdits", []any{map[string]any{"path": "notes/pipe", "content": "x"}})
+		refused(t, w.inst, "not a directory", "list", "notes/pipe")
+		refused(t, w.inst, "not a directory", "search", "x", map[string]any{"dir": "notes/pipe"})
 		refused(t, w.inst, "", "search", "hello")
 		refused(t, w.inst, "", "glob", "**")
 	}()
