@@ -5,6 +5,7 @@ package standard
 import (
 	// The built-in kinds, each registering itself at init.
 	_ "littleboxes/capabilities/channel"
+	_ "littleboxes/capabilities/folder"
 	_ "littleboxes/capabilities/http"
 	_ "littleboxes/capabilities/kv"
 	_ "littleboxes/capabilities/llm"
@@ -14,4 +15,4 @@ import (
 )
 
 // IDs lists the built-in kinds' ids.
-var IDs = []string{"channel", "http", "kv", "llm", "mail", "mcp", "report"}
+var IDs = []string{"channel", "folder", "http", "kv", "llm", "mail", "mcp", "report"}

@@ -1,0 +1,89 @@
+package folder_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"littleboxes/capabilities"
+	"littleboxes/capabilities/folder"
+)
+
+// secret is what the directory beside a test's folder holds, which no call
+// may reveal.
+const secret = "TOP-SECRET-OUTSIDE"
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// newFolder provisions a folder instance over dir with extra props (a JSON
+// object's members, without braces, or "").
+func newFolder(t testing.TB, dir, extra string) capabilities.Instance {
+	t.Helper()
+	p, _ := json.Marshal(dir)
+	props := `{"path": ` + string(p)
+	if extra != "" {
+		props += ", " + extra
+	}
+	props += "}"
+	inst, err := capabilities.New(context.Background(), folder.ID, []byte(props), &capabilities.Host{Instance: "notes"})
+	if err != nil {
+		t.Fatalf("new folder %s: %v", props, err)
+	}
+	t.Cleanup(func() { _ = capabilities.Cleanup(inst) })
+	return inst
+}
+
+// call runs a method that must succeed.
+func call(t testing.TB, inst capabilities.Instance, method string, args ...any) any {
+	t.Helper()
+	got, err := capabilities.Call(context.Background(), inst, method, args)
+	if err != nil {
+		t.Fatalf("%s%q: %v", method, args, err)
+	}
+	return got
+}
+
+// callErr runs a method that must fail with an error containing want.
+func callErr(t testing.TB, inst capabilities.Instance, want, method string, args ...any) error {
+	t.Helper()
+	got, err := capabilities.Call(context.Background(), inst, method, args)
+	if err == nil {
+		t.Fatalf("%s%q = %#v, want an error containing %q", method, args, got, want)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("%s%q: err = %v, want one containing %q", method, args, err, want)
+	}
+	return err
+}
+
+// put writes a file under dir, making its parents.
+func put(t testing.TB, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// content reads a file under dir, "<missing>" when it is not there.
+func content(t testing.TB, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	if os.IsNotExist(err) {
+		return "<missing>"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
