@@ -144,6 +144,12 @@ type Flow struct {
 	// agents bound to instances with the same Shared key can read what any of
 	// them writes, a two-way path the analysis must see.
 	Shared string `json:"shared,omitempty"`
+	// External marks a shared store that is also outside the army (a
+	// folder on disk): it holds data no agent wrote, readable by Label, so
+	// its reads are a source as well as the store's; and people outside the
+	// army (Audience) see what is written there, so each write is a sink as
+	// well as a write to the store.
+	External bool `json:"external,omitempty"`
 	// Dynamic is true when the label or audience can change at run time; the
 	// engine checks such instances again at call time on actual values.
 	Dynamic bool `json:"dynamic,omitempty"`

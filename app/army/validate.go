@@ -257,9 +257,10 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 			v.missing(field, "missing required prop %q (%s)", f.Name, article(f.Type))
 		}
 	}
-	// Decode what is known, for the types.
+	// Decode what is known, for the types, with paths relative to the army
+	// file resolved as the engine will give them to the kind.
 	decodable := map[string]any{}
-	for k, p := range c.Props {
+	for k, p := range v.a.ResolvedProps(c) {
 		if slices.Contains(known, k) {
 			decodable[k] = p
 		}

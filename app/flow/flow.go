@@ -534,9 +534,23 @@ func (g *graph) build(a *army.Army, f Facts) error {
 				if b.reads {
 					g.addEdge(s, i, EdgeShared)
 				}
-				continue
-			}
-			if b.reads {
+				if !b.flow.External {
+					continue
+				}
+				// An external store (a folder) also holds what no agent
+				// wrote: its label is a source of the store. What is
+				// written there is seen by its audience: a sink, below.
+				if b.reads {
+					sn := g.nodes[s]
+					if !slices.ContainsFunc(sn.srcs, func(x *bind) bool { return x.capability == b.capability }) {
+						sn.srcs = append(sn.srcs, b)
+						g.srcEdge = append(g.srcEdge, srcEdge{b: b, to: s})
+					}
+				}
+				if !b.writes {
+					continue
+				}
+			} else if b.reads {
 				n.srcs = append(n.srcs, b)
 				g.srcEdge = append(g.srcEdge, srcEdge{b: b, to: i})
 			}
@@ -592,7 +606,7 @@ func (g *graph) solve() {
 
 // isSink reports whether b is an external sink.
 func isSink(b *bind) bool {
-	return b.writes && b.flow.Shared == "" && b.kind != "channel"
+	return b.writes && (b.flow.Shared == "" || b.flow.External) && b.kind != "channel"
 }
 
 // analysis reads the verdicts off the solved graph.

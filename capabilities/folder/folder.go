@@ -234,7 +234,7 @@ func (f *Folder) Flow() capabilities.Flow {
 	if where == "" {
 		where = filepath.Clean(f.Path)
 	}
-	return capabilities.Flow{Label: label, Audience: audience, Shared: "folder:" + where}
+	return capabilities.Flow{Label: label, Audience: audience, Shared: "folder:" + where, External: true}
 }
 
 // Provision implements capabilities.Provisioner: it resolves the folder's
