@@ -38,7 +38,10 @@ import (
 //
 // Call runs off the isolate's event loop, on its own goroutine; it must honour
 // ctx, which is cancelled when the invocation ends. An error it returns is
-// thrown into JavaScript as an Error carrying the error's message.
+// thrown into JavaScript as an Error carrying the error's message. Call must
+// refuse a method Methods does not list: an isolate in a worker process
+// (sandbox/cell) can name any method, and the runner does not check the name
+// again.
 type Binding interface {
 	// Methods lists the method names the isolate may call.
 	Methods() []string

@@ -480,7 +480,7 @@ func (iso *isolate) bindingMethod(name, method string, b Binding) func(goja.Func
 // to the loop.
 func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve, reject func(any) error) {
 	defer iso.calls.Done()
-	res, err := safeCall(iso.callCtx, b, method, args)
+	res, err := SafeCall(iso.callCtx, b, method, args)
 	// The result is checked (plain data, within the size limit) once, by the
 	// importer on the loop, as it is copied in.
 	complete := func() {
@@ -515,8 +515,10 @@ func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve
 	}
 }
 
-// safeCall runs a binding method, turning a panic into an error.
-func safeCall(ctx context.Context, b Binding, method string, args []any) (res any, err error) {
+// SafeCall runs b.Call, turning a panic in the binding into an error: a
+// binding's bug fails the call, never the process. Every runner calls
+// bindings through it.
+func SafeCall(ctx context.Context, b Binding, method string, args []any) (res any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("internal error in binding: %v", r)

@@ -60,15 +60,14 @@ type proc struct {
 
 // mainInv is one invocation in flight in a cell.
 type mainInv struct {
-	id      uint64
-	inv     *sandbox.Invocation
-	agent   string
-	limits  sandbox.Limits
-	ctx     context.Context // handed to binding calls
-	cancel  context.CancelFunc
-	methods map[string]map[string]bool
-	done    chan *doneMsg // buffered 1: the cell's answer or the death error
-	calls   sync.WaitGroup
+	id     uint64
+	inv    *sandbox.Invocation
+	agent  string
+	limits sandbox.Limits
+	ctx    context.Context // handed to binding calls
+	cancel context.CancelFunc
+	done   chan *doneMsg // buffered 1: the cell's answer or the death error
+	calls  sync.WaitGroup
 }
 
 // startProc starts one cell and waits for its hello.
@@ -315,7 +314,7 @@ func (c *proc) shutdown() {
 func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agent string, limits sandbox.Limits, resend bool) *doneMsg {
 	bctx, cancel := context.WithCancel(ctx)
 	mi := &mainInv{id: id, inv: inv, agent: agent, limits: limits, ctx: bctx, cancel: cancel,
-		methods: make(map[string]map[string]bool, len(inv.Env)), done: make(chan *doneMsg, 1)}
+		done: make(chan *doneMsg, 1)}
 	m := &runMsg{id: id, hash: inv.Module.Hash, filename: inv.Module.Filename, entry: inv.Entry,
 		limits: limits, input: inv.Input, context: inv.Context}
 	names := make([]string, 0, len(inv.Env))
@@ -324,13 +323,7 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		ms := inv.Env[n].Methods()
-		set := make(map[string]bool, len(ms))
-		for _, x := range ms {
-			set[x] = true
-		}
-		mi.methods[n] = set
-		m.env = append(m.env, envEntry{name: n, methods: ms})
+		m.env = append(m.env, envEntry{name: n, methods: inv.Env[n].Methods()})
 	}
 	c.mu.Lock()
 	if c.dead {
@@ -537,14 +530,14 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 func (c *proc) call(mi *mainInv, m *callMsg) {
 	defer mi.calls.Done()
 	r := &callResultMsg{inv: m.inv, call: m.call}
+	// The method name is the binding's to check (sandbox.Binding.Call
+	// refuses a method it does not list), once, on this side.
 	b := mi.inv.Env[m.binding]
 	switch {
-	case b == nil || mi.methods[m.binding] == nil:
+	case b == nil:
 		r.failed, r.err = true, fmt.Sprintf("no binding %q", m.binding)
-	case !mi.methods[m.binding][m.method]:
-		r.failed, r.err = true, fmt.Sprintf("no method %q", m.method)
 	default:
-		v, err := safeCall(mi.ctx, b, m.method, m.args)
+		v, err := sandbox.SafeCall(mi.ctx, b, m.method, m.args)
 		var le *sandbox.LimitError
 		if errors.As(err, &le) {
 			r.failed, r.limit = true, le
@@ -558,16 +551,6 @@ func (c *proc) call(mi *mainInv, m *callMsg) {
 		r.failed, r.err, r.value = true, "the result is not plain data: "+err.Error(), nil
 		_ = c.send(func(e *enc) error { return e.callResult(r) })
 	}
-}
-
-// safeCall runs a binding method, turning a panic into an error.
-func safeCall(ctx context.Context, b sandbox.Binding, method string, args []any) (res any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			res, err = nil, fmt.Errorf("internal error in binding: %v", r)
-		}
-	}()
-	return b.Call(ctx, method, args)
 }
 
 // probe asks the cell to try what hardening forbids (see harden_linux.go);
