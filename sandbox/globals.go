@@ -184,7 +184,7 @@ func (iso *isolate) describe(v goja.Value) string {
 	case typePromise:
 		return "[object Promise]"
 	}
-	x := &exporter{iso: iso, budget: 16 << 10, what: "console argument"}
+	x := &exporter{iso: iso, budget: 16 << 10, what: subject{text: "console argument"}}
 	pd, err := x.export(o)
 	if err != nil {
 		return "[object " + o.ClassName() + "]"

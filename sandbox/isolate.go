@@ -21,10 +21,6 @@ type InProcess struct{}
 // NewInProcess returns the in-process runner.
 func NewInProcess() *InProcess { return &InProcess{} }
 
-// callGrace is how long the end of an invocation waits for binding calls to
-// return after their context was cancelled.
-const callGrace = 2 * time.Second
-
 // Run runs one invocation to completion: it starts a fresh isolate, calls the
 // entry point, runs the event loop until the returned Promise settles, then
 // cancels pending timers and binding calls and throws the isolate away.
@@ -59,7 +55,7 @@ type isolate struct {
 
 	callCtx    context.Context // handed to binding calls; cancelled at the end
 	cancelCall context.CancelFunc
-	calls      sync.WaitGroup
+	calls      Calls
 	pending    int           // binding calls in flight
 	inbox      chan func()   // completions posted by binding calls, run on the loop
 	done       chan struct{} // closed when the loop stops taking completions
@@ -161,14 +157,10 @@ func (iso *isolate) close() {
 	iso.timerByID = nil
 	close(iso.done)
 	iso.cancelCall()
-	waited := make(chan struct{})
-	go func() { iso.calls.Wait(); close(waited) }()
-	select {
-	case <-waited:
-	case <-time.After(callGrace):
-		// A binding ignored its cancelled context; its goroutine ends when it
-		// returns (its completion is dropped because done is closed).
-	}
+	// A binding that ignores its cancelled context is not waited for past
+	// the grace; its goroutine ends when it returns (its completion is
+	// dropped because done is closed).
+	iso.calls.Wait(CallGrace)
 }
 
 // invoke runs the module and the entry point, then the loop, and returns the
@@ -184,11 +176,11 @@ func (iso *isolate) invoke(inv *Invocation) (any, error) {
 	}
 	// Input, ctx and env are built before any agent code runs, with the
 	// intrinsics as goja made them.
-	in, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the input"}).imp(inv.Input, 0)
+	in, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{text: "the input"}}).imp(inv.Input, 0)
 	if err != nil {
 		return nil, iso.importFailure(err)
 	}
-	ctxVal, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "ctx"}).imp(plainMap(inv.Context), 0)
+	ctxVal, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{text: "ctx"}}).imp(plainMap(inv.Context), 0)
 	if err != nil {
 		return nil, iso.importFailure(err)
 	}
@@ -257,7 +249,7 @@ func (iso *isolate) invoke(inv *Invocation) (any, error) {
 	var xerr error
 	if err := iso.guarded(func() {
 		iso.reportUnhandled(nil)
-		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + entry + "()"}
+		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{text: "the result of " + entry + "()"}}
 		out, xerr = x.export(ret)
 	}); err != nil {
 		return nil, err
@@ -451,36 +443,50 @@ func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) 
 // arguments out, starts the call off the loop and returns a Promise settled on
 // the loop when the call returns.
 func (iso *isolate) bindingMethod(name, method string, b Binding) func(goja.FunctionCall) goja.Value {
-	label := "env." + name + "." + method
-	return func(call goja.FunctionCall) goja.Value {
-		rt := iso.rt
-		if iso.pending >= iso.limits.MaxPendingCalls {
-			iso.hitLimit(&LimitError{Limit: "pending binding calls", Detail: fmt.Sprintf("%s was called with %d calls already in flight", label, iso.pending)})
-			panic(rt.NewTypeError("limit pending binding calls exceeded"))
-		}
-		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes}
-		args := make([]any, len(call.Arguments))
-		for i, a := range call.Arguments {
-			x.what = fmt.Sprintf("argument %d of %s", i+1, label)
-			v, err := x.export(a)
-			if err != nil {
-				iso.throwBridge(err)
-			}
-			args[i] = v
-		}
-		p, resolve, reject := rt.NewPromise()
-		iso.pending++
-		iso.calls.Add(1)
-		go iso.runCall(b, label, method, args, resolve, reject)
-		return rt.ToValue(p)
+	m := &boundMethod{iso: iso, name: name, method: method, b: b}
+	return m.call
+}
+
+// boundMethod is one env.NAME.METHOD of an isolate.
+type boundMethod struct {
+	iso          *isolate
+	name, method string
+	b            Binding
+}
+
+// label names the method as the agent wrote it: env.NAME.METHOD.
+func (m *boundMethod) label() string { return "env." + m.name + "." + m.method }
+
+// call is the JavaScript function.
+func (m *boundMethod) call(call goja.FunctionCall) goja.Value {
+	iso := m.iso
+	rt := iso.rt
+	if iso.pending >= iso.limits.MaxPendingCalls {
+		iso.hitLimit(&LimitError{Limit: "pending binding calls", Detail: fmt.Sprintf("%s was called with %d calls already in flight", m.label(), iso.pending)})
+		panic(rt.NewTypeError("limit pending binding calls exceeded"))
 	}
+	x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes}
+	args := make([]any, len(call.Arguments))
+	for i, a := range call.Arguments {
+		x.what = subject{m: m, arg: i + 1}
+		v, err := x.export(a)
+		if err != nil {
+			iso.throwBridge(err)
+		}
+		args[i] = v
+	}
+	p, resolve, reject := rt.NewPromise()
+	iso.pending++
+	iso.calls.Add()
+	go iso.runCall(m, args, resolve, reject)
+	return rt.ToValue(p)
 }
 
 // runCall runs one binding call on its own goroutine and posts its completion
 // to the loop.
-func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve, reject func(any) error) {
+func (iso *isolate) runCall(m *boundMethod, args []any, resolve, reject func(any) error) {
 	defer iso.calls.Done()
-	res, err := SafeCall(iso.callCtx, b, method, args)
+	res, err := SafeCall(iso.callCtx, m.b, m.method, args)
 	// The result is checked (plain data, within the size limit) once, by the
 	// importer on the loop, as it is copied in.
 	complete := func() {
@@ -492,15 +498,15 @@ func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve
 			iso.hitLimit(le)
 			return
 		case err != nil:
-			settleErr = reject(iso.newError(label + ": " + err.Error()))
+			settleErr = reject(iso.newError(m.label() + ": " + err.Error()))
 		default:
-			v, ierr := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + label}).imp(res, 0)
+			v, ierr := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{m: m}}).imp(res, 0)
 			if errors.As(ierr, &le) {
 				iso.hitLimit(le)
 				return
 			}
 			if ierr != nil {
-				settleErr = reject(iso.newError(label + ": " + ierr.Error()))
+				settleErr = reject(iso.newError(m.label() + ": " + ierr.Error()))
 			} else {
 				settleErr = resolve(v)
 			}

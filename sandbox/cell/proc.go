@@ -67,7 +67,7 @@ type mainInv struct {
 	ctx    context.Context // handed to binding calls
 	cancel context.CancelFunc
 	done   chan *doneMsg // buffered 1: the cell's answer or the death error
-	calls  sync.WaitGroup
+	calls  sandbox.Calls
 }
 
 // startProc starts one cell and waits for its hello.
@@ -342,7 +342,7 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 		delete(c.invs, id)
 		c.mu.Unlock()
 		cancel()
-		waitCalls(&mi.calls)
+		mi.calls.Wait(sandbox.CallGrace)
 	}()
 
 	if err := c.send(func(e *enc) error { return e.run(m) }); err != nil {
@@ -369,19 +369,6 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 	})
 	defer graceTimer.Stop()
 	return <-mi.done
-}
-
-// callGrace bounds how long the end of an invocation waits for its binding
-// calls to return after their context was cancelled (as in the sandbox).
-const callGrace = 2 * time.Second
-
-func waitCalls(wg *sync.WaitGroup) {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(callGrace):
-	}
 }
 
 // lifecycle reads the cell's frames until the pipe closes, then reaps the
@@ -495,7 +482,7 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			c.mu.Lock()
 			mi := c.invs[m.inv]
 			if mi != nil {
-				mi.calls.Add(1)
+				mi.calls.Add()
 			}
 			c.mu.Unlock()
 			if mi == nil {
