@@ -39,10 +39,8 @@ type proc struct {
 	dedicated string // the cordoned agent, if any
 	hello     helloMsg
 
-	wmu   sync.Mutex
 	stdin io.WriteCloser
-	w     *bufio.Writer
-	enc   enc
+	fw    *frameWriter // frames to the cell's stdin
 
 	mu       sync.Mutex
 	inflight int // slots taken (acquire → release)
@@ -98,7 +96,7 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 	}
 	c := &proc{
 		pool: p, cmd: cmd, pid: cmd.Process.Pid, slot: slot, dedicated: dedicated,
-		stdin: stdin, w: bufio.NewWriterSize(stdin, 64<<10),
+		stdin: stdin, fw: newFrameWriter(stdin),
 		invs: make(map[uint64]*mainInv), sent: make(map[string]bool),
 		exited: make(chan struct{}),
 	}
@@ -258,22 +256,8 @@ func (c *proc) info() CellInfo {
 // send writes one frame to the cell. A write error is ignored: the
 // lifecycle goroutine notices the death and fails the invocations.
 func (c *proc) send(build func(*enc) error) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if err := build(&c.enc); err != nil {
-		return err
-	}
-	f, err := c.enc.frame()
-	if err != nil {
-		return err
-	}
-	if _, err := c.w.Write(f); err == nil {
-		_ = c.w.Flush()
-	}
-	if cap(c.enc.b) > 1<<20 {
-		c.enc.b = nil
-	}
-	return nil
+	err, _ := c.fw.send(build)
+	return err
 }
 
 // kill ends the cell with SIGKILL; the first reason given is kept.
@@ -298,9 +282,9 @@ func (c *proc) shutdown() {
 		c.kind = killShutdown
 	}
 	c.mu.Unlock()
-	c.wmu.Lock()
+	c.fw.mu.Lock()
 	_ = c.stdin.Close()
-	c.wmu.Unlock()
+	c.fw.mu.Unlock()
 	select {
 	case <-c.exited:
 	case <-time.After(2 * time.Second):

@@ -75,7 +75,7 @@ func Serve(in io.Reader, out io.Writer) int {
 		h.Problems = "hardening skipped (" + envNoHarden + "=1)"
 	}
 	s := &server{
-		w:      bufio.NewWriterSize(out, 64<<10),
+		fw:     newFrameWriter(out),
 		invs:   make(map[uint64]*cellInv),
 		mods:   make(map[string]*sandbox.Module),
 		maxIso: maxIso,
@@ -131,9 +131,7 @@ func watchdog(limit uint64) {
 
 // server is the cell side of the pipe.
 type server struct {
-	wmu sync.Mutex
-	w   *bufio.Writer
-	enc enc
+	fw *frameWriter // frames to the main process
 
 	mu     sync.Mutex
 	invs   map[uint64]*cellInv
@@ -155,24 +153,12 @@ type cellInv struct {
 // send encodes and writes one frame; a write error means the main process
 // is gone, and the cell exits.
 func (s *server) send(build func(*enc) error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if err := build(&s.enc); err != nil {
-		fmt.Fprintf(os.Stderr, "littleboxes cell: %v\n", err)
-		return
+	buildErr, writeErr := s.fw.send(build)
+	if buildErr != nil {
+		fmt.Fprintf(os.Stderr, "littleboxes cell: %v\n", buildErr)
 	}
-	f, err := s.enc.frame()
-	if err == nil {
-		_, err = s.w.Write(f)
-	}
-	if err == nil {
-		err = s.w.Flush()
-	}
-	if err != nil {
+	if writeErr != nil {
 		os.Exit(0) // the main process is gone
-	}
-	if cap(s.enc.b) > 1<<20 {
-		s.enc.b = nil // do not keep a large buffer alive
 	}
 }
 
