@@ -49,6 +49,20 @@ type Binding interface {
 	Call(ctx context.Context, method string, args []any) (any, error)
 }
 
+// AsyncBinding is a Binding whose calls can start without a goroutine of
+// their own: the in-process runner calls Start on the isolate's event loop
+// instead of running Call on a new goroutine. A cell's bindings are of this
+// kind: each call is a frame to the main process, and its answer arrives
+// on the cell's reading goroutine.
+type AsyncBinding interface {
+	Binding
+	// Start starts one call of method and returns without waiting for it.
+	// It must not block. It calls done once with the result, from any
+	// goroutine, unless ctx ends first (ctx ends with the invocation, whose
+	// result no longer matters then).
+	Start(ctx context.Context, method string, args []any, done func(any, error))
+}
+
 // MethodFunc is one method of a Methods binding.
 type MethodFunc func(ctx context.Context, args []any) (any, error)
 

@@ -57,8 +57,12 @@ type isolate struct {
 	cancelCall context.CancelFunc
 	calls      Calls
 	pending    int           // binding calls in flight
-	inbox      chan func()   // completions posted by binding calls, run on the loop
 	done       chan struct{} // closed when the loop stops taking completions
+
+	inboxMu sync.Mutex
+	inbox   []func()      // completions posted by binding calls, run on the loop
+	closed  bool          // the loop takes no more completions
+	wake    chan struct{} // signalled (buffered 1) when inbox gets one
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by stop
@@ -91,7 +95,7 @@ func newIsolate(parent context.Context, limits Limits) *isolate {
 		rt:      rt,
 		limits:  limits,
 		parent:  parent,
-		inbox:   make(chan func()),
+		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -155,6 +159,9 @@ func (iso *isolate) close() {
 	}
 	iso.timers = nil
 	iso.timerByID = nil
+	iso.inboxMu.Lock()
+	iso.closed, iso.inbox = true, nil
+	iso.inboxMu.Unlock()
 	close(iso.done)
 	iso.cancelCall()
 	// A binding that ignores its cancelled context is not waited for past
@@ -323,14 +330,47 @@ func (iso *isolate) loop(p *goja.Promise) error {
 			tick = iso.clock.C
 		}
 		select {
-		case f := <-iso.inbox:
-			f()
+		case <-iso.wake:
+			iso.runInbox(p)
 		case <-tick:
 			iso.runDueTimers()
 		case <-iso.stopped:
 		}
 	}
 	return iso.loopErr()
+}
+
+// post hands f to the loop, from any goroutine, without waiting for it: a
+// binding's completion never waits on JavaScript the isolate is running.
+// After the loop has stopped, f is dropped.
+func (iso *isolate) post(f func()) {
+	iso.inboxMu.Lock()
+	if iso.closed {
+		iso.inboxMu.Unlock()
+		return
+	}
+	iso.inbox = append(iso.inbox, f)
+	iso.inboxMu.Unlock()
+	select {
+	case iso.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runInbox runs the completions posted so far, in order, on the loop,
+// until p settles or the isolate stops: what is left then is dropped with
+// the isolate, as the loop would never take it.
+func (iso *isolate) runInbox(p *goja.Promise) {
+	iso.inboxMu.Lock()
+	fs := iso.inbox
+	iso.inbox = nil
+	iso.inboxMu.Unlock()
+	for _, f := range fs {
+		if p.State() != goja.PromiseStatePending || iso.loopErr() != nil {
+			return
+		}
+		f()
+	}
 }
 
 // failure turns an error from calling into the runtime into the invocation's
@@ -477,9 +517,28 @@ func (m *boundMethod) call(call goja.FunctionCall) goja.Value {
 	}
 	p, resolve, reject := rt.NewPromise()
 	iso.pending++
+	if ab, ok := m.b.(AsyncBinding); ok {
+		// The call starts here, on the loop, and its completion is posted
+		// from whichever goroutine finishes it: no goroutine of its own.
+		startAsync(iso.callCtx, ab, m.method, args, func(res any, err error) {
+			iso.post(iso.completion(m, res, err, resolve, reject))
+		})
+		return rt.ToValue(p)
+	}
 	iso.calls.Add()
 	go iso.runCall(m, args, resolve, reject)
 	return rt.ToValue(p)
+}
+
+// startAsync starts a call of an AsyncBinding, turning a panic in Start
+// into the call's error, as SafeCall does for Call.
+func startAsync(ctx context.Context, b AsyncBinding, method string, args []any, done func(any, error)) {
+	defer func() {
+		if r := recover(); r != nil {
+			done(nil, fmt.Errorf("internal error in binding: %v", r))
+		}
+	}()
+	b.Start(ctx, method, args, done)
 }
 
 // runCall runs one binding call on its own goroutine and posts its completion
@@ -487,9 +546,15 @@ func (m *boundMethod) call(call goja.FunctionCall) goja.Value {
 func (iso *isolate) runCall(m *boundMethod, args []any, resolve, reject func(any) error) {
 	defer iso.calls.Done()
 	res, err := SafeCall(iso.callCtx, m.b, m.method, args)
-	// The result is checked (plain data, within the size limit) once, by the
-	// importer on the loop, as it is copied in.
-	complete := func() {
+	iso.post(iso.completion(m, res, err, resolve, reject))
+}
+
+// completion is what the loop runs when a binding call of m returned res
+// and err: it settles the call's Promise. The result is checked (plain
+// data, within the size limit) once, by the importer on the loop, as it is
+// copied in.
+func (iso *isolate) completion(m *boundMethod, res any, err error, resolve, reject func(any) error) func() {
+	return func() {
 		iso.pending--
 		var settleErr error
 		var le *LimitError
@@ -514,10 +579,6 @@ func (iso *isolate) runCall(m *boundMethod, args []any, resolve, reject func(any
 		if settleErr != nil {
 			iso.afterJS(settleErr)
 		}
-	}
-	select {
-	case iso.inbox <- complete:
-	case <-iso.done:
 	}
 }
 

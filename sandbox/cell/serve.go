@@ -147,7 +147,7 @@ type cellInv struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	nextID uint64
-	calls  map[uint64]chan *callResultMsg
+	calls  map[uint64]func(any, error) // binding calls awaiting their result
 }
 
 // send encodes and writes one frame; a write error means the main process
@@ -282,7 +282,7 @@ const maxCellModules = 1024
 // cell already runs its cap of isolates.
 func (s *server) admit(m *runMsg) *cellInv {
 	ctx, cancel := context.WithCancel(context.Background())
-	inv := &cellInv{ctx: ctx, cancel: cancel, calls: make(map[uint64]chan *callResultMsg)}
+	inv := &cellInv{ctx: ctx, cancel: cancel, calls: make(map[uint64]func(any, error))}
 	s.mu.Lock()
 	over := s.maxIso > 0 && len(s.invs) >= s.maxIso
 	if !over {
@@ -342,11 +342,11 @@ func (s *server) deliver(m *callResultMsg) {
 		return
 	}
 	inv.mu.Lock()
-	ch := inv.calls[m.call]
+	done := inv.calls[m.call]
 	delete(inv.calls, m.call)
 	inv.mu.Unlock()
-	if ch != nil {
-		ch <- m // buffered
+	if done != nil {
+		done(m.result()) // posts to the isolate's loop; never waits for it
 	}
 }
 
@@ -371,12 +371,13 @@ type remoteBinding struct {
 
 func (b *remoteBinding) Methods() []string { return b.methods }
 
-func (b *remoteBinding) Call(ctx context.Context, method string, args []any) (any, error) {
-	ch := make(chan *callResultMsg, 1)
+// Start implements sandbox.AsyncBinding: it sends the call to the main
+// process, and the cell's reader hands the answer to done.
+func (b *remoteBinding) Start(_ context.Context, method string, args []any, done func(any, error)) {
 	b.inv.mu.Lock()
 	b.inv.nextID++
 	id := b.inv.nextID
-	b.inv.calls[id] = ch
+	b.inv.calls[id] = done
 	b.inv.mu.Unlock()
 	var encErr error
 	b.s.send(func(e *enc) error {
@@ -387,15 +388,25 @@ func (b *remoteBinding) Call(ctx context.Context, method string, args []any) (an
 		b.inv.mu.Lock()
 		delete(b.inv.calls, id)
 		b.inv.mu.Unlock()
-		return nil, encErr
+		done(nil, encErr)
 	}
+}
+
+// Call implements sandbox.Binding with Start, waiting for the answer.
+func (b *remoteBinding) Call(ctx context.Context, method string, args []any) (any, error) {
+	type result struct {
+		v   any
+		err error
+	}
+	ch := make(chan result, 1)
+	b.Start(ctx, method, args, func(v any, err error) { ch <- result{v, err} })
 	select {
 	case r := <-ch:
-		return r.result()
+		return r.v, r.err
 	case <-ctx.Done():
-		b.inv.mu.Lock()
-		delete(b.inv.calls, id)
-		b.inv.mu.Unlock()
 		return nil, ctx.Err()
 	}
 }
+
+// Interface guard.
+var _ sandbox.AsyncBinding = (*remoteBinding)(nil)
