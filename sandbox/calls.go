@@ -49,3 +49,39 @@ func (c *Calls) Wait(grace time.Duration) bool {
 		return false
 	}
 }
+
+// callIdle is how long a binding call's goroutine waits for another call
+// before it ends.
+const callIdle = 20 * time.Millisecond
+
+// callWork hands a binding call to a goroutine waiting for one.
+var callWork = make(chan func())
+
+// goCall runs f on a goroutine of its own: one left idle by an earlier
+// binding call if there is one, its stack already grown to what calls use
+// (a fresh goroutine grows its stack by copying, call after call), else a
+// new one. Each such goroutine ends once it waited callIdle for work.
+func goCall(f func()) {
+	select {
+	case callWork <- f:
+	default:
+		go callWorker(f)
+	}
+}
+
+// callWorker runs f, then whatever goCall hands it, until it is idle for
+// callIdle.
+func callWorker(f func()) {
+	t := time.NewTimer(callIdle)
+	defer t.Stop()
+	for {
+		f()
+		f = nil
+		t.Reset(callIdle)
+		select {
+		case f = <-callWork:
+		case <-t.C:
+			return
+		}
+	}
+}

@@ -526,7 +526,7 @@ func (m *boundMethod) call(call goja.FunctionCall) goja.Value {
 		return rt.ToValue(p)
 	}
 	iso.calls.Add()
-	go iso.runCall(m, args, resolve, reject)
+	goCall(func() { iso.runCall(m, args, resolve, reject) })
 	return rt.ToValue(p)
 }
 
