@@ -41,12 +41,29 @@ import (
 // thrown into JavaScript as an Error carrying the error's message; as a
 // TypeError when the error has a method TypeError() bool reporting true (a
 // call refused as a mistake in the agent's code). Reading a method the
-// binding does not list throws a TypeError naming the methods it has.
+// binding does not list throws a TypeError naming the methods it has. Call
+// must refuse a method Methods does not list: an isolate in a worker process
+// (sandbox/cell) can name any method, and the runner does not check the name
+// again.
 type Binding interface {
 	// Methods lists the method names the isolate may call.
 	Methods() []string
 	// Call runs one method with the copied arguments and returns its result.
 	Call(ctx context.Context, method string, args []any) (any, error)
+}
+
+// AsyncBinding is a Binding whose calls can start without a goroutine of
+// their own: the in-process runner calls Start on the isolate's event loop
+// instead of running Call on a new goroutine. A cell's bindings are of this
+// kind: each call is a frame to the main process, and its answer arrives
+// on the cell's reading goroutine.
+type AsyncBinding interface {
+	Binding
+	// Start starts one call of method and returns without waiting for it.
+	// It must not block. It calls done once with the result, from any
+	// goroutine, unless ctx ends first (ctx ends with the invocation, whose
+	// result no longer matters then).
+	Start(ctx context.Context, method string, args []any, done func(any, error))
 }
 
 // MethodFunc is one method of a Methods binding.

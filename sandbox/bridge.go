@@ -29,22 +29,44 @@ type bridgeTypeError struct{ msg string }
 
 func (e *bridgeTypeError) Error() string { return e.msg }
 
+// subject says what a copied value is, for messages. A binding call's
+// arguments and result are described only when a message needs it: most
+// copies succeed, and formatting a label for each would cost every call.
+type subject struct {
+	text string       // the description, when m is nil
+	m    *boundMethod // the binding method whose argument or result this is
+	arg  int          // the argument's number, from 1; 0 for the result
+}
+
+// String formats the description: "argument 1 of env.kv.get", "the
+// result of env.kv.get", or the fixed text.
+func (s subject) String() string {
+	switch {
+	case s.m == nil:
+		return s.text
+	case s.arg > 0:
+		return "argument " + strconv.Itoa(s.arg) + " of " + s.m.label()
+	default:
+		return "the result of " + s.m.label()
+	}
+}
+
 // exporter copies one JavaScript value out of an isolate into plain Go data.
 type exporter struct {
 	iso    *isolate
 	budget int            // bytes left under the value-size limit
-	what   string         // what is being copied, for messages: "argument 1 of env.kv.get"
+	what   subject        // what is being copied, for messages: "argument 1 of env.kv.get"
 	stack  []*goja.Object // the objects being copied, to detect cycles
 }
 
 func (x *exporter) typeErr(format string, args ...any) error {
-	return &bridgeTypeError{msg: x.what + ": " + fmt.Sprintf(format, args...)}
+	return &bridgeTypeError{msg: x.what.String() + ": " + fmt.Sprintf(format, args...)}
 }
 
 func (x *exporter) spend(n int) error {
 	x.budget -= n
 	if x.budget < 0 {
-		return &LimitError{Limit: "value size", Detail: fmt.Sprintf("%s is larger than %d bytes", x.what, x.iso.limits.MaxValueBytes)}
+		return &LimitError{Limit: "value size", Detail: fmt.Sprintf("%s is larger than %d bytes", x.what.String(), x.iso.limits.MaxValueBytes)}
 	}
 	return nil
 }
@@ -220,13 +242,13 @@ func (x *exporter) exportError(o *goja.Object) (any, error) {
 type importer struct {
 	iso    *isolate
 	budget int
-	what   string
+	what   subject
 }
 
 func (m *importer) spend(n int) error {
 	m.budget -= n
 	if m.budget < 0 {
-		return &LimitError{Limit: "value size", Detail: fmt.Sprintf("%s is larger than %d bytes", m.what, m.iso.limits.MaxValueBytes)}
+		return &LimitError{Limit: "value size", Detail: fmt.Sprintf("%s is larger than %d bytes", m.what.String(), m.iso.limits.MaxValueBytes)}
 	}
 	return nil
 }
@@ -236,7 +258,7 @@ func (m *importer) spend(n int) error {
 func (m *importer) imp(v any, depth int) (goja.Value, error) {
 	rt := m.iso.rt
 	if depth > maxValueDepth {
-		return nil, fmt.Errorf("%s nests deeper than %d levels", m.what, maxValueDepth)
+		return nil, fmt.Errorf("%s nests deeper than %d levels", m.what.String(), maxValueDepth)
 	}
 	switch e := v.(type) {
 	case nil:
@@ -313,7 +335,7 @@ func (m *importer) imp(v any, depth int) (goja.Value, error) {
 			}
 			// DefineDataProperty, not Set: a key "__proto__" is data, never a prototype.
 			if err := obj.DefineDataProperty(k, jv, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
-				return nil, fmt.Errorf("%s: key %q: %w", m.what, k, err)
+				return nil, fmt.Errorf("%s: key %q: %w", m.what.String(), k, err)
 			}
 		}
 		return obj, nil
@@ -324,7 +346,7 @@ func (m *importer) imp(v any, depth int) (goja.Value, error) {
 		}
 		return m.imp(mm, depth)
 	default:
-		return nil, fmt.Errorf("%s: a Go value of type %T is not plain data", m.what, v)
+		return nil, fmt.Errorf("%s: a Go value of type %T is not plain data", m.what.String(), v)
 	}
 }
 

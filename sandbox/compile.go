@@ -257,10 +257,15 @@ func compile(filename, source string, loader api.Loader, hash string) (*Module, 
 // the prototype chain, which makes goja build every method of
 // Object.prototype (about a tenth of an isolate's allocations), and `for
 // (… of …)` builds the array iterator machinery; indexed loops over own
-// names do neither. Each replacement keeps the line count, so the inline
-// source map still points at the right lines. TestLeanHelpers fails when an
-// esbuild upgrade changes the helpers' text.
+// names do neither. __toCommonJS copied the exports object into a new one
+// of getters marked __esModule; the exports object (its getters are the
+// live bindings) serves as module.exports as it is, since only the sandbox
+// reads it. Each replacement keeps the line count, so the inline source map
+// still points at the right lines. TestLeanHelpers fails when an esbuild
+// upgrade changes the helpers' text.
 var leanHelperReplacer = strings.NewReplacer(
+	`var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);`,
+	`var __toCommonJS = (mod) => mod;`,
 	`var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });

@@ -42,7 +42,7 @@ func (iso *isolate) describeError(v goja.Value, withStack bool) *ScriptError {
 	se.Name = iso.protoDataString(o, "name")
 	se.Message = truncate(iso.ownDataString(o, "message"), maxErrorText)
 	if o.ClassName() != "Error" && se.Message == "" {
-		x := &exporter{iso: iso, budget: 4 << 10, what: "thrown value"}
+		x := &exporter{iso: iso, budget: 4 << 10, what: subject{text: "thrown value"}}
 		if pd, err := x.export(o); err == nil {
 			se.Message = "the agent threw " + compactJSON(pd)
 		} else {

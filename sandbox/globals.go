@@ -38,42 +38,26 @@ func (iso *isolate) setup() error {
 	}
 	rt.SetPromiseRejectionTracker(iso.trackRejection)
 
-	define := func(name string, v any) {
-		_ = g.DefineDataProperty(name, rt.ToValue(v), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	// The timers and console are built on first use, as the web APIs are:
+	// most agents touch none of them, and every function a runtime makes
+	// costs when thousands of isolates start each second.
+	native := func(f func(goja.FunctionCall) goja.Value) func() goja.Value {
+		return func() goja.Value { return rt.ToValue(f) }
 	}
-	define("setTimeout", iso.setTimeout)
-	define("clearTimeout", iso.clearTimeout)
-	define("queueMicrotask", iso.queueMicrotask)
-	// console and the guarded JSON are built on first use: most agents touch
-	// neither, and every byte counts when thousands of isolates are alive.
-	iso.lazyGlobal("console", func() goja.Value {
-		console := rt.NewObject()
-		for _, level := range []string{"log", "info", "warn", "error", "debug"} {
-			_ = console.Set(level, iso.consoleMethod(level))
-		}
-		return console
-	})
-	webapi.Install(rt)
+	webapi.InstallWith(rt,
+		webapi.Lazy{Name: "setTimeout", Build: native(iso.setTimeout)},
+		webapi.Lazy{Name: "clearTimeout", Build: native(iso.clearTimeout)},
+		webapi.Lazy{Name: "queueMicrotask", Build: native(iso.queueMicrotask)},
+		webapi.Lazy{Name: "console", Build: func() goja.Value {
+			console := rt.NewObject()
+			for _, level := range []string{"log", "info", "warn", "error", "debug"} {
+				_ = console.Set(level, iso.consoleMethod(level))
+			}
+			return console
+		}},
+	)
 	iso.guardJSONParse()
 	return nil
-}
-
-// lazyGlobal defines a global as an accessor that builds the value on first
-// read and replaces itself with a plain writable data property.
-func (iso *isolate) lazyGlobal(name string, build func() goja.Value) {
-	rt := iso.rt
-	g := rt.GlobalObject()
-	var getter, setter goja.Value
-	getter = rt.ToValue(func(goja.FunctionCall) goja.Value {
-		v := build()
-		_ = g.DefineDataProperty(name, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-		return v
-	})
-	setter = rt.ToValue(func(call goja.FunctionCall) goja.Value {
-		_ = g.DefineDataProperty(name, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-		return goja.Undefined()
-	})
-	_ = g.DefineAccessorProperty(name, getter, setter, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
 // guardJSONParse replaces JSON.parse with one that refuses text nesting
@@ -184,7 +168,7 @@ func (iso *isolate) describe(v goja.Value) string {
 	case typePromise:
 		return "[object Promise]"
 	}
-	x := &exporter{iso: iso, budget: 16 << 10, what: "console argument"}
+	x := &exporter{iso: iso, budget: 16 << 10, what: subject{text: "console argument"}}
 	pd, err := x.export(o)
 	if err != nil {
 		return "[object " + o.ClassName() + "]"

@@ -21,10 +21,6 @@ type InProcess struct{}
 // NewInProcess returns the in-process runner.
 func NewInProcess() *InProcess { return &InProcess{} }
 
-// callGrace is how long the end of an invocation waits for binding calls to
-// return after their context was cancelled.
-const callGrace = 2 * time.Second
-
 // Run runs one invocation to completion: it starts a fresh isolate, calls the
 // entry point, runs the event loop until the returned Promise settles, then
 // cancels pending timers and binding calls and throws the isolate away.
@@ -59,10 +55,14 @@ type isolate struct {
 
 	callCtx    context.Context // handed to binding calls; cancelled at the end
 	cancelCall context.CancelFunc
-	calls      sync.WaitGroup
+	calls      Calls
 	pending    int           // binding calls in flight
-	inbox      chan func()   // completions posted by binding calls, run on the loop
 	done       chan struct{} // closed when the loop stops taking completions
+
+	inboxMu sync.Mutex
+	inbox   []func()      // completions posted by binding calls, run on the loop
+	closed  bool          // the loop takes no more completions
+	wake    chan struct{} // signalled (buffered 1) when inbox gets one
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by stop
@@ -97,7 +97,7 @@ func newIsolate(parent context.Context, limits Limits) *isolate {
 		rt:      rt,
 		limits:  limits,
 		parent:  parent,
-		inbox:   make(chan func()),
+		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -161,16 +161,15 @@ func (iso *isolate) close() {
 	}
 	iso.timers = nil
 	iso.timerByID = nil
+	iso.inboxMu.Lock()
+	iso.closed, iso.inbox = true, nil
+	iso.inboxMu.Unlock()
 	close(iso.done)
 	iso.cancelCall()
-	waited := make(chan struct{})
-	go func() { iso.calls.Wait(); close(waited) }()
-	select {
-	case <-waited:
-	case <-time.After(callGrace):
-		// A binding ignored its cancelled context; its goroutine ends when it
-		// returns (its completion is dropped because done is closed).
-	}
+	// A binding that ignores its cancelled context is not waited for past
+	// the grace; its goroutine ends when it returns (its completion is
+	// dropped because done is closed).
+	iso.calls.Wait(CallGrace)
 }
 
 // invoke runs the module and the entry point, then the loop, and returns the
@@ -186,11 +185,11 @@ func (iso *isolate) invoke(inv *Invocation) (any, error) {
 	}
 	// Input, ctx and env are built before any agent code runs, with the
 	// intrinsics as goja made them.
-	in, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the input"}).imp(inv.Input, 0)
+	in, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{text: "the input"}}).imp(inv.Input, 0)
 	if err != nil {
 		return nil, iso.importFailure(err)
 	}
-	ctxVal, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "ctx"}).imp(plainMap(inv.Context), 0)
+	ctxVal, err := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{text: "ctx"}}).imp(plainMap(inv.Context), 0)
 	if err != nil {
 		return nil, iso.importFailure(err)
 	}
@@ -259,7 +258,7 @@ func (iso *isolate) invoke(inv *Invocation) (any, error) {
 	var xerr error
 	if err := iso.guarded(func() {
 		iso.reportUnhandled(nil)
-		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + entry + "()"}
+		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{text: "the result of " + entry + "()"}}
 		out, xerr = x.export(ret)
 	}); err != nil {
 		return nil, err
@@ -333,14 +332,47 @@ func (iso *isolate) loop(p *goja.Promise) error {
 			tick = iso.clock.C
 		}
 		select {
-		case f := <-iso.inbox:
-			f()
+		case <-iso.wake:
+			iso.runInbox(p)
 		case <-tick:
 			iso.runDueTimers()
 		case <-iso.stopped:
 		}
 	}
 	return iso.loopErr()
+}
+
+// post hands f to the loop, from any goroutine, without waiting for it: a
+// binding's completion never waits on JavaScript the isolate is running.
+// After the loop has stopped, f is dropped.
+func (iso *isolate) post(f func()) {
+	iso.inboxMu.Lock()
+	if iso.closed {
+		iso.inboxMu.Unlock()
+		return
+	}
+	iso.inbox = append(iso.inbox, f)
+	iso.inboxMu.Unlock()
+	select {
+	case iso.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runInbox runs the completions posted so far, in order, on the loop,
+// until p settles or the isolate stops: what is left then is dropped with
+// the isolate, as the loop would never take it.
+func (iso *isolate) runInbox(p *goja.Promise) {
+	iso.inboxMu.Lock()
+	fs := iso.inbox
+	iso.inbox = nil
+	iso.inboxMu.Unlock()
+	for _, f := range fs {
+		if p.State() != goja.PromiseStatePending || iso.loopErr() != nil {
+			return
+		}
+		f()
+	}
 }
 
 // failure turns an error from calling into the runtime into the invocation's
@@ -457,39 +489,78 @@ func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) 
 // arguments out, starts the call off the loop and returns a Promise settled on
 // the loop when the call returns.
 func (iso *isolate) bindingMethod(name, method string, b Binding) func(goja.FunctionCall) goja.Value {
-	label := "env." + name + "." + method
-	return func(call goja.FunctionCall) goja.Value {
-		rt := iso.rt
-		if iso.pending >= iso.limits.MaxPendingCalls {
-			iso.hitLimit(&LimitError{Limit: "pending binding calls", Detail: fmt.Sprintf("%s was called with %d calls already in flight", label, iso.pending)})
-			panic(rt.NewTypeError("limit pending binding calls exceeded"))
+	m := &boundMethod{iso: iso, name: name, method: method, b: b}
+	return m.call
+}
+
+// boundMethod is one env.NAME.METHOD of an isolate.
+type boundMethod struct {
+	iso          *isolate
+	name, method string
+	b            Binding
+}
+
+// label names the method as the agent wrote it: env.NAME.METHOD.
+func (m *boundMethod) label() string { return "env." + m.name + "." + m.method }
+
+// call is the JavaScript function.
+func (m *boundMethod) call(call goja.FunctionCall) goja.Value {
+	iso := m.iso
+	rt := iso.rt
+	if iso.pending >= iso.limits.MaxPendingCalls {
+		iso.hitLimit(&LimitError{Limit: "pending binding calls", Detail: fmt.Sprintf("%s was called with %d calls already in flight", m.label(), iso.pending)})
+		panic(rt.NewTypeError("limit pending binding calls exceeded"))
+	}
+	x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes}
+	args := make([]any, len(call.Arguments))
+	for i, a := range call.Arguments {
+		x.what = subject{m: m, arg: i + 1}
+		v, err := x.export(a)
+		if err != nil {
+			iso.throwBridge(err)
 		}
-		x := &exporter{iso: iso, budget: iso.limits.MaxValueBytes}
-		args := make([]any, len(call.Arguments))
-		for i, a := range call.Arguments {
-			x.what = fmt.Sprintf("argument %d of %s", i+1, label)
-			v, err := x.export(a)
-			if err != nil {
-				iso.throwBridge(err)
-			}
-			args[i] = v
-		}
-		p, resolve, reject := rt.NewPromise()
-		iso.pending++
-		iso.calls.Add(1)
-		go iso.runCall(b, label, method, args, resolve, reject)
+		args[i] = v
+	}
+	p, resolve, reject := rt.NewPromise()
+	iso.pending++
+	if ab, ok := m.b.(AsyncBinding); ok {
+		// The call starts here, on the loop, and its completion is posted
+		// from whichever goroutine finishes it: no goroutine of its own.
+		startAsync(iso.callCtx, ab, m.method, args, func(res any, err error) {
+			iso.post(iso.completion(m, res, err, resolve, reject))
+		})
 		return rt.ToValue(p)
 	}
+	iso.calls.Add()
+	goCall(func() { iso.runCall(m, args, resolve, reject) })
+	return rt.ToValue(p)
+}
+
+// startAsync starts a call of an AsyncBinding, turning a panic in Start
+// into the call's error, as SafeCall does for Call.
+func startAsync(ctx context.Context, b AsyncBinding, method string, args []any, done func(any, error)) {
+	defer func() {
+		if r := recover(); r != nil {
+			done(nil, fmt.Errorf("internal error in binding: %v", r))
+		}
+	}()
+	b.Start(ctx, method, args, done)
 }
 
 // runCall runs one binding call on its own goroutine and posts its completion
 // to the loop.
-func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve, reject func(any) error) {
+func (iso *isolate) runCall(m *boundMethod, args []any, resolve, reject func(any) error) {
 	defer iso.calls.Done()
-	res, err := safeCall(iso.callCtx, b, method, args)
-	// The result is checked (plain data, within the size limit) once, by the
-	// importer on the loop, as it is copied in.
-	complete := func() {
+	res, err := SafeCall(iso.callCtx, m.b, m.method, args)
+	iso.post(iso.completion(m, res, err, resolve, reject))
+}
+
+// completion is what the loop runs when a binding call of m returned res
+// and err: it settles the call's Promise. The result is checked (plain
+// data, within the size limit) once, by the importer on the loop, as it is
+// copied in.
+func (iso *isolate) completion(m *boundMethod, res any, err error, resolve, reject func(any) error) func() {
+	return func() {
 		iso.pending--
 		var settleErr error
 		var le *LimitError
@@ -498,15 +569,15 @@ func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve
 			iso.hitLimit(le)
 			return
 		case err != nil:
-			settleErr = reject(iso.callError(label, err))
+			settleErr = reject(iso.callError(m.label(), err))
 		default:
-			v, ierr := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: "the result of " + label}).imp(res, 0)
+			v, ierr := (&importer{iso: iso, budget: iso.limits.MaxValueBytes, what: subject{m: m}}).imp(res, 0)
 			if errors.As(ierr, &le) {
 				iso.hitLimit(le)
 				return
 			}
 			if ierr != nil {
-				settleErr = reject(iso.newError(label + ": " + ierr.Error()))
+				settleErr = reject(iso.newError(m.label() + ": " + ierr.Error()))
 			} else {
 				settleErr = resolve(v)
 			}
@@ -515,14 +586,12 @@ func (iso *isolate) runCall(b Binding, label, method string, args []any, resolve
 			iso.afterJS(settleErr)
 		}
 	}
-	select {
-	case iso.inbox <- complete:
-	case <-iso.done:
-	}
 }
 
-// safeCall runs a binding method, turning a panic into an error.
-func safeCall(ctx context.Context, b Binding, method string, args []any) (res any, err error) {
+// SafeCall runs b.Call, turning a panic in the binding into an error: a
+// binding's bug fails the call, never the process. Every runner calls
+// bindings through it.
+func SafeCall(ctx context.Context, b Binding, method string, args []any) (res any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("internal error in binding: %v", r)

@@ -327,10 +327,14 @@ type queued struct {
 // are committed in the background while the next messages run. busy keeps
 // the keys of messages being handled or waiting for their removal to
 // commit, so a fresh look at the queue skips them.
+//
+// The invocations run on the agent's concurrency of handler goroutines that
+// live as long as the worker: a goroutine per message would start with a
+// small stack and grow it, by copying, on every message.
 type delivery struct {
 	e     *Engine
 	g     *agent
-	slots chan struct{} // one per invocation allowed at once
+	jobs  chan queued   // messages for the handlers
 	freed chan struct{} // signalled when a message is finished with
 	wg    sync.WaitGroup
 
@@ -342,9 +346,14 @@ type delivery struct {
 // messages it is handling.
 func (e *Engine) worker(g *agent) {
 	defer e.wg.Done()
-	d := &delivery{e: e, g: g, slots: make(chan struct{}, g.concurrency),
+	d := &delivery{e: e, g: g, jobs: make(chan queued),
 		freed: make(chan struct{}, 1), busy: map[string]time.Time{}}
+	for range g.concurrency {
+		d.wg.Add(1)
+		go d.handler()
+	}
 	defer d.wg.Wait()
+	defer close(d.jobs)
 	for {
 		batch, retry, err := d.peek()
 		if err != nil {
@@ -375,12 +384,10 @@ func (e *Engine) worker(g *agent) {
 		}
 		for _, q := range batch {
 			select {
-			case d.slots <- struct{}{}:
+			case d.jobs <- q:
 			case <-e.stopCtx.Done():
 				return
 			}
-			d.wg.Add(1)
-			go d.handle(q)
 		}
 	}
 }
@@ -440,18 +447,31 @@ func (d *delivery) done(key []byte, retryAt time.Time) {
 	}
 }
 
-// handle runs g's onMessage on q and then removes, retries or buries it.
-func (d *delivery) handle(q queued) {
+// handler runs invocations of the messages handed to it until the worker
+// ends; what is left after each invocation waits on the store in a
+// goroutine of its own (finish), so the handler takes the next message.
+func (d *delivery) handler() {
+	defer d.wg.Done()
+	for q := range d.jobs {
+		e, g := d.e, d.g
+		var msg any
+		if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
+			msg = nil
+		}
+		sn := &sends{}
+		_, err := e.invokeWith(e.runCtx, g, sandbox.EntryOnMessage, "message", msg,
+			map[string]any{"from": q.m.From, "channel": q.m.Channel, "attempt": q.m.Attempts + 1}, sn)
+		d.wg.Add(1)
+		go d.finish(q, sn, err)
+	}
+}
+
+// finish waits for the messages the invocation of q sent to be stored,
+// then removes q, or, when the invocation failed with err, retries or
+// buries it.
+func (d *delivery) finish(q queued, sn *sends, err error) {
 	defer d.wg.Done()
 	e, g := d.e, d.g
-	var msg any
-	if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
-		msg = nil
-	}
-	sn := &sends{}
-	_, err := e.invokeWith(e.runCtx, g, sandbox.EntryOnMessage, "message", msg,
-		map[string]any{"from": q.m.From, "channel": q.m.Channel, "attempt": q.m.Attempts + 1}, sn)
-	<-d.slots // the invocation is over; what is left waits on the store
 	if werr := sn.wait(); werr != nil && err == nil {
 		err = fmt.Errorf("a message it sent was not stored: %w", werr)
 	}

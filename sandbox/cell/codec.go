@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // The wire format. A frame is a 4-byte big-endian length n followed by n
@@ -66,6 +68,50 @@ func (e *enc) frame() ([]byte, error) {
 	}
 	binary.BigEndian.PutUint32(e.b, uint32(n))
 	return e.b, nil
+}
+
+// frameWriter sends frames on one pipe for many goroutines. A sender that
+// finds others waiting for the pipe leaves its frame in the buffer for the
+// last of them to flush, so senders that come together share one write(2):
+// under load, a cell and the main process make fewer system calls, each
+// carrying more frames.
+type frameWriter struct {
+	mu      sync.Mutex
+	waiting atomic.Int32 // senders waiting for mu
+	w       *bufio.Writer
+	enc     enc
+}
+
+func newFrameWriter(w io.Writer) *frameWriter {
+	return &frameWriter{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// send encodes a frame with build and writes it. A build error is
+// returned, and nothing of that frame is written; a write error is the
+// pipe's.
+func (fw *frameWriter) send(build func(*enc) error) (buildErr, writeErr error) {
+	fw.waiting.Add(1)
+	fw.mu.Lock()
+	fw.waiting.Add(-1)
+	defer fw.mu.Unlock()
+	buildErr = build(&fw.enc)
+	var f []byte
+	if buildErr == nil {
+		f, buildErr = fw.enc.frame()
+	}
+	if buildErr == nil {
+		_, writeErr = fw.w.Write(f)
+	}
+	if fw.waiting.Load() == 0 || writeErr != nil {
+		// The last sender flushes, and with it every frame left before.
+		if err := fw.w.Flush(); writeErr == nil {
+			writeErr = err
+		}
+	}
+	if cap(fw.enc.b) > 1<<20 {
+		fw.enc.b = nil // do not keep a large buffer alive
+	}
+	return buildErr, writeErr
 }
 
 // value appends a bridge value: plain data as the sandbox's Binding contract

@@ -39,10 +39,8 @@ type proc struct {
 	dedicated string // the cordoned agent, if any
 	hello     helloMsg
 
-	wmu   sync.Mutex
 	stdin io.WriteCloser
-	w     *bufio.Writer
-	enc   enc
+	fw    *frameWriter // frames to the cell's stdin
 
 	mu       sync.Mutex
 	inflight int // slots taken (acquire → release)
@@ -60,15 +58,14 @@ type proc struct {
 
 // mainInv is one invocation in flight in a cell.
 type mainInv struct {
-	id      uint64
-	inv     *sandbox.Invocation
-	agent   string
-	limits  sandbox.Limits
-	ctx     context.Context // handed to binding calls
-	cancel  context.CancelFunc
-	methods map[string]map[string]bool
-	done    chan *doneMsg // buffered 1: the cell's answer or the death error
-	calls   sync.WaitGroup
+	id     uint64
+	inv    *sandbox.Invocation
+	agent  string
+	limits sandbox.Limits
+	ctx    context.Context // handed to binding calls
+	cancel context.CancelFunc
+	done   chan *doneMsg // buffered 1: the cell's answer or the death error
+	calls  sandbox.Calls
 }
 
 // startProc starts one cell and waits for its hello.
@@ -99,7 +96,7 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 	}
 	c := &proc{
 		pool: p, cmd: cmd, pid: cmd.Process.Pid, slot: slot, dedicated: dedicated,
-		stdin: stdin, w: bufio.NewWriterSize(stdin, 64<<10),
+		stdin: stdin, fw: newFrameWriter(stdin),
 		invs: make(map[uint64]*mainInv), sent: make(map[string]bool),
 		exited: make(chan struct{}),
 	}
@@ -259,22 +256,8 @@ func (c *proc) info() CellInfo {
 // send writes one frame to the cell. A write error is ignored: the
 // lifecycle goroutine notices the death and fails the invocations.
 func (c *proc) send(build func(*enc) error) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if err := build(&c.enc); err != nil {
-		return err
-	}
-	f, err := c.enc.frame()
-	if err != nil {
-		return err
-	}
-	if _, err := c.w.Write(f); err == nil {
-		_ = c.w.Flush()
-	}
-	if cap(c.enc.b) > 1<<20 {
-		c.enc.b = nil
-	}
-	return nil
+	err, _ := c.fw.send(build)
+	return err
 }
 
 // kill ends the cell with SIGKILL; the first reason given is kept.
@@ -299,9 +282,9 @@ func (c *proc) shutdown() {
 		c.kind = killShutdown
 	}
 	c.mu.Unlock()
-	c.wmu.Lock()
+	c.fw.mu.Lock()
 	_ = c.stdin.Close()
-	c.wmu.Unlock()
+	c.fw.mu.Unlock()
 	select {
 	case <-c.exited:
 	case <-time.After(2 * time.Second):
@@ -315,7 +298,7 @@ func (c *proc) shutdown() {
 func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agent string, limits sandbox.Limits, resend bool) *doneMsg {
 	bctx, cancel := context.WithCancel(ctx)
 	mi := &mainInv{id: id, inv: inv, agent: agent, limits: limits, ctx: bctx, cancel: cancel,
-		methods: make(map[string]map[string]bool, len(inv.Env)), done: make(chan *doneMsg, 1)}
+		done: make(chan *doneMsg, 1)}
 	m := &runMsg{id: id, hash: inv.Module.Hash, filename: inv.Module.Filename, entry: inv.Entry,
 		limits: limits, input: inv.Input, context: inv.Context}
 	names := make([]string, 0, len(inv.Env))
@@ -324,13 +307,7 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		ms := inv.Env[n].Methods()
-		set := make(map[string]bool, len(ms))
-		for _, x := range ms {
-			set[x] = true
-		}
-		mi.methods[n] = set
-		m.env = append(m.env, envEntry{name: n, methods: ms})
+		m.env = append(m.env, envEntry{name: n, methods: inv.Env[n].Methods()})
 	}
 	c.mu.Lock()
 	if c.dead {
@@ -349,7 +326,7 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 		delete(c.invs, id)
 		c.mu.Unlock()
 		cancel()
-		waitCalls(&mi.calls)
+		mi.calls.Wait(sandbox.CallGrace)
 	}()
 
 	if err := c.send(func(e *enc) error { return e.run(m) }); err != nil {
@@ -376,19 +353,6 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 	})
 	defer graceTimer.Stop()
 	return <-mi.done
-}
-
-// callGrace bounds how long the end of an invocation waits for its binding
-// calls to return after their context was cancelled (as in the sandbox).
-const callGrace = 2 * time.Second
-
-func waitCalls(wg *sync.WaitGroup) {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(callGrace):
-	}
 }
 
 // lifecycle reads the cell's frames until the pipe closes, then reaps the
@@ -502,7 +466,7 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			c.mu.Lock()
 			mi := c.invs[m.inv]
 			if mi != nil {
-				mi.calls.Add(1)
+				mi.calls.Add()
 			}
 			c.mu.Unlock()
 			if mi == nil {
@@ -537,14 +501,14 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 func (c *proc) call(mi *mainInv, m *callMsg) {
 	defer mi.calls.Done()
 	r := &callResultMsg{inv: m.inv, call: m.call}
+	// The method name is the binding's to check (sandbox.Binding.Call
+	// refuses a method it does not list), once, on this side.
 	b := mi.inv.Env[m.binding]
 	switch {
-	case b == nil || mi.methods[m.binding] == nil:
+	case b == nil:
 		r.failed, r.err = true, fmt.Sprintf("no binding %q", m.binding)
-	case !mi.methods[m.binding][m.method]:
-		r.failed, r.err = true, fmt.Sprintf("no method %q", m.method)
 	default:
-		v, err := safeCall(mi.ctx, b, m.method, m.args)
+		v, err := sandbox.SafeCall(mi.ctx, b, m.method, m.args)
 		var le *sandbox.LimitError
 		if errors.As(err, &le) {
 			r.failed, r.limit = true, le
@@ -558,16 +522,6 @@ func (c *proc) call(mi *mainInv, m *callMsg) {
 		r.failed, r.err, r.value = true, "the result is not plain data: "+err.Error(), nil
 		_ = c.send(func(e *enc) error { return e.callResult(r) })
 	}
-}
-
-// safeCall runs a binding method, turning a panic into an error.
-func safeCall(ctx context.Context, b sandbox.Binding, method string, args []any) (res any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			res, err = nil, fmt.Errorf("internal error in binding: %v", r)
-		}
-	}()
-	return b.Call(ctx, method, args)
 }
 
 // probe asks the cell to try what hardening forbids (see harden_linux.go);

@@ -75,7 +75,7 @@ func Serve(in io.Reader, out io.Writer) int {
 		h.Problems = "hardening skipped (" + envNoHarden + "=1)"
 	}
 	s := &server{
-		w:      bufio.NewWriterSize(out, 64<<10),
+		fw:     newFrameWriter(out),
 		invs:   make(map[uint64]*cellInv),
 		mods:   make(map[string]*sandbox.Module),
 		maxIso: maxIso,
@@ -131,9 +131,7 @@ func watchdog(limit uint64) {
 
 // server is the cell side of the pipe.
 type server struct {
-	wmu sync.Mutex
-	w   *bufio.Writer
-	enc enc
+	fw *frameWriter // frames to the main process
 
 	mu     sync.Mutex
 	invs   map[uint64]*cellInv
@@ -149,30 +147,18 @@ type cellInv struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	nextID uint64
-	calls  map[uint64]chan *callResultMsg
+	calls  map[uint64]func(any, error) // binding calls awaiting their result
 }
 
 // send encodes and writes one frame; a write error means the main process
 // is gone, and the cell exits.
 func (s *server) send(build func(*enc) error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if err := build(&s.enc); err != nil {
-		fmt.Fprintf(os.Stderr, "littleboxes cell: %v\n", err)
-		return
+	buildErr, writeErr := s.fw.send(build)
+	if buildErr != nil {
+		fmt.Fprintf(os.Stderr, "littleboxes cell: %v\n", buildErr)
 	}
-	f, err := s.enc.frame()
-	if err == nil {
-		_, err = s.w.Write(f)
-	}
-	if err == nil {
-		err = s.w.Flush()
-	}
-	if err != nil {
+	if writeErr != nil {
 		os.Exit(0) // the main process is gone
-	}
-	if cap(s.enc.b) > 1<<20 {
-		s.enc.b = nil // do not keep a large buffer alive
 	}
 }
 
@@ -296,7 +282,7 @@ const maxCellModules = 1024
 // cell already runs its cap of isolates.
 func (s *server) admit(m *runMsg) *cellInv {
 	ctx, cancel := context.WithCancel(context.Background())
-	inv := &cellInv{ctx: ctx, cancel: cancel, calls: make(map[uint64]chan *callResultMsg)}
+	inv := &cellInv{ctx: ctx, cancel: cancel, calls: make(map[uint64]func(any, error))}
 	s.mu.Lock()
 	over := s.maxIso > 0 && len(s.invs) >= s.maxIso
 	if !over {
@@ -356,11 +342,11 @@ func (s *server) deliver(m *callResultMsg) {
 		return
 	}
 	inv.mu.Lock()
-	ch := inv.calls[m.call]
+	done := inv.calls[m.call]
 	delete(inv.calls, m.call)
 	inv.mu.Unlock()
-	if ch != nil {
-		ch <- m // buffered
+	if done != nil {
+		done(m.result()) // posts to the isolate's loop; never waits for it
 	}
 }
 
@@ -385,12 +371,13 @@ type remoteBinding struct {
 
 func (b *remoteBinding) Methods() []string { return b.methods }
 
-func (b *remoteBinding) Call(ctx context.Context, method string, args []any) (any, error) {
-	ch := make(chan *callResultMsg, 1)
+// Start implements sandbox.AsyncBinding: it sends the call to the main
+// process, and the cell's reader hands the answer to done.
+func (b *remoteBinding) Start(_ context.Context, method string, args []any, done func(any, error)) {
 	b.inv.mu.Lock()
 	b.inv.nextID++
 	id := b.inv.nextID
-	b.inv.calls[id] = ch
+	b.inv.calls[id] = done
 	b.inv.mu.Unlock()
 	var encErr error
 	b.s.send(func(e *enc) error {
@@ -401,15 +388,25 @@ func (b *remoteBinding) Call(ctx context.Context, method string, args []any) (an
 		b.inv.mu.Lock()
 		delete(b.inv.calls, id)
 		b.inv.mu.Unlock()
-		return nil, encErr
+		done(nil, encErr)
 	}
+}
+
+// Call implements sandbox.Binding with Start, waiting for the answer.
+func (b *remoteBinding) Call(ctx context.Context, method string, args []any) (any, error) {
+	type result struct {
+		v   any
+		err error
+	}
+	ch := make(chan result, 1)
+	b.Start(ctx, method, args, func(v any, err error) { ch <- result{v, err} })
 	select {
 	case r := <-ch:
-		return r.result()
+		return r.v, r.err
 	case <-ctx.Done():
-		b.inv.mu.Lock()
-		delete(b.inv.calls, id)
-		b.inv.mu.Unlock()
 		return nil, ctx.Err()
 	}
 }
+
+// Interface guard.
+var _ sandbox.AsyncBinding = (*remoteBinding)(nil)

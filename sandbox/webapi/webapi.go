@@ -87,15 +87,37 @@ func Install(rt *goja.Runtime) {
 	install(rt)
 }
 
+// InstallWith is Install holding extra globals the same way, each built by
+// its Build on first use: the runner's own globals (console, timers) ride
+// on the same lazy prototype. At most MaxExtra are held; their names must
+// not be among Install's own.
+func InstallWith(rt *goja.Runtime, extra ...Lazy) {
+	install(rt, extra...)
+}
+
+// Lazy is one more global for Install to hold lazily.
+type Lazy struct {
+	// Name is the global's name.
+	Name string
+	// Build makes its value on first use, on the runtime's goroutine.
+	Build func() goja.Value
+}
+
+// MaxExtra is how many extra globals Install holds; more are ignored.
+const MaxExtra = 8
+
 // env is the per-runtime state behind the globals.
 type env struct {
 	rt     *goja.Runtime
 	global *goja.Object
-	// pending holds a bit per global not yet defined on the global object.
-	pending uint8
+	// pending holds a bit per global not yet defined on the global object:
+	// Install's own by their global number, then the extra ones.
+	pending uint16
 	// built holds values built but not defined (the global object refused
 	// the definition, e.g. because it was frozen).
-	built [numGlobals]goja.Value
+	built [numGlobals + MaxExtra]goja.Value
+	// extra are the caller's lazy globals, numbered from numGlobals.
+	extra []Lazy
 	// builds counts programs run and native values built; tests read it.
 	builds int
 
@@ -106,8 +128,9 @@ type env struct {
 	errProto *goja.Object
 }
 
-func install(rt *goja.Runtime) *env {
-	e := &env{rt: rt, global: rt.GlobalObject(), pending: 1<<numGlobals - 1}
+func install(rt *goja.Runtime, extra ...Lazy) *env {
+	extra = extra[:min(len(extra), MaxExtra)]
+	e := &env{rt: rt, global: rt.GlobalObject(), pending: 1<<(int(numGlobals)+len(extra)) - 1, extra: extra}
 	lazy := rt.NewDynamicObject((*lazyGlobals)(e))
 	// The lazy object keeps the global object's former prototype, so
 	// everything it inherited (toString, hasOwnProperty, …) still resolves.
@@ -125,7 +148,7 @@ type lazyGlobals env
 // it; it returns nil for names it does not hold.
 func (l *lazyGlobals) Get(key string) goja.Value {
 	e := (*env)(l)
-	g, ok := globalByName(key)
+	g, ok := e.lookup(key)
 	if !ok || e.pending&(1<<g) == 0 {
 		return nil
 	}
@@ -147,13 +170,13 @@ func (l *lazyGlobals) Set(string, goja.Value) bool { return false }
 
 // Has reports whether key names a global not yet defined.
 func (l *lazyGlobals) Has(key string) bool {
-	g, ok := globalByName(key)
+	g, ok := (*env)(l).lookup(key)
 	return ok && l.pending&(1<<g) != 0
 }
 
 // Delete forgets a global not yet defined.
 func (l *lazyGlobals) Delete(key string) bool {
-	if g, ok := globalByName(key); ok {
+	if g, ok := (*env)(l).lookup(key); ok {
 		l.pending &^= 1 << g
 		l.built[g] = nil
 	}
@@ -163,8 +186,25 @@ func (l *lazyGlobals) Delete(key string) bool {
 // Keys returns nothing: the pending globals are not enumerable.
 func (l *lazyGlobals) Keys() []string { return nil }
 
+// lookup numbers the global named key: one of Install's own, or an extra
+// one.
+func (e *env) lookup(key string) (global, bool) {
+	if g, ok := globalByName(key); ok {
+		return g, true
+	}
+	for i, x := range e.extra {
+		if x.Name == key {
+			return numGlobals + global(i), true
+		}
+	}
+	return 0, false
+}
+
 // build makes the value of global g.
 func (e *env) build(g global) goja.Value {
+	if g >= numGlobals {
+		return e.extra[g-numGlobals].Build()
+	}
 	switch g {
 	case globalAtob:
 		return e.newAtob()

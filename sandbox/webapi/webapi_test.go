@@ -639,3 +639,37 @@ func TestConcurrentRuntimes(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallWithExtra checks the extra globals of InstallWith: nothing is
+// built until a name is read, each is built once, becomes an own property
+// of the global object, and can be deleted or replaced like the others.
+func TestInstallWithExtra(t *testing.T) {
+	rt := goja.New()
+	builds := map[string]int{}
+	extra := func(name string, v any) Lazy {
+		return Lazy{Name: name, Build: func() goja.Value { builds[name]++; return rt.ToValue(v) }}
+	}
+	InstallWith(rt, extra("hello", "world"), extra("answer", 42), extra("unused", 0))
+	if got := runJS(t, rt, `Object.getOwnPropertyNames(globalThis).filter(n => n === "hello" || n === "answer").length`).String(); got != "0" {
+		t.Fatalf("extra globals are own properties before use: %s", got)
+	}
+	if len(builds) != 0 {
+		t.Fatalf("built before use: %v", builds)
+	}
+	for _, c := range []jsCase{
+		{"read", `hello`, "world"},
+		{"typeof", `typeof answer`, "number"},
+		{"in operator", `"answer" in globalThis`, "true"},
+		{"own after use", `Object.getOwnPropertyDescriptor(globalThis, "hello").enumerable`, "false"},
+		{"same value", `hello === globalThis.hello`, "true"},
+		{"delete", `delete globalThis.answer; typeof answer`, "undefined"},
+		{"Install's own still there", `typeof URL`, "function"},
+	} {
+		if got := runJS(t, rt, c.src).String(); got != c.want {
+			t.Errorf("%s: %s = %s, want %s", c.name, c.src, got, c.want)
+		}
+	}
+	if builds["hello"] != 1 || builds["answer"] != 1 || builds["unused"] != 0 {
+		t.Errorf("builds = %v, want hello and answer once, unused never", builds)
+	}
+}
