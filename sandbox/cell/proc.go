@@ -52,6 +52,7 @@ type proc struct {
 	detail   string
 
 	stderrMu   sync.Mutex
+	stderrHead []byte // the first stderrHeadBytes a cell wrote: where a crash names its cause
 	stderrTail []byte
 	exited     chan struct{} // closed once the process was reaped
 }
@@ -186,13 +187,21 @@ func (c *proc) closeReadersAfterExit(stdout, stderr io.Closer) {
 	}()
 }
 
-// readStderr keeps the last 4 KiB a cell wrote to stderr, for crash reports.
+// stderrHeadBytes is how much of the start of a cell's stderr is kept.
+const stderrHeadBytes = 2048
+
+// readStderr keeps the first 2 KiB and the last 4 KiB a cell wrote to
+// stderr, for crash reports: a Go crash names its cause first, and its
+// goroutine dump can be longer than the tail.
 func (c *proc) readStderr(r io.Reader) {
 	buf := make([]byte, 4096)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			c.stderrMu.Lock()
+			if room := stderrHeadBytes - len(c.stderrHead); room > 0 {
+				c.stderrHead = append(c.stderrHead, buf[:min(n, room)]...)
+			}
 			c.stderrTail = append(c.stderrTail, buf[:n]...)
 			if len(c.stderrTail) > 4096 {
 				c.stderrTail = append([]byte{}, c.stderrTail[len(c.stderrTail)-4096:]...)
@@ -205,16 +214,28 @@ func (c *proc) readStderr(r io.Reader) {
 	}
 }
 
+// tailSuffix says what a dead cell wrote last, led by a crash's cause: the
+// first line that names one (panic, fatal error, a signal), with the two
+// after it; else the last lines it wrote.
 func (c *proc) tailSuffix() string {
 	c.stderrMu.Lock()
 	defer c.stderrMu.Unlock()
+	for _, text := range []string{string(c.stderrHead), string(c.stderrTail)} {
+		lines := strings.Split(strings.TrimSpace(text), "\n")
+		for i, l := range lines {
+			if strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "SIG") ||
+				strings.HasPrefix(l, "runtime:") || strings.HasPrefix(l, "fatal:") {
+				return ": " + strings.Join(lines[i:min(i+3, len(lines))], " | ")
+			}
+		}
+	}
 	t := strings.TrimSpace(string(c.stderrTail))
 	if t == "" {
 		return ""
 	}
 	lines := strings.Split(t, "\n")
 	if len(lines) > 3 {
-		lines = lines[:3] // a Go crash names its cause first
+		lines = lines[len(lines)-3:]
 	}
 	return ": " + strings.Join(lines, " | ")
 }
