@@ -3,7 +3,9 @@ package mail
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -204,7 +206,7 @@ func dialIMAP(ctx context.Context, a imapAccount, password string, onChange func
 		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
 			return nil, fmt.Errorf("imap %s: %w: %s", a, ErrIMAPLogin, redact(ie.Text, a.user, password))
 		}
-		return nil, errors.New(redact(err.Error(), a.user, password))
+		return nil, &scrubbed{err: err, msg: redact(err.Error(), a.user, password)}
 	}
 	if err := conn.run(ctx, "selecting "+strconv.Quote(a.mailbox), func() error {
 		var err error
@@ -307,7 +309,7 @@ func (c *imapConn) headers(ctx context.Context, uids []imap.UID) ([]Message, err
 				if err != nil {
 					continue
 				}
-				out = append(out, imapMessage(msg.Header, c.sel.UIDValidity, uid, date))
+				out = append(out, imapMessage(msg.Header, hdr, date, uid))
 			}
 			return cmd.Close()
 		})
@@ -318,9 +320,13 @@ func (c *imapConn) headers(ctx context.Context, uids []imap.UID) ([]Message, err
 	return out, nil
 }
 
-// imapMessage builds the Message of one IMAP message's headers.
-func imapMessage(h mail.Header, validity uint32, uid imap.UID, internal time.Time) Message {
-	m := messageOf(h, fmt.Sprintf("imap%d-%d", validity, uid), internal)
+// imapMessage builds the Message of one IMAP message's headers. A message
+// without a Message-ID gets an id made from its header's bytes, which stay
+// the same when UIDVALIDITY changes (but differ from the id the Maildir
+// backend makes from a file name).
+func imapMessage(h mail.Header, raw []byte, internal time.Time, uid imap.UID) Message {
+	sum := sha256.Sum256(raw)
+	m := messageOf(h, "imap-"+hex.EncodeToString(sum[:8]), internal)
 	m.Path = ""
 	m.UID = uint32(uid)
 	return m
@@ -654,9 +660,9 @@ func (b *imapBox) fail(err error, retry time.Duration) {
 	b.failure = err
 	b.mu.Unlock()
 	if retry > 0 {
-		b.logf("imap %s: %v (trying again in %v)", b.acct, err, retry)
+		b.logf("%v (trying again in %v)", err, retry)
 	} else {
-		b.logf("imap %s: connection lost: %v (reconnecting)", b.acct, err)
+		b.logf("connection lost: %v (reconnecting)", err)
 	}
 }
 
@@ -678,10 +684,12 @@ func (b *imapBox) follow(ctx context.Context, conn *imapConn) error {
 			}
 		}
 		t := time.NewTimer(period)
+		renewal := false
 		select {
 		case <-ctx.Done():
 		case <-b.notify:
 		case <-t.C:
+			renewal = true
 		case <-conn.c.Closed():
 		}
 		t.Stop()
@@ -700,6 +708,22 @@ func (b *imapBox) follow(ctx context.Context, conn *imapConn) error {
 		}
 		if err := conn.run(ctx, "checking", func() error { return conn.c.Noop().Wait() }); err != nil {
 			return err
+		}
+		if renewal {
+			// A folder deleted and created again under the session may
+			// go unreported (Dovecot does not always end the session):
+			// select it again now and then, and compare UIDVALIDITY.
+			var sel *imap.SelectData
+			if err := conn.run(ctx, "selecting "+strconv.Quote(b.acct.mailbox)+" again", func() error {
+				var err error
+				sel, err = conn.c.Select(b.acct.mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+				return err
+			}); err != nil {
+				return err
+			}
+			if sel.UIDValidity != conn.sel.UIDValidity {
+				return fmt.Errorf("imap %s: UIDVALIDITY of %q changed under the session", b.acct, b.acct.mailbox)
+			}
 		}
 		// Drop a signal already handled by the NOOP's sync below.
 		select {

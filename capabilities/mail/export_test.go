@@ -1,0 +1,26 @@
+package mail
+
+import (
+	"time"
+
+	"littleboxes/capabilities"
+)
+
+// Timing sets the IMAP timeouts and intervals for a test and returns a
+// function restoring them.
+func Timing(dial, command, idle, poll, backoffMin, backoffMax, authWait time.Duration) (restore func()) {
+	old := timing
+	timing = imapTiming{dial: dial, command: command, idle: idle, poll: poll, backoffMin: backoffMin, backoffMax: backoffMax, authWait: authWait}
+	return func() { timing = old }
+}
+
+// FetchedBytes returns how many bytes of message bodies were read over IMAP.
+func FetchedBytes() int64 { return fetchedBytes.Load() }
+
+// Dials returns how many times an IMAP mailbox instance tried to connect.
+func Dials(inst capabilities.Instance) int64 {
+	if p, ok := inst.(*Instance); ok && p.ibox != nil {
+		return p.ibox.dials.Load()
+	}
+	return -1
+}
