@@ -1,6 +1,9 @@
 package mail_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"net"
@@ -19,11 +22,12 @@ import (
 // dovecot is a real Dovecot IMAP server on 127.0.0.1, private to one test:
 // its own directory, port and user "alice".
 type dovecot struct {
-	t    *testing.T
-	dir  string
-	port int
-	uid  int
-	cmd  *exec.Cmd
+	t       *testing.T
+	dir     string
+	port    int
+	tlsPort int // with TLS: the implicit TLS (imaps) port
+	uid     int
+	cmd     *exec.Cmd
 }
 
 const dovecotUser = "alice"
@@ -32,6 +36,13 @@ const dovecotUser = "alice"
 // Maildir seed (if any) in alice's INBOX, and stops it when the test ends.
 // It skips the test when the dovecot binary is missing.
 func startDovecot(t *testing.T, password, seed string) *dovecot {
+	t.Helper()
+	return startDovecotWith(t, password, seed, nil)
+}
+
+// startDovecotWith is startDovecot; with cert (a server certificate and
+// key), the server offers STARTTLS on its port and TLS on tlsPort.
+func startDovecotWith(t *testing.T, password, seed string, cert *tls.Certificate) *dovecot {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -73,12 +84,29 @@ func startDovecot(t *testing.T, password, seed string) *dovecot {
 		t.Fatal(err)
 	}
 	d.setPassword(password)
+	ssl, imaps := "ssl = no", "port = 0"
+	if cert != nil {
+		d.tlsPort = freePort(t)
+		key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+		keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})
+		for name, b := range map[string][]byte{"cert.pem": certPEM, "key.pem": keyPEM} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ssl = fmt.Sprintf("ssl = yes\nssl_cert = <%[1]s/cert.pem\nssl_key = <%[1]s/key.pem", dir)
+		imaps = fmt.Sprintf("address = 127.0.0.1\n    port = %d", d.tlsPort)
+	}
 	conf := fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/state
 instance_name = lb-dovecot-%[2]d
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+%[4]s
 disable_plaintext_auth = no
 log_path = %[1]s/dovecot.log
 mail_location = maildir:%[1]s/mail/%%u
@@ -99,10 +127,10 @@ service imap-login {
     port = %[2]d
   }
   inet_listener imaps {
-    port = 0
+    %[5]s
   }
 }
-`, dir, d.port, d.uid)
+`, dir, d.port, d.uid, ssl, imaps)
 	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"crypto/x509"
 	"time"
 
 	"littleboxes/capabilities"
@@ -23,4 +24,12 @@ func Dials(inst capabilities.Instance) int64 {
 		return p.ibox.dials.Load()
 	}
 	return -1
+}
+
+// TrustIMAP makes IMAP connections trust roots instead of the system's
+// authorities, and returns a function restoring them.
+func TrustIMAP(roots *x509.CertPool) (restore func()) {
+	old := imapRoots
+	imapRoots = roots
+	return func() { imapRoots = old }
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -94,6 +95,10 @@ const (
 	maxSearchKeys = 64
 )
 
+// imapRoots, when set, are the certificate authorities IMAP servers are
+// checked against instead of the system's (tests trust a test server).
+var imapRoots *x509.CertPool
+
 // fetchedBytes counts the bytes of message bodies read over IMAP (tests
 // check that a huge message is read in part only).
 var fetchedBytes atomic.Int64
@@ -160,7 +165,7 @@ func dialIMAP(ctx context.Context, a imapAccount, password string, onChange func
 		return nil, fmt.Errorf("imap %s: connecting: %w", a, err)
 	}
 	if a.security == IMAPTLS {
-		tc := tls.Client(raw, &tls.Config{ServerName: a.host, NextProtos: []string{"imap"}, MinVersion: tls.VersionTLS12})
+		tc := tls.Client(raw, &tls.Config{ServerName: a.host, NextProtos: []string{"imap"}, MinVersion: tls.VersionTLS12, RootCAs: imapRoots})
 		hctx, cancel := context.WithTimeout(ctx, timing.dial)
 		err := tc.HandshakeContext(hctx)
 		cancel()
@@ -171,7 +176,7 @@ func dialIMAP(ctx context.Context, a imapAccount, password string, onChange func
 		raw = tc
 	}
 	opts := &imapclient.Options{
-		TLSConfig: &tls.Config{ServerName: a.host, MinVersion: tls.VersionTLS12},
+		TLSConfig: &tls.Config{ServerName: a.host, MinVersion: tls.VersionTLS12, RootCAs: imapRoots},
 		Dialer:    &d,
 	}
 	if onChange != nil {
@@ -186,7 +191,11 @@ func dialIMAP(ctx context.Context, a imapAccount, password string, onChange func
 	}
 	var c *imapclient.Client
 	conn := &imapConn{acct: a}
-	err = bounded(ctx, a, "greeting", func() { raw.Close() }, func() error {
+	step := "greeting"
+	if a.security == IMAPStartTLS {
+		step = "greeting and STARTTLS"
+	}
+	err = bounded(ctx, a, step, func() { raw.Close() }, func() error {
 		if a.security == IMAPStartTLS {
 			var err error
 			c, err = imapclient.NewStartTLS(raw, opts)

@@ -492,3 +492,31 @@ func TestIMAPProps(t *testing.T) {
 		})
 	}
 }
+
+// TestIMAPTLS reads over TLS and over STARTTLS from a Dovecot with a test
+// certificate, and refuses STARTTLS to a server that does not offer it.
+func TestIMAPTLS(t *testing.T) {
+	fastTiming(t)
+	serverCfg, clientCfg := testCert(t)
+	t.Cleanup(mail.TrustIMAP(clientCfg.RootCAs))
+	d := startDovecotWith(t, imapPassword, extract(t), &serverCfg.Certificates[0])
+	for _, tc := range []struct {
+		security string
+		port     int
+	}{{"tls", d.tlsPort}, {"starttls", d.port}} {
+		box := mustInstance(t, d.props(map[string]any{"imap_security": tc.security, "imap_port": tc.port}), imapEnv(imapPassword))
+		if got := items(t, box); len(got) != sample.Threads {
+			t.Fatalf("%s: items = %v", tc.security, got)
+		}
+	}
+	t.Cleanup(mail.TrustIMAP(nil))
+	if _, err := newInstance(t, d.props(map[string]any{"imap_security": "tls", "imap_port": d.tlsPort}), imapEnv(imapPassword)); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an untrusted certificate: err = %v", err)
+	}
+
+	plain := startDovecot(t, imapPassword, "")
+	_, err := newInstance(t, plain.props(map[string]any{"imap_security": "starttls"}), imapEnv(imapPassword))
+	if err == nil || !strings.Contains(err.Error(), "alice@127.0.0.1") {
+		t.Fatalf("STARTTLS to a server without it: err = %v", err)
+	}
+}

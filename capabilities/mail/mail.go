@@ -291,22 +291,8 @@ func (p *Instance) CheckProps(secretRefs map[string]string) error {
 			ps.Addf("owner", "owner %q is not an email address", p.Owner)
 		}
 	}
-	if p.SMTPPort < 0 || p.SMTPPort > 65535 {
-		ps.Addf("smtp_port", "smtp_port %d is out of range (1 to 65535, or 0 for the default)", p.SMTPPort)
-	}
-	switch Security(p.SMTPSecurity) {
-	case "", StartTLS, TLS:
-	case None:
-		if !isLoopback(p.SMTPHost) {
-			ps.Addf("smtp_security", `smtp_security "none" sends in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, p.SMTPHost)
-		}
-	default:
-		ps.Addf("smtp_security", "smtp_security %q is not one of starttls, tls, none", p.SMTPSecurity)
-	}
+	checkServer(&ps, "smtp", p.SMTPHost, p.SMTPPort, p.SMTPSecurity, []string{string(StartTLS), string(TLS)}, string(None))
 	if p.SMTPHost != "" {
-		if badHost(p.SMTPHost) {
-			ps.Addf("smtp_host", "smtp_host %q is not a host name (give the port in smtp_port)", p.SMTPHost)
-		}
 		if p.Owner == "" {
 			ps.Addf("owner", "owner is required when smtp_host is set: replies are sent from it")
 		}
@@ -336,10 +322,26 @@ func (p *Instance) CheckProps(secretRefs map[string]string) error {
 	return ps.Err()
 }
 
-// badHost reports whether h is not a bare host name or IP address.
-func badHost(h string) bool {
-	return strings.ContainsAny(h, " \t\r\n/@?#\\") || strings.HasPrefix(h, "-") ||
-		(strings.Contains(h, ":") && net.ParseIP(strings.Trim(h, "[]")) == nil)
+// checkServer adds the problems of a server's props, named prefix_host,
+// prefix_port and prefix_security: a host name, a port, and one of the
+// security modes, plain text (mode plain) only to a loopback host.
+func checkServer(ps *capabilities.Problems, prefix, host string, port int, security string, modes []string, plain string) {
+	if host != "" && (strings.ContainsAny(host, " \t\r\n/@?#\\") || strings.HasPrefix(host, "-") ||
+		(strings.Contains(host, ":") && net.ParseIP(strings.Trim(host, "[]")) == nil)) {
+		ps.Addf(prefix+"_host", "%s_host %q is not a host name (give the port in %s_port)", prefix, host, prefix)
+	}
+	if port < 0 || port > 65535 {
+		ps.Addf(prefix+"_port", "%s_port %d is out of range (1 to 65535, or 0 for the default)", prefix, port)
+	}
+	switch {
+	case security == "" || slices.Contains(modes, security):
+	case security == plain:
+		if !isLoopback(host) {
+			ps.Addf(prefix+"_security", `%s_security %q sends the password and mail in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, prefix, plain, host)
+		}
+	default:
+		ps.Addf(prefix+"_security", "%s_security %q is not one of %s, %s", prefix, security, strings.Join(modes, ", "), plain)
+	}
 }
 
 // checkIMAP adds the problems of the IMAP props.
@@ -355,21 +357,7 @@ func (p *Instance) checkIMAP(ps *capabilities.Problems, hasPassword bool) {
 		}
 		return
 	}
-	if badHost(p.IMAPHost) {
-		ps.Addf("imap_host", "imap_host %q is not a host name (give the port in imap_port)", p.IMAPHost)
-	}
-	if p.IMAPPort < 0 || p.IMAPPort > 65535 {
-		ps.Addf("imap_port", "imap_port %d is out of range (1 to 65535, or 0 for the default)", p.IMAPPort)
-	}
-	switch IMAPSecurity(p.IMAPSecurity) {
-	case "", IMAPTLS, IMAPStartTLS:
-	case IMAPPlain:
-		if !isLoopback(p.IMAPHost) {
-			ps.Addf("imap_security", `imap_security "plain" sends the password in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, p.IMAPHost)
-		}
-	default:
-		ps.Addf("imap_security", "imap_security %q is not one of tls, starttls, plain", p.IMAPSecurity)
-	}
+	checkServer(ps, "imap", p.IMAPHost, p.IMAPPort, p.IMAPSecurity, []string{string(IMAPTLS), string(IMAPStartTLS)}, string(IMAPPlain))
 	switch {
 	case p.IMAPUser == "":
 		ps.Addf("imap_user", "imap_user is required with imap_host: the login, usually the address")
