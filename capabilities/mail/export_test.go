@@ -15,6 +15,9 @@ func Timing(dial, command, idle, poll, backoffMin, backoffMax, authWait time.Dur
 	return func() { timing = old }
 }
 
+// Connections returns how many IMAP connections were made.
+func Connections() int64 { return connections.Load() }
+
 // FetchedBytes returns how many bytes of message bodies were read over IMAP.
 func FetchedBytes() int64 { return fetchedBytes.Load() }
 
@@ -32,4 +35,19 @@ func TrustIMAP(roots *x509.CertPool) (restore func()) {
 	old := imapRoots
 	imapRoots = roots
 	return func() { imapRoots = old }
+}
+
+// WithoutWatched runs f with the cache of the IMAP mailbox instance inst
+// hidden from scoped instances, as if f ran in another process.
+func WithoutWatched[T any](inst capabilities.Instance, f func() T) T {
+	b := inst.(*Instance).ibox
+	watched.Lock()
+	delete(watched.m, b.acct.key())
+	watched.Unlock()
+	defer func() {
+		watched.Lock()
+		watched.m[b.acct.key()] = b
+		watched.Unlock()
+	}()
+	return f()
 }

@@ -100,8 +100,37 @@ const (
 var imapRoots *x509.CertPool
 
 // fetchedBytes counts the bytes of message bodies read over IMAP (tests
-// check that a huge message is read in part only).
-var fetchedBytes atomic.Int64
+// check that a huge message is read in part only); connections counts the
+// connections made.
+var fetchedBytes, connections atomic.Int64
+
+// watched holds the mailbox instances' caches by account and folder, so
+// that an instance scoped to a thread, provisioned in the same process while
+// its mailbox is watched (the engine provisions one per thread, thousands at
+// start), takes its thread from the cache instead of connecting.
+var watched struct {
+	sync.Mutex
+	m map[string]*imapBox
+}
+
+// key names the account's folder in watched.
+func (a imapAccount) key() string { return a.user + "@" + a.addr() + "/" + a.mailbox }
+
+// watchedThread returns thread id from the cache of a watched mailbox of
+// account a, if there is one and it was reached last time it tried.
+func watchedThread(a imapAccount, id string) (Thread, bool) {
+	watched.Lock()
+	b := watched.m[a.key()]
+	watched.Unlock()
+	if b == nil {
+		return Thread{}, false
+	}
+	ts, byID, err := b.snapshot()
+	if i, ok := byID[id]; ok && err == nil {
+		return ts[i], true
+	}
+	return Thread{}, false
+}
 
 // imapAccount is where an IMAP mailbox is and who logs in.
 type imapAccount struct {
@@ -159,6 +188,7 @@ type imapConn struct {
 // connection's reader) when the server reports new or expunged messages.
 // The password never appears in an error.
 func dialIMAP(ctx context.Context, a imapAccount, password string, onChange func()) (*imapConn, error) {
+	connections.Add(1)
 	d := net.Dialer{Timeout: timing.dial}
 	raw, err := d.DialContext(ctx, "tcp", a.addr())
 	if err != nil {
@@ -524,6 +554,12 @@ func openIMAPBox(ctx context.Context, a imapAccount, password func(context.Conte
 	wctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	go b.watch(wctx, conn)
+	watched.Lock()
+	if watched.m == nil {
+		watched.m = map[string]*imapBox{}
+	}
+	watched.m[a.key()] = b
+	watched.Unlock()
 	return b, nil
 }
 
@@ -547,6 +583,11 @@ func signal(c chan struct{}) {
 
 // close stops the watcher and waits for it.
 func (b *imapBox) close() {
+	watched.Lock()
+	if watched.m[b.acct.key()] == b {
+		delete(watched.m, b.acct.key())
+	}
+	watched.Unlock()
 	if b.cancel != nil {
 		b.cancel()
 		<-b.done

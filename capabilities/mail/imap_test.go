@@ -107,14 +107,30 @@ func TestIMAPThreads(t *testing.T) {
 		if err := json.Unmarshal(props, &pm); err != nil || pm["thread_root"] != th.Root || pm["imap_user"] != dovecotUser {
 			t.Fatalf("scoped props = %s (%v)", props, err)
 		}
+		n := mail.Connections()
 		scoped, err := capabilities.New(ctx, mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}})
 		if err != nil {
 			t.Fatalf("%s: %v", subject, err)
 		}
 		t.Cleanup(func() { _ = capabilities.Cleanup(scoped) })
+		if m := mail.Connections(); m != n {
+			t.Errorf("%s: provisioning beside the watched mailbox connected %d times, want 0 (the cache has the thread)", subject, m-n)
+		}
 		maildirScoped := mustInstance(t, map[string]any{"maildir": dir, "thread": th.ID, "owner": sample.Owner}, env{})
 		if !reflect.DeepEqual(scoped.Flow(), maildirScoped.Flow()) {
 			t.Errorf("%s: flow %+v over IMAP, %+v from the Maildir", subject, scoped.Flow(), maildirScoped.Flow())
+		}
+		// Alone, the scoped instance finds its thread by searching.
+		alone := mail.WithoutWatched(box, func() capabilities.Instance {
+			inst, err := capabilities.New(ctx, mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}})
+			if err != nil {
+				t.Fatalf("%s alone: %v", subject, err)
+			}
+			return inst
+		})
+		t.Cleanup(func() { _ = capabilities.Cleanup(alone) })
+		if !reflect.DeepEqual(alone.Flow(), maildirScoped.Flow()) {
+			t.Errorf("%s: flow %+v found by searching, %+v from the Maildir", subject, alone.Flow(), maildirScoped.Flow())
 		}
 		a, err := capabilities.Call(ctx, scoped, "read", nil)
 		if err != nil {

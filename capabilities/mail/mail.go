@@ -437,7 +437,8 @@ func (p *Instance) Provision(ctx context.Context, h *capabilities.Host) error {
 }
 
 // provisionIMAP connects: the mailbox instance reads the headers and starts
-// watching; a scoped instance finds its thread by searching.
+// watching; a scoped instance takes its thread from its mailbox's cache when
+// that is watched in this process, or else finds it by searching.
 func (p *Instance) provisionIMAP(ctx context.Context) error {
 	p.acct = p.account()
 	if p.Thread == "" {
@@ -446,6 +447,10 @@ func (p *Instance) provisionIMAP(ctx context.Context) error {
 			return err
 		}
 		p.ibox = b
+		return nil
+	}
+	if t, ok := watchedThread(p.acct, p.Thread); ok {
+		p.freeze(t)
 		return nil
 	}
 	var t Thread
