@@ -37,12 +37,13 @@ const dovecotUser = "alice"
 // It skips the test when the dovecot binary is missing.
 func startDovecot(t *testing.T, password, seed string) *dovecot {
 	t.Helper()
-	return startDovecotWith(t, password, seed, nil)
+	return startDovecotWith(t, password, seed, nil, "")
 }
 
 // startDovecotWith is startDovecot; with cert (a server certificate and
-// key), the server offers STARTTLS on its port and TLS on tlsPort.
-func startDovecotWith(t *testing.T, password, seed string, cert *tls.Certificate) *dovecot {
+// key), the server offers STARTTLS on its port and TLS on tlsPort; extra is
+// added to its configuration.
+func startDovecotWith(t *testing.T, password, seed string, cert *tls.Certificate, extra string) *dovecot {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -130,7 +131,8 @@ service imap-login {
     %[5]s
   }
 }
-`, dir, d.port, d.uid, ssl, imaps)
+%[6]s
+`, dir, d.port, d.uid, ssl, imaps, extra)
 	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -195,6 +195,23 @@ func TestIMAPIdle(t *testing.T) {
 	}
 }
 
+// TestIMAPPolling watches a server that does not offer IDLE: a new message
+// is found by polling.
+func TestIMAPPolling(t *testing.T) {
+	t.Cleanup(mail.Timing(2*time.Second, 3*time.Second, time.Minute, 300*time.Millisecond, 50*time.Millisecond, time.Second, 2*time.Second))
+	d := startDovecotWith(t, imapPassword, "", nil, "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS")
+	c := d.client(imapPassword)
+	if c.Caps().Has("IDLE") {
+		t.Fatalf("the server still offers IDLE: %v", c.Caps())
+	}
+	box := mustInstance(t, d.props(nil), imapEnv(imapPassword))
+	appendMessage(t, c, "INBOX", "From: gina@example.com\nTo: me@example.com\nSubject: Polled\n"+
+		"Date: Wed, 22 Nov 2023 09:00:00 +0000\nMessage-ID: <polled@example.com>\n\nHi.\n")
+	waitFor(t, 5*time.Second, "the message found by polling", func() bool {
+		return slices.Equal(items(t, box), []string{mail.ThreadID("polled@example.com")})
+	})
+}
+
 // TestIMAPReconnect restarts the server under a watching instance: it
 // reconnects, and a message appended after the restart is listed.
 func TestIMAPReconnect(t *testing.T) {
@@ -515,7 +532,7 @@ func TestIMAPTLS(t *testing.T) {
 	fastTiming(t)
 	serverCfg, clientCfg := testCert(t)
 	t.Cleanup(mail.TrustIMAP(clientCfg.RootCAs))
-	d := startDovecotWith(t, imapPassword, extract(t), &serverCfg.Certificates[0])
+	d := startDovecotWith(t, imapPassword, extract(t), &serverCfg.Certificates[0], "")
 	for _, tc := range []struct {
 		security string
 		port     int
