@@ -192,6 +192,10 @@ func dialIMAP(ctx context.Context, a imapAccount, password string, onChange func
 	d := net.Dialer{Timeout: timing.dial}
 	raw, err := d.DialContext(ctx, "tcp", a.addr())
 	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, fmt.Errorf("imap %s: connecting: %w (%v): %w", a, ErrIMAPTimeout, timing.dial, err)
+		}
 		return nil, fmt.Errorf("imap %s: connecting: %w", a, err)
 	}
 	if a.security == IMAPTLS {
@@ -241,8 +245,9 @@ func dialIMAP(ctx context.Context, a imapAccount, password string, onChange func
 	conn.c = c
 	if err := conn.run(ctx, "login", func() error { return c.Login(a.user, password).Wait() }); err != nil {
 		c.Close()
+		// A NO is a refused login unless the server says it is busy.
 		var ie *imap.Error
-		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo && ie.Code != imap.ResponseCodeUnavailable {
 			return nil, fmt.Errorf("imap %s: %w: %s", a, ErrIMAPLogin, redact(ie.Text, a.user, password))
 		}
 		return nil, &scrubbed{err: err, msg: redact(err.Error(), a.user, password)}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -429,6 +430,38 @@ func hangingServer(t *testing.T, hangOn string) string {
 	return l.Addr().String()
 }
 
+// unacceptingListener listens with a backlog of none and never accepts:
+// once its queue holds one connection, the kernel drops further SYNs and a
+// connect waits until it times out.
+func unacceptingListener(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	// Fill the queue (a backlog of 0 admits one or two connections).
+	for range 3 {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	return addr
+}
+
 func serveHanging(conn net.Conn, hangOn string) {
 	defer conn.Close()
 	if hangOn == "" {
@@ -472,9 +505,14 @@ func serveHanging(conn net.Conn, hangOn string) {
 // or a fetch, fails provisioning within the timeout instead of hanging.
 func TestIMAPTimeouts(t *testing.T) {
 	t.Cleanup(mail.Timing(time.Second, 500*time.Millisecond, time.Minute, time.Minute, 50*time.Millisecond, time.Second, time.Second))
-	for _, tc := range []struct{ hang, step string }{{"", "greeting"}, {"LOGIN", "login"}, {"FETCH", "fetching headers"}} {
+	for _, tc := range []struct{ hang, step string }{{"SYN", "connecting"}, {"", "greeting"}, {"LOGIN", "login"}, {"FETCH", "fetching headers"}} {
 		t.Run(tc.step, func(t *testing.T) {
-			addr := hangingServer(t, tc.hang)
+			var addr string
+			if tc.hang == "SYN" {
+				addr = unacceptingListener(t)
+			} else {
+				addr = hangingServer(t, tc.hang)
+			}
 			_, port, _ := net.SplitHostPort(addr)
 			var p int
 			fmt.Sscan(port, &p)
