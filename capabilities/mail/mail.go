@@ -57,9 +57,19 @@
 // naming its root, given to it as thread_root, then the ids found, a few
 // rounds), fetches those messages' headers, and reads at most a bounded
 // prefix of each message's body. It connects for each call (a few at once
-// per account at most), so thousands of threads hold no connections.
-// Replies go over SMTP as with a Maildir and are appended to the Sent folder
-// over IMAP. Every step is bounded by a timeout.
+// per account at most), so thousands of threads hold no connections; when
+// provisioned in the process where its mailbox is watched (the engine
+// provisions one per thread at start), it takes its thread from the
+// mailbox's cache and does not connect at all. Replies go over SMTP as with
+// a Maildir and are appended to the Sent folder over IMAP. Every step is
+// bounded by a timeout.
+//
+// How new mail reaches agents: the engine polls Items (every few seconds)
+// and spawns the template's agent for each new thread, so a thread that
+// IDLE reported reaches its agent at the next poll. A new message in a known
+// thread leaves Items as it was and changes Versions; the thread's agent
+// sees it at its next read (read always asks the server), and an engine
+// that compares Versions between polls can trigger that agent on it.
 //
 // Secrets: the password (slot "password") is the account's: the IMAP login
 // and, when smtp_user is set, the SMTP login. It is read from the host at the
