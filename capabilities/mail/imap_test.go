@@ -220,7 +220,21 @@ func TestIMAPReconnect(t *testing.T) {
 	d := startDovecot(t, imapPassword, extract(t))
 	box := mustInstance(t, d.props(nil), imapEnv(imapPassword))
 	before := items(t, box)
+	props, err := box.(capabilities.Enumerator).Scope(before[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped, err := capabilities.New(context.Background(), mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = capabilities.Cleanup(scoped) })
 	d.stop()
+	// The agent learns that the server is down, not where it is.
+	_, err = capabilities.Call(context.Background(), scoped, "read", nil)
+	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "<imap account>") || strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), dovecotUser) {
+		t.Fatalf("read with the server down: err = %v, want one naming <imap account> only", err)
+	}
 	waitFor(t, 5*time.Second, "Items reports the lost server", func() bool {
 		_, err := box.(capabilities.Enumerator).Items(context.Background())
 		return errors.Is(err, capabilities.ErrUnavailable)

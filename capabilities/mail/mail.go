@@ -238,7 +238,8 @@ var now = time.Now
 
 // readMethod and replyMethod are the methods read and reply. The mailbox
 // instance has them too, and answers each with ErrNotScoped. Errors name the
-// Maildir "<maildir>", not by its path: the agent does not see the props.
+// Maildir "<maildir>", not by its path, and the IMAP account "<imap
+// account>": the agent does not see the props.
 func (p *Instance) readMethod(ctx context.Context, args []any) (any, error) {
 	v, err := p.read(ctx, args)
 	return v, p.scrub(err)
@@ -249,10 +250,21 @@ func (p *Instance) replyMethod(ctx context.Context, args []any) (any, error) {
 	return v, p.scrub(err)
 }
 
-// scrub rewrites the Maildir's path in err's message as "<maildir>".
+// scrub rewrites the Maildir's path in err's message as "<maildir>", and
+// the IMAP account and server as "<imap account>" and "<imap server>".
 func (p *Instance) scrub(err error) error {
-	if err != nil && p.dir != "" && strings.Contains(err.Error(), p.dir) {
-		return &scrubbed{err: err, msg: strings.ReplaceAll(err.Error(), p.dir, "<maildir>")}
+	if err == nil {
+		return nil
+	}
+	var pairs []string
+	if p.dir != "" {
+		pairs = append(pairs, p.dir, "<maildir>")
+	}
+	if p.acct.host != "" {
+		pairs = append(pairs, p.acct.String(), "<imap account>", p.acct.addr(), "<imap server>", p.acct.host, "<imap server>")
+	}
+	if msg := strings.NewReplacer(pairs...).Replace(err.Error()); msg != err.Error() {
+		return &scrubbed{err: err, msg: msg}
 	}
 	return err
 }
@@ -566,13 +578,7 @@ func (p *Instance) Cleanup() error {
 // an error saying why (wrapping ErrUnavailable). Only the mailbox instance
 // enumerates; a scoped instance returns an error wrapping ErrUnavailable.
 func (p *Instance) Items(ctx context.Context) ([]string, error) {
-	if p.Thread != "" {
-		return nil, fmt.Errorf("mail: instance scoped to thread %s does not enumerate: %w", p.Thread, capabilities.ErrUnavailable)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ts, err := p.allThreads()
+	ts, err := p.allThreads(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -601,8 +607,15 @@ func (p *Instance) Scope(item string) (json.RawMessage, error) {
 	return json.Marshal(&q)
 }
 
-// allThreads returns the mailbox instance's threads.
-func (p *Instance) allThreads() ([]Thread, error) {
+// allThreads returns the mailbox instance's threads; a scoped instance
+// returns an error wrapping ErrUnavailable.
+func (p *Instance) allThreads(ctx context.Context) ([]Thread, error) {
+	if p.Thread != "" {
+		return nil, fmt.Errorf("mail: instance scoped to thread %s does not enumerate: %w", p.Thread, capabilities.ErrUnavailable)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	switch {
 	case p.box != nil:
 		return p.box.Threads()
@@ -648,13 +661,7 @@ func (p *Instance) Changes() <-chan struct{} {
 // count and newest Message-ID). The engine can compare it between polls to
 // trigger a known thread's agent on its new mail.
 func (p *Instance) Versions(ctx context.Context) (map[string]string, error) {
-	if p.Thread != "" {
-		return nil, fmt.Errorf("mail: instance scoped to thread %s does not enumerate: %w", p.Thread, capabilities.ErrUnavailable)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ts, err := p.allThreads()
+	ts, err := p.allThreads(ctx)
 	if err != nil {
 		return nil, err
 	}
