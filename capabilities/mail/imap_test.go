@@ -63,7 +63,9 @@ func TestIMAPThreads(t *testing.T) {
 	dir := extract(t)
 	d := startDovecot(t, imapPassword, dir)
 	ctx := context.Background()
+	start := time.Now()
 	box := mustInstance(t, d.props(map[string]any{"owner": sample.Owner}), imapEnv(imapPassword))
+	t.Logf("mailbox instance provisioned (login, every header of the sample) in %v", time.Since(start))
 	local := mustInstance(t, map[string]any{"maildir": dir, "owner": sample.Owner}, env{})
 	// A thread whose root has no Message-ID gets a made-up id, from the
 	// file name in a Maildir and from the header over IMAP: leave it out.
@@ -167,10 +169,12 @@ func TestIMAPIdle(t *testing.T) {
 	default:
 	}
 	c := d.client(imapPassword)
+	appended := time.Now()
 	appendMessage(t, c, "INBOX", "From: carol@example.net\nTo: me@example.com\nSubject: Concert tickets\n"+
 		"Date: Tue, 21 Nov 2023 09:00:00 +0000\nMessage-ID: <tickets@example.net>\n\nTwo spare tickets for Saturday.\n")
 	select {
 	case <-inst.Changes():
+		t.Logf("APPEND to change signalled: %v", time.Since(appended))
 	case <-time.After(10 * time.Second):
 		t.Fatal("no change signalled 10 s after an APPEND")
 	}
