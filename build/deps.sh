@@ -4,7 +4,8 @@
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth
-      xdotool imagemagick chromium dbus dbus-x11 gnome-keyring libsecret-tools)
+      xdotool imagemagick chromium dbus dbus-x11 gnome-keyring libsecret-tools
+      dovecot-imapd)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,5 +1,6 @@
 // Package mail is the mail capability kind: one email thread of the owner's
-// mailbox, read from a local Maildir and answered over SMTP.
+// mailbox, read from a local Maildir or an IMAP server and answered over
+// SMTP.
 //
 // The seed idea of littleboxes is one agent per email thread. An instance
 // without a thread is the mailbox: it only enumerates (it implements
@@ -37,8 +38,43 @@
 // than the label are withheld from read (and counted), so the label stays
 // true; a reply goes only to the participants found at provisioning.
 //
-// Secrets: the SMTP password (slot "password") is read from the host at the
-// moment of each reply and never appears in a result or an error.
+// # IMAP
+//
+// With imap_host instead of maildir, the mailbox is a folder on an IMAP
+// server (TLS, STARTTLS, or plain text to a loopback host only). The mailbox
+// instance reads every message's headers once, at provisioning, and keeps
+// them current with a watcher goroutine it owns (started by Provision, ended
+// by Cleanup): IDLE, renewed every few minutes, or polling when the server
+// lacks IDLE; reconnecting with exponential backoff when the connection
+// drops; starting over when UIDVALIDITY changes; waiting minutes, not
+// seconds, after a refused login. Items is then a look at memory, cheap
+// enough for the engine to poll, and [Instance.Changes] tells when to poll
+// (push-based, once the engine selects on it). A new message in a known
+// thread changes that thread's entry in [Instance.Versions].
+//
+// A scoped instance does not read the mailbox: it finds its thread by
+// header searches on the server (the Message-ID, In-Reply-To and References
+// naming its root, given to it as thread_root, then the ids found, a few
+// rounds), fetches those messages' headers, and reads at most a bounded
+// prefix of each message's body. It connects for each call (a few at once
+// per account at most), so thousands of threads hold no connections; when
+// provisioned in the process where its mailbox is watched (the engine
+// provisions one per thread at start), it takes its thread from the
+// mailbox's cache and does not connect at all. Replies go over SMTP as with
+// a Maildir and are appended to the Sent folder over IMAP. Every step is
+// bounded by a timeout.
+//
+// How new mail reaches agents: the engine polls Items (every few seconds)
+// and spawns the template's agent for each new thread, so a thread that
+// IDLE reported reaches its agent at the next poll. A new message in a known
+// thread leaves Items as it was and changes Versions; the thread's agent
+// sees it at its next read (read always asks the server), and an engine
+// that compares Versions between polls can trigger that agent on it.
+//
+// Secrets: the password (slot "password") is the account's: the IMAP login
+// and, when smtp_user is set, the SMTP login. It is read from the host at the
+// moment of each connection or reply and never appears in a result, an
+// error or a log.
 package mail
 
 import (
@@ -95,6 +131,13 @@ type Instance struct {
 	SMTPUser      string `json:"smtp_user,omitempty" doc:"The SMTP login for AUTH PLAIN; when set, the password secret slot must be given. Empty means no login."`
 	MaxBodyBytes  int    `json:"max_body_bytes,omitempty" doc:"The longest text of one message read returns, in bytes of UTF-8; longer texts are cut and marked. 0 or unset means 65536, at most 4194304."`
 	MaxReplyBytes int    `json:"max_reply_bytes,omitempty" doc:"The longest reply text accepted, in bytes of UTF-8. 0 or unset means 65536, at most 4194304."`
+	IMAPHost      string `json:"imap_host,omitempty" doc:"The IMAP server to read instead of a Maildir, e.g. imap.fastmail.com or imap.gmail.com (with an app password). Give either maildir or imap_host."`
+	IMAPPort      int    `json:"imap_port,omitempty" doc:"The IMAP port; 0 or unset means 993 (143 with imap_security starttls or plain)."`
+	IMAPSecurity  string `json:"imap_security,omitempty" doc:"tls (the default: TLS from the start), starttls (upgrade with STARTTLS, refuse if not offered) or plain (plain text, allowed only to a loopback host)."`
+	IMAPUser      string `json:"imap_user,omitempty" doc:"The IMAP login, usually the address. The password secret slot must be given with it."`
+	Mailbox       string `json:"mailbox,omitempty" doc:"The IMAP folder to read; empty means INBOX."`
+	SentFolder    string `json:"sent_folder,omitempty" doc:"The IMAP folder replies are filed in (created if missing); empty means Sent."`
+	ThreadRoot    string `json:"thread_root,omitempty" doc:"Set by the mailbox when it scopes an IMAP instance to a thread: the Message-ID at the top of the thread, whose hash is the thread id. Leave it empty."`
 
 	host         *capabilities.Host
 	box          *Maildir
@@ -104,15 +147,17 @@ type Instance struct {
 	participants []string        // frozen at provisioning, sorted
 	labelAddrs   []string        // the persons of the label, as addresses
 	msgIDs       map[string]bool // the thread's message ids at provisioning
+	acct         imapAccount     // with imap_host: the account
+	ibox         *imapBox        // with imap_host, on the mailbox instance: the watched cache
 }
 
 func init() {
 	capabilities.Register(capabilities.Kind{
 		ID:  ID,
-		Doc: "One email thread of the owner's mailbox (a local Maildir): read it, and reply to its participants over SMTP.",
+		Doc: "One email thread of the owner's mailbox (a local Maildir or an IMAP server): read it, and reply to its participants over SMTP.",
 		New: func() capabilities.Instance { return new(Instance) },
 		Secrets: []capabilities.SecretSlot{
-			{Name: "password", Doc: "The SMTP password for smtp_user, sent with AUTH PLAIN over TLS. Required when smtp_user is set.", Optional: true},
+			{Name: "password", Doc: "The account's password (or app password): the IMAP login of imap_user, and the SMTP login of smtp_user, sent with AUTH PLAIN over TLS. Required when imap_user or smtp_user is set.", Optional: true},
 		},
 		Table: table,
 	})
@@ -193,7 +238,8 @@ var now = time.Now
 
 // readMethod and replyMethod are the methods read and reply. The mailbox
 // instance has them too, and answers each with ErrNotScoped. Errors name the
-// Maildir "<maildir>", not by its path: the agent does not see the props.
+// Maildir "<maildir>", not by its path, and the IMAP account "<imap
+// account>": the agent does not see the props.
 func (p *Instance) readMethod(ctx context.Context, args []any) (any, error) {
 	v, err := p.read(ctx, args)
 	return v, p.scrub(err)
@@ -204,10 +250,21 @@ func (p *Instance) replyMethod(ctx context.Context, args []any) (any, error) {
 	return v, p.scrub(err)
 }
 
-// scrub rewrites the Maildir's path in err's message as "<maildir>".
+// scrub rewrites the Maildir's path in err's message as "<maildir>", and
+// the IMAP account and server as "<imap account>" and "<imap server>".
 func (p *Instance) scrub(err error) error {
-	if err != nil && p.dir != "" && strings.Contains(err.Error(), p.dir) {
-		return &scrubbed{err: err, msg: strings.ReplaceAll(err.Error(), p.dir, "<maildir>")}
+	if err == nil {
+		return nil
+	}
+	var pairs []string
+	if p.dir != "" {
+		pairs = append(pairs, p.dir, "<maildir>")
+	}
+	if p.acct.host != "" {
+		pairs = append(pairs, p.acct.String(), "<imap account>", p.acct.addr(), "<imap server>", p.acct.host, "<imap server>")
+	}
+	if msg := strings.NewReplacer(pairs...).Replace(err.Error()); msg != err.Error() {
+		return &scrubbed{err: err, msg: msg}
 	}
 	return err
 }
@@ -236,36 +293,28 @@ func (p *Instance) Flow() capabilities.Flow {
 // props, and with the password slot they need.
 func (p *Instance) CheckProps(secretRefs map[string]string) error {
 	var ps capabilities.Problems
-	if strings.TrimSpace(p.Maildir) == "" {
-		ps.Addf("maildir", "maildir is required: the path of a Maildir folder")
+	hasMaildir, hasIMAP := strings.TrimSpace(p.Maildir) != "", p.IMAPHost != ""
+	switch {
+	case !hasMaildir && !hasIMAP:
+		ps.Addf("maildir", "maildir is required, or imap_host: the path of a Maildir folder, or an IMAP server")
+	case hasMaildir && hasIMAP:
+		ps.Addf("imap_host", "give either maildir or imap_host, not both")
 	}
 	if p.Thread != "" && !threadIDPattern.MatchString(p.Thread) {
 		ps.Addf("thread", "thread %q is not a thread id (12 lower-case hex digits)", p.Thread)
 	}
+	if p.ThreadRoot != "" && ThreadID(p.ThreadRoot) != p.Thread {
+		ps.Addf("thread_root", "thread_root %q is not the root of thread %q", p.ThreadRoot, p.Thread)
+	}
+	p.checkIMAP(&ps, secretRefs["password"] != "")
 	if p.Owner != "" {
 		a, err := mail.ParseAddress(p.Owner)
 		if err != nil || checkAddr(a.Address) != nil {
 			ps.Addf("owner", "owner %q is not an email address", p.Owner)
 		}
 	}
-	if p.SMTPPort < 0 || p.SMTPPort > 65535 {
-		ps.Addf("smtp_port", "smtp_port %d is out of range (1 to 65535, or 0 for the default)", p.SMTPPort)
-	}
-	switch Security(p.SMTPSecurity) {
-	case "", StartTLS, TLS:
-	case None:
-		if !isLoopback(p.SMTPHost) {
-			ps.Addf("smtp_security", `smtp_security "none" sends in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, p.SMTPHost)
-		}
-	default:
-		ps.Addf("smtp_security", "smtp_security %q is not one of starttls, tls, none", p.SMTPSecurity)
-	}
+	checkServer(&ps, "smtp", p.SMTPHost, p.SMTPPort, p.SMTPSecurity, []string{string(StartTLS), string(TLS)}, string(None))
 	if p.SMTPHost != "" {
-		h := p.SMTPHost
-		if strings.ContainsAny(h, " \t\r\n/@?#\\") || strings.HasPrefix(h, "-") ||
-			(strings.Contains(h, ":") && net.ParseIP(strings.Trim(h, "[]")) == nil) {
-			ps.Addf("smtp_host", "smtp_host %q is not a host name (give the port in smtp_port)", h)
-		}
 		if p.Owner == "" {
 			ps.Addf("owner", "owner is required when smtp_host is set: replies are sent from it")
 		}
@@ -289,10 +338,81 @@ func (p *Instance) CheckProps(secretRefs map[string]string) error {
 		ps.Add(&capabilities.PropError{Path: "smtp_user", Err: capabilities.ErrNoSecret,
 			Msg: fmt.Sprintf("smtp_user %q is set but the password secret slot is not given: %v", p.SMTPUser, capabilities.ErrNoSecret)})
 	}
-	if p.SMTPUser == "" && hasPassword {
-		ps.Addf("", "a password secret is given but smtp_user is empty")
+	if p.SMTPUser == "" && p.IMAPUser == "" && hasPassword {
+		ps.Addf("", "a password secret is given but smtp_user is empty (and so is imap_user)")
 	}
 	return ps.Err()
+}
+
+// checkServer adds the problems of a server's props, named prefix_host,
+// prefix_port and prefix_security: a host name, a port, and one of the
+// security modes, plain text (mode plain) only to a loopback host.
+func checkServer(ps *capabilities.Problems, prefix, host string, port int, security string, modes []string, plain string) {
+	if host != "" && (strings.ContainsAny(host, " \t\r\n/@?#\\") || strings.HasPrefix(host, "-") ||
+		(strings.Contains(host, ":") && net.ParseIP(strings.Trim(host, "[]")) == nil)) {
+		ps.Addf(prefix+"_host", "%s_host %q is not a host name (give the port in %s_port)", prefix, host, prefix)
+	}
+	if port < 0 || port > 65535 {
+		ps.Addf(prefix+"_port", "%s_port %d is out of range (1 to 65535, or 0 for the default)", prefix, port)
+	}
+	switch {
+	case security == "" || slices.Contains(modes, security):
+	case security == plain:
+		if !isLoopback(host) {
+			ps.Addf(prefix+"_security", `%s_security %q sends the password and mail in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, prefix, plain, host)
+		}
+	default:
+		ps.Addf(prefix+"_security", "%s_security %q is not one of %s, %s", prefix, security, strings.Join(modes, ", "), plain)
+	}
+}
+
+// checkIMAP adds the problems of the IMAP props.
+func (p *Instance) checkIMAP(ps *capabilities.Problems, hasPassword bool) {
+	if p.IMAPHost == "" {
+		for _, f := range []struct{ name, v string }{{"imap_security", p.IMAPSecurity}, {"imap_user", p.IMAPUser}, {"mailbox", p.Mailbox}, {"sent_folder", p.SentFolder}} {
+			if f.v != "" {
+				ps.Addf(f.name, "%s is set but imap_host is not", f.name)
+			}
+		}
+		if p.IMAPPort != 0 {
+			ps.Addf("imap_port", "imap_port is set but imap_host is not")
+		}
+		return
+	}
+	checkServer(ps, "imap", p.IMAPHost, p.IMAPPort, p.IMAPSecurity, []string{string(IMAPTLS), string(IMAPStartTLS)}, string(IMAPPlain))
+	switch {
+	case p.IMAPUser == "":
+		ps.Addf("imap_user", "imap_user is required with imap_host: the login, usually the address")
+	case strings.ContainsAny(p.IMAPUser, "\x00\r\n"):
+		ps.Addf("imap_user", "imap_user holds a control character")
+	case !hasPassword:
+		ps.Add(&capabilities.PropError{Path: "imap_user", Err: capabilities.ErrNoSecret,
+			Msg: fmt.Sprintf("imap_user %q is set but the password secret slot is not given: %v", p.IMAPUser, capabilities.ErrNoSecret)})
+	}
+	for _, f := range []struct{ name, v string }{{"mailbox", p.Mailbox}, {"sent_folder", p.SentFolder}} {
+		if strings.ContainsFunc(f.v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			ps.Addf(f.name, "%s %q holds a control character", f.name, f.v)
+		}
+	}
+}
+
+// account returns the IMAP account of the props.
+func (p *Instance) account() imapAccount {
+	a := imapAccount{host: p.IMAPHost, port: p.IMAPPort, security: IMAPSecurity(p.IMAPSecurity), user: p.IMAPUser, mailbox: p.Mailbox}
+	if a.security == "" {
+		a.security = IMAPTLS
+	}
+	if a.mailbox == "" {
+		a.mailbox = DefaultMailbox
+	}
+	return a
+}
+
+func (p *Instance) sentFolder() string {
+	if p.SentFolder != "" {
+		return p.SentFolder
+	}
+	return DefaultSentFolder
 }
 
 // Provision checks the props and the password slot, opens the Maildir and,
@@ -306,6 +426,12 @@ func (p *Instance) Provision(ctx context.Context, h *capabilities.Host) error {
 		return fmt.Errorf("%w: %w", capabilities.ErrProps, err)
 	}
 	p.host = h
+	if a, err := mail.ParseAddress(p.Owner); err == nil {
+		p.owner = mail.Address{Name: a.Name, Address: strings.ToLower(a.Address)}
+	}
+	if p.IMAPHost != "" {
+		return p.provisionIMAP(ctx)
+	}
 	p.dir = p.Maildir
 	if rest, ok := strings.CutPrefix(p.dir, "~/"); ok {
 		home, err := os.UserHomeDir()
@@ -316,9 +442,6 @@ func (p *Instance) Provision(ctx context.Context, h *capabilities.Host) error {
 	}
 	if err := CheckMaildir(p.dir); err != nil {
 		return fmt.Errorf("maildir: %w", err)
-	}
-	if a, err := mail.ParseAddress(p.Owner); err == nil {
-		p.owner = mail.Address{Name: a.Name, Address: strings.ToLower(a.Address)}
 	}
 	p.box = OpenMaildir(p.dir)
 	if p.Thread == "" {
@@ -331,6 +454,87 @@ func (p *Instance) Provision(ctx context.Context, h *capabilities.Host) error {
 	if err != nil {
 		return err
 	}
+	p.freeze(t)
+	return nil
+}
+
+// provisionIMAP connects: the mailbox instance reads the headers and starts
+// watching; a scoped instance takes its thread from its mailbox's cache when
+// that is watched in this process, or else finds it by searching.
+func (p *Instance) provisionIMAP(ctx context.Context) error {
+	p.acct = p.account()
+	if p.Thread == "" {
+		b, err := openIMAPBox(ctx, p.acct, p.password, p.host.Logff)
+		if err != nil {
+			return err
+		}
+		p.ibox = b
+		return nil
+	}
+	if t, ok := watchedThread(p.acct, p.Thread); ok {
+		p.freeze(t)
+		return nil
+	}
+	var t Thread
+	err := p.withIMAP(ctx, func(c *imapConn) error {
+		var err error
+		t, err = p.imapThread(ctx, c)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.freeze(t)
+	return nil
+}
+
+// password reads the account's password from the keyring.
+func (p *Instance) password(ctx context.Context) (string, error) {
+	return p.host.Secret(ctx, "password")
+}
+
+// withIMAP runs f on a fresh connection to the account (waiting for one of
+// the account's few connection slots), then logs out.
+func (p *Instance) withIMAP(ctx context.Context, f func(*imapConn) error) error {
+	slot := p.acct.slot()
+	select {
+	case slot <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-slot }()
+	pw, err := p.password(ctx)
+	if err != nil {
+		return fmt.Errorf("imap %s: reading the password: %w", p.acct, err)
+	}
+	c, err := dialIMAP(ctx, p.acct, pw, nil)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	return f(c)
+}
+
+// imapThread finds the scoped instance's thread on the server: by searching
+// for its root (and the messages it held at provisioning), or, without a
+// thread_root, by reading every message's headers.
+func (p *Instance) imapThread(ctx context.Context, c *imapConn) (Thread, error) {
+	var msgs []Message
+	var err error
+	if p.ThreadRoot != "" {
+		msgs, err = c.threadMessages(ctx, p.ThreadRoot, p.msgIDs)
+	} else {
+		msgs, err = c.allMessages(ctx)
+	}
+	if err != nil {
+		return Thread{}, err
+	}
+	return p.pick(threads(msgs))
+}
+
+// freeze records the thread's participants, message ids and flow, at
+// provisioning.
+func (p *Instance) freeze(t Thread) {
 	p.participants = slices.Clone(t.Participants)
 	p.msgIDs = map[string]bool{}
 	audience := []capabilities.Principal{capabilities.Owner}
@@ -357,26 +561,24 @@ func (p *Instance) Provision(ctx context.Context, h *capabilities.Host) error {
 	}
 	slices.Sort(p.labelAddrs)
 	p.flow = capabilities.Flow{Label: capabilities.NewLabel(label...), Audience: capabilities.NewLabel(audience...)}
+}
+
+// Cleanup stops the IMAP mailbox's watcher and closes its connection; a
+// Maildir or scoped instance holds nothing open.
+func (p *Instance) Cleanup() error {
+	if p.ibox != nil {
+		p.ibox.close()
+	}
 	return nil
 }
 
-// Cleanup releases nothing: the instance holds no open resources.
-func (p *Instance) Cleanup() error { return nil }
-
-// Items lists the Maildir's thread ids, newest thread first, reading the
-// Maildir again (so new threads show up). Only the mailbox instance
+// Items lists the mailbox's thread ids, newest thread first: reading the
+// Maildir again (so new threads show up), or, over IMAP, from the cache its
+// watcher keeps current. While the IMAP server cannot be reached it returns
+// an error saying why (wrapping ErrUnavailable). Only the mailbox instance
 // enumerates; a scoped instance returns an error wrapping ErrUnavailable.
 func (p *Instance) Items(ctx context.Context) ([]string, error) {
-	if p.Thread != "" {
-		return nil, fmt.Errorf("mail: instance scoped to thread %s does not enumerate: %w", p.Thread, capabilities.ErrUnavailable)
-	}
-	if p.box == nil {
-		return nil, fmt.Errorf("mail: not provisioned: %w", capabilities.ErrUnavailable)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ts, err := p.box.Threads()
+	ts, err := p.allThreads(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -393,15 +595,81 @@ func (p *Instance) Scope(item string) (json.RawMessage, error) {
 	if !threadIDPattern.MatchString(item) {
 		return nil, fmt.Errorf("mail: %q is not a thread id", item)
 	}
-	if p.box == nil {
-		return nil, fmt.Errorf("mail: not provisioned: %w", capabilities.ErrUnavailable)
-	}
-	if _, err := p.box.Thread(item); err != nil {
+	t, err := p.threadByID(item)
+	if err != nil {
 		return nil, err
 	}
 	q := *p
 	q.Thread = item
+	if p.IMAPHost != "" {
+		q.ThreadRoot = t.Root
+	}
 	return json.Marshal(&q)
+}
+
+// allThreads returns the mailbox instance's threads; a scoped instance
+// returns an error wrapping ErrUnavailable.
+func (p *Instance) allThreads(ctx context.Context) ([]Thread, error) {
+	if p.Thread != "" {
+		return nil, fmt.Errorf("mail: instance scoped to thread %s does not enumerate: %w", p.Thread, capabilities.ErrUnavailable)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.box != nil:
+		return p.box.Threads()
+	case p.ibox != nil:
+		ts, _, err := p.ibox.snapshot()
+		if err != nil {
+			return nil, fmt.Errorf("mail: %w: %w", capabilities.ErrUnavailable, err)
+		}
+		return ts, nil
+	}
+	return nil, fmt.Errorf("mail: not provisioned: %w", capabilities.ErrUnavailable)
+}
+
+// threadByID returns one of the mailbox instance's threads.
+func (p *Instance) threadByID(id string) (Thread, error) {
+	switch {
+	case p.box != nil:
+		return p.box.Thread(id)
+	case p.ibox != nil:
+		ts, byID, _ := p.ibox.snapshot()
+		if i, ok := byID[id]; ok {
+			return ts[i], nil
+		}
+		return Thread{}, fmt.Errorf("thread %q: %w in imap %s", id, ErrThreadNotFound, p.acct)
+	}
+	return Thread{}, fmt.Errorf("mail: not provisioned: %w", capabilities.ErrUnavailable)
+}
+
+// Changes returns a channel that receives when the IMAP mailbox's threads
+// changed (a new thread, or a new or expunged message), coalesced: one
+// value stands for any number of changes. It is nil (never receives) for a
+// Maildir or scoped instance. The engine may select on it to call Items at
+// once instead of at its next poll.
+func (p *Instance) Changes() <-chan struct{} {
+	if p.ibox == nil {
+		return nil
+	}
+	return p.ibox.changes
+}
+
+// Versions maps each thread id of the mailbox instance to a version that
+// changes when a message joins or leaves the thread (the thread's message
+// count and newest Message-ID). The engine can compare it between polls to
+// trigger a known thread's agent on its new mail.
+func (p *Instance) Versions(ctx context.Context) (map[string]string, error) {
+	ts, err := p.allThreads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ts))
+	for _, t := range ts {
+		out[t.ID] = fmt.Sprintf("%d:%s", len(t.Messages), t.Messages[len(t.Messages)-1].ID)
+	}
+	return out, nil
 }
 
 // current finds the thread again: by id, or, should a new message have joined
@@ -411,6 +679,11 @@ func (p *Instance) current() (Thread, error) {
 	if err != nil {
 		return Thread{}, err
 	}
+	return p.pick(ts)
+}
+
+// pick finds the scoped instance's thread among ts.
+func (p *Instance) pick(ts []Thread) (Thread, error) {
 	for _, t := range ts {
 		if t.ID == p.Thread {
 			return t, nil
@@ -441,7 +714,7 @@ func (p *Instance) scoped() error {
 	if p.Thread == "" {
 		return ErrNotScoped
 	}
-	if p.box == nil {
+	if p.box == nil && p.acct.host == "" {
 		return fmt.Errorf("mail: not provisioned: %w", capabilities.ErrUnavailable)
 	}
 	return nil
@@ -468,6 +741,20 @@ func (p *Instance) read(ctx context.Context, args []any) (any, error) {
 	if len(args) > 0 && args[0] != nil {
 		return nil, errors.New("read takes no arguments")
 	}
+	if p.acct.host != "" {
+		var out any
+		err := p.withIMAP(ctx, func(c *imapConn) error {
+			t, err := p.imapThread(ctx, c)
+			if err != nil {
+				return err
+			}
+			out, err = p.render(t, func(m Message) (Content, error) {
+				return c.content(ctx, m.UID, p.fetchLimit(), p.maxBody())
+			})
+			return err
+		})
+		return out, err
+	}
 	// A mail client may rename a file (a flag change) between listing and
 	// reading: list again and retry.
 	var lastErr error
@@ -489,6 +776,19 @@ func (p *Instance) readOnce() (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.render(t, func(m Message) (Content, error) { return ReadContent(m.Path, p.maxBody()) })
+}
+
+// fetchLimit is how much of one message is fetched over IMAP: enough for a
+// text of max_body_bytes in base64 or quoted-printable, plus a megabyte of
+// headers and earlier parts. The rest of a huge message is never read.
+func (p *Instance) fetchLimit() int {
+	return min(3*p.maxBody()+1<<20, maxMessageBytes)
+}
+
+// render is what read returns for thread t, reading each visible message's
+// content with content.
+func (p *Instance) render(t Thread, content func(Message) (Content, error)) (any, error) {
 	msgs := []any{}
 	withheld := 0
 	for _, m := range t.Messages {
@@ -496,7 +796,7 @@ func (p *Instance) readOnce() (any, error) {
 			withheld++
 			continue
 		}
-		c, err := ReadContent(m.Path, p.maxBody())
+		c, err := content(m)
 		if err != nil {
 			return nil, err
 		}
@@ -617,10 +917,32 @@ func (p *Instance) reply(ctx context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.acct.host != "" {
+		var out any
+		err := p.withIMAP(ctx, func(c *imapConn) error {
+			t, err := p.imapThread(ctx, c)
+			if err != nil {
+				return err
+			}
+			out, err = p.send(ctx, t, to, cc, text, func(raw []byte) error {
+				return c.appendMessage(ctx, p.sentFolder(), raw)
+			})
+			return err
+		})
+		return out, err
+	}
 	t, err := p.current()
 	if err != nil {
 		return nil, err
 	}
+	return p.send(ctx, t, to, cc, text, func(raw []byte) error {
+		_, err := WriteMessage(p.dir, []byte(strings.ReplaceAll(string(raw), "\r\n", "\n")), true)
+		return err
+	})
+}
+
+// send sends a reply to thread t over SMTP, then files the copy with file.
+func (p *Instance) send(ctx context.Context, t Thread, to, cc []string, text string, file func(raw []byte) error) (any, error) {
 	var parent *Message
 	for i := range t.Messages {
 		if p.visible(t.Messages[i]) {
@@ -631,6 +953,7 @@ func (p *Instance) reply(ctx context.Context, args []any) (any, error) {
 		return nil, fmt.Errorf("thread %s has no message to reply to", p.Thread)
 	}
 	password := ""
+	var err error
 	if p.SMTPUser != "" {
 		password, err = p.host.Secret(ctx, "password")
 		if err != nil {
@@ -652,7 +975,7 @@ func (p *Instance) reply(ctx context.Context, args []any) (any, error) {
 		return nil, fmt.Errorf("sending the reply: %w", err)
 	}
 	filed := true
-	if _, err := WriteMessage(p.dir, []byte(strings.ReplaceAll(string(out.Raw), "\r\n", "\n")), true); err != nil {
+	if err := file(out.Raw); err != nil {
 		filed = false
 		p.host.Logff("mail %s: reply %s sent but not filed: %v", p.Thread, out.MessageID, err)
 	}

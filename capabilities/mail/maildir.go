@@ -42,8 +42,10 @@ type Message struct {
 	Date time.Time
 	// Subject is the decoded Subject header, control characters replaced.
 	Subject string
-	// Path is the message's file.
+	// Path is the message's file ("" for a message on an IMAP server).
 	Path string
+	// UID is the message's IMAP UID (0 for a message in a Maildir).
+	UID uint32
 	// Flags are the Maildir info flags ("S" seen, "R" replied, ...).
 	Flags string
 }

@@ -72,6 +72,6 @@ interface MailSent {
 }
 
 interface Env {
-  /** One email thread of the owner's mailbox (a local Maildir): read it, and reply to its participants over SMTP. */
+  /** One email thread of the owner's mailbox (a local Maildir or an IMAP server): read it, and reply to its participants over SMTP. */
   readonly cap: Mail;
 }
