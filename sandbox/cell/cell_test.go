@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -151,6 +152,18 @@ func TestRunResultsAndErrors(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "a refused call is a TypeError, as in process",
+			src:  `export default { async run(i, env) { try { await env.e.put(3) } catch (e) { return [e instanceof TypeError, e.message] } } }`,
+			env: map[string]sandbox.Binding{"e": sandbox.Methods{"put": func(context.Context, []any) (any, error) {
+				return nil, refused("argument 1 (key): want a string, got the number 3")
+			}}},
+			check: func(t *testing.T, res *sandbox.Result, err error) {
+				if err != nil || fmt.Sprint(res.Value) != "[true env.e.put: argument 1 (key): want a string, got the number 3]" {
+					t.Fatalf("res %#v err %v", res.Value, err)
+				}
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,3 +265,9 @@ func compactJSONString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// refused is an error a binding reports as a mistake in the agent's code.
+type refused string
+
+func (e refused) Error() string   { return string(e) }
+func (e refused) TypeError() bool { return true }

@@ -535,6 +535,8 @@ func (c *proc) call(mi *mainInv, m *callMsg) {
 			r.failed, r.limit = true, le
 		} else if err != nil {
 			r.failed, r.err = true, err.Error()
+			var te interface{ TypeError() bool }
+			r.typeErr = errors.As(err, &te) && te.TypeError()
 		} else {
 			r.value = v
 		}

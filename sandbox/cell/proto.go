@@ -153,6 +153,7 @@ type callResultMsg struct {
 	value     any
 	err       string
 	failed    bool
+	typeErr   bool // the call was refused as a mistake in the agent's code: a TypeError in JS
 	limit     *sandbox.LimitError
 }
 
@@ -165,6 +166,10 @@ func (e *enc) callResult(m *callResultMsg) error {
 		e.byte(2)
 		e.str(m.limit.Limit)
 		e.str(m.limit.Detail)
+		return nil
+	case m.failed && m.typeErr:
+		e.byte(3)
+		e.str(m.err)
 		return nil
 	case m.failed:
 		e.byte(1)
@@ -184,6 +189,8 @@ func (d *dec) callResult() *callResultMsg {
 		m.failed, m.err = true, d.str()
 	case 2:
 		m.failed, m.limit = true, &sandbox.LimitError{Limit: d.str(), Detail: d.str()}
+	case 3:
+		m.failed, m.typeErr, m.err = true, true, d.str()
 	default:
 		d.fail(errors.New("cell wire: bad call result"))
 	}

@@ -354,11 +354,21 @@ func (r *callResultMsg) result() (any, error) {
 	if r.limit != nil {
 		return nil, r.limit
 	}
+	if r.failed && r.typeErr {
+		return nil, typeError(r.err)
+	}
 	if r.failed {
 		return nil, errors.New(r.err)
 	}
 	return r.value, nil
 }
+
+// typeError is a binding call refused in the main process as a mistake in
+// the agent's code; the isolate throws it as a TypeError.
+type typeError string
+
+func (e typeError) Error() string   { return string(e) }
+func (e typeError) TypeError() bool { return true }
 
 // remoteBinding is a binding whose methods run in the main process.
 type remoteBinding struct {
