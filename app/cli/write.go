@@ -173,7 +173,7 @@ func printAttempts(w io.Writer, a *engine.Authored) {
 func saveCode(a *army.Army, path string, ag *army.Agent, code string) (string, error) {
 	if ag.CodePath != "" {
 		f := filepath.Join(a.Dir, filepath.FromSlash(ag.CodePath))
-		return f, writeAtomic(f, []byte(code))
+		return f, army.WriteFile(f, []byte(code))
 	}
 	ag.Code, ag.Instructions, ag.Model, ag.Mode, ag.Attempts = code, "", "", "", 0
 	out, err := a.Export()
@@ -183,31 +183,7 @@ func saveCode(a *army.Army, path string, ag *army.Agent, code string) (string, e
 	if _, err := army.Parse(out, a.Dir); err != nil {
 		return "", fmt.Errorf("the army with the new code does not load: %w", err)
 	}
-	return path, writeAtomic(path, out)
-}
-
-// writeAtomic replaces f's content with b through a temporary file.
-func writeAtomic(f string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(f), "."+filepath.Base(f)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if st, err := os.Stat(f); err == nil {
-		_ = os.Chmod(tmp.Name(), st.Mode().Perm())
-	}
-	return os.Rename(tmp.Name(), f)
+	return path, army.WriteFile(path, out)
 }
 
 const runsUsage = `usage: littleboxes runs ARMY|EXAMPLE AGENT [--limit N] [--json] [--data DIR]

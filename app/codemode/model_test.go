@@ -31,18 +31,8 @@ func newLLM(t *testing.T, srv *llmtest.Server, extra map[string]any) sandbox.Bin
 	return capabilities.Bind(inst)
 }
 
-func startLLM(t *testing.T, steps ...llmtest.Step) *llmtest.Server {
-	t.Helper()
-	srv, err := llmtest.Start(steps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv
-}
-
 func TestWriteAgainstAScriptedServer(t *testing.T) {
-	srv := startLLM(t,
+	srv := llmtest.StartT(t,
 		llmtest.Step{Content: "Sure:\n```ts\nconst n: number = input.n;\nawait env.out.send(n)\nreturn n *\n```"},
 		llmtest.Step{Content: "```ts\nconst n: number = input.n;\nawait env.out.send(n);\nreturn n * 2;\n```"},
 	)
@@ -69,7 +59,7 @@ func TestWriteAgainstAScriptedServer(t *testing.T) {
 }
 
 func TestWriteModelTimesOut(t *testing.T) {
-	srv := startLLM(t, llmtest.Step{Content: "return 1", Delay: 5 * time.Second})
+	srv := llmtest.StartT(t, llmtest.Step{Content: "return 1", Delay: 5 * time.Second})
 	start := time.Now()
 	_, err := Write(context.Background(), Task{Agent: "a", Instructions: "x", Declaration: "d"},
 		LLMModel(newLLM(t, srv, map[string]any{"timeout": "300ms"})), execIn(&world{}, nil, nil))
@@ -80,7 +70,7 @@ func TestWriteModelTimesOut(t *testing.T) {
 
 func TestWriteHugeReplyIsBounded(t *testing.T) {
 	huge := "```js\nreturn '" + strings.Repeat("x", 2<<20) + "'\n```"
-	srv := startLLM(t, llmtest.Step{Content: huge})
+	srv := llmtest.StartT(t, llmtest.Step{Content: huge})
 	_, err := Write(context.Background(), Task{Agent: "a", Instructions: "x", Declaration: "d", Attempts: 1},
 		LLMModel(newLLM(t, srv, nil)), execIn(&world{}, nil, nil))
 	if err == nil {

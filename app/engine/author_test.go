@@ -12,7 +12,7 @@ import (
 // TestDescribe: a model writes an agent's module from a description; the
 // dry run reads for real, simulates the send, lists it, and diffs the code.
 func TestDescribe(t *testing.T) {
-	srv := startModel(t,
+	srv := llmtest.StartT(t,
 		llmtest.Step{Content: "return 1"},
 		llmtest.Step{Content: "```ts\nexport default {\n  async run(input: string, env: Env) {\n    const s = await env.src.read();\n    await env.out.send(input + ':' + s);\n    return s;\n  },\n}\n```"},
 	)

@@ -18,16 +18,6 @@ import (
 	"littleboxes/sandbox/cell"
 )
 
-func startModel(t *testing.T, steps ...llmtest.Step) *llmtest.Server {
-	t.Helper()
-	srv, err := llmtest.Start(steps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv
-}
-
 func instructedArmy(srv *llmtest.Server, agent string) string {
 	return `
 name: instructed
@@ -47,7 +37,7 @@ const canaryInput = "CANARY-93be-never-to-the-planner"
 // compile error, caches the plan durably (a restart reuses it), and never
 // sends the input to the model.
 func TestInstructedPlan(t *testing.T) {
-	srv := startModel(t,
+	srv := llmtest.StartT(t,
 		llmtest.Step{Content: "```ts\nconst x = ;\n```"},
 		llmtest.Step{Content: "```ts\nconst r = await env.out.send({ got: input.n });\nreturn { sent: r.sent.got }\n```"},
 	)
@@ -112,7 +102,7 @@ func TestInstructedPlan(t *testing.T) {
 // TestInstructedRetryNeverRepeats: an attempt that sent and then failed is
 // retried; the retry's identical send is replayed, not performed again.
 func TestInstructedRetryNeverRepeats(t *testing.T) {
-	srv := startModel(t,
+	srv := llmtest.StartT(t,
 		llmtest.Step{Content: "await env.out.send('once');\nthrow new Error('then it broke')"},
 		llmtest.Step{Content: "await env.out.send('once');\nreturn 'ok'"},
 	)
@@ -140,7 +130,7 @@ func TestInstructedRetryNeverRepeats(t *testing.T) {
 // TestInstructedAttemptsRunOut: every attempt fails; the run fails with a
 // clear error, records each attempt, and performs nothing.
 func TestInstructedAttemptsRunOut(t *testing.T) {
-	srv := startModel(t,
+	srv := llmtest.StartT(t,
 		llmtest.Step{Content: "return env.mail.forward(input)"},
 		llmtest.Step{Content: "no code here, sorry"},
 	)
@@ -178,7 +168,7 @@ func TestInstructedAttemptsRunOut(t *testing.T) {
 // an untrusted provider to write its code: the call is held for approval,
 // nothing reaches the provider, and nothing runs.
 func TestInstructedPerCallHeld(t *testing.T) {
-	srv := startModel(t, llmtest.Step{Content: "return await env.out.send(await env.src.read())"})
+	srv := llmtest.StartT(t, llmtest.Step{Content: "return await env.out.send(await env.src.read())"})
 	src := strings.Replace(instructedArmy(srv, `
   reader:
     triggers: [manual]
@@ -208,7 +198,7 @@ func TestInstructedPerCallHeld(t *testing.T) {
 // TestInstructedPerCallTrusted: per-call to a trusted local model sends the
 // input, delimited as data, and runs the code it writes.
 func TestInstructedPerCallTrusted(t *testing.T) {
-	srv := startModel(t, llmtest.Step{Content: "return 'saw ' + input"})
+	srv := llmtest.StartT(t, llmtest.Step{Content: "return 'saw ' + input"})
 	e := newEngine(t, parse(t, instructedArmy(srv, `
   reader:
     triggers: [manual]
@@ -231,7 +221,7 @@ func TestInstructedPerCallTrusted(t *testing.T) {
 // the sample mailbox, its instances started at once, makes exactly one
 // code-writing call, and every instance runs the plan.
 func TestInstructedTemplateOnePlan(t *testing.T) {
-	srv := startModel(t, llmtest.Step{Content: "```js\nconst t = await env.thread.read();\nreturn { item: ctx.item, messages: t.messages.length }\n```"})
+	srv := llmtest.StartT(t, llmtest.Step{Content: "```js\nconst t = await env.thread.read();\nreturn { item: ctx.item, messages: t.messages.length }\n```"})
 	dir := t.TempDir()
 	if _, err := examples.Materialize("inbox", dir); err != nil {
 		t.Fatal(err)
@@ -282,7 +272,7 @@ agents:
 // agent's, with the agent's guarded bindings; a retry after a thrown error
 // replays the send the failed attempt performed.
 func TestInstructedInCells(t *testing.T) {
-	srv := startModel(t,
+	srv := llmtest.StartT(t,
 		llmtest.Step{Content: "await env.out.send(input);\nthrow new RangeError('nope')"},
 		llmtest.Step{Content: "const r = await env.out.send(input);\nreturn r.sent"},
 	)
@@ -329,7 +319,7 @@ func TestInboxAI(t *testing.T) {
 		s := strings.Contains(r.Text(), "verify your mailbox")
 		return `{"urgent": ` + fmt.Sprint(s) + `, "suspicious": ` + fmt.Sprint(s) + `, "summary": "a thread"}`
 	}
-	srv := startModel(t)
+	srv := llmtest.StartT(t)
 	for i := 0; i < 100; i++ {
 		srv.Push(llmtest.Step{Reply: answer})
 	}

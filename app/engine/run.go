@@ -191,23 +191,30 @@ func (e *Engine) recordRun(rec RunRecord) {
 		if err != nil {
 			return err
 		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		rec.ID = strconv.FormatUint(seq, 10)
-		v, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(store.Uint64Key(seq), v); err != nil {
-			return err
-		}
-		if seq > keep {
-			return b.Delete(store.Uint64Key(seq - keep))
-		}
-		return nil
+		return appendRecord(b, keep, &rec, &rec.ID)
 	})
+}
+
+// appendRecord appends rec to b under the bucket's next sequence number,
+// which becomes its id, and drops the record keep places back: run records
+// and reports keep the newest keep.
+func appendRecord[T any](b store.Bucket, keep uint64, rec *T, id *string) error {
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	*id = strconv.FormatUint(seq, 10)
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(store.Uint64Key(seq), v); err != nil {
+		return err
+	}
+	if seq > keep {
+		return b.Delete(store.Uint64Key(seq - keep))
+	}
+	return nil
 }
 
 // Runs returns up to limit of agent's run records, newest first.
@@ -312,22 +319,7 @@ func (e *Engine) Report(ctx context.Context, from string, msg any) error {
 		if err != nil {
 			return err
 		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		rec.ID = strconv.FormatUint(seq, 10)
-		v, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(store.Uint64Key(seq), v); err != nil {
-			return err
-		}
-		if seq > keep {
-			return b.Delete(store.Uint64Key(seq - keep))
-		}
-		return nil
+		return appendRecord(b, keep, &rec, &rec.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("engine: storing a report from %s: %w", agent, err)

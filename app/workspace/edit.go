@@ -133,7 +133,7 @@ func (w *Workspace) save(path string, e *edit) error {
 		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
 			return fmt.Errorf("saving agent %s: %w", ag.Name, err)
 		}
-		if err := writeFile(f, []byte(ag.Code)); err != nil {
+		if err := army.WriteFile(f, []byte(ag.Code)); err != nil {
 			return fmt.Errorf("saving agent %s's code: %w", ag.Name, err)
 		}
 	}
@@ -141,7 +141,7 @@ func (w *Workspace) save(path string, e *edit) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(path, data); err != nil {
+	if err := army.WriteFile(path, data); err != nil {
 		return fmt.Errorf("saving the army: %w", err)
 	}
 	if err := w.savePositions(path, e.pos); err != nil {
@@ -157,30 +157,6 @@ func (w *Workspace) save(path string, e *edit) error {
 		}
 	}
 	return nil
-}
-
-// writeFile replaces the file at path with data, atomically.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // OpenExample opens the built-in example army name. The first time, it is

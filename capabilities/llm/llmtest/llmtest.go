@@ -195,3 +195,22 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "scripted"}})
 }
+
+// TB is the part of testing.TB that StartT uses.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
+// StartT starts a server for a test, failing it if the server cannot
+// start, and closes the server when the test ends.
+func StartT(t TB, steps ...Step) *Server {
+	t.Helper()
+	s, err := Start(steps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
