@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"littleboxes/app/codemode"
 	"littleboxes/sandbox"
 	"littleboxes/sandbox/cell"
 )
@@ -46,6 +47,10 @@ type Report struct {
 	CellSpawnP99us       float64 `json:"cell_spawn_p99_us"`
 	CellBindingCallP50us float64 `json:"cell_binding_call_p50_us"`
 	CellBindingCallP99us float64 `json:"cell_binding_call_p99_us"`
+	// CodeModeOverheadP50us is Code Mode's own cost per attempt, the
+	// model's time excluded: normalise a reply of new code, compile it, and
+	// run it in a fresh isolate in a warm cell.
+	CodeModeOverheadP50us float64 `json:"codemode_overhead_p50_us"`
 
 	// The whole army (ArmyReport): the inbox army over ArmyThreads mail
 	// threads, one triage agent per thread, all run once, in cells. The
@@ -266,6 +271,28 @@ func CellFigures(ctx context.Context, r *Report, spawns, calls int, logf func(st
 		return fmt.Errorf("cell %w", err)
 	}
 	r.CellBindingCallP50us, r.CellBindingCallP99us = percentileUS(c, 50), percentileUS(c, 99)
+
+	n := max(spawns/10, 50)
+	logf("code mode: %d attempts of new code, normalised, compiled and run in the cell", n)
+	cm := make([]time.Duration, n)
+	for i := range cm {
+		// A new text each time: what a model writes is new to the compile cache.
+		reply := fmt.Sprintf("```ts\nconst n: number = input + %d;\nawait env.b0.noop(n);\nreturn { n };\n```", i)
+		t0 := time.Now()
+		src, err := codemode.Normalize(reply)
+		if err != nil {
+			return fmt.Errorf("code mode: %w", err)
+		}
+		m, err := sandbox.Compile("agent.ts", src)
+		if err != nil {
+			return fmt.Errorf("code mode: %w", err)
+		}
+		if _, err := pool.Run(ctx, &sandbox.Invocation{Module: m, Input: 1.0, Env: env}); err != nil {
+			return fmt.Errorf("code mode: %w", err)
+		}
+		cm[i] = time.Since(t0)
+	}
+	r.CodeModeOverheadP50us = percentileUS(cm, 50)
 	return nil
 }
 

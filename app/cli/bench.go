@@ -62,6 +62,7 @@ func cmdBench(args []string, std IO) int {
 	fmt.Fprintf(w, "binding call           p50 %8.1f µs   p99 %8.1f µs   (%d samples)\n", r.BindingCallP50us, r.BindingCallP99us, r.BindingCallSample)
 	fmt.Fprintf(w, "per live isolate       heap %6.1f KiB  stack %5.1f KiB  rss %6.1f KiB   (%d alive)\n", r.HeapPerAgentKiB, r.StackPerAgentKiB, r.RSSPerAgentKiB, r.LiveAgents)
 	fmt.Fprintf(w, "in a cell              spawn p50 %6.1f µs   binding call p50 %6.1f µs\n", r.CellSpawnP50us, r.CellBindingCallP50us)
+	fmt.Fprintf(w, "code mode attempt      p50 %8.1f µs   (normalise + compile + run in a cell; the model's time excluded)\n", r.CodeModeOverheadP50us)
 	if r.ArmyThreads > 0 {
 		fmt.Fprintf(w, "whole army             %d threads, all run once: %.1f s, peak RSS %.0f MiB (with its cells)\n", r.ArmyThreads, r.Army10kWallS, r.Army10kRSSMiB)
 	}
