@@ -11,11 +11,13 @@ export interface NodePanelProps {
   api: Api;
   selection: Selection;
   kinds: KindInfo[];
+  /** The army's llm capabilities (the models that may write an agent's code). */
+  models: readonly string[];
   onWorkspace(ws: Workspace): void;
   onOpenApprovals(): void;
 }
 
-export function NodePanel({ api, selection, kinds, onWorkspace, onOpenApprovals }: NodePanelProps) {
+export function NodePanel({ api, selection, kinds, models, onWorkspace, onOpenApprovals }: NodePanelProps) {
   const { agent, capability } = selection;
   const close = () => selection.select(null);
   return (
@@ -26,6 +28,7 @@ export function NodePanel({ api, selection, kinds, onWorkspace, onOpenApprovals 
           api={api}
           agent={agent}
           kinds={kinds}
+          models={models}
           onWorkspace={onWorkspace}
           onClose={close}
           onRenamed={(n) => selection.select(`agent:${n}`)}
