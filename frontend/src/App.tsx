@@ -116,7 +116,7 @@ export function App({ initialView = "army", connection: given }: Props) {
                 onError={setError}
               />
             )}
-            {api && shown && <NodePanel api={api} selection={selection} kinds={w.kinds} models={models} onWorkspace={onWorkspace} onOpenApprovals={openApprovals} />}
+            {api && shown && <NodePanel api={api} selection={selection} kinds={w.kinds} models={models} runsVersion={runsVersion} onWorkspace={onWorkspace} onOpenApprovals={openApprovals} />}
           </div>
           {api && ws && <RunsDock api={api} agent={selection.agent?.name} version={runsVersion} onOpenApprovals={openApprovals} />}
           {error && <ErrorToast error={error} onDismiss={() => setError(null)} />}

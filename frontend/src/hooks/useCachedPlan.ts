@@ -1,6 +1,6 @@
 // useCachedPlan: the code a plan-mode instructions agent's model wrote, as
 // cached after its first run (CachedPlan; "" until then). Reloaded when the
-// agent's view changes (a run ends, its instructions are saved) and on
+// agent's view changes (its instructions saved), when a run ends, and on
 // reload().
 
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -15,8 +15,11 @@ export interface CachedPlan {
   reload(): void;
 }
 
-/** The cached plan of agent; version changes (any value) reload it. enabled false asks nothing. */
-export function useCachedPlan(api: Api, agent: string, version: unknown, enabled = true): CachedPlan {
+/**
+ * The cached plan of agent. A change of view (the agent's view object) or of
+ * runsVersion (a run ended) reads it again.
+ */
+export function useCachedPlan(api: Api, agent: string, view: unknown, runsVersion?: number): CachedPlan {
   const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -24,11 +27,6 @@ export function useCachedPlan(api: Api, agent: string, version: unknown, enabled
 
   const load = useCallback(() => {
     const my = ++seq.current;
-    if (!enabled) {
-      setCode(null);
-      setLoading(false);
-      return;
-    }
     setLoading(true);
     api.CachedPlan(agent).then(
       (c) => {
@@ -43,14 +41,14 @@ export function useCachedPlan(api: Api, agent: string, version: unknown, enabled
         setLoading(false);
       },
     );
-  }, [api, agent, enabled]);
+  }, [api, agent]);
 
   useEffect(() => {
     load();
     return () => {
       seq.current++;
     };
-  }, [load, version]);
+  }, [load, view, runsVersion]);
 
   return { code, error, loading, reload: load };
 }

@@ -25,6 +25,8 @@ export interface AgentEditorProps {
   kinds: KindInfo[];
   /** The army's llm capabilities (the models that may write an agent's code). */
   models?: readonly string[];
+  /** Changes when a run ends: an instructions agent's cached plan is read again. */
+  runsVersion?: number;
   onWorkspace: (ws: Workspace) => void;
   onClose: () => void;
   /** Called with the new name after a rename was saved, so the parent can follow the agent. */
@@ -38,7 +40,7 @@ export const CHECK_DELAY_MS = 300;
 
 const NO_MODELS: readonly string[] = [];
 
-export function AgentEditor({ api, agent, kinds, models = NO_MODELS, onWorkspace, onClose, onRenamed, onOpenApprovals }: AgentEditorProps) {
+export function AgentEditor({ api, agent, kinds, models = NO_MODELS, runsVersion, onWorkspace, onClose, onRenamed, onOpenApprovals }: AgentEditorProps) {
   const [code, setCode] = useState(agent.code);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
@@ -173,7 +175,7 @@ export function AgentEditor({ api, agent, kinds, models = NO_MODELS, onWorkspace
 
         {agent.template && <Instances agent={agent} />}
 
-        {instructed && <InstructionsEditor api={api} agent={agent} models={models} onWorkspace={onWorkspace} />}
+        {instructed && <InstructionsEditor api={api} agent={agent} models={models} runsVersion={runsVersion} onWorkspace={onWorkspace} />}
 
         <div className="lbp-pane-tabs" role="tablist" aria-label="code or env" hidden={instructed}>
           <button

@@ -10,8 +10,9 @@ import { CodeView } from "./CodeView";
 import { ErrorLine } from "./parts";
 
 /** The plan-mode code cached for agent, read-only. */
-export function CachedPlanView({ api, agent }: { api: Api; agent: AgentView }) {
-  const plan = useCachedPlan(api, agent.name, agent);
+export function CachedPlanView({ api, agent, runsVersion }: { api: Api; agent: AgentView; runsVersion?: number }) {
+  // Read again with every new view of the agent (its instructions saved) and after every run.
+  const plan = useCachedPlan(api, agent.name, agent, runsVersion);
   return (
     <div className="lbp-cached-plan">
       <div className="lbp-pane-head">

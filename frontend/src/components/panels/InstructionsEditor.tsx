@@ -33,11 +33,13 @@ export interface InstructionsEditorProps {
   /** The army's llm capabilities. */
   models: readonly string[];
   onWorkspace: (ws: Workspace) => void;
+  /** Changes when a run ends: the cached plan is read again. */
+  runsVersion?: number;
   /** The agent is a code agent: saving turns it into an instructions agent. */
   convert?: boolean;
 }
 
-export function InstructionsEditor({ api, agent, models, onWorkspace, convert = false }: InstructionsEditorProps) {
+export function InstructionsEditor({ api, agent, models, runsVersion, onWorkspace, convert = false }: InstructionsEditorProps) {
   const initial = () => ({
     instructions: convert ? "" : agent.instructions,
     model: agent.model || models[0] || "",
@@ -140,7 +142,7 @@ export function InstructionsEditor({ api, agent, models, onWorkspace, convert = 
         </div>
       )}
       <ErrorLine error={error} testId="instructions-error" />
-      {!convert && agent.mode === "plan" && <CachedPlanView api={api} agent={agent} />}
+      {!convert && agent.mode === "plan" && <CachedPlanView api={api} agent={agent} runsVersion={runsVersion} />}
     </form>
   );
 }
