@@ -746,7 +746,7 @@ await step("describe an agent: the scripted model writes it, the box shows the d
   assert(/"stored":\s*null/.test(value), `dry-run value ${value}`);
   const ok = await box.getByTestId("attempt-1").getAttribute("data-ok");
   assert(ok === "1", "the first attempt failed");
-  await box.scrollIntoViewIfNeeded();
+  await box.getByTestId("describe-diff").scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(shots, "describe.png") });
   return call.trim();
 });
