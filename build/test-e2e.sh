@@ -8,8 +8,8 @@
 #   bash build/with-keyring.sh bash build/test-e2e.sh build/bin/littleboxes
 #
 # Prints one line per check and "e2e: N passed, M failed"; exits non-zero on
-# any failure. Screenshots (canvas, editor, approvals) go to build/screenshots/
-# (SCREENSHOTS=DIR to put them elsewhere).
+# any failure. Screenshots (canvas, editor, approvals, playground, describe)
+# go to build/screenshots/ (SCREENSHOTS=DIR to put them elsewhere).
 set -uo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -10,11 +10,14 @@
 // code, runs the first agent, approves what it holds, and checks on loopback
 // servers that each effect arrived exactly once. Then it sets a secret in the
 // UI and checks its value appears in no page content and no API response.
+// Last, Code Mode: an army with an llm capability pointing at a scripted
+// OpenAI-compatible server (node, on loopback), an agent described in the
+// Describe box, its diff and "would call" line checked, accepted, and run.
 //
 // Prints one line per check and "e2e: N passed, M failed"; exits 1 on any
 // failure. Run it with build/test-e2e.sh (a real Secret Service around it).
 // Screenshots go to SCREENSHOT_DIR (default build/screenshots):
-// canvas.png, editor.png, approvals.png, playground.png.
+// canvas.png, editor.png, approvals.png, playground.png, describe.png.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -118,6 +121,38 @@ const hook = await server((req, res) => {
     res.end("thanks");
   });
 });
+// The scripted model: every POST /v1/chat/completions is answered with
+// MODULE in a fence, and recorded.
+const MODULE = `export default {
+  async run(input, env) {
+    const name = (input && input.name) || "world";
+    await env.notes.put("greeting", "hello " + name);
+    return { stored: await env.notes.get("greeting") };
+  },
+};`;
+const modelHits = [];
+const model = await server((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    modelHits.push({ method: req.method, url: req.url, body });
+    if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+      res.statusCode = 404;
+      return res.end(JSON.stringify({ error: { message: `no ${req.method} ${req.url}` } }));
+    }
+    res.setHeader("Content-Type", "application/json");
+    res.end(
+      JSON.stringify({
+        id: `chatcmpl-${modelHits.length}`,
+        object: "chat.completion",
+        model: "scripted",
+        choices: [{ index: 0, message: { role: "assistant", content: "```ts\n" + MODULE + "\n```" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      }),
+    );
+  });
+});
+const MODEL = `http://127.0.0.1:${model.address().port}/v1`;
 const SOURCE = `http://127.0.0.1:${source.address().port}`;
 const HOOK = `http://127.0.0.1:${hook.address().port}`;
 
@@ -646,6 +681,132 @@ await check("the canvas screenshot (the inbox example)", async () => {
   await page.mouse.move(5, 895);
   await page.screenshot({ path: path.join(shots, "canvas.png") });
   return path.join(shots, "canvas.png");
+});
+
+// --- Code Mode: describe an agent to a (scripted) model, accept, run. ---
+
+const CODEMODE_ARMY = `name: codemode
+doc: An agent whose code a model writes from the owner's description.
+capabilities:
+  model:
+    kind: llm
+    props: {base_url: "${MODEL}", model: scripted, timeout: 20s}
+  notes:
+    kind: kv
+    props: {namespace: e2e-codemode}
+agents:
+  writer:
+    doc: Keeps a greeting.
+    triggers: [manual]
+    bindings: {notes: notes}
+    code: |
+      export default {
+        async run(input, env) {
+          return null;
+        },
+      };
+  planner:
+    doc: Keeps a greeting, in code a model writes from these words.
+    triggers: [manual]
+    bindings: {notes: notes}
+    instructions: Store "hello " and the input's name under greeting in env.notes, and return what is stored.
+    model: model
+    mode: plan
+`;
+
+await step("describe an agent: the scripted model writes it, the box shows the diff and what it would call", async () => {
+  await page.keyboard.press("Escape");
+  await page.getByTestId("open-import").click();
+  await page.getByTestId("import-text").fill(CODEMODE_ARMY);
+  await page.getByTestId("import-ok").click();
+  await until("the codemode army", async () => (await page.getByTestId("army-name").textContent()) === "codemode");
+  await page.getByTestId("node-agent-writer").waitFor();
+  await closeSide();
+  await page.getByTestId("node-agent-writer").locator(".lb-node-name").click();
+  const box = page.getByTestId("describe");
+  await box.waitFor();
+  const picked = await box.getByTestId("describe-model").inputValue();
+  assert(picked === "model", `the model picker shows ${JSON.stringify(picked)}`);
+  await box.getByTestId("describe-text").fill("Store 'hello ' and the input's name under greeting in env.notes, and return what is stored.");
+  await box.getByTestId("describe-input").fill('{"name": "e2e"}');
+  const before = modelHits.length;
+  await box.getByTestId("describe-write").click();
+  await box.getByTestId("describe-result").waitFor();
+  assert(modelHits.length === before + 1, `${modelHits.length - before} requests to the model`);
+  const prompt = modelHits.at(-1).body;
+  assert(prompt.includes("notes"), "the prompt does not carry the env declaration");
+  const call = await box.getByTestId("describe-call").first().textContent();
+  assert(call.includes('would call env.notes.put("greeting", "hello e2e")'), `call line: ${call}`);
+  const added = await box.locator('[data-testid=describe-diff] [data-kind=add]').allTextContents();
+  assert(added.some((l) => l.includes("env.notes.put")), `added lines: ${added.join(" | ")}`);
+  const removed = await box.locator('[data-testid=describe-diff] [data-kind=del]').allTextContents();
+  assert(removed.some((l) => l.includes("return null")), `removed lines: ${removed.join(" | ")}`);
+  // The dry run wrote nothing: the read after the simulated put finds no greeting.
+  const value = await box.getByTestId("describe-value").textContent();
+  assert(/"stored":\s*null/.test(value), `dry-run value ${value}`);
+  const ok = await box.getByTestId("attempt-1").getAttribute("data-ok");
+  assert(ok === "1", "the first attempt failed");
+  await box.getByTestId("describe-diff").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, "describe.png") });
+  return call.trim();
+});
+
+await step("accept: the agent's code is the model's, in the editor too", async () => {
+  await page.getByTestId("describe-accept").click();
+  await until("the code saved", async () =>
+    (await api("Workspace")).agents.find((a) => a.name === "writer")?.code.includes('env.notes.put("greeting"'),
+  );
+  await until("the editor shows it", async () => (await page.getByTestId("agent-code").locator(".cm-content").textContent()).includes("env.notes.put"));
+  await page.getByTestId("describe-result").waitFor({ state: "detached" });
+  const ws = await api("Workspace");
+  assert(ws.problems.length === 0, `problems: ${JSON.stringify(ws.problems)}`);
+});
+
+await step("run the described agent from the Run button: it stores and returns the greeting", async () => {
+  await page.getByTestId("agent-run-input").fill('{"name": "e2e"}');
+  const before = modelHits.length;
+  await page.getByTestId("agent-run").click();
+  const rec = page.locator('[data-testid=run-result][data-status]');
+  await rec.waitFor();
+  const status = await rec.getAttribute("data-status");
+  const value = await page.getByTestId("run-value").textContent();
+  assert(status === "ok", `status ${status}: ${await rec.textContent()}`);
+  assert(/"stored":\s*"hello e2e"/.test(value), `value ${value}`);
+  assert(modelHits.length === before, `the run asked the model (${modelHits.length - before} requests): a code agent needs none`);
+  return value.replace(/\s+/g, " ");
+});
+
+await check("an instructions agent: its badge, its editor, a run that plans once and caches the plan", async () => {
+  const badge = page.getByTestId("node-mode-planner");
+  const text = await badge.textContent();
+  assert((await badge.getAttribute("data-mode")) === "plan" && text.includes("instructions · plan") && text.includes("model"), `badge: ${text}`);
+  await closeSide();
+  await page.getByTestId("node-agent-planner").locator(".lb-node-name").click();
+  await page.getByTestId("instructions").waitFor();
+  const words = await page.getByTestId("instructions-text").inputValue();
+  assert(words.includes("under greeting"), `instructions: ${words}`);
+  assert((await page.getByTestId("agent-code").count()) === 0, "an instructions agent shows a code editor");
+  await page.getByTestId("cached-plan-empty").waitFor();
+  const before = modelHits.length;
+  const canary = `canary-${randomBytes(6).toString("hex")}`;
+  await page.getByTestId("agent-run-input").fill(JSON.stringify({ name: canary }));
+  await page.getByTestId("agent-run").click();
+  const rec = page.locator('[data-testid=run-result][data-status]');
+  await rec.waitFor();
+  assert((await rec.getAttribute("data-status")) === "ok", `run: ${await rec.textContent()}`);
+  const value = await page.getByTestId("run-value").textContent();
+  assert(value.includes(`"hello ${canary}"`), `value ${value}`);
+  assert(modelHits.length === before + 1, `${modelHits.length - before} model calls for the plan`);
+  assert(!modelHits.some((h) => h.body.includes(canary)), "plan mode sent the input to the model");
+  await rec.getByTestId("run-attempts").waitFor();
+  await page.getByTestId("cached-plan").waitFor();
+  const plan = await page.getByTestId("cached-plan").locator(".cm-content").textContent();
+  assert(plan.includes("env.notes.put"), `cached plan: ${plan}`);
+  // A second run reuses the plan: no model call.
+  await page.getByTestId("agent-run").click();
+  await until("the second run", async () => (await page.getByTestId("run-result").locator('[data-testid=attempt-1]').textContent()).includes("cached plan"));
+  assert(modelHits.length === before + 1, `${modelHits.length - before} model calls after two runs`);
+  return "one model call, two runs";
 });
 
 await finish();

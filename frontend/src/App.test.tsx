@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { App } from "./App";
@@ -30,6 +30,10 @@ const WS: Workspace = {
       doc: "",
       code: "export default {}",
       codePath: "",
+      instructions: "",
+      model: "",
+      mode: "",
+      attempts: 0,
       triggers: ["message"],
       template: null,
       instances: [],
@@ -112,6 +116,40 @@ describe("App", () => {
     expect(screen.getByTestId("node-cap-hook").dataset.kind).toBe("http");
     expect(screen.getByTestId("node-agent-summarizer").textContent).toContain("a sink needs approval");
     expect(f.calls).toContain("Kinds");
+  });
+
+  it("draws an instructions agent with its mode and model, and offers the army's models to its editor", async () => {
+    const planner = {
+      ...WS.agents[0],
+      name: "planner",
+      code: "",
+      instructions: "Sort the mail.",
+      model: "local",
+      mode: "plan",
+      attempts: 3,
+      bindings: [],
+      pos: { x: 40, y: 300 },
+    };
+    const f = fakeConnection({
+      Workspace: () => ({
+        ...WS,
+        agents: [...WS.agents, planner],
+        capabilities: [...WS.capabilities, { name: "local", kind: "llm", props: {}, secrets: {}, pos: { x: 700, y: 300 } }],
+      }),
+      AgentEnv: () => "declare const env: {};",
+      CheckCode: () => [],
+      CachedPlan: () => "",
+    });
+    render(<App connection={f.c} />);
+    const badge = await screen.findByTestId("node-mode-planner");
+    expect(badge.dataset.mode).toBe("plan");
+    expect(badge.textContent).toContain("instructions · plan");
+    expect(badge.textContent).toContain("local");
+    expect(screen.queryByTestId("node-mode-summarizer")).toBeNull();
+    fireEvent.click(screen.getByTestId("node-agent-planner"));
+    const picker = (await screen.findByTestId("describe-model")) as HTMLSelectElement;
+    expect(Array.from(picker.options).map((o) => o.value)).toEqual(["local"]);
+    expect((screen.getByTestId("instructions-text") as HTMLTextAreaElement).value).toBe("Sort the mail.");
   });
 
   it("reloads the workspace on a workspace event", async () => {

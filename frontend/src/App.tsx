@@ -21,7 +21,7 @@
 //   error-toast          the last failed action; error-dismiss
 //   loading / load-error the first load
 
-import { useCallback, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import type { Workspace } from "./lib/api";
 import type { Connection } from "./lib/transport";
 import { useApprovals } from "./hooks/useApprovals";
@@ -81,6 +81,8 @@ export function App({ initialView = "army", connection: given }: Props) {
   const closeApprovals = useCallback(() => setDrawer(false), []);
   const closeDialog = useCallback(() => setDialog(null), []);
   const shown = selection.agent ?? selection.capability;
+  // The llm capabilities: the models an agent's code may be written by.
+  const models = useMemo(() => (ws?.capabilities ?? []).filter((c) => c.kind === "llm").map((c) => c.name), [ws]);
 
   return (
     <div className="app" data-testid="app" data-ready={ws ? "1" : "0"}>
@@ -114,7 +116,7 @@ export function App({ initialView = "army", connection: given }: Props) {
                 onError={setError}
               />
             )}
-            {api && shown && <NodePanel api={api} selection={selection} kinds={w.kinds} onWorkspace={onWorkspace} onOpenApprovals={openApprovals} />}
+            {api && shown && <NodePanel api={api} selection={selection} kinds={w.kinds} models={models} runsVersion={runsVersion} onWorkspace={onWorkspace} onOpenApprovals={openApprovals} />}
           </div>
           {api && ws && <RunsDock api={api} agent={selection.agent?.name} version={runsVersion} onOpenApprovals={openApprovals} />}
           {error && <ErrorToast error={error} onDismiss={() => setError(null)} />}

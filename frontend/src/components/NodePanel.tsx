@@ -11,11 +11,15 @@ export interface NodePanelProps {
   api: Api;
   selection: Selection;
   kinds: KindInfo[];
+  /** The army's llm capabilities (the models that may write an agent's code). */
+  models: readonly string[];
+  /** Changes when a run ends (an instructions agent's cached plan may be new). */
+  runsVersion?: number;
   onWorkspace(ws: Workspace): void;
   onOpenApprovals(): void;
 }
 
-export function NodePanel({ api, selection, kinds, onWorkspace, onOpenApprovals }: NodePanelProps) {
+export function NodePanel({ api, selection, kinds, models, runsVersion, onWorkspace, onOpenApprovals }: NodePanelProps) {
   const { agent, capability } = selection;
   const close = () => selection.select(null);
   return (
@@ -26,6 +30,8 @@ export function NodePanel({ api, selection, kinds, onWorkspace, onOpenApprovals 
           api={api}
           agent={agent}
           kinds={kinds}
+          models={models}
+          runsVersion={runsVersion}
           onWorkspace={onWorkspace}
           onClose={close}
           onRenamed={(n) => selection.select(`agent:${n}`)}

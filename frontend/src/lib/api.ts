@@ -53,6 +53,13 @@ export type Diagnostic = Item<Result<"CheckCode">>;
 export type ExecResult = Result<"Exec">;
 export type ExecError = NonNullable<ExecResult["error"]>;
 export type ConsoleLine = Item<ExecResult["console"]>;
+export type Authored = Result<"Describe">;
+/** One try of a model at an agent's code (in an Authored or a RunRecord). */
+export type Attempt = Item<Authored["attempts"]>;
+/** A writing call a Describe dry run simulated instead of performing. */
+export type SimulatedCall = Item<Authored["calls"]>;
+/** The model's token usage of one attempt. */
+export type Usage = NonNullable<Attempt["usage"]>;
 
 /** One agent or template; pos is null when the node was never placed. */
 export type AgentView = Omit<GAgentView, "pos" | "template"> & {

@@ -1,7 +1,11 @@
 // An agent node on the canvas (a template: a stack with its ×N and its
 // instances).
 //
+// An instructions agent wears a badge: "instructions · plan" (or per-call)
+// and its model's name.
+//
 // data-testid: node-agent-NAME (data-state: idle|running|failed|ok);
+// node-mode-NAME, an instructions agent's badge (data-mode: plan|per-call);
 // instances-NAME, the template's toggle; instance-list-NAME, its list.
 
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
@@ -38,6 +42,12 @@ function AgentNodeImpl({ data, selected }: NodeProps<AgentNodeType>) {
           {template && <span className="times">×{instances.length}</span>}
           <span className={`run-dot run-${data.state}`} title={STATE_TEXT[data.state]} aria-label={STATE_TEXT[data.state]} />
         </div>
+        {a.mode && (
+          <div className="lb-node-row mode-row" data-testid={`node-mode-${a.name}`} data-mode={a.mode} title={a.instructions}>
+            <span className="mode-chip">instructions · {a.mode}</span>
+            {a.model && <span className="model-chip">{a.model}</span>}
+          </div>
+        )}
         {a.doc && <div className="lb-node-doc">{a.doc}</div>}
         <div className="lb-node-row">
           {(a.triggers ?? []).map((t) => (

@@ -3,6 +3,7 @@
 //
 // data-testid (used by frontend/e2e):
 //   node-agent-NAME      an agent node (data-state: idle|running|failed|ok)
+//   node-mode-NAME       an instructions agent's badge (data-mode: plan|per-call)
 //   node-cap-NAME        a capability node (data-kind)
 //   instances-NAME       a template's "×N" toggle; instance-list-NAME its list
 //   edge-ID / edge-label-ID   an edge's path / label (data-verdict: safe|approval|"")

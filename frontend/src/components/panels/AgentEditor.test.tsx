@@ -230,6 +230,48 @@ describe("AgentEditor", () => {
     expect(screen.getByTestId("instance-triage[t2]").textContent).toContain("failed");
   });
 
+  it("an instructions agent shows its instructions, model, mode and cached plan instead of code", async () => {
+    const api = (await setup({ CachedPlan: async () => "" }, agent({ code: "", instructions: "Sort the thread.", model: "local", mode: "plan", attempts: 3 }))).api;
+    expect(screen.getByTestId("agent-editor").textContent).toContain("instructions · plan · local");
+    expect((screen.getByTestId("instructions-text") as HTMLTextAreaElement).value).toBe("Sort the thread.");
+    expect((screen.getByTestId("instructions-mode") as HTMLSelectElement).value).toBe("plan");
+    expect(screen.queryByTestId("agent-code")).toBeNull();
+    expect(screen.getByTestId("agent-env")).toBeTruthy();
+    expect(screen.getByTestId("cached-plan-empty")).toBeTruthy();
+    expect(api.CachedPlan).toHaveBeenCalledWith("triage");
+    expect(screen.queryByTestId("to-instructions")).toBeNull();
+    expect(screen.getByTestId("describe")).toBeTruthy();
+  });
+
+  it("a code agent offers to become an instructions agent", async () => {
+    await setup();
+    expect(screen.getByTestId("to-instructions").querySelector("[data-testid=instructions]")!.getAttribute("data-convert")).toBe("1");
+  });
+
+  it("settings of an instructions agent send no code (which would make it a code agent)", async () => {
+    const { api } = await setup({ CachedPlan: async () => "" }, agent({ code: "", instructions: "Sort.", model: "local", mode: "per-call" }));
+    fireEvent.change(screen.getByTestId("agent-doc"), { target: { value: "Sorts." } });
+    await act(async () => fireEvent.click(screen.getByTestId("agent-settings-save")));
+    expect(api.UpdateAgent).toHaveBeenCalledWith("triage", { name: "triage", doc: "Sorts.", triggers: ["manual"] });
+  });
+
+  it("Describe, then Accept: the editor shows the model's code, saved", async () => {
+    const NEW = "export default {\n  async run() {\n    return 2;\n  },\n};\n";
+    const { api, rerender, onWorkspace } = await setup({
+      Describe: async () => ({ agent: "triage", model: "m", code: NEW, diff: "+x\n", value: 2, calls: [], attempts: [{ code: NEW }] }),
+    });
+    fireEvent.change(screen.getByTestId("describe-text"), { target: { value: "return 2" } });
+    fireEvent.click(screen.getByTestId("describe-write"));
+    await screen.findByTestId("describe-result");
+    await act(async () => fireEvent.click(screen.getByTestId("describe-accept")));
+    expect(api.UpdateAgent).toHaveBeenCalledWith("triage", { name: "triage", code: NEW });
+    expect(onWorkspace).toHaveBeenCalledWith(ws);
+    expect(editorIn("agent-code").state.doc.toString()).toBe(NEW);
+    rerender(<AgentEditor api={api} agent={agent({ code: NEW })} kinds={[]} onWorkspace={onWorkspace} onClose={() => {}} />);
+    expect(editorIn("agent-code").state.doc.toString()).toBe(NEW);
+    expect(screen.queryByTestId("agent-dirty")).toBeNull();
+  });
+
   it("closes", async () => {
     const { onClose } = await setup();
     fireEvent.click(screen.getByTestId("agent-close"));

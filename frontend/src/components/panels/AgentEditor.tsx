@@ -1,7 +1,10 @@
 // AgentEditor: an agent's code (CodeMirror, TypeScript), its generated env
 // declaration beside it, compile errors at their lines, its settings, and a
-// Run box (AgentSettings, Instances, RunBox, CheckStatus: one file each).
-// Everything it knows comes from the Go API.
+// Run box (AgentSettings, Instances, RunBox, CheckStatus: one file each); a
+// Describe box (a model writes the code, shown as a diff to accept). An
+// instructions agent shows its instructions, model, mode and cached plan
+// (InstructionsEditor) instead of a code editor. Everything it knows comes
+// from the Go API.
 
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
 import type { AgentView, Api, Diagnostic, KindInfo, Workspace } from "../../lib/api";
@@ -9,6 +12,8 @@ import { errorText } from "../../lib/transport";
 import { AgentSettings } from "./AgentSettings";
 import { CheckStatus } from "./CheckStatus";
 import { CodeView, type CodeViewHandle } from "./CodeView";
+import { DescribeBox } from "./DescribeBox";
+import { InstructionsEditor } from "./InstructionsEditor";
 import { Instances } from "./Instances";
 import { ErrorLine, Glyph, Principals } from "./parts";
 import { RunBox } from "./RunBox";
@@ -18,6 +23,10 @@ export interface AgentEditorProps {
   api: Api;
   agent: AgentView;
   kinds: KindInfo[];
+  /** The army's llm capabilities (the models that may write an agent's code). */
+  models?: readonly string[];
+  /** Changes when a run ends: an instructions agent's cached plan is read again. */
+  runsVersion?: number;
   onWorkspace: (ws: Workspace) => void;
   onClose: () => void;
   /** Called with the new name after a rename was saved, so the parent can follow the agent. */
@@ -29,7 +38,9 @@ export interface AgentEditorProps {
 /** How long typing must pause before the code is compiled. */
 export const CHECK_DELAY_MS = 300;
 
-export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed, onOpenApprovals }: AgentEditorProps) {
+const NO_MODELS: readonly string[] = [];
+
+export function AgentEditor({ api, agent, kinds, models = NO_MODELS, runsVersion, onWorkspace, onClose, onRenamed, onOpenApprovals }: AgentEditorProps) {
   const [code, setCode] = useState(agent.code);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
@@ -47,6 +58,13 @@ export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed
     shownName.current = agent.name;
   }, [agent.name, agent.code]);
   const dirty = code !== agent.code;
+  // An instructions agent has no code of its own: a model writes it.
+  const instructed = agent.mode !== "";
+  const accepted = (c: string) => {
+    base.current = c;
+    setCode(c);
+    setSavedAt(Date.now());
+  };
 
   // Compile errors, checked CHECK_DELAY_MS after typing stops; stale answers are dropped.
   const [diags, setDiags] = useState<Diagnostic[]>([]);
@@ -131,7 +149,10 @@ export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed
           <Glyph name={agent.template ? "template" : "agent"} />
         </span>
         <div className="lbp-title">
-          <span className="lbp-eyebrow">{agent.template ? "agent template" : "agent"}</span>
+          <span className="lbp-eyebrow">
+            {agent.template ? "agent template" : "agent"}
+            {instructed && ` · instructions · ${agent.mode}${agent.model ? ` · ${agent.model}` : ""}`}
+          </span>
           <h2 data-testid="agent-title">
             {agent.name}
             {!agent.template && agent.state && agent.state !== "idle" && (
@@ -154,7 +175,9 @@ export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed
 
         {agent.template && <Instances agent={agent} />}
 
-        <div className="lbp-pane-tabs" role="tablist" aria-label="code or env">
+        {instructed && <InstructionsEditor api={api} agent={agent} models={models} runsVersion={runsVersion} onWorkspace={onWorkspace} />}
+
+        <div className="lbp-pane-tabs" role="tablist" aria-label="code or env" hidden={instructed}>
           <button
             type="button"
             role="tab"
@@ -176,57 +199,59 @@ export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed
             env
           </button>
         </div>
-        <div className="lbp-split" data-pane={pane}>
-          <div className="lbp-pane lbp-pane-code">
-            <div className="lbp-pane-head">
-              <h3>{agent.codePath || "agent.ts"}</h3>
-              {dirty ? (
-                <span className="lbp-dirty" data-testid="agent-dirty">
-                  ● unsaved
-                </span>
-              ) : savedAt ? (
-                <span className="lbp-muted lbp-small">saved</span>
-              ) : null}
-              <span className="lbp-spacer" />
-              <CheckStatus checking={checking} count={placed.length} error={checkError} />
-              <button
-                type="button"
-                className="lbp-button lbp-primary"
-                data-testid="agent-save"
-                disabled={saving || !dirty}
-                onClick={() => void save()}
-                title="Save (Ctrl+S / ⌘S)"
-              >
-                {saving ? "Saving…" : "Save"}
-              </button>
+        <div className={instructed ? "lbp-split lbp-split-env" : "lbp-split"} data-pane={instructed ? "env" : pane}>
+          {!instructed && (
+            <div className="lbp-pane lbp-pane-code">
+              <div className="lbp-pane-head">
+                <h3>{agent.codePath || "agent.ts"}</h3>
+                {dirty ? (
+                  <span className="lbp-dirty" data-testid="agent-dirty">
+                    ● unsaved
+                  </span>
+                ) : savedAt ? (
+                  <span className="lbp-muted lbp-small">saved</span>
+                ) : null}
+                <span className="lbp-spacer" />
+                <CheckStatus checking={checking} count={placed.length} error={checkError} />
+                <button
+                  type="button"
+                  className="lbp-button lbp-primary"
+                  data-testid="agent-save"
+                  disabled={saving || !dirty}
+                  onClick={() => void save()}
+                  title="Save (Ctrl+S / ⌘S)"
+                >
+                  {saving ? "Saving…" : "Save"}
+                </button>
+              </div>
+              <CodeView
+                ref={editor}
+                value={code}
+                onChange={setCode}
+                onSave={() => void saveRef.current()}
+                diagnostics={placed}
+                label={`code of ${agent.name}`}
+                testId="agent-code"
+                className="lbp-code-main"
+              />
+              <ErrorLine error={saveError} testId="agent-save-error" />
+              {placed.length > 0 && (
+                <ol className="lbp-diagnostics" data-testid="agent-diagnostics">
+                  {placed.map((d, i) => (
+                    <li key={i} className={`lbp-diagnostic lbp-sev-${d.severity}`} data-testid="agent-diagnostic">
+                      <button type="button" className="lbp-location" onClick={() => {
+                          setPane("code");
+                          editor.current?.focusAt(d.line, d.column);
+                        }}>
+                        {d.line}:{d.column}
+                      </button>
+                      <span>{d.message}</span>
+                    </li>
+                  ))}
+                </ol>
+              )}
             </div>
-            <CodeView
-              ref={editor}
-              value={code}
-              onChange={setCode}
-              onSave={() => void saveRef.current()}
-              diagnostics={placed}
-              label={`code of ${agent.name}`}
-              testId="agent-code"
-              className="lbp-code-main"
-            />
-            <ErrorLine error={saveError} testId="agent-save-error" />
-            {placed.length > 0 && (
-              <ol className="lbp-diagnostics" data-testid="agent-diagnostics">
-                {placed.map((d, i) => (
-                  <li key={i} className={`lbp-diagnostic lbp-sev-${d.severity}`} data-testid="agent-diagnostic">
-                    <button type="button" className="lbp-location" onClick={() => {
-                        setPane("code");
-                        editor.current?.focusAt(d.line, d.column);
-                      }}>
-                      {d.line}:{d.column}
-                    </button>
-                    <span>{d.message}</span>
-                  </li>
-                ))}
-              </ol>
-            )}
-          </div>
+          )}
 
           <div className="lbp-pane lbp-pane-env">
             <div className="lbp-pane-head">
@@ -251,6 +276,15 @@ export function AgentEditor({ api, agent, kinds, onWorkspace, onClose, onRenamed
             )}
           </div>
         </div>
+
+        <DescribeBox api={api} agent={agent} models={models} onWorkspace={onWorkspace} onAccepted={accepted} />
+
+        {!instructed && (
+          <details className="lbp-to-instructions" data-testid="to-instructions">
+            <summary>Let a model write this agent from instructions instead</summary>
+            <InstructionsEditor api={api} agent={agent} models={models} onWorkspace={onWorkspace} convert />
+          </details>
+        )}
 
         <RunBox api={api} agent={agent} dirty={dirty} save={() => saveRef.current()} onOpenApprovals={onOpenApprovals} />
       </div>

@@ -47,8 +47,9 @@ export function AgentSettings({
       const ws = await api.UpdateAgent(agent.name, {
         name: name.trim(),
         doc,
-        // The saved code, so a settings change never loses or inlines it.
-        code: agent.code,
+        // The saved code, so a settings change never loses or inlines it; an
+        // instructions agent has none (sending "" would make it a code agent).
+        ...(agent.mode === "" ? { code: agent.code } : {}),
         triggers,
         // Left out, the template and the position keep their values.
       });

@@ -1,6 +1,9 @@
-// RunView: one RunRecord in full: status, result, error, console.
+// RunView: one RunRecord in full: status, result, error, console, and an
+// instructions agent's attempts (AttemptList: the model's code for each try,
+// its error, its tokens, whether it was the cached plan).
 
 import type { RunRecord } from "../../lib/api";
+import { AttemptList } from "./AttemptList";
 import { formatDuration, pendingApprovals, prettyJSON } from "./util";
 
 const STATUS_TEXT: Record<string, string> = { ok: "✓ ok", error: "✕ error", limit: "⚠ limit" };
@@ -25,6 +28,7 @@ interface RunViewProps {
 export function RunView({ record, onOpenApprovals, compact, testId = "run-result" }: RunViewProps) {
   const held = pendingApprovals(record.result);
   const lines = record.console ?? [];
+  const attempts = record.attempts ?? [];
   return (
     <div className="lbp-run-record" data-testid={testId} data-status={record.status}>
       {!compact && (
@@ -62,6 +66,14 @@ export function RunView({ record, onOpenApprovals, compact, testId = "run-result
           <pre className="lbp-pre" data-testid="run-value">
             {prettyJSON(record.result)}
           </pre>
+        </div>
+      )}
+      {attempts.length > 0 && (
+        <div data-testid="run-attempts">
+          <h4>
+            Attempts <span className="lbp-count">{attempts.length}</span>
+          </h4>
+          <AttemptList attempts={attempts} />
         </div>
       )}
       <div>

@@ -58,6 +58,43 @@ describe("RunsPanel", () => {
     expect(screen.queryByTestId("run-detail-r1")).toBeNull();
   });
 
+  it("shows a run's attempts: number, error or ok, tokens, cached plan, code on demand", async () => {
+    const api = fakeApi({
+      Runs: async () => [
+        run("r1", 1000, {
+          attempts: [
+            { code: "env.nope()", error: "TypeError: env.nope is not a function (env has: thread, ask)", usage: { prompt_tokens: 300, completion_tokens: 40, total_tokens: 340 } },
+            { code: "return 1;", usage: { prompt_tokens: 400, completion_tokens: 10, total_tokens: 410 } },
+          ],
+        }),
+        run("r2", 2000, { attempts: [{ code: "return 1;", cached: true }] }),
+        run("r3", 3000),
+      ],
+    });
+    render(<RunsPanel api={api} agent="triage" />);
+    expect((await screen.findByTestId("run-attempts-r1")).textContent).toBe("2 attempts");
+    expect(screen.getByTestId("run-attempts-r2").textContent).toBe("cached plan");
+    expect(screen.queryByTestId("run-attempts-r3")).toBeNull();
+    fireEvent.click(screen.getByTestId("run-toggle-r1"));
+    const detail = screen.getByTestId("run-detail-r1");
+    const first = detail.querySelector("[data-testid=attempt-1]") as HTMLElement;
+    expect(first.dataset.ok).toBe("0");
+    expect(first.textContent).toContain("#1");
+    expect(first.textContent).toContain("env.nope is not a function");
+    expect(first.textContent).toContain("340 tokens (300 in, 40 out)");
+    const code = first.querySelector("[data-testid=attempt-code-1]") as HTMLDetailsElement;
+    expect(code.open).toBe(false);
+    expect(code.textContent).toContain("env.nope()");
+    const second = detail.querySelector("[data-testid=attempt-2]") as HTMLElement;
+    expect(second.dataset.ok).toBe("1");
+    expect(second.textContent).toContain("✓ ok");
+    fireEvent.click(screen.getByTestId("run-toggle-r2"));
+    const cached = screen.getByTestId("run-detail-r2").querySelector("[data-testid=attempt-1]") as HTMLElement;
+    expect(cached.textContent).toContain("cached plan");
+    fireEvent.click(screen.getByTestId("run-toggle-r3"));
+    expect(screen.getByTestId("run-detail-r3").querySelector("[data-testid=run-attempts]")).toBeNull();
+  });
+
   it("reloads when the agent or the version changes, and on Refresh", async () => {
     const api = fakeApi({ Runs: async () => [] });
     const { rerender } = render(<RunsPanel api={api} agent="a" version={1} />);

@@ -1,8 +1,9 @@
 // RunsPanel: recent invocations, newest first, each expandable to its
-// result, error and console output.
+// result, error, console output and (an instructions agent's) attempts.
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Api, RunRecord } from "../../lib/api";
+import { attemptsText } from "./AttemptList";
 import { ErrorLine } from "./parts";
 import { RunStatus, RunView } from "./RunView";
 import { errorText } from "../../lib/transport";
@@ -102,6 +103,15 @@ export function RunsPanel({ api, agent, version, limit = 50, onOpenApprovals }: 
                     <span className="lbp-run-agent">{r.agent}</span>
                     <span className="lbp-chip lbp-chip-kind">{r.trigger}</span>
                     <RunStatus status={r.status} />
+                    {(r.attempts ?? []).length > 0 && (
+                      <span
+                        className="lbp-chip lbp-chip-kind"
+                        data-testid={`run-attempts-${r.id}`}
+                        title="tries at the code: a model wrote it, or the cached plan ran"
+                      >
+                        {attemptsText(r.attempts ?? [])}
+                      </span>
+                    )}
                     <span className="lbp-run-duration">{formatDuration(r.end - r.start)}</span>
                     {!expanded && r.error && <span className="lbp-run-snippet lbp-err-text">{r.error}</span>}
                   </button>

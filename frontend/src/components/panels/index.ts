@@ -1,4 +1,5 @@
-// The side panels of the littleboxes window: the agent editor, the capability
+// The side panels of the littleboxes window: the agent editor (with its
+// Describe box and an instructions agent's settings), the capability
 // editor, the approvals inbox and its badge, the runs panel and the secrets
 // panel. Each takes the Api (src/lib/api.ts) and calls it directly; none
 // re-implements a rule of the Go side.
@@ -34,6 +35,21 @@
 //   run-result                  the last RunRecord (data-status="ok|error|limit"), with
 //                               run-status, run-value, run-error, run-console,
 //                               run-pending-approval, run-open-approvals
+//                               run-attempts (an instructions agent's attempts: attempts,
+//                               attempt-<n> data-ok="1|0", attempt-error-<n>, attempt-code-<n>)
+//   instructions                an instructions agent's form (InstructionsEditor): instructions-text,
+//                               instructions-model, instructions-mode, instructions-attempts,
+//                               instructions-save, instructions-error; cached-plan (CodeMirror
+//                               host), cached-plan-empty ("not written yet"), cached-plan-error,
+//                               cached-plan-refresh. For a code agent the same form (data-convert="1")
+//                               sits in to-instructions (a <details>) and switches it over
+//   describe                    the Describe box: describe-text, describe-model, describe-input,
+//                               describe-input-error, describe-write, describe-writing,
+//                               describe-error, describe-result (the attempts as above,
+//                               describe-calls / describe-call "would call env.X.m(args)",
+//                               describe-no-calls, describe-value, describe-console,
+//                               describe-diff with rows data-kind="add|del|hunk|file|same"),
+//                               describe-accept (UpdateAgent {name, code}), describe-discard
 // CapabilityEditor
 //   capability-editor, capability-title, capability-close, capability-name
 //   prop-<name>                 the input for a prop (checkbox, text, textarea; for
@@ -55,6 +71,7 @@
 // RunsPanel
 //   runs-panel, runs-refresh, runs-empty, runs-error
 //   run-<id>, run-toggle-<id>, run-detail-<id>  a row, its expander, its detail
+//   run-attempts-<id>           a row's attempts chip ("2 attempts", "cached plan")
 // SecretsPanel
 //   secrets-panel, secrets-note, secrets-empty, secrets-load-error
 //   secret-<name>, secret-replace-<name>, secret-delete-<name>, secret-delete-confirm-<name>
