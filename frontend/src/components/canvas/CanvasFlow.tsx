@@ -65,12 +65,15 @@ export function CanvasFlow({ api, ws, kinds, live, selected, onSelect, onWorkspa
   // Fit the view when an army is first shown (first load, import, example);
   // after that the view is the owner's: adding a node does not move it.
   const fittedFor = useRef<string | null>(null);
+  const fitTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
     if (fittedFor.current === armyKey) return;
     fittedFor.current = armyKey;
     if (graph.nodes.length === 0) return;
-    setTimeout(() => void flow.fitView({ padding: 0.08, duration: 0, maxZoom: 1.1 }), 80);
+    fitTimer.current = setTimeout(() => void flow.fitView({ padding: 0.08, duration: 0, maxZoom: 1.1 }), 80);
   }, [armyKey, graph.nodes.length, flow]);
+  // A fit still pending when the canvas goes away is dropped.
+  useEffect(() => () => clearTimeout(fitTimer.current), []);
 
   // Keep the selected node in view when the side panel takes room from the canvas.
   useEffect(() => {
