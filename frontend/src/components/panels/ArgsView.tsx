@@ -1,6 +1,7 @@
 // The arguments of a held call, as they will be (or were) sent.
 
 import { useState } from "react";
+import { DiffView } from "./DiffView";
 import { prettyJSON } from "./util";
 
 /**
@@ -20,20 +21,7 @@ export function ArgsView({ args, testId }: { args: unknown; testId?: string }) {
         list.map((a, i) => (
           <div key={i} className="lbp-arg">
             {list.length > 1 && <span className="lbp-arg-index">argument {i + 1}</span>}
-            {isRecord(a) ? (
-              <dl className="lbp-args-fields">
-                {Object.entries(a).map(([k, v]) => (
-                  <div key={k} className="lbp-args-field">
-                    <dt>{k}</dt>
-                    <dd>
-                      <ValueBlock value={v} />
-                    </dd>
-                  </div>
-                ))}
-              </dl>
-            ) : (
-              <ValueBlock value={a} />
-            )}
+            {isRecord(a) ? <Fields record={a} depth={0} /> : <ValueBlock value={a} depth={0} />}
           </div>
         ))
       )}
@@ -57,7 +45,44 @@ function jsonInside(s: string): unknown {
   }
 }
 
-function ValueBlock({ value }: { value: unknown }) {
+/** A unified diff (a folder's edit plan, a replace): "--- a", "+++ b", hunks. */
+export function looksLikeDiff(s: string): boolean {
+  return /^--- [^\n]*\n\+\+\+ [^\n]*\n@@ /.test(s);
+}
+
+/** An object's fields, each value in its own block. */
+function Fields({ record, depth }: { record: Record<string, unknown>; depth: number }) {
+  return (
+    <dl className="lbp-args-fields">
+      {Object.entries(record).map(([k, v]) => (
+        <div key={k} className="lbp-args-field">
+          <dt>{k}</dt>
+          <dd>
+            <ValueBlock value={v} depth={depth + 1} />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function ValueBlock({ value, depth }: { value: unknown; depth: number }) {
+  if (typeof value === "string" && looksLikeDiff(value)) {
+    return <DiffView diff={value} />;
+  }
+  // A list of objects (a plan's files) shown as fields, not as JSON text,
+  // so that the diffs inside read as diffs; shallowly, to stay readable.
+  if (depth < 3 && Array.isArray(value) && value.length > 0 && value.every(isRecord)) {
+    return (
+      <ol className="lbp-args-list">
+        {value.map((v, i) => (
+          <li key={i}>
+            <Fields record={v} depth={depth} />
+          </li>
+        ))}
+      </ol>
+    );
+  }
   if (typeof value === "string") {
     const inner = jsonInside(value);
     if (inner !== undefined) {
