@@ -52,6 +52,7 @@ func Start(ctx context.Context, o Options) (*engine.Engine, error) {
 	if o.Redactor == nil || o.Store == nil || o.Army == nil || o.Runner == nil {
 		return nil, fmt.Errorf("armyrun: Army, Store, Redactor and Runner are required")
 	}
+	engine.TuneGC()
 	if !o.Seeded {
 		if err := secrets.Seed(ctx, o.Army, o.Store, o.Redactor); err != nil && o.Logf != nil {
 			o.Logf("%v", err)

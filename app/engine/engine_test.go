@@ -330,6 +330,7 @@ func BenchmarkChainCells(b *testing.B) {
 }
 
 func benchChain(b *testing.B, runner sandbox.Runner) {
+	TuneGC() // as armyrun.Start does for run, serve and the window
 	st := openBolt(b, b.TempDir())
 	defer st.Close()
 	a := parse(b, `
