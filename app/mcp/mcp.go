@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -104,15 +105,21 @@ func (s *Server) Agent() string { return s.agent }
 // MCP returns the SDK server, for a transport.
 func (s *Server) MCP() *sdk.Server { return s.srv }
 
-// Serve serves one client over stdin and stdout until it disconnects or
-// ctx is done.
-func (s *Server) Serve(ctx context.Context) error {
-	err := s.srv.Run(ctx, &sdk.StdioTransport{})
+// Serve serves one client over r and w (stdin and stdout, for a desktop
+// client that starts littleboxes mcp) until it disconnects or ctx is done.
+// Nothing else may write to w.
+func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	err := s.srv.Run(ctx, &sdk.IOTransport{Reader: io.NopCloser(r), Writer: nopCloser{w}})
 	if err != nil && ctx.Err() != nil {
 		return nil // stopped
 	}
 	return err
 }
+
+// nopCloser is a writer whose Close does nothing: w belongs to the caller.
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 func (s *Server) instructions() string {
 	return "littleboxes runs your code as agent " + s.agent + " of the army " + s.army + ": call search to read the " +
