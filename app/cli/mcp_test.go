@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -182,5 +183,70 @@ func TestMCPHTTP(t *testing.T) {
 	}
 	if got := post("Bearer " + token); got != http.StatusOK {
 		t.Errorf("with the token: %d, want 200", got)
+	}
+}
+
+// TestMCPTypeScriptClient: the TypeScript SDK's client (npm, run by node)
+// starts `littleboxes mcp` over stdio, lists its tools and calls execute.
+// Skipped when node or the package is missing, except in CI.
+func TestMCPTypeScriptClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	skip := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv("CI") != "" {
+			t.Fatalf(format, args...)
+		}
+		t.Skipf(format, args...)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		skip("node is not installed: %v", err)
+	}
+	servers, err := filepath.Abs(filepath.Join("..", "..", "build", "testservers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(servers, "node_modules", "@modelcontextprotocol", "sdk", "package.json")); err != nil {
+		skip("@modelcontextprotocol/sdk is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	army, err := filepath.Abs(filepath.Join("testdata", "mcp.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	command, _ := json.Marshal([]string{exe, "mcp", army, "--data", t.TempDir()})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "mcpclient.cjs"))
+	cmd.Env = append(os.Environ(), argvEnv+"=1", "TESTSERVERS="+servers, "MCP_COMMAND="+string(command),
+		"MCP_CODE=async (input, env) => { await env.notes.put(\"n\", String(input * 2)); return { doubled: await env.notes.get(\"n\") } }")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node client: %v\nstderr: %s", err, stderr.String())
+	}
+	var got struct {
+		Tools   []string `json:"tools"`
+		Execute struct {
+			IsError bool `json:"isError"`
+			Content []struct {
+				Text string `json:"text"`
+			} `json:"content"`
+		} `json:"execute"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("node client printed %q: %v", out, err)
+	}
+	if strings.Join(got.Tools, ",") != "execute,search" {
+		t.Errorf("tools = %v", got.Tools)
+	}
+	if got.Execute.IsError || len(got.Execute.Content) == 0 || !strings.Contains(got.Execute.Content[0].Text, `"doubled": "10"`) {
+		t.Errorf("execute = %+v\nstderr: %s", got.Execute, stderr.String())
 	}
 }
