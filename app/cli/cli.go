@@ -40,6 +40,7 @@ func commands() []command {
 		{"kv", "list the kv namespaces and their labels, or clear one", cmdKV},
 		{"write", "a model writes an agent's code from a description, dry-run first", cmdWrite},
 		{"runs", "list an agent's recent runs, with a model's attempts", cmdRuns},
+		{"mcp", "serve an agent as an MCP server (search + execute), over stdio or loopback HTTP", cmdMCP},
 	}
 }
 

@@ -28,6 +28,21 @@ func newInstructed(ag *army.Agent, props []byte) *instructed {
 	return &instructed{model: ag.Model + "\x00" + string(props)}
 }
 
+// Declaration returns the TypeScript declaration of agentName's env: exactly
+// its bindings (an instructions agent's code-writing model excluded), each
+// by its instance's own method table, as Code Mode shows it to a model.
+func (e *Engine) Declaration(agentName string) (string, error) {
+	g, err := e.agent(agentName)
+	if err != nil {
+		return "", err
+	}
+	decl, err := e.declaration(g)
+	if err != nil {
+		return "", fmt.Errorf("engine: %s: its env declaration: %w", agentName, err)
+	}
+	return decl, nil
+}
+
 // declaration renders g's env declaration: exactly its bindings, each by its
 // instance's own method table (a dynamic kind's tools included).
 func (e *Engine) declaration(g *agent) (string, error) {
@@ -131,14 +146,8 @@ func (e *Engine) runInstructed(ctx context.Context, g *agent, entry string, inpu
 	})
 	var last *sandbox.Result
 	exec := func(ctx context.Context, m *sandbox.Module) (*sandbox.Result, error) {
-		env := make(map[string]sandbox.Binding, len(g.env))
-		for k, b := range g.env {
-			if k != army.CodeWriterEnv {
-				env[k] = b
-			}
-		}
 		res, err := e.runner.Run(ctx, &sandbox.Invocation{Module: m, Entry: entry, Input: input,
-			Env: replay.Attempt(env), Context: jsctx, Limits: g.limits})
+			Env: replay.Attempt(withoutWriter(g.env)), Context: jsctx, Limits: g.limits})
 		last = res
 		return res, err
 	}

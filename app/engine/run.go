@@ -60,6 +60,12 @@ func (e *Engine) invoke(ctx context.Context, g *agent, entry, trigger string, in
 // invokeWith is invoke; with a non-nil sn, the messages sent are collected
 // there instead of being waited for.
 func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string, input any, extra map[string]any, sn *sends) (*sandbox.Result, error) {
+	return e.invokeModule(ctx, g, nil, entry, trigger, input, extra, sn)
+}
+
+// invokeModule is invokeWith; a non-nil given module runs instead of g's own
+// code (or its Code Mode), with g's bindings but its code-writing model.
+func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Module, entry, trigger string, input any, extra map[string]any, sn *sends) (*sandbox.Result, error) {
 	if e.isClosed() && ctx != e.runCtx {
 		return nil, fmt.Errorf("engine: run %s: %w", g.name, ErrClosed)
 	}
@@ -83,7 +89,10 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 	var mod *sandbox.Module
 	var attempts []codemode.Attempt
 	var err error
+	env := g.env
 	switch {
+	case given != nil:
+		mod, env = given, withoutWriter(g.env)
 	case g.instr != nil && entry == sandbox.EntryOnApproval:
 		// Its code is written per run: there is no onApproval to call.
 		return &sandbox.Result{}, fmt.Errorf("engine: %s is an instructions agent: %w", g.name, sandbox.ErrNoEntry)
@@ -97,7 +106,7 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 		}
 	}
 	if err == nil && mod != nil {
-		inv = &sandbox.Invocation{Module: mod, Entry: entry, Input: input, Env: g.env, Context: jsctx, Limits: g.limits}
+		inv = &sandbox.Invocation{Module: mod, Entry: entry, Input: input, Env: env, Context: jsctx, Limits: g.limits}
 		res, err = e.runner.Run(ictx, inv)
 	}
 	if inv != nil && cell.Died(err) && ctx.Err() == nil {
