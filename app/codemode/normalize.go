@@ -244,6 +244,9 @@ func statementStart(js string, at int) int {
 // (the code was a function to call).
 func writeMain(b *strings.Builder, fn string) {
 	fmt.Fprintf(b, "async function %s(input, env, ctx) {\n", mainName)
+	// env is also a global, as code written for an MCP client's execute
+	// expects (async () => env.x.y()).
+	fmt.Fprintf(b, "  globalThis.env = env;\n")
 	fmt.Fprintf(b, "  let r = await %s(input, env, ctx);\n", fn)
 	fmt.Fprintf(b, "  if (typeof r === \"function\") r = await r(input, env, ctx);\n")
 	fmt.Fprintf(b, "  return r;\n}\n")

@@ -57,6 +57,7 @@ func TestNormalizeForms(t *testing.T) {
 		{"unterminated fence", "```js\nreturn input.n * 5", float64(10)},
 		{"non-code fence skipped", "```text\nnot code\n```\n```js\ninput.n\n```", float64(2)},
 		{"only a fence of another language", "```python\ninput.n + 9\n```", float64(11)},
+		{"env as a global, as MCP clients write it", "async () => await env.echo.say(5)", float64(5)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, entry := range []string{sandbox.EntryRun, sandbox.EntryOnMessage} {
