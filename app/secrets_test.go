@@ -122,6 +122,7 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		{"Runs", []any{"summarizer", 10}},
 		{"Describe", []any{"poster", "post the input", "", `"x"`}},
 		{"CachedPlan", []any{"poster"}},
+		{"LocalModel", nil},
 		{"MoveNodes", []any{map[string]Pos{"poster": {X: 1, Y: 1}}}},
 		{"SetAgentCode", []any{"poster", leakCode}},
 		{"UpdateAgent", []any{"poster", AgentSpec{Name: "poster", Doc: ptr("posts")}}},

@@ -2,7 +2,7 @@
 // built-in example (OpenExample). Go's refusal shows in the dialog.
 //
 // data-testid: import-dialog, import-text, import-file, import-ok,
-// import-cancel, import-error, example-NAME.
+// import-cancel, import-error, example-NAME, local-model.
 
 import { useEffect, useState } from "react";
 import type { Api, Workspace } from "../lib/api";
@@ -12,12 +12,18 @@ import { Modal } from "./Modal";
 export function ImportDialog({ api, onClose, onWorkspace }: { api: Api; onClose(): void; onWorkspace(ws: Workspace): void }) {
   const [text, setText] = useState("");
   const [examples, setExamples] = useState<string[]>([]);
+  // A model server answering on this machine: the inbox-ai example needs one.
+  const [localModel, setLocalModel] = useState("");
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     api.Examples().then(
       (e) => setExamples(Array.isArray(e) ? e : []),
       () => setExamples([]),
+    );
+    api.LocalModel().then(
+      (u) => setLocalModel(typeof u === "string" ? u : ""),
+      () => setLocalModel(""),
     );
   }, [api]);
   const run = async (what: Promise<Workspace>) => {
@@ -71,9 +77,20 @@ export function ImportDialog({ api, onClose, onWorkspace }: { api: Api; onClose(
       {examples.length > 0 && (
         <div className="examples">
           <h3>Or open an example</h3>
+          {examples.includes("inbox-ai") && (
+            <p className="muted small" data-testid="local-model">
+              {localModel
+                ? `A model answers at ${localModel}: inbox-ai's agents can have their code written by it.`
+                : "inbox-ai needs a local model: start Ollama (127.0.0.1:11434) or another OpenAI-compatible server, or point its model capability elsewhere."}
+            </p>
+          )}
           <div className="example-list">
             {examples.map((n) => (
-              <button key={n} type="button" className="button" data-testid={`example-${n}`} disabled={busy} onClick={() => void run(api.OpenExample(n))}>
+              <button
+                key={n}
+                type="button"
+                className={n === "inbox-ai" && localModel ? "button primary" : "button"}
+                data-testid={`example-${n}`} disabled={busy} onClick={() => void run(api.OpenExample(n))}>
                 {n}
               </button>
             ))}

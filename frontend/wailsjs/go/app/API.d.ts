@@ -43,6 +43,8 @@ export function ImportYAML(arg1:string):Promise<app.Workspace>;
 
 export function Kinds():Promise<Array<app.KindInfo>>;
 
+export function LocalModel():Promise<string>;
+
 export function MoveNodes(arg1:Record<string, app.Pos>):Promise<void>;
 
 export function OpenExample(arg1:string):Promise<app.Workspace>;

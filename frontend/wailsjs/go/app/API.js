@@ -82,6 +82,10 @@ export function Kinds() {
   return window['go']['app']['API']['Kinds']();
 }
 
+export function LocalModel() {
+  return window['go']['app']['API']['LocalModel']();
+}
+
 export function MoveNodes(arg1) {
   return window['go']['app']['API']['MoveNodes'](arg1);
 }
