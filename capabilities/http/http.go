@@ -41,19 +41,6 @@ import (
 // ID is the kind id.
 const ID = "http"
 
-// Defaults and bounds of the props (those of package web).
-const (
-	DefaultTimeout          = web.DefaultTimeout
-	MaxTimeout              = web.MaxTimeout
-	DefaultMaxResponseBytes = web.DefaultMaxResponseBytes
-	DefaultMaxRequestBytes  = web.DefaultMaxRequestBytes
-	DefaultMaxRedirects     = web.DefaultMaxRedirects
-	// MaxBytesLimit bounds max_response_bytes and max_request_bytes.
-	MaxBytesLimit = web.MaxBytesLimit
-	// MaxRedirectsLimit bounds max_redirects.
-	MaxRedirectsLimit = web.MaxRedirectsLimit
-)
-
 // Sentinel errors, for callers (and tests) that check what went wrong with
 // errors.Is: package web's. Every error the instance returns has a redacted
 // message and unwraps only to these and to the context errors.
