@@ -151,8 +151,8 @@ func kindOf(p string) string {
 		return ""
 	}
 	k, _, _ := strings.Cut(rest, "/")
-	if k == "standard" || k == "captest" {
-		return ""
+	if k == "standard" || k == "captest" || k == "web" {
+		return "" // the capabilities layer's helpers (ARCHITECTURE.md), not kinds
 	}
 	return k
 }

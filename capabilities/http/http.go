@@ -3,14 +3,15 @@
 //
 // An instance's props name the origins it may reach (scheme, host and port,
 // nothing else), the methods it may use, and whether its responses are public
-// or private. A request to any other origin, a redirect to one, or a
-// connection to a loopback, private or link-local address (checked on the
-// address actually dialed, so DNS rebinding does not help) fails before
-// anything is sent. The credential, read from the vault at the moment of each
-// call, is attached only to requests for the allowed origins; it never enters
-// JavaScript, and the instance replaces it (and its encodings, escaped or
-// not: the vault's Redactor) with "[secret:credential]" in every response
-// and error it returns.
+// or private. Requests go through the shared request engine of package web:
+// a request to any other origin, a redirect to one, or a connection to a
+// loopback, private or link-local address (checked on the address actually
+// dialed, so DNS rebinding does not help) fails before anything is sent. The
+// credential, read from the vault at the moment of each call, is attached
+// only to requests for the allowed origins; it never enters JavaScript, and
+// the instance replaces it (and its encodings, escaped or not: the vault's
+// Redactor) with "[secret:credential]" in every response and error it
+// returns.
 //
 // The one method, fetch, both sends data (to the origins: it is declared a
 // sink, with the origins as the instance's Audience) and returns data (the
@@ -30,74 +31,50 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/netip"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/web"
 )
 
 // ID is the kind id.
 const ID = "http"
 
-// Defaults and bounds of the props.
-const (
-	DefaultTimeout          = 15 * time.Second
-	MaxTimeout              = 2 * time.Minute
-	DefaultMaxResponseBytes = 4 << 20
-	DefaultMaxRequestBytes  = 1 << 20
-	DefaultMaxRedirects     = 5
-	// MaxBytesLimit bounds max_response_bytes and max_request_bytes.
-	MaxBytesLimit = 64 << 20
-	// MaxRedirectsLimit bounds max_redirects.
-	MaxRedirectsLimit = 20
-)
-
 // Sentinel errors, for callers (and tests) that check what went wrong with
-// errors.Is. Every error the instance returns has a redacted message and
-// unwraps only to these and to the context errors.
+// errors.Is: package web's. Every error the instance returns has a redacted
+// message and unwraps only to these and to the context errors.
 var (
 	// ErrOriginNotAllowed: a URL or redirect outside the props' origins.
-	ErrOriginNotAllowed = errors.New("origin not allowed")
+	ErrOriginNotAllowed = web.ErrOriginNotAllowed
 	// ErrPrivateAddress: a destination on a loopback, private, link-local,
 	// unspecified or multicast address without allow_private_network.
-	ErrPrivateAddress = errors.New("private network address refused")
+	ErrPrivateAddress = web.ErrPrivateAddress
 	// ErrMethodNotAllowed: a method outside the props' methods.
-	ErrMethodNotAllowed = errors.New("method not allowed")
+	ErrMethodNotAllowed = web.ErrMethodNotAllowed
 	// ErrHeaderNotAllowed: a request header the agent may not set.
-	ErrHeaderNotAllowed = errors.New("header not allowed")
+	ErrHeaderNotAllowed = web.ErrHeaderNotAllowed
 	// ErrTooLarge: a request or response body over its cap.
-	ErrTooLarge = errors.New("body too large")
+	ErrTooLarge = web.ErrTooLarge
 	// ErrRedirect: too many redirects, or a redirect not followed.
-	ErrRedirect = errors.New("redirect refused")
+	ErrRedirect = web.ErrRedirect
 	// ErrTimeout: the request took longer than the props' timeout.
-	ErrTimeout = errors.New("timed out")
+	ErrTimeout = web.ErrTimeout
 	// ErrCredential: the credential could not be read or used.
-	ErrCredential = errors.New("credential unavailable")
+	ErrCredential = web.ErrCredential
 	// ErrClosed: the instance was cleaned up.
-	ErrClosed = errors.New("instance closed")
+	ErrClosed = web.ErrClosed
 )
 
-var sentinels = []error{
-	ErrOriginNotAllowed, ErrPrivateAddress, ErrMethodNotAllowed, ErrHeaderNotAllowed,
-	ErrTooLarge, ErrRedirect, ErrTimeout, ErrCredential, ErrClosed,
-	context.Canceled, context.DeadlineExceeded,
-}
-
 // CredentialSlot is the name of the secret slot holding the credential.
-const CredentialSlot = "credential"
+const CredentialSlot = web.CredentialSlot
+
+// Marker replaces the credential, and each of its encodings, wherever it
+// would appear in what fetch returns or in an error.
+const Marker = web.Marker
 
 // Auth says how the credential is attached to each request.
-type Auth struct {
-	Type string `json:"type" doc:"how the credential is sent: \"bearer\" (Authorization: Bearer <credential>), \"header\" (<name>: <credential>) or \"query\" (?<name>=<credential>)"`
-	Name string `json:"name,omitempty" doc:"the header name (type header) or query parameter name (type query); not used with bearer"`
-}
+type Auth = web.Auth
 
 // HTTP is an instance of the kind: its exported fields are the props.
 type HTTP struct {
@@ -111,22 +88,9 @@ type HTTP struct {
 	MaxRequestBytes     int64    `json:"max_request_bytes,omitempty" doc:"the largest request body sent, in bytes; default 1048576 (1 MiB)"`
 	MaxRedirects        *int     `json:"max_redirects,omitempty" doc:"how many redirects (within the origins) one request may follow; 0 returns the redirect response as it is; default 5"`
 
-	host   *capabilities.Host
-	client *http.Client
-	tr     *http.Transport
-	// lookup resolves a host name at dial time; a test hook.
-	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
-
-	// Derived by Validate.
-	ready        bool
-	origins      []string        // normalized, in props order
-	allowed      map[string]bool // normalized origins
-	methods      map[string]bool
-	timeout      time.Duration
-	maxResp      int64
-	maxReq       int64
-	maxRedirects int
-	closed       atomic.Bool
+	host *capabilities.Host
+	// c is the request engine, set from the props by CheckProps.
+	c *web.Client
 }
 
 func init() {
@@ -210,114 +174,57 @@ the Promise resolves to { status: "pending_approval", id } instead.`,
 	},
 })
 
-// allowedMethods are the methods props may allow.
-var allowedMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-
 // Provision keeps the host, for reading the credential at call time, and
 // builds the HTTP client. The props are checked by Validate.
 func (h *HTTP) Provision(ctx context.Context, host *capabilities.Host) error {
 	h.host = host
-	if h.lookup == nil {
-		h.lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
-			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-		}
+	if h.c == nil {
+		h.c = h.client()
 	}
-	h.tr = newTransport(h)
-	h.client = &http.Client{
-		Transport:     &credentialTransport{h: h, next: h.tr},
-		CheckRedirect: h.checkRedirect,
-	}
+	h.c.Provision(host)
 	return nil
+}
+
+// client returns a request engine holding the props.
+func (h *HTTP) client() *web.Client {
+	return &web.Client{
+		Name: "http fetch", OriginsProp: "origins", Origins: h.Origins,
+		Label: h.Label, Auth: h.Auth, AllowPrivateNetwork: h.AllowPrivateNetwork, Timeout: h.Timeout,
+		MaxResponseBytes: h.MaxResponseBytes, MaxRequestBytes: h.MaxRequestBytes, MaxRedirects: h.MaxRedirects,
+	}
 }
 
 // CheckProps implements capabilities.PropsChecker: it checks the props,
 // every one of them, fills in the defaults, and checks that a credential is
 // given exactly when auth is set.
 func (h *HTTP) CheckProps(secretRefs map[string]string) error {
-	var ps capabilities.Problems
-	if len(h.Origins) == 0 {
-		ps.Addf("origins", `origins: at least one origin is required, e.g. ["https://api.example.com"]`)
+	if h.c == nil {
+		h.c = h.client()
 	}
-	h.allowed = map[string]bool{}
-	h.origins = nil
-	for i, o := range h.Origins {
-		at := fmt.Sprintf("origins[%d]", i)
-		n, err := normalizeOrigin(o)
-		if err != nil {
-			ps.Addf(at, "%s: %v", at, err)
-			continue
-		}
-		if !h.AllowPrivateNetwork {
-			if reason := privateHost(n); reason != "" {
-				ps.Addf(at, "%s: %s is %s; set allow_private_network to reach it", at, n, reason)
-				continue
-			}
-		}
-		if !h.allowed[n] {
-			h.allowed[n] = true
-			h.origins = append(h.origins, n)
-		}
-	}
-	h.methods = map[string]bool{}
+	// The methods first, for Check derives the allowed set from them; their
+	// problems are told after the shared props'.
+	var bad capabilities.Problems
+	h.c.Methods = nil
 	for i, m := range h.AllowedMethods {
 		u := strings.ToUpper(strings.TrimSpace(m))
-		if !slices.Contains(allowedMethods, u) {
-			ps.Addf(fmt.Sprintf("methods[%d]", i), "methods[%d]: %q is not one of %s", i, m, strings.Join(allowedMethods, ", "))
+		if !slices.Contains(web.Methods, u) {
+			bad.Addf(fmt.Sprintf("methods[%d]", i), "methods[%d]: %q is not one of %s", i, m, strings.Join(web.Methods, ", "))
 			continue
 		}
-		h.methods[u] = true
+		h.c.Methods = append(h.c.Methods, u)
 	}
-	if len(h.methods) == 0 {
-		h.methods["GET"] = true
-	}
-	switch h.Label {
-	case "", "private", "public":
-	default:
-		ps.Addf("label", "label: %q is neither \"public\" nor \"private\"", h.Label)
-	}
-	h.timeout = DefaultTimeout
-	if h.Timeout != "" {
-		d, err := time.ParseDuration(h.Timeout)
-		switch {
-		case err != nil:
-			ps.Addf("timeout", "timeout: %q is not a duration like \"30s\"", h.Timeout)
-		case d <= 0 || d > MaxTimeout:
-			ps.Addf("timeout", "timeout: %s is not between 0 and %s", d, MaxTimeout)
-		default:
-			h.timeout = d
-		}
-	}
-	var err error
-	if h.maxResp, err = byteLimit("max_response_bytes", h.MaxResponseBytes, DefaultMaxResponseBytes); err != nil {
-		ps.Add(err)
-	}
-	if h.maxReq, err = byteLimit("max_request_bytes", h.MaxRequestBytes, DefaultMaxRequestBytes); err != nil {
-		ps.Add(err)
-	}
-	h.maxRedirects = DefaultMaxRedirects
-	if h.MaxRedirects != nil {
-		if n := *h.MaxRedirects; n < 0 || n > MaxRedirectsLimit {
-			ps.Addf("max_redirects", "max_redirects: %d is not between 0 and %d", n, MaxRedirectsLimit)
-		} else {
-			h.maxRedirects = n
-		}
-	}
-	hasCredential := secretRefs[CredentialSlot] != ""
-	if h.Auth != nil {
-		if err := h.Auth.validate(); err != nil {
-			ps.Add(err)
-		} else if !hasCredential {
-			ps.Addf("auth", "auth is set (type %s) but no %q secret is given: name the secret holding the token in the capability's secrets", h.Auth.Type, CredentialSlot)
-		}
-	} else if hasCredential {
-		ps.Addf("", "a %q secret is given but auth is not set, so it would never be sent: set auth (e.g. {\"type\": \"bearer\"})", CredentialSlot)
-	}
+	var ps capabilities.Problems
+	h.c.Check(&ps, secretRefs)
+	ps = append(ps, bad...)
 	return ps.Err()
 }
 
 // Validate checks that the instance was checked and provisioned.
 func (h *HTTP) Validate() error {
-	if h.allowed == nil {
+	if h.c == nil {
+		return errors.New("not provisioned")
+	}
+	if !h.c.Checked() {
 		var refs map[string]string
 		if h.host != nil {
 			refs = h.host.SecretRefs
@@ -326,63 +233,19 @@ func (h *HTTP) Validate() error {
 			return err
 		}
 	}
-	if h.client == nil {
-		return errors.New("not provisioned")
-	}
-	// A second bound, beside the call's context, which ends first and so
-	// names the timeout clearly.
-	h.client.Timeout = h.timeout + time.Second
-	h.ready = true
-	return nil
-}
-
-func (a *Auth) validate() error {
-	switch a.Type {
-	case "bearer":
-		if a.Name != "" {
-			return capabilities.PropErrorf("auth.name", "auth.name: not used with type bearer (the header is Authorization); remove it or use type header")
-		}
-	case "header":
-		if a.Name == "" {
-			return capabilities.PropErrorf("auth.name", "auth.name: the header name is required with type header")
-		}
-		if !validToken(a.Name) {
-			return capabilities.PropErrorf("auth.name", "auth.name: %q is not a valid header name", a.Name)
-		}
-		if reason := headerForbiddenAlways(http.CanonicalHeaderKey(a.Name)); reason != "" {
-			return capabilities.PropErrorf("auth.name", "auth.name: %q cannot carry the credential: %s", a.Name, reason)
-		}
-	case "query":
-		if a.Name == "" {
-			return capabilities.PropErrorf("auth.name", "auth.name: the query parameter name is required with type query")
-		}
-	default:
-		return capabilities.PropErrorf("auth.type", "auth.type: %q is not one of bearer, header, query", a.Type)
-	}
-	return nil
-}
-
-func byteLimit(name string, v, def int64) (int64, error) {
-	switch {
-	case v == 0:
-		return def, nil
-	case v < 0 || v > MaxBytesLimit:
-		return 0, capabilities.PropErrorf(name, "%s: %d is not between 1 and %d", name, v, MaxBytesLimit)
-	}
-	return v, nil
+	return h.c.Validate()
 }
 
 // Cleanup closes the idle connections; later calls fail.
 func (h *HTTP) Cleanup() error {
-	h.closed.Store(true)
-	if h.tr != nil {
-		h.tr.CloseIdleConnections()
+	if h.c != nil {
+		h.c.Cleanup()
 	}
 	return nil
 }
 
-// Flow implements capabilities.Instance. The label (who may read the
-// responses) is everyone for label "public" on an instance with no
+// Flow implements capabilities.Instance (web.Flow). The label (who may read
+// the responses) is everyone for label "public" on an instance with no
 // credential; else the owner, plus the origin when there is just one (it
 // wrote the responses): what an authenticated request returns is never
 // public, whatever the label prop says. The audience (who sees the
@@ -390,94 +253,13 @@ func (h *HTTP) Cleanup() error {
 // exactly when a credential is given) and, once provisioned, the secret
 // references, so it works on an instance that was only decoded.
 func (h *HTTP) Flow() capabilities.Flow {
-	var aud []capabilities.Principal
-	for _, o := range h.Origins {
-		if n, err := normalizeOrigin(o); err == nil {
-			o = n
-		}
-		aud = append(aud, capabilities.Origin(o))
-	}
-	// One origin written twice (in another case, with its default port) is
-	// one origin: NewLabel drops the repeats.
-	audience := capabilities.NewLabel(aud...)
-	label := capabilities.NewLabel(capabilities.Owner)
-	switch {
-	case h.Label == "public" && !h.hasCredential():
-		label = capabilities.NewLabel(capabilities.Public)
-	case len(audience) == 1:
-		label = capabilities.NewLabel(capabilities.Owner, audience[0])
-	}
-	return capabilities.Flow{Label: label, Audience: audience}
+	return web.Flow(h.Origins, h.Label, h.hasCredential())
 }
 
 // hasCredential reports whether the instance attaches a credential to its
 // requests, or was given one.
 func (h *HTTP) hasCredential() bool {
 	return h.Auth != nil || h.host != nil && h.host.SecretRefs[CredentialSlot] != ""
-}
-
-// normalizeOrigin checks that s is an origin (http or https scheme, a host,
-// maybe a port, nothing else) and returns it in canonical form: lowercase,
-// without a default port.
-func normalizeOrigin(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a URL", s)
-	}
-	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#") {
-		return "", fmt.Errorf("%q is not an origin: give only scheme://host[:port], without a path, query or fragment", s)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("%q holds a user name or password: give only scheme://host[:port], and the credential as a secret", s)
-	}
-	o, err := originOf(u)
-	if err != nil {
-		return "", fmt.Errorf("%q: %w", s, err)
-	}
-	return o, nil
-}
-
-// originOf returns the canonical origin of an absolute http(s) URL.
-func originOf(u *url.URL) (string, error) {
-	scheme := strings.ToLower(u.Scheme)
-	if scheme != "http" && scheme != "https" {
-		return "", fmt.Errorf("the scheme must be http or https")
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return "", fmt.Errorf("no host")
-	}
-	host := strings.ToLower(u.Hostname())
-	if host == "" {
-		return "", fmt.Errorf("no host")
-	}
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == ':' || c == '_') {
-			return "", fmt.Errorf("host %q: only ASCII letters, digits, '-', '.' and '_' (write an international name in punycode, xn--...)", host)
-		}
-	}
-	if strings.Contains(host, ":") {
-		if _, err := netip.ParseAddr(host); err != nil {
-			return "", fmt.Errorf("host %q is not a valid IPv6 address", host)
-		}
-	}
-	port := u.Port()
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 || port[0] == '0' {
-			return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
-		}
-		if scheme == "http" && n == 80 || scheme == "https" && n == 443 {
-			port = ""
-		}
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	return scheme + "://" + host, nil
 }
 
 // Interface guards.

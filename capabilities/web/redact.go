@@ -1,4 +1,4 @@
-package httpcap
+package web
 
 import (
 	"errors"
@@ -7,11 +7,11 @@ import (
 )
 
 // Marker replaces the credential, and each of its encodings, wherever it
-// would appear in what fetch returns or in an error.
+// would appear in what a call returns or in an error.
 const Marker = "[secret:" + CredentialSlot + "]"
 
 // minRedactLen is the shortest credential redacted, and so the shortest
-// fetch accepts (vault.MinRedactLen).
+// a call accepts (vault.MinRedactLen).
 const minRedactLen = vault.MinRedactLen
 
 // redactor replaces one credential and its encodings with Marker, with the
@@ -30,8 +30,9 @@ func newRedactor(secret string) *redactor {
 	return &redactor{s: s}
 }
 
-// secretForms returns the texts that reveal secret.
-func secretForms(secret string) []string { return vault.Forms(secret) }
+// SecretForms returns the texts that reveal secret: what the redactor
+// replaces.
+func SecretForms(secret string) []string { return vault.Forms(secret) }
 
 // String returns s with the credential redacted.
 func (r *redactor) String(s string) string {

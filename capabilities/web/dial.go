@@ -1,4 +1,4 @@
-package httpcap
+package web
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // newTransport returns the transport of an instance: no proxy (an
 // environment proxy would bypass the address check), every connection made
 // by h.dial.
-func newTransport(h *HTTP) *http.Transport {
+func newTransport(h *Client) *http.Transport {
 	return &http.Transport{
 		Proxy:                  nil,
 		DialContext:            h.dial,
@@ -36,7 +36,7 @@ func newTransport(h *HTTP) *http.Transport {
 // resolving to a public address now and to 127.0.0.1 a moment later (DNS
 // rebinding) cannot slip through. The dialer's Control checks the address
 // once more, on the socket about to connect.
-func (h *HTTP) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+func (h *Client) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func (h *HTTP) dial(ctx context.Context, network, addr string) (net.Conn, error)
 	if ip, err := netip.ParseAddr(host); err == nil {
 		ips = []netip.Addr{ip}
 	} else {
-		ips, err = h.lookup(ctx, host)
+		ips, err = h.resolve(ctx, host)
 		if err != nil {
 			return nil, fmt.Errorf("resolving %s: %w", host, err)
 		}
@@ -55,7 +55,7 @@ func (h *HTTP) dial(ctx context.Context, network, addr string) (net.Conn, error)
 	}
 	if !h.AllowPrivateNetwork {
 		for _, ip := range ips {
-			if reason := privateAddr(ip); reason != "" {
+			if reason := PrivateAddr(ip); reason != "" {
 				what := ip.String()
 				if what != host {
 					what = fmt.Sprintf("%s (the address of %s)", ip, host)
@@ -80,7 +80,7 @@ func (h *HTTP) dial(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // control checks the address of a socket about to connect.
-func (h *HTTP) control(network, address string, _ syscall.RawConn) error {
+func (h *Client) control(network, address string, _ syscall.RawConn) error {
 	if h.AllowPrivateNetwork {
 		return nil
 	}
@@ -88,7 +88,7 @@ func (h *HTTP) control(network, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("%w: cannot check address %q", ErrPrivateAddress, address)
 	}
-	if reason := privateAddr(ap.Addr()); reason != "" {
+	if reason := PrivateAddr(ap.Addr()); reason != "" {
 		return fmt.Errorf("%w: %s is %s", ErrPrivateAddress, ap.Addr(), reason)
 	}
 	return nil
@@ -118,8 +118,9 @@ var embeddingPrefixes = []struct {
 	{netip.MustParsePrefix("2002::/16"), 2},
 }
 
-// privateAddr says why ip is not a public destination, or "" when it is.
-func privateAddr(ip netip.Addr) string {
+// PrivateAddr says why ip is not a public destination, or "" when it is:
+// the address policy of the dialer.
+func PrivateAddr(ip netip.Addr) string {
 	ip = ip.Unmap()
 	switch {
 	case !ip.IsValid():
@@ -145,7 +146,7 @@ func privateAddr(ip netip.Addr) string {
 		for _, e := range embeddingPrefixes {
 			if e.p.Contains(ip) {
 				v4 := netip.AddrFrom4([4]byte(b[e.offset : e.offset+4]))
-				if r := privateAddr(v4); r != "" {
+				if r := PrivateAddr(v4); r != "" {
 					return r + " (embedded in " + ip.String() + ")"
 				}
 			}
@@ -167,7 +168,7 @@ func privateHost(origin string) string {
 		return "this machine (localhost)"
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		return privateAddr(ip)
+		return PrivateAddr(ip)
 	}
 	return ""
 }
