@@ -49,7 +49,7 @@
 // drops; starting over when UIDVALIDITY changes; waiting minutes, not
 // seconds, after a refused login. Items is then a look at memory, cheap
 // enough for the engine to poll, and [Instance.Changes] tells when to poll
-// (push-based, once the engine selects on it). A new message in a known
+// (the engine selects on it). A new message in a known
 // thread changes that thread's entry in [Instance.Versions].
 //
 // A scoped instance does not read the mailbox: it finds its thread by
@@ -64,12 +64,14 @@
 // a Maildir and are appended to the Sent folder over IMAP. Every step is
 // bounded by a timeout.
 //
-// How new mail reaches agents: the engine polls Items (every few seconds)
-// and spawns the template's agent for each new thread, so a thread that
-// IDLE reported reaches its agent at the next poll. A new message in a known
-// thread leaves Items as it was and changes Versions; the thread's agent
-// sees it at its next read (read always asks the server), and an engine
-// that compares Versions between polls can trigger that agent on it.
+// How new mail reaches agents: the engine lists Items when [Instance.Changes]
+// signals (IDLE reported a change: within a second or two) and every few
+// seconds as the fallback, and spawns the template's agent for each new
+// thread (its item trigger). A new message in a known thread leaves Items as
+// it was and changes that thread's entry in [Instance.Versions]; the engine
+// compares Versions between looks and runs the thread's agent again, once,
+// by its item trigger (a Maildir is compared at each poll). The agent reads
+// the thread anew (read always asks the server).
 //
 // Secrets: the password (slot "password") is the account's: the IMAP login
 // and, when smtp_user is set, the SMTP login. It is read from the host at the
@@ -647,7 +649,7 @@ func (p *Instance) threadByID(id string) (Thread, error) {
 // Changes returns a channel that receives when the IMAP mailbox's threads
 // changed (a new thread, or a new or expunged message), coalesced: one
 // value stands for any number of changes. It is nil (never receives) for a
-// Maildir or scoped instance. The engine may select on it to call Items at
+// Maildir or scoped instance. The engine selects on it to call Items at
 // once instead of at its next poll.
 func (p *Instance) Changes() <-chan struct{} {
 	if p.ibox == nil {
@@ -658,8 +660,8 @@ func (p *Instance) Changes() <-chan struct{} {
 
 // Versions maps each thread id of the mailbox instance to a version that
 // changes when a message joins or leaves the thread (the thread's message
-// count and newest Message-ID). The engine can compare it between polls to
-// trigger a known thread's agent on its new mail.
+// count and newest Message-ID). The engine compares it between looks to
+// run a known thread's agent again on its new mail.
 func (p *Instance) Versions(ctx context.Context) (map[string]string, error) {
 	ts, err := p.allThreads(ctx)
 	if err != nil {
@@ -989,4 +991,6 @@ var (
 	_ capabilities.PropsChecker = (*Instance)(nil)
 	_ capabilities.CleanerUpper = (*Instance)(nil)
 	_ capabilities.Enumerator   = (*Instance)(nil)
+	_ capabilities.Notifier     = (*Instance)(nil)
+	_ capabilities.Versioner    = (*Instance)(nil)
 )
