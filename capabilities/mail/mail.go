@@ -124,7 +124,7 @@ var (
 
 // Instance is a mail capability instance. Its exported fields are the props.
 type Instance struct {
-	Maildir       string `json:"maildir" doc:"The Maildir to read: a folder holding cur/, new/ and tmp/ (as mbsync, offlineimap, mutt or notmuch keep it). A leading ~/ means the home folder."`
+	Maildir       string `json:"maildir,omitempty" doc:"The Maildir to read: a folder holding cur/, new/ and tmp/ (as mbsync, offlineimap, mutt or notmuch keep it). A leading ~/ means the home folder."`
 	Thread        string `json:"thread,omitempty" doc:"The id of the one thread this capability reads and answers (12 hex digits, as listed by the mailbox). Empty means the mailbox itself, which only lists threads."`
 	Owner         string `json:"owner,omitempty" doc:"The owner's address, e.g. me@example.com or \"Morgan Lee <me@example.com>\": the sender of replies. Required to reply."`
 	SMTPHost      string `json:"smtp_host,omitempty" doc:"The SMTP server replies are sent through, e.g. smtp.example.com. Empty means the capability cannot reply."`
