@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,8 +19,8 @@ import (
 
 // TestCheckIMAP checks an army whose template spawns over a real Dovecot
 // mailbox, its password set in the OS keyring by the secret command: check
-// logs in as run does and lists one agent per thread. With the server
-// down, check fails naming the capability.
+// logs in as run does and lists one agent per thread. With no keyring, a
+// refused password, or the server down, check fails naming what failed.
 func TestCheckIMAP(t *testing.T) {
 	keyringtest.Require(t)
 	dir := t.TempDir()
@@ -71,6 +72,32 @@ agents:
 	if found < len(ts)-1 {
 		t.Errorf("check lists %d of the sample's %d threads:\n%s", found, len(ts), stdout.String())
 	}
+
+	// With no keyring to reach (a subprocess on a bus that does not exist),
+	// check fails saying so.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{"check", "--data", data, armyFile}, "\x1f"),
+		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-such-bus"))
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "the OS keyring cannot be reached") {
+		t.Errorf("check without a keyring: %v\n%s", err, out)
+	}
+	t.Logf("no keyring: %s", out)
+
+	// A password the server refuses (restarted, so it reads its users file
+	// again): check fails naming the account, without the password.
+	d.SetPassword("another-password")
+	d.Stop()
+	d.Start()
+	stdout.Reset()
+	stderr.Reset()
+	if code := Main([]string{"check", "--data", data, armyFile}, strings.NewReader(""), &stdout, &stderr); code == ExitOK {
+		t.Fatalf("check with a refused password passed:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "alice@127.0.0.1") || strings.Contains(stderr.String(), pw) {
+		t.Errorf("check with a refused password: stderr %q should name the account and not hold the password", stderr.String())
+	}
+	t.Logf("refused: %s", stderr.String())
 
 	d.Stop()
 	stdout.Reset()
