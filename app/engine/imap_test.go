@@ -97,8 +97,8 @@ func TestIMAPPush(t *testing.T) {
 	t.Logf("APPEND of a new thread to its agent's run: %v", time.Since(appended))
 
 	appended = time.Now()
-	dovecottest.Append(t, c, "INBOX", "From: me@example.com\nTo: dana@example.net\nSubject: Re: A new question\n"+
-		"Message-ID: <push-new-2@example.com>\nIn-Reply-To: <push-new@example.net>\nDate: Sun, 22 Nov 2026 10:00:00 +0000\n\nYes.\n")
+	dovecottest.Append(t, c, "INBOX", "From: dana@example.net\nTo: me@example.com\nSubject: Re: A new question\n"+
+		"Message-ID: <push-new-2@example.net>\nIn-Reply-To: <push-new@example.net>\nDate: Sun, 22 Nov 2026 10:00:00 +0000\n\nOr Saturday?\n")
 	waitFor(t, 10*time.Second, "the thread's agent to run again", func() bool {
 		runs, _ := e.Runs(name, 5)
 		return len(runs) == 2 && runs[0].Trigger == "item"

@@ -67,8 +67,9 @@
 // How new mail reaches agents: the engine lists Items when [Instance.Changes]
 // signals (IDLE reported a change: within a second or two) and every few
 // seconds as the fallback, and spawns the template's agent for each new
-// thread (its item trigger). A new message in a known thread leaves Items as
-// it was and changes that thread's entry in [Instance.Versions]; the engine
+// thread (its item trigger). A new message in a known thread (from anyone
+// but the owner) leaves Items as it was and changes that thread's entry in
+// [Instance.Versions]; the engine
 // compares Versions between looks and runs the thread's agent again, once,
 // by its item trigger (a Maildir is compared at each poll). The agent reads
 // the thread anew (read always asks the server).
@@ -659,9 +660,12 @@ func (p *Instance) Changes() <-chan struct{} {
 }
 
 // Versions maps each thread id of the mailbox instance to a version that
-// changes when a message joins or leaves the thread (the thread's message
-// count and newest Message-ID). The engine compares it between looks to
-// run a known thread's agent again on its new mail.
+// changes when a message from someone other than the owner joins or leaves
+// the thread (the count of such messages and the newest one's Message-ID).
+// The engine compares it between looks to run a known thread's agent again
+// on its new mail. The owner's own messages do not count: a reply an agent
+// sends is filed in the Maildir (or copied back to the inbox), and must not
+// run the agent again, or an agent that replies would reply forever.
 func (p *Instance) Versions(ctx context.Context) (map[string]string, error) {
 	ts, err := p.allThreads(ctx)
 	if err != nil {
@@ -669,7 +673,14 @@ func (p *Instance) Versions(ctx context.Context) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(ts))
 	for _, t := range ts {
-		out[t.ID] = fmt.Sprintf("%d:%s", len(t.Messages), t.Messages[len(t.Messages)-1].ID)
+		n, last := 0, ""
+		for _, m := range t.Messages {
+			if p.owner.Address != "" && m.From == p.owner.Address {
+				continue
+			}
+			n, last = n+1, m.ID
+		}
+		out[t.ID] = fmt.Sprintf("%d:%s", n, last)
 	}
 	return out, nil
 }
