@@ -134,6 +134,26 @@ type Enumerator interface {
 	Scope(item string) (json.RawMessage, error)
 }
 
+// Notifier is implemented by enumerating instances that can tell when their
+// items may have changed (an IMAP mailbox watched by IDLE). The engine lists
+// the items again as soon as the channel receives, instead of waiting for its
+// next poll; polling goes on as the fallback.
+type Notifier interface {
+	// Changes returns a channel that receives, coalesced, after the items
+	// (or a version, see Versioner) changed. A nil channel never receives.
+	Changes() <-chan struct{}
+}
+
+// Versioner is implemented by enumerating instances whose items change in
+// place (a mail thread gaining a message). The engine compares the versions
+// between looks and runs a known item's template agents again, once, when
+// its version changed.
+type Versioner interface {
+	// Versions maps each item id to an opaque version string that changes
+	// whenever the item's content does.
+	Versions(ctx context.Context) (map[string]string, error)
+}
+
 // Flow is what the flow analysis needs to know of an instance.
 type Flow struct {
 	// Label is who may read what the source methods return.

@@ -45,8 +45,13 @@ func Names() []string {
 	return names
 }
 
-// Materialize writes the example army name into dir, with its agents and a
-// copy of the sample Maildir (dir/maildir), and returns the army file's path.
+// folders are the folders an example's folder capabilities keep (the folder
+// kind wants its folder to exist), relative to the army's folder.
+var folders = map[string][]string{"notes": {"notes"}}
+
+// Materialize writes the example army name into dir, with its agents, a
+// copy of the sample Maildir (dir/maildir) and the folders its folder
+// capabilities keep, and returns the army file's path.
 // Existing files are overwritten; the Maildir is only written when absent, so
 // mail filed by replies survives.
 func Materialize(name, dir string) (string, error) {
@@ -70,6 +75,11 @@ func Materialize(name, dir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "maildir", "cur")); os.IsNotExist(err) {
 		if err := sample.Extract(filepath.Join(dir, "maildir")); err != nil {
 			return "", fmt.Errorf("example %s: extracting the sample Maildir: %w", name, err)
+		}
+	}
+	for _, f := range folders[name] {
+		if err := os.MkdirAll(filepath.Join(dir, f), 0o755); err != nil {
+			return "", fmt.Errorf("example %s: %w", name, err)
 		}
 	}
 	path := filepath.Join(dir, name+".yaml")

@@ -23,7 +23,7 @@ func TestExamplesLoadAndTypeCheck(t *testing.T) {
 		}
 		tsc = ""
 	}
-	if len(Names()) != 4 {
+	if len(Names()) != 5 {
 		t.Fatalf("examples: %v", Names())
 	}
 	for _, name := range Names() {

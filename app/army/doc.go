@@ -116,7 +116,9 @@
 //     trigger must have a channel coming to it, and an agent a channel comes
 //     to must have a message trigger. "every DURATION": on a schedule, with a
 //     Go duration of at least 1s ("every 10m", "every 24h"). "item": a new
-//     item appeared; templates only. An agent with no triggers runs only when
+//     item appeared, or a known item changed (a mail thread gained a
+//     message: the thread's agent runs again, once, by this same trigger);
+//     templates only. An agent with no triggers runs only when
 //     the owner runs it. A trigger may not be listed twice.
 //   - limits: a mapping overriding the sandbox's per-invocation defaults:
 //     deadline (a Go duration), max_stack_depth, max_timers,
@@ -133,7 +135,11 @@
 //     enumerate items (capabilities.Enumerator; mail does, one item per
 //     thread). In each instance, env.NAME (as) is the capability scoped to
 //     that instance's item (one thread), and the item trigger runs it when
-//     its item first appears. This is how an army grows to thousands of
+//     its item first appears and again each time the item changes (when the
+//     kind versions its items, capabilities.Versioner: a thread's new
+//     message). New items are found every few seconds, and at once when the
+//     kind signals changes (capabilities.Notifier: an IMAP mailbox under
+//     IDLE). This is how an army grows to thousands of
 //     agents from a few lines.
 //
 // An env name is a JavaScript identifier (1 to 64 of A-Z a-z 0-9 _ $, not

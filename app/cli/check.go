@@ -14,9 +14,12 @@ import (
 	"littleboxes/app/army"
 	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
+	"littleboxes/app/secrets"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
 	"littleboxes/examples"
+	"littleboxes/vault"
+	"littleboxes/vault/keyring"
 )
 
 // checkUsage is check's usage; %v is the list of built-in armies.
@@ -26,6 +29,7 @@ Validates an army file and prints each agent's label and each sink's
 verdict (safe, or held for approval) with the reason. Runs nothing.
 kv namespaces start at the labels they keep in the data directory (read
 only); if another littleboxes holds it, every namespace counts as the owner's.
+Secrets (an IMAP mailbox's password) are read from the OS keyring, as run does.
 EXAMPLE is one of the built-in armies: %v.
 Exit codes: 0 the army is valid, 2 it is not (or usage).
 
@@ -64,9 +68,13 @@ func cmdCheck(args []string, std IO) int {
 		return ExitUsage
 	}
 	ctx := context.Background()
-	facts, cleanup, err := flow.StaticFacts(ctx, a)
+	sec, keyErr := checkSecrets(ctx, a)
+	facts, cleanup, err := flow.StaticFactsWith(ctx, a, sec)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "%s: %v\n", path, err)
+		if keyErr != nil {
+			fmt.Fprintf(std.Stderr, "littleboxes check: the army names secrets but %v\n", keyErr)
+		}
 		return ExitUsage
 	}
 	defer cleanup()
@@ -86,6 +94,20 @@ func cmdCheck(args []string, std IO) int {
 	}
 	fmt.Fprint(std.Stdout, an.Text())
 	return ExitOK
+}
+
+// checkSecrets returns the OS keyring, read only, for provisioning a's
+// capabilities as run does (an IMAP mailbox logs in to list its threads);
+// nil when a names no secret. When the keyring cannot be reached it returns
+// nil and the reason, told only should a capability then fail.
+func checkSecrets(ctx context.Context, a *army.Army) (capabilities.Secrets, error) {
+	if !secrets.Needed(a) {
+		return nil, nil
+	}
+	if err := keyring.Check(ctx); err != nil {
+		return nil, fmt.Errorf("the OS keyring cannot be reached: %w", err)
+	}
+	return vault.New(keyring.New(nil), vault.NewRedactor()), nil
 }
 
 // storeLabels returns facts with the persisted kv labels of the data

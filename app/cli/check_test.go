@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,10 +13,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// exampleDir matches the temporary folder check materializes an example in.
+var exampleDir = regexp.MustCompile(regexp.QuoteMeta(os.TempDir()) + `/littleboxes-check-[0-9]+`)
+
 // TestCheckExamples runs check on each built-in army and compares its text
 // and JSON output with golden files.
 func TestCheckExamples(t *testing.T) {
-	for _, name := range []string{"inbox", "inbox-leaky", "inbox-llm"} {
+	for _, name := range []string{"inbox", "inbox-leaky", "inbox-llm", "notes"} {
 		for _, format := range []string{"txt", "json"} {
 			t.Run(name+"."+format, func(t *testing.T) {
 				args := []string{"check", name}
@@ -26,6 +30,9 @@ func TestCheckExamples(t *testing.T) {
 				if code != ExitOK {
 					t.Fatalf("exit %d: %s", code, stderr)
 				}
+				// A folder's store is named by its path, under the
+				// temporary folder check materializes the example in.
+				stdout = exampleDir.ReplaceAllString(stdout, "EXAMPLE")
 				golden := filepath.Join("testdata", "check-"+name+"."+format)
 				if *update {
 					if err := os.MkdirAll("testdata", 0o755); err != nil {

@@ -13,6 +13,7 @@ import (
 	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
+	"littleboxes/capabilities"
 	"littleboxes/sandbox"
 )
 
@@ -195,23 +196,47 @@ func (e *Engine) itemWorker() {
 	}
 }
 
-// watchItems lists the items of capability each every ItemPoll and makes an
-// instance of each template over it for every new one: a new mail thread
-// gets its own triage agent while the army runs. The flow analysis is
-// redone with the new items, and the guards use it from then on.
+// watchItems lists the items of capability each every ItemPoll, and at once
+// when the capability signals a change (capabilities.Notifier: an IMAP
+// mailbox under IDLE), and makes an instance of each template over it for
+// every new one: a new mail thread gets its own triage agent while the army
+// runs. The flow analysis is redone with the new items, and the guards use
+// it from then on. When the capability versions its items
+// (capabilities.Versioner), a known item whose version changed (a thread
+// that gained a message) has its template instances run again, once, by
+// their item trigger.
 func (e *Engine) watchItems(each string) {
 	defer e.wg.Done()
 	t := time.NewTicker(e.opts.ItemPoll)
 	defer t.Stop()
+	en := e.enums[each]
+	var changes <-chan struct{}
+	if n, ok := en.(capabilities.Notifier); ok {
+		changes = n.Changes()
+	}
+	vr, _ := en.(capabilities.Versioner)
+	var known map[string]string
+	if vr != nil {
+		var err error
+		if known, err = vr.Versions(e.stopCtx); err != nil {
+			e.logf("engine: versions of %s: %v", each, err)
+		}
+	}
 	for {
 		select {
 		case <-e.stopCtx.Done():
 			return
 		case <-t.C:
+		case <-changes:
 		}
 		added, err := e.addItems(e.stopCtx, each)
 		if err != nil {
 			e.logf("engine: new items of %s: %v", each, err)
+		}
+		if vr != nil {
+			var again []*agent
+			known, again = e.changedItems(each, vr, known)
+			added = append(added, again...)
 		}
 		for _, g := range added {
 			if !hasTrigger(g.def, army.TriggerItem) {
@@ -224,6 +249,42 @@ func (e *Engine) watchItems(each string) {
 			}
 		}
 	}
+}
+
+// changedItems compares capability each's item versions with known and
+// returns the versions now and the template instances of the known items
+// whose version changed. Items new since known are left to addItems. When
+// the versions cannot be read, known is kept and nothing is returned.
+func (e *Engine) changedItems(each string, vr capabilities.Versioner, known map[string]string) (map[string]string, []*agent) {
+	now, err := vr.Versions(e.stopCtx)
+	if err != nil {
+		e.logf("engine: versions of %s: %v", each, err)
+		return known, nil
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var again []*agent
+	for id, v := range now {
+		old, ok := known[id]
+		if !ok || old == v {
+			continue
+		}
+		if _, ok := e.scoped[each][id]; !ok {
+			continue
+		}
+		for _, ag := range e.opts.Army.Agents {
+			if ag.Template == nil || ag.Template.Each != each {
+				continue
+			}
+			if g := e.agents[ag.Name+"["+id+"]"]; g != nil {
+				again = append(again, g)
+			}
+		}
+	}
+	if len(again) > 0 {
+		e.logf("engine: %s: %d agents run again for changed items", each, len(again))
+	}
+	return now, again
 }
 
 // addItems provisions what is new among capability each's items and

@@ -39,14 +39,22 @@ func (s *staticFacts) Items(name string) ([]Item, error) {
 	return its, nil
 }
 
-// StaticFacts provisions every capability of a, without secret values (each
+// StaticFacts is StaticFactsWith without a secrets reader: each capability
 // is handed its secret references and no reader, so provisioning must not
-// need them), and records its flow; for each capability a template spawns
+// need them.
+func StaticFacts(ctx context.Context, a *army.Army) (Facts, func(), error) {
+	return StaticFactsWith(ctx, a, nil)
+}
+
+// StaticFactsWith provisions every capability of a, handing each its
+// secret references and sec (nil for none: provisioning then must not need
+// a secret; an IMAP mailbox does, to log in and list its threads), and
+// records its flow; for each capability a template spawns
 // over, it lists the items and provisions each item's scoped instance
 // (capabilities.Enumerator's Items and Scope). The returned func cleans up
 // every instance; call it when done with the Facts. Every capability that
 // fails is reported, joined; on failure nothing is left to clean up.
-func StaticFacts(ctx context.Context, a *army.Army) (Facts, func(), error) {
+func StaticFactsWith(ctx context.Context, a *army.Army, sec capabilities.Secrets) (Facts, func(), error) {
 	s := &staticFacts{flows: map[string]capabilities.Flow{}, tables: map[string]*capabilities.Table{}, items: map[string][]Item{}}
 	var insts []capabilities.Instance
 	cleanup := func() {
@@ -68,7 +76,7 @@ func StaticFacts(ctx context.Context, a *army.Army) (Facts, func(), error) {
 			errs = append(errs, fmt.Errorf("capability %q: %w", c.Name, err))
 			continue
 		}
-		inst, err := capabilities.New(ctx, c.Kind, props, &capabilities.Host{Instance: c.Name, SecretRefs: c.Secrets})
+		inst, err := capabilities.New(ctx, c.Kind, props, &capabilities.Host{Instance: c.Name, SecretRefs: c.Secrets, Secrets: sec})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("capability %q: %w", c.Name, err))
 			continue
@@ -79,7 +87,7 @@ func StaticFacts(ctx context.Context, a *army.Army) (Facts, func(), error) {
 		if !each[c.Name] {
 			continue
 		}
-		its, err := scopedItems(ctx, c, inst, &insts)
+		its, err := scopedItems(ctx, c, inst, sec, &insts)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("capability %q: %w", c.Name, err))
 			continue
@@ -95,7 +103,7 @@ func StaticFacts(ctx context.Context, a *army.Army) (Facts, func(), error) {
 
 // scopedItems lists the items of an enumerating instance and provisions each
 // item's scoped instance for its flow, adding the instances to insts.
-func scopedItems(ctx context.Context, c *army.Capability, inst capabilities.Instance, insts *[]capabilities.Instance) ([]Item, error) {
+func scopedItems(ctx context.Context, c *army.Capability, inst capabilities.Instance, sec capabilities.Secrets, insts *[]capabilities.Instance) ([]Item, error) {
 	en, ok := inst.(capabilities.Enumerator)
 	if !ok {
 		return nil, fmt.Errorf("a template spawns over it, but kind %s does not enumerate items", c.Kind)
@@ -110,7 +118,7 @@ func scopedItems(ctx context.Context, c *army.Capability, inst capabilities.Inst
 		if err != nil {
 			return nil, fmt.Errorf("item %q: %w", id, err)
 		}
-		si, err := capabilities.New(ctx, c.Kind, props, &capabilities.Host{Instance: c.Name + "[" + id + "]", SecretRefs: c.Secrets})
+		si, err := capabilities.New(ctx, c.Kind, props, &capabilities.Host{Instance: c.Name + "[" + id + "]", SecretRefs: c.Secrets, Secrets: sec})
 		if err != nil {
 			return nil, fmt.Errorf("item %q: %w", id, err)
 		}

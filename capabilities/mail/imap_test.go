@@ -17,6 +17,7 @@ import (
 
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/mail"
+	"littleboxes/capabilities/mail/dovecottest"
 	"littleboxes/capabilities/mail/sample"
 )
 
@@ -61,10 +62,10 @@ func items(t *testing.T, inst capabilities.Instance) []string {
 func TestIMAPThreads(t *testing.T) {
 	fastTiming(t)
 	dir := extract(t)
-	d := startDovecot(t, imapPassword, dir)
+	d := dovecottest.Start(t, imapPassword, dir)
 	ctx := context.Background()
 	start := time.Now()
-	box := mustInstance(t, d.props(map[string]any{"owner": sample.Owner}), imapEnv(imapPassword))
+	box := mustInstance(t, d.Props(map[string]any{"owner": sample.Owner}), imapEnv(imapPassword))
 	t.Logf("mailbox instance provisioned (login, every header of the sample) in %v", time.Since(start))
 	local := mustInstance(t, map[string]any{"maildir": dir, "owner": sample.Owner}, env{})
 	// A thread whose root has no Message-ID gets a made-up id, from the
@@ -107,7 +108,7 @@ func TestIMAPThreads(t *testing.T) {
 			t.Fatal(err)
 		}
 		var pm map[string]any
-		if err := json.Unmarshal(props, &pm); err != nil || pm["thread_root"] != th.Root || pm["imap_user"] != dovecotUser {
+		if err := json.Unmarshal(props, &pm); err != nil || pm["thread_root"] != th.Root || pm["imap_user"] != dovecottest.User {
 			t.Fatalf("scoped props = %s (%v)", props, err)
 		}
 		n := mail.Connections()
@@ -157,9 +158,9 @@ func TestIMAPThreads(t *testing.T) {
 func TestIMAPIdle(t *testing.T) {
 	fastTiming(t)
 	dir := extract(t)
-	d := startDovecot(t, imapPassword, dir)
+	d := dovecottest.Start(t, imapPassword, dir)
 	ctx := context.Background()
-	box := mustInstance(t, d.props(nil), imapEnv(imapPassword))
+	box := mustInstance(t, d.Props(nil), imapEnv(imapPassword))
 	inst := box.(*mail.Instance)
 	before := items(t, box)
 	v0, _ := inst.Versions(ctx)
@@ -168,9 +169,9 @@ func TestIMAPIdle(t *testing.T) {
 	case <-inst.Changes():
 	default:
 	}
-	c := d.client(imapPassword)
+	c := d.Client(imapPassword)
 	appended := time.Now()
-	appendMessage(t, c, "INBOX", "From: carol@example.net\nTo: me@example.com\nSubject: Concert tickets\n"+
+	dovecottest.Append(t, c, "INBOX", "From: carol@example.net\nTo: me@example.com\nSubject: Concert tickets\n"+
 		"Date: Tue, 21 Nov 2023 09:00:00 +0000\nMessage-ID: <tickets@example.net>\n\nTwo spare tickets for Saturday.\n")
 	select {
 	case <-inst.Changes():
@@ -186,7 +187,7 @@ func TestIMAPIdle(t *testing.T) {
 	}
 
 	garden := threadBy(t, dir, "Garden tools", "")
-	appendMessage(t, c, "INBOX", "From: bob@example.org\nTo: me@example.com\nSubject: Re: Garden tools\n"+
+	dovecottest.Append(t, c, "INBOX", "From: bob@example.org\nTo: me@example.com\nSubject: Re: Garden tools\n"+
 		"Date: Tue, 21 Nov 2023 10:00:00 +0000\nMessage-ID: <garden-3@example.org>\nIn-Reply-To: <"+garden.Messages[len(garden.Messages)-1].ID+">\n\nFound it!\n")
 	waitFor(t, 10*time.Second, "the reply changes the thread's version", func() bool {
 		v, _ := inst.Versions(ctx)
@@ -204,13 +205,13 @@ func TestIMAPIdle(t *testing.T) {
 // is found by polling.
 func TestIMAPPolling(t *testing.T) {
 	t.Cleanup(mail.Timing(2*time.Second, 3*time.Second, time.Minute, 300*time.Millisecond, 50*time.Millisecond, time.Second, 2*time.Second))
-	d := startDovecotWith(t, imapPassword, "", nil, "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS")
-	c := d.client(imapPassword)
+	d := dovecottest.StartWith(t, imapPassword, "", nil, "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS")
+	c := d.Client(imapPassword)
 	if c.Caps().Has("IDLE") {
 		t.Fatalf("the server still offers IDLE: %v", c.Caps())
 	}
-	box := mustInstance(t, d.props(nil), imapEnv(imapPassword))
-	appendMessage(t, c, "INBOX", "From: gina@example.com\nTo: me@example.com\nSubject: Polled\n"+
+	box := mustInstance(t, d.Props(nil), imapEnv(imapPassword))
+	dovecottest.Append(t, c, "INBOX", "From: gina@example.com\nTo: me@example.com\nSubject: Polled\n"+
 		"Date: Wed, 22 Nov 2023 09:00:00 +0000\nMessage-ID: <polled@example.com>\n\nHi.\n")
 	waitFor(t, 5*time.Second, "the message found by polling", func() bool {
 		return slices.Equal(items(t, box), []string{mail.ThreadID("polled@example.com")})
@@ -221,8 +222,8 @@ func TestIMAPPolling(t *testing.T) {
 // reconnects, and a message appended after the restart is listed.
 func TestIMAPReconnect(t *testing.T) {
 	fastTiming(t)
-	d := startDovecot(t, imapPassword, extract(t))
-	box := mustInstance(t, d.props(nil), imapEnv(imapPassword))
+	d := dovecottest.Start(t, imapPassword, extract(t))
+	box := mustInstance(t, d.Props(nil), imapEnv(imapPassword))
 	before := items(t, box)
 	props, err := box.(capabilities.Enumerator).Scope(before[0])
 	if err != nil {
@@ -233,19 +234,19 @@ func TestIMAPReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = capabilities.Cleanup(scoped) })
-	d.stop()
+	d.Stop()
 	// The agent learns that the server is down, not where it is.
 	_, err = capabilities.Call(context.Background(), scoped, "read", nil)
-	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "<imap account>") || strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), dovecotUser) {
+	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "<imap account>") || strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), dovecottest.User) {
 		t.Fatalf("read with the server down: err = %v, want one naming <imap account> only", err)
 	}
 	waitFor(t, 5*time.Second, "Items reports the lost server", func() bool {
 		_, err := box.(capabilities.Enumerator).Items(context.Background())
 		return errors.Is(err, capabilities.ErrUnavailable)
 	})
-	d.start()
-	c := d.client(imapPassword)
-	appendMessage(t, c, "INBOX", "From: dan@example.com\nTo: me@example.com\nSubject: After the restart\n"+
+	d.Start()
+	c := d.Client(imapPassword)
+	dovecottest.Append(t, c, "INBOX", "From: dan@example.com\nTo: me@example.com\nSubject: After the restart\n"+
 		"Date: Wed, 22 Nov 2023 09:00:00 +0000\nMessage-ID: <restart@example.com>\n\nStill there?\n")
 	waitFor(t, 15*time.Second, "the message appended after the restart is listed", func() bool {
 		ids, err := box.(capabilities.Enumerator).Items(context.Background())
@@ -261,12 +262,12 @@ func TestIMAPReconnect(t *testing.T) {
 func TestIMAPReplySent(t *testing.T) {
 	fastTiming(t)
 	dir := extract(t)
-	d := startDovecot(t, imapPassword, dir)
-	srv := startSMTP(t, dovecotUser, imapPassword)
+	d := dovecottest.Start(t, imapPassword, dir)
+	srv := startSMTP(t, dovecottest.User, imapPassword)
 	ctx := context.Background()
-	box := mustInstance(t, d.props(map[string]any{
+	box := mustInstance(t, d.Props(map[string]any{
 		"owner": "Morgan Lee <" + sample.Owner + ">", "smtp_host": "127.0.0.1", "smtp_port": srv.port,
-		"smtp_security": "none", "smtp_user": dovecotUser, "sent_folder": "Sent Items",
+		"smtp_security": "none", "smtp_user": dovecottest.User, "sent_folder": "Sent Items",
 	}), imapEnv(imapPassword))
 	th := threadBy(t, dir, "Q3 budget review", "")
 	props, err := box.(capabilities.Enumerator).Scope(th.ID)
@@ -286,10 +287,10 @@ func TestIMAPReplySent(t *testing.T) {
 	if res["sent"] != true || res["filed"] != true {
 		t.Fatalf("reply = %v", res)
 	}
-	if _, mails := srv.got(); len(mails) != 1 || mails[0].user != dovecotUser {
+	if _, mails := srv.got(); len(mails) != 1 || mails[0].user != dovecottest.User {
 		t.Fatalf("SMTP got %+v", mails)
 	}
-	sent := folderMessages(t, d.client(imapPassword), "Sent Items")
+	sent := dovecottest.FolderMessages(t, d.Client(imapPassword), "Sent Items")
 	if len(sent) != 1 || !strings.Contains(sent[0], res["message_id"].(string)) || !strings.Contains(sent[0], "Thanks both") {
 		t.Fatalf("Sent Items holds %q", sent)
 	}
@@ -310,16 +311,16 @@ func TestIMAPWrongPassword(t *testing.T) {
 	// Dovecot delays the login after a refused one by a few seconds: allow
 	// for it.
 	t.Cleanup(mail.Timing(2*time.Second, 10*time.Second, time.Minute, time.Minute, 50*time.Millisecond, time.Second, 2*time.Second))
-	d := startDovecot(t, imapPassword, extract(t))
-	_, err := newInstance(t, d.props(nil), imapEnv("not-the-password"))
+	d := dovecottest.Start(t, imapPassword, extract(t))
+	_, err := newInstance(t, d.Props(nil), imapEnv("not-the-password"))
 	if !errors.Is(err, mail.ErrIMAPLogin) || !strings.Contains(err.Error(), "alice@127.0.0.1") || strings.Contains(err.Error(), "not-the-password") {
 		t.Fatalf("err = %v, want ErrIMAPLogin naming alice@127.0.0.1 without the password", err)
 	}
 
-	box := mustInstance(t, d.props(nil), imapEnv(imapPassword))
-	d.setPassword("changed-on-the-server")
-	d.stop() // drops the connection
-	d.start()
+	box := mustInstance(t, d.Props(nil), imapEnv(imapPassword))
+	d.SetPassword("changed-on-the-server")
+	d.Stop() // drops the connection
+	d.Start()
 	waitFor(t, 5*time.Second, "Items reports the refused login", func() bool {
 		_, err := box.(capabilities.Enumerator).Items(context.Background())
 		return errors.Is(err, mail.ErrIMAPLogin) && strings.Contains(err.Error(), "alice@127.0.0.1")
@@ -341,8 +342,8 @@ func TestIMAPWrongPassword(t *testing.T) {
 func TestIMAPUIDValidity(t *testing.T) {
 	// IDLE renewed every second: the renewal asks for UIDVALIDITY.
 	t.Cleanup(mail.Timing(2*time.Second, 3*time.Second, time.Second, time.Minute, 50*time.Millisecond, time.Second, 2*time.Second))
-	d := startDovecot(t, imapPassword, "")
-	c := d.client(imapPassword)
+	d := dovecottest.Start(t, imapPassword, "")
+	c := d.Client(imapPassword)
 	if err := c.Create("Work", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -350,9 +351,9 @@ func TestIMAPUIDValidity(t *testing.T) {
 		return "From: erin@example.com\nTo: me@example.com\nSubject: " + subject + "\nDate: Wed, 22 Nov 2023 09:00:00 +0000\nMessage-ID: <" + id + ">\n\nHello.\n"
 	}
 	for i := range 3 {
-		appendMessage(t, c, "Work", msg(fmt.Sprintf("old%d@example.com", i), fmt.Sprintf("Old %d", i)))
+		dovecottest.Append(t, c, "Work", msg(fmt.Sprintf("old%d@example.com", i), fmt.Sprintf("Old %d", i)))
 	}
-	box := mustInstance(t, d.props(map[string]any{"mailbox": "Work"}), imapEnv(imapPassword))
+	box := mustInstance(t, d.Props(map[string]any{"mailbox": "Work"}), imapEnv(imapPassword))
 	if got := items(t, box); len(got) != 3 {
 		t.Fatalf("items = %v", got)
 	}
@@ -362,7 +363,7 @@ func TestIMAPUIDValidity(t *testing.T) {
 	if err := c.Create("Work", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	appendMessage(t, c, "Work", msg("new@example.com", "New"))
+	dovecottest.Append(t, c, "Work", msg("new@example.com", "New"))
 	// Dovecot may end the session that had the deleted folder selected, or
 	// not; either way the watcher reconnects and finds the new UIDVALIDITY.
 	waitFor(t, 15*time.Second, "the recreated folder's one thread listed", func() bool {
@@ -375,8 +376,8 @@ func TestIMAPUIDValidity(t *testing.T) {
 // cut to max_body_bytes and only a bounded prefix of the message is fetched.
 func TestIMAPHugeMessage(t *testing.T) {
 	fastTiming(t)
-	d := startDovecot(t, imapPassword, "")
-	c := d.client(imapPassword)
+	d := dovecottest.Start(t, imapPassword, "")
+	c := d.Client(imapPassword)
 	var b strings.Builder
 	b.WriteString("From: frank@example.com\nTo: me@example.com\nSubject: Big\nDate: Wed, 22 Nov 2023 09:00:00 +0000\n" +
 		"Message-ID: <big@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain\n\n")
@@ -389,8 +390,8 @@ func TestIMAPHugeMessage(t *testing.T) {
 		b.WriteString(line)
 	}
 	b.WriteString("--XX--\n")
-	appendMessage(t, c, "INBOX", b.String())
-	box := mustInstance(t, d.props(map[string]any{"max_body_bytes": 1000}), imapEnv(imapPassword))
+	dovecottest.Append(t, c, "INBOX", b.String())
+	box := mustInstance(t, d.Props(map[string]any{"max_body_bytes": 1000}), imapEnv(imapPassword))
 	props, err := box.(capabilities.Enumerator).Scope(mail.ThreadID("big@example.com"))
 	if err != nil {
 		t.Fatal(err)
@@ -588,23 +589,23 @@ func TestIMAPTLS(t *testing.T) {
 	fastTiming(t)
 	serverCfg, clientCfg := testCert(t)
 	t.Cleanup(mail.TrustIMAP(clientCfg.RootCAs))
-	d := startDovecotWith(t, imapPassword, extract(t), &serverCfg.Certificates[0], "")
+	d := dovecottest.StartWith(t, imapPassword, extract(t), &serverCfg.Certificates[0], "")
 	for _, tc := range []struct {
 		security string
 		port     int
-	}{{"tls", d.tlsPort}, {"starttls", d.port}} {
-		box := mustInstance(t, d.props(map[string]any{"imap_security": tc.security, "imap_port": tc.port}), imapEnv(imapPassword))
+	}{{"tls", d.TLSPort()}, {"starttls", d.Port()}} {
+		box := mustInstance(t, d.Props(map[string]any{"imap_security": tc.security, "imap_port": tc.port}), imapEnv(imapPassword))
 		if got := items(t, box); len(got) != sample.Threads {
 			t.Fatalf("%s: items = %v", tc.security, got)
 		}
 	}
 	t.Cleanup(mail.TrustIMAP(nil))
-	if _, err := newInstance(t, d.props(map[string]any{"imap_security": "tls", "imap_port": d.tlsPort}), imapEnv(imapPassword)); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if _, err := newInstance(t, d.Props(map[string]any{"imap_security": "tls", "imap_port": d.TLSPort()}), imapEnv(imapPassword)); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("an untrusted certificate: err = %v", err)
 	}
 
-	plain := startDovecot(t, imapPassword, "")
-	_, err := newInstance(t, plain.props(map[string]any{"imap_security": "starttls"}), imapEnv(imapPassword))
+	plain := dovecottest.Start(t, imapPassword, "")
+	_, err := newInstance(t, plain.Props(map[string]any{"imap_security": "starttls"}), imapEnv(imapPassword))
 	if err == nil || !strings.Contains(err.Error(), "alice@127.0.0.1") {
 		t.Fatalf("STARTTLS to a server without it: err = %v", err)
 	}

@@ -49,7 +49,7 @@
 // drops; starting over when UIDVALIDITY changes; waiting minutes, not
 // seconds, after a refused login. Items is then a look at memory, cheap
 // enough for the engine to poll, and [Instance.Changes] tells when to poll
-// (push-based, once the engine selects on it). A new message in a known
+// (the engine selects on it). A new message in a known
 // thread changes that thread's entry in [Instance.Versions].
 //
 // A scoped instance does not read the mailbox: it finds its thread by
@@ -64,12 +64,15 @@
 // a Maildir and are appended to the Sent folder over IMAP. Every step is
 // bounded by a timeout.
 //
-// How new mail reaches agents: the engine polls Items (every few seconds)
-// and spawns the template's agent for each new thread, so a thread that
-// IDLE reported reaches its agent at the next poll. A new message in a known
-// thread leaves Items as it was and changes Versions; the thread's agent
-// sees it at its next read (read always asks the server), and an engine
-// that compares Versions between polls can trigger that agent on it.
+// How new mail reaches agents: the engine lists Items when [Instance.Changes]
+// signals (IDLE reported a change: within a second or two) and every few
+// seconds as the fallback, and spawns the template's agent for each new
+// thread (its item trigger). A new message in a known thread (from anyone
+// but the owner) leaves Items as it was and changes that thread's entry in
+// [Instance.Versions]; the engine
+// compares Versions between looks and runs the thread's agent again, once,
+// by its item trigger (a Maildir is compared at each poll). The agent reads
+// the thread anew (read always asks the server).
 //
 // Secrets: the password (slot "password") is the account's: the IMAP login
 // and, when smtp_user is set, the SMTP login. It is read from the host at the
@@ -122,7 +125,7 @@ var (
 
 // Instance is a mail capability instance. Its exported fields are the props.
 type Instance struct {
-	Maildir       string `json:"maildir" doc:"The Maildir to read: a folder holding cur/, new/ and tmp/ (as mbsync, offlineimap, mutt or notmuch keep it). A leading ~/ means the home folder."`
+	Maildir       string `json:"maildir,omitempty" doc:"The Maildir to read: a folder holding cur/, new/ and tmp/ (as mbsync, offlineimap, mutt or notmuch keep it). A leading ~/ means the home folder."`
 	Thread        string `json:"thread,omitempty" doc:"The id of the one thread this capability reads and answers (12 hex digits, as listed by the mailbox). Empty means the mailbox itself, which only lists threads."`
 	Owner         string `json:"owner,omitempty" doc:"The owner's address, e.g. me@example.com or \"Morgan Lee <me@example.com>\": the sender of replies. Required to reply."`
 	SMTPHost      string `json:"smtp_host,omitempty" doc:"The SMTP server replies are sent through, e.g. smtp.example.com. Empty means the capability cannot reply."`
@@ -647,7 +650,7 @@ func (p *Instance) threadByID(id string) (Thread, error) {
 // Changes returns a channel that receives when the IMAP mailbox's threads
 // changed (a new thread, or a new or expunged message), coalesced: one
 // value stands for any number of changes. It is nil (never receives) for a
-// Maildir or scoped instance. The engine may select on it to call Items at
+// Maildir or scoped instance. The engine selects on it to call Items at
 // once instead of at its next poll.
 func (p *Instance) Changes() <-chan struct{} {
 	if p.ibox == nil {
@@ -657,9 +660,12 @@ func (p *Instance) Changes() <-chan struct{} {
 }
 
 // Versions maps each thread id of the mailbox instance to a version that
-// changes when a message joins or leaves the thread (the thread's message
-// count and newest Message-ID). The engine can compare it between polls to
-// trigger a known thread's agent on its new mail.
+// changes when a message from someone other than the owner joins or leaves
+// the thread (the count of such messages and the newest one's Message-ID).
+// The engine compares it between looks to run a known thread's agent again
+// on its new mail. The owner's own messages do not count: a reply an agent
+// sends is filed in the Maildir (or copied back to the inbox), and must not
+// run the agent again, or an agent that replies would reply forever.
 func (p *Instance) Versions(ctx context.Context) (map[string]string, error) {
 	ts, err := p.allThreads(ctx)
 	if err != nil {
@@ -667,7 +673,14 @@ func (p *Instance) Versions(ctx context.Context) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(ts))
 	for _, t := range ts {
-		out[t.ID] = fmt.Sprintf("%d:%s", len(t.Messages), t.Messages[len(t.Messages)-1].ID)
+		n, last := 0, ""
+		for _, m := range t.Messages {
+			if p.owner.Address != "" && m.From == p.owner.Address {
+				continue
+			}
+			n, last = n+1, m.ID
+		}
+		out[t.ID] = fmt.Sprintf("%d:%s", n, last)
 	}
 	return out, nil
 }
@@ -989,4 +1002,6 @@ var (
 	_ capabilities.PropsChecker = (*Instance)(nil)
 	_ capabilities.CleanerUpper = (*Instance)(nil)
 	_ capabilities.Enumerator   = (*Instance)(nil)
+	_ capabilities.Notifier     = (*Instance)(nil)
+	_ capabilities.Versioner    = (*Instance)(nil)
 )

@@ -1,4 +1,8 @@
-package mail_test
+// Package dovecottest starts a real Dovecot IMAP server on 127.0.0.1 for a
+// test: its own folder, port and user, stopped when the test ends. Tests of
+// the mail kind and of the engine and CLI over IMAP share it. A test is
+// skipped when the dovecot binary is missing (apt-get install dovecot-imapd).
+package dovecottest
 
 import (
 	"crypto/tls"
@@ -19,10 +23,10 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// dovecot is a real Dovecot IMAP server on 127.0.0.1, private to one test:
+// Server is a real Dovecot IMAP server on 127.0.0.1, private to one test:
 // its own directory, port and user "alice".
-type dovecot struct {
-	t       *testing.T
+type Server struct {
+	t       testing.TB
 	dir     string
 	port    int
 	tlsPort int // with TLS: the implicit TLS (imaps) port
@@ -30,20 +34,21 @@ type dovecot struct {
 	cmd     *exec.Cmd
 }
 
-const dovecotUser = "alice"
+// User is the one user of every Server; its password is given to Start.
+const User = "alice"
 
-// startDovecot starts a Dovecot for the test, holding the messages of the
+// Start starts a Dovecot for the test, holding the messages of the
 // Maildir seed (if any) in alice's INBOX, and stops it when the test ends.
 // It skips the test when the dovecot binary is missing.
-func startDovecot(t *testing.T, password, seed string) *dovecot {
+func Start(t testing.TB, password, seed string) *Server {
 	t.Helper()
-	return startDovecotWith(t, password, seed, nil, "")
+	return StartWith(t, password, seed, nil, "")
 }
 
-// startDovecotWith is startDovecot; with cert (a server certificate and
+// StartWith is Start; with cert (a server certificate and
 // key), the server offers STARTTLS on its port and TLS on tlsPort; extra is
 // added to its configuration.
-func startDovecotWith(t *testing.T, password, seed string, cert *tls.Certificate, extra string) *dovecot {
+func StartWith(t testing.TB, password, seed string, cert *tls.Certificate, extra string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -62,17 +67,17 @@ func startDovecotWith(t *testing.T, password, seed string, cert *tls.Certificate
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	d := &dovecot{t: t, dir: dir, port: freePort(t), uid: os.Getuid()}
+	d := &Server{t: t, dir: dir, port: FreePort(t), uid: os.Getuid()}
 	if d.uid == 0 {
 		d.uid = 1777 // Dovecot's mail processes refuse root
 	}
-	for _, sub := range []string{"run", "state", "mail/" + dovecotUser} {
+	for _, sub := range []string{"run", "state", "mail/" + User} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if seed != "" {
-		if err := os.CopyFS(filepath.Join(dir, "mail", dovecotUser), os.DirFS(seed)); err != nil {
+		if err := os.CopyFS(filepath.Join(dir, "mail", User), os.DirFS(seed)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,10 +89,10 @@ func startDovecotWith(t *testing.T, password, seed string, cert *tls.Certificate
 	}); err != nil {
 		t.Fatal(err)
 	}
-	d.setPassword(password)
+	d.SetPassword(password)
 	ssl, imaps := "ssl = no", "port = 0"
 	if cert != nil {
-		d.tlsPort = freePort(t)
+		d.tlsPort = FreePort(t)
 		key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 		if err != nil {
 			t.Fatal(err)
@@ -138,27 +143,27 @@ service imap-login {
 	}
 	d.cmd = exec.Command(bin, "-F", "-c", filepath.Join(dir, "dovecot.conf"))
 	t.Cleanup(func() {
-		d.stop()
+		d.Stop()
 		if t.Failed() {
 			out, _ := os.ReadFile(filepath.Join(dir, "dovecot.out"))
 			b, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
 			t.Logf("dovecot log:\n%s%s", out, b)
 		}
 	})
-	d.start()
+	d.Start()
 	return d
 }
 
-// setPassword sets alice's password (Dovecot reads the file at each login).
-func (d *dovecot) setPassword(pw string) {
+// SetPassword sets alice's password (Dovecot reads the file at each login).
+func (d *Server) SetPassword(pw string) {
 	d.t.Helper()
-	if err := os.WriteFile(filepath.Join(d.dir, "users"), []byte(dovecotUser+":{PLAIN}"+pw+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(d.dir, "users"), []byte(User+":{PLAIN}"+pw+"\n"), 0o644); err != nil {
 		d.t.Fatal(err)
 	}
 }
 
-// start starts the server (again) and waits until it accepts connections.
-func (d *dovecot) start() {
+// Start starts the server (again) and waits until it accepts connections.
+func (d *Server) Start() {
 	d.t.Helper()
 	if d.cmd.Process != nil {
 		d.cmd = exec.Command(d.cmd.Path, d.cmd.Args[1:]...)
@@ -177,7 +182,7 @@ func (d *dovecot) start() {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", d.addr(), time.Second)
+		c, err := net.DialTimeout("tcp", d.Addr(), time.Second)
 		if err == nil {
 			c.Close()
 			return
@@ -189,10 +194,10 @@ func (d *dovecot) start() {
 	}
 }
 
-// stop stops the server, dropping every connection: SIGTERM to the master,
+// Stop stops the server, dropping every connection: SIGTERM to the master,
 // then (Dovecot may let an IDLE session linger for seconds) SIGKILL to what
 // is left of its process group, which holds only the processes it started.
-func (d *dovecot) stop() {
+func (d *Server) Stop() {
 	if d.cmd == nil || d.cmd.Process == nil || d.cmd.ProcessState != nil {
 		return
 	}
@@ -211,15 +216,26 @@ func (d *dovecot) stop() {
 	<-done
 }
 
-func (d *dovecot) addr() string { return fmt.Sprintf("127.0.0.1:%d", d.port) }
+// Addr is the server's host:port.
+// Port is the server's plain (and STARTTLS) IMAP port.
+func (d *Server) Port() int { return d.port }
 
-// props are the props of a mailbox instance on the server.
-func (d *dovecot) props(extra map[string]any) map[string]any {
+// TLSPort is the implicit TLS (imaps) port of a server started with a
+// certificate; 0 otherwise.
+func (d *Server) TLSPort() int { return d.tlsPort }
+
+// Dir is the server's folder (configuration, log, mail under mail/alice).
+func (d *Server) Dir() string { return d.dir }
+
+func (d *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", d.port) }
+
+// Props are the props of a mailbox instance on the server.
+func (d *Server) Props(extra map[string]any) map[string]any {
 	p := map[string]any{
 		"imap_host":     "127.0.0.1",
 		"imap_port":     d.port,
 		"imap_security": "plain",
-		"imap_user":     dovecotUser,
+		"imap_user":     User,
 	}
 	for k, v := range extra {
 		p[k] = v
@@ -227,23 +243,23 @@ func (d *dovecot) props(extra map[string]any) map[string]any {
 	return p
 }
 
-// client is a plain IMAP client logged in as alice, for a test to change the
+// Client is a plain IMAP client logged in as alice, for a test to change the
 // mailbox behind the instance's back.
-func (d *dovecot) client(password string) *imapclient.Client {
+func (d *Server) Client(password string) *imapclient.Client {
 	d.t.Helper()
-	c, err := imapclient.DialInsecure(d.addr(), nil)
+	c, err := imapclient.DialInsecure(d.Addr(), nil)
 	if err != nil {
 		d.t.Fatal(err)
 	}
 	d.t.Cleanup(func() { c.Close() })
-	if err := c.Login(dovecotUser, password).Wait(); err != nil {
+	if err := c.Login(User, password).Wait(); err != nil {
 		d.t.Fatal(err)
 	}
 	return c
 }
 
-// appendMessage appends a message to folder.
-func appendMessage(t *testing.T, c *imapclient.Client, folder, raw string) {
+// Append appends (over c, CRLF line ends) a message to folder.
+func Append(t testing.TB, c *imapclient.Client, folder, raw string) {
 	t.Helper()
 	raw = strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\n", "\r\n")
 	cmd := c.Append(folder, int64(len(raw)), nil)
@@ -258,8 +274,8 @@ func appendMessage(t *testing.T, c *imapclient.Client, folder, raw string) {
 	}
 }
 
-// folderMessages returns the raw messages of folder.
-func folderMessages(t *testing.T, c *imapclient.Client, folder string) []string {
+// FolderMessages returns the raw messages of folder.
+func FolderMessages(t testing.TB, c *imapclient.Client, folder string) []string {
 	t.Helper()
 	sel, err := c.Select(folder, nil).Wait()
 	if err != nil {
@@ -281,7 +297,8 @@ func folderMessages(t *testing.T, c *imapclient.Client, folder string) []string 
 	return out
 }
 
-func freePort(t *testing.T) int {
+// FreePort returns a free TCP port on 127.0.0.1.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
