@@ -22,7 +22,13 @@ import (
 	"littleboxes/vault"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain checks for leaked goroutines, but for the session bus
+// connection the OS keyring keeps open (go-keyring's, once per process).
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.(*Conn).inWorker"),
+		goleak.IgnoreAnyFunction("github.com/godbus/dbus/v5.newConn.func1"))
+}
 
 // testArmy has a poster that may read a private origin and post to a public
 // webhook (flagged: what it read is the owner's and the origin's), and a
