@@ -38,17 +38,17 @@ func RecheckIntegrity(writers capabilities.Label, consequential bool, runtime ca
 		return Safe, "the agent has read nothing anyone but the owner wrote (trusted)"
 	}
 	aud := audience(runtime)
-	if silent, outside := steering(writers, aud); len(silent) > 0 || len(outside) > 0 {
-		why := fmt.Sprintf("the call could be steered by %s; the audience is %s", list(writers), list(aud))
-		if len(outside) > 0 {
-			why += fmt.Sprintf("; %s, outside it, could steer what it receives", list(outside))
+	if silent, outside := steering(writers, aud); len(silent) > 0 || outside > 0 {
+		why := fmt.Sprintf("the call could be steered by %s; the audience is %s", brief(writers), list(aud))
+		if outside > 0 {
+			why += fmt.Sprintf("; %d of them, outside it, could steer what it receives", outside)
 		}
 		if len(silent) > 0 {
 			why += fmt.Sprintf("; %s wrote none of it", list(silent))
 		}
 		return Approval, why
 	}
-	return Safe, fmt.Sprintf("everyone in the audience (%s) could have steered the call themselves (the agent's writers are %s)", list(aud), list(writers))
+	return Safe, fmt.Sprintf("everyone in the audience (%s) could have steered the call themselves (the agent's writers are %s)", list(aud), brief(writers))
 }
 
 // RecheckCall gives the verdict on a call of agent's binding env at run
