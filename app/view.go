@@ -222,7 +222,7 @@ func view(s workspace.Snapshot) Workspace {
 	if s.Analysis != nil {
 		for _, sk := range s.Analysis.Sinks {
 			w.Sinks = append(w.Sinks, SinkView{Agent: sk.Agent, Binding: sk.Binding, Audience: nonNil(sk.Audience.Strings()),
-				Verdict: string(sk.Verdict), Why: sk.Why})
+				Verdict: string(sk.Verdict), Why: sk.Explain()})
 		}
 	}
 	return w
@@ -338,9 +338,9 @@ func (v viewer) binding(ag *army.Agent, env, capName string) BindingView {
 	switch {
 	case firstApproval != nil && ag.Template != nil:
 		bv.Verdict, bv.Audience = string(flow.Approval), nonNil(firstApproval.Audience.Strings())
-		bv.Why = fmt.Sprintf("%d of %d instances need approval; %s: %s", approvals, len(nodes), firstApproval.Agent, firstApproval.Why)
+		bv.Why = fmt.Sprintf("%d of %d instances need approval; %s: %s", approvals, len(nodes), firstApproval.Agent, firstApproval.Explain())
 	case firstApproval != nil:
-		bv.Verdict, bv.Why, bv.Audience = string(flow.Approval), firstApproval.Why, nonNil(firstApproval.Audience.Strings())
+		bv.Verdict, bv.Why, bv.Audience = string(flow.Approval), firstApproval.Explain(), nonNil(firstApproval.Audience.Strings())
 	case first != nil:
 		bv.Verdict, bv.Why, bv.Audience = string(first.Verdict), first.Why, nonNil(first.Audience.Strings())
 	}

@@ -23,7 +23,12 @@
 //
 // Every method's flow role says what it does with data: a source returns data
 // readable by the instance's Label, a sink sends data to the instance's
-// Audience, a pure method does neither. The army's flow analysis uses these to
+// Audience, a pure method does neither. Integrity is the dual: a source's
+// data was written by the instance's Writers (nil: the owner alone), and a
+// writing method is consequential unless it says otherwise
+// (Method.Inconsequential: a report to the owner, a channel send, a model
+// call) or the owner does for the instance (Flow.Inconsequential, the prop
+// `consequential: false`). The army's flow analysis uses these to
 // compute, before anything runs, which flows are safe and which need the
 // owner's approval.
 //
@@ -173,6 +178,39 @@ type Flow struct {
 	// Dynamic is true when the label or audience can change at run time; the
 	// engine checks such instances again at call time on actual values.
 	Dynamic bool `json:"dynamic,omitempty"`
+	// Writers is the integrity of what the reading methods return: who
+	// could have written (and so steered) it besides the owner. Nil means
+	// trusted: only the owner wrote it (the army file, the owner's own
+	// store, a report). A mail thread's writers are its senders other than
+	// the owner; a web response's, its origin; an MCP server's, the server.
+	// A model's reply carries the integrity of its prompt, which the agent
+	// already has, so a model provider adds no writers. A shared store's
+	// data carries the writers of everything written there: the analysis
+	// propagates them through the store, as labels.
+	Writers Label `json:"writers,omitempty"`
+	// Inconsequential is set when the owner declared, with the prop
+	// `consequential: false`, that this instance's writes need not be
+	// held for what steered them (automatic replies in per-thread agents);
+	// its writing methods are then treated as Method.Inconsequential.
+	Inconsequential bool `json:"inconsequential,omitempty"`
+}
+
+// Join returns the join of integrities: the principals who could have
+// written data derived from all of them. Nil (trusted) is the identity;
+// the owner is never listed, for the owner's writing is what trusted means.
+func Join(ls ...Label) Label {
+	var ps []Principal
+	for _, l := range ls {
+		for _, p := range l {
+			if p != Owner {
+				ps = append(ps, p)
+			}
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return NewLabel(ps...)
 }
 
 // Principal names someone who may read data.

@@ -143,6 +143,13 @@ type Method struct {
 	Params []Param
 	// Fn runs the method.
 	Fn Func
+	// Inconsequential marks a writing method (Sink or Exchange) whose
+	// effect does not matter beyond its audience learning what it sends
+	// (a report to the owner, a channel send, a model call): the integrity
+	// rule never holds it. Writing methods are consequential by default (a
+	// mail sent in the owner's name, a POST, a file others read): a kind
+	// that forgets to say is held, not let through.
+	Inconsequential bool
 }
 
 // Table is a method table: the methods of a kind (or of one instance of a
@@ -158,6 +165,7 @@ type Table struct {
 	names   []string
 	reads   bool
 	writes  bool
+	conseq  bool
 }
 
 // Spec declares a method table.
@@ -196,6 +204,7 @@ func NewTable(s Spec) (*Table, error) {
 		t.names = append(t.names, m.Name)
 		t.reads = t.reads || m.Role.Reads()
 		t.writes = t.writes || m.Role.Writes()
+		t.conseq = t.conseq || m.Role.Writes() && !m.Inconsequential
 	}
 	return t, nil
 }
@@ -278,6 +287,10 @@ func (t *Table) Reads() bool { return t.reads }
 // Writes reports whether any method sends data to the audience (a sink or
 // an exchange).
 func (t *Table) Writes() bool { return t.writes }
+
+// Consequential reports whether any writing method is consequential (not
+// Method.Inconsequential).
+func (t *Table) Consequential() bool { return t.conseq }
 
 // Lookup returns the method named name, or a *CallError naming the methods
 // there are.

@@ -3,6 +3,7 @@ package capabilities
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -221,3 +222,37 @@ func TestTableOfUnregistered(t *testing.T) {
 type unregistered struct{}
 
 func (unregistered) Flow() Flow { return Flow{} }
+
+// TestConsequential: a table is consequential when a writing method is not
+// marked Inconsequential;
+// Join drops
+// the owner and gives nil (trusted) for nothing.
+func TestConsequential(t *testing.T) {
+	fn := func(context.Context, Instance, []any) (any, error) { return nil, nil }
+	mk := func(ms ...Method) *Table {
+		return MustTable(Spec{Interface: "T", Doc: "t", Methods: ms})
+	}
+	read := Method{Name: "read", Role: Source, Doc: "r", TS: "read()", Fn: fn}
+	note := Method{Name: "note", Role: Sink, Doc: "n", TS: "note()", Fn: fn, Inconsequential: true}
+	post := Method{Name: "post", Role: Exchange, Doc: "p", TS: "post()", Fn: fn}
+	for _, tc := range []struct {
+		name string
+		t    *Table
+		want bool
+	}{
+		{"reads only", mk(read), false},
+		{"an inconsequential sink", mk(read, note), false},
+		{"an exchange", mk(read, note, post), true},
+	} {
+		if got := tc.t.Consequential(); got != tc.want {
+			t.Errorf("%s: Consequential = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	a, b := Person("a@example.com"), Person("b@example.com")
+	if j := Join(nil, NewLabel(Owner)); j != nil {
+		t.Errorf("Join of trusted = %v, want nil", j)
+	}
+	if j := Join(NewLabel(b), NewLabel(Owner, a, b)); !slices.Equal(j, NewLabel(a, b)) {
+		t.Errorf("Join = %v", j)
+	}
+}

@@ -59,12 +59,22 @@ func TestCheckVerdictsOfTheExamples(t *testing.T) {
 	if !strings.Contains(out, "⚠ approval summarizer.webhook → origin:https://hooks.example.com") {
 		t.Fatalf("the leaky webhook is not flagged:\n%s", out)
 	}
-	if !strings.Contains(out, "✓ safe     summarizer.report → owner") || !strings.Contains(out, "label summarizer = owner\n") {
+	if !strings.Contains(out, "✓ safe     summarizer.report → owner\n") || !strings.Contains(out, "label summarizer = owner; integrity ") {
 		t.Fatalf("the summarizer's label or report verdict is wrong:\n%s", out)
+	}
+	// The webhook is held by both rules: mail senders steer a POST to an
+	// origin that wrote none of it.
+	if !strings.Contains(out, "integrity ⚠ approval: webhook could be steered by person:") {
+		t.Fatalf("the webhook is not held by the integrity rule:\n%s", out)
 	}
 	_, out, _ = runMain(t, "", "check", "inbox")
 	if strings.Contains(out, "summarizer.") && strings.Contains(out, "⚠ approval summarizer") {
 		t.Fatalf("inbox flags the summarizer:\n%s", out)
+	}
+	// The phishing sender steers only a reply to themselves: automatic.
+	if !strings.Contains(out, "label triage[7b609f582ce3] = owner, person:security@examp1e.com; integrity person:security@examp1e.com\n") ||
+		!strings.Contains(out, "integrity ✓ safe: everyone thread reaches (owner, person:security@examp1e.com) could have steered it themselves") {
+		t.Fatalf("the phishing thread's integrity or reply verdict is wrong:\n%s", out)
 	}
 }
 

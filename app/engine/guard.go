@@ -97,16 +97,22 @@ func (b *guarded) Call(ctx context.Context, method string, args []any) (any, err
 		// writer's label, in the write's transaction (capstore.Put).
 		ctx = b.e.writer(ctx, an, b.agent)
 		if f := b.sinkIn(an); f.ok {
-			verdict := f.sink.Verdict
-			if f.sink.Dynamic {
-				v, _, err := an.RecheckCall(b.agent, b.env, b.inst.Flow())
+			sink := f.sink
+			if sink.Dynamic {
+				s, err := an.RecheckSink(b.agent, b.env, b.inst.Flow())
 				if err != nil {
 					return nil, fmt.Errorf("env.%s.%s: %w", b.env, method, err)
 				}
-				verdict = v
+				sink = s
 			}
-			if verdict == flow.Approval {
-				id, err := b.e.hold(b, f.sink, method, args)
+			if m.Inconsequential && sink.Integrity == flow.Approval {
+				// The integrity rule holds consequential methods only (an
+				// MCP server's read-only tool beside its writing ones).
+				sink.Integrity = flow.Safe
+				sink.Verdict = sink.Confidentiality
+			}
+			if sink.Verdict == flow.Approval {
+				id, err := b.e.hold(b, sink, method, args)
 				if err != nil {
 					return nil, fmt.Errorf("env.%s.%s: holding for approval: %w", b.env, method, err)
 				}
@@ -172,7 +178,7 @@ func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (st
 			return err
 		}
 		ef = Effect{ID: strconv.FormatUint(seq, 10), Agent: b.agent, Env: b.env, Capability: b.capName,
-			Method: method, Args: raw, Why: sink.Why, Created: e.now().UnixMilli(), Status: StatusPending}
+			Method: method, Args: raw, Why: sink.Explain(), Created: e.now().UnixMilli(), Status: StatusPending}
 		v, err := json.Marshal(ef)
 		if err != nil {
 			return err

@@ -74,6 +74,41 @@
 // quadratic (10,000 threads: minutes; now about a second, reading the
 // Maildir included).
 //
+// # Integrity
+//
+// The dual of a label: who could have written, and so steered, what an agent
+// reads. Trusted (nil) is the owner alone; else a set of principals. Each
+// source declares its writers ([capabilities.Flow.Writers]: a thread's
+// senders, a web origin, an MCP server); an agent's integrity is the join
+// (union) of its sources' writers and the integrity of every node with an
+// edge into it, a store carrying the writers of everything written there:
+// a fixpoint from trusted, like the labels. A model adds no writers: its
+// reply carries its prompt's, which the agent already has.
+//
+// A sink is consequential when its table has a writing method not marked
+// [capabilities.Method.Inconsequential] (a report, a channel send, a kv
+// write and a model call are not) and the instance is not declared
+// inconsequential (the prop `consequential: false`, or an http capability
+// allowed only GET). The integrity rule holds a consequential sink called
+// by an untrusted agent unless the people it reaches could have steered it
+// themselves: everyone in its audience but the owner is among the agent's
+// writers, and no writer is outside its audience. So a reply to a thread's
+// only sender stays automatic, while a reply reaching a cc'd person who
+// wrote nothing, or a webhook POST a mail shaped, is held; the explanation
+// names each writer outside the audience with the shortest path back to a
+// source it wrote:
+//
+//	webhook could be steered by person:security@examp1e.com (mail
+//	mailbox[0f9e8d7c6b5a], via channel triage[0f9e8d7c6b5a] → summarizer),
+//	outside its audience (origin:https://hooks.example.com)
+//
+// A sink's Verdict is the combined one: Approval when either rule holds it.
+// A plan-mode instructions agent's control flow is trusted (its code was
+// written without the data), but data others wrote can still reach a sink's
+// arguments; at the level of bindings the analysis cannot tell, counts it,
+// and says so. Persisted integrity of stores is not kept yet: a store's
+// data from earlier runs counts as the owner's.
+//
 // # Static and run time
 //
 // The analysis sees the flows as [Facts] report them: [StaticFacts]
@@ -202,6 +237,12 @@ type AgentLabel struct {
 	Label capabilities.Label
 	// LabelWhy lists the inputs whose meet the label is.
 	LabelWhy string
+	// Integrity is who besides the owner could have written what the agent
+	// may have read, and so steered what it does; nil means trusted.
+	Integrity capabilities.Label
+	// Plan is true for a plan-mode instructions agent: its code was written
+	// without seeing any data, so only its arguments can be steered.
+	Plan bool
 }
 
 // StoreLabel is the label of a shared store (a kv namespace).
@@ -216,6 +257,9 @@ type StoreLabel struct {
 	// Writers and Readers are the agents (node names) that write and read
 	// the store, sorted.
 	Writers, Readers []string
+	// Integrity is who besides the owner could have written what the store
+	// holds (through the agents that write it); nil means trusted.
+	Integrity capabilities.Label
 }
 
 // Sink is the verdict on one binding that sends data out.
@@ -234,10 +278,28 @@ type Sink struct {
 	// Missing lists the audience's principals not in the agent's label;
 	// empty when safe.
 	Missing capabilities.Label
-	// Verdict is Safe or Approval.
+	// Verdict is the combined verdict: Approval when either rule holds
+	// the sink (Confidentiality or Integrity), else Safe.
 	Verdict Verdict
-	// Why explains the verdict in a sentence.
+	// Why explains the confidentiality verdict in a sentence; Explain
+	// explains the combined one.
 	Why string
+	// Confidentiality is the label rule's verdict: Approval when someone
+	// in the audience may not read all the agent can read.
+	Confidentiality Verdict
+	// Integrity is the integrity rule's verdict: Approval when the sink is
+	// consequential, the agent's integrity is not trusted, and someone in
+	// the audience (the owner aside) is not among its writers.
+	Integrity Verdict
+	// IntegrityWhy explains the integrity verdict in a sentence, with the
+	// shortest path to each writer when it is Approval.
+	IntegrityWhy string
+	// Consequential is true when the binding has a consequential writing
+	// method and the owner did not declare it not consequential.
+	Consequential bool
+	// Steerers is the calling agent's integrity: who could have steered
+	// the call (nil: trusted).
+	Steerers capabilities.Label
 	// Dynamic is true when the instance's flow can change at run time, so
 	// the engine must check each call again.
 	Dynamic bool
@@ -324,6 +386,7 @@ type bind struct {
 	env, capability, kind string
 	flow                  capabilities.Flow
 	reads, writes         bool
+	consequential         bool               // the table has a consequential writing method
 	norm                  capabilities.Label // norm(flow.Label), once computed
 	// persisted marks a store node's persisted label, held as its source.
 	persisted bool
@@ -339,6 +402,8 @@ type node struct {
 	persisted      capabilities.Label // a store's label from earlier writes, or nil
 	in             []*edge            // incoming channel and shared edges
 	label          capabilities.Label
+	integrity      capabilities.Label // who could have written what it reads; nil: trusted
+	plan           bool               // a plan-mode instructions agent
 }
 
 // edge is a node-to-node edge.
@@ -379,6 +444,7 @@ func Analyze(a *army.Army, f Facts) (*Analysis, error) {
 		return nil, err
 	}
 	g.solve()
+	g.solveIntegrity()
 	an := g.analysis()
 	an.index()
 	return an, nil
@@ -438,11 +504,12 @@ func (g *graph) build(a *army.Army, f Facts) error {
 		if t == nil {
 			t = k.Table
 		}
-		return &bind{env: env, capability: name, kind: kind, flow: fl, reads: t.Reads(), writes: t.Writes()}, nil
+		return &bind{env: env, capability: name, kind: kind, flow: fl, reads: t.Reads(), writes: t.Writes(), consequential: t.Consequential()}, nil
 	}
 	items := map[string][]Item{}
 	for _, ag := range a.Agents {
 		var common []*bind
+		plan := ag.Instructed() && !ag.PerCall()
 		bindings := ag.Bindings
 		if cw := ag.CodeWriter(); cw != nil {
 			// A per-call instructions agent's code-writing call carries its
@@ -468,7 +535,7 @@ func (g *graph) build(a *army.Army, f Facts) error {
 			common = append(common, b)
 		}
 		if ag.Template == nil {
-			i, err := g.addNode(&node{name: ag.Name, binds: common})
+			i, err := g.addNode(&node{name: ag.Name, binds: common, plan: plan})
 			if err != nil {
 				return err
 			}
@@ -496,7 +563,7 @@ func (g *graph) build(a *army.Army, f Facts) error {
 			}
 			i, err := g.addNode(&node{
 				name: ag.Name + "[" + it.ID + "]", template: ag.Name, item: it.ID,
-				binds: append([]*bind{b}, common...),
+				binds: append([]*bind{b}, common...), plan: plan,
 			})
 			if err != nil {
 				return err
@@ -621,7 +688,7 @@ func (g *graph) analysis() *Analysis {
 	}
 	for i, n := range g.nodes {
 		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, Writers: []string{}, Readers: append([]string{}, readers[i]...)}
+			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, Writers: []string{}, Readers: append([]string{}, readers[i]...), Integrity: n.integrity}
 			for _, e := range n.in {
 				st.Writers = append(st.Writers, g.nodes[e.from].name)
 			}
@@ -630,7 +697,7 @@ func (g *graph) analysis() *Analysis {
 			an.Stores = append(an.Stores, st)
 			continue
 		}
-		an.Agents = append(an.Agents, AgentLabel{Name: n.name, Template: n.template, Item: n.item, Label: n.label, LabelWhy: g.labelWhy(n)})
+		an.Agents = append(an.Agents, g.agentLabel(n))
 		an.reads[n.name] = map[string]bool{}
 		for _, b := range n.binds {
 			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
@@ -645,6 +712,7 @@ func (g *graph) analysis() *Analysis {
 				s.Verdict, s.Why = Approval, g.approvalWhy(i, b, s.Missing)
 				approvals = append(approvals, flagged{i, s.Missing})
 			}
+			g.judgeIntegrity(i, b, &s)
 			an.Sinks = append(an.Sinks, s)
 		}
 	}
@@ -665,6 +733,11 @@ func (g *graph) analysis() *Analysis {
 	}
 	g.finish(an, flag, flagSrc)
 	return an
+}
+
+// agentLabel is the label and integrity found for agent node n.
+func (g *graph) agentLabel(n *node) AgentLabel {
+	return AgentLabel{Name: n.name, Template: n.template, Item: n.item, Label: n.label, LabelWhy: g.labelWhy(n), Integrity: n.integrity, Plan: n.plan}
 }
 
 // finish adds the edges to an, each with its verdict (flag and flagSrc

@@ -49,10 +49,11 @@ var (
 
 func L(ps ...capabilities.Principal) capabilities.Label { return capabilities.NewLabel(ps...) }
 
-// flows of the kinds as they report them.
+// flows of the kinds as they report them: a thread whose participants all
+// wrote in it.
 func mailFlow(ps ...capabilities.Principal) capabilities.Flow {
 	l := L(append(ps, owner)...)
-	return capabilities.Flow{Label: l, Audience: l}
+	return capabilities.Flow{Label: l, Audience: l, Writers: capabilities.Join(ps)}
 }
 
 var (

@@ -22,7 +22,7 @@ func (g *graph) refAnalysis() *Analysis {
 	var approvals []flagged
 	for i, n := range g.nodes {
 		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Writers: []string{}, Readers: []string{}}
+			st := StoreLabel{Name: n.name, Label: n.label, Writers: []string{}, Readers: []string{}, Integrity: n.integrity}
 			for _, e := range n.in {
 				st.Writers = append(st.Writers, g.nodes[e.from].name)
 			}
@@ -36,7 +36,7 @@ func (g *graph) refAnalysis() *Analysis {
 			an.Stores = append(an.Stores, st)
 			continue
 		}
-		an.Agents = append(an.Agents, AgentLabel{Name: n.name, Template: n.template, Item: n.item, Label: n.label, LabelWhy: g.labelWhy(n)})
+		an.Agents = append(an.Agents, g.agentLabel(n))
 		an.reads[n.name] = map[string]bool{}
 		for _, b := range n.binds {
 			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
@@ -51,6 +51,7 @@ func (g *graph) refAnalysis() *Analysis {
 				s.Verdict, s.Why = Approval, g.refApprovalWhy(i, b, s.Missing)
 				approvals = append(approvals, flagged{i, s.Missing})
 			}
+			g.judgeIntegrity(i, b, &s) // integrity has no older algorithm to compare with
 			an.Sinks = append(an.Sinks, s)
 		}
 	}

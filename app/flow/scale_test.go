@@ -151,6 +151,7 @@ func TestMatchesReference(t *testing.T) {
 				t.Skipf("not an army: %v", err)
 			}
 			g.solve()
+			g.solveIntegrity()
 			got, want := g.analysis(), g.refAnalysis()
 			if !reflect.DeepEqual(got, want) {
 				gt, wt := got.Text(), want.Text()

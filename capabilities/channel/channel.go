@@ -78,7 +78,7 @@ holds each send for the owner's approval: the call then resolves at once to
 owner approves; this agent does not wait for the decision.`,
 	Methods: []capabilities.Method{
 		{
-			Name: "send", Role: capabilities.Sink,
+			Name: "send", Role: capabilities.Sink, Inconsequential: true,
 			Doc: "Queues a message of plain data for the receiving agent.",
 			TS:  "send(msg: unknown): Promise<{ queued: true } | { status: \"pending_approval\"; id: string }>",
 			TSDoc: `Queues msg for the receiving agent and resolves to { queued: true }, or

@@ -128,6 +128,7 @@ type Folder struct {
 	MaxFileBytes  int64    `json:"max_file_bytes,omitempty" doc:"The largest file read or written, in bytes; 0 or unset means 1048576 (1 MiB), at most 67108864 (64 MiB)."`
 	MaxFiles      int      `json:"max_files,omitempty" doc:"The most entries list and glob return and files search reads in one call; 0 or unset means 1000, at most 100000."`
 	MaxWriteBytes int64    `json:"max_write_bytes,omitempty" doc:"The most bytes one call writes (all of a plan's files together); 0 or unset means 8388608 (8 MiB), at most 268435456 (256 MiB)."`
+	Consequential *bool    `json:"consequential,omitempty" doc:"false declares writes not consequential: they are never held because someone other than the owner wrote what the agent read. Default true."`
 	Readers       []string `json:"readers,omitempty" doc:"Who besides the owner can read the folder (a synced or shared folder): email addresses, origins (https://host), \"public\" or agent:NAME. What agents read from it is labelled with them and the owner, and what they write is seen by them."`
 
 	// Set by Provision.
@@ -234,7 +235,10 @@ func (f *Folder) Flow() capabilities.Flow {
 	if where == "" {
 		where = filepath.Clean(f.Path)
 	}
-	return capabilities.Flow{Label: label, Audience: audience, Shared: "folder:" + where, External: true}
+	// Whoever can read a shared folder may write it too (a synced folder):
+	// its readers other than the owner are the writers of what it holds.
+	return capabilities.Flow{Label: label, Audience: audience, Shared: "folder:" + where, External: true,
+		Writers: capabilities.Join(label), Inconsequential: f.Consequential != nil && !*f.Consequential}
 }
 
 // Provision implements capabilities.Provisioner: it resolves the folder's

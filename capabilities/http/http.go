@@ -87,6 +87,7 @@ type HTTP struct {
 	MaxResponseBytes    int64    `json:"max_response_bytes,omitempty" doc:"the largest response body read, in bytes; a larger one is an error; default 4194304 (4 MiB)"`
 	MaxRequestBytes     int64    `json:"max_request_bytes,omitempty" doc:"the largest request body sent, in bytes; default 1048576 (1 MiB)"`
 	MaxRedirects        *int     `json:"max_redirects,omitempty" doc:"how many redirects (within the origins) one request may follow; 0 returns the redirect response as it is; default 5"`
+	Consequential       *bool    `json:"consequential,omitempty" doc:"false declares requests not consequential: they are never held because someone other than the owner wrote what the agent read. Default: consequential when methods allows one that may change state (anything but GET, HEAD and OPTIONS)"`
 
 	host *capabilities.Host
 	// c is the request engine, set from the props by CheckProps.
@@ -253,7 +254,27 @@ func (h *HTTP) Cleanup() error {
 // exactly when a credential is given) and, once provisioned, the secret
 // references, so it works on an instance that was only decoded.
 func (h *HTTP) Flow() capabilities.Flow {
-	return web.Flow(h.Origins, h.Label, h.hasCredential())
+	f := web.Flow(h.Origins, h.Label, h.hasCredential())
+	// What a response holds was written by its origin. A request is
+	// consequential when it may change state: a method other than GET,
+	// HEAD or OPTIONS is allowed, unless the owner said otherwise.
+	f.Writers = capabilities.Join(f.Audience)
+	f.Inconsequential = h.Consequential != nil && !*h.Consequential || !h.changesState()
+	return f
+}
+
+// changesState reports whether the props allow a method that may change
+// state at the origin (anything but GET, HEAD and OPTIONS; GET alone when
+// none is given).
+func (h *HTTP) changesState() bool {
+	for _, m := range h.AllowedMethods {
+		switch strings.ToUpper(strings.TrimSpace(m)) {
+		case "GET", "HEAD", "OPTIONS":
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // hasCredential reports whether the instance attaches a credential to its

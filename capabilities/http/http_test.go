@@ -380,15 +380,19 @@ func TestMethodsAllowlist(t *testing.T) {
 
 func TestFlow(t *testing.T) {
 	tests := []struct {
-		props    string
-		label    []string
-		audience []string
+		props         string
+		label         []string
+		audience      []string
+		consequential bool
 	}{
 		{`{"origins": ["https://API.example.com:443", "http://b.example:8080/"]}`, []string{"owner"},
-			[]string{"origin:http://b.example:8080", "origin:https://api.example.com"}},
+			[]string{"origin:http://b.example:8080", "origin:https://api.example.com"}, false},
 		// One origin: it wrote the responses, so it may read them too.
-		{`{"origins": ["https://api.example.com"], "label": "private"}`, []string{"origin:https://api.example.com", "owner"}, []string{"origin:https://api.example.com"}},
-		{`{"origins": ["https://api.example.com"], "label": "public"}`, []string{"public"}, []string{"origin:https://api.example.com"}},
+		{`{"origins": ["https://api.example.com"], "label": "private"}`, []string{"origin:https://api.example.com", "owner"}, []string{"origin:https://api.example.com"}, false},
+		{`{"origins": ["https://api.example.com"], "label": "public", "methods": ["GET", "head"]}`, []string{"public"}, []string{"origin:https://api.example.com"}, false},
+		// A POST may change state: consequential, unless the owner says not.
+		{`{"origins": ["https://api.example.com"], "methods": ["GET", "POST"]}`, []string{"origin:https://api.example.com", "owner"}, []string{"origin:https://api.example.com"}, true},
+		{`{"origins": ["https://api.example.com"], "methods": ["POST"], "consequential": false}`, []string{"origin:https://api.example.com", "owner"}, []string{"origin:https://api.example.com"}, false},
 	}
 	for _, tt := range tests {
 		inst := newInst(t, tt.props, "")
@@ -396,6 +400,13 @@ func TestFlow(t *testing.T) {
 		if strings.Join(f.Label.Strings(), " ") != strings.Join(tt.label, " ") ||
 			strings.Join(f.Audience.Strings(), " ") != strings.Join(tt.audience, " ") || f.Shared != "" || f.Dynamic {
 			t.Fatalf("%s: flow = %+v", tt.props, f)
+		}
+		// The origins wrote what the responses hold.
+		if strings.Join(f.Writers.Strings(), " ") != strings.Join(tt.audience, " ") {
+			t.Fatalf("%s: writers = %v, want the origins", tt.props, f.Writers)
+		}
+		if f.Inconsequential == tt.consequential {
+			t.Fatalf("%s: inconsequential = %v", tt.props, f.Inconsequential)
 		}
 		// A decoded, unprovisioned instance reports the same flow.
 		dec, _, err := capabilities.Decode("http", []byte(tt.props))

@@ -94,7 +94,7 @@ Throws if key is empty or longer than the key limit.`,
 		Fn:     capabilities.Of((*KV).get),
 	},
 	{
-		Name: "put", Role: capabilities.Sink,
+		Name: "put", Role: capabilities.Sink, Inconsequential: true,
 		Doc: "Stores a string under a key, replacing any value there.",
 		TS:  "put(key: string, value: string): Promise<void>",
 		TSDoc: `Stores value under key, replacing any value already there. value must be
@@ -106,7 +106,7 @@ saved.`,
 		Fn: capabilities.Of((*KV).put),
 	},
 	{
-		Name: "delete", Role: capabilities.Sink,
+		Name: "delete", Role: capabilities.Sink, Inconsequential: true,
 		Doc:    "Removes a key; removing a missing key is not an error.",
 		TS:     "delete(key: string): Promise<void>",
 		TSDoc:  "Removes key and its value. Removing a key that is not there is not an error.",

@@ -136,7 +136,7 @@ interface LLMReply {
 }`,
 	Methods: []capabilities.Method{
 		{
-			Name: "chat", Role: capabilities.Sink,
+			Name: "chat", Role: capabilities.Sink, Inconsequential: true,
 			Doc:    "Sends a conversation to the model's provider and returns the model's next message.",
 			TS:     "chat(messages: LLMMessage[], options?: LLMOptions): Promise<LLMReply>",
 			TSDoc:  "Send a conversation (at least one message) and get the model's next message.",
@@ -144,7 +144,7 @@ interface LLMReply {
 			Fn:     capabilities.Of((*Chat).chat),
 		},
 		{
-			Name: "complete", Role: capabilities.Sink,
+			Name: "complete", Role: capabilities.Sink, Inconsequential: true,
 			Doc:    "Sends one user message to the model's provider and returns the reply.",
 			TS:     "complete(prompt: string, options?: LLMOptions): Promise<LLMReply>",
 			TSDoc:  "Send one user message and get the reply: chat([{ role: \"user\", content: prompt }], options).",

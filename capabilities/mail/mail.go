@@ -141,6 +141,7 @@ type Instance struct {
 	Mailbox       string `json:"mailbox,omitempty" doc:"The IMAP folder to read; empty means INBOX."`
 	SentFolder    string `json:"sent_folder,omitempty" doc:"The IMAP folder replies are filed in (created if missing); empty means Sent."`
 	ThreadRoot    string `json:"thread_root,omitempty" doc:"Set by the mailbox when it scopes an IMAP instance to a thread: the Message-ID at the top of the thread, whose hash is the thread id. Leave it empty."`
+	Consequential *bool  `json:"consequential,omitempty" doc:"false declares replies not consequential: they are never held because someone other than the owner wrote what the agent read (automatic replies in per-thread agents). Default true; confidentiality still holds replies that would leak."`
 
 	host         *capabilities.Host
 	box          *Maildir
@@ -285,10 +286,12 @@ func (e *scrubbed) Unwrap() error { return e.err }
 // Flow returns the label and audience computed at provisioning; before that,
 // and for the mailbox instance, both are the owner alone.
 func (p *Instance) Flow() capabilities.Flow {
-	if p.flow.Label == nil {
-		return capabilities.Flow{Label: capabilities.NewLabel(capabilities.Owner), Audience: capabilities.NewLabel(capabilities.Owner)}
+	f := p.flow
+	if f.Label == nil {
+		f = capabilities.Flow{Label: capabilities.NewLabel(capabilities.Owner), Audience: capabilities.NewLabel(capabilities.Owner)}
 	}
-	return p.flow
+	f.Inconsequential = p.Consequential != nil && !*p.Consequential
+	return f
 }
 
 // check validates the props on their own, without touching the disk.
@@ -541,6 +544,12 @@ func (p *Instance) freeze(t Thread) {
 	p.participants = slices.Clone(t.Participants)
 	p.msgIDs = map[string]bool{}
 	audience := []capabilities.Principal{capabilities.Owner}
+	var writers []capabilities.Principal // the senders: who could have steered what read returns
+	for _, m := range t.Messages {
+		if m.From != "" && m.From != p.owner.Address {
+			writers = append(writers, capabilities.Person(m.From))
+		}
+	}
 	for _, a := range t.Participants {
 		if a != p.owner.Address {
 			audience = append(audience, capabilities.Person(a))
@@ -563,7 +572,7 @@ func (p *Instance) freeze(t Thread) {
 		label = append(label, capabilities.Person(a))
 	}
 	slices.Sort(p.labelAddrs)
-	p.flow = capabilities.Flow{Label: capabilities.NewLabel(label...), Audience: capabilities.NewLabel(audience...)}
+	p.flow = capabilities.Flow{Label: capabilities.NewLabel(label...), Audience: capabilities.NewLabel(audience...), Writers: capabilities.Join(writers)}
 }
 
 // Cleanup stops the IMAP mailbox's watcher and closes its connection; a

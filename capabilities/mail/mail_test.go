@@ -181,13 +181,14 @@ func TestFlow(t *testing.T) {
 	for _, tc := range []struct {
 		name, subject   string
 		label, audience capabilities.Label
+		writers         capabilities.Label // the senders other than the owner
 	}{
-		{"two people", "Lunch on Friday?", capabilities.NewLabel(owner, person("alice@example.com")), capabilities.NewLabel(owner, person("alice@example.com"))},
-		{"three people", "Q3 budget review", capabilities.NewLabel(owner, person("alice@example.com"), person("bob@example.org")), capabilities.NewLabel(owner, person("alice@example.com"), person("bob@example.org"))},
+		{"two people", "Lunch on Friday?", capabilities.NewLabel(owner, person("alice@example.com")), capabilities.NewLabel(owner, person("alice@example.com")), nil},
+		{"three people", "Q3 budget review", capabilities.NewLabel(owner, person("alice@example.com"), person("bob@example.org")), capabilities.NewLabel(owner, person("alice@example.com"), person("bob@example.org")), nil},
 		{"carol copied in later: label excludes her, audience includes her", "Offsite planning",
 			capabilities.NewLabel(owner, person("alice@example.com"), person("bob@example.org")),
-			capabilities.NewLabel(owner, person("alice@example.com"), person("bob@example.org"), person("carol@example.net"))},
-		{"phishing", "Urgent: verify your mailbox before it is suspended", capabilities.NewLabel(owner, person(sample.Phishing)), capabilities.NewLabel(owner, person(sample.Phishing))},
+			capabilities.NewLabel(owner, person("alice@example.com"), person("bob@example.org"), person("carol@example.net")), nil},
+		{"phishing", "Urgent: verify your mailbox before it is suspended", capabilities.NewLabel(owner, person(sample.Phishing)), capabilities.NewLabel(owner, person(sample.Phishing)), capabilities.NewLabel(person(sample.Phishing))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			th := threadBy(t, dir, tc.subject, "")
@@ -198,6 +199,22 @@ func TestFlow(t *testing.T) {
 			}
 			if f.Dynamic || f.Shared != "" {
 				t.Fatalf("flow = %+v, want static and unshared", f)
+			}
+			var senders []capabilities.Principal
+			for _, m := range th.Messages {
+				if m.From != "" && m.From != sample.Owner {
+					senders = append(senders, person(m.From))
+				}
+			}
+			if want := capabilities.Join(senders); !slices.Equal(f.Writers, want) || tc.writers != nil && !slices.Equal(f.Writers, tc.writers) {
+				t.Fatalf("writers = %v, want the senders %v", f.Writers, want)
+			}
+			if f.Inconsequential {
+				t.Fatal("replies are consequential by default")
+			}
+			off := mustInstance(t, map[string]any{"maildir": dir, "thread": th.ID, "owner": sample.Owner, "consequential": false}, env{})
+			if !off.Flow().Inconsequential {
+				t.Fatal("consequential: false does not make the replies inconsequential")
 			}
 		})
 	}

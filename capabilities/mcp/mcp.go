@@ -96,6 +96,7 @@ type MCP struct {
 	Tools             []string          `json:"tools,omitempty" doc:"the tools the agent may call, by the server's names; default all of them"`
 	Roles             map[string]string `json:"roles,omitempty" doc:"a tool's flow role in place of the default (source for a tool marked read-only, else exchange): tool name to source, sink, exchange or pure"`
 	Trusted           bool              `json:"trusted,omitempty" doc:"the owner vouches for this server (a local tool of their own): what it returns is readable by the owner only and what it is sent reaches the owner only; default false (the server is its own principal)"`
+	Consequential     *bool             `json:"consequential,omitempty" doc:"false declares the tools that write (sink or exchange) not consequential: they are never held because someone other than the owner wrote what the agent read; default true"`
 	Timeout           string            `json:"timeout,omitempty" doc:"the most one tool call may take, as a Go duration (\"2m\"); default \"60s\", at most \"10m\""`
 
 	// Derived by CheckProps.
@@ -151,8 +152,9 @@ func init() {
 // owner, or the owner alone for a trusted server. It is computed from the
 // props, so it works on an instance that was only decoded.
 func (m *MCP) Flow() capabilities.Flow {
+	inconsequential := m.Consequential != nil && !*m.Consequential
 	if m.Trusted {
-		return capabilities.Flow{Label: capabilities.NewLabel(capabilities.Owner), Audience: capabilities.NewLabel(capabilities.Owner)}
+		return capabilities.Flow{Label: capabilities.NewLabel(capabilities.Owner), Audience: capabilities.NewLabel(capabilities.Owner), Inconsequential: inconsequential}
 	}
 	p := m.principal
 	if p == "" {
@@ -165,7 +167,9 @@ func (m *MCP) Flow() capabilities.Flow {
 			p = capabilities.Provider("mcp:" + commandName(m.Command, m.Args))
 		}
 	}
-	return capabilities.Flow{Label: capabilities.NewLabel(capabilities.Owner, p), Audience: capabilities.NewLabel(p)}
+	// What the server returns, it wrote.
+	return capabilities.Flow{Label: capabilities.NewLabel(capabilities.Owner, p), Audience: capabilities.NewLabel(p),
+		Writers: capabilities.NewLabel(p), Inconsequential: inconsequential}
 }
 
 // Table implements capabilities.Tabler: the table built when provisioned.

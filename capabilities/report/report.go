@@ -72,7 +72,7 @@ held for approval, whatever this agent has read. Use it for results, a
 summary of what was done, or something the owner must act on.`,
 	Methods: []capabilities.Method{
 		{
-			Name: "send", Role: capabilities.Sink,
+			Name: "send", Role: capabilities.Sink, Inconsequential: true,
 			Doc: "Sends a report (text, or a title, body and level) to the owner's reports feed.",
 			TS:  "send(report: string | { title?: string; body: string; level?: \"info\" | \"warn\" | \"urgent\" }): Promise<void>",
 			TSDoc: `Sends a report and resolves once the app has it. Pass plain text, or
