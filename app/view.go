@@ -47,6 +47,11 @@ type BindingView struct {
 	Verdict  string   `json:"verdict"`
 	Why      string   `json:"why"`
 	Audience []string `json:"audience"`
+	// Rule says which rule holds an "approval" verdict: "confidentiality"
+	// (the audience may not read what the agent read), "integrity" (others
+	// could steer a consequential call) or "both"; "" when safe. For a
+	// template, over all its instances.
+	Rule string `json:"rule"`
 }
 
 // InstanceView is one item of a template: one agent instance,
@@ -334,6 +339,21 @@ func (v viewer) binding(ag *army.Agent, env, capName string) BindingView {
 				firstApproval = &s
 			}
 		}
+	}
+	conf, integ := false, false
+	for _, n := range nodes {
+		if s, ok := v.s.Analysis.Sink(n, env); ok {
+			conf = conf || s.Confidentiality == flow.Approval
+			integ = integ || s.Integrity == flow.Approval
+		}
+	}
+	switch {
+	case conf && integ:
+		bv.Rule = "both"
+	case conf:
+		bv.Rule = "confidentiality"
+	case integ:
+		bv.Rule = "integrity"
 	}
 	switch {
 	case firstApproval != nil && ag.Template != nil:

@@ -92,6 +92,17 @@ func TestViewIsAPureFunction(t *testing.T) {
 	if thread == nil || thread.Verdict != "approval" || !strings.Contains(thread.Why, "instances need approval") {
 		t.Errorf("the thread binding: %+v", thread)
 	}
+	// carol, copied in halfway, may not read the thread's start; she wrote
+	// in it, so she could have steered the reply herself: only the
+	// confidentiality rule holds it.
+	if thread != nil && thread.Rule != "confidentiality" {
+		t.Errorf("the thread binding is held by %q, want the confidentiality rule", thread.Rule)
+	}
+	for _, b := range sum.Bindings {
+		if b.Verdict == "safe" && b.Rule != "" {
+			t.Errorf("a safe binding names a rule: %+v", b)
+		}
+	}
 	if len(w.Channels) != 1 || w.Channels[0].From != "triage" || len(w.Sinks) == 0 {
 		t.Errorf("channels %+v, %d sinks", w.Channels, len(w.Sinks))
 	}

@@ -38,7 +38,7 @@ const WS: Workspace = {
       template: null,
       instances: [],
       label: ["owner"],
-      bindings: [{ env: "hook", capability: "hook", kind: "http", role: "exchange", verdict: "approval", why: "leaks to hooks", audience: ["origin:https://h"] }],
+      bindings: [{ env: "hook", capability: "hook", kind: "http", role: "exchange", verdict: "approval", rule: "confidentiality", why: "leaks to hooks", audience: ["origin:https://h"] }],
       pos: null, // never placed: the canvas lays it out
       state: "idle",
     },

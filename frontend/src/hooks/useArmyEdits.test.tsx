@@ -16,7 +16,7 @@ const WS = workspace({
     agentView("t", {
       triggers: ["item"],
       template: { each: "box", as: "thread" },
-      bindings: [{ env: "thread", capability: "box", kind: "mail", role: "exchange", verdict: "", why: "", audience: [] }],
+      bindings: [{ env: "thread", capability: "box", kind: "mail", role: "exchange", verdict: "", rule: "", why: "", audience: [] }],
     }),
   ],
   capabilities: [{ name: "box", kind: "mail", props: {}, secrets: {}, pos: null }],

@@ -28,6 +28,7 @@ export namespace app {
 	    verdict: string;
 	    why: string;
 	    audience: string[];
+	    rule: string;
 	}
 	export interface InstanceView {
 	    name: string;

@@ -1,7 +1,9 @@
 // A binding on the canvas: agent → capability (writes) or capability →
 // agent (reads), coloured by Go's verdict; a click on its label shows why.
 //
-// data-testid: edge-bind:AGENT:ENV, edge-label-bind:AGENT:ENV (data-verdict).
+// data-testid: edge-bind:AGENT:ENV, edge-label-bind:AGENT:ENV (data-verdict,
+// data-rule). A sink others could steer (the integrity rule) is marked "steer"
+// on its label, beside the flag.
 
 import { BaseEdge, type Edge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from "@xyflow/react";
 import { memo, useContext } from "react";
@@ -35,14 +37,29 @@ function BindingEdgeImpl(p: EdgeProps<BindingEdgeType>) {
           style={{ transform: `translate(-50%, -50%) translate(${lx}px,${ly}px)`, borderColor: d.colour }}
           data-testid={`edge-label-${p.id}`}
           data-verdict={d.verdict}
+          data-rule={d.rule || undefined}
           data-edge={p.id}
+          title={flagged ? ruleTitle(d.rule) : undefined}
         >
           {flagged ? <span className="v-icon">⚠</span> : d.verdict === "safe" ? <span className="v-icon ok">✓</span> : null}
+          {flagged && (d.rule === "integrity" || d.rule === "both") && <span className="steer">steerable</span>}
           <span className="env">env.{d.env}</span>
         </div>
       </EdgeLabelRenderer>
     </>
   );
+}
+
+/** Says which rule holds a flagged sink. */
+export function ruleTitle(rule: string): string {
+  switch (rule) {
+    case "integrity":
+      return "held: people outside its audience could steer this call";
+    case "both":
+      return "held: its audience may not read what the agent read, and others could steer it";
+    default:
+      return "held: its audience may not read what the agent read";
+  }
 }
 
 export const BindingEdge = memo(BindingEdgeImpl);

@@ -1,3 +1,4 @@
+import { ruleTitle } from "./BindingEdge";
 import { describe, expect, it } from "vitest";
 import type { KindInfo, Workspace } from "../../lib/api";
 import { agentView } from "../../lib/fixtures";
@@ -29,13 +30,13 @@ function ws(): Workspace {
     problems: [],
     agents: [
       agentView("a1", {
-        bindings: [{ env: "src", capability: "src", kind: "http", role: "exchange", verdict: "safe", why: "", audience: [] }],
+        bindings: [{ env: "src", capability: "src", kind: "http", role: "exchange", verdict: "safe", rule: "", why: "", audience: [] }],
       }),
       agentView("a2", {
         triggers: ["message"],
         bindings: [
-          { env: "hook", capability: "hook", kind: "http", role: "exchange", verdict: "approval", why: "a2 can read a1's env.src", audience: ["origin:http://h"] },
-          { env: "notes", capability: "notes", kind: "kv", role: "source", verdict: "", why: "", audience: [] },
+          { env: "hook", capability: "hook", kind: "http", role: "exchange", verdict: "approval", rule: "confidentiality", why: "a2 can read a1's env.src", audience: ["origin:http://h"] },
+          { env: "notes", capability: "notes", kind: "kv", role: "source", verdict: "", rule: "", why: "", audience: [] },
         ],
       }),
       agentView("triage", {
@@ -52,6 +53,7 @@ function ws(): Workspace {
             kind: "mail",
             role: "exchange",
             verdict: "approval",
+            rule: "integrity",
             why: "1 of 2 instances need approval; triage[t2]: carol was copied in",
             audience: ["person:carol"],
           },
@@ -110,13 +112,14 @@ describe("deriveGraph", () => {
     const t = g.edges.find((e) => e.id === "bind:triage:thread")!;
     expect(t.data).toMatchObject({
       verdict: "approval",
+      rule: "integrity",
       why: "1 of 2 instances need approval; triage[t2]: carol was copied in",
       audience: ["person:carol"],
       colour: VERDICT_COLOUR.approval,
     });
-    w.agents[2].bindings[0] = { ...w.agents[2].bindings[0], verdict: "safe", why: "all safe", audience: [] };
+    w.agents[2].bindings[0] = { ...w.agents[2].bindings[0], verdict: "safe", rule: "", why: "all safe", audience: [] };
     const safe = deriveGraph(w, kinds).edges.find((e) => e.id === "bind:triage:thread")!;
-    expect(safe.data).toMatchObject({ verdict: "safe", why: "all safe", colour: VERDICT_COLOUR.safe });
+    expect(safe.data).toMatchObject({ verdict: "safe", rule: "", why: "all safe", colour: VERDICT_COLOUR.safe });
     expect(deriveGraph(w, kinds).nodes.find((n) => n.id === "agent:triage")!.data.verdict).toBe("safe");
   });
 
@@ -272,5 +275,13 @@ describe("templates", () => {
     const g = deriveGraph(ws(), kinds);
     const t = g.edges.find((e) => e.id === "bind:triage:thread")!;
     expect([t.source, t.target]).toEqual(["cap:mailbox", "agent:triage"]);
+  });
+});
+
+describe("ruleTitle", () => {
+  it("says which rule holds a flagged sink", () => {
+    expect(ruleTitle("integrity")).toContain("could steer");
+    expect(ruleTitle("both")).toContain("and others could steer");
+    expect(ruleTitle("confidentiality")).toContain("may not read");
   });
 });

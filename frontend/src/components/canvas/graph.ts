@@ -250,6 +250,8 @@ export interface BindingEdgeData extends Record<string, unknown> {
   capability: string;
   role: string;
   verdict: Verdict;
+  /** Which rule holds an approval: confidentiality, integrity or both ("" when safe). */
+  rule: string;
   why: string;
   audience: string[];
   colour: string;
@@ -331,6 +333,7 @@ export function deriveGraph(ws: Workspace, kinds: readonly KindInfo[], live: Liv
           capability: b.capability,
           role: b.role,
           verdict: v,
+          rule: b.rule ?? "",
           why: b.why,
           audience: b.audience ?? [],
           colour: edgeColour({ kind: "binding", verdict: v, role: b.role }),
