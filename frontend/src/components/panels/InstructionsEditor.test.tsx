@@ -83,7 +83,13 @@ describe("InstructionsEditor", () => {
     plan = PLAN;
     fireEvent.click(screen.getByTestId("cached-plan-refresh"));
     const host = await screen.findByTestId("cached-plan");
-    const view = EditorView.findFromDOM(host.querySelector(".cm-editor") as HTMLElement)!;
+    // The editor mounts into the host after it appears: wait for it.
+    const editor = await waitFor(() => {
+      const el = host.querySelector(".cm-editor");
+      if (!el) throw new Error("the plan's editor is not mounted yet");
+      return el as HTMLElement;
+    });
+    const view = EditorView.findFromDOM(editor)!;
     expect(view.state.doc.toString()).toBe(PLAN);
     expect(view.state.readOnly).toBe(true);
     expect(api.CachedPlan).toHaveBeenCalledTimes(2);
