@@ -26,6 +26,21 @@
 // each store node starts at its persisted label instead of public. A
 // namespace holding data but no label (written before labels were kept) is
 // taken as the owner's alone.
+//
+// # Persisted integrity
+//
+// Beside its label a namespace keeps its integrity: who besides the owner
+// could have written (and so steered) what it holds, the join of the
+// integrity of everything ever written to it, in ("integrity", namespace).
+// Put joins it, in the write's transaction, with the writer's integrity the
+// caller put in the context with [WithIntegrity] (the engine's guard does,
+// with the writing agent's integrity from the analysis in force); a Put
+// whose context carries none writes as the owner (littleboxes' own records,
+// such as an MCP server's pinned tools). The integrity never shrinks; only
+// [Clear] resets it, with the label. [Integrities] reads them all for the
+// flow analysis. A namespace holding data or a label but no integrity
+// (written before integrity was kept) is taken as written by
+// [UnknownWriter]: whoever wrote it could have been steered by anyone.
 package capstore
 
 import (
@@ -55,6 +70,27 @@ func writerOf(ctx context.Context) capabilities.Label {
 		return l
 	}
 	return capabilities.NewLabel(capabilities.Owner)
+}
+
+// integrityKey keys the writer's integrity in a Put's context.
+type integrityKey struct{}
+
+// UnknownWriter is the writer of data whose integrity was not recorded
+// (written before littleboxes kept it), and of every namespace when the
+// store cannot be read: the flow analysis holds what it could steer.
+const UnknownWriter = capabilities.Principal("unknown:earlier writes")
+
+// WithIntegrity returns ctx carrying writers as the integrity of whoever
+// writes with it (nil: trusted, the owner alone): Put joins the namespace's
+// persisted integrity with it.
+func WithIntegrity(ctx context.Context, writers capabilities.Label) context.Context {
+	return context.WithValue(ctx, integrityKey{}, writers)
+}
+
+// integrityOf returns the writer's integrity in ctx, or nil (trusted).
+func integrityOf(ctx context.Context) capabilities.Label {
+	w, _ := ctx.Value(integrityKey{}).(capabilities.Label)
+	return capabilities.Join(w)
 }
 
 // Storage is capabilities.Storage over a store.Store. It is safe for
@@ -117,8 +153,13 @@ func (st *Storage) Put(ctx context.Context, namespace, key string, value []byte)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("capstore: put %q in %q: %w", key, namespace, err)
 	}
-	writer := writerOf(ctx)
+	writer, writers := writerOf(ctx), integrityOf(ctx)
 	err := st.s.Update(func(tx store.Tx) error {
+		// widen first: it tells data written before integrity was kept
+		// from this write.
+		if err := widen(tx, namespace, writers); err != nil {
+			return err
+		}
 		b, err := tx.CreateBucket(path(namespace)...)
 		if err != nil {
 			return err
@@ -209,6 +250,63 @@ func narrow(tx store.Tx, namespace string, writer capabilities.Label) error {
 	return lb.Put([]byte(namespace), v)
 }
 
+// widen joins namespace's persisted integrity with writers, in tx. A
+// namespace holding data but no integrity yet was written before integrity
+// was kept: it starts at UnknownWriter.
+func widen(tx store.Tx, namespace string, writers capabilities.Label) error {
+	ib, err := tx.CreateBucket(store.BucketIntegrity)
+	if err != nil {
+		return err
+	}
+	var cur capabilities.Label
+	v, err := ib.Get([]byte(namespace))
+	switch {
+	case err == nil:
+		if cur, err = decodeLabel(v); err != nil {
+			return fmt.Errorf("integrity of %q: %w", namespace, err)
+		}
+		if next := capabilities.Join(cur, writers); len(next) == len(cur) {
+			return nil // unchanged, and already recorded
+		}
+	case errors.Is(err, store.ErrNotFound):
+		if earlier, err := heldBefore(tx, namespace); err != nil {
+			return err
+		} else if earlier {
+			cur = capabilities.NewLabel(UnknownWriter)
+		}
+	default:
+		return err
+	}
+	v, err = json.Marshal(capabilities.Join(cur, writers).Strings())
+	if err != nil {
+		return err
+	}
+	return ib.Put([]byte(namespace), v)
+}
+
+// heldBefore reports whether namespace holds data or a label: it was
+// written before (called before this write, when no integrity is recorded).
+func heldBefore(tx store.Tx, namespace string) (bool, error) {
+	if lb, err := tx.Bucket(store.BucketLabels); err == nil {
+		if _, err := lb.Get([]byte(namespace)); err == nil {
+			return true, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	b, err := tx.Bucket(path(namespace)...)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	n := 0
+	err = b.Scan(store.ScanOptions{Limit: 1}, func(_, _ []byte) error { n++; return nil })
+	return n > 0, err
+}
+
 func decodeLabel(v []byte) (capabilities.Label, error) {
 	var ps []string
 	if err := json.Unmarshal(v, &ps); err != nil {
@@ -229,6 +327,9 @@ type Namespace struct {
 	Keys int
 	// Label is its persisted label: who may know what was written there.
 	Label capabilities.Label
+	// Integrity is its persisted integrity: who besides the owner could
+	// have written what is there (nil: trusted).
+	Integrity capabilities.Label
 }
 
 // Labels returns the persisted label of every namespace that has one, and
@@ -243,17 +344,65 @@ func Labels(s store.Store) (map[string]capabilities.Label, error) {
 	return out, nil
 }
 
+// Integrities returns the persisted integrity of every namespace holding
+// data or a label (nil: trusted), UnknownWriter for one whose integrity was
+// never recorded (written before it was kept).
+func Integrities(s store.Store) (map[string]capabilities.Label, error) {
+	out := map[string]capabilities.Label{}
+	err := s.View(func(tx store.Tx) error { return integrityTx(tx, out) })
+	if err != nil {
+		return nil, fmt.Errorf("capstore: integrity: %w", err)
+	}
+	return out, nil
+}
+
+// integrityTx fills writers with the integrity of every namespace holding
+// data, a label or an integrity.
+func integrityTx(tx store.Tx, writers map[string]capabilities.Label) error {
+	labels := map[string]capabilities.Label{}
+	if err := labelsTx(tx, labels, nil); err != nil {
+		return err
+	}
+	if ib, err := tx.Bucket(store.BucketIntegrity); err == nil {
+		err := ib.Scan(store.ScanOptions{}, func(k, v []byte) error {
+			w, err := decodeLabel(v)
+			if err != nil {
+				return fmt.Errorf("integrity of %q: %w", k, err)
+			}
+			writers[string(k)] = capabilities.Join(w)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	for n := range labels {
+		if _, ok := writers[n]; !ok {
+			writers[n] = capabilities.NewLabel(UnknownWriter)
+		}
+	}
+	return nil
+}
+
 // Namespaces lists the namespaces holding data or a label, by name.
 func Namespaces(s store.Store) ([]Namespace, error) {
 	labels := map[string]capabilities.Label{}
+	writers := map[string]capabilities.Label{}
 	keys := map[string]int{}
-	err := s.View(func(tx store.Tx) error { return labelsTx(tx, labels, keys) })
+	err := s.View(func(tx store.Tx) error {
+		if err := labelsTx(tx, labels, keys); err != nil {
+			return err
+		}
+		return integrityTx(tx, writers)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("capstore: namespaces: %w", err)
 	}
 	out := make([]Namespace, 0, len(labels))
 	for n, l := range labels {
-		out = append(out, Namespace{Name: n, Keys: keys[n], Label: l})
+		out = append(out, Namespace{Name: n, Keys: keys[n], Label: l, Integrity: writers[n]})
 	}
 	slices.SortFunc(out, func(a, b Namespace) int {
 		switch {
@@ -325,9 +474,9 @@ func limitFor(keys map[string]int) int {
 // ErrNoNamespace: Clear found neither data nor a label under that name.
 var ErrNoNamespace = errors.New("no such namespace")
 
-// Clear deletes namespace's data and its persisted label together, in one
-// transaction: the owner's way to reset a label, since it is never widened
-// otherwise. It reports how many keys were deleted; a namespace that holds
+// Clear deletes namespace's data, its persisted label and its persisted
+// integrity together, in one transaction: the owner's way to reset them,
+// since a label is never widened (nor an integrity narrowed) otherwise. It reports how many keys were deleted; a namespace that holds
 // nothing and has no label is an error wrapping ErrNoNamespace. Ask the owner
 // first: this cannot be undone.
 func Clear(s store.Store, namespace string) (int, error) {
@@ -345,7 +494,8 @@ func Clear(s store.Store, namespace string) (int, error) {
 	return n, nil
 }
 
-// ClearTx is Clear inside the caller's transaction.
+// ClearTx is Clear inside the caller's transaction. It resets the
+// namespace's integrity with its label.
 func ClearTx(tx store.Tx, namespace string) (int, error) {
 	n, found := 0, false
 	if b, err := tx.Bucket(path(namespace)...); err == nil {
@@ -360,6 +510,16 @@ func ClearTx(tx store.Tx, namespace string) (int, error) {
 		if _, err := lb.Get([]byte(namespace)); err == nil {
 			found = true
 			if err := lb.Delete([]byte(namespace)); err != nil {
+				return 0, err
+			}
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	if ib, err := tx.Bucket(store.BucketIntegrity); err == nil {
+		if _, err := ib.Get([]byte(namespace)); err == nil {
+			found = true
+			if err := ib.Delete([]byte(namespace)); err != nil {
 				return 0, err
 			}
 		}

@@ -27,8 +27,9 @@ const checkUsage = `usage: littleboxes check ARMY.yaml|EXAMPLE [--json]
 
 Validates an army file and prints each agent's label and each sink's
 verdict (safe, or held for approval) with the reason. Runs nothing.
-kv namespaces start at the labels they keep in the data directory (read
-only); if another littleboxes holds it, every namespace counts as the owner's.
+kv namespaces start at the labels and writers they keep in the data directory
+(read only); if another littleboxes holds it, every namespace counts as the
+owner's, written by someone unknown.
 Secrets (an IMAP mailbox's password) are read from the OS keyring, as run does.
 EXAMPLE is one of the built-in armies: %v.
 Exit codes: 0 the army is valid, 2 it is not (or usage).
@@ -117,9 +118,9 @@ func checkSecrets(ctx context.Context, a *army.Army) (capabilities.Secrets, erro
 // counts as the owner's alone, the strictest label, and stderr says so: the
 // verdicts may flag more than a run would, never less.
 func storeLabels(dataFlag string, facts flow.Facts, std IO) flow.Facts {
-	ls, err := readLabels(dataFlag)
+	ls, ws, err := readLabels(dataFlag)
 	if err == nil {
-		return flow.WithStoreLabels(facts, ls, nil)
+		return flow.WithStoreIntegrity(flow.WithStoreLabels(facts, ls, nil), ws, nil)
 	}
 	if errors.Is(err, iofs.ErrNotExist) {
 		return facts
@@ -128,19 +129,28 @@ func storeLabels(dataFlag string, facts flow.Facts, std IO) flow.Facts {
 	if errors.Is(err, store.ErrLocked) {
 		why = "another littleboxes process (run, or the window) holds it"
 	}
-	fmt.Fprintf(std.Stderr, "littleboxes check: cannot read the kv labels kept in the data directory: %s; every kv namespace counts as the owner's alone (stop the other process for exact verdicts)\n", why)
-	return flow.WithStoreLabels(facts, nil, capabilities.NewLabel(capabilities.Owner))
+	fmt.Fprintf(std.Stderr, "littleboxes check: cannot read the kv labels kept in the data directory: %s; every kv namespace counts as the owner's alone, written by someone unknown (stop the other process for exact verdicts)\n", why)
+	return flow.WithStoreIntegrity(flow.WithStoreLabels(facts, nil, capabilities.NewLabel(capabilities.Owner)),
+		nil, capabilities.NewLabel(capstore.UnknownWriter))
 }
 
-func readLabels(dataFlag string) (map[string]capabilities.Label, error) {
+// readLabels reads the persisted labels and integrity of the data
+// directory's kv namespaces.
+func readLabels(dataFlag string) (ls, ws map[string]capabilities.Label, err error) {
 	dir, err := store.DataDirPath(dataFlag)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st, err := store.OpenReadOnly(filepath.Join(dir, storeFile), store.Options{LockTimeout: 200 * time.Millisecond})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer st.Close()
-	return capstore.Labels(st)
+	if ls, err = capstore.Labels(st); err != nil {
+		return nil, nil, err
+	}
+	if ws, err = capstore.Integrities(st); err != nil {
+		return nil, nil, err
+	}
+	return ls, ws, nil
 }

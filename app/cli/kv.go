@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"littleboxes/app/capstore"
+	"littleboxes/capabilities"
 )
 
 const kvUsage = `usage: littleboxes kv list [--data DIR]                  list the kv namespaces: keys and persisted label
@@ -14,8 +15,10 @@ const kvUsage = `usage: littleboxes kv list [--data DIR]                  list t
 
 A kv namespace is shared by name by every army using the data directory, and
 keeps a label: who may know what was ever written there (the meet of its
-writers' labels). The label only narrows; the one way to reset it is to clear
-the namespace, which deletes every key in it. clear asks for --yes.
+writers' labels), and who could have steered what was written there (the
+join of its writers' integrity). The label only narrows and the writers only
+grow; the one way to reset them is to clear the namespace, which deletes
+every key in it. clear asks for --yes.
 NAMESPACE is the kv capability's namespace prop ("notes") or "kv:notes".
 `
 
@@ -55,7 +58,7 @@ func cmdKV(args []string, std IO) int {
 			fmt.Fprintln(std.Stdout, "no kv namespaces")
 		}
 		for _, ns := range nss {
-			fmt.Fprintf(std.Stdout, "%s\t%d keys\treaders %s\n", ns.Name, ns.Keys, strings.Join(ns.Label.Strings(), ", "))
+			fmt.Fprintf(std.Stdout, "%s\t%d keys\treaders %s\twritten by %s\n", ns.Name, ns.Keys, strings.Join(ns.Label.Strings(), ", "), writtenBy(ns.Integrity))
 		}
 		return ExitOK
 	}
@@ -83,6 +86,14 @@ func cmdKV(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes kv clear: %v\n", err)
 		return ExitFailed
 	}
-	fmt.Fprintf(std.Stdout, "cleared %s: %d keys deleted, label reset\n", name, n)
+	fmt.Fprintf(std.Stdout, "cleared %s: %d keys deleted, label reset, writers forgotten\n", name, n)
 	return ExitOK
+}
+
+// writtenBy shows a namespace's persisted integrity.
+func writtenBy(w []capabilities.Principal) string {
+	if len(w) == 0 {
+		return "the owner (trusted)"
+	}
+	return strings.Join(capabilities.Label(w).Strings(), ", ")
 }

@@ -56,11 +56,12 @@
 // # Shared stores and their labels
 //
 // kv namespaces stay shared by name across armies, on purpose; that is why
-// they carry persisted labels (package capstore). The analysis starts each
-// store at its persisted label, read when the engine provisions (and again
-// when it re-analyses), and the guard hands each write to a shared store the
-// writing agent's label from the analysis in force, so the namespace's
-// label narrows in the same transaction as the write.
+// they carry persisted labels and persisted integrity (package capstore).
+// The analysis starts each store at its persisted label and integrity, read
+// when the engine provisions (and again when it re-analyses), and the guard
+// hands each write to a shared store the writing agent's label and
+// integrity from the analysis in force, so the namespace's label narrows,
+// and its integrity grows, in the same transaction as the write.
 package engine
 
 import (
@@ -217,12 +218,19 @@ type facts struct {
 	tables map[string]*capabilities.Table // each instance's method table (flow.Tables)
 	items  map[string][]flow.Item
 	stores map[string]capabilities.Label // persisted labels of shared stores
+	wrote  map[string]capabilities.Label // persisted integrity of shared stores
 }
 
 // StoreLabel implements flow.StoreLabeler.
 func (f *facts) StoreLabel(shared string) (capabilities.Label, bool) {
 	l, ok := f.stores[shared]
 	return l, ok
+}
+
+// StoreIntegrity implements flow.StoreIntegrityer.
+func (f *facts) StoreIntegrity(shared string) (capabilities.Label, bool) {
+	w, ok := f.wrote[shared]
+	return w, ok
 }
 
 func (f *facts) Flow(name string) (capabilities.Flow, error) {
@@ -419,6 +427,9 @@ func (e *Engine) provision(ctx context.Context) error {
 		}
 	}
 	if f.stores, err = capstore.Labels(e.st); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if f.wrote, err = capstore.Integrities(e.st); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
 	an, err := flow.Analyze(a, f)

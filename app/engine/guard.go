@@ -94,7 +94,8 @@ func (b *guarded) Call(ctx context.Context, method string, args []any) (any, err
 		// The analysis in force now: it changes when new template items join.
 		an := b.e.Analysis()
 		// A write to a shared store narrows its persisted label with the
-		// writer's label, in the write's transaction (capstore.Put).
+		// writer's label, and joins its persisted integrity with the
+		// writer's integrity, in the write's transaction (capstore.Put).
 		ctx = b.e.writer(ctx, an, b.agent)
 		if f := b.sinkIn(an); f.ok {
 			sink := f.sink
@@ -192,15 +193,19 @@ func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (st
 	return ef.ID, nil
 }
 
-// writer returns ctx carrying agent's label in an as the writer's label for
-// capability storage; an agent the analysis does not know writes as the
-// owner alone.
+// writer returns ctx carrying agent's label and integrity in an as the
+// writer's for capability storage; an agent the analysis does not know
+// writes as the owner alone would read, and as steered by someone unknown.
 func (e *Engine) writer(ctx context.Context, an *flow.Analysis, agent string) context.Context {
 	l, ok := an.Label(agent)
 	if !ok {
 		l = capabilities.NewLabel(capabilities.Owner)
 	}
-	return capstore.WithWriter(ctx, l)
+	w, ok := an.Integrity(agent)
+	if !ok {
+		w = capabilities.NewLabel(capstore.UnknownWriter)
+	}
+	return capstore.WithIntegrity(capstore.WithWriter(ctx, l), w)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -321,6 +321,11 @@ func (e *Engine) addItems(ctx context.Context, each string) ([]*agent, error) {
 	} else {
 		errs = append(errs, err) // the labels read before still hold: they only narrow
 	}
+	if ws, err := capstore.Integrities(e.st); err == nil {
+		e.facts.wrote = ws
+	} else {
+		errs = append(errs, err) // the integrity read before still holds: it only grows
+	}
 	an, err := flow.Analyze(e.opts.Army, e.facts)
 	if err != nil {
 		return nil, errors.Join(append(errs, fmt.Errorf("flow analysis: %w", err))...)

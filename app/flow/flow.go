@@ -106,8 +106,14 @@
 // A plan-mode instructions agent's control flow is trusted (its code was
 // written without the data), but data others wrote can still reach a sink's
 // arguments; at the level of bindings the analysis cannot tell, counts it,
-// and says so. Persisted integrity of stores is not kept yet: a store's
-// data from earlier runs counts as the owner's.
+// and says so.
+//
+// A store keeps a persisted integrity beside its persisted label
+// ([StoreIntegrityer]: the join of the writers of everything ever written
+// to the namespace, by this army or any other sharing the data directory),
+// a source of the store node like the persisted label: so a namespace a
+// steered agent of another army wrote steers every agent that reads it,
+// until the owner clears it.
 //
 // # Static and run time
 //
@@ -192,25 +198,89 @@ type StoreLabeler interface {
 	StoreLabel(shared string) (capabilities.Label, bool)
 }
 
+// StoreIntegrityer is implemented by Facts that know the persisted
+// integrity of shared stores: StoreIntegrity returns who besides the owner
+// could have written the data a store (by its Shared key, "kv:notes") holds
+// from earlier writes (nil: the owner alone, trusted), and false when it
+// carries none (nothing was ever written).
+type StoreIntegrityer interface {
+	StoreIntegrity(shared string) (capabilities.Label, bool)
+}
+
 // WithStoreLabels returns f with the persisted store labels ls (Shared key
 // → label); every store not in ls carries otherwise (nil: none, public).
 // `littleboxes check` passes the labels of the data directory, and the
-// owner's label as otherwise when it cannot read them.
+// owner's label as otherwise when it cannot read them. What else f knows
+// (its instances' tables, the stores' persisted integrity) is kept.
 func WithStoreLabels(f Facts, ls map[string]capabilities.Label, otherwise capabilities.Label) Facts {
-	return storeLabels{Facts: f, ls: ls, otherwise: otherwise}
+	p := persistedOf(f)
+	p.ls, p.lsOtherwise, p.hasLs = ls, otherwise, true
+	return p
 }
 
-type storeLabels struct {
+// WithStoreIntegrity returns f with the persisted store integrity ws
+// (Shared key → writers; nil writers: trusted); every store not in ws
+// carries otherwise, when it is not nil (`littleboxes check` passes the
+// writers of the data directory, and an unknown writer as otherwise when it
+// cannot read them). What else f knows (tables, persisted labels) is kept.
+func WithStoreIntegrity(f Facts, ws map[string]capabilities.Label, otherwise capabilities.Label) Facts {
+	p := persistedOf(f)
+	p.ws, p.wsOtherwise, p.hasWs = ws, otherwise, true
+	return p
+}
+
+// persisted wraps Facts with what the data directory keeps of the shared
+// stores: their labels and their integrity. It passes Table through, so a
+// dynamic kind's instance table is not lost in the wrapping.
+type persisted struct {
 	Facts
-	ls        map[string]capabilities.Label
-	otherwise capabilities.Label
+	ls, ws                   map[string]capabilities.Label
+	lsOtherwise, wsOtherwise capabilities.Label
+	hasLs, hasWs             bool
 }
 
-func (s storeLabels) StoreLabel(shared string) (capabilities.Label, bool) {
-	if l, ok := s.ls[shared]; ok {
+// persistedOf returns f as a persisted to add to (a copy when f is one).
+func persistedOf(f Facts) persisted {
+	if p, ok := f.(persisted); ok {
+		return p
+	}
+	return persisted{Facts: f}
+}
+
+// StoreLabel implements StoreLabeler.
+func (p persisted) StoreLabel(shared string) (capabilities.Label, bool) {
+	if !p.hasLs {
+		if sl, ok := p.Facts.(StoreLabeler); ok {
+			return sl.StoreLabel(shared)
+		}
+		return nil, false
+	}
+	if l, ok := p.ls[shared]; ok {
 		return l, true
 	}
-	return s.otherwise, s.otherwise != nil
+	return p.lsOtherwise, p.lsOtherwise != nil
+}
+
+// StoreIntegrity implements StoreIntegrityer.
+func (p persisted) StoreIntegrity(shared string) (capabilities.Label, bool) {
+	if !p.hasWs {
+		if si, ok := p.Facts.(StoreIntegrityer); ok {
+			return si.StoreIntegrity(shared)
+		}
+		return nil, false
+	}
+	if w, ok := p.ws[shared]; ok {
+		return w, true
+	}
+	return p.wsOtherwise, p.wsOtherwise != nil
+}
+
+// Table implements Tables when the wrapped Facts do.
+func (p persisted) Table(capability string) (*capabilities.Table, bool) {
+	if t, ok := p.Facts.(Tables); ok {
+		return t.Table(capability)
+	}
+	return nil, false
 }
 
 // Item is one item of an enumerating capability (a mail thread).
@@ -254,6 +324,10 @@ type StoreLabel struct {
 	// Persisted is the label the store carried from earlier writes (any
 	// army's), when the Facts know one; nil otherwise.
 	Persisted capabilities.Label
+	// PersistedIntegrity is who besides the owner could have written the
+	// data the store carried from earlier writes (any army's), when the
+	// Facts know it; nil when trusted or unknown.
+	PersistedIntegrity capabilities.Label
 	// Writers and Readers are the agents (node names) that write and read
 	// the store, sorted.
 	Writers, Readers []string
@@ -365,6 +439,23 @@ func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
 	return nil, false
 }
 
+// Integrity returns the integrity of the agent with node name agent: who
+// besides the owner could have written what it may read (nil: trusted).
+func (a *Analysis) Integrity(agent string) (capabilities.Label, bool) {
+	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
+		return a.Agents[i].Integrity, true
+	}
+	if a.agentAt != nil {
+		return nil, false
+	}
+	for _, l := range a.Agents { // an Analysis not made by Analyze
+		if l.Name == agent {
+			return l.Integrity, true
+		}
+	}
+	return nil, false
+}
+
 // Sink returns the sink of agent's binding env.
 func (a *Analysis) Sink(agent, binding string) (Sink, bool) {
 	if i, ok := a.sinkAt[sinkKey{agent, binding}]; ok && i < len(a.Sinks) && a.Sinks[i].Agent == agent && a.Sinks[i].Binding == binding {
@@ -400,6 +491,7 @@ type node struct {
 	binds          []*bind
 	srcs           []*bind            // unshared bindings that read; a store's persisted label
 	persisted      capabilities.Label // a store's label from earlier writes, or nil
+	persistedW     capabilities.Label // a store's integrity from earlier writes, or nil
 	in             []*edge            // incoming channel and shared edges
 	label          capabilities.Label
 	integrity      capabilities.Label // who could have written what it reads; nil: trusted
@@ -424,8 +516,10 @@ type graph struct {
 	// principal (see distances); both are made when first needed.
 	out  [][]int
 	dist map[capabilities.Principal][]int
-	// persisted knows the stores' persisted labels, or is nil.
-	persisted StoreLabeler
+	// persisted knows the stores' persisted labels, or is nil;
+	// persistedW their persisted integrity, or is nil.
+	persisted  StoreLabeler
+	persistedW StoreIntegrityer
 }
 
 // srcEdge is a source edge: a bound instance read by a node.
@@ -440,6 +534,7 @@ type srcEdge struct {
 func Analyze(a *army.Army, f Facts) (*Analysis, error) {
 	g := &graph{agents: map[string][]int{}, names: map[string]int{}, stores: map[string]int{}, edges: map[edge]bool{}}
 	g.persisted, _ = f.(StoreLabeler)
+	g.persistedW, _ = f.(StoreIntegrityer)
 	if err := g.build(a, f); err != nil {
 		return nil, err
 	}
@@ -464,12 +559,29 @@ func (g *graph) store(key string) int {
 		return i
 	}
 	n := &node{name: key, store: true}
+	// What was written before is a source of the store: its label (the
+	// meet of its writers' labels) and its integrity (the join of their
+	// writers), kept by the data directory across runs and armies.
+	var src *bind
 	if g.persisted != nil {
 		if l, ok := g.persisted.StoreLabel(key); ok {
 			n.persisted = norm(l)
-			n.srcs = []*bind{{capability: key, kind: "store", persisted: true, reads: true,
-				flow: capabilities.Flow{Label: n.persisted}}}
+			src = &bind{capability: key, kind: "store", persisted: true, reads: true,
+				flow: capabilities.Flow{Label: n.persisted}}
 		}
+	}
+	if g.persistedW != nil {
+		if w, ok := g.persistedW.StoreIntegrity(key); ok {
+			if src == nil {
+				src = &bind{capability: key, kind: "store", persisted: true, reads: true,
+					flow: capabilities.Flow{Label: capabilities.NewLabel(capabilities.Public)}}
+			}
+			n.persistedW = capabilities.Join(w)
+			src.flow.Writers = n.persistedW
+		}
+	}
+	if src != nil {
+		n.srcs = []*bind{src}
 	}
 	g.nodes = append(g.nodes, n)
 	g.stores[key] = len(g.nodes) - 1
@@ -688,7 +800,7 @@ func (g *graph) analysis() *Analysis {
 	}
 	for i, n := range g.nodes {
 		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, Writers: []string{}, Readers: append([]string{}, readers[i]...), Integrity: n.integrity}
+			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, PersistedIntegrity: n.persistedW, Writers: []string{}, Readers: append([]string{}, readers[i]...), Integrity: n.integrity}
 			for _, e := range n.in {
 				st.Writers = append(st.Writers, g.nodes[e.from].name)
 			}

@@ -89,6 +89,9 @@ func (a *Analysis) Text() string {
 		if st.Persisted != nil {
 			kept = fmt.Sprintf("; kept from earlier writes: %s", list(st.Persisted))
 		}
+		if st.PersistedIntegrity != nil {
+			kept += fmt.Sprintf("; written before by %s", list(st.PersistedIntegrity))
+		}
 		fmt.Fprintf(&b, "store %s = %s; integrity %s (written by %s%s)\n", st.Name, list(st.Label), integrityString(st.Integrity), orNone(st.Writers), kept)
 	}
 	approvals := 0

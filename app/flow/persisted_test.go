@@ -96,3 +96,110 @@ func TestPersistedStoreLabel(t *testing.T) {
 		})
 	}
 }
+
+// TestPersistedStoreIntegrity: a kv namespace keeps the writers of what was
+// written there, by any army: the poster of army B, which reads notes and
+// posts to a public webhook, is steered by whoever steered the agent of army
+// A that filled notes, though B has no writer of notes and leaks nothing.
+// Clearing the namespace (no integrity kept) makes it trusted again.
+func TestPersistedStoreIntegrity(t *testing.T) {
+	unknown := capabilities.Principal("unknown:earlier writes")
+	overridden := strings.Replace(posterArmy, "label: public}}", "label: public, consequential: false}}", 1)
+	tests := []struct {
+		name      string
+		army      string
+		writers   map[string]capabilities.Label // nil: none kept
+		otherwise capabilities.Label
+		want      Verdict // the webhook's integrity verdict; confidentiality is safe throughout
+		why       []string
+	}{
+		{"nothing written (or cleared by the owner)", posterArmy, nil, nil, Safe, []string{"could have steered it themselves: poster's writers are origin:https://hooks.example.com"}},
+		{"written by trusted agents", posterArmy, map[string]capabilities.Label{"kv:notes": nil}, nil, Safe, []string{"could have steered it themselves"}},
+		{"written by an agent a phishing mail steered", posterArmy, map[string]capabilities.Label{"kv:notes": L(phish)}, nil, Approval,
+			[]string{"webhook could be steered by person:security@examp1e.com (shared store kv:notes, data written before, via shared store kv:notes → poster)", "outside its audience (origin:https://hooks.example.com)"}},
+		{"another namespace's writers do not count", posterArmy, map[string]capabilities.Label{"kv:other": L(phish)}, nil, Safe, nil},
+		{"store unreadable: written by someone unknown", posterArmy, nil, L(unknown), Approval, []string{"unknown:earlier writes"}},
+		{"the owner's override: consequential false", overridden, map[string]capabilities.Label{"kv:notes": L(phish)}, nil, Safe, []string{"props make it not consequential"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := army.Parse([]byte(tt.army), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sf, cleanup, err := StaticFacts(t.Context(), a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cleanup()
+			// The labels kept are public: only the integrity rule can hold.
+			f := WithStoreLabels(sf, map[string]capabilities.Label{"kv:notes": L(public)}, nil)
+			if tt.writers != nil || tt.otherwise != nil {
+				f = WithStoreIntegrity(f, tt.writers, tt.otherwise)
+			}
+			an, err := Analyze(a, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, ok := an.Sink("poster", "webhook")
+			if !ok {
+				t.Fatal("no webhook sink")
+			}
+			if s.Confidentiality != Safe {
+				t.Fatalf("webhook held by confidentiality: %s", s.Why)
+			}
+			if s.Integrity != tt.want || s.Verdict != tt.want {
+				t.Fatalf("webhook: integrity %s, combined %s (%s), want %s", s.Integrity, s.Verdict, s.IntegrityWhy, tt.want)
+			}
+			for _, w := range tt.why {
+				if !strings.Contains(s.IntegrityWhy, w) {
+					t.Errorf("integrity why %q lacks %q", s.IntegrityWhy, w)
+				}
+			}
+			// The run-time recheck of a call sees the same writers.
+			v, why, err := an.RecheckCall("poster", "webhook", capabilities.Flow{Label: L(public), Audience: L(hooks), Inconsequential: tt.army == overridden})
+			if err != nil || v != tt.want {
+				t.Errorf("RecheckCall = %s (%s), %v; want %s", v, why, err, tt.want)
+			}
+			// The poster also reads the webhook's answers (its origin
+			// wrote them) and writes notes.
+			wantW := capabilities.Join(tt.writers["kv:notes"], tt.otherwise)
+			wantAll := capabilities.Join(wantW, L(hooks))
+			if st := an.Stores[0]; !slices.Equal(st.Integrity, wantAll) || !slices.Equal(st.PersistedIntegrity, wantW) {
+				t.Errorf("store %s: integrity %v, persisted %v; want %v and %v", st.Name, st.Integrity, st.PersistedIntegrity, wantAll, wantW)
+			}
+			if w, _ := an.Integrity("poster"); !slices.Equal(w, wantAll) {
+				t.Errorf("poster's integrity %v, want %v", w, wantAll)
+			}
+			if len(wantW) > 0 && !strings.Contains(an.Text(), "written before by "+list(wantW)) {
+				t.Errorf("check's text does not show the kept writers:\n%s", an.Text())
+			}
+		})
+	}
+}
+
+// TestPersistedKeepsTables: wrapping Facts with what the data directory
+// keeps loses none of what they know, so a dynamic kind's instance table
+// still decides a binding's roles.
+func TestPersistedKeepsTables(t *testing.T) {
+	a, err := army.Parse([]byte(posterArmy), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, cleanup, err := StaticFacts(t.Context(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	f := WithStoreIntegrity(WithStoreLabels(sf, nil, nil), nil, nil)
+	tf, ok := f.(Tables)
+	if !ok {
+		t.Fatal("the wrapped Facts lost Tables")
+	}
+	if _, ok := tf.Table("webhook"); !ok {
+		t.Fatal("the wrapped Facts do not give the webhook's table")
+	}
+	if _, ok := f.(StoreLabeler); !ok {
+		t.Fatal("the labels were lost")
+	}
+}

@@ -28,6 +28,13 @@ const (
 	// bucket that capability data was ever written to: key the namespace
 	// ("kv:notes"), value the label as the capstore package encodes it.
 	BucketLabels = "labels"
+	// BucketIntegrity holds the persisted integrity of each namespace of
+	// the data bucket that capability data was ever written to: key the
+	// namespace, value who besides the owner could have written its data,
+	// as the capstore package encodes it. The capstore package creates it
+	// with the first write (no schema step: a file without it simply has
+	// no integrity recorded yet).
+	BucketIntegrity = "integrity"
 	// BucketEngine holds the engine's data, one nested bucket per army,
 	// keyed by the army's name: ("engine", ARMY, "queue", AGENT) and so on
 	// (see package engine).
