@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
+	"littleboxes/examples"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -16,10 +17,10 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // exampleDir matches the temporary folder check materializes an example in.
 var exampleDir = regexp.MustCompile(regexp.QuoteMeta(os.TempDir()) + `/littleboxes-check-[0-9]+`)
 
-// TestCheckExamples runs check on each built-in army and compares its text
+// TestCheckExamples runs check on every built-in army and compares its text
 // and JSON output with golden files.
 func TestCheckExamples(t *testing.T) {
-	for _, name := range []string{"inbox", "inbox-leaky", "inbox-llm", "notes"} {
+	for _, name := range examples.Names() {
 		for _, format := range []string{"txt", "json"} {
 			t.Run(name+"."+format, func(t *testing.T) {
 				args := []string{"check", name}
