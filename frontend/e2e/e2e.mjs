@@ -26,6 +26,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { integrity } from "./integrity.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [binary, dataDir, shotsArg] = process.argv.slice(2);
@@ -682,6 +683,8 @@ await check("the canvas screenshot (the inbox example)", async () => {
   await page.screenshot({ path: path.join(shots, "canvas.png") });
   return path.join(shots, "canvas.png");
 });
+
+await integrity({ page, step, check, assert, until, api, server, closeSide, approveOnly, shots, path });
 
 // --- Code Mode: describe an agent to a (scripted) model, accept, run. ---
 
