@@ -151,7 +151,7 @@ func kindOf(p string) string {
 		return ""
 	}
 	k, _, _ := strings.Cut(rest, "/")
-	if k == "standard" || k == "captest" || k == "web" {
+	if k == "standard" || k == "captest" || k == "web" || k == "textdiff" {
 		return "" // the capabilities layer's helpers (ARCHITECTURE.md), not kinds
 	}
 	return k

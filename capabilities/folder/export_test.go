@@ -8,9 +8,5 @@ func SetHookBeforeWrite(inst capabilities.Instance, h func(i int, path string) e
 	inst.(*Folder).hookBeforeWrite = h
 }
 
-// ApplyDiff and UnifiedDiff expose the diff for its property tests.
-var (
-	ApplyDiff   = applyDiff
-	UnifiedDiff = unifiedDiff
-	CleanPath   = cleanPath
-)
+// CleanPath exposes the path check for its fuzz test.
+var CleanPath = cleanPath

@@ -3,7 +3,6 @@ package folder_test
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,71 +83,6 @@ func describeAll(v any) string {
 		return b.String()
 	}
 	return ""
-}
-
-// FuzzDiff checks that a diff applied to its before gives its after.
-func FuzzDiff(f *testing.F) {
-	f.Add("a\nb\nc\n", "a\nc\n")
-	f.Add("", "x")
-	f.Add("x", "")
-	f.Add("a\nb", "a\nb\n")
-	f.Add("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", "1\n2\nX\n4\n5\n6\n7\n8\nY\n10\n")
-	f.Fuzz(func(t *testing.T, a, b string) {
-		roundTrip(t, a, b)
-	})
-}
-
-func roundTrip(t *testing.T, a, b string) {
-	t.Helper()
-	d := folder.UnifiedDiff("a/f", "b/f", a, b)
-	if a == b {
-		if d != "" {
-			t.Fatalf("diff of equal texts = %q", d)
-		}
-		return
-	}
-	got, err := folder.ApplyDiff(a, d, "a/f", "b/f")
-	if err != nil {
-		t.Fatalf("applying the diff of %q → %q: %v\n%s", a, b, err, d)
-	}
-	if got != b {
-		t.Fatalf("the diff of %q → %q applied gives %q\n%s", a, b, got, d)
-	}
-}
-
-// TestDiffRandom round-trips random edits of random texts, some large
-// enough to pass the Myers bound.
-func TestDiffRandom(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	words := []string{"a\n", "b\n", "c\n", "dd\n", "e", "\n", "f\r\n"}
-	text := func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = words[r.IntN(len(words))]
-		}
-		return out
-	}
-	for i := range 300 {
-		n := r.IntN(40)
-		if i%50 == 0 {
-			n = 3000
-		}
-		a := text(n)
-		b := append([]string(nil), a...)
-		for range r.IntN(8) + 1 {
-			if len(b) > 0 && r.IntN(2) == 0 {
-				j := r.IntN(len(b))
-				b = append(b[:j], b[j+1:]...)
-			} else {
-				j := r.IntN(len(b) + 1)
-				b = append(b[:j], append(text(r.IntN(3)+1), b[j:]...)...)
-			}
-		}
-		if i%50 == 0 {
-			b = text(n) // everything differs: past the bound
-		}
-		roundTrip(t, strings.Join(a, ""), strings.Join(b, ""))
-	}
 }
 
 // FuzzProps checks that any props either pass CheckProps or fail with

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/textdiff"
 )
 
 // Search bounds.
@@ -622,7 +623,7 @@ func (f *Folder) diff(_ context.Context, args []any) (any, error) {
 		if int64(len(b)) > f.maxFileBytes() {
 			return nil, fmt.Errorf("folder diff: %w: before is %d bytes, over max_file_bytes (%d)", ErrTooLarge, len(b), f.maxFileBytes())
 		}
-		return unifiedDiff("a", "b", b, after), nil
+		return textdiff.Unified("a", "b", b, after), nil
 	case map[string]any:
 		ps, ok := b["path"].(string)
 		if !ok || len(b) != 1 {
@@ -640,7 +641,7 @@ func (f *Folder) diff(_ context.Context, args []any) (any, error) {
 		if !exists {
 			from = "/dev/null"
 		}
-		return unifiedDiff(from, "b/"+p, string(fl.data), after), nil
+		return textdiff.Unified(from, "b/"+p, string(fl.data), after), nil
 	}
 	return nil, fmt.Errorf("folder diff: %w", &capabilities.ArgError{Index: 0, Name: "before", Want: "a string or { path: string }", Got: args[0]})
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/textdiff"
 )
 
 // Plan bounds.
@@ -142,7 +143,7 @@ func planDiff(p string, exists bool, before, after string) string {
 	if !exists {
 		from = "/dev/null"
 	}
-	d := unifiedDiff(from, "b/"+p, before, after)
+	d := textdiff.Unified(from, "b/"+p, before, after)
 	if d == "" {
 		d = "--- " + from + "\n+++ b/" + p + "\n"
 	}
@@ -289,7 +290,7 @@ func (f *Folder) checkStep(i int, x any) (step, error) {
 	var newText string
 	if strings.TrimSuffix(d, "\n") == "--- "+from+"\n+++ b/"+p && !exists {
 		newText = "" // a new empty file
-	} else if newText, err = applyDiff(string(fl.data), d, from, "b/"+p); err != nil {
+	} else if newText, err = textdiff.Apply(string(fl.data), d, from, "b/"+p); err != nil {
 		return step{}, fmt.Errorf("folder applyEditPlan %q: %w: %v", p, ErrStale, err)
 	}
 	if hashOf([]byte(newText)) != after {

@@ -1,4 +1,10 @@
-package folder
+// Package textdiff is the line diff littleboxes shows and applies: unified
+// diffs as `diff -u` writes them (three lines of context, "\ No newline at
+// end of file" where a text ends without one), made by Myers' algorithm
+// with bounded work, and applied back exactly. The folder kind diffs and
+// patches files with it; Code Mode shows a model's code against the
+// agent's with it. It is a helper of the capabilities layer, not a kind.
+package textdiff
 
 import (
 	"errors"
@@ -152,9 +158,9 @@ func replaceAll(a, b []string) []op {
 	return out
 }
 
-// unifiedDiff returns the unified diff of before and after, "" when they
-// are equal. from and to are the header names ("a/notes.md", "/dev/null").
-func unifiedDiff(from, to, before, after string) string {
+// Unified returns the unified diff of before and after, "" when they are
+// equal. from and to are the header names ("a/notes.md", "/dev/null").
+func Unified(from, to, before, after string) string {
 	if before == after {
 		return ""
 	}
@@ -226,19 +232,20 @@ func unifiedDiff(from, to, before, after string) string {
 	return b.String()
 }
 
-// errPatch is a diff that does not apply.
-var errPatch = errors.New("the diff does not apply")
+// ErrPatch is wrapped by Apply's errors: the diff does not apply.
+var ErrPatch = errors.New("the diff does not apply")
 
-// applyDiff applies a unified diff made by unifiedDiff to before, exactly:
-// every context and deleted line must be there, at the hunk's line. The
-// headers must name from and to.
-func applyDiff(before, diff, from, to string) (string, error) {
+// Apply applies a unified diff made by Unified to before, exactly: every
+// context and deleted line must be there, at the hunk's line. The headers
+// must name from and to. A diff that does not apply is an error wrapping
+// ErrPatch.
+func Apply(before, diff, from, to string) (string, error) {
 	if diff == "" {
 		return before, nil
 	}
 	lines := splitLines(diff)
 	if len(lines) < 3 || lines[0] != "--- "+from+"\n" || lines[1] != "+++ "+to+"\n" {
-		return "", fmt.Errorf("%w: the headers must be --- %s and +++ %s", errPatch, from, to)
+		return "", fmt.Errorf("%w: the headers must be --- %s and +++ %s", ErrPatch, from, to)
 	}
 	old := splitLines(before)
 	var out strings.Builder
@@ -256,7 +263,7 @@ func applyDiff(before, diff, from, to string) (string, error) {
 			at = os
 		}
 		if at < pos || at > len(old) {
-			return "", fmt.Errorf("%w: hunk %q out of order or past the end", errPatch, strings.TrimSpace(h))
+			return "", fmt.Errorf("%w: hunk %q out of order or past the end", ErrPatch, strings.TrimSpace(h))
 		}
 		for _, l := range old[pos:at] {
 			out.WriteString(l)
@@ -267,7 +274,7 @@ func applyDiff(before, diff, from, to string) (string, error) {
 			l := lines[i]
 			i++
 			if l == "" || !strings.HasSuffix(l, "\n") {
-				return "", fmt.Errorf("%w: a line without its end", errPatch)
+				return "", fmt.Errorf("%w: a line without its end", ErrPatch)
 			}
 			text := l[1:]
 			if i < len(lines) && lines[i] == noNewline+"\n" {
@@ -277,7 +284,7 @@ func applyDiff(before, diff, from, to string) (string, error) {
 			switch l[0] {
 			case ' ', '-':
 				if pos >= len(old) || old[pos] != text {
-					return "", fmt.Errorf("%w: line %d differs from the diff's", errPatch, pos+1)
+					return "", fmt.Errorf("%w: line %d differs from the diff's", ErrPatch, pos+1)
 				}
 				pos++
 				gotOld++
@@ -289,11 +296,11 @@ func applyDiff(before, diff, from, to string) (string, error) {
 				out.WriteString(text)
 				gotNew++
 			default:
-				return "", fmt.Errorf("%w: a line starting %q", errPatch, l[0])
+				return "", fmt.Errorf("%w: a line starting %q", ErrPatch, l[0])
 			}
 		}
 		if gotOld != on || gotNew != nn || (nn > 0 && ns < 1) {
-			return "", fmt.Errorf("%w: hunk %q counts %d,%d lines, has %d,%d", errPatch, strings.TrimSpace(h), on, nn, gotOld, gotNew)
+			return "", fmt.Errorf("%w: hunk %q counts %d,%d lines, has %d,%d", ErrPatch, strings.TrimSpace(h), on, nn, gotOld, gotNew)
 		}
 	}
 	for _, l := range old[pos:] {
@@ -304,7 +311,7 @@ func applyDiff(before, diff, from, to string) (string, error) {
 
 // parseHunkHeader parses "@@ -os,on +ns,nn @@".
 func parseHunkHeader(h string) (os, on, ns, nn int, err error) {
-	bad := fmt.Errorf("%w: %q is not a hunk header", errPatch, strings.TrimSpace(h))
+	bad := fmt.Errorf("%w: %q is not a hunk header", ErrPatch, strings.TrimSpace(h))
 	rest, ok := strings.CutPrefix(strings.TrimSuffix(h, "\n"), "@@ -")
 	if !ok {
 		return 0, 0, 0, 0, bad
