@@ -67,7 +67,7 @@ func TestLabelsAcrossArmiesCLI(t *testing.T) {
 	}{
 		{"b is safe while nothing was written", []string{"check", b, "--data", data}, ExitOK, []string{"✓ safe     poster.webhook"}, nil, nil},
 		{"a stores the thread", []string{"run", a, "--once", "writer", "--data", data, "--in-process"}, ExitOK, []string{`"stored"`}, nil, nil},
-		{"the namespace keeps the thread's label", []string{"kv", "list", "--data", data}, ExitOK, []string{"kv:notes\t1 keys\treaders owner, person:alice@example.com\twritten by person:alice@example.com"}, nil, nil},
+		{"the namespace keeps the thread's label", []string{"kv", "list", "--data", data}, ExitOK, []string{"kv:notes\t1 keys\treaders owner, person:alice@example.com", "\twritten by person:alice@example.com\n"}, nil, nil},
 		{"check flags b's webhook", []string{"check", b, "--data", data}, ExitOK,
 			[]string{"⚠ approval poster.webhook", "shared store kv:notes, which holds data written before", "kept from earlier writes: owner, person:alice@example.com"}, nil, nil},
 		{"b's post is held", []string{"run", b, "--once", "poster", "--data", data, "--in-process"}, ExitOK, []string{"pending_approval"}, nil, nil},
