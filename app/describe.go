@@ -12,7 +12,9 @@ import (
 // simulated and listed, retried with its errors. model names the llm
 // capability ("" for the agent's own model, else the army's only one). The
 // code is not saved: the page shows the diff, and UpdateAgent with the code
-// keeps it.
+// keeps it. When the model made attempts and none passed, the result carries
+// them with the reason in Error (and no error), so the page shows what each
+// attempt did; an error means no attempt was made.
 func (a *API) Describe(agent, description, model, inputJSON string) (engine.Authored, error) {
 	if description == "" {
 		return engine.Authored{}, fmt.Errorf("say what the agent should do")
@@ -36,7 +38,8 @@ func (a *API) Describe(agent, description, model, inputJSON string) (engine.Auth
 	out, err := eng.Describe(a.context(), name, description, model, input, 0)
 	if err != nil {
 		if out != nil && len(out.Attempts) > 0 {
-			return *out, fmt.Errorf("%w (after %d attempts)", err, len(out.Attempts))
+			out.Error = fmt.Sprintf("%v (after %d attempts)", err, len(out.Attempts))
+			return *out, nil
 		}
 		return engine.Authored{}, err
 	}

@@ -50,6 +50,11 @@ type Authored struct {
 	Console  []sandbox.ConsoleLine `json:"console,omitempty"`
 	Calls    []Simulated           `json:"calls"`
 	Attempts []codemode.Attempt    `json:"attempts"`
+	// Error is why the model's code was not kept, when every attempt
+	// failed (Attempts says how each did); empty when Code is the module
+	// to keep. Set by callers that hand failed attempts on (the app's
+	// Describe); Engine.Describe returns the error itself.
+	Error string `json:"error,omitempty"`
 }
 
 // ModelFor names the llm capability that writes agent's code: model when

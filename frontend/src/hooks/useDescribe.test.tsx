@@ -47,6 +47,19 @@ describe("useDescribe", () => {
     expect(result.current.result?.code).toBe("second");
   });
 
+  it("keeps failed attempts with their error, and has nothing to accept", async () => {
+    const failed: Authored = { ...out(""), error: "no attempt passed (after 1 attempts)" };
+    const api = fakeApi({ Describe: async () => failed, UpdateAgent: vi.fn() });
+    const { result } = renderHook(() => useDescribe(api, "a", vi.fn()));
+    await act(async () => {
+      await result.current.write("x", "", "");
+    });
+    expect(result.current.result?.attempts).toHaveLength(1);
+    expect(result.current.error).toBe("no attempt passed (after 1 attempts)");
+    await act(async () => expect(await result.current.accept()).toBeNull());
+    expect(api.UpdateAgent).not.toHaveBeenCalled();
+  });
+
   it("accept saves the code and hands back the workspace; nothing to accept is null", async () => {
     const ws = { name: "w" } as Workspace;
     const onWorkspace = vi.fn();

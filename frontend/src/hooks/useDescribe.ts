@@ -1,7 +1,8 @@
 // useDescribe: the Describe box's calls. A model writes an agent's module
 // from the owner's words (Describe: compiled, dry-run with writes simulated,
 // not saved); Accept keeps it with UpdateAgent {name, code}; Discard forgets
-// it. An answer to a call that was superseded (a newer Write, a Discard, or
+// it. When every attempt failed, Describe answers with the attempts and an
+// error: both are kept, to show, and there is nothing to accept. An answer to a call that was superseded (a newer Write, a Discard, or
 // another agent) is dropped.
 
 import { useEffect, useRef, useState } from "react";
@@ -11,7 +12,8 @@ import { errorText } from "../lib/transport";
 export interface Describe {
   /** A Write is waiting for the model. */
   writing: boolean;
-  /** The last Write's module, with its attempts, calls, dry-run value and diff. */
+  /** The last Write's module, with its attempts, calls, dry-run value and diff;
+   * when every attempt failed, the attempts alone, with error set. */
   result: Authored | null;
   /** Why the last Write or Accept failed, as Go said it. */
   error: string | null;
@@ -47,7 +49,11 @@ export function useDescribe(api: Api, agent: string, onWorkspace: (ws: Workspace
     setResult(null);
     try {
       const out = await api.Describe(agent, description, model, input);
-      if (my === seq.current) setResult(out);
+      if (my === seq.current) {
+        // Every attempt failed: keep them to show, with the reason.
+        setResult(out);
+        if (out.error) setError(out.error);
+      }
     } catch (err) {
       if (my === seq.current) setError(errorText(err));
     } finally {
@@ -56,7 +62,7 @@ export function useDescribe(api: Api, agent: string, onWorkspace: (ws: Workspace
   };
 
   const accept = async (): Promise<string | null> => {
-    if (!result || accepting) return null;
+    if (!result || result.error || accepting) return null;
     const code = result.code;
     const my = seq.current;
     setAccepting(true);

@@ -212,6 +212,7 @@ export namespace engine {
 	    console?: sandbox.ConsoleLine[];
 	    calls: Simulated[];
 	    attempts: codemode.Attempt[];
+	    error?: string;
 	}
 
 }

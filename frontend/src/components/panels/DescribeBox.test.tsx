@@ -133,6 +133,33 @@ describe("DescribeBox", () => {
     expect(api.UpdateAgent).not.toHaveBeenCalled();
   });
 
+  it("when every attempt failed, shows the attempts with the error and nothing to accept", async () => {
+    const failed = authored({
+      code: "",
+      diff: "",
+      calls: [],
+      value: null,
+      error: "engine: agent writer: no attempt passed: compile: Unexpected end of file (after 2 attempts)",
+      attempts: [
+        { code: "export default {", error: "compile: Unexpected end of file" },
+        { code: "export default {{", error: "compile: Unexpected end of file again" },
+      ],
+    });
+    const { api } = setup({ Describe: async () => failed });
+    describeIt("x");
+    fireEvent.click(screen.getByTestId("describe-write"));
+    expect((await screen.findByTestId("describe-error")).textContent).toContain("(after 2 attempts)");
+    expect(screen.getByTestId("attempt-error-1").textContent).toContain("Unexpected end of file");
+    expect(screen.getByTestId("attempt-error-2").textContent).toContain("again");
+    expect(screen.getByTestId("describe-failed")).toBeTruthy();
+    expect(screen.queryByTestId("describe-accept")).toBeNull();
+    expect(screen.queryByTestId("describe-diff")).toBeNull();
+    fireEvent.click(screen.getByTestId("describe-discard"));
+    expect(screen.queryByTestId("describe-result")).toBeNull();
+    expect(screen.queryByTestId("describe-error")).toBeNull();
+    expect(api.UpdateAgent).not.toHaveBeenCalled();
+  });
+
   it("shows Go's error, e.g. an army with no llm capability", async () => {
     setup({ Describe: async () => Promise.reject("agent writer: no model to write code: the army has no llm capability") }, undefined, []);
     expect((screen.getByTestId("describe-model") as HTMLSelectElement).value).toBe("");

@@ -3,13 +3,16 @@
 // declaration, and the Go side compiles it and dry-runs it on a sample input
 // with every writing method simulated (Describe). Shown: each attempt, the
 // calls it would make, the dry run's value and console, and a diff against the
-// current code, to Accept (UpdateAgent with the code) or Discard.
+// current code, to Accept (UpdateAgent with the code) or Discard. When every
+// attempt failed, the attempts are shown with the error, and nothing to
+// accept (describe-failed).
 //
 // data-testid: describe (the box), describe-text, describe-model,
 // describe-input, describe-input-error, describe-write, describe-writing,
 // describe-error, describe-result, describe-calls, describe-call (each
 // "would call env.X.m(args)"), describe-no-calls, describe-value,
-// describe-console, describe-diff, describe-accept, describe-discard;
+// describe-console, describe-diff, describe-accept, describe-discard,
+// describe-failed;
 // AttemptList's inside.
 
 import { useState } from "react";
@@ -125,40 +128,53 @@ export function DescribeBox({ api, agent, models, onWorkspace, onAccepted }: Des
             {r.model && <span className="lbp-muted lbp-small"> · {r.model}</span>}
           </h4>
           <AttemptList attempts={r.attempts} />
-          <h4>What it would do</h4>
-          {(r.calls ?? []).length === 0 ? (
-            <p className="lbp-muted lbp-small" data-testid="describe-no-calls">
-              no writing call on the sample input
-            </p>
+          {r.error ? (
+            <div className="lbp-settings-actions">
+              <span className="lbp-muted lbp-small" data-testid="describe-failed">
+                No attempt passed, so there is nothing to keep: each one's error is above. Say more in the description and Write again.
+              </span>
+              <button type="button" className="lbp-button lbp-ghost" data-testid="describe-discard" onClick={d.discard}>
+                Discard
+              </button>
+            </div>
           ) : (
-            <ul className="lbp-describe-calls" data-testid="describe-calls">
-              {r.calls.map((c, i) => (
-                <li key={i} data-testid="describe-call">
-                  <code>{wouldCall(c)}</code>
-                </li>
-              ))}
-            </ul>
+            <>
+              <h4>What it would do</h4>
+              {(r.calls ?? []).length === 0 ? (
+                <p className="lbp-muted lbp-small" data-testid="describe-no-calls">
+                  no writing call on the sample input
+                </p>
+              ) : (
+                <ul className="lbp-describe-calls" data-testid="describe-calls">
+                  {r.calls.map((c, i) => (
+                    <li key={i} data-testid="describe-call">
+                      <code>{wouldCall(c)}</code>
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <h4>Dry-run result</h4>
+              <pre className="lbp-pre" data-testid="describe-value">
+                {r.value === undefined ? "undefined" : prettyJSON(r.value)}
+              </pre>
+              {(r.console ?? []).length > 0 && (
+                <pre className="lbp-pre" data-testid="describe-console">
+                  {(r.console ?? []).map((l) => `${l.level}: ${l.text}`).join("\n")}
+                </pre>
+              )}
+              <h4>Diff against the current code</h4>
+              <DiffView diff={r.diff} testId="describe-diff" />
+              <div className="lbp-settings-actions">
+                <button type="button" className="lbp-button lbp-primary" data-testid="describe-accept" disabled={d.accepting} onClick={() => void accept()}>
+                  {d.accepting ? "Saving…" : "Accept"}
+                </button>
+                <button type="button" className="lbp-button lbp-ghost" data-testid="describe-discard" onClick={d.discard}>
+                  Discard
+                </button>
+                {agent.mode !== "" && <span className="lbp-muted lbp-small">Accept makes this a code agent with this code</span>}
+              </div>
+            </>
           )}
-          <h4>Dry-run result</h4>
-          <pre className="lbp-pre" data-testid="describe-value">
-            {r.value === undefined ? "undefined" : prettyJSON(r.value)}
-          </pre>
-          {(r.console ?? []).length > 0 && (
-            <pre className="lbp-pre" data-testid="describe-console">
-              {(r.console ?? []).map((l) => `${l.level}: ${l.text}`).join("\n")}
-            </pre>
-          )}
-          <h4>Diff against the current code</h4>
-          <DiffView diff={r.diff} testId="describe-diff" />
-          <div className="lbp-settings-actions">
-            <button type="button" className="lbp-button lbp-primary" data-testid="describe-accept" disabled={d.accepting} onClick={() => void accept()}>
-              {d.accepting ? "Saving…" : "Accept"}
-            </button>
-            <button type="button" className="lbp-button lbp-ghost" data-testid="describe-discard" onClick={d.discard}>
-              Discard
-            </button>
-            {agent.mode !== "" && <span className="lbp-muted lbp-small">Accept makes this a code agent with this code</span>}
-          </div>
         </div>
       )}
     </section>
