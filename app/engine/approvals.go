@@ -193,7 +193,9 @@ func (e *Engine) saveEffect(ef Effect) error {
 // Approve performs the held effect id: it marks it approving (so approving
 // twice performs it once), calls the agent's unguarded instance, records the
 // result, and runs the agent's onApproval(result, env, ctx) if it exports
-// one. It returns the recorded effect; an error of the effect itself is in
+// one; for a per-call instructions agent's code-writing call, it resumes
+// the held run instead: the agent runs on the input it had, from the code
+// the model wrote (see resume). It returns the recorded effect; an error of the effect itself is in
 // Effect.Error, not returned.
 func (e *Engine) Approve(ctx context.Context, id string) (Effect, error) {
 	ef, err := e.Effect(id)
@@ -232,8 +234,29 @@ func (e *Engine) Approve(ctx context.Context, id string) (Effect, error) {
 		return ef, fmt.Errorf("engine: approve %s: recording the result: %w", id, err)
 	}
 	e.ev.Publish(Event{Type: EventApprovalDecided, Agent: ef.Agent, ID: id, Detail: ef.Status, Error: ef.Error})
+	if ef.Resume != nil && cerr == nil && g.instr != nil {
+		e.resume(ctx, g, ef, res)
+		return ef, nil
+	}
 	e.onApproval(ctx, g, outcome)
 	return ef, nil
+}
+
+// resume runs again the per-call instructions agent whose code-writing call
+// ef the owner approved, on the input it had, its first attempt being the
+// model's reply res (the approved call's result). The run is recorded with
+// trigger "approval"; its error is logged.
+func (e *Engine) resume(ctx context.Context, g *agent, ef Effect, res any) {
+	obj, _ := res.(map[string]any)
+	content, ok := obj["content"].(string)
+	if !ok {
+		e.logf("engine: %s: approval %s: the model's reply has no content: nothing to resume", g.name, ef.ID)
+		return
+	}
+	rctx := context.WithValue(ctx, keyApproved, content)
+	if _, err := e.invoke(rctx, g, ef.Resume.Entry, "approval", ef.Resume.Input, map[string]any{"approval": ef.ID}); err != nil {
+		e.logf("engine: %s: the run resumed by approval %s: %v", g.name, ef.ID, e.red.Error(err))
+	}
 }
 
 // Deny records that the owner denied effect id, which is never performed,

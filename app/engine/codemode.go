@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"littleboxes/app/army"
 	"littleboxes/app/codemode"
@@ -151,7 +152,16 @@ func (e *Engine) runInstructed(ctx context.Context, g *agent, entry string, inpu
 		last = res
 		return res, err
 	}
-	out, err := codemode.Write(ctx, task, codemode.LLMModel(writer), exec)
+	model := codemode.LLMModel(writer)
+	if perCall {
+		// Should the code-writing call be held, approving it resumes this
+		// run from the model's reply (Engine.Approve).
+		ctx = context.WithValue(ctx, keyResume, &Resume{Entry: entry, Input: input})
+		if first, ok := ctx.Value(keyApproved).(string); ok {
+			model = startingFrom(first, model)
+		}
+	}
+	out, err := codemode.Write(ctx, task, model, exec)
 	var attempts []codemode.Attempt
 	if out != nil {
 		attempts = out.Attempts
@@ -169,6 +179,20 @@ func (e *Engine) runInstructed(ctx context.Context, g *agent, entry string, inpu
 		}
 	}
 	return last, attempts, nil
+}
+
+// startingFrom is model, except that its first answer is first: the reply
+// to a code-writing call the owner approved, which a resumed run takes as
+// its first attempt's (the prompt is the same: the same instructions,
+// declaration and input). A later attempt asks model, through the guard.
+func startingFrom(first string, model codemode.Model) codemode.Model {
+	var used atomic.Bool
+	return func(ctx context.Context, msgs []codemode.Message) (codemode.Reply, error) {
+		if used.CompareAndSwap(false, true) {
+			return codemode.Reply{Content: first}, nil
+		}
+		return model(ctx, msgs)
+	}
 }
 
 // CachedPlan returns the plan cached for an instructions agent (a template's

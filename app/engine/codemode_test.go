@@ -199,6 +199,75 @@ func TestInstructedPerCallHeld(t *testing.T) {
 	}
 }
 
+// TestInstructedPerCallApprovedResumes: approving a per-call agent's held
+// code-writing call performs it and runs the code the model wrote, on the
+// input the held run had; the run is recorded with trigger approval. A
+// failing first attempt's retry is held again, and approving that resumes
+// once more.
+func TestInstructedPerCallApprovedResumes(t *testing.T) {
+	srv := llmtest.StartT(t,
+		llmtest.Step{Content: "throw new Error('not yet')"},
+		llmtest.Step{Content: "return 'saw ' + input"},
+	)
+	src := strings.Replace(instructedArmy(srv, `
+  reader:
+    triggers: [manual]
+    bindings: {src: src}
+    instructions: Say what you saw.
+    model: model
+    mode: per-call
+`), "timeout: 5s}", "timeout: 5s, trusted: false}", 1)
+	ctx := context.Background()
+	e := newEngine(t, parse(t, src), openBolt(t, t.TempDir()), nil)
+	defer e.Close(ctx)
+	if _, err := e.Run(ctx, "reader", canaryInput); !errors.Is(err, codemode.ErrHeld) {
+		t.Fatalf("err %v, want ErrHeld", err)
+	}
+	pending := func(n int) Effect {
+		t.Helper()
+		effs, err := e.List()
+		if err != nil || len(effs) != n {
+			t.Fatalf("effects %+v %v, want %d", effs, err, n)
+		}
+		ef := effs[0]
+		for _, x := range effs {
+			if x.Status == StatusPending {
+				ef = x
+			}
+		}
+		if ef.Status != StatusPending || ef.Env != army.CodeWriterEnv || ef.Resume == nil || ef.Resume.Input != canaryInput {
+			t.Fatalf("the held code-writing call %+v", ef)
+		}
+		return ef
+	}
+	// The first reply throws: the retry's code-writing call is held again.
+	if _, err := e.Approve(ctx, pending(1).ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Requests()); n != 1 || !strings.Contains(srv.Requests()[0].Text(), canaryInput) {
+		t.Fatalf("the provider got %d requests, the first without the input", n)
+	}
+	second := pending(2)
+	if _, err := e.Approve(ctx, second.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Requests()); n != 2 || !strings.Contains(srv.Requests()[1].Text(), "not yet") {
+		t.Fatalf("the provider got %d requests; the second should carry the first's error", n)
+	}
+	var runs []RunRecord
+	waitFor(t, 5*time.Second, "the resumed runs' records", func() bool {
+		runs, _ = e.Runs("reader", 10)
+		return len(runs) == 3
+	})
+	last := runs[0] // newest first
+	if last.Trigger != "approval" || last.Status != RunOK || string(last.Result) != `"saw `+canaryInput+`"` {
+		t.Fatalf("the resumed run %+v (result %s)", last, last.Result)
+	}
+	if runs[1].Trigger != "approval" || runs[1].Status != RunError {
+		t.Fatalf("the first resumed run %+v", runs[1])
+	}
+}
+
 // TestInstructedPerCallTrusted: per-call to a trusted local model sends the
 // input, delimited as data, and runs the code it writes.
 func TestInstructedPerCallTrusted(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"littleboxes/app/army"
 	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
@@ -20,8 +21,10 @@ import (
 type ctxKey int
 
 const (
-	keyAgent ctxKey = iota // the calling agent's node name
-	keySends               // *sends of the running invocation
+	keyAgent    ctxKey = iota // the calling agent's node name
+	keySends                  // *sends of the running invocation
+	keyResume                 // *Resume of a per-call run, kept with its held code-writing call
+	keyApproved               // string: the approved code-writing reply a resumed run starts from
 )
 
 // sends collects the commits of the messages one invocation sent, so that
@@ -113,7 +116,7 @@ func (b *guarded) Call(ctx context.Context, method string, args []any) (any, err
 				sink.Verdict = sink.Confidentiality
 			}
 			if sink.Verdict == flow.Approval {
-				id, err := b.e.hold(b, sink, method, args)
+				id, err := b.e.hold(ctx, b, sink, method, args)
 				if err != nil {
 					return nil, fmt.Errorf("env.%s.%s: holding for approval: %w", b.env, method, err)
 				}
@@ -151,6 +154,17 @@ type Effect struct {
 	Decided int64           `json:"decided,omitempty"`
 	Result  json.RawMessage `json:"result,omitempty"`
 	Error   string          `json:"error,omitempty"`
+	// Resume is set on a per-call instructions agent's held code-writing
+	// call: approving it runs the agent again on the same input, from the
+	// model's approved reply.
+	Resume *Resume `json:"resume,omitempty"`
+}
+
+// Resume is how to run again a per-call instructions agent whose
+// code-writing call was held: its entry and its input (redacted).
+type Resume struct {
+	Entry string `json:"entry"`
+	Input any    `json:"input"`
 }
 
 // Effect statuses.
@@ -163,10 +177,14 @@ const (
 	StatusInterrupted = "interrupted"
 )
 
-func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (string, error) {
+func (e *Engine) hold(ctx context.Context, b *guarded, sink flow.Sink, method string, args []any) (string, error) {
 	raw, err := json.Marshal(e.red.Value(args))
 	if err != nil {
 		return "", fmt.Errorf("encoding the arguments: %w", err)
+	}
+	var resume *Resume
+	if r, ok := ctx.Value(keyResume).(*Resume); ok && b.env == army.CodeWriterEnv {
+		resume = &Resume{Entry: r.Entry, Input: e.red.Value(r.Input)}
 	}
 	var ef Effect
 	err = e.com.do(func(tx store.Tx) error {
@@ -179,7 +197,7 @@ func (e *Engine) hold(b *guarded, sink flow.Sink, method string, args []any) (st
 			return err
 		}
 		ef = Effect{ID: strconv.FormatUint(seq, 10), Agent: b.agent, Env: b.env, Capability: b.capName,
-			Method: method, Args: raw, Why: sink.Explain(), Created: e.now().UnixMilli(), Status: StatusPending}
+			Method: method, Args: raw, Why: sink.Explain(), Created: e.now().UnixMilli(), Status: StatusPending, Resume: resume}
 		v, err := json.Marshal(ef)
 		if err != nil {
 			return err
