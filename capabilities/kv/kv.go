@@ -14,8 +14,11 @@
 // writes. Namespaces are shared by name across armies too (every army using
 // the same data directory), so a namespace's data keeps a persisted label,
 // the meet of the labels of every agent that ever wrote to it, which the host
-// records with each put and the analysis starts the namespace at; only
-// clearing the namespace (`littleboxes kv clear`) resets it.
+// records with each put and the analysis starts the namespace at; and a
+// persisted integrity, the join of the writers (who could have steered) of
+// every agent that ever wrote to it, recorded the same way, so what a
+// steered agent stored steers whoever reads it. Only clearing the namespace
+// (`littleboxes kv clear`) resets them.
 package kv
 
 import (
