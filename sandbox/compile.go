@@ -241,6 +241,15 @@ func compile(filename, source string, loader api.Loader, hash string) (*Module, 
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("esbuild produced %d outputs, want 1", len(res.OutputFiles))}}}
 	}
 	js := moduleWrapperStart + leanHelpers(string(res.OutputFiles[0].Contents)) + moduleWrapperEnd
+	prog, err := compileJS(filename, js)
+	if err != nil {
+		return nil, err
+	}
+	return &Module{Filename: filename, Source: source, Hash: hash, JS: js, Exports: exports, prog: prog}, nil
+}
+
+// compileJS compiles a module's wrapped JavaScript into the goja program.
+func compileJS(filename, js string) (*goja.Program, error) {
 	ast, err := goja.Parse(filename, js, parser.WithSourceMapLoader(refuseSourceMapFile))
 	if err != nil {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: "goja: " + err.Error()}}}
@@ -249,8 +258,34 @@ func compile(filename, source string, loader api.Loader, hash string) (*Module, 
 	if err != nil {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: "goja: " + err.Error()}}}
 	}
-	return &Module{Filename: filename, Source: source, Hash: hash, JS: js, Exports: exports, prog: prog}, nil
+	return prog, nil
 }
+
+// Load makes a runnable module of the JavaScript Compile made of a module
+// elsewhere (Module.JS, under Module.Filename and Module.Hash), compiling
+// only the goja program: esbuild's checking and bundling were done where
+// the module was compiled. A cell loads the modules the main process
+// compiled this way. The module's Source and Exports are empty. Load does
+// not widen what an agent can do: the text still runs in an isolate like
+// any other, and a text that was not made by Compile is at worst a broken
+// module.
+func Load(filename, hash, js string) (*Module, error) {
+	if hash == "" {
+		return nil, errors.New("sandbox: loading a module with no hash")
+	}
+	if len(js) > maxLoadBytes {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("compiled module is %d bytes, more than the %d allowed", len(js), maxLoadBytes)}}}
+	}
+	prog, err := compileJS(filename, js)
+	if err != nil {
+		return nil, err
+	}
+	return &Module{Filename: filename, Hash: hash, JS: js, prog: prog}, nil
+}
+
+// maxLoadBytes bounds the JavaScript Load takes: a module's source limit,
+// with room for esbuild's helpers and the inline source map.
+const maxLoadBytes = 4*maxSourceBytes + 1<<20
 
 // esbuild's CommonJS helpers, as the pinned esbuild writes them, and the same
 // helpers written to cost less in a fresh runtime. `for (name in all)` walks
