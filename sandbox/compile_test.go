@@ -3,8 +3,11 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/evanw/esbuild/pkg/api"
 )
 
 // TestLeanHelpers checks that esbuild's CommonJS helpers were replaced by the
@@ -70,5 +73,41 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load("a.js", "", m.JS); err == nil {
 		t.Fatal("Load took a module with no hash")
+	}
+}
+
+// TestCJSExports checks the exports read from the CommonJS output against
+// esbuild's metafile, and that text of the module cannot pass for them.
+func TestCJSExports(t *testing.T) {
+	fake := "const s = `\n__export(a_exports, {\n  default: () => q\n});\nmodule.exports = __toCommonJS(a_exports);\n`;\n"
+	for _, src := range []string{
+		"export default { async run() {} }",
+		"export const x = 1; let y = 2; export { y as \"a b\", y as z }; export default function () {}",
+		"const q = {}; export { q as default }",
+		"export default class {}; export async function f() {}; export let k",
+		"export const x = 1",
+		"const a = 1",
+		fake + "export const x = 1",
+		fake + "const a = 1",
+		"var __defProp = Object.defineProperty;\n" + fake,
+	} {
+		want, werr := check("a.ts", src, loaderFor("a.ts"))
+		r := build("a.ts", src, loaderFor("a.ts"), api.FormatCommonJS, false, api.SourceMapInline)
+		if len(r.OutputFiles) != 1 {
+			t.Fatalf("%q: no output", src)
+		}
+		got, ok := cjsExports(string(r.OutputFiles[0].Contents))
+		if !ok && werr == nil && !strings.Contains(src, "\"") {
+			t.Errorf("%q: exports not read from the CommonJS output: Compile builds twice", src)
+		}
+		if ok && werr == nil && !slices.Equal(got, want) {
+			t.Errorf("%q: exports %q, metafile says %q", src, got, want)
+		}
+		// Compile, which reads them, agrees with check.
+		_, cerr := Compile("a.ts", src)
+		var ce *CompileError
+		if (werr == nil) != (cerr == nil) || (werr != nil && (!errors.As(cerr, &ce) || cerr.Error() != werr.Error())) {
+			t.Errorf("%q: Compile error %v, check error %v", src, cerr, werr)
+		}
 	}
 }
