@@ -228,19 +228,43 @@ func check(filename, source string, loader api.Loader) ([]string, error) {
 // compile checks a module, then builds the CommonJS code goja runs, with an
 // inline source map so stack traces point at the original lines, and
 // compiles it with goja.
+//
+// A module that builds and whose exports, default among them, can be read
+// from the CommonJS output (cjsExports) costs one esbuild build; any other
+// is checked by the ESM build as well, so its errors are exactly check's.
 func compile(filename, source string, loader api.Loader, hash string) (*Module, error) {
-	exports, err := check(filename, source, loader)
-	if err != nil {
+	if len(source) > maxSourceBytes {
+		_, err := check(filename, source, loader) // the size error
 		return nil, err
 	}
 	res := build(filename, source, loader, api.FormatCommonJS, false, api.SourceMapInline)
+	var out string
+	if len(res.OutputFiles) == 1 {
+		out = string(res.OutputFiles[0].Contents)
+	}
+	exports, ok := cjsExports(out)
+	if len(res.Errors) > 0 || !ok || !slices.Contains(exports, "default") {
+		var err error
+		if exports, err = check(filename, source, loader); err != nil {
+			return nil, err
+		}
+	}
 	if len(res.Errors) > 0 {
 		return nil, compileErrorFrom(filename, res.Errors)
 	}
 	if len(res.OutputFiles) != 1 {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("esbuild produced %d outputs, want 1", len(res.OutputFiles))}}}
 	}
-	js := moduleWrapperStart + leanHelpers(string(res.OutputFiles[0].Contents)) + moduleWrapperEnd
+	js := moduleWrapperStart + leanHelpers(out) + moduleWrapperEnd
+	prog, err := compileJS(filename, js)
+	if err != nil {
+		return nil, err
+	}
+	return &Module{Filename: filename, Source: source, Hash: hash, JS: js, Exports: exports, prog: prog}, nil
+}
+
+// compileJS compiles a module's wrapped JavaScript into the goja program.
+func compileJS(filename, js string) (*goja.Program, error) {
 	ast, err := goja.Parse(filename, js, parser.WithSourceMapLoader(refuseSourceMapFile))
 	if err != nil {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: "goja: " + err.Error()}}}
@@ -249,7 +273,97 @@ func compile(filename, source string, loader api.Loader, hash string) (*Module, 
 	if err != nil {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: "goja: " + err.Error()}}}
 	}
-	return &Module{Filename: filename, Source: source, Hash: hash, JS: js, Exports: exports, prog: prog}, nil
+	return prog, nil
+}
+
+// Load makes a runnable module of the JavaScript Compile made of a module
+// elsewhere (Module.JS, under Module.Filename and Module.Hash), compiling
+// only the goja program: esbuild's checking and bundling were done where
+// the module was compiled. A cell loads the modules the main process
+// compiled this way. The module's Source and Exports are empty. Load does
+// not widen what an agent can do: the text still runs in an isolate like
+// any other, and a text that was not made by Compile is at worst a broken
+// module.
+func Load(filename, hash, js string) (*Module, error) {
+	if hash == "" {
+		return nil, errors.New("sandbox: loading a module with no hash")
+	}
+	if len(js) > maxLoadBytes {
+		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("compiled module is %d bytes, more than the %d allowed", len(js), maxLoadBytes)}}}
+	}
+	prog, err := compileJS(filename, js)
+	if err != nil {
+		return nil, err
+	}
+	return &Module{Filename: filename, Hash: hash, JS: js, prog: prog}, nil
+}
+
+// maxLoadBytes bounds the JavaScript Load takes: a module's source limit,
+// with room for esbuild's helpers and the inline source map.
+const maxLoadBytes = 4*maxSourceBytes + 1<<20
+
+// cjsExports reads a module's export names from esbuild's CommonJS output,
+// which declares them, sorted, in one call before any of the module's own
+// code:
+//
+//	var __defProp = Object.defineProperty;   (esbuild's helpers, first)
+//	…
+//	// agent.ts
+//	var agent_exports = {};
+//	__export(agent_exports, {
+//	  default: () => agent_default,
+//	  x: () => x
+//	});
+//	module.exports = __toCommonJS(agent_exports);
+//	(the module's code)
+//
+// Only esbuild's helpers come before that call, so no text of the module
+// can be taken for it. ok is false when the output is not of this shape
+// (a module with no exports, or another esbuild): the caller then asks
+// esbuild's metafile. TestCJSExports checks it against the metafile.
+func cjsExports(out string) (names []string, ok bool) {
+	if !strings.HasPrefix(out, "var __defProp = Object.defineProperty;\n") {
+		return nil, false
+	}
+	const call, end = "\n__export(", "\n});\nmodule.exports = __toCommonJS("
+	i := strings.Index(out, call)
+	if i < 0 {
+		return nil, false
+	}
+	head := out[:i]
+	if !strings.Contains(head, "\nvar __export = (target, all) => {\n") {
+		return nil, false
+	}
+	// The line before the call declares its target: var NAME_exports = {};
+	nl := strings.LastIndexByte(head, '\n')
+	decl := head[nl+1:]
+	target, found := strings.CutPrefix(decl, "var ")
+	target, found2 := strings.CutSuffix(target, " = {};")
+	if !found || !found2 || !strings.HasSuffix(target, "_exports") {
+		return nil, false
+	}
+	rest, found := strings.CutPrefix(out[i+len(call):], target+", {\n")
+	if !found {
+		return nil, false
+	}
+	j := strings.Index(rest, end)
+	if j < 0 || !strings.HasPrefix(rest[j+len(end):], target+");\n") {
+		return nil, false
+	}
+	for _, line := range strings.Split(rest[:j], "\n") {
+		line = strings.TrimSuffix(strings.TrimPrefix(line, "  "), ",")
+		key, _, found := strings.Cut(line, ": () => ")
+		if !found || key == "" {
+			return nil, false
+		}
+		// A quoted name ("a b") is refused by the ESM build for this
+		// target, not by the CommonJS one: leave it to check.
+		if strings.ContainsAny(key, " \"'`\\") {
+			return nil, false
+		}
+		names = append(names, key)
+	}
+	return names, len(names) > 0
 }
 
 // esbuild's CommonJS helpers, as the pinned esbuild writes them, and the same

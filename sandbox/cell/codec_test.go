@@ -74,7 +74,7 @@ func TestValueRefused(t *testing.T) {
 }
 
 func TestMessagesRoundTrip(t *testing.T) {
-	run := &runMsg{id: 7, hash: "h", filename: "a.ts", source: "src", entry: "run",
+	run := &runMsg{id: 7, hash: "h", filename: "a.ts", js: "src", entry: "run",
 		limits: sandbox.Limits{Deadline: time.Second, MaxStackDepth: 1, MaxTimers: 2, MaxPendingCalls: 3, MaxConsoleBytes: 4, MaxValueBytes: 5},
 		input:  []byte{1}, context: map[string]any{"agent": "x"},
 		env: []envEntry{{name: "kv", methods: []string{"get", "put"}}}}

@@ -10,9 +10,10 @@
 // the sandbox's in-process runner inside the cell.
 //
 // The main process and a cell talk over the cell's stdin and stdout with
-// length-prefixed binary frames (see codec.go). A module travels as source
-// with its hash the first time a cell needs it; the cell compiles and keeps
-// it. Binding calls made by an isolate cross back to the main process, which
+// length-prefixed binary frames (see codec.go). A module travels as the
+// JavaScript the main process compiled, with its hash, the first time a cell
+// needs it; the cell compiles only its goja program (sandbox.Load, no
+// esbuild) and keeps it. Binding calls made by an isolate cross back to the main process, which
 // calls the real sandbox.Binding and sends the result: bindings, their props
 // and secrets never enter a cell. Console lines, results and errors come
 // back typed, so callers use errors.As on *sandbox.ScriptError,
@@ -342,7 +343,7 @@ func (p *Pool) broadcastLocked() {
 func (p *Pool) Run(ctx context.Context, inv *sandbox.Invocation) (*sandbox.Result, error) {
 	start := time.Now()
 	res := &sandbox.Result{}
-	if inv == nil || inv.Module == nil || inv.Module.Hash == "" {
+	if inv == nil || inv.Module == nil || inv.Module.Hash == "" || inv.Module.JS == "" {
 		return res, errors.New("sandbox: invocation has no compiled module")
 	}
 	limits, err := inv.Limits.WithDefaults()
@@ -367,7 +368,7 @@ func (p *Pool) Run(ctx context.Context, inv *sandbox.Invocation) (*sandbox.Resul
 		dm := c.run(ctx, p.nextID.Add(1), inv, agent, limits, attempt > 0)
 		p.release(c)
 		if errors.Is(dm.err, errUnknownModuleErr) && attempt == 0 {
-			continue // the cell dropped the module: send the source again
+			continue // the cell dropped the module: send it again
 		}
 		res.Value, res.Console, res.Duration = dm.value, dm.console, dm.duration
 		if res.Duration == 0 {

@@ -337,7 +337,7 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 		return &doneMsg{err: fmt.Errorf("%w: cell %d died before the invocation started", ErrCrashed, c.pid)}
 	}
 	if resend || !c.sent[m.hash] {
-		m.source = inv.Module.Source
+		m.js = inv.Module.JS
 		c.sent[m.hash] = true
 	}
 	c.invs[id] = mi

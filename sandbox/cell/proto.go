@@ -40,7 +40,7 @@ type runMsg struct {
 	id       uint64
 	hash     string
 	filename string
-	source   string // empty when the cell was sent this module before
+	js       string // the module's compiled JavaScript; empty when the cell was sent this module before
 	entry    string
 	limits   sandbox.Limits
 	input    any
@@ -58,7 +58,7 @@ func (e *enc) run(m *runMsg) error {
 	e.uvarint(m.id)
 	e.str(m.hash)
 	e.str(m.filename)
-	e.str(m.source)
+	e.str(m.js)
 	e.str(m.entry)
 	e.limits(m.limits)
 	if err := e.value(m.input, 0); err != nil {
@@ -100,7 +100,7 @@ func (d *dec) limits() sandbox.Limits {
 }
 
 func (d *dec) run() *runMsg {
-	m := &runMsg{id: d.uint64(), hash: d.str(), filename: d.str(), source: d.str(), entry: d.str()}
+	m := &runMsg{id: d.uint64(), hash: d.str(), filename: d.str(), js: d.str(), entry: d.str()}
 	m.limits = d.limits()
 	m.input = d.value(0)
 	if c, ok := d.value(0).(map[string]any); ok {
@@ -244,7 +244,7 @@ func (d *dec) done() *doneMsg {
 }
 
 // errUnknownModuleErr is what a cell answers a run whose module it does not
-// hold; the main process sends the source again.
+// hold; the main process sends the module again.
 var errUnknownModuleErr = errors.New("cell does not hold the module")
 
 // cancelledError is a cancellation as the cell saw it; the main process

@@ -244,7 +244,7 @@ func (s *server) cancelAll() {
 	s.wg.Wait()
 }
 
-// module returns the compiled module for m, compiling its source if this
+// module returns the compiled module for m, loading its JavaScript if this
 // cell has not seen it.
 func (s *server) module(m *runMsg) (*sandbox.Module, error) {
 	s.mu.Lock()
@@ -253,15 +253,14 @@ func (s *server) module(m *runMsg) (*sandbox.Module, error) {
 	if mod != nil {
 		return mod, nil
 	}
-	if m.source == "" {
+	if m.js == "" {
 		return nil, errUnknownModuleErr
 	}
-	mod, err := sandbox.Compile(m.filename, m.source)
+	// The main process compiled and checked the module; the cell compiles
+	// only the goja program of its JavaScript.
+	mod, err := sandbox.Load(m.filename, m.hash, m.js)
 	if err != nil {
 		return nil, err
-	}
-	if mod.Hash != m.hash {
-		return nil, fmt.Errorf("sandbox cell: module %s compiled to hash %s, want %s", m.filename, mod.Hash, m.hash)
 	}
 	s.mu.Lock()
 	if len(s.mods) >= maxCellModules {
