@@ -41,7 +41,7 @@ func (s *petServer) seen() []string {
 	return append([]string(nil), s.uris...)
 }
 
-func newPetServer(t *testing.T) *petServer {
+func newPetServer(t testing.TB) *petServer {
 	t.Helper()
 	s := &petServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +97,7 @@ func newPetServer(t *testing.T) *petServer {
 
 // specPath is the absolute path of a file of testdata, as the army gives
 // it once resolved against the army file's folder.
-func specPath(t *testing.T, name string) string {
+func specPath(t testing.TB, name string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join("testdata", name))
 	if err != nil {
@@ -106,7 +106,7 @@ func specPath(t *testing.T, name string) string {
 	return p
 }
 
-func props(t *testing.T, spec, origin string, extra map[string]any) string {
+func props(t testing.TB, spec, origin string, extra map[string]any) string {
 	t.Helper()
 	m := map[string]any{"spec": spec, "origin": origin, "operations": []string{"*"}, "allow_private_network": true}
 	for k, v := range extra {
@@ -119,7 +119,7 @@ func props(t *testing.T, spec, origin string, extra map[string]any) string {
 	return string(b)
 }
 
-func provision(t *testing.T, props string, h *capabilities.Host) (capabilities.Instance, error) {
+func provision(t testing.TB, props string, h *capabilities.Host) (capabilities.Instance, error) {
 	t.Helper()
 	if h == nil {
 		h = &capabilities.Host{}
@@ -143,7 +143,7 @@ func provision(t *testing.T, props string, h *capabilities.Host) (capabilities.I
 	return inst, err
 }
 
-func mustProvision(t *testing.T, props string, h *capabilities.Host) capabilities.Instance {
+func mustProvision(t testing.TB, props string, h *capabilities.Host) capabilities.Instance {
 	t.Helper()
 	inst, err := provision(t, props, h)
 	if err != nil {
