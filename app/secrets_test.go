@@ -140,6 +140,7 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		{"OpenExample", []any{"inbox"}},
 		{"SetSecret", []any{name, value}},
 		{"DeleteSecret", []any{"lb-no-such-secret"}},
+		{"AcceptTools", []any{"webhook"}},
 	}
 	skip := map[string]bool{}
 	covered := map[string]bool{}

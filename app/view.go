@@ -26,6 +26,10 @@ type Problem struct {
 	// the army as a whole.
 	Path    string `json:"path"`
 	Message string `json:"message"`
+	// Tools, when set, names the mcp capability whose server's tools
+	// changed since they were pinned, which stops the army until the owner
+	// accepts them (AcceptTools).
+	Tools string `json:"tools,omitempty"`
 }
 
 // BindingView is one binding of an agent: env.ENV → a capability.
@@ -176,7 +180,7 @@ func view(s workspace.Snapshot) Workspace {
 	}
 	for _, err := range []error{s.NotRunning, s.AnalysisErr} {
 		if err != nil && len(s.Problems) == 0 {
-			w.Problems = append(w.Problems, Problem{Message: err.Error()})
+			w.Problems = append(w.Problems, Problem{Message: err.Error(), Tools: toolsChanged(ar, err)})
 		}
 	}
 	at := func(key string) *Pos {

@@ -16,7 +16,10 @@ type PropField struct {
 }
 
 // PropsSchema lists a kind's props fields. Every exported field must have a
-// json tag and a doc tag: props are decoded strictly and shown to people.
+// json tag and a doc tag: props are decoded strictly and shown to people. An
+// embedded struct without a json tag (props shared by several kinds, such
+// as the web kinds' web.Props) contributes its fields in its place, as
+// encoding/json decodes them.
 func PropsSchema(k Kind) ([]PropField, error) {
 	t := reflect.TypeOf(k.New())
 	for t.Kind() == reflect.Pointer {
@@ -25,13 +28,34 @@ func PropsSchema(k Kind) ([]PropField, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("props of %s are a %s, want a struct", k.ID, t.Kind())
 	}
+	return propsFields(t, 0)
+}
+
+func propsFields(t reflect.Type, depth int) ([]PropField, error) {
+	if depth > 4 {
+		return nil, fmt.Errorf("props struct %s: embedded structs nest too deep", t.Name())
+	}
 	var out []PropField
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if f.Anonymous && tag == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				fs, err := propsFields(et, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, fs...)
+				continue
+			}
+		}
 		if !f.IsExported() {
 			continue
 		}
-		tag := f.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}

@@ -313,13 +313,14 @@ func propsError(k capabilities.Kind, props []byte, decoded map[string]any, schem
 	err := dec.Decode(k.New())
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
+		field := withoutEmbedded(reflect.TypeOf(k.New()), te.Field)
 		want := te.Type.String()
 		for _, f := range schema {
-			if f.Name == te.Field {
+			if f.Name == field {
 				want = f.Type
 			}
 		}
-		return "." + te.Field, fmt.Sprintf("want %s, got %s", article(want), jsonGot(te.Value))
+		return "." + field, fmt.Sprintf("want %s, got %s", article(want), jsonGot(te.Value))
 	}
 	if path, key := unknownKey(reflect.TypeOf(k.New()), decoded, 0); key != "" {
 		return path, fmt.Sprintf("unknown field %q", key)
@@ -328,6 +329,34 @@ func propsError(k capabilities.Kind, props []byte, decoded map[string]any, schem
 		err = errors.New("invalid props")
 	}
 	return "", strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// withoutEmbedded removes from field, a path encoding/json names in an
+// UnmarshalTypeError ("Props.auth.type"), the Go names of the embedded
+// structs it passes through (props shared by several kinds, as web.Props),
+// which are no key of the props: "auth.type".
+func withoutEmbedded(t reflect.Type, field string) string {
+	var out []string
+	for _, part := range strings.Split(field, ".") {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t != nil && t.Kind() == reflect.Struct {
+			if f, ok := t.FieldByName(part); ok && f.Anonymous && f.Tag.Get("json") == "" {
+				t = f.Type
+				continue
+			}
+			if ft, ok := fieldType(jsonFields(t), part); ok {
+				t = ft
+			} else {
+				t = nil
+			}
+		} else {
+			t = nil
+		}
+		out = append(out, part)
+	}
+	return strings.Join(out, ".")
 }
 
 // unknownKey finds the first key in v (props as decoded from YAML or

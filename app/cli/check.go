@@ -23,7 +23,7 @@ import (
 )
 
 // checkUsage is check's usage; %v is the list of built-in armies.
-const checkUsage = `usage: littleboxes check ARMY.yaml|EXAMPLE [--json]
+const checkUsage = `usage: littleboxes check ARMY.yaml|EXAMPLE [--json] [--accept-tools]
 
 Validates an army file and prints each agent's label and each sink's
 verdict (safe, or held for approval) with the reason. Runs nothing.
@@ -31,6 +31,10 @@ kv namespaces start at the labels and writers they keep in the data directory
 (read only); if another littleboxes holds it, every namespace counts as the
 owner's, written by someone unknown.
 Secrets (an IMAP mailbox's password) are read from the OS keyring, as run does.
+With --accept-tools, first accept the changed tool list of every mcp
+capability whose server's tools differ from those pinned in the data
+directory (a tool added, removed or changed stops the army until the owner
+accepts it), and say what was accepted; this writes to the data directory.
 EXAMPLE is one of the built-in armies: %v.
 Exit codes: 0 the army is valid, 2 it is not (or usage).
 
@@ -45,6 +49,7 @@ func cmdCheck(args []string, std IO) int {
 	fs.SetOutput(std.Stderr)
 	asJSON := fs.Bool("json", false, "print the analysis as JSON")
 	data := fs.String("data", "", "the data `DIR` whose kv labels count (default $XDG_DATA_HOME/littleboxes)")
+	accept := fs.Bool("accept-tools", false, "accept the changed tool lists of the army's mcp capabilities, in the data directory")
 	fs.Usage = func() { fmt.Fprintf(std.Stderr, checkUsage, examples.Names()); fs.PrintDefaults() }
 	pos, code, done := parseArgs(fs, args, 1)
 	if done {
@@ -70,6 +75,14 @@ func cmdCheck(args []string, std IO) int {
 	}
 	ctx := context.Background()
 	sec, keyErr := checkSecrets(ctx, a)
+	if *accept {
+		if !acceptTools(ctx, a, *data, sec, std) {
+			if keyErr != nil {
+				fmt.Fprintf(std.Stderr, "littleboxes check: the army names secrets but %v\n", keyErr)
+			}
+			return ExitUsage
+		}
+	}
 	facts, cleanup, err := flow.StaticFactsWith(ctx, a, sec)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "%s: %v\n", path, err)

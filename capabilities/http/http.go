@@ -78,16 +78,11 @@ type Auth = web.Auth
 
 // HTTP is an instance of the kind: its exported fields are the props.
 type HTTP struct {
-	Origins             []string `json:"origins" doc:"the origins requests may go to, as scheme://host[:port] with no path (\"https://api.example.com\"); a path in fetch is resolved against the first"`
-	AllowedMethods      []string `json:"methods,omitempty" doc:"the HTTP methods allowed (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS); default [\"GET\"]"`
-	Label               string   `json:"label,omitempty" doc:"who may read the responses: \"public\" (everyone; never with a credential) or \"private\" (the owner, and the origin when there is only one); default \"private\""`
-	Auth                *Auth    `json:"auth,omitempty" doc:"how to attach the credential secret to each request to the origins: {type: bearer|header|query, name?}; needs the credential secret"`
-	AllowPrivateNetwork bool     `json:"allow_private_network,omitempty" doc:"allow loopback, private, link-local, unspecified and multicast destinations (a service on this machine or the LAN); default false"`
-	Timeout             string   `json:"timeout,omitempty" doc:"the most one request may take, redirects and body included, as a Go duration (\"30s\"); default \"15s\", at most \"2m\""`
-	MaxResponseBytes    int64    `json:"max_response_bytes,omitempty" doc:"the largest response body read, in bytes; a larger one is an error; default 4194304 (4 MiB)"`
-	MaxRequestBytes     int64    `json:"max_request_bytes,omitempty" doc:"the largest request body sent, in bytes; default 1048576 (1 MiB)"`
-	MaxRedirects        *int     `json:"max_redirects,omitempty" doc:"how many redirects (within the origins) one request may follow; 0 returns the redirect response as it is; default 5"`
-	Consequential       *bool    `json:"consequential,omitempty" doc:"false declares requests not consequential: they are never held because someone other than the owner wrote what the agent read. Default: consequential when methods allows one that may change state (anything but GET, HEAD and OPTIONS)"`
+	Origins        []string `json:"origins" doc:"the origins requests may go to, as scheme://host[:port] with no path (\"https://api.example.com\"); a path in fetch is resolved against the first"`
+	AllowedMethods []string `json:"methods,omitempty" doc:"the HTTP methods allowed (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS); default [\"GET\"]"`
+	// The props every web kind has (label, auth, allow_private_network,
+	// timeout, the size caps, max_redirects, consequential).
+	web.Props
 
 	host *capabilities.Host
 	// c is the request engine, set from the props by CheckProps.
@@ -188,11 +183,7 @@ func (h *HTTP) Provision(ctx context.Context, host *capabilities.Host) error {
 
 // client returns a request engine holding the props.
 func (h *HTTP) client() *web.Client {
-	return &web.Client{
-		Name: "http fetch", OriginsProp: "origins", Origins: h.Origins,
-		Label: h.Label, Auth: h.Auth, AllowPrivateNetwork: h.AllowPrivateNetwork, Timeout: h.Timeout,
-		MaxResponseBytes: h.MaxResponseBytes, MaxRequestBytes: h.MaxRequestBytes, MaxRedirects: h.MaxRedirects,
-	}
+	return h.Props.Client("http fetch", "origins", h.Origins)
 }
 
 // CheckProps implements capabilities.PropsChecker: it checks the props,
@@ -259,7 +250,7 @@ func (h *HTTP) Flow() capabilities.Flow {
 	// consequential when it may change state: a method other than GET,
 	// HEAD or OPTIONS is allowed, unless the owner said otherwise.
 	f.Writers = capabilities.Join(f.Audience)
-	f.Inconsequential = h.Consequential != nil && !*h.Consequential || !h.changesState()
+	f.Inconsequential = h.NotConsequential() || !h.changesState()
 	return f
 }
 

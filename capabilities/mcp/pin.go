@@ -114,11 +114,10 @@ func pin(ctx context.Context, st capabilities.Storage, instance string, now tool
 // Accept accepts the tool change last refused for the instance named
 // instance (the error wrapping ErrToolsChanged): the tool list the server
 // offered then becomes the pinned one, so the next provision succeeds if the
-// server still offers exactly that. It is meant for the owner's "accept"
-// in the app and for `littleboxes check ARMY --accept-tools` (neither is
-// wired yet); it needs no props, only the storage the instance is
-// provisioned with and its name. With nothing pending it
-// returns ErrNothingToAccept.
+// server still offers exactly that. It is the owner's "accept" in the app
+// (API.AcceptTools) and in `littleboxes check ARMY --accept-tools`; it
+// needs no props, only the storage the instance is provisioned with and
+// its name. With nothing pending it returns ErrNothingToAccept.
 func Accept(ctx context.Context, st capabilities.Storage, instance string) error {
 	if st == nil {
 		return fmt.Errorf("accepting the tools of %s: %w", instance, capabilities.ErrUnavailable)

@@ -11,8 +11,9 @@ import (
 	_ "littleboxes/capabilities/llm"
 	_ "littleboxes/capabilities/mail"
 	_ "littleboxes/capabilities/mcp"
+	_ "littleboxes/capabilities/openapi"
 	_ "littleboxes/capabilities/report"
 )
 
 // IDs lists the built-in kinds' ids.
-var IDs = []string{"channel", "folder", "http", "kv", "llm", "mail", "mcp", "report"}
+var IDs = []string{"channel", "folder", "http", "kv", "llm", "mail", "mcp", "openapi", "report"}

@@ -100,7 +100,7 @@ export function App({ initialView = "army", connection: given }: Props) {
         <Playground p={playground} />
       ) : (
         <div className={`army-view${shown ? " with-side" : ""}`}>
-          {ws && ws.problems.length > 0 && <Problems ws={ws} />}
+          {ws && ws.problems.length > 0 && <Problems ws={ws} api={api ?? undefined} onWorkspace={onWorkspace} />}
           <div className="army-main">
             {!ws || !api ? (
               <LoadState error={w.loadError} />

@@ -142,6 +142,7 @@ export namespace app {
 	    column: number;
 	    path: string;
 	    message: string;
+	    tools?: string;
 	}
 	
 	export interface RunRecord {

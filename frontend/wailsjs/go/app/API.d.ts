@@ -3,6 +3,8 @@
 import {app} from '../models';
 import {engine} from '../models';
 
+export function AcceptTools(arg1:string):Promise<app.Workspace>;
+
 export function AddAgent(arg1:app.AgentSpec):Promise<app.Workspace>;
 
 export function AddCapability(arg1:app.CapabilitySpec):Promise<app.Workspace>;

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"littleboxes/capabilities/mcp"
+)
+
+// growingTools is a streamable HTTP MCP server (Go SDK) that grows a
+// tool, "grown", once grown is set.
+func growingTools(t *testing.T, grown *atomic.Bool) *httptest.Server {
+	t.Helper()
+	schema := map[string]any{"type": "object"}
+	reply := func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "from " + r.Params.Name}}}, nil
+	}
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server {
+		s := sdk.NewServer(&sdk.Implementation{Name: "growing", Version: "1"}, nil)
+		s.AddTool(&sdk.Tool{Name: "echo", Description: "Echoes.", InputSchema: schema}, reply)
+		if grown.Load() {
+			s.AddTool(&sdk.Tool{Name: "grown", Description: "A tool the server grew.", InputSchema: schema}, reply)
+		}
+		return s
+	}, &sdk.StreamableHTTPOptions{Stateless: true})
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// TestAcceptTools: a server whose tools grew stops the army with a problem
+// naming the capability (tools), which AcceptTools accepts; the army then
+// runs, and an agent calls the new tool.
+func TestAcceptTools(t *testing.T) {
+	var grown atomic.Bool
+	srv := growingTools(t, &grown)
+	a := openTest(t, "")
+	src := `name: tooled
+capabilities:
+  tools: {kind: mcp, props: {url: "` + srv.URL + `"}}
+agents:
+  user:
+    triggers: [manual]
+    bindings: {tools: tools}
+    code: |
+      export default { async run(i, env) { return (await env.tools.grown({}))[0].text } }
+`
+	w, err := a.ImportYAML(src)
+	if err != nil || !w.Running {
+		t.Fatalf("import: running %v, problems %+v, %v", w.Running, w.Problems, err)
+	}
+	if _, err := a.AcceptTools("tools"); !errors.Is(err, mcp.ErrNothingToAccept) {
+		t.Fatalf("AcceptTools with nothing pending: err = %v, want ErrNothingToAccept", err)
+	}
+
+	grown.Store(true)
+	w, err = a.ImportYAML(src) // the army starts again and finds the new tool
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Running || len(w.Problems) != 1 || w.Problems[0].Tools != "tools" || !strings.Contains(w.Problems[0].Message, "new tool grown") {
+		t.Fatalf("after the server grew: running %v, problems %+v; want one problem naming tools", w.Running, w.Problems)
+	}
+	for _, bad := range []string{"nope", "user"} {
+		if _, err := a.AcceptTools(bad); err == nil {
+			t.Fatalf("AcceptTools(%q) succeeded", bad)
+		}
+	}
+
+	w, err = a.AcceptTools("tools")
+	if err != nil || !w.Running || len(w.Problems) != 0 {
+		t.Fatalf("AcceptTools: running %v, problems %+v, %v", w.Running, w.Problems, err)
+	}
+	rec, err := a.RunAgent("user", "null")
+	if err != nil || rec.Error != "" || !strings.Contains(string(rec.Result), "from grown") {
+		t.Fatalf("running the agent: %+v, %v", rec, err)
+	}
+}
