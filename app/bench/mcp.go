@@ -87,6 +87,9 @@ type MCPOptions struct {
 	Exe string
 	// ExeEnv is added to the environment of the children run from Exe
 	// (tests set the variable that makes a test binary the command line).
+	// The trivial server's environment is only ExeEnv (the mcp kind passes
+	// nothing else); nil means this process's LITTLEBOXES_* variables, so
+	// that a test binary acting as littleboxes runs its child as such.
 	ExeEnv map[string]string
 	// Executes is how many execute round trips are timed (default 300).
 	Executes int
@@ -108,6 +111,14 @@ func MCP(ctx context.Context, o MCPOptions, logf func(string, ...any)) *MCPRepor
 	}
 	if o.BatchCalls <= 0 {
 		o.BatchCalls = 50
+	}
+	if o.ExeEnv == nil {
+		o.ExeEnv = map[string]string{}
+		for _, kv := range os.Environ() {
+			if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "LITTLEBOXES_") {
+				o.ExeEnv[k] = v
+			}
+		}
 	}
 	r := &MCPReport{}
 	var errs []error
