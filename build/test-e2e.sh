@@ -32,6 +32,10 @@ command -v node >/dev/null || fail "node not found"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 [ -x "$CHROMIUM" ] || fail "$CHROMIUM not found (apt-get install chromium)"
 [ -d "$ROOT/frontend/node_modules/playwright-core" ] || fail "frontend/node_modules/playwright-core missing (cd frontend && npm ci)"
+# The MCP server the e2e wraps (frontend/e2e/mcp.mjs), pinned by its lockfile.
+if [ ! -f "$ROOT/build/testservers/node_modules/@modelcontextprotocol/server-everything/package.json" ]; then
+	(cd "$ROOT/build/testservers" && npm ci --no-audit --no-fund >&2) || fail "npm ci in build/testservers failed"
+fi
 
 DATA="$(mktemp -d)"
 trap 'rm -rf "$DATA"' EXIT

@@ -347,6 +347,9 @@ var (
 	ErrProps = errors.New("invalid props")
 	// ErrNoSecret means a required secret slot has no reference.
 	ErrNoSecret = errors.New("no secret given")
+	// ErrIncomplete marks a props problem of something not given yet (as
+	// a missing required prop is), which an army still being built may have.
+	ErrIncomplete = errors.New("not given yet")
 	// ErrUnavailable means a host facility the instance needs is missing.
 	ErrUnavailable = errors.New("not available")
 )

@@ -294,8 +294,8 @@ func (v *validator) props(c *Capability, k capabilities.Kind, field string) {
 				f += pe.Path
 			}
 			msg := strings.TrimPrefix(pe.Msg, pe.Path+": ")
-			if errors.Is(pe, capabilities.ErrNoSecret) {
-				v.missing(f, "%s", msg) // a secret not given yet
+			if errors.Is(pe, capabilities.ErrNoSecret) || errors.Is(pe, capabilities.ErrIncomplete) {
+				v.missing(f, "%s", msg) // a secret, or a prop, not given yet
 				continue
 			}
 			v.check(f, "%s", msg)

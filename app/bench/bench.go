@@ -68,6 +68,8 @@ type Report struct {
 	Check10kS     float64 `json:"check_10k_s"`
 	Once10kS      float64 `json:"once_10k_s"`
 	Once10kRSSMiB float64 `json:"once_10k_rss_mib"`
+
+	MCP *MCPReport `json:"mcp,omitempty"` // the MCP figures (mcp.go)
 }
 
 // Options choose how much to measure.
@@ -156,6 +158,7 @@ func Run(ctx context.Context, opt Options, logf func(string, ...any)) (*Report, 
 		r.ScaleN, r.Check10kS, r.Once10kS, r.Once10kRSSMiB = sr.N, sr.CheckS, sr.OnceS, sr.OnceRSSMiB
 	}
 
+	r.MCP = MCP(ctx, MCPOptions{Exe: opt.Exe}, logf)
 	runner := sandbox.NewInProcess()
 
 	spawn, err := sandbox.Compile("spawn.js", SpawnModule)

@@ -70,5 +70,6 @@ func cmdBench(args []string, std IO) int {
 		fmt.Fprintf(w, "check                  %d threads sharing a kv namespace, every sink flagged: %.2f s\n", r.ScaleN, r.Check10kS)
 		fmt.Fprintf(w, "run --once             one agent of %d: %.2f s, peak RSS %.0f MiB (with its cell)\n", r.ScaleN, r.Once10kS, r.Once10kRSSMiB)
 	}
+	r.MCP.Print(w)
 	return ExitOK
 }

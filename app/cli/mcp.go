@@ -9,15 +9,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
-	"time"
 
-	"littleboxes/app/army"
-	"littleboxes/app/armyrun"
 	"littleboxes/app/mcp"
-	"littleboxes/app/store"
 )
 
 const mcpUsage = `usage: littleboxes mcp ARMY|EXAMPLE [--agent NAME] [--http 127.0.0.1:PORT] [--data DIR]
@@ -39,8 +33,22 @@ holds the data directory: the window and littleboxes run cannot use it
 meanwhile, nor can approvals approve.
 `
 
+// trivialServerFlag, alone, makes `littleboxes mcp` serve the built-in
+// trivial MCP server (mcp.NewTrivial) over stdio instead of an army: what
+// `littleboxes bench` wraps with the mcp kind. It is not in the usage.
+const trivialServerFlag = "--trivial-server"
+
 // cmdMCP implements `littleboxes mcp`.
 func cmdMCP(args []string, std IO) int {
+	if len(args) == 1 && args[0] == trivialServerFlag {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := mcp.ServeTrivial(ctx, std.Stdin, std.Stdout); err != nil {
+			fmt.Fprintf(std.Stderr, "littleboxes mcp: %v\n", err)
+			return ExitFailed
+		}
+		return ExitOK
+	}
 	args, err := exampleArg(args, "--agent", "--http")
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes mcp: %v\n", err)
@@ -77,54 +85,17 @@ func cmdMCP(args []string, std IO) int {
 		}
 		defer ln.Close()
 	}
-	path, err := filepath.Abs(pos[0])
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes mcp: %v\n", err)
-		return ExitUsage
+	path, a, code := loadArmy("mcp", pos[0], std.Stderr)
+	if code != ExitOK {
+		return code
 	}
-	a, err := army.Load(path)
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes mcp: %v\n", err)
-		return ExitUsage
+	se, code := startEngine(engineStart{cmd: "mcp", army: a, path: path, data: *data, std: std,
+		stdoutIsProtocol: true, inProcess: *inProcess, timestamps: true})
+	if code != ExitOK {
+		return code
 	}
-	st, err := openStore(*data)
-	if errors.Is(err, store.ErrLocked) {
-		fmt.Fprintf(std.Stderr, "littleboxes mcp: the data directory is in use by another littleboxes (the window, run or mcp): "+
-			"stop it first, or pass --data for another directory (%v)\n", err)
-		return ExitFailed
-	}
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes mcp: %v\n", err)
-		return ExitFailed
-	}
-	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// stdout is the protocol's (in stdio mode): only stderr is redacted here;
-	// what the tools return, the engine has redacted already.
-	red, _, stderr, flush := armRedactor(ctx, "mcp", a, st, io.Discard, std.Stderr)
-	defer flush()
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(stderr, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
-		_ = stderr.Flush()
-	}
-	runner, closeRunner, err := armyrun.NewRunner(*inProcess, 0, logf)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes mcp: %v\n", err)
-		return ExitFailed
-	}
-	defer closeRunner()
-	e, err := armyrun.Start(ctx, armyrun.Options{Army: a, ArmyPath: path, Store: st, Redactor: red, Seeded: true,
-		Runner: runner, Passive: true, Logf: logf})
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes mcp: %v\n", err)
-		return ExitFailed
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = e.Close(cctx)
-	}()
+	defer se.Close()
+	ctx, e, stderr, logf := se.Ctx, se.Engine, se.Stderr, se.Logf
 	s, err := mcp.New(e, mcp.Options{Agent: *agent, Army: a.Name})
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes mcp: %v\n", err)

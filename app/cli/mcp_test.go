@@ -130,13 +130,12 @@ func TestMCPUsage(t *testing.T) {
 	}
 }
 
-// TestMCPHTTP runs `littleboxes mcp --http` as a child: a request without
-// the token it printed is refused, one with it is served.
-func TestMCPHTTP(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess test")
-	}
-	cmd := mcpCommand(t, "mcp", filepath.Join("testdata", "mcp.yaml"), "--data", t.TempDir(), "--in-process", "--http", "127.0.0.1:0")
+// startMCPHTTP runs `littleboxes mcp --http` as a child, its agents in
+// cells, and returns the address and the token it printed; the child is
+// stopped with SIGINT, and must exit cleanly, at the test's end.
+func startMCPHTTP(t *testing.T) (url, token string) {
+	t.Helper()
+	cmd := mcpCommand(t, "mcp", filepath.Join("testdata", "mcp.yaml"), "--data", t.TempDir(), "--http", "127.0.0.1:0")
 	errp, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -144,14 +143,13 @@ func TestMCPHTTP(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("littleboxes mcp --http on SIGINT: %v", err)
 		}
-	}()
+	})
 	served := regexp.MustCompile(`on (http://127\.0\.0\.1:\d+/) \(send Authorization: Bearer ([0-9a-f]+)\)`)
-	var url, token string
 	sc := bufio.NewScanner(errp)
 	for sc.Scan() {
 		if m := served.FindStringSubmatch(sc.Text()); m != nil {
@@ -164,6 +162,29 @@ func TestMCPHTTP(t *testing.T) {
 		t.Fatal("littleboxes mcp --http printed no address and token")
 	}
 	go io.Copy(io.Discard, errp) // ends when the child exits
+	return url, token
+}
+
+// bearer adds a token to every request.
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.base.RoundTrip(r)
+}
+
+// TestMCPHTTP runs `littleboxes mcp --http` as a child: a request without
+// the token it printed is refused, one with it is served, and the Go SDK's
+// client calls execute through it.
+func TestMCPHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	url, token := startMCPHTTP(t)
 	post := func(auth string) int {
 		req, _ := http.NewRequest("POST", url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -184,15 +205,27 @@ func TestMCPHTTP(t *testing.T) {
 	if got := post("Bearer " + token); got != http.StatusOK {
 		t.Errorf("with the token: %d, want 200", got)
 	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tr := &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{token, http.DefaultTransport}}}
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test"}, nil).Connect(ctx, tr, nil)
+	if err != nil {
+		t.Fatalf("the Go SDK's client over HTTP: %v", err)
+	}
+	defer cs.Close()
+	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
+		"code": `async (input, env) => { await env.notes.put("h", String(input)); return env.notes.get("h") }`, "input": "over http"}})
+	if err != nil || res.IsError || !strings.Contains(toolText(t, res), `"result": "over http"`) {
+		t.Errorf("execute over HTTP: %v %s", err, toolText(t, res))
+	}
 }
 
-// TestMCPTypeScriptClient: the TypeScript SDK's client (npm, run by node)
-// starts `littleboxes mcp` over stdio, lists its tools and calls execute.
-// Skipped when node or the package is missing, except in CI.
-func TestMCPTypeScriptClient(t *testing.T) {
-	if testing.Short() {
-		t.Skip("subprocess test")
-	}
+// nodeClient runs testdata/mcpclient.cjs (the TypeScript SDK's client from
+// npm) with env and returns what it printed: the tool names and execute's
+// result. It skips when node or the package is missing, except in CI.
+func nodeClient(t *testing.T, env ...string) (tools []string, isError bool, text string) {
+	t.Helper()
 	skip := func(format string, args ...any) {
 		t.Helper()
 		if os.Getenv("CI") != "" {
@@ -211,20 +244,11 @@ func TestMCPTypeScriptClient(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(servers, "node_modules", "@modelcontextprotocol", "sdk", "package.json")); err != nil {
 		skip("@modelcontextprotocol/sdk is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	army, err := filepath.Abs(filepath.Join("testdata", "mcp.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	command, _ := json.Marshal([]string{exe, "mcp", army, "--data", t.TempDir()})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "mcpclient.cjs"))
-	cmd.Env = append(os.Environ(), argvEnv+"=1", "TESTSERVERS="+servers, "MCP_COMMAND="+string(command),
-		"MCP_CODE=async (input, env) => { await env.notes.put(\"n\", String(input * 2)); return { doubled: await env.notes.get(\"n\") } }")
+	cmd.Env = append(append(os.Environ(), argvEnv+"=1", "TESTSERVERS="+servers,
+		"MCP_CODE=async (input, env) => { await env.notes.put(\"n\", String(input * 2)); return { doubled: await env.notes.get(\"n\") } }"), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -243,10 +267,49 @@ func TestMCPTypeScriptClient(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("node client printed %q: %v", out, err)
 	}
-	if strings.Join(got.Tools, ",") != "execute,search" {
-		t.Errorf("tools = %v", got.Tools)
+	if len(got.Execute.Content) > 0 {
+		text = got.Execute.Content[0].Text
 	}
-	if got.Execute.IsError || len(got.Execute.Content) == 0 || !strings.Contains(got.Execute.Content[0].Text, `"doubled": "10"`) {
-		t.Errorf("execute = %+v\nstderr: %s", got.Execute, stderr.String())
+	return got.Tools, got.Execute.IsError, text
+}
+
+// TestMCPTypeScriptClientHTTP: the TypeScript SDK's client calls
+// `littleboxes mcp --http` with the token, over streamable HTTP.
+func TestMCPTypeScriptClientHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	url, token := startMCPHTTP(t)
+	tools, isError, text := nodeClient(t, "MCP_URL="+url, "MCP_TOKEN="+token)
+	if strings.Join(tools, ",") != "execute,search" {
+		t.Errorf("tools = %v", tools)
+	}
+	if isError || !strings.Contains(text, `"doubled": "10"`) {
+		t.Errorf("execute over HTTP: isError %v: %s", isError, text)
+	}
+}
+
+// TestMCPTypeScriptClient: the TypeScript SDK's client (npm, run by node)
+// starts `littleboxes mcp` over stdio, lists its tools and calls execute.
+// Skipped when node or the package is missing, except in CI.
+func TestMCPTypeScriptClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	army, err := filepath.Abs(filepath.Join("testdata", "mcp.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	command, _ := json.Marshal([]string{exe, "mcp", army, "--data", t.TempDir()})
+	tools, isError, text := nodeClient(t, "MCP_COMMAND="+string(command))
+	if strings.Join(tools, ",") != "execute,search" {
+		t.Errorf("tools = %v", tools)
+	}
+	if isError || !strings.Contains(text, `"doubled": "10"`) {
+		t.Errorf("execute = isError %v: %s", isError, text)
 	}
 }

@@ -7,16 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"littleboxes/app/army"
-	"littleboxes/app/armyrun"
 	"littleboxes/app/engine"
 )
 
@@ -64,49 +60,21 @@ func cmdWrite(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes write: --input is not valid JSON: %v\n", err)
 		return ExitUsage
 	}
-	path, err := filepath.Abs(pos[0])
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes write: %v\n", err)
-		return ExitUsage
-	}
-	a, err := army.Load(path)
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes write: %v\n", err)
-		return ExitUsage
+	path, a, code := loadArmy("write", pos[0], std.Stderr)
+	if code != ExitOK {
+		return code
 	}
 	ag := a.Agent(pos[1])
 	if ag == nil {
 		fmt.Fprintf(std.Stderr, "littleboxes write: the army has no agent %q\n", pos[1])
 		return ExitUsage
 	}
-	st, err := openStore(*data)
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes write: %v\n", err)
-		return ExitFailed
+	se, code := startEngine(engineStart{cmd: "write", army: a, path: path, data: *data, std: std, inProcess: *inProcess, cells: 1})
+	if code != ExitOK {
+		return code
 	}
-	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	red, stdout, stderr, flush := armRedactor(ctx, "write", a, st, std.Stdout, std.Stderr)
-	defer flush()
-	logf := func(format string, args ...any) { fmt.Fprintf(stderr, strings.TrimSuffix(format, "\n")+"\n", args...) }
-	runner, closeRunner, err := armyrun.NewRunner(*inProcess, 1, logf)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes write: %v\n", err)
-		return ExitFailed
-	}
-	defer closeRunner()
-	e, err := armyrun.Start(ctx, armyrun.Options{Army: a, ArmyPath: path, Store: st, Redactor: red, Seeded: true,
-		Runner: runner, Passive: true, Logf: logf})
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes write: %v\n", err)
-		return ExitFailed
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = e.Close(cctx)
-	}()
+	defer se.Close()
+	ctx, e, stdout, stderr := se.Ctx, se.Engine, se.Stdout, se.Stderr
 	name := pos[1]
 	if ag.Template != nil {
 		// Any instance will do: they share the declaration.

@@ -19,6 +19,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -51,7 +52,15 @@ type Server struct {
 	agent string
 	army  string
 	srv   *sdk.Server
+
+	mu      sync.Mutex
+	modules map[string]*sandbox.Module // code as sent → compiled, at most maxModules
 }
+
+// maxModules bounds the cache of compiled execute code: a client that
+// sends the same code again (a retry, a loop over inputs) skips normalising
+// and compiling it.
+const maxModules = 64
 
 // New returns a server exposing agent opts.Agent of e (the engine's only
 // agent when it is ""); an unknown or ambiguous agent is an error wrapping
@@ -202,15 +211,40 @@ func (s *Server) run(ctx context.Context, in ExecuteInput) (*sandbox.Result, err
 	if strings.TrimSpace(in.Code) == "" {
 		return nil, errors.New("code is empty: give an async arrow function (input, env, ctx) => …, a module or a bare body")
 	}
-	src, err := codemode.Normalize(in.Code)
-	if err != nil {
-		return nil, err
-	}
-	m, err := sandbox.Compile("execute.ts", src)
+	m, err := s.module(in.Code)
 	if err != nil {
 		return nil, err
 	}
 	return s.e.RunModule(ctx, s.agent, m, in.Input, Trigger)
+}
+
+// module normalises and compiles code, or returns it from the cache. The
+// cache is emptied when full: it holds what a client is repeating now.
+func (s *Server) module(code string) (*sandbox.Module, error) {
+	s.mu.Lock()
+	m := s.modules[code]
+	s.mu.Unlock()
+	if m != nil {
+		return m, nil
+	}
+	src, err := codemode.Normalize(code)
+	if err != nil {
+		return nil, err
+	}
+	m, err = sandbox.Compile("execute.ts", src)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.modules) >= maxModules {
+		clear(s.modules)
+	}
+	if s.modules == nil {
+		s.modules = map[string]*sandbox.Module{}
+	}
+	s.modules[code] = m
+	s.mu.Unlock()
+	return m, nil
 }
 
 // pending returns the ids of the served agent's pending approvals.

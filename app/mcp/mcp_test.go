@@ -298,3 +298,48 @@ interface Env {
 		})
 	}
 }
+
+// BenchmarkExecute measures execute with `async () => 1` over an in-memory
+// transport, the agent run in this process: littleboxes mcp's own share of
+// the round trip (no pipes, no cell).
+func BenchmarkExecute(b *testing.B) {
+	a, err := army.Parse([]byte(testArmy), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(b.TempDir(), "data.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	e, err := armyrun.Start(context.Background(), armyrun.Options{Army: a, Store: st, Redactor: vault.NewRedactor(),
+		Seeded: true, Runner: sandbox.NewInProcess(), Passive: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	s, err := mcp.New(e, mcp.Options{Agent: "other"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ct, sst := sdk.NewInMemoryTransports()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ss, err := s.MCP().Connect(ctx, sst, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "bench"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cs.Close(); ss.Wait() }()
+	params := &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{"code": "async () => 1"}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := cs.CallTool(ctx, params)
+		if err != nil || res.IsError {
+			b.Fatalf("execute: %v %+v", err, res)
+		}
+	}
+}

@@ -44,11 +44,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -110,6 +112,7 @@ type MCP struct {
 	red    *vault.Redactor
 	srv    *server
 	tr     *http.Transport
+	cut    *atomic.Int64 // the url's responses cut at MaxResponseBytes
 	table  *capabilities.Table
 	tools  map[string]*tool // by method name
 	hashes toolHashes       // the exposed tools, as pinned
@@ -195,6 +198,7 @@ func (m *MCP) Provision(ctx context.Context, h *capabilities.Host) error {
 		m.stderr = &lineLog{name: name, logf: logf, redact: m.red.String}
 	}
 	if m.URL != "" {
+		m.cut = new(atomic.Int64)
 		m.tr = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second}
 	}
 	m.srv = &server{name: name, logf: logf, connect: m.connect, recheck: m.recheck}
@@ -259,7 +263,7 @@ func (m *MCP) connect(ctx context.Context) (*sdk.ClientSession, error) {
 		headers.Set(name, src.prefix+v+src.suffix)
 	}
 	hc := &http.Client{
-		Transport: &headerTransport{headers: headers, next: m.tr},
+		Transport: &headerTransport{headers: headers, next: m.tr, cut: m.cut},
 		// A redirect would carry the secret headers elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -282,10 +286,24 @@ func (m *MCP) secret(ctx context.Context, slot string) (string, error) {
 	return v, nil
 }
 
-// headerTransport adds the secret headers to each request.
+// MaxResponseBytes bounds what a server may send in answer to one request:
+// over stdio, one JSON-RPC frame (the Go SDK's own bound); over HTTP, one
+// response body. A larger answer fails the call (over stdio the connection
+// too, and the server is restarted).
+const MaxResponseBytes = sdk.DefaultMaxLineLength
+
+// ErrResponseTooLarge means an HTTP server's answer exceeded
+// MaxResponseBytes.
+var ErrResponseTooLarge = fmt.Errorf("the MCP server's response exceeds %d MiB", MaxResponseBytes>>20)
+
+// headerTransport adds the secret headers to each request and bounds each
+// response body to MaxResponseBytes.
 type headerTransport struct {
 	headers http.Header
 	next    http.RoundTripper
+	// cut counts the responses cut at MaxResponseBytes: the SDK reports a
+	// cut response as one that ended without an answer, and call says why.
+	cut *atomic.Int64
 }
 
 func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -293,7 +311,34 @@ func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	for k, v := range t.headers {
 		r.Header[k] = v
 	}
-	return t.next.RoundTrip(r)
+	resp, err := t.next.RoundTrip(r)
+	if err == nil && resp.Body != nil {
+		resp.Body = &limitedBody{ReadCloser: resp.Body, left: MaxResponseBytes, cut: t.cut}
+	}
+	return resp, err
+}
+
+// limitedBody fails a read once more than left bytes were read.
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+	cut  *atomic.Int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, ErrResponseTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		b.cut.Add(1)
+		return 0, ErrResponseTooLarge
+	}
+	return n, err
 }
 
 // listTools lists every tool, page by page, up to maxTools.
@@ -616,6 +661,10 @@ func (m *MCP) call(ctx context.Context, t *tool, args []any) (any, error) {
 	if err != nil {
 		return nil, m.redactErr(fmt.Errorf("mcp tool %s: %w", t.name, err))
 	}
+	var cut int64
+	if m.cut != nil {
+		cut = m.cut.Load()
+	}
 	params := &sdk.CallToolParams{Name: t.name, Arguments: in}
 	res, err := cs.CallTool(ctx, params)
 	if errors.Is(err, sdk.ErrConnectionClosed) {
@@ -626,6 +675,10 @@ func (m *MCP) call(ctx context.Context, t *tool, args []any) (any, error) {
 		if cs, err = m.srv.session(ctx); err == nil {
 			res, err = cs.CallTool(ctx, params)
 		}
+	}
+	if err != nil && m.cut != nil && m.cut.Load() != cut {
+		// A response was cut while this call waited: most likely its own.
+		return nil, m.redactErr(fmt.Errorf("mcp tool %s: %w (%v)", t.name, ErrResponseTooLarge, err))
 	}
 	if err != nil {
 		return nil, m.redactErr(fmt.Errorf("mcp tool %s: %w", t.name, err))

@@ -36,7 +36,9 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 	}
 	switch {
 	case m.Command == "" && m.URL == "":
-		ps.Addf("", "give either command (a local server over stdio) or url (a streamable HTTP server)")
+		// Not given yet: an army still being built may lack it, as it may lack
+		// a required prop (the palette adds a capability with no props).
+		ps.Add(&capabilities.PropError{Msg: "give either command (a local server over stdio) or url (a streamable HTTP server)", Err: capabilities.ErrIncomplete})
 	case m.Command != "" && m.URL != "":
 		ps.Addf("url", "url: give either command or url, not both")
 	}

@@ -84,3 +84,17 @@ func TestFlowBeforeProvisioning(t *testing.T) {
 		}
 	}
 }
+
+// TestNoServerYetIsIncomplete: a capability with neither command nor url
+// (as the palette adds it) is incomplete, like a missing required prop, so
+// an army being built may hold it; a wrong prop is not.
+func TestNoServerYetIsIncomplete(t *testing.T) {
+	err := capabilities.CheckProps(mcp.ID, []byte(`{}`), nil)
+	if !errors.Is(err, capabilities.ErrIncomplete) {
+		t.Errorf("no command nor url: %v, want ErrIncomplete", err)
+	}
+	err = capabilities.CheckProps(mcp.ID, []byte(`{"command": "x", "url": "https://a.example"}`), nil)
+	if err == nil || errors.Is(err, capabilities.ErrIncomplete) {
+		t.Errorf("both command and url: %v, want a problem that is not ErrIncomplete", err)
+	}
+}

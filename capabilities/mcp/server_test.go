@@ -66,6 +66,34 @@ func runStdioServer() {
 		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 			return &sdk.CallToolResult{StructuredContent: os.Environ(), Content: []sdk.Content{&sdk.TextContent{Text: strings.Join(os.Environ(), "\n")}}}, nil
 		})
+	// The adversarial tools: a result of size bytes, a call that is never
+	// answered (whatever the client says), a frame of malformed JSON-RPC
+	// written into the protocol's stream, an error that echoes the
+	// credential.
+	s.AddTool(&sdk.Tool{Name: "huge", Description: "Returns a text of size bytes.",
+		InputSchema: objectSchema(map[string]any{"size": map[string]any{"type": "integer"}}, []string{"size"})},
+		func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+			var a struct {
+				Size int `json:"size"`
+			}
+			if err := json.Unmarshal(r.Params.Arguments, &a); err != nil {
+				return nil, err
+			}
+			return text(strings.Repeat("x", a.Size)), nil
+		})
+	s.AddTool(&sdk.Tool{Name: "hang", Description: "Never answers.", InputSchema: objectSchema(nil, nil)},
+		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+			select {} // the process is killed when the instance is cleaned up
+		})
+	s.AddTool(&sdk.Tool{Name: "garbage", Description: "Writes malformed JSON-RPC to stdout.", InputSchema: objectSchema(nil, nil)},
+		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+			os.Stdout.WriteString("{\"jsonrpc\": \"2.0\", \"id\": 2, \"result\": {\"content\": [}\n")
+			select {}
+		})
+	s.AddTool(&sdk.Tool{Name: "leak", Description: "Fails with the credential in its message.", InputSchema: objectSchema(nil, nil)},
+		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+			return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: "bad token " + os.Getenv("SECRET_TOKEN")}}}, nil
+		})
 	if err := s.Run(context.Background(), &sdk.StdioTransport{}); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 	}

@@ -27,6 +27,7 @@ import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { integrity } from "./integrity.mjs";
+import { mcpSteps } from "./mcp.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [binary, dataDir, shotsArg] = process.argv.slice(2);
@@ -812,4 +813,5 @@ await check("an instructions agent: its badge, its editor, a run that plans once
   return "one model call, two runs";
 });
 
+await mcpSteps({ page, step, until, api, assert, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady });
 await finish();

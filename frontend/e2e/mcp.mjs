@@ -1,0 +1,80 @@
+// The e2e's MCP steps: an mcp capability wrapping the reference server
+// (@modelcontextprotocol/server-everything from npm, installed in
+// build/testservers, run by node over stdio) is added from the palette and
+// its form, bound to a new agent as env.tools, and the agent, run from its
+// Run button, calls the server's echo tool and shows what it answered.
+
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const EVERYTHING = path.resolve(here, "../../build/testservers/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+
+/**
+ * Runs the MCP steps on the open page with e2e.mjs's helpers:
+ * { page, step, until, api, assert, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady }.
+ */
+export async function mcpSteps({ page, step, until, api, assert, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady }) {
+  const message = `hello over MCP ${Date.now()}`;
+  let cap = "";
+  let agent = "";
+
+  await step("add an mcp capability (server-everything over stdio) from the palette", async () => {
+    assert(existsSync(EVERYTHING), `${EVERYTHING} is missing: npm ci in build/testservers`);
+    const before = new Set((await api("Workspace")).capabilities.map((c) => c.name));
+    await dropFromPalette("palette-kind-mcp", 0.8, 0.12);
+    cap = await until("the new mcp capability", async () => (await api("Workspace")).capabilities.find((c) => c.kind === "mcp" && !before.has(c.name))?.name);
+    await page.getByTestId(`node-cap-${cap}`).waitFor();
+    await page.getByTestId("capability-editor").waitFor();
+    await page.getByTestId("prop-command").fill("node");
+    for (const a of [EVERYTHING, "stdio"]) {
+      await page.getByTestId("prop-args-input").fill(a);
+      await page.getByTestId("prop-args-input").press("Enter");
+    }
+    await page.getByTestId("prop-trusted").check();
+    await page.getByTestId("capability-save").click();
+    await until(`${cap}'s props saved`, async () => {
+      const c = (await api("Workspace")).capabilities.find((x) => x.name === cap);
+      return c && c.props.command === "node" && Array.isArray(c.props.args) && c.props.args.includes("stdio");
+    });
+    return cap;
+  });
+
+  await step("bind it to a new agent as env.tools", async () => {
+    const before = new Set((await api("Workspace")).agents.map((a) => a.name));
+    await dropFromPalette("palette-agent", 0.6, 0.12);
+    agent = await until("the new agent", async () => (await api("Workspace")).agents.find((a) => !before.has(a.name))?.name);
+    await page.getByTestId(`node-agent-${agent}`).waitFor();
+    await closeSide();
+    // The canvas pans to a new node, which may leave the other out of
+    // view: zoom to fit, and wait for both to stand still.
+    await page.getByTestId("fit-view").click();
+    await steady(page.getByTestId(`node-agent-${agent}`));
+    await steady(page.getByTestId(`node-cap-${cap}`));
+    await connect(`node-agent-${agent}`, `node-cap-${cap}`);
+    await answerEnv("tools");
+    await page.locator(`[data-testid="edge-label-bind:${agent}:tools"]`).waitFor();
+    return `${agent} → ${cap}`;
+  });
+
+  await step("the agent calls the MCP server's echo tool and shows its answer", async () => {
+    const code = `// Calls the MCP server's echo tool.
+export default {
+  async run(input, env) {
+    const blocks = await env.tools.echo({ message: ${JSON.stringify(message)} });
+    return blocks.map((b) => b.text).join("\\n");
+  },
+};
+`;
+    await writeCode(agent, code);
+    await page.getByTestId("agent-run").click();
+    const rec = page.locator("[data-testid=run-result][data-status]");
+    await rec.waitFor();
+    assert((await rec.getAttribute("data-status")) === "ok", `run: ${await rec.textContent()}`);
+    const value = await page.getByTestId("run-value").textContent();
+    assert(value.includes(`Echo: ${message}`), `value ${value}`);
+    await closeSide();
+    return value.trim();
+  });
+}
