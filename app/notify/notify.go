@@ -409,11 +409,23 @@ func (w *watcher) signal(sig *dbus.Signal) {
 	switch sig.Name {
 	case busIface + ".ActionInvoked":
 		if key, _ := sig.Body[1].(string); key == actionKey && w.opt.Open != nil {
-			w.opt.Open(w.open)
+			w.opt.Open(w.opening())
 		}
 	case busIface + ".NotificationClosed":
 		w.shown, w.shownFor, w.open = 0, nil, ""
 	}
+}
+
+// opening is the approval a click opens: the one the notification named
+// if it still waits, else the oldest that waits, else none.
+func (w *watcher) opening() string {
+	if w.open == "" || slices.ContainsFunc(w.pending, func(a approval) bool { return a.id == w.open }) {
+		return w.open
+	}
+	if len(w.pending) > 0 {
+		return w.pending[0].id
+	}
+	return ""
 }
 
 // connect opens the bus connection if there is none, and reports whether

@@ -291,28 +291,42 @@ func TestOneNotificationPerBurst(t *testing.T) {
 }
 
 // A click on the notification opens the window on the approval it is
-// about; a click on another notification does nothing.
+// about (the oldest still waiting); a click on another notification does
+// nothing.
 func TestClickOpensTheApproval(t *testing.T) {
 	addr := startBus(t)
 	srv := startServer(t, addr, "actions", "body")
 	opened := make(chan string, 10)
-	evs, _ := run(t, Options{Address: addr, Window: 100 * time.Millisecond, Open: func(id string) { opened <- id }})
-
-	evs <- approvalNew("summarizer", "7", "mail.send")
+	evs, _ := run(t, Options{Address: addr, Window: 100 * time.Millisecond, Open: func(id string) { opened <- id }},
+		approvalNew("summarizer", "7", "mail.send"), approvalNew("summarizer", "8", "mail.send"))
 	c := srv.nextCall(t)
-	if c.Summary != "1 action waits for your approval" || c.Body != "summarizer: mail.send" {
+	if c.Summary != "2 actions wait for your approval" || c.Body != "summarizer: mail.send ×2" {
 		t.Errorf("notification = %q / %q", c.Summary, c.Body)
 	}
-	srv.click(t, c.ID+100) // someone else's notification
-	srv.click(t, c.ID)
-	select {
-	case id := <-opened:
-		if id != "7" {
-			t.Errorf("Open(%q), want Open(\"7\") (and nothing for the other notification)", id)
+	click := func(want string) {
+		t.Helper()
+		srv.click(t, c.ID+100) // someone else's notification
+		srv.click(t, c.ID)
+		select {
+		case id := <-opened:
+			if id != want {
+				t.Errorf("Open(%q), want Open(%q) (and nothing for the other notification)", id, want)
+			}
+		case <-time.After(wait):
+			t.Fatalf("Open not called within %s of the click", wait)
 		}
-	case <-time.After(wait):
-		t.Fatalf("Open not called within %s of the click", wait)
 	}
+	click("7")
+	// 7 decided elsewhere (the CLI): the notification stays for 8, and a
+	// click opens 8.
+	// The dead letter after it makes a Notify call the test waits for, so
+	// Watch has taken the decision in before the click.
+	evs <- events.Event{Type: EventApprovalDecided, ID: "7", Detail: "done"}
+	evs <- events.Event{Type: EventDeadLetter, Agent: "a", To: "b"}
+	if c2 := srv.nextCall(t); c2.ID != c.ID || c2.Summary != "1 action waits for your approval" {
+		t.Errorf("after the decision: id %d (want %d), summary %q", c2.ID, c.ID, c2.Summary)
+	}
+	click("8")
 }
 
 // When every approval a notification announced is decided, it is withdrawn.
