@@ -67,5 +67,17 @@ bench: deps
 	@mkdir -p frontend/dist && [ -n "$$(ls -A frontend/dist)" ] || touch frontend/dist/.gitkeep
 	$(GO) run . bench
 
+# Packages of the production binary in build/dist/: a .deb (/usr/bin, the
+# desktop file, the icon; Depends on GTK 3 and WebKitGTK 4.1) and a tarball.
+.PHONY: package test-package
+package: deps build
+	bash build/package.sh $(BIN)
+
+# The .deb installs into a clean root (dpkg --root, never the real system),
+# and the installed binary opens its window under Xvfb and closes. Not part
+# of `make test` (about a minute).
+test-package: deps build
+	bash build/test-package.sh $(BIN)
+
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html

@@ -38,6 +38,7 @@ func commands() []command {
 		{"bench", "print the performance figures", cmdBench},
 		{"secret", "set, list or delete a secret in the OS keyring", cmdSecret},
 		{"kv", "list the kv namespaces and their labels, or clear one", cmdKV},
+		{"service", "run the engine from login as a user service: install, uninstall, status", cmdService},
 		{"write", "a model writes an agent's code from a description, dry-run first", cmdWrite},
 		{"runs", "list an agent's recent runs, with a model's attempts", cmdRuns},
 		{"mcp", "serve an agent as an MCP server (search + execute), over stdio or loopback HTTP", cmdMCP},

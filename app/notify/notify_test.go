@@ -1,0 +1,510 @@
+package notify
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"go.uber.org/goleak"
+
+	"littleboxes/app/engine"
+	"littleboxes/app/events"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// wait is how long a test waits for something that should happen at once:
+// generous, so a busy machine does not make a test flake.
+const wait = 30 * time.Second
+
+// startBus starts a private D-Bus session bus in a temp dir and returns its
+// address; it stops when the test ends.
+func startBus(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		if os.Getenv("LITTLEBOXES_REQUIRE_KEYRING") != "" {
+			t.Fatalf("dbus-daemon missing (run build/deps.sh): %v", err)
+		}
+		t.Skipf("dbus-daemon missing (apt-get install dbus): %v", err)
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start dbus-daemon: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read the bus address: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// notifyCall is one Notify call the test server received.
+type notifyCall struct {
+	App, Icon, Summary, Body string
+	ReplacesID, ID           uint32
+	Actions                  []string
+	Hints                    map[string]dbus.Variant
+}
+
+// server owns org.freedesktop.Notifications on a bus and records what it
+// is asked, as a desktop's notification daemon would answer.
+type server struct {
+	conn   *dbus.Conn
+	caps   []string
+	got    chan notifyCall
+	closed chan uint32
+
+	mu    sync.Mutex
+	calls []notifyCall
+	next  uint32
+}
+
+func (s *server) GetCapabilities() ([]string, *dbus.Error) { return s.caps, nil }
+
+func (s *server) Notify(app string, replaces uint32, icon, summary, body string, actions []string,
+	hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	s.mu.Lock()
+	id := replaces
+	if id == 0 {
+		s.next++
+		id = s.next
+	}
+	c := notifyCall{App: app, Icon: icon, Summary: summary, Body: body, ReplacesID: replaces, ID: id, Actions: actions, Hints: hints}
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+	s.got <- c
+	return id, nil
+}
+
+func (s *server) CloseNotification(id uint32) *dbus.Error {
+	s.closed <- id
+	return nil
+}
+
+func (s *server) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	return "test", "littleboxes", "1", "1.2", nil
+}
+
+// Calls returns every Notify call so far.
+func (s *server) Calls() []notifyCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]notifyCall(nil), s.calls...)
+}
+
+// click emits the signal a server sends when the person clicks a
+// notification.
+func (s *server) click(t *testing.T, id uint32) {
+	t.Helper()
+	if err := s.conn.Emit(busPath, busIface+".ActionInvoked", id, actionKey); err != nil {
+		t.Fatalf("emit ActionInvoked: %v", err)
+	}
+}
+
+// next returns the next Notify call, failing the test if none comes.
+func (s *server) nextCall(t *testing.T) notifyCall {
+	t.Helper()
+	select {
+	case c := <-s.got:
+		return c
+	case <-time.After(wait):
+		t.Fatalf("no Notify call within %s", wait)
+		return notifyCall{}
+	}
+}
+
+// startServer connects to the bus at addr and owns the notification
+// service there.
+func startServer(t *testing.T, addr string, caps ...string) *server {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("server: connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	s := &server{conn: conn, caps: caps, got: make(chan notifyCall, 100), closed: make(chan uint32, 100)}
+	if err := conn.Export(s, busPath, busIface); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := conn.RequestName(busName, dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("server: own %s: %v (reply %v)", busName, err, reply)
+	}
+	return s
+}
+
+// run starts Watch on a fresh stream holding first, and returns the
+// stream and a func that closes it and waits for Watch to return.
+func run(t *testing.T, opt Options, first ...events.Event) (chan<- events.Event, func()) {
+	t.Helper()
+	evs := make(chan events.Event, 100)
+	for _, ev := range first {
+		evs <- ev
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Watch(ctx, evs, opt)
+	}()
+	var once sync.Once
+	finish := func() {
+		once.Do(func() {
+			close(evs)
+			select {
+			case <-done:
+			case <-time.After(wait):
+				t.Errorf("Watch did not return within %s of its stream closing", wait)
+			}
+			cancel()
+			<-done
+		})
+	}
+	t.Cleanup(finish)
+	return evs, finish
+}
+
+func approvalNew(agent, id, what string) events.Event {
+	return events.Event{Type: EventApprovalNew, Agent: agent, ID: id, Detail: what}
+}
+
+// logs records Logf lines.
+type logs struct {
+	mu    sync.Mutex
+	lines []string
+	c     chan string
+}
+
+func newLogs() *logs { return &logs{c: make(chan string, 100)} }
+
+func (l *logs) Logf(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	l.mu.Lock()
+	l.lines = append(l.lines, s)
+	l.mu.Unlock()
+	l.c <- s
+}
+
+func (l *logs) Lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+// The names Watch reacts to are the engine's.
+func TestEventTypesAreTheEngines(t *testing.T) {
+	for _, c := range []struct{ ours, engines string }{
+		{EventApprovalNew, engine.EventApprovalNew},
+		{EventApprovalDecided, engine.EventApprovalDecided},
+		{EventDeadLetter, engine.EventDeadLetter},
+	} {
+		if c.ours != c.engines {
+			t.Errorf("notify reacts to %q, the engine publishes %q", c.ours, c.engines)
+		}
+	}
+}
+
+// A burst of approvals from a template's threads, among other events,
+// makes exactly one notification; the next burst replaces it.
+func TestOneNotificationPerBurst(t *testing.T) {
+	addr := startBus(t)
+	srv := startServer(t, addr, "actions", "body", "body-markup")
+	// The default window (2 s); the burst is in the stream before Watch
+	// starts, so a busy machine cannot split it.
+	evs, finish := run(t, Options{Address: addr},
+		events.Event{Type: engine.EventRunStart, Agent: "replier[t1]"},
+		approvalNew("replier[t1]", "1", "mail.reply"),
+		events.Event{Type: engine.EventMessage, Agent: "triage", To: "replier[t2]"},
+		approvalNew("replier[t2]", "2", "mail.reply"),
+		approvalNew("replier[t3]", "3", "mail.reply"),
+		events.Event{Type: engine.EventRunEnd, Agent: "replier[t3]"})
+
+	first := srv.nextCall(t)
+	if first.Summary != "3 actions wait for your approval" {
+		t.Errorf("summary = %q", first.Summary)
+	}
+	if first.Body != "replier: mail.reply ×3" {
+		t.Errorf("body = %q, want one line for the template's three threads", first.Body)
+	}
+	if first.ReplacesID != 0 || first.App != "littleboxes" || first.Icon != "littleboxes" {
+		t.Errorf("first call: replaces %d, app %q, icon %q", first.ReplacesID, first.App, first.Icon)
+	}
+	if len(first.Actions) != 2 || first.Actions[0] != "default" {
+		t.Errorf("actions = %q, want the default action", first.Actions)
+	}
+	if v, ok := first.Hints["desktop-entry"]; !ok || v.Value() != "littleboxes" {
+		t.Errorf("desktop-entry hint = %v", v)
+	}
+
+	// The next burst: a dead letter on a channel whose name the server
+	// would read as markup.
+	evs <- events.Event{Type: EventDeadLetter, Agent: "triage", To: "replier[t4]", Detail: "a<b>"}
+	second := srv.nextCall(t)
+	if second.ReplacesID != first.ID {
+		t.Errorf("second notification replaces %d, want %d", second.ReplacesID, first.ID)
+	}
+	if second.Summary != "3 actions wait for your approval" {
+		t.Errorf("second summary = %q (the approvals still wait)", second.Summary)
+	}
+	if want := "dead letters: triage → replier (a&lt;b&gt;)"; second.Body != want {
+		t.Errorf("second body = %q, want %q", second.Body, want)
+	}
+	finish()
+	if n := len(srv.Calls()); n != 2 {
+		t.Errorf("%d Notify calls, want 2: %+v", n, srv.Calls())
+	}
+}
+
+// A click on the notification opens the window on the approval it is
+// about (the oldest still waiting); a click on another notification does
+// nothing.
+func TestClickOpensTheApproval(t *testing.T) {
+	addr := startBus(t)
+	srv := startServer(t, addr, "actions", "body")
+	opened := make(chan string, 10)
+	evs, _ := run(t, Options{Address: addr, Window: 100 * time.Millisecond, Open: func(id string) { opened <- id }},
+		approvalNew("summarizer", "7", "mail.send"), approvalNew("summarizer", "8", "mail.send"))
+	c := srv.nextCall(t)
+	if c.Summary != "2 actions wait for your approval" || c.Body != "summarizer: mail.send ×2" {
+		t.Errorf("notification = %q / %q", c.Summary, c.Body)
+	}
+	click := func(want string) {
+		t.Helper()
+		srv.click(t, c.ID+100) // someone else's notification
+		srv.click(t, c.ID)
+		select {
+		case id := <-opened:
+			if id != want {
+				t.Errorf("Open(%q), want Open(%q) (and nothing for the other notification)", id, want)
+			}
+		case <-time.After(wait):
+			t.Fatalf("Open not called within %s of the click", wait)
+		}
+	}
+	click("7")
+	// 7 decided elsewhere (the CLI): the notification stays for 8, and a
+	// click opens 8.
+	// The dead letter after it makes a Notify call the test waits for, so
+	// Watch has taken the decision in before the click.
+	evs <- events.Event{Type: EventApprovalDecided, ID: "7", Detail: "done"}
+	evs <- events.Event{Type: EventDeadLetter, Agent: "a", To: "b"}
+	if c2 := srv.nextCall(t); c2.ID != c.ID || c2.Summary != "1 action waits for your approval" {
+		t.Errorf("after the decision: id %d (want %d), summary %q", c2.ID, c.ID, c2.Summary)
+	}
+	click("8")
+}
+
+// When every approval a notification announced is decided, it is withdrawn.
+func TestDecidedApprovalsWithdrawTheNotification(t *testing.T) {
+	addr := startBus(t)
+	srv := startServer(t, addr, "actions", "body")
+	evs, _ := run(t, Options{Address: addr, Window: 100 * time.Millisecond})
+
+	evs <- approvalNew("a", "1", "http.post")
+	evs <- approvalNew("b", "2", "http.post")
+	c := srv.nextCall(t)
+	evs <- events.Event{Type: EventApprovalDecided, ID: "1", Detail: "done"}
+	evs <- events.Event{Type: EventApprovalDecided, ID: "2", Detail: "denied"}
+	select {
+	case id := <-srv.closed:
+		if id != c.ID {
+			t.Errorf("CloseNotification(%d), want %d", id, c.ID)
+		}
+	case <-time.After(wait):
+		t.Fatalf("the notification was not withdrawn within %s", wait)
+	}
+	// A new approval after that is a new notification, counted afresh.
+	evs <- approvalNew("a", "3", "http.post")
+	if c := srv.nextCall(t); c.ReplacesID != 0 || c.Summary != "1 action waits for your approval" {
+		t.Errorf("after withdrawal: replaces %d, summary %q", c.ReplacesID, c.Summary)
+	}
+}
+
+// Mutes: all, or per kind. The stream is closed to end the burst, so the
+// count of Notify calls is exact.
+func TestMuted(t *testing.T) {
+	addr := startBus(t)
+	burst := []events.Event{
+		approvalNew("replier[t1]", "1", "mail.reply"),
+		approvalNew("replier[t2]", "2", "mail.reply"),
+		{Type: EventCordoned, Agent: "looper"},
+		{Type: EventDeadLetter, Agent: "triage", To: "replier[t1]", Detail: "threads"},
+	}
+	for _, c := range []struct {
+		name    string
+		mutes   Mutes
+		summary string // "" for no notification at all
+		body    string
+	}{
+		{"none", Mutes{}, "2 actions wait for your approval",
+			"replier: mail.reply ×2\ncordoned after killing cells: looper\ndead letters: triage → replier (threads)"},
+		{"all", Mutes{All: true, Approvals: false}, "", ""},
+		{"approvals", Mutes{Approvals: true}, "1 agent was cordoned",
+			"cordoned after killing cells: looper\ndead letters: triage → replier (threads)"},
+		{"approvals and cordons", Mutes{Approvals: true, Cordons: true}, "1 message went to the dead letters",
+			"dead letters: triage → replier (threads)"},
+		{"dead letters", Mutes{DeadLetters: true}, "2 actions wait for your approval",
+			"replier: mail.reply ×2\ncordoned after killing cells: looper"},
+		{"everything by kind", Mutes{Approvals: true, Cordons: true, DeadLetters: true}, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startServer(t, addr, "actions", "body")
+			m := c.mutes
+			evs, finish := run(t, Options{Address: addr, Window: time.Hour, Muted: func() Mutes { return m }})
+			for _, ev := range burst {
+				evs <- ev
+			}
+			finish() // the burst is notified now, before Watch returns
+			calls := srv.Calls()
+			if c.summary == "" {
+				if len(calls) != 0 {
+					t.Errorf("muted, yet %d notifications: %+v", len(calls), calls)
+				}
+				return
+			}
+			if len(calls) != 1 {
+				t.Fatalf("%d notifications, want 1: %+v", len(calls), calls)
+			}
+			if calls[0].Summary != c.summary || calls[0].Body != c.body {
+				t.Errorf("got %q / %q\nwant %q / %q", calls[0].Summary, calls[0].Body, c.summary, c.body)
+			}
+		})
+	}
+}
+
+// Mutes are read when the burst is notified too: muting while a burst
+// gathers silences it.
+func TestMutedWhileGathering(t *testing.T) {
+	addr := startBus(t)
+	srv := startServer(t, addr, "actions", "body")
+	var mu sync.Mutex
+	muted, asked := false, 0
+	evs, finish := run(t, Options{Address: addr, Window: time.Hour, Muted: func() Mutes {
+		mu.Lock()
+		defer mu.Unlock()
+		asked++
+		return Mutes{All: muted}
+	}})
+	evs <- approvalNew("a", "1", "http.post")
+	// Wait until Watch has taken the event in (it reads the mutes once per
+	// event), then mute: only the check before sending can silence it.
+	for deadline := time.Now().Add(wait); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		n := asked
+		if n > 0 {
+			muted = true
+		}
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Watch did not read the mutes within %s", wait)
+		}
+	}
+	finish()
+	if n := len(srv.Calls()); n != 0 {
+		t.Errorf("%d notifications after muting all", n)
+	}
+}
+
+// With no session bus, Watch logs once, keeps draining its stream and ends
+// when the stream does.
+func TestNoBusLogsOnce(t *testing.T) {
+	l := newLogs()
+	addr := "unix:path=" + filepath.Join(t.TempDir(), "no-bus")
+	evs, finish := run(t, Options{Address: addr, Window: 50 * time.Millisecond, Logf: l.Logf})
+	evs <- approvalNew("a", "1", "http.post")
+	select {
+	case s := <-l.c:
+		if !strings.Contains(s, "no D-Bus session bus") {
+			t.Errorf("log = %q", s)
+		}
+	case <-time.After(wait):
+		t.Fatalf("nothing logged within %s", wait)
+	}
+	for i := range 2000 { // more than a subscriber's buffer: Watch drains
+		evs <- approvalNew("a", fmt.Sprint(i+2), "http.post")
+	}
+	finish()
+	if lines := l.Lines(); len(lines) != 1 {
+		t.Errorf("logged %d lines, want 1: %q", len(lines), lines)
+	}
+}
+
+// With a bus but no notification server (a desktop not started yet),
+// Watch logs once; once a server owns the name, the next burst is shown.
+func TestServerAppearsLater(t *testing.T) {
+	addr := startBus(t)
+	l := newLogs()
+	evs, _ := run(t, Options{Address: addr, Window: 50 * time.Millisecond, Logf: l.Logf})
+	evs <- approvalNew("a", "1", "http.post")
+	select {
+	case s := <-l.c:
+		if !strings.Contains(s, "no desktop notification server") {
+			t.Errorf("log = %q", s)
+		}
+	case <-time.After(wait):
+		t.Fatalf("nothing logged within %s", wait)
+	}
+	srv := startServer(t, addr, "actions", "body")
+	evs <- approvalNew("b", "2", "http.post")
+	c := srv.nextCall(t)
+	if c.Summary != "2 actions wait for your approval" {
+		t.Errorf("summary = %q", c.Summary)
+	}
+	select {
+	case s := <-l.c:
+		if !strings.Contains(s, "answers again") {
+			t.Errorf("log = %q", s)
+		}
+	case <-time.After(wait):
+		t.Fatalf("recovery not logged within %s", wait)
+	}
+}
+
+// A template's instance name is told as its template's.
+func TestTemplate(t *testing.T) {
+	for in, want := range map[string]string{
+		"replier[t1]": "replier", "replier": "replier", "[x]": "[x]", "a[b": "a[b", "": "",
+	} {
+		if got := template(in); got != want {
+			t.Errorf("template(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
