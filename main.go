@@ -26,17 +26,24 @@ var assets embed.FS
 
 func main() {
 	cell.MaybeServe() // a worker process hosting isolates (hidden subcommand)
-	if len(os.Args) > 1 && os.Args[1] == "serve" {
-		os.Exit(serve.Main(assets, os.Args[2:], os.Stdout, os.Stderr, app.Served))
+	os.Exit(dispatch(os.Args[1:]))
+}
+
+// dispatch runs littleboxes with args (the program name left out) and
+// returns the exit code.
+func dispatch(args []string) int {
+	if len(args) > 0 && args[0] == "serve" {
+		return serve.Main(assets, args[1:], os.Stdout, os.Stderr, app.Served)
 	}
-	if len(os.Args) > 1 && os.Args[1] == "daemon" {
-		os.Exit(app.RunDaemon(os.Args[2:], os.Stdout, os.Stderr))
+	if len(args) > 0 && args[0] == "daemon" {
+		return app.RunDaemon(args[1:], os.Stdout, os.Stderr)
 	}
-	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
-		os.Exit(cli.MainIO(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Host: app.HostRun}))
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return cli.MainIO(args, cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Host: app.HostRun})
 	}
-	if err := app.RunWindow(assets, os.Args[1:]); err != nil {
+	if err := app.RunWindow(assets, args); err != nil {
 		fmt.Fprintln(os.Stderr, "littleboxes:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
