@@ -150,7 +150,7 @@ func (e *Engine) RunOnce(file, agent, inputJSON string) (daemon.OnceResult, erro
 		out.Report = e.a.redactString(out.Report)
 		return out, nil
 	}
-	b, err := json.MarshalIndent(jsonSafe(res.Value), "", "  ")
+	b, err := json.Marshal(jsonSafe(res.Value))
 	if err != nil {
 		out.Report, out.Code = fmt.Sprintf("encoding the result: %v\n", err), 1
 		return out, nil

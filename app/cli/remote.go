@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,7 +98,13 @@ func runOnceRemote(ctx context.Context, c *daemon.Client, r runRequest, stdout, 
 		}
 		return res.Code
 	}
-	fmt.Fprintln(stdout, string(res.Value))
+	// As in-process: indented (the answer's JSON comes compacted).
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, res.Value, "", "  "); err != nil {
+		fmt.Fprintf(stderr, "littleboxes run: the engine's result: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintln(stdout, buf.String())
 	return ExitOK
 }
 

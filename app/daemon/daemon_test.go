@@ -448,4 +448,3 @@ func TestRefuseOtherUID(t *testing.T) {
 		t.Fatalf("owner's Echo: %q, %v", got, err)
 	}
 }
-
