@@ -23,6 +23,7 @@ import (
 	"littleboxes/app/daemon"
 	"littleboxes/examples"
 	"littleboxes/sandbox/cell"
+	"littleboxes/vault/keyring/keyringtest"
 )
 
 // The engine as a subprocess (issue 13): `littleboxes run ARMY` or
@@ -59,7 +60,14 @@ func lbCmd(args ...string) *exec.Cmd {
 // and stderr.
 func lb(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return lbIn(t, "", args...)
+}
+
+// lbIn is lb with stdin.
+func lbIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	cmd := lbCmd(args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -392,5 +400,44 @@ func TestEngineSpawn(t *testing.T) {
 			t.Fatalf("the engine did not stop when idle: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestEngineSecrets sets, lists and deletes a secret from other processes
+// while the daemon holds the store (in-process they could not open it):
+// the value goes to the engine over the socket, and never comes back.
+func TestEngineSecrets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	keyringtest.Require(t)
+	data := shortData(t)
+	d := start(t, "serving", "daemon", "--data", data, "--in-process")
+	const name, value = "e2e-engine-token", "s3cr3t-e2e-value-4711"
+	code, out, errs := lbIn(t, value+"\n", "secret", "set", name, "--data", data)
+	if code != 0 || !strings.Contains(errs, "secret "+name+" stored") {
+		t.Fatalf("secret set through the engine: exit %d: %s", code, errs)
+	}
+	all := out + errs
+	code, out, errs = lb(t, "secret", "list", "--data", data)
+	all += out + errs
+	if code != 0 || !strings.Contains(out, name+"\n") {
+		t.Fatalf("secret list: exit %d: %q", code, out)
+	}
+	code, out, errs = lb(t, "secret", "delete", name, "--data", data)
+	all += out + errs
+	if code != 0 {
+		t.Fatalf("secret delete: exit %d: %s", code, errs)
+	}
+	code, out, errs = lb(t, "secret", "delete", name, "--data", data)
+	all += out + errs
+	if code != 1 || !strings.Contains(errs, "no secret named "+name) {
+		t.Fatalf("secret delete again: exit %d: %s", code, errs)
+	}
+	if code, out, _ := lb(t, "secret", "list", "--data", data); code != 0 || strings.Contains(out, name) {
+		t.Fatalf("secret list after delete: exit %d: %q", code, out)
+	}
+	if strings.Contains(all+d.output(), value) {
+		t.Fatalf("the secret's value came back out:\n%s\n%s", all, d.output())
 	}
 }
