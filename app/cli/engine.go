@@ -41,6 +41,13 @@ const runUsage = `usage: littleboxes run ARMY.yaml [--data DIR]                 
 
 Agents run in worker processes (cells) that can be capped and killed;
 --in-process runs them in this process instead, for debugging.
+
+One engine serves a data directory. When none runs, run becomes it: it opens
+the army (as the directory's open army) and serves the local API on
+DATA/littleboxes.sock while it runs, so approvals, secret and run --once work
+from other processes. When one runs (littleboxes daemon, another run), run
+asks it to open and run the army and prints its events until Ctrl-C (the army
+keeps running there); run --once runs the agent in it.
 `
 
 // runArmy implements `littleboxes run`. It returns the exit code: with
