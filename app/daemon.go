@@ -259,10 +259,11 @@ func host(ctx context.Context, o daemon.HostOptions, idle time.Duration) error {
 	if err != nil {
 		return err
 	}
-	ln, err := daemon.Listen(dir, o.Logf)
+	ln, err := daemon.Listen(dir)
 	if err != nil {
 		return err
 	}
+	ln.SetLogf(o.Logf)
 	a, err := Open(ctx, Options{DataDir: dir, InProcess: o.InProcess, Logf: o.Logf, ArmyPath: o.ArmyPath})
 	if err != nil {
 		ln.Close()

@@ -31,10 +31,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -125,14 +127,15 @@ type Listener struct {
 	*net.UnixListener
 	path string
 	lock *os.File
-	logf func(format string, args ...any)
+	logf atomic.Pointer[func(format string, args ...any)]
 }
 
 // Listen creates the data directory's socket, owner-only, and returns its
 // listener. It fails with ErrRunning (a *RunningError with the pid) when
 // another engine serves the directory. A socket left by an engine that
-// died is removed first. logf (nil: none) logs refused connections.
-func Listen(dataDir string, logf func(format string, args ...any)) (*Listener, error) {
+// died is removed first. Refused connections are logged with package
+// log's default logger until SetLogf.
+func Listen(dataDir string) (*Listener, error) {
 	path := SocketPath(dataDir)
 	if err := ownDir(filepath.Dir(path)); err != nil {
 		return nil, err
@@ -174,10 +177,24 @@ func Listen(dataDir string, logf func(format string, args ...any)) (*Listener, e
 		lock.Close()
 		return nil, fmt.Errorf("socket permissions: %w", err)
 	}
+	return &Listener{UnixListener: ln, path: path, lock: lock}, nil
+}
+
+// SetLogf sets where refused connections are logged (nil: package log).
+func (l *Listener) SetLogf(logf func(format string, args ...any)) {
 	if logf == nil {
-		logf = func(string, ...any) {}
+		l.logf.Store(nil)
+		return
 	}
-	return &Listener{UnixListener: ln, path: path, lock: lock, logf: logf}, nil
+	l.logf.Store(&logf)
+}
+
+func (l *Listener) logfn(format string, args ...any) {
+	if f := l.logf.Load(); f != nil {
+		(*f)(format, args...)
+		return
+	}
+	log.Printf(format, args...)
 }
 
 // Path returns the socket's path.
@@ -194,9 +211,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 		cr, err := peerCred(c)
 		switch {
 		case err != nil:
-			l.logf("refused a connection on %s: reading its credentials: %v", l.path, err)
+			l.logfn("refused a connection on %s: reading its credentials: %v", l.path, err)
 		case cr.uid != os.Getuid():
-			l.logf("refused a connection on %s from uid %d (pid %d): only uid %d may connect", l.path, cr.uid, cr.pid, os.Getuid())
+			l.logfn("refused a connection on %s from uid %d (pid %d): only uid %d may connect", l.path, cr.uid, cr.pid, os.Getuid())
 		default:
 			return c, nil
 		}
