@@ -47,7 +47,8 @@ the army (as the directory's open army) and serves the local API on
 DATA/littleboxes.sock while it runs, so approvals, secret and run --once work
 from other processes. When one runs (littleboxes daemon, another run), run
 asks it to open and run the army and prints its events until Ctrl-C (the army
-keeps running there); run --once runs the agent in it.
+keeps running there); if that engine stops, run takes over and runs the army
+itself. run --once runs the agent in it.
 `
 
 // runArmy implements `littleboxes run`. It returns the exit code: with

@@ -41,19 +41,39 @@ func timedLogf(w io.Writer) func(format string, args ...any) {
 // the local API while the army runs). done is false when the caller is to
 // run the army in-process, as before: --once with no engine, or no Host.
 func runViaEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (code int, done bool) {
+	for {
+		code, done, gone := runOnEngine(ctx, r, stdout, stderr)
+		if !gone || r.host == nil || ctx.Err() != nil {
+			return code, done
+		}
+		// The engine followed went away (stopped, killed): the army is to
+		// run until Ctrl-C, so run it here, or follow the engine that took
+		// over.
+		fmt.Fprintln(stderr, "littleboxes run: the engine stopped; taking over")
+		select {
+		case <-ctx.Done():
+			return ExitOK, true
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// runOnEngine is one try of runViaEngine; gone reports that the engine it
+// followed went away.
+func runOnEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (code int, done, gone bool) {
 	c, err := dialEngine(ctx, r.data)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed, true
+		return ExitFailed, true, false
 	}
 	if c == nil {
 		if r.once != "" || r.host == nil {
-			return 0, false
+			return 0, false, false
 		}
 		dir, err := dataDir(r.data)
 		if err != nil {
 			fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-			return ExitFailed, true
+			return ExitFailed, true, false
 		}
 		logf := timedLogf(stderr)
 		err = r.host(ctx, daemon.HostOptions{DataDir: dir, ArmyPath: r.path, InProcess: r.inProcess, Logf: logf,
@@ -64,22 +84,23 @@ func runViaEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (
 		switch {
 		case err == nil:
 			logf("stopped")
-			return ExitOK, true
+			return ExitOK, true, false
 		case !errors.Is(err, daemon.ErrRunning):
 			fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-			return ExitFailed, true
+			return ExitFailed, true, false
 		}
 		// An engine started meanwhile: be its client.
 		if c, err = dialEngine(ctx, r.data); err != nil || c == nil {
 			fmt.Fprintf(stderr, "littleboxes run: the engine that started meanwhile does not answer: %v\n", err)
-			return ExitFailed, true
+			return ExitFailed, true, false
 		}
 	}
 	defer c.Close()
 	if r.once != "" {
-		return runOnceRemote(ctx, c, r, stdout, stderr), true
+		return runOnceRemote(ctx, c, r, stdout, stderr), true, false
 	}
-	return followRemote(ctx, c, r, stderr), true
+	code, gone = followRemote(ctx, c, r, stderr)
+	return code, true, gone
 }
 
 // runOnceRemote runs one agent once in the engine and prints as run --once
@@ -110,26 +131,26 @@ func runOnceRemote(ctx context.Context, c *daemon.Client, r runRequest, stdout, 
 
 // followRemote asks the engine to open and run the army, then prints its
 // events until ctx is done (the army keeps running in the engine) or the
-// engine goes.
-func followRemote(ctx context.Context, c *daemon.Client, r runRequest, stderr io.Writer) int {
+// engine goes (gone).
+func followRemote(ctx context.Context, c *daemon.Client, r runRequest, stderr io.Writer) (code int, gone bool) {
 	logf := timedLogf(stderr)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	evs, err := c.Events(sctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
+		return ExitFailed, false
 	}
 	var pid int
 	_ = c.Call(ctx, daemon.MethodPid, &pid)
 	var o daemon.Opened
 	if err := c.Call(ctx, daemon.MethodOpenArmy, &o, r.path); err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
+		return ExitFailed, false
 	}
 	if o.NotRunning != "" {
 		fmt.Fprintf(stderr, "littleboxes run: %s\n", o.NotRunning)
-		return ExitFailed
+		return ExitFailed, false
 	}
 	logf("running army %s (%d agents) in the engine (pid %d); printing its events; Ctrl-C stops printing, the army keeps running there",
 		o.Name, o.Agents, pid)
@@ -137,10 +158,10 @@ func followRemote(ctx context.Context, c *daemon.Client, r runRequest, stderr io
 		logf("%s", eventLine(ev))
 	}
 	if ctx.Err() != nil {
-		return ExitOK
+		return ExitOK, false
 	}
 	fmt.Fprintln(stderr, "littleboxes run: the engine stopped")
-	return ExitFailed
+	return ExitFailed, true
 }
 
 // eventLine is an engine event as run prints it.
