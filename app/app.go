@@ -88,6 +88,9 @@ type Options struct {
 	InProcess bool
 	// Logf logs the engine's messages (redacted); nil discards them.
 	Logf func(format string, args ...any)
+	// ArmyPath, when set, is the army file to open instead of the one
+	// last open (`littleboxes run ARMY` hosting the engine).
+	ArmyPath string
 }
 
 // API is the set of methods bound to the desktop window and served by
@@ -160,7 +163,7 @@ func (a *API) open(ctx context.Context, opts Options) error {
 		opts.Runner = sandbox.NewInProcess()
 	}
 	ws, err := workspace.Open(ctx, workspace.Options{DataDir: opts.DataDir, Runner: opts.Runner, Hub: a.hub,
-		Redactor: a.red, Logf: opts.Logf})
+		Redactor: a.red, Logf: opts.Logf, ArmyPath: opts.ArmyPath})
 	if err != nil {
 		a.openErr = err
 		return err

@@ -5,6 +5,8 @@ package cli
 import (
 	"fmt"
 	"io"
+
+	"littleboxes/app/daemon"
 )
 
 // Exit codes shared by the subcommands.
@@ -21,6 +23,10 @@ type IO struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Host, when set, lets a long-lived `run ARMY` serve the local API
+	// while it runs (main hands it package app's HostRun); nil: run holds
+	// the store alone, as before.
+	Host daemon.Host
 }
 
 type command struct {
@@ -47,7 +53,12 @@ func commands() []command {
 
 // Main runs the subcommand named by args[0] and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	std := IO{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	return MainIO(args, IO{Stdin: stdin, Stdout: stdout, Stderr: stderr})
+}
+
+// MainIO is Main with std, its Host included.
+func MainIO(args []string, std IO) int {
+	stdout, stderr := std.Stdout, std.Stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return ExitUsage
@@ -71,6 +82,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: littleboxes                 open the desktop window")
 	// serve lives in package app/serve (main routes it there): it serves the window's API.
 	fmt.Fprintf(w, "       littleboxes %-14s %s\n", "serve", "the app in a browser, on loopback, behind a token")
+	// daemon lives in package app (main routes it there): the engine and its local API.
+	fmt.Fprintf(w, "       littleboxes %-14s %s\n", "daemon", "run the engine of a data directory, serving the local API on its socket")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "       littleboxes %-14s %s\n", c.name, c.summary)
 	}

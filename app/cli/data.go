@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 
+	"littleboxes/app/daemon"
 	"littleboxes/app/store"
 )
 
@@ -15,6 +17,10 @@ const storeFile = store.FileName
 func dataDir(flag string) (string, error) { return store.DataDir(flag) }
 
 // openStore opens the store in the data directory named by the --data flag.
+// When another process holds it, the error says which: an engine serving
+// the directory (whose pid it gives: approvals, secret and run go through
+// it, this command cannot yet), or a process that serves no socket (the
+// window, serve, an older run).
 func openStore(dataFlag string) (*store.Bolt, error) {
 	dir, err := dataDir(dataFlag)
 	if err != nil {
@@ -22,7 +28,15 @@ func openStore(dataFlag string) (*store.Bolt, error) {
 	}
 	st, err := store.Open(filepath.Join(dir, storeFile), store.Options{})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w: is `littleboxes run` (or the window) running on %s? Stop it first, or approve from the window", err, dir)
+		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+		defer cancel()
+		if c, derr := daemon.Dial(ctx, dir); derr == nil {
+			defer c.Close()
+			var pid int
+			_ = c.Call(ctx, daemon.MethodPid, &pid)
+			return nil, fmt.Errorf("%w: the engine (pid %d) runs on %s; approvals, secret and run go through it, this command cannot yet: stop it first", err, pid, dir)
+		}
+		return nil, fmt.Errorf("%w: is the window, serve or `littleboxes run` (an older one) running on %s? Stop it first, or approve from the window", err, dir)
 	}
 	return st, err
 }

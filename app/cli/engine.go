@@ -16,6 +16,7 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/armyrun"
+	"littleboxes/app/daemon"
 	"littleboxes/app/engine"
 	"littleboxes/app/secrets"
 	"littleboxes/app/store"
@@ -40,11 +41,19 @@ const runUsage = `usage: littleboxes run ARMY.yaml [--data DIR]                 
 
 Agents run in worker processes (cells) that can be capped and killed;
 --in-process runs them in this process instead, for debugging.
+
+One engine serves a data directory. When none runs, run becomes it: it opens
+the army (as the directory's open army) and serves the local API on
+DATA/littleboxes.sock while it runs, so approvals, secret and run --once work
+from other processes. When one runs (littleboxes daemon, another run), run
+asks it to open and run the army and prints its events until Ctrl-C (the army
+keeps running there); if that engine stops, run takes over and runs the army
+itself. run --once runs the agent in it.
 `
 
 // runArmy implements `littleboxes run`. It returns the exit code: with
 // --once, as exec's (0 ok, 1 the agent threw, 2 usage, 3 a limit).
-func runArmy(args []string, stdout, stderr io.Writer) int {
+func runArmy(args []string, stdout, stderr io.Writer, host daemon.Host) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
@@ -78,14 +87,18 @@ func runArmy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
 		return ExitUsage
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if code, done := runViaEngine(ctx, runRequest{data: *data, path: path, army: a, once: *once, input: *input,
+		inProcess: *inProcess, host: host}, stdout, stderr); done {
+		return code
+	}
 	st, err := openStore(*data)
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
 		return ExitFailed
 	}
 	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	red, outw, errw, flush := armRedactor(ctx, "run", a, st, stdout, stderr)
 	defer flush()
 	stdout, stderr = outw, errw
@@ -150,8 +163,8 @@ Each army keeps its own approvals, numbered per army: list prints the army's
 name first. approve and deny act in one army: --army names it (or gives its
 file); without it, the only army with data in the directory. They load the
 army file its last run used (or the --army FILE) to perform the effect and run
-the agent's onApproval. They cannot run while ` + "`littleboxes run`" + ` holds
-the data directory.
+the agent's onApproval. When an engine runs for the data directory
+(` + "`littleboxes run`" + `, ` + "`littleboxes daemon`" + `), they ask it, over its socket.
 `
 
 // approvals implements `littleboxes approvals list|approve ID|deny ID`.
@@ -181,6 +194,9 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 	default:
 		io.WriteString(stderr, approvalsUsage)
 		return ExitUsage
+	}
+	if code, done := approvalsViaEngine(sub, pos, *data, *armyFlag, *all, stdout, stderr); done {
+		return code
 	}
 	st, err := openStore(*data)
 	if err != nil {

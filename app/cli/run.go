@@ -19,7 +19,7 @@ func cmdRun(args []string, std IO) int {
 		std.Stderr.Write([]byte("littleboxes run: " + err.Error() + "\n"))
 		return ExitFailed
 	}
-	return runArmy(args, std.Stdout, std.Stderr)
+	return runArmy(args, std.Stdout, std.Stderr, std.Host)
 }
 
 // cmdApprovals lists and decides the effects held for the owner.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 
+	"littleboxes/app/daemon"
 	"littleboxes/app/secrets"
 	"littleboxes/app/store"
 	"littleboxes/vault"
@@ -123,11 +124,20 @@ func secretSet(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes secret set: %v (the value is read from stdin)\n", err)
 		return ExitUsage
 	}
+	stored := func() { fmt.Fprintf(std.Stderr, "littleboxes: secret %s stored in the OS keyring\n", name) }
 	return withKeyring(data, std, "set", func(ctx context.Context, k *keyring.Keyring) error {
 		if err := k.Set(ctx, name, value); err != nil {
 			return err
 		}
-		fmt.Fprintf(std.Stderr, "littleboxes: secret %s stored in the OS keyring\n", name)
+		stored()
+		return nil
+	}, func(ctx context.Context, c *daemon.Client) error {
+		// The engine stores it, learns it for redaction and restarts the
+		// army that uses it.
+		if err := c.Call(ctx, "SetSecret", nil, name, value); err != nil {
+			return err
+		}
+		stored()
 		return nil
 	})
 }
@@ -144,6 +154,15 @@ func secretList(args []string, std IO) int {
 	return withKeyring(data, std, "list", func(ctx context.Context, k *keyring.Keyring) error {
 		names, err := k.List(ctx)
 		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			fmt.Fprintln(std.Stdout, n)
+		}
+		return nil
+	}, func(ctx context.Context, c *daemon.Client) error {
+		var names []string
+		if err := c.Call(ctx, "Secrets", &names); err != nil {
 			return err
 		}
 		for _, n := range names {
@@ -173,18 +192,36 @@ func secretDelete(args []string, std IO) int {
 			return fmt.Errorf("no secret named %s", name)
 		}
 		return err
+	}, func(ctx context.Context, c *daemon.Client) error {
+		return c.Call(ctx, "DeleteSecret", nil, name)
 	})
 }
 
-// withKeyring opens the store and the keyring over its names index, runs
-// fn, and turns its error into an exit code.
-func withKeyring(data string, std IO, sub string, fn func(context.Context, *keyring.Keyring) error) int {
+// withKeyring runs remote with a client of the engine when one runs for
+// the data directory; else it opens the store and the keyring over its
+// names index and runs fn. It turns the error into an exit code.
+func withKeyring(data string, std IO, sub string, fn func(context.Context, *keyring.Keyring) error,
+	remote func(context.Context, *daemon.Client) error) int {
+	ctx := context.Background()
+	c, err := dialEngine(ctx, data)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes secret %s: %v\n", sub, err)
+		return ExitFailed
+	}
+	if c != nil {
+		defer c.Close()
+		if err := remote(ctx, c); err != nil {
+			fmt.Fprintf(std.Stderr, "littleboxes secret %s: %v\n", sub, err)
+			return ExitFailed
+		}
+		return ExitOK
+	}
 	st, err := openStore(data)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes secret %s: %v\n", sub, err)
 		return ExitFailed
 	}
-	err = fn(context.Background(), secrets.Keyring(st))
+	err = fn(ctx, secrets.Keyring(st))
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

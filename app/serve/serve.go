@@ -278,6 +278,8 @@ type Handler struct {
 
 	done     chan struct{} // closed at shutdown: event streams end
 	doneOnce sync.Once
+
+	local *localState // non-nil: local mode (NewLocalHandler)
 }
 
 // NewHandler returns the handler serving app, the frontend's files in
@@ -375,6 +377,10 @@ func writeError(w http.ResponseWriter, code int, format string, args ...any) {
 // token stays out of the URLs that logs and history keep. No response sets
 // a cookie.
 func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.local != nil {
+		s.serveLocal(w, r)
+		return
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("X-Frame-Options", "DENY")

@@ -101,6 +101,9 @@ type Options struct {
 	Redactor *vault.Redactor
 	// Logf logs the engine's messages (redacted); nil discards them.
 	Logf func(format string, args ...any)
+	// ArmyPath, when set, is the army file to open (and remember as open)
+	// instead of the one last open.
+	ArmyPath string
 }
 
 // Workspace is the army open in the app. Its methods are safe for
@@ -122,6 +125,8 @@ type Workspace struct {
 	anErr    error
 	fwd      sync.WaitGroup // the engine event forwarders
 	closed   bool
+
+	pmu sync.Mutex // one passive engine at a time (WithArmy)
 
 	smu    sync.Mutex
 	states map[string]string // agent node name → StateIdle, …
@@ -178,6 +183,14 @@ func Open(ctx context.Context, opts Options) (*Workspace, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	path := w.openPath()
+	if opts.ArmyPath != "" {
+		// Asked for: no fallback to an example when it cannot be read.
+		if err := w.load(ctx, opts.ArmyPath); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("opening the workspace: %s: %w", opts.ArmyPath, err)
+		}
+		return w, nil
+	}
 	var notice error
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {

@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"littleboxes/app/army"
+	"littleboxes/app/daemon"
+	"littleboxes/app/engine"
+	"littleboxes/app/events"
+)
+
+// runRequest is a `littleboxes run` as parsed.
+type runRequest struct {
+	data      string
+	path      string // the army file, absolute
+	army      *army.Army
+	once      string
+	input     string // JSON
+	inProcess bool
+	host      daemon.Host
+}
+
+// timedLogf returns a logf writing time-stamped lines to w.
+func timedLogf(w io.Writer) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		fmt.Fprintf(w, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
+	}
+}
+
+// runViaEngine does `run` through the engine of the data directory when one
+// runs, or, for a long-lived run with a Host, becomes that engine (hosting
+// the local API while the army runs). done is false when the caller is to
+// run the army in-process, as before: --once with no engine, or no Host.
+func runViaEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (code int, done bool) {
+	for {
+		code, done, gone := runOnEngine(ctx, r, stdout, stderr)
+		if !gone || r.host == nil || ctx.Err() != nil {
+			return code, done
+		}
+		// The engine followed went away (stopped, killed): the army is to
+		// run until Ctrl-C, so run it here, or follow the engine that took
+		// over.
+		fmt.Fprintln(stderr, "littleboxes run: the engine stopped; taking over")
+		select {
+		case <-ctx.Done():
+			return ExitOK, true
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// runOnEngine is one try of runViaEngine; gone reports that the engine it
+// followed went away.
+func runOnEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (code int, done, gone bool) {
+	c, err := dialEngine(ctx, r.data)
+	if err != nil {
+		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
+		return ExitFailed, true, false
+	}
+	if c == nil {
+		if r.once != "" || r.host == nil {
+			return 0, false, false
+		}
+		dir, err := dataDir(r.data)
+		if err != nil {
+			fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
+			return ExitFailed, true, false
+		}
+		logf := timedLogf(stderr)
+		err = r.host(ctx, daemon.HostOptions{DataDir: dir, ArmyPath: r.path, InProcess: r.inProcess, Logf: logf,
+			Ready: func(agents int) {
+				logf("running army %s (%d agents); other commands reach it on %s; stop with Ctrl-C",
+					r.army.Name, agents, daemon.SocketPath(dir))
+			}})
+		switch {
+		case err == nil:
+			logf("stopped")
+			return ExitOK, true, false
+		case !errors.Is(err, daemon.ErrRunning):
+			fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
+			return ExitFailed, true, false
+		}
+		// An engine started meanwhile: be its client.
+		if c, err = dialEngine(ctx, r.data); err != nil || c == nil {
+			fmt.Fprintf(stderr, "littleboxes run: the engine that started meanwhile does not answer: %v\n", err)
+			return ExitFailed, true, false
+		}
+	}
+	defer c.Close()
+	if r.once != "" {
+		return runOnceRemote(ctx, c, r, stdout, stderr), true, false
+	}
+	code, gone = followRemote(ctx, c, r, stderr)
+	return code, true, gone
+}
+
+// runOnceRemote runs one agent once in the engine and prints as run --once
+// does in-process.
+func runOnceRemote(ctx context.Context, c *daemon.Client, r runRequest, stdout, stderr io.Writer) int {
+	var res daemon.OnceResult
+	if err := c.Call(ctx, daemon.MethodRunOnce, &res, r.path, r.once, r.input); err != nil {
+		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
+		return ExitFailed
+	}
+	printConsole(stderr, res.Console)
+	if res.Report != "" || res.Code != 0 {
+		io.WriteString(stderr, res.Report)
+		if res.Code == 0 {
+			return ExitFailed
+		}
+		return res.Code
+	}
+	// As in-process: indented (the answer's JSON comes compacted).
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, res.Value, "", "  "); err != nil {
+		fmt.Fprintf(stderr, "littleboxes run: the engine's result: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintln(stdout, buf.String())
+	return ExitOK
+}
+
+// followRemote asks the engine to open and run the army, then prints its
+// events until ctx is done (the army keeps running in the engine) or the
+// engine goes (gone).
+func followRemote(ctx context.Context, c *daemon.Client, r runRequest, stderr io.Writer) (code int, gone bool) {
+	logf := timedLogf(stderr)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	evs, err := c.Events(sctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
+		return ExitFailed, false
+	}
+	var pid int
+	_ = c.Call(ctx, daemon.MethodPid, &pid)
+	var o daemon.Opened
+	if err := c.Call(ctx, daemon.MethodOpenArmy, &o, r.path); err != nil {
+		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
+		return ExitFailed, false
+	}
+	if o.NotRunning != "" {
+		fmt.Fprintf(stderr, "littleboxes run: %s\n", o.NotRunning)
+		return ExitFailed, false
+	}
+	logf("running army %s (%d agents) in the engine (pid %d); printing its events; Ctrl-C stops printing, the army keeps running there",
+		o.Name, o.Agents, pid)
+	for ev := range evs {
+		logf("%s", eventLine(ev))
+	}
+	if ctx.Err() != nil {
+		return ExitOK, false
+	}
+	fmt.Fprintln(stderr, "littleboxes run: the engine stopped")
+	return ExitFailed, true
+}
+
+// eventLine is an engine event as run prints it.
+func eventLine(ev events.Event) string {
+	var b strings.Builder
+	b.WriteString(ev.Type)
+	if ev.Agent != "" {
+		b.WriteString(" " + ev.Agent)
+	}
+	if ev.To != "" {
+		b.WriteString(" → " + ev.To)
+	}
+	if ev.Detail != "" {
+		b.WriteString(" " + ev.Detail)
+	}
+	if ev.ID != "" {
+		b.WriteString(" id " + ev.ID)
+	}
+	if ev.Error != "" {
+		b.WriteString(": " + ev.Error)
+	}
+	return b.String()
+}
+
+// approvalsViaEngine does `approvals SUB` through the engine of the data
+// directory when one runs; done is false when none runs.
+func approvalsViaEngine(sub string, pos []string, data, armyFlag string, all bool, stdout, stderr io.Writer) (code int, done bool) {
+	ctx := context.Background()
+	c, err := dialEngine(ctx, data)
+	if err != nil {
+		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+		return ExitFailed, true
+	}
+	if c == nil {
+		return 0, false
+	}
+	defer c.Close()
+	fail := func(err error) (int, bool) {
+		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+		return ExitFailed, true
+	}
+	name, file := armyFlag, ""
+	if name != "" {
+		if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
+			a, err := army.Load(name)
+			if err != nil {
+				fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+				return ExitUsage, true
+			}
+			if file, err = filepath.Abs(name); err != nil {
+				return fail(err)
+			}
+			name = a.Name
+		}
+	}
+	var armies []string
+	if name == "" {
+		if err := c.Call(ctx, daemon.MethodArmyNames, &armies); err != nil {
+			return fail(err)
+		}
+	} else {
+		armies = []string{name}
+	}
+	if sub == "list" {
+		n := 0
+		for _, arm := range armies {
+			var efs []engine.Effect
+			if err := c.Call(ctx, daemon.MethodArmyApprovals, &efs, arm, all); err != nil {
+				return fail(err)
+			}
+			for _, ef := range efs {
+				n++
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\tenv.%s.%s(%s)\t%s\n", arm, ef.ID, ef.Status,
+					ef.Agent, ef.Env, ef.Method, clip(string(ef.Args), 120), time.UnixMilli(ef.Created).Format(time.RFC3339))
+			}
+		}
+		if n == 0 {
+			fmt.Fprintln(stdout, "no approvals pending")
+		}
+		return ExitOK, true
+	}
+	if name == "" {
+		switch len(armies) {
+		case 0:
+			fmt.Fprintln(stderr, "littleboxes approvals: no army has data here: nothing to approve")
+			return ExitFailed, true
+		case 1:
+			name = armies[0]
+		default:
+			fmt.Fprintf(stderr, "littleboxes approvals: several armies keep approvals here (%s): pass --army NAME\n", strings.Join(armies, ", "))
+			return ExitUsage, true
+		}
+	}
+	var ef engine.Effect
+	if err := c.Call(ctx, daemon.MethodDecide, &ef, name, file, pos[0], sub == "approve"); err != nil {
+		return fail(err)
+	}
+	out, _ := json.MarshalIndent(ef, "", "  ")
+	fmt.Fprintln(stdout, string(out))
+	if ef.Status == engine.StatusFailed {
+		return ExitFailed, true
+	}
+	return ExitOK, true
+}

@@ -1,0 +1,61 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+
+	"littleboxes/sandbox"
+)
+
+// The engine serves its clients the window's API (package app's API, by
+// the same method names) and, on the socket only, the methods below, for
+// the CLI. Their implementation is package app's Engine.
+const (
+	MethodPid           = "Pid"           // () int: the engine's process id
+	MethodArmyNames     = "ArmyNames"     // () []string: the armies with data in the store
+	MethodArmyApprovals = "ArmyApprovals" // (army string, all bool) []engine.Effect, redacted
+	MethodDecide        = "Decide"        // (army, file, id string, approve bool) engine.Effect, redacted
+	MethodOpenArmy      = "OpenArmy"      // (file string) Opened: open (and run) that army file
+	MethodRunOnce       = "RunOnce"       // (file, agent, inputJSON string) OnceResult
+)
+
+// Opened is what MethodOpenArmy answers: the army now open in the engine.
+type Opened struct {
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	Agents int    `json:"agents"` // the agents the engine runs (a template's instances each)
+	// NotRunning says why the army does not run ("" when it runs).
+	NotRunning string `json:"notRunning,omitempty"`
+}
+
+// OnceResult is what MethodRunOnce answers: one agent's run(input), as
+// `run --once` prints it. Everything in it is redacted.
+type OnceResult struct {
+	Value   json.RawMessage       `json:"value,omitempty"` // the result as JSON (Code 0)
+	Console []sandbox.ConsoleLine `json:"console,omitempty"`
+	// Report is the error as `run --once` prints it ("limit exceeded: …",
+	// "error: …" and a stack), "" when it succeeded.
+	Report string `json:"report,omitempty"`
+	// Code is the exit code: 0 ok, 1 the agent threw, 2 no such agent or
+	// entry, 3 a limit.
+	Code int `json:"code"`
+}
+
+// HostOptions are what a long-lived `run ARMY` hands a Host.
+type HostOptions struct {
+	DataDir   string // the data directory, resolved
+	ArmyPath  string // the army file, absolute
+	InProcess bool   // run agents in this process, not cells
+	// Logf logs the engine's messages, redacted.
+	Logf func(format string, args ...any)
+	// Ready is called once the army runs, with its agents' count, before
+	// Host blocks.
+	Ready func(agents int)
+}
+
+// A Host runs the army o.ArmyPath and serves the local API for o.DataDir
+// until ctx is done: `run ARMY` when no engine runs, so that other
+// processes reach the army through the socket. It returns ErrRunning when
+// another engine serves the directory. Package app implements it (main
+// hands it to package cli).
+type Host func(ctx context.Context, o HostOptions) error

@@ -1,0 +1,144 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"littleboxes/app/army"
+	"littleboxes/app/armyrun"
+	"littleboxes/app/engine"
+	"littleboxes/app/events"
+)
+
+// Every army with data in the store, for the engine's clients (the CLI's
+// approvals and run --once): the open army is reached through its running
+// engine; another one through a passive engine started for the call.
+
+// ArmyNames returns the names of the armies with data in the store.
+func (w *Workspace) ArmyNames() ([]string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil, ErrClosed
+	}
+	return engine.Armies(w.st)
+}
+
+// ArmyApprovals lists army name's held sink calls, oldest first: the
+// pending ones, or with all the decided ones too.
+func (w *Workspace) ArmyApprovals(name string, all bool) ([]engine.Effect, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil, ErrClosed
+	}
+	return engine.Approvals(w.st, name, !all)
+}
+
+// ArmyPath returns the army file army name's last run used, or "".
+func (w *Workspace) ArmyPath(name string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ""
+	}
+	return engine.ArmyPath(w.st, name)
+}
+
+// ErrOtherFile is WithArmy's error for an army of the open army's name
+// given by another file.
+var ErrOtherFile = errors.New("another file of the army is open")
+
+// WithArmy calls fn with an engine running army name. The open army's is
+// its running engine (when path is "" or the open file). Another army's is
+// a passive engine (no trigger, no delivery) started on the store for the
+// call and closed after it, loaded from path or, when path is "", from the
+// file its last run used; passive engines are one at a time. record
+// remembers path as the army's file (engine.ArmyPath), as `run --once`
+// does.
+func (w *Workspace) WithArmy(ctx context.Context, name, path string, record bool, fn func(*engine.Engine) error) error {
+	if path != "" {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return err
+		}
+		path = abs
+	}
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return ErrClosed
+	}
+	if w.army != nil && w.army.Name == name {
+		if path != "" && path != w.path {
+			open := w.path
+			w.mu.Unlock()
+			return fmt.Errorf("%w: army %q runs from %s, not %s", ErrOtherFile, name, open, path)
+		}
+		eng, engErr := w.eng, w.engErr
+		w.mu.Unlock()
+		if eng == nil {
+			if engErr == nil {
+				engErr = fmt.Errorf("army %q is open but not running: it has problems to fix first", name)
+			}
+			return engErr
+		}
+		return fn(eng)
+	}
+	st, red, runner, logf := w.st, w.red, w.opts.Runner, w.opts.Logf
+	w.mu.Unlock()
+	w.pmu.Lock()
+	defer w.pmu.Unlock()
+	if path == "" {
+		if path = engine.ArmyPath(st, name); path == "" {
+			return fmt.Errorf("no army file known for army %q: pass --army FILE", name)
+		}
+	}
+	a, err := army.Load(path)
+	if err != nil {
+		return fmt.Errorf("army %q: %w", name, err)
+	}
+	if a.Name != name {
+		return fmt.Errorf("%s now names its army %q, not %q: pass --army FILE of army %q", path, a.Name, name, name)
+	}
+	o := armyrun.Options{Army: a, Store: st, Redactor: red, Runner: runner, Passive: true, Logf: logf}
+	if record {
+		o.ArmyPath = path
+	}
+	e, err := armyrun.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), engineCloseTimeout)
+		defer cancel()
+		if err := e.Close(cctx); err != nil {
+			w.logf("closing the passive engine of %s: %v", name, err)
+		}
+	}()
+	return fn(e)
+}
+
+// OpenFile opens the army file at path (its problems and all) in place of
+// the open army, and remembers it as open. A file that cannot be read is
+// an error and changes nothing.
+func (w *Workspace) OpenFile(ctx context.Context, path string) (Snapshot, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return Snapshot{}, ErrClosed
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if abs != w.path {
+		if err := w.load(ctx, abs); err != nil {
+			return Snapshot{}, err
+		}
+		w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "open " + abs})
+	}
+	return w.snapshot(), nil
+}
