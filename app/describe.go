@@ -14,6 +14,9 @@ import (
 // code is not saved: the page shows the diff, and UpdateAgent with the code
 // keeps it.
 func (a *API) Describe(agent, description, model, inputJSON string) (engine.Authored, error) {
+	if v, ok, err := forward[engine.Authored](a, "Describe", agent, description, model, inputJSON); ok {
+		return v, err
+	}
 	if description == "" {
 		return engine.Authored{}, fmt.Errorf("say what the agent should do")
 	}
@@ -46,6 +49,9 @@ func (a *API) Describe(agent, description, model, inputJSON string) (engine.Auth
 // CachedPlan returns the code cached for a plan-mode instructions agent
 // ("" when it has not run yet, or is not one).
 func (a *API) CachedPlan(agent string) (string, error) {
+	if v, ok, err := forward[string](a, "CachedPlan", agent); ok {
+		return v, err
+	}
 	ws, err := a.workspace()
 	if err != nil {
 		return "", err

@@ -140,6 +140,8 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		{"OpenExample", []any{"inbox"}},
 		{"SetSecret", []any{name, value}},
 		{"DeleteSecret", []any{"lb-no-such-secret"}},
+		{"Settings", nil},
+		{"SetKeepRunning", []any{true}},
 	}
 	skip := map[string]bool{}
 	covered := map[string]bool{}
