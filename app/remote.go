@@ -285,6 +285,16 @@ func engineArgs(keepRunning, inProcess bool) []string {
 	return args
 }
 
+// selfExe is the executable a front end starts an engine with: this one.
+var selfExe = func() (string, error) {
+	exe, err := os.Executable()
+	if err == nil && strings.HasSuffix(exe, ".test") {
+		// A test binary run as `daemon` would run the tests again.
+		err = errors.New("a test binary cannot start an engine")
+	}
+	return exe, err
+}
+
 // engineConnector returns how a long-lived front end reaches the engine of
 // dataDir: dial it, and when none runs, start one (this executable, as
 // `daemon`) and attach to that. It is nil, with the reason, when this
@@ -300,11 +310,7 @@ func engineConnector(dataDir string, opts Options) (func(context.Context) (engin
 	case opts.Runner != nil:
 		return nil, "given a runner of its own"
 	}
-	exe, exeErr := os.Executable()
-	if exeErr == nil && strings.HasSuffix(exe, ".test") {
-		// A test binary run as `daemon` would run the tests again.
-		exeErr = errors.New("a test binary cannot start an engine")
-	}
+	exe, exeErr := selfExe()
 	return func(ctx context.Context) (engineClient, error) {
 		c, err := engineDial(ctx, dataDir)
 		if err == nil || !errors.Is(err, errEngineNotRunning) {
