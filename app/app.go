@@ -214,6 +214,8 @@ func (a *API) openFront(ctx context.Context, opts Options) error {
 			a.mu.Unlock()
 			if closed {
 				r.close()
+			} else {
+				logf("attached to the engine of %s", dir)
 			}
 			return nil
 		}

@@ -157,6 +157,9 @@ export namespace app {
 	    console?: ConsoleLine[];
 	    attempts?: codemode.Attempt[];
 	}
+	export interface Settings {
+	    keepRunning: boolean;
+	}
 	export interface SinkView {
 	    agent: string;
 	    binding: string;
