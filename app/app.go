@@ -26,6 +26,34 @@
 // are those the window binds, read from the same list (bound): every
 // exported method of *API, and nothing else.
 //
+// # Attached
+//
+// One engine runs per data directory (`littleboxes daemon`, package
+// app/daemon), and the long-lived front ends are its clients: the window
+// (RunWindow) and serve (Served) dial it, and when none answers start one
+// (this executable, `daemon --data DIR`, detached, with --idle-exit
+// DefaultIdleExit unless the person's setting "keep running after the
+// window closes" is on, and with --in-process when the front end was given
+// it) and attach to that. An attached API hosts no workspace: every
+// exported method forwards to the engine by name with its arguments
+// (forward, in remote.go) and decodes the result into its own type, errors
+// keeping their text. The engine's events are re-emitted on the API's hub,
+// so the window's "lb:event" and serve's event stream are unchanged. When
+// the engine's stream ends (the engine stopped or was killed) the API sends
+// an "engine" event with Detail "reconnecting", methods fail with
+// ErrEngineGone, and it reconnects with backoff, starting a new engine when
+// none answers; then it sends "engine"/"attached" and a "workspace" event.
+//
+// When attaching is impossible (no engine package in this build, a test
+// binary that cannot be started as an engine, a failed start) the front end
+// opens the store in its own process, as before engines ran on their own,
+// and logs why. --no-daemon (the window's flag; Options.NoDaemon) or
+// LITTLEBOXES_NO_DAEMON=1 (the window and serve) asks for that explicitly,
+// for tests and debugging. --in-process keeps its meaning: agents run in
+// the engine's process instead of cells.
+//
+// The window's title counts the approvals pending: "littleboxes (2)".
+//
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns
 // Wails' error saying the tags are missing.
