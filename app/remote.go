@@ -28,17 +28,26 @@ type engineClient interface {
 
 // The seam to package daemon. This build knows no engine to attach to while
 // engineDial is nil: every front end then opens the store in-process, as
-// before. At merge, a file beside this one sets them from package daemon:
+// before. At merge, a file beside this one sets them from package daemon
+// (whose *Client has Call and Events as engineClient says):
 //
 //	func init() {
-//		engineDial = func(ctx context.Context, dir string) (engineClient, error) { return nilIfErr(daemon.Dial(ctx, dir)) }
+//		engineDial = func(ctx context.Context, dir string) (engineClient, error) {
+//			c, err := daemon.Dial(ctx, dir)
+//			if err != nil {
+//				return nil, err // not a nil *Client in a non-nil interface
+//			}
+//			return c, nil
+//		}
 //		engineSpawn = func(ctx context.Context, exe, dir string, args ...string) (engineClient, error) {
-//			return nilIfErr(daemon.Spawn(ctx, exe, dir, args...))
+//			c, err := daemon.Spawn(ctx, exe, dir, args...)
+//			if err != nil {
+//				return nil, err
+//			}
+//			return c, nil
 //		}
 //		errEngineNotRunning = daemon.ErrNotRunning
 //	}
-//
-// (nilIfErr must turn a nil *daemon.Client into a nil interface.)
 var (
 	// engineDial connects to the engine running for dataDir; an error
 	// matching errEngineNotRunning means none runs.

@@ -352,3 +352,111 @@ func TestCallToAKilledEngine(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// scripted is an engineClient whose event stream the test ends.
+type scripted struct{ evs chan events.Event }
+
+func (s *scripted) Call(context.Context, string, any, ...any) error { return nil }
+func (s *scripted) Events(ctx context.Context) (<-chan events.Event, error) {
+	out := make(chan events.Event)
+	go func() {
+		// Ends when the test closes s.evs or ctx ends.
+		defer close(out)
+		for {
+			select {
+			case ev, ok := <-s.evs:
+				if !ok {
+					return
+				}
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// TestReconnectBacksOff: while no engine can be reached the API keeps
+// trying, logging each kind of failure once, and attaches when one answers;
+// close ends a reconnect in progress.
+func TestReconnectBacksOff(t *testing.T) {
+	var mu sync.Mutex
+	attempts := 0
+	first := &scripted{evs: make(chan events.Event)}
+	connect := func(context.Context) (engineClient, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		switch {
+		case attempts == 1:
+			return first, nil
+		case attempts <= 4:
+			return nil, errors.New("starting the engine: it exited at once")
+		}
+		return &scripted{evs: make(chan events.Event)}, nil
+	}
+	var logMu sync.Mutex
+	var logged []string
+	a := NewAPI()
+	r, err := attach(context.Background(), a.hub, connect, func(f string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		logged = append(logged, fmt.Sprintf(f, args...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.remote = r
+	defer a.close()
+	stream, stop := a.subscribe()
+	defer stop()
+	first.evs <- events.Event{Type: "run.start", Agent: "x"}
+	waitEvent(t, stream, "the engine's event re-emitted", func(ev Event) bool { return ev.Type == "run.start" && ev.Agent == "x" })
+	close(first.evs)
+	waitEvent(t, stream, "attached", func(ev Event) bool { return ev.Type == EventEngine && ev.Detail == EngineAttached })
+	mu.Lock()
+	if attempts != 5 {
+		t.Errorf("%d attempts, want 5", attempts)
+	}
+	mu.Unlock()
+	logMu.Lock()
+	n := 0
+	for _, l := range logged {
+		if strings.Contains(l, "it exited at once") {
+			n++
+		}
+	}
+	logMu.Unlock()
+	if n != 1 {
+		t.Errorf("the failure was logged %d times, want once: %q", n, logged)
+	}
+
+	// A reconnect that never succeeds ends at close.
+	b := NewAPI()
+	lone := &scripted{evs: make(chan events.Event)}
+	calls := 0
+	rb, err := attach(context.Background(), b.hub, func(context.Context) (engineClient, error) {
+		calls++
+		if calls == 1 {
+			return lone, nil
+		}
+		return nil, errEngineNotRunning
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.remote = rb
+	close(lone.evs)
+	bs, bstop := b.subscribe()
+	defer bstop()
+	waitEvent(t, bs, "reconnecting", func(ev Event) bool { return ev.Type == EventEngine && ev.Detail == EngineReconnecting })
+	if _, err := b.Runs("x", 1); !errors.Is(err, ErrEngineGone) {
+		t.Errorf("Runs while reconnecting: %v", err)
+	}
+	b.close() // must return: the loop ends
+}
