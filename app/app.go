@@ -26,6 +26,34 @@
 // are those the window binds, read from the same list (bound): every
 // exported method of *API, and nothing else.
 //
+// # Attached
+//
+// One engine runs per data directory (`littleboxes daemon`, package
+// app/daemon), and the long-lived front ends are its clients: the window
+// (RunWindow) and serve (Served) dial it, and when none answers start one
+// (this executable, `daemon --data DIR`, detached, with --idle-exit
+// DefaultIdleExit unless the person's setting "keep running after the
+// window closes" is on, and with --in-process when the front end was given
+// it) and attach to that. An attached API hosts no workspace: every
+// exported method forwards to the engine by name with its arguments
+// (forward, in remote.go) and decodes the result into its own type, errors
+// keeping their text. The engine's events are re-emitted on the API's hub,
+// so the window's "lb:event" and serve's event stream are unchanged. When
+// the engine's stream ends (the engine stopped or was killed) the API sends
+// an "engine" event with Detail "reconnecting", methods fail with
+// ErrEngineGone, and it reconnects with backoff, starting a new engine when
+// none answers; then it sends "engine"/"attached" and a "workspace" event.
+//
+// When attaching is impossible (no engine package in this build, a test
+// binary that cannot be started as an engine, a failed start) the front end
+// opens the store in its own process, as before engines ran on their own,
+// and logs why. --no-daemon (the window's flag; Options.NoDaemon) or
+// LITTLEBOXES_NO_DAEMON=1 (the window and serve) asks for that explicitly,
+// for tests and debugging. --in-process keeps its meaning: agents run in
+// the engine's process instead of cells.
+//
+// The window's title counts the approvals pending: "littleboxes (2)".
+//
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns
 // Wails' error saying the tags are missing.
@@ -40,6 +68,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -50,6 +79,7 @@ import (
 	"littleboxes/app/armyrun"
 	"littleboxes/app/events"
 	"littleboxes/app/serve"
+	"littleboxes/app/store"
 	"littleboxes/app/workspace"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
@@ -91,6 +121,11 @@ type Options struct {
 	// ArmyPath, when set, is the army file to open instead of the one
 	// last open (`littleboxes run ARMY` hosting the engine).
 	ArmyPath string
+	// NoDaemon makes a long-lived front end (the window, serve) open the
+	// store in this process, as before engines ran on their own, instead
+	// of attaching to the data directory's engine (see "Attached" in the
+	// package doc).
+	NoDaemon bool
 }
 
 // API is the set of methods bound to the desktop window and served by
@@ -107,7 +142,11 @@ type API struct {
 	ws        *workspace.Workspace // the open army; nil until open
 	openErr   error                // why the workspace could not be opened
 	closePool func()               // closes the cells that run agents (nil: Options.Runner or InProcess)
+	remote    *remote              // the engine this API forwards to; nil when it hosts ws itself
+	dataDir   string               // the data directory, once opened or attached
 	closed    bool
+
+	settingsMu sync.Mutex // serialises SetKeepRunning's read-modify-write
 }
 
 // errNotOpen is the error of workspace methods before the workspace opens.
@@ -162,6 +201,12 @@ func (a *API) open(ctx context.Context, opts Options) error {
 	if opts.Runner == nil {
 		opts.Runner = sandbox.NewInProcess()
 	}
+	dir, err := store.DataDir(opts.DataDir)
+	if err != nil {
+		a.openErr = err
+		return err
+	}
+	a.dataDir = dir
 	ws, err := workspace.Open(ctx, workspace.Options{DataDir: opts.DataDir, Runner: opts.Runner, Hub: a.hub,
 		Redactor: a.red, Logf: opts.Logf, ArmyPath: opts.ArmyPath})
 	if err != nil {
@@ -170,6 +215,45 @@ func (a *API) open(ctx context.Context, opts Options) error {
 	}
 	a.ws = ws
 	return nil
+}
+
+// openFront opens a for a long-lived front end (the window, serve):
+// attached to the data directory's engine, started when none runs, or,
+// when that is impossible, with the workspace in this process as before
+// (the reason logged).
+func (a *API) openFront(ctx context.Context, opts Options) error {
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	dir, err := store.DataDir(opts.DataDir)
+	if err != nil {
+		a.mu.Lock()
+		a.openErr = err
+		a.mu.Unlock()
+		return err
+	}
+	connect, why := engineConnector(dir, opts)
+	if connect != nil {
+		r, err := attach(ctx, a.hub, connect, opts.Logf)
+		if err == nil {
+			a.mu.Lock()
+			closed := a.closed
+			if !closed {
+				a.remote, a.dataDir = r, dir
+			}
+			a.mu.Unlock()
+			if closed {
+				r.close()
+			} else {
+				logf("attached to the engine of %s", dir)
+			}
+			return nil
+		}
+		why = err.Error()
+	}
+	logf("the engine runs in this process: %s", why)
+	return a.open(ctx, opts)
 }
 
 // workspace returns the open workspace, or why there is none.
@@ -197,8 +281,11 @@ func (a *API) close() error {
 		return nil
 	}
 	a.closed = true
-	ws, closePool := a.ws, a.closePool
+	ws, closePool, r := a.ws, a.closePool, a.remote
 	a.mu.Unlock()
+	if r != nil {
+		r.close()
+	}
 	var err error
 	if ws != nil {
 		err = ws.Close()
@@ -215,6 +302,9 @@ func (a *API) close() error {
 
 // Workspace returns the army open in the app, with its flow analysis.
 func (a *API) Workspace() (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "Workspace"); ok {
+		return orEmpty(v, err)
+	}
 	return a.render(a.snapshot())
 }
 
@@ -242,7 +332,7 @@ func (a *API) startup(ctx context.Context, opts Options) {
 	a.mu.Lock()
 	a.ctx = ctx
 	a.mu.Unlock()
-	if err := a.open(ctx, opts); err != nil {
+	if err := a.openFront(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "littleboxes:", err)
 	}
 	stream, stop := a.hub.Subscribe()
@@ -261,6 +351,12 @@ func (a *API) startup(ctx context.Context, opts Options) {
 			}
 		}
 	}()
+	badge, stopBadge := a.hub.Subscribe()
+	go func() {
+		// Ends as the event forwarder above does.
+		defer stopBadge()
+		a.watchTitle(ctx, badge, func(title string) { wruntime.WindowSetTitle(ctx, title) }, badgeDelay)
+	}()
 }
 
 func (a *API) context() context.Context {
@@ -273,7 +369,12 @@ func (a *API) context() context.Context {
 }
 
 // Version returns the application version, such as "0.1.0-dev".
-func (a *API) Version() string { return version }
+func (a *API) Version() string {
+	if v, ok, err := forward[string](a, "Version"); ok && err == nil {
+		return v
+	}
+	return version
+}
 
 // Exec compiles source as an agent module (TypeScript or JavaScript) and runs
 // its run(input, env, ctx) entry point once, with an empty env and the
@@ -281,6 +382,12 @@ func (a *API) Version() string { return version }
 // empty string means null. Every failure, including invalid input, is
 // reported in the result's Error, never as a Go error or a panic.
 func (a *API) Exec(source string, inputJSON string) ExecResult {
+	if v, ok, err := forward[ExecResult](a, "Exec", source, inputJSON); ok {
+		if err != nil {
+			return ExecResult{Console: []ConsoleLine{}, Error: &ExecError{Kind: ErrorKindInternal, Message: err.Error()}}
+		}
+		return v
+	}
 	a.mu.Lock()
 	ex := a.exec
 	a.mu.Unlock()
@@ -290,14 +397,16 @@ func (a *API) Exec(source string, inputJSON string) ExecResult {
 // RunWindow opens the desktop window serving the frontend, which assets holds
 // under frontend/dist, and returns when the window is closed. args are the
 // command-line flags after the program name: --data DIR chooses the data
-// directory, --in-process runs agents in this process instead of cells; Wails reads its own (such as -devserver in dev builds) from the
+// directory, --in-process runs agents in this process instead of cells,
+// --no-daemon opens the store in this process instead of attaching to the
+// data directory's engine; Wails reads its own (such as -devserver in dev builds) from the
 // command line itself, so the others are ignored here.
 func RunWindow(assets fs.FS, args []string) error {
 	dist, err := fs.Sub(assets, "frontend/dist")
 	if err != nil {
 		return fmt.Errorf("frontend assets: %w", err)
 	}
-	opts := Options{DataDir: flagValue(args, "data"), InProcess: hasFlag(args, "in-process"), Logf: func(format string, args ...any) {
+	opts := Options{DataDir: flagValue(args, "data"), InProcess: hasFlag(args, "in-process"), NoDaemon: hasFlag(args, "no-daemon"), Logf: func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "littleboxes: "+strings.TrimSuffix(format, "\n")+"\n", args...)
 	}}
 	api := NewAPI()
@@ -330,8 +439,9 @@ func (a *API) bound() []any { return []any{a} }
 // Served opens the API for `littleboxes serve` (package app/serve): the
 // values the window binds, the page's events, and how to close it.
 func Served(ctx context.Context, o serve.Options) (serve.App, error) {
-	a, err := Open(ctx, Options{DataDir: o.DataDir, InProcess: o.InProcess, Logf: o.Logf})
-	if err != nil {
+	a := NewAPI()
+	if err := a.openFront(ctx, Options{DataDir: o.DataDir, InProcess: o.InProcess, Logf: o.Logf}); err != nil {
+		a.close()
 		return serve.App{}, err
 	}
 	return a.served(), nil
@@ -361,4 +471,75 @@ func flagValue(args []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// badgeDelay is how long the window waits after an event that may change
+// the count of pending approvals before counting them: a burst (a template
+// holding one effect per thread) is counted once.
+const badgeDelay = 200 * time.Millisecond
+
+// windowTitle is the window's title with n approvals pending:
+// "littleboxes", or "littleboxes (n)". build/test-window.sh finds the
+// window by it.
+func windowTitle(n int) string {
+	if n <= 0 {
+		return Title
+	}
+	return fmt.Sprintf("%s (%d)", Title, n)
+}
+
+// badgeEvent reports whether ev may change the count of pending
+// approvals: an approval held or decided, another army opened, the engine
+// gone or back.
+func badgeEvent(ev events.Event) bool {
+	switch ev.Type {
+	case "approval.new", "approval.decided", EventWorkspace, EventEngine:
+		return true
+	}
+	return false
+}
+
+// pendingTitle is the window's title for the approvals pending now (the
+// bare title when they cannot be listed).
+func (a *API) pendingTitle() string {
+	p, err := a.Approvals(false)
+	if err != nil {
+		return Title
+	}
+	return windowTitle(len(p))
+}
+
+// watchTitle sets the window's title (setTitle) to the count of pending
+// approvals at once, and again delay after every event of stream that may
+// change it, when it changed. It returns when stream closes or ctx ends.
+func (a *API) watchTitle(ctx context.Context, stream <-chan events.Event, setTitle func(string), delay time.Duration) {
+	last := a.pendingTitle()
+	setTitle(last)
+	var timer *time.Timer
+	var due <-chan time.Time
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		select {
+		case ev, ok := <-stream:
+			if !ok {
+				return
+			}
+			if badgeEvent(ev) && due == nil {
+				timer = time.NewTimer(delay)
+				due = timer.C
+			}
+		case <-due:
+			due = nil
+			if t := a.pendingTitle(); t != last {
+				last = t
+				setTitle(t)
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
 }

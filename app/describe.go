@@ -16,6 +16,9 @@ import (
 // them with the reason in Error (and no error), so the page shows what each
 // attempt did; an error means no attempt was made.
 func (a *API) Describe(agent, description, model, inputJSON string) (engine.Authored, error) {
+	if v, ok, err := forward[engine.Authored](a, "Describe", agent, description, model, inputJSON); ok {
+		return v, err
+	}
 	if description == "" {
 		return engine.Authored{}, fmt.Errorf("say what the agent should do")
 	}
@@ -49,6 +52,9 @@ func (a *API) Describe(agent, description, model, inputJSON string) (engine.Auth
 // CachedPlan returns the code cached for a plan-mode instructions agent
 // ("" when it has not run yet, or is not one).
 func (a *API) CachedPlan(agent string) (string, error) {
+	if v, ok, err := forward[string](a, "CachedPlan", agent); ok {
+		return v, err
+	}
 	ws, err := a.workspace()
 	if err != nil {
 		return "", err

@@ -92,12 +92,20 @@ func (a *API) edit(fn func(ws *workspace.Workspace) (workspace.Snapshot, error))
 }
 
 // Examples lists the built-in example armies by name.
-func (a *API) Examples() []string { return examples.Names() }
+func (a *API) Examples() []string {
+	if v, ok, err := forward[[]string](a, "Examples"); ok && err == nil {
+		return v
+	}
+	return examples.Names()
+}
 
 // OpenExample opens the built-in example army name. The first time, it is
 // written into the data directory (DATA/armies/NAME); after that the copy
 // there, with the person's edits, is opened.
 func (a *API) OpenExample(name string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "OpenExample", name); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.OpenExample(a.context(), name) })
 }
 
@@ -109,11 +117,17 @@ func (a *API) OpenExample(name string) (Workspace, error) {
 // army has problems other than those of an incomplete army, is refused
 // with the problems.
 func (a *API) ImportYAML(text string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "ImportYAML", text); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.ImportYAML(a.context(), text) })
 }
 
 // ExportYAML returns the open army as an army file.
 func (a *API) ExportYAML() (string, error) {
+	if v, ok, err := forward[string](a, "ExportYAML"); ok {
+		return v, err
+	}
 	ws, err := a.workspace()
 	if err != nil {
 		return "", err
@@ -124,6 +138,9 @@ func (a *API) ExportYAML() (string, error) {
 // AddAgent adds an agent. Its code goes to ./agents/NAME.ts beside the army
 // file; with no code yet, the workspace shows the problem until it has some.
 func (a *API) AddAgent(spec AgentSpec) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "AddAgent", spec); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.AddAgent(a.context(), spec.change())
 	})
@@ -133,6 +150,9 @@ func (a *API) AddAgent(spec AgentSpec) (Workspace, error) {
 // spec.Name differs (its channels, its position and its ./agents/NAME.ts
 // file follow).
 func (a *API) UpdateAgent(name string, spec AgentSpec) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "UpdateAgent", name, spec); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.UpdateAgent(a.context(), name, spec.change())
 	})
@@ -141,11 +161,17 @@ func (a *API) UpdateAgent(name string, spec AgentSpec) (Workspace, error) {
 // DeleteAgent removes agent name and the channels from and to it. Its code
 // file stays.
 func (a *API) DeleteAgent(name string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "DeleteAgent", name); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.DeleteAgent(a.context(), name) })
 }
 
 // SetAgentCode replaces agent name's code (in its file, when it has one).
 func (a *API) SetAgentCode(name, code string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "SetAgentCode", name, code); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.SetAgentCode(a.context(), name, code)
 	})
@@ -155,6 +181,9 @@ func (a *API) SetAgentCode(name, code string) (Workspace, error) {
 // or of the wrong type, are refused; required props and secrets may come
 // later (the workspace shows them as problems until then).
 func (a *API) AddCapability(spec CapabilitySpec) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "AddCapability", spec); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.AddCapability(a.context(), spec.change())
 	})
@@ -163,6 +192,9 @@ func (a *API) AddCapability(spec CapabilitySpec) (Workspace, error) {
 // UpdateCapability replaces capability name with spec, renaming it when
 // spec.Name differs (bindings and templates follow).
 func (a *API) UpdateCapability(name string, spec CapabilitySpec) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "UpdateCapability", name, spec); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.UpdateCapability(a.context(), name, spec.change())
 	})
@@ -172,6 +204,9 @@ func (a *API) UpdateCapability(name string, spec CapabilitySpec) (Workspace, err
 // capability a template spawns over cannot be deleted until the template
 // is changed or deleted.
 func (a *API) DeleteCapability(name string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "DeleteCapability", name); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.DeleteCapability(a.context(), name)
 	})
@@ -180,6 +215,9 @@ func (a *API) DeleteCapability(name string) (Workspace, error) {
 // Bind gives agent env.ENV bound to capability (replacing what env was
 // bound to).
 func (a *API) Bind(agent, env, capability string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "Bind", agent, env, capability); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.Bind(a.context(), agent, env, capability)
 	})
@@ -187,12 +225,18 @@ func (a *API) Bind(agent, env, capability string) (Workspace, error) {
 
 // Unbind removes agent's env.ENV binding.
 func (a *API) Unbind(agent, env string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "Unbind", agent, env); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) { return ws.Unbind(a.context(), agent, env) })
 }
 
 // Connect adds a one-way channel: agent from gets a send-only env.ENV that
 // delivers to agent to, which gets the message trigger if it lacks it.
 func (a *API) Connect(from, env, to string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "Connect", from, env, to); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.Connect(a.context(), from, env, to)
 	})
@@ -201,6 +245,9 @@ func (a *API) Connect(from, env, to string) (Workspace, error) {
 // Disconnect removes the channel agent from sends on as env.ENV (a channel
 // capability's binding included).
 func (a *API) Disconnect(from, env string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "Disconnect", from, env); ok {
+		return orEmpty(v, err)
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.Disconnect(a.context(), from, env)
 	})
@@ -210,6 +257,9 @@ func (a *API) Disconnect(from, env string) (Workspace, error) {
 // when no agent has that name ("agent:NAME" and "capability:NAME" name
 // either explicitly). It does not re-analyse and sends no event.
 func (a *API) MoveNodes(positions map[string]Pos) error {
+	if _, ok, err := forward[struct{}](a, "MoveNodes", positions); ok {
+		return err
+	}
 	ws, err := a.workspace()
 	if err != nil {
 		return err

@@ -51,6 +51,9 @@ type Diagnostic struct {
 
 // Kinds lists the registered capability kinds, by id.
 func (a *API) Kinds() ([]KindInfo, error) {
+	if v, ok, err := forward[[]KindInfo](a, "Kinds"); ok {
+		return v, err
+	}
 	out := []KindInfo{}
 	for _, k := range capabilities.Kinds() {
 		schema, err := capabilities.PropsSchema(k)
@@ -78,6 +81,9 @@ func (a *API) Kinds() ([]KindInfo, error) {
 // bindings, its template's item, the channels it sends on), for the editor
 // beside its code.
 func (a *API) AgentEnv(name string) (string, error) {
+	if v, ok, err := forward[string](a, "AgentEnv", name); ok {
+		return v, err
+	}
 	s, err := a.snapshot()
 	if err != nil {
 		return "", err
@@ -122,6 +128,9 @@ func (a *API) AgentEnv(name string) (string, error) {
 // CheckCode compiles code as an agent module and returns its compile
 // errors; none when it compiles.
 func (a *API) CheckCode(code string) ([]Diagnostic, error) {
+	if v, ok, err := forward[[]Diagnostic](a, "CheckCode", code); ok {
+		return v, err
+	}
 	out := []Diagnostic{}
 	_, err := sandbox.Compile(ExecFilename, code)
 	if err == nil {

@@ -20,6 +20,9 @@ var localModelURLs = []string{
 // when one answers. Each probe is a GET of BASE/models on loopback, bounded
 // to half a second.
 func (a *API) LocalModel() string {
+	if v, ok, err := forward[string](a, "LocalModel"); ok && err == nil {
+		return v
+	}
 	return probeLocalModel(a.context(), localModelURLs)
 }
 

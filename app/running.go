@@ -72,6 +72,9 @@ func runRecord(r engine.RunRecord) RunRecord {
 // the record, not an error). name is an agent, or a template's instance
 // "TEMPLATE[ITEM]". inputJSON is the input as JSON text; "" means null.
 func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
+	if v, ok, err := forward[RunRecord](a, "RunAgent", name, inputJSON); ok {
+		return v, err
+	}
 	input, ierr := parseInput(inputJSON)
 	if ierr != nil {
 		if ierr.Line > 0 {
@@ -136,6 +139,9 @@ func (a *API) RunAgent(name, inputJSON string) (RunRecord, error) {
 // Runs returns up to limit of agent's run records, newest first (limit 0:
 // 50). For a template, its instances' runs, merged.
 func (a *API) Runs(agent string, limit int) ([]RunRecord, error) {
+	if v, ok, err := forward[[]RunRecord](a, "Runs", agent, limit); ok {
+		return v, err
+	}
 	if limit <= 0 {
 		limit = 50
 	}
@@ -191,6 +197,9 @@ func (a *API) redactRecord(r RunRecord) RunRecord {
 // Approvals lists the held sink calls awaiting the owner's decision, oldest
 // first; with all, the decided ones too.
 func (a *API) Approvals(all bool) ([]Effect, error) {
+	if v, ok, err := forward[[]Effect](a, "Approvals", all); ok {
+		return v, err
+	}
 	ws, err := a.workspace()
 	if err != nil {
 		return nil, err
@@ -213,12 +222,18 @@ func (a *API) Approvals(all bool) ([]Effect, error) {
 // Approve performs the held sink call id and returns it as recorded: a
 // failure of the call itself is in the effect's error, not returned.
 func (a *API) Approve(id string) (Effect, error) {
+	if v, ok, err := forward[Effect](a, "Approve", id); ok {
+		return v, err
+	}
 	return a.decide(id, (*engine.Engine).Approve)
 }
 
 // Deny records that the owner denied the held sink call id, which is never
 // performed.
 func (a *API) Deny(id string) (Effect, error) {
+	if v, ok, err := forward[Effect](a, "Deny", id); ok {
+		return v, err
+	}
 	return a.decide(id, (*engine.Engine).Deny)
 }
 
@@ -251,6 +266,9 @@ func (a *API) decide(id string, fn func(*engine.Engine, context.Context, string)
 // Secrets lists the names of the secrets in the OS keyring. There is no
 // method that returns a secret's value.
 func (a *API) Secrets() ([]string, error) {
+	if v, ok, err := forward[[]string](a, "Secrets"); ok {
+		return v, err
+	}
 	k, err := a.keyring()
 	if err != nil {
 		return nil, err
@@ -265,6 +283,9 @@ func (a *API) Secrets() ([]string, error) {
 // SetSecret stores a secret in the OS keyring under name, then restarts the
 // army if it names that secret or is not running.
 func (a *API) SetSecret(name, value string) error {
+	if _, ok, err := forward[struct{}](a, "SetSecret", name, value); ok {
+		return err
+	}
 	if err := vault.ValidateName(name); err != nil {
 		return err
 	}
@@ -285,6 +306,9 @@ func (a *API) SetSecret(name, value string) error {
 // DeleteSecret deletes the secret name from the OS keyring, then restarts
 // the army if it names that secret.
 func (a *API) DeleteSecret(name string) error {
+	if _, ok, err := forward[struct{}](a, "DeleteSecret", name); ok {
+		return err
+	}
 	if err := vault.ValidateName(name); err != nil {
 		return err
 	}

@@ -141,6 +141,8 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		{"SetSecret", []any{name, value}},
 		{"DeleteSecret", []any{"lb-no-such-secret"}},
 		{"AcceptTools", []any{"webhook"}},
+		{"Settings", nil},
+		{"SetKeepRunning", []any{true}},
 	}
 	skip := map[string]bool{}
 	covered := map[string]bool{}

@@ -10,7 +10,12 @@
 #               their glyph), and edges coloured by verdict — amber for the
 #               flagged reply to a thread, green for the safe report;
 #   3. select   an xdotool click on an agent node opens its editor in the
-#               side panel (the panel's region of the window changes).
+#               side panel (the panel's region of the window changes);
+#   4. attached (when BIN has the `daemon` subcommand) the window is a client
+#               of an engine this script started on the throwaway data
+#               directory before it, as a person's running engine would be.
+# The window is found by its title, "littleboxes" or, with approvals
+# pending, "littleboxes (N)".
 # It prints one line per check and a final "window: N passed, M failed", and
 # exits non-zero when any check fails. A binary built without the Wails tags
 # (desktop,production) prints a message and exits at once: the window never
@@ -120,8 +125,34 @@ stop_app() {
 	wait "$APP_PID" 2>/dev/null
 	APP_PID=""
 }
-trap stop_app EXIT
-trap 'stop_app; trap - EXIT; echo "test-window: interrupted" >&2; exit 130' INT TERM HUP
+# The engine this script started (when BIN has one), stopped the same way.
+ENGINE_PID=""
+stop_engine() {
+	[ -n "$ENGINE_PID" ] || return 0
+	kill -TERM -- "-$ENGINE_PID" 2>/dev/null || kill -TERM "$ENGINE_PID" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$ENGINE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$ENGINE_PID" 2>/dev/null
+	wait "$ENGINE_PID" 2>/dev/null
+	ENGINE_PID=""
+}
+trap 'stop_app; stop_engine' EXIT
+trap 'stop_app; stop_engine; trap - EXIT; echo "test-window: interrupted" >&2; exit 130' INT TERM HUP
+
+# An engine first, when BIN has one: the window must attach to it. (A
+# binary without `daemon` says so and exits; the window then runs the army
+# in its own process, and check 4 is not made.)
+if "$BIN" daemon --help 2>&1 | grep -q -- 'idle-exit'; then
+	setsid "$BIN" daemon --data "$XDG_DATA_HOME/littleboxes" >"$OUT/engine.log" 2>&1 &
+	ENGINE_PID=$!
+	for _ in $(seq 1 60); do # ≤ 30 s for it to listen on DATA/littleboxes.sock
+		[ -S "$XDG_DATA_HOME/littleboxes/littleboxes.sock" ] && break
+		kill -0 "$ENGINE_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+fi
 
 setsid "$BIN" >"$OUT/app.log" 2>&1 &
 APP_PID=$!
@@ -154,7 +185,7 @@ diff_in() {
 # 1. The window appears and renders the page.
 WID=""
 for _ in $(seq 1 120); do # ≤ 60 s
-	WID=$(xdotool search --onlyvisible --name '^littleboxes$' 2>/dev/null | head -n 1)
+	WID=$(xdotool search --onlyvisible --name '^littleboxes( \([0-9]+\))?$' 2>/dev/null | head -n 1)
 	[ -n "$WID" ] && break
 	if ! kill -0 "$APP_PID" 2>/dev/null; then
 		wait "$APP_PID"
@@ -291,6 +322,16 @@ if [ "$nglyphs" -ge 1 ]; then
 	fi
 else
 	fail "select: no agent node found to click ($START)"
+fi
+
+# 4. The window attached to the engine started before it.
+if [ -n "$ENGINE_PID" ]; then
+	if grep -q "attached to the engine" "$OUT/app.log" && kill -0 "$ENGINE_PID" 2>/dev/null; then
+		pass "attached: the window is a client of the engine (pid $ENGINE_PID) running for its data directory"
+	else
+		show_log
+		fail "attached: the window did not attach to the engine started before it ($OUT/engine.log)"
+	fi
 fi
 
 if ! kill -0 "$APP_PID" 2>/dev/null; then

@@ -164,6 +164,30 @@ describe("App", () => {
     await waitFor(() => expect(f.calls.filter((m) => m === "Workspace").length).toBe(before + 1));
   });
 
+  it("shows the engine reconnecting, then reloads the army when it is back", async () => {
+    const f = fakeConnection();
+    render(<App connection={f.c} />);
+    await waitFor(() => expect(screen.getByTestId("app").dataset.ready).toBe("1"));
+    await waitFor(() => expect(f.subscribed()).toBe(true));
+    expect(screen.queryByTestId("engine-banner")).toBeNull();
+    await act(async () => f.emit({ type: "engine", detail: "reconnecting", time: "" }));
+    expect(screen.getByTestId("engine-banner").textContent).toContain("reconnecting");
+    const before = f.calls.filter((m) => m === "Workspace").length;
+    // What an attached API sends when the engine is back.
+    await act(async () => f.emit({ type: "engine", detail: "attached", time: "" }));
+    await act(async () => f.emit({ type: "workspace", detail: "reconnected", time: "" }));
+    expect(screen.queryByTestId("engine-banner")).toBeNull();
+    await waitFor(() => expect(f.calls.filter((m) => m === "Workspace").length).toBe(before + 1));
+  });
+
+  it("opens the settings with the keep-running toggle", async () => {
+    const f = fakeConnection({ Settings: () => ({ keepRunning: true }) });
+    render(<App connection={f.c} />);
+    fireEvent.click(await screen.findByTestId("open-settings"));
+    const box = (await screen.findByTestId("keep-running")) as HTMLInputElement;
+    await waitFor(() => expect(box.checked).toBe(true));
+  });
+
   it("says so when the backend cannot be reached", async () => {
     const f = fakeConnection({
       Workspace: () => {

@@ -12,6 +12,8 @@
 //   open-secrets, open-import, open-export   the title bar's other buttons
 //   approvals-drawer     the drawer holding ApprovalsInbox; approvals-drawer-close
 //   secrets-dialog       the dialog holding SecretsPanel; secrets-dialog-close
+//   settings-dialog      the dialog holding KeepRunningToggle; settings-dialog-close
+//   engine-banner        shown while the engine is reconnecting (components/EngineBanner.tsx)
 //   import-dialog        import-text, import-file, import-ok, import-cancel, import-error,
 //                        example-NAME (open a built-in example)
 //   export-dialog        export-text, export-download, export-dialog-close
@@ -22,7 +24,7 @@
 //   loading / load-error the first load
 
 import { useCallback, useMemo, useState } from "react";
-import type { Workspace } from "./lib/api";
+import type { EngineState, Workspace } from "./lib/api";
 import type { Connection } from "./lib/transport";
 import { useApprovals } from "./hooks/useApprovals";
 import { useEngineEvents } from "./hooks/useEngineEvents";
@@ -31,9 +33,11 @@ import { useWorkspace } from "./hooks/useWorkspace";
 import { ApprovalsDrawer } from "./components/ApprovalsDrawer";
 import { ArmyActions, type Dialog } from "./components/ArmyActions";
 import { Canvas } from "./components/canvas/Canvas";
+import { EngineBanner } from "./components/EngineBanner";
 import { ErrorToast } from "./components/ErrorToast";
 import { ExportDialog } from "./components/ExportDialog";
 import { ImportDialog } from "./components/ImportDialog";
+import { KeepRunningToggle } from "./components/KeepRunningToggle";
 import { LoadState } from "./components/LoadState";
 import { Modal } from "./components/Modal";
 import { NodePanel } from "./components/NodePanel";
@@ -56,6 +60,7 @@ export function App({ initialView = "army", connection: given }: Props) {
   const [drawer, setDrawer] = useState(false);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [runsVersion, setRunsVersion] = useState(0);
+  const [engine, setEngine] = useState<EngineState>("attached");
 
   const w = useWorkspace(given);
   const { api, ws } = w;
@@ -67,6 +72,7 @@ export function App({ initialView = "army", connection: given }: Props) {
     onApprovals: approvals.changed,
     onRunEnd: () => setRunsVersion((v) => v + 1),
     pollApprovals: () => void approvals.refresh(),
+    onEngine: setEngine,
   });
 
   const { setWs } = w;
@@ -96,6 +102,7 @@ export function App({ initialView = "army", connection: given }: Props) {
         running={playground.running}
         onRun={playground.run}
       />
+      <EngineBanner state={engine} />
       {view === "playground" ? (
         <Playground p={playground} />
       ) : (
@@ -136,6 +143,11 @@ export function App({ initialView = "army", connection: given }: Props) {
       {api && dialog === "secrets" && (
         <Modal testId="secrets-dialog" title="Secrets" onClose={closeDialog}>
           <SecretsPanel api={api} />
+        </Modal>
+      )}
+      {api && dialog === "settings" && (
+        <Modal testId="settings-dialog" title="Settings" onClose={closeDialog}>
+          <KeepRunningToggle api={api} />
         </Modal>
       )}
       {api && dialog === "import" && (

@@ -1,14 +1,14 @@
-// The title bar's buttons on the army screen: import, export, secrets, and
-// the approvals badge.
+// The title bar's buttons on the army screen: import, export, secrets,
+// settings, and the approvals badge.
 //
-// data-testid: open-import, open-export, open-secrets, open-approvals (holds
-// approvals-badge).
+// data-testid: open-import, open-export, open-secrets, open-settings,
+// open-approvals (holds approvals-badge).
 
 import { Icon } from "./canvas/icons";
 import { ApprovalsBadge } from "./panels";
 
 /** Which dialog a button opens. */
-export type Dialog = "secrets" | "import" | "export";
+export type Dialog = "secrets" | "import" | "export" | "settings";
 
 export interface ArmyActionsProps {
   approvals: number;
@@ -28,6 +28,9 @@ export function ArmyActions({ approvals, onDialog, onApprovals }: ArmyActionsPro
         </button>
         <button type="button" className="tb-button" data-testid="open-secrets" onClick={() => onDialog("secrets")} title="Secrets in the OS keyring">
           <Icon name="key" size={13} /> Secrets
+        </button>
+        <button type="button" className="tb-button" data-testid="open-settings" onClick={() => onDialog("settings")} title="Settings">
+          Settings
         </button>
       </div>
       <div className="approvals-button" data-testid="open-approvals">

@@ -1,11 +1,11 @@
 // useEngineEvents: the engine's events while connected, as live run states
 // and channel pulses for the canvas, and as calls to the handlers (a new
-// Workspace, approvals changed, a run ended). The approvals are also polled,
-// in case an event was missed.
+// Workspace, approvals changed, a run ended, the engine gone or back). The
+// approvals are also polled, in case an event was missed.
 
 import { useEffect, useRef, useState } from "react";
 import { type Live, PULSE_MS, applyEvent, emptyLive } from "../components/canvas/graph";
-import type { Event, Workspace } from "../lib/api";
+import type { EngineState, Event, Workspace } from "../lib/api";
 import type { Connection } from "../lib/transport";
 
 /** How often the approvals are counted again without an event. */
@@ -20,6 +20,8 @@ export interface EngineHandlers {
   onRunEnd(): void;
   /** Counts the approvals (on subscribing, then every APPROVALS_POLL_MS). */
   pollApprovals(): void;
+  /** The engine stopped answering, or is back (an attached app's "engine" event). */
+  onEngine?(state: EngineState): void;
 }
 
 /**
@@ -45,6 +47,10 @@ export function useEngineEvents(conn: Connection | null, enabled: boolean, ws: W
         case "approval.new":
         case "approval.decided":
           h.current.onApprovals();
+          return;
+        case "engine":
+          if (ev.detail === "reconnecting" || ev.detail === "attached") h.current.onEngine?.(ev.detail);
+          if (ev.detail === "attached") h.current.pollApprovals();
           return;
         case "run.end":
           h.current.onRunEnd();

@@ -85,9 +85,18 @@ export type Effect = Omit<GEffect, "args" | "result"> & { args: unknown; result?
 /** The name of the Wails event (and the SSE stream) carrying engine events. */
 export const EVENT = "lb:event";
 
-/** An engine event (app.Event). */
+/**
+ * Whether the engine the app is attached to answers (app.EventEngine's
+ * details): "reconnecting" after it stopped, "attached" when it is back.
+ */
+export type EngineState = "attached" | "reconnecting";
+
+/** The person's settings (app.Settings). */
+export type Settings = Result<"Settings">;
+
+/** An engine event (app.Event); "engine" events carry an EngineState in detail. */
 export interface Event {
-  type: "run.start" | "run.end" | "message" | "message.dead" | "approval.new" | "approval.decided" | "report" | "workspace";
+  type: "run.start" | "run.end" | "message" | "message.dead" | "approval.new" | "approval.decided" | "report" | "workspace" | "engine";
   time: string;
   agent?: string;
   to?: string;

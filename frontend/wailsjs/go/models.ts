@@ -158,6 +158,9 @@ export namespace app {
 	    console?: ConsoleLine[];
 	    attempts?: codemode.Attempt[];
 	}
+	export interface Settings {
+	    keepRunning: boolean;
+	}
 	export interface SinkView {
 	    agent: string;
 	    binding: string;

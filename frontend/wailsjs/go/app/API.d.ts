@@ -59,7 +59,11 @@ export function Secrets():Promise<Array<string>>;
 
 export function SetAgentCode(arg1:string,arg2:string):Promise<app.Workspace>;
 
+export function SetKeepRunning(arg1:boolean):Promise<app.Settings>;
+
 export function SetSecret(arg1:string,arg2:string):Promise<void>;
+
+export function Settings():Promise<app.Settings>;
 
 export function Unbind(arg1:string,arg2:string):Promise<app.Workspace>;
 

@@ -114,8 +114,16 @@ export function SetAgentCode(arg1, arg2) {
   return window['go']['app']['API']['SetAgentCode'](arg1, arg2);
 }
 
+export function SetKeepRunning(arg1) {
+  return window['go']['app']['API']['SetKeepRunning'](arg1);
+}
+
 export function SetSecret(arg1, arg2) {
   return window['go']['app']['API']['SetSecret'](arg1, arg2);
+}
+
+export function Settings() {
+  return window['go']['app']['API']['Settings']();
 }
 
 export function Unbind(arg1, arg2) {

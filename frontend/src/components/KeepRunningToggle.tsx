@@ -1,0 +1,58 @@
+// The setting "keep running after the window closes": whether the engine
+// (the army watching mail, holding approvals) goes on after the last
+// window or `serve` closes, or exits a while after. Read with
+// api.Settings(), set with api.SetKeepRunning(on).
+//
+// data-testid: keep-running (the checkbox; disabled until the setting is
+// read), keep-running-error.
+
+import { useEffect, useState } from "react";
+import type { Api } from "../lib/api";
+import { errorText } from "../lib/transport";
+
+export function KeepRunningToggle({ api }: { api: Pick<Api, "Settings" | "SetKeepRunning"> }) {
+  const [on, setOn] = useState<boolean | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    api.Settings().then(
+      (s) => live && setOn(s.keepRunning),
+      (e) => live && setError(errorText(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  const change = async (next: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setOn((await api.SetKeepRunning(next)).keepRunning);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="setting">
+      <label className="setting-row">
+        <input type="checkbox" data-testid="keep-running" checked={on ?? false} disabled={on === null || busy} onChange={(e) => void change(e.target.checked)} />
+        <span>Keep the army running after the window closes</span>
+      </label>
+      <p className="setting-doc">
+        On, the engine goes on watching and holding approvals with no window open. Off, it stops a couple of minutes after the last window closes. It
+        applies the next time the engine starts.
+      </p>
+      {error && (
+        <p className="setting-error" role="alert" data-testid="keep-running-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
