@@ -38,7 +38,25 @@ if [ ! -f "$ROOT/build/testservers/node_modules/@modelcontextprotocol/server-eve
 fi
 
 DATA="$(mktemp -d)"
-trap 'rm -rf "$DATA"' EXIT
+# The page talks to serve, and serve to the data directory's engine: start
+# one first, as a person's running engine would be, and stop it at the end
+# (serve would otherwise start one itself, left to exit when idle).
+ENGINE_PID=""
+stop_engine() {
+	[ -n "$ENGINE_PID" ] || return 0
+	kill -TERM -- "-$ENGINE_PID" 2>/dev/null || kill -TERM "$ENGINE_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL -- "-$ENGINE_PID" 2>/dev/null
+	wait "$ENGINE_PID" 2>/dev/null
+	ENGINE_PID=""
+}
+trap 'stop_engine; rm -rf "$DATA" "$DATA.engine.log"' EXIT
+if "$BIN" daemon --help 2>&1 | grep -q -- 'idle-exit'; then
+	setsid "$BIN" daemon --data "$DATA" >"$DATA.engine.log" 2>&1 &
+	ENGINE_PID=$!
+	for _ in $(seq 100); do [ -S "$DATA/littleboxes.sock" ] && break; kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.1; done
+	[ -S "$DATA/littleboxes.sock" ] || { cat "$DATA.engine.log" >&2; fail "the engine did not start"; }
+fi
 SHOTS="${SCREENSHOTS:-$ROOT/build/screenshots}"
 mkdir -p "$SHOTS"
 cd "$ROOT/frontend" && CHROMIUM="$CHROMIUM" node e2e/e2e.mjs "$BIN" "$DATA" "$SHOTS"
