@@ -15,6 +15,9 @@ import (
 // changed tools since they were pinned), then restarts the army. The
 // problem such a change causes names the capability in its tools field.
 func (a *API) AcceptTools(capability string) (Workspace, error) {
+	if v, ok, err := forward[Workspace](a, "AcceptTools", capability); ok {
+		return v, err
+	}
 	return a.edit(func(ws *workspace.Workspace) (workspace.Snapshot, error) {
 		return ws.AcceptTools(a.context(), capability)
 	})

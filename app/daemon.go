@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"littleboxes/app/notify"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -287,10 +289,54 @@ func host(ctx context.Context, o daemon.HostOptions, idle time.Duration) error {
 	} else if o.Ready != nil {
 		o.Ready(0)
 	}
+	stopNotes := notifyFrom(ctx, a, dir, o.Logf)
 	serr := serve.ServeLocal(ctx, ln, a.local(), serve.LocalOptions{IdleExit: idle})
+	stopNotes()
 	cerr := a.close()
 	if serr != nil {
 		return serr
 	}
 	return cerr
+}
+
+// notifyFrom tells the person, by desktop notifications, what the engine
+// holds for them (package notify), muted as their settings say; a click
+// opens the window. The returned func stops it and waits for it.
+func notifyFrom(ctx context.Context, a *API, dir string, logf func(string, ...any)) (stop func()) {
+	evs, unsubscribe := a.subscribe()
+	nctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		notify.Watch(nctx, evs, notify.Options{
+			Logf: logf,
+			Muted: func() notify.Mutes {
+				s, _ := loadSettings(dir)
+				return s.Mute
+			},
+			Open: func(string) { openWindow(dir, logf) },
+		})
+	}()
+	return func() {
+		cancel()
+		unsubscribe()
+		<-done
+	}
+}
+
+// openWindow starts a window on dir's engine (this binary with no
+// subcommand); it attaches to the engine and shows the waiting approvals.
+func openWindow(dir string, logf func(string, ...any)) {
+	exe, err := os.Executable()
+	if err == nil {
+		cmd := exec.Command(exe, "--data", dir)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err = cmd.Start(); err == nil {
+			go cmd.Wait() // reaped when the window closes; owned by nothing else
+			return
+		}
+	}
+	if logf != nil {
+		logf("opening the window: %v", err)
+	}
 }

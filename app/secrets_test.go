@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"littleboxes/app/notify"
 	"littleboxes/vault/keyring/keyringtest"
 )
 
@@ -143,6 +144,7 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 		{"AcceptTools", []any{"webhook"}},
 		{"Settings", nil},
 		{"SetKeepRunning", []any{true}},
+		{"SetMute", []any{notify.Mutes{Approvals: true}}},
 	}
 	skip := map[string]bool{}
 	covered := map[string]bool{}

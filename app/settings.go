@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"littleboxes/app/notify"
 )
 
 // SettingsFile is the person's settings' file in the data directory.
@@ -20,6 +22,9 @@ type Settings struct {
 	// end started exits a while (DefaultIdleExit) after the last one
 	// detaches. It applies to engines started after it changes.
 	KeepRunning bool `json:"keepRunning"`
+	// Mute silences the desktop notifications the engine sends (all, or
+	// approvals, cordons, dead letters apart).
+	Mute notify.Mutes `json:"mute"`
 }
 
 // loadSettings reads dir's settings; a missing file is the defaults.
@@ -100,12 +105,27 @@ func (a *API) Settings() (Settings, error) {
 	return loadSettings(dir)
 }
 
+// SetMute sets which desktop notifications are muted, and returns the
+// settings as saved.
+func (a *API) SetMute(m notify.Mutes) (Settings, error) {
+	if v, ok, err := forward[Settings](a, "SetMute", m); ok {
+		return v, err
+	}
+	return a.updateSettings(func(s *Settings) { s.Mute = m })
+}
+
 // SetKeepRunning sets whether the engine keeps running after the last
 // window closes, and returns the settings as saved.
 func (a *API) SetKeepRunning(on bool) (Settings, error) {
 	if v, ok, err := forward[Settings](a, "SetKeepRunning", on); ok {
 		return v, err
 	}
+	return a.updateSettings(func(s *Settings) { s.KeepRunning = on })
+}
+
+// updateSettings changes the settings with fn and saves them, one change
+// at a time.
+func (a *API) updateSettings(fn func(*Settings)) (Settings, error) {
 	dir, err := a.settingsDir()
 	if err != nil {
 		return Settings{}, err
@@ -116,7 +136,7 @@ func (a *API) SetKeepRunning(on bool) (Settings, error) {
 	if err != nil {
 		return Settings{}, err
 	}
-	s.KeepRunning = on
+	fn(&s)
 	if err := saveSettings(dir, s); err != nil {
 		return Settings{}, err
 	}

@@ -181,7 +181,7 @@ describe("App", () => {
   });
 
   it("opens the settings with the keep-running toggle", async () => {
-    const f = fakeConnection({ Settings: () => ({ keepRunning: true }) });
+    const f = fakeConnection({ Settings: () => ({ keepRunning: true, mute: {} }) });
     render(<App connection={f.c} />);
     fireEvent.click(await screen.findByTestId("open-settings"));
     const box = (await screen.findByTestId("keep-running")) as HTMLInputElement;

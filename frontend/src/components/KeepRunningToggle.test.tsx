@@ -12,7 +12,7 @@ function box() {
 
 describe("KeepRunningToggle", () => {
   it("shows the setting and saves a change", async () => {
-    const api = fakeApi({ Settings: async () => ({ keepRunning: false }), SetKeepRunning: async (on: boolean) => ({ keepRunning: on }) });
+    const api = fakeApi({ Settings: async () => ({ keepRunning: false, mute: {} }), SetKeepRunning: async (on: boolean) => ({ keepRunning: on, mute: {} }) });
     render(<KeepRunningToggle api={api} />);
     expect(box().disabled).toBe(true);
     await waitFor(() => expect(box().disabled).toBe(false));
@@ -24,7 +24,7 @@ describe("KeepRunningToggle", () => {
 
   it("says why it could not save, and keeps what is saved", async () => {
     const api = fakeApi({
-      Settings: async () => ({ keepRunning: true }),
+      Settings: async () => ({ keepRunning: true, mute: {} }),
       SetKeepRunning: async () => {
         throw new Error("the littleboxes engine is not running; reconnecting");
       },

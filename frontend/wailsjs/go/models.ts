@@ -160,6 +160,7 @@ export namespace app {
 	}
 	export interface Settings {
 	    keepRunning: boolean;
+	    mute: notify.Mutes;
 	}
 	export interface SinkView {
 	    agent: string;
@@ -217,6 +218,17 @@ export namespace engine {
 	    calls: Simulated[];
 	    attempts: codemode.Attempt[];
 	    error?: string;
+	}
+
+}
+
+export namespace notify {
+	
+	export interface Mutes {
+	    all?: boolean;
+	    approvals?: boolean;
+	    cordons?: boolean;
+	    deadLetters?: boolean;
 	}
 
 }

@@ -118,6 +118,10 @@ export function SetKeepRunning(arg1) {
   return window['go']['app']['API']['SetKeepRunning'](arg1);
 }
 
+export function SetMute(arg1) {
+  return window['go']['app']['API']['SetMute'](arg1);
+}
+
 export function SetSecret(arg1, arg2) {
   return window['go']['app']['API']['SetSecret'](arg1, arg2);
 }
