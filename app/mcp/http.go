@@ -72,14 +72,21 @@ func loopbackHost(h, port string) bool {
 }
 
 // ServeListener serves s over streamable HTTP on ln (a loopback listener) behind
-// token until ctx is done, then shuts the server down, giving open requests
-// five seconds.
+// token until ctx is done, then shuts the server down: open requests get a
+// second, then their contexts end (an event stream's too), and all of it
+// at most five seconds.
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener, token string) error {
 	tcp, ok := ln.Addr().(*net.TCPAddr)
 	if !ok || !tcp.IP.IsLoopback() {
 		return fmt.Errorf("mcp: serve on %s: not a loopback TCP address", ln.Addr())
 	}
-	hs := &http.Server{Handler: s.Handler(token, tcp.Port), ReadHeaderTimeout: 10 * time.Second}
+	// Every request's context derives from base: a client's event stream
+	// (streamable HTTP's long-lived GET) never goes idle by itself, so
+	// shutting down ends what is still open after a grace period.
+	base, endRequests := context.WithCancel(context.Background())
+	defer endRequests()
+	hs := &http.Server{Handler: s.Handler(token, tcp.Port), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }() // ends when Shutdown closes ln
 	select {
@@ -87,6 +94,8 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, token strin
 		return fmt.Errorf("mcp: serve: %w", err)
 	case <-ctx.Done():
 	}
+	grace := time.AfterFunc(time.Second, endRequests)
+	defer grace.Stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := hs.Shutdown(sctx)
