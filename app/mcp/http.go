@@ -72,9 +72,8 @@ func loopbackHost(h, port string) bool {
 }
 
 // ServeListener serves s over streamable HTTP on ln (a loopback listener) behind
-// token until ctx is done, then shuts the server down: open requests get a
-// second, then their contexts end (an event stream's too), and all of it
-// at most five seconds.
+// token until ctx is done, then shuts the server down: open requests get
+// two seconds, then they are cancelled and their connections closed.
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener, token string) error {
 	tcp, ok := ln.Addr().(*net.TCPAddr)
 	if !ok || !tcp.IP.IsLoopback() {
@@ -94,11 +93,16 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, token strin
 		return fmt.Errorf("mcp: serve: %w", err)
 	case <-ctx.Done():
 	}
-	grace := time.AfterFunc(time.Second, endRequests)
-	defer grace.Stop()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Open requests get two seconds; what is still open then (a client's
+	// event stream, which the SDK's handler keeps while its session
+	// lives) is cancelled and its connection closed.
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		endRequests()
+		err = hs.Close()
+	}
 	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
