@@ -81,7 +81,8 @@ func TestEngineMCPAttached(t *testing.T) {
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `await env.webhook.fetch("http://127.0.0.1:9/x", {method: "POST", body: "hi"})`}})
 	text := mcpToolText(res)
-	if err != nil || !strings.Contains(text, "pending_approval") || !strings.Contains(text, `"pending_approvals": [`) {
+	if err != nil || !strings.Contains(text, "pending_approval") || !strings.Contains(text, `"pending_approvals": [`) ||
+		!strings.Contains(text, "littleboxes approvals approve") || strings.Contains(text, "holds the data directory") {
 		t.Fatalf("a flagged sink: %v %s\nstderr: %s", err, text, stderr.String())
 	}
 

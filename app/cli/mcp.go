@@ -116,7 +116,7 @@ func cmdMCP(args []string, std IO) int {
 		// Attached: the engine runs the code and holds what it flags; what
 		// it answers, it has redacted.
 		defer c.Close()
-		s, err = mcp.NewServer(ctx, &remoteBackend{c: c, file: path, army: a.Name}, mcp.Options{Agent: *agent, Army: a.Name})
+		s, err = mcp.NewServer(ctx, &remoteBackend{c: c, file: path, army: a.Name}, mcp.Options{Agent: *agent, Army: a.Name, Attached: true})
 		if err != nil {
 			fmt.Fprintf(stderr, "littleboxes mcp: %v\n", err)
 			if errors.Is(err, mcp.ErrAgent) {

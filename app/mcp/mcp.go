@@ -44,6 +44,9 @@ type Options struct {
 	Army string
 	// Version is the version reported to clients; "" reports "dev".
 	Version string
+	// Attached says the backend is the data directory's engine (not one in
+	// this process), which approvals approve reaches while this server runs.
+	Attached bool
 }
 
 // Backend is the engine a Server exposes an agent of: an *engine.Engine in
@@ -64,10 +67,11 @@ type Backend interface {
 
 // Server is littleboxes as an MCP server over one agent of an engine.
 type Server struct {
-	b     Backend
-	agent string
-	army  string
-	srv   *sdk.Server
+	b        Backend
+	agent    string
+	army     string
+	attached bool
+	srv      *sdk.Server
 }
 
 // Local is the Backend over an engine in this process. It caches the
@@ -118,7 +122,7 @@ func NewServer(ctx context.Context, b Backend, opts Options) (*Server, error) {
 	if version == "" {
 		version = "dev"
 	}
-	s := &Server{b: b, agent: name, army: army}
+	s := &Server{b: b, agent: name, army: army, attached: opts.Attached}
 	s.srv = sdk.NewServer(&sdk.Implementation{Name: "littleboxes", Title: "littleboxes: " + army + "/" + name, Version: version},
 		&sdk.ServerOptions{Instructions: s.instructions()})
 	sdk.AddTool(s.srv, &sdk.Tool{
@@ -321,8 +325,10 @@ func (s *Server) heldText(ids []string) string {
 	for _, id := range ids {
 		fmt.Fprintf(&b, " `littleboxes approvals approve %s --army %s`", id, s.army)
 	}
-	fmt.Fprintf(&b, " (while no other littleboxes, this server included, holds the data directory). "+
-		"Check back with `littleboxes approvals list --all --army %s` (its status and result) "+
+	if !s.attached {
+		b.WriteString(" (while no other littleboxes, this server included, holds the data directory)")
+	}
+	fmt.Fprintf(&b, ". Check back with `littleboxes approvals list --all --army %s` (its status and result) "+
 		"and `littleboxes runs %s %s`. Do not retry the call: that would ask again.", s.army, s.army, s.agent)
 	return b.String()
 }
