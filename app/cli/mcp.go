@@ -98,14 +98,13 @@ func cmdMCP(args []string, std IO) int {
 	if code != ExitOK {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	c, err := dialEngine(ctx, *data)
+	c, err := dialEngine(context.Background(), *data)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes mcp: %v\n", err)
 		return ExitFailed
 	}
 	var (
+		ctx    context.Context
 		s      *mcp.Server
 		stderr io.Writer = std.Stderr
 		logf             = func(format string, args ...any) {
@@ -116,6 +115,9 @@ func cmdMCP(args []string, std IO) int {
 		// Attached: the engine runs the code and holds what it flags; what
 		// it answers, it has redacted.
 		defer c.Close()
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
 		s, err = mcp.NewServer(ctx, &remoteBackend{c: c, file: path, army: a.Name}, mcp.Options{Agent: *agent, Army: a.Name, Attached: true})
 		if err != nil {
 			fmt.Fprintf(stderr, "littleboxes mcp: %v\n", err)
