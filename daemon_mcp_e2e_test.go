@@ -32,21 +32,34 @@ func mcpToolText(res *sdk.CallToolResult) string {
 	return b.String()
 }
 
-// TestEngineMCPAttached starts `littleboxes daemon`, then `littleboxes mcp`
-// on an army driven by the Go SDK's client over stdio: search, execute and
-// a flagged sink held as pending_approval, which `approvals list` (another
-// process) shows, all while the engine holds the store.
+// TestEngineMCPAttached runs `littleboxes mcp` on an army, driven by the Go
+// SDK's client over stdio, while an engine holds the store: `littleboxes
+// daemon` (the army then runs passively in it, per call) or `littleboxes
+// run ARMY` (the army is the engine's open, running one). Search, execute
+// and a flagged sink held as pending_approval, which `approvals list`
+// (another process) shows, all work through the engine.
 func TestEngineMCPAttached(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
-	data := shortData(t)
 	file, err := filepath.Abs(filepath.Join("app", "cli", "testdata", "mcp.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := start(t, "serving", "daemon", "--data", data, "--in-process")
+	t.Run("daemon", func(t *testing.T) {
+		data := shortData(t)
+		mcpAttached(t, file, data, start(t, "serving", "daemon", "--data", data, "--in-process"))
+	})
+	t.Run("run", func(t *testing.T) {
+		data := shortData(t)
+		mcpAttached(t, file, data, start(t, "running army mcpcli", "run", file, "--data", data, "--in-process"))
+	})
+}
 
+// mcpAttached drives littleboxes mcp on file while engine serves data,
+// then stops the engine and checks what it recorded.
+func mcpAttached(t *testing.T, file, data string, engine *proc) {
+	t.Helper()
 	cmd := lbCmd("mcp", file, "--agent", "poster", "--data", data)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
