@@ -18,6 +18,7 @@ import (
 	"littleboxes/app/army"
 	"littleboxes/app/daemon"
 	"littleboxes/app/engine"
+	"littleboxes/app/mcp"
 	"littleboxes/app/serve"
 	"littleboxes/app/store"
 	"littleboxes/sandbox"
@@ -155,6 +156,85 @@ func (e *Engine) RunOnce(file, agent, inputJSON string) (daemon.OnceResult, erro
 	b, err := json.Marshal(jsonSafe(res.Value))
 	if err != nil {
 		out.Report, out.Code = fmt.Sprintf("encoding the result: %v\n", err), 1
+		return out, nil
+	}
+	out.Value = e.a.redactJSON(b)
+	return out, nil
+}
+
+// withArmyFile calls fn with the engine of the army file: the running one
+// when it is the open army, else a passive one (remembered as the army's
+// file, as RunOnce does). Its errors are redacted.
+func (e *Engine) withArmyFile(file string, fn func(*engine.Engine) error) error {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return err
+	}
+	ar, err := army.Load(file)
+	if err != nil {
+		return err
+	}
+	if err := ws.WithArmy(e.a.context(), ar.Name, file, true, fn); err != nil {
+		return errors.New(e.a.redactString(err.Error()))
+	}
+	return nil
+}
+
+// MCPAgents lists the agents of the army file (littleboxes mcp attached).
+func (e *Engine) MCPAgents(file string) ([]string, error) {
+	var agents []string
+	err := e.withArmyFile(file, func(eng *engine.Engine) error {
+		agents = eng.Agents()
+		return nil
+	})
+	return nonNil(agents), err
+}
+
+// MCPDeclaration is the TypeScript declaration of agent's env in the army
+// file (littleboxes mcp's search, attached).
+func (e *Engine) MCPDeclaration(file, agent string) (string, error) {
+	var decl string
+	err := e.withArmyFile(file, func(eng *engine.Engine) error {
+		var derr error
+		decl, derr = eng.Declaration(agent)
+		return derr
+	})
+	return decl, err
+}
+
+// MCPExecute runs code once as agent of the army file, recorded under the
+// trigger "mcp" (littleboxes mcp's execute, attached): a flagged call it
+// makes is held here, where the window and approvals list see it.
+// inputJSON is JSON ("" is null).
+func (e *Engine) MCPExecute(file, agent, code, inputJSON string) (daemon.Executed, error) {
+	var input any
+	if strings.TrimSpace(inputJSON) != "" {
+		if err := json.Unmarshal([]byte(inputJSON), &input); err != nil {
+			return daemon.Executed{}, fmt.Errorf("the input is not JSON: %v", err)
+		}
+	}
+	var res *sandbox.Result
+	var runErr error
+	err := e.withArmyFile(file, func(eng *engine.Engine) error {
+		res, runErr = mcp.NewLocal(eng).Execute(e.a.context(), agent, code, input)
+		return nil
+	})
+	if err != nil {
+		return daemon.Executed{}, err
+	}
+	var out daemon.Executed
+	if res != nil {
+		for _, l := range res.Console {
+			out.Console = append(out.Console, sandbox.ConsoleLine{Level: l.Level, Text: e.a.redactString(l.Text)})
+		}
+	}
+	if runErr != nil {
+		out.Error = e.a.redactString(runErr.Error())
+		return out, nil
+	}
+	b, err := json.Marshal(jsonSafe(res.Value))
+	if err != nil {
+		out.Error = fmt.Sprintf("encoding the result: %v", err)
 		return out, nil
 	}
 	out.Value = e.a.redactJSON(b)

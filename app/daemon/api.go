@@ -17,6 +17,11 @@ const (
 	MethodDecide        = "Decide"        // (army, file, id string, approve bool) engine.Effect, redacted
 	MethodOpenArmy      = "OpenArmy"      // (file string) Opened: open (and run) that army file
 	MethodRunOnce       = "RunOnce"       // (file, agent, inputJSON string) OnceResult
+	// The MCP server's (littleboxes mcp attached to the engine), on the
+	// army file given (the open army's running engine, or a passive one).
+	MethodMCPAgents      = "MCPAgents"      // (file string) []string: the army's agents
+	MethodMCPDeclaration = "MCPDeclaration" // (file, agent string) string: the agent's env declaration
+	MethodMCPExecute     = "MCPExecute"     // (file, agent, code, inputJSON string) Executed
 )
 
 // Opened is what MethodOpenArmy answers: the army now open in the engine.
@@ -39,6 +44,14 @@ type OnceResult struct {
 	// Code is the exit code: 0 ok, 1 the agent threw, 2 no such agent or
 	// entry, 3 a limit.
 	Code int `json:"code"`
+}
+
+// Executed is what MethodMCPExecute answers: code run once as an agent
+// (recorded under the trigger "mcp"). Everything in it is redacted.
+type Executed struct {
+	Value   json.RawMessage       `json:"value,omitempty"` // the result as JSON (no Error)
+	Console []sandbox.ConsoleLine `json:"console,omitempty"`
+	Error   string                `json:"error,omitempty"` // why the code failed, "" when it did not
 }
 
 // HostOptions are what a long-lived `run ARMY` hands a Host.

@@ -44,18 +44,47 @@ type Options struct {
 	Army string
 	// Version is the version reported to clients; "" reports "dev".
 	Version string
+	// Attached says the backend is the data directory's engine (not one in
+	// this process), which approvals approve reaches while this server runs.
+	Attached bool
 }
 
-// Server is littleboxes as an MCP server over one agent of a running engine.
+// Backend is the engine a Server exposes an agent of: an *engine.Engine in
+// this process (Local), or the data directory's engine over its socket
+// (package cli's), so that what execute holds lands where the window and
+// `approvals list` see it.
+type Backend interface {
+	// Agents lists the army's agents.
+	Agents(ctx context.Context) ([]string, error)
+	// Declaration is the TypeScript declaration of agent's env.
+	Declaration(ctx context.Context, agent string) (string, error)
+	// Execute normalises, compiles and runs code once as agent, recorded
+	// under Trigger. A result may come with an error (the console so far).
+	Execute(ctx context.Context, agent, code string, input any) (*sandbox.Result, error)
+	// Pending lists the ids of agent's pending approvals.
+	Pending(ctx context.Context, agent string) ([]string, error)
+}
+
+// Server is littleboxes as an MCP server over one agent of an engine.
 type Server struct {
-	e     *engine.Engine
-	agent string
-	army  string
-	srv   *sdk.Server
+	b        Backend
+	agent    string
+	army     string
+	attached bool
+	srv      *sdk.Server
+}
+
+// Local is the Backend over an engine in this process. It caches the
+// compiled code it runs.
+type Local struct {
+	e *engine.Engine
 
 	mu      sync.Mutex
 	modules map[string]*sandbox.Module // code as sent → compiled, at most maxModules
 }
+
+// NewLocal returns the Backend over e.
+func NewLocal(e *engine.Engine) *Local { return &Local{e: e} }
 
 // maxModules bounds the cache of compiled execute code: a client that
 // sends the same code again (a retry, a loop over inputs) skips normalising
@@ -66,7 +95,19 @@ const maxModules = 64
 // agent when it is ""); an unknown or ambiguous agent is an error wrapping
 // ErrAgent that lists the agents there are.
 func New(e *engine.Engine, opts Options) (*Server, error) {
-	agents := e.Agents()
+	if opts.Army == "" {
+		opts.Army = e.ArmyName()
+	}
+	return NewServer(context.Background(), NewLocal(e), opts)
+}
+
+// NewServer returns a server exposing agent opts.Agent of b (its only
+// agent when it is ""), as New does; opts.Army names the army.
+func NewServer(ctx context.Context, b Backend, opts Options) (*Server, error) {
+	agents, err := b.Agents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the agents: %w", err)
+	}
 	name := opts.Agent
 	switch {
 	case name == "" && len(agents) == 1:
@@ -77,14 +118,11 @@ func New(e *engine.Engine, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: the army has no agent %q (have: %s)", ErrAgent, name, strings.Join(agents, ", "))
 	}
 	army := opts.Army
-	if army == "" {
-		army = e.ArmyName()
-	}
 	version := opts.Version
 	if version == "" {
 		version = "dev"
 	}
-	s := &Server{e: e, agent: name, army: army}
+	s := &Server{b: b, agent: name, army: army, attached: opts.Attached}
 	s.srv = sdk.NewServer(&sdk.Implementation{Name: "littleboxes", Title: "littleboxes: " + army + "/" + name, Version: version},
 		&sdk.ServerOptions{Instructions: s.instructions()})
 	sdk.AddTool(s.srv, &sdk.Tool{
@@ -148,7 +186,7 @@ type ExecuteInput struct {
 }
 
 func (s *Server) search(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
-	decl, err := s.e.Declaration(s.agent)
+	decl, err := s.b.Declaration(ctx, s.agent)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,12 +208,12 @@ type Execution struct {
 }
 
 func (s *Server) execute(ctx context.Context, _ *sdk.CallToolRequest, in ExecuteInput) (*sdk.CallToolResult, any, error) {
-	before, err := s.pending()
+	before, err := s.pending(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	var ex Execution
-	res, err := s.run(ctx, in)
+	res, err := s.b.Execute(ctx, s.agent, in.Code, in.Input)
 	if res != nil {
 		ex.Result = res.Value
 		for _, l := range res.Console {
@@ -186,7 +224,7 @@ func (s *Server) execute(ctx context.Context, _ *sdk.CallToolRequest, in Execute
 		ex.Result = nil
 		ex.Error = err.Error()
 	}
-	after, lerr := s.pending()
+	after, lerr := s.pending(ctx)
 	if lerr != nil {
 		return nil, nil, lerr
 	}
@@ -206,24 +244,32 @@ func (s *Server) execute(ctx context.Context, _ *sdk.CallToolRequest, in Execute
 	return out, nil, nil
 }
 
-// run normalises, compiles and runs in.Code as the agent.
-func (s *Server) run(ctx context.Context, in ExecuteInput) (*sandbox.Result, error) {
-	if strings.TrimSpace(in.Code) == "" {
+// Agents lists the engine's agents.
+func (l *Local) Agents(context.Context) ([]string, error) { return l.e.Agents(), nil }
+
+// Declaration is agent's env declaration.
+func (l *Local) Declaration(_ context.Context, agent string) (string, error) {
+	return l.e.Declaration(agent)
+}
+
+// Execute normalises, compiles and runs code as agent.
+func (l *Local) Execute(ctx context.Context, agent, code string, input any) (*sandbox.Result, error) {
+	if strings.TrimSpace(code) == "" {
 		return nil, errors.New("code is empty: give an async arrow function (input, env, ctx) => …, a module or a bare body")
 	}
-	m, err := s.module(in.Code)
+	m, err := l.module(code)
 	if err != nil {
 		return nil, err
 	}
-	return s.e.RunModule(ctx, s.agent, m, in.Input, Trigger)
+	return l.e.RunModule(ctx, agent, m, input, Trigger)
 }
 
 // module normalises and compiles code, or returns it from the cache. The
 // cache is emptied when full: it holds what a client is repeating now.
-func (s *Server) module(code string) (*sandbox.Module, error) {
-	s.mu.Lock()
-	m := s.modules[code]
-	s.mu.Unlock()
+func (l *Local) module(code string) (*sandbox.Module, error) {
+	l.mu.Lock()
+	m := l.modules[code]
+	l.mu.Unlock()
 	if m != nil {
 		return m, nil
 	}
@@ -235,29 +281,38 @@ func (s *Server) module(code string) (*sandbox.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if len(s.modules) >= maxModules {
-		clear(s.modules)
+	l.mu.Lock()
+	if len(l.modules) >= maxModules {
+		clear(l.modules)
 	}
-	if s.modules == nil {
-		s.modules = map[string]*sandbox.Module{}
+	if l.modules == nil {
+		l.modules = map[string]*sandbox.Module{}
 	}
-	s.modules[code] = m
-	s.mu.Unlock()
+	l.modules[code] = m
+	l.mu.Unlock()
 	return m, nil
 }
 
-// pending returns the ids of the served agent's pending approvals.
-func (s *Server) pending() ([]string, error) {
-	effs, err := s.e.List()
+// Pending returns the ids of agent's pending approvals.
+func (l *Local) Pending(_ context.Context, agent string) ([]string, error) {
+	effs, err := l.e.List()
 	if err != nil {
-		return nil, fmt.Errorf("listing approvals: %w", err)
+		return nil, err
 	}
 	var ids []string
 	for _, ef := range effs {
-		if ef.Agent == s.agent && ef.Status == engine.StatusPending {
+		if ef.Agent == agent && ef.Status == engine.StatusPending {
 			ids = append(ids, ef.ID)
 		}
+	}
+	return ids, nil
+}
+
+// pending returns the ids of the served agent's pending approvals.
+func (s *Server) pending(ctx context.Context) ([]string, error) {
+	ids, err := s.b.Pending(ctx, s.agent)
+	if err != nil {
+		return nil, fmt.Errorf("listing approvals: %w", err)
 	}
 	return ids, nil
 }
@@ -270,8 +325,10 @@ func (s *Server) heldText(ids []string) string {
 	for _, id := range ids {
 		fmt.Fprintf(&b, " `littleboxes approvals approve %s --army %s`", id, s.army)
 	}
-	fmt.Fprintf(&b, " (while no other littleboxes, this server included, holds the data directory). "+
-		"Check back with `littleboxes approvals list --all --army %s` (its status and result) "+
+	if !s.attached {
+		b.WriteString(" (while no other littleboxes, this server included, holds the data directory)")
+	}
+	fmt.Fprintf(&b, ". Check back with `littleboxes approvals list --all --army %s` (its status and result) "+
 		"and `littleboxes runs %s %s`. Do not retry the call: that would ask again.", s.army, s.army, s.agent)
 	return b.String()
 }
