@@ -1,9 +1,11 @@
 package capabilities
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Binding names one env entry for RenderEnv.
@@ -95,3 +97,91 @@ interface PendingApproval {
   readonly id: string;
 }
 `
+
+// IsIdent reports whether s is a JavaScript identifier (ASCII only): a
+// method, property or type name that needs no quoting.
+func IsIdent(s string) bool { return isIdent(s) }
+
+// MethodName is a name from outside (an MCP tool's, an OpenAPI
+// operationId) as a JavaScript method name: s itself when it is an
+// identifier, else its camelCase ("get-env" → "getEnv", "get
+// /pets/{petId}" → "getPetsPetId"); "" when nothing is left.
+func MethodName(s string) string {
+	if isIdent(s) {
+		return s
+	}
+	var b strings.Builder
+	upper := false
+	for _, r := range s {
+		switch {
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '$'):
+			if b.Len() == 0 && unicode.IsDigit(r) {
+				b.WriteByte('_')
+			}
+			if upper && b.Len() > 0 {
+				r = unicode.ToUpper(r)
+			}
+			b.WriteRune(r)
+			upper = false
+		default:
+			upper = true
+		}
+	}
+	return b.String()
+}
+
+// TypeName is MethodName in PascalCase, for a TypeScript type ("get-env" →
+// "GetEnv"); "" when nothing is left.
+func TypeName(s string) string {
+	n := strings.TrimLeft(MethodName(s), "_$")
+	if n == "" {
+		return ""
+	}
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+// TSLiteral is a JSON scalar as a TypeScript literal type; an object, an
+// array or anything that does not encode is "unknown".
+func TSLiteral(v any) string {
+	switch v.(type) {
+	case map[string]any, []any:
+		return "unknown"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "unknown"
+	}
+	return string(b)
+}
+
+// TSUnion joins TypeScript types into a union, each once, in order; one
+// "unknown" makes the whole union unknown.
+func TSUnion(parts []string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range parts {
+		if p == "unknown" {
+			return "unknown"
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " | ")
+}
+
+// TSParen wraps a union or intersection so that it can take [] or &.
+func TSParen(t string) string {
+	if strings.Contains(t, " | ") || strings.Contains(t, " & ") {
+		return "(" + t + ")"
+	}
+	return t
+}
+
+// TSDocLine is a doc comment on one line at indent: the lines of doc
+// joined with spaces, with no way to end the comment early.
+func TSDocLine(indent, doc string) string {
+	doc = strings.Join(strings.Fields(strings.ReplaceAll(doc, "*/", "* /")), " ")
+	return indent + "/** " + doc + " */\n"
+}

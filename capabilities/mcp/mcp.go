@@ -52,7 +52,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -601,44 +600,6 @@ func plainSchema(v any) map[string]any {
 		return nil
 	}
 	return m
-}
-
-// methodName is a tool's JavaScript method name: its name when that is an
-// identifier, else its camelCase ("get-env" → "getEnv", "list files" →
-// "listFiles"); "" when nothing is left.
-func methodName(tool string) string {
-	if isIdent(tool) {
-		return tool
-	}
-	var b strings.Builder
-	upper := false
-	for _, r := range tool {
-		switch {
-		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '$'):
-			if b.Len() == 0 && unicode.IsDigit(r) {
-				b.WriteByte('_')
-			}
-			if upper && b.Len() > 0 {
-				r = unicode.ToUpper(r)
-			}
-			b.WriteRune(r)
-			upper = false
-		default:
-			upper = true
-		}
-	}
-	return b.String()
-}
-
-// pascal is a name in PascalCase, for a TypeScript type: "get-env" →
-// "GetEnv".
-func pascal(s string) string {
-	n := methodName(s)
-	n = strings.TrimLeft(n, "_$")
-	if n == "" {
-		return ""
-	}
-	return strings.ToUpper(n[:1]) + n[1:]
 }
 
 // call checks the arguments against the tool's input schema and calls it.

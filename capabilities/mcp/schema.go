@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -267,54 +266,6 @@ func describe(s map[string]any) string {
 	}
 	return ""
 }
-
-func literal(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "unknown"
-	}
-	switch v.(type) {
-	case map[string]any, []any:
-		return "unknown"
-	}
-	return string(b)
-}
-
-func union(parts []string) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range parts {
-		if p == "unknown" {
-			return "unknown"
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, " | ")
-}
-
-// paren wraps a union or intersection so that it can take [] or &.
-func paren(t string) string {
-	if strings.Contains(t, " | ") || strings.Contains(t, " & ") {
-		return "(" + t + ")"
-	}
-	return t
-}
-
-// docLine is a doc comment on one line at indent, for a property or a
-// type: a description's lines joined with spaces.
-func docLine(indent, doc string) string {
-	doc = strings.Join(strings.Fields(strings.ReplaceAll(doc, "*/", "* /")), " ")
-	return indent + "/** " + doc + " */\n"
-}
-
-// ident matches a JavaScript identifier (ASCII only, as the capabilities
-// package's own check).
-var ident = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
-
-func isIdent(s string) bool { return ident.MatchString(s) }
 
 // badArg is an argument a tool's input schema refuses: at names where in the
 // arguments object (args.message, args.items[2]); want says what was wanted.

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -424,48 +423,6 @@ func isIdentLike(s string) bool {
 		}
 	}
 	return true
-}
-
-// ident matches a JavaScript identifier (ASCII only, as the capabilities
-// package's own check).
-var ident = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
-
-func isIdent(s string) bool { return ident.MatchString(s) }
-
-// methodName is an operation's JavaScript method name: its operationId when
-// that is an identifier, else its camelCase ("list-pets" → listPets, "get
-// /pets/{petId}" → getPetsPetId); "" when nothing is left.
-func methodName(s string) string {
-	if isIdent(s) {
-		return s
-	}
-	var b strings.Builder
-	upper := false
-	for _, r := range s {
-		switch {
-		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '$'):
-			if b.Len() == 0 && unicode.IsDigit(r) {
-				b.WriteByte('_')
-			}
-			if upper && b.Len() > 0 {
-				r = unicode.ToUpper(r)
-			}
-			b.WriteRune(r)
-			upper = false
-		default:
-			upper = true
-		}
-	}
-	return b.String()
-}
-
-// pascal is a name in PascalCase, for a TypeScript type.
-func pascal(s string) string {
-	n := strings.TrimLeft(methodName(s), "_$")
-	if n == "" {
-		return ""
-	}
-	return strings.ToUpper(n[:1]) + n[1:]
 }
 
 // sortedKeys returns a map's keys in order.

@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -388,48 +387,6 @@ func key(name string) string {
 		return name
 	}
 	return strconv.Quote(name)
-}
-
-func literal(v any) string {
-	switch v.(type) {
-	case map[string]any, []any:
-		return "unknown"
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "unknown"
-	}
-	return string(b)
-}
-
-func union(parts []string) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range parts {
-		if p == "unknown" {
-			return "unknown"
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, " | ")
-}
-
-// paren wraps a union or intersection so that it can take [] or &.
-func paren(t string) string {
-	if strings.Contains(t, " | ") || strings.Contains(t, " & ") {
-		return "(" + t + ")"
-	}
-	return t
-}
-
-// docLine is a doc comment on one line at indent: the lines of doc joined
-// with spaces.
-func docLine(indent, doc string) string {
-	doc = strings.Join(strings.Fields(strings.ReplaceAll(doc, "*/", "* /")), " ")
-	return indent + "/** " + doc + " */\n"
 }
 
 // firstLine is the first line of s, at most 200 bytes.
