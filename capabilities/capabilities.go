@@ -277,6 +277,11 @@ func (l Label) Strings() []string {
 type Host struct {
 	// Instance is the capability's name in the army.
 	Instance string
+	// Army is the name of the army the instance belongs to: what a kind
+	// keeps per army (an MCP server's pinned tools) is keyed by it, since
+	// armies sharing a data directory share nothing else by name. Empty
+	// outside an army.
+	Army string
 	// Secrets reads secret values by name, at the moment of use.
 	Secrets Secrets
 	// SecretRefs maps the kind's secret slots to secret names.

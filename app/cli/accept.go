@@ -15,9 +15,10 @@ import (
 
 // acceptTools is check's --accept-tools: it provisions each mcp capability
 // of a as run does (with the data directory's storage, where its tool list
-// is pinned), and when the server's tools changed since they were pinned it
-// accepts the new list (mcp.Accept), saying what changed. It reports
-// whether every mcp capability could be checked.
+// is pinned under a's name: another army's pins are not touched), and when
+// the server's tools changed since they were pinned it accepts the new list
+// (mcp.Accept), saying what changed. It reports whether every mcp
+// capability could be checked.
 func acceptTools(ctx context.Context, a *army.Army, dataFlag string, sec capabilities.Secrets, std IO) bool {
 	var caps []*army.Capability
 	for _, c := range a.Capabilities {
@@ -60,7 +61,7 @@ func acceptOne(ctx context.Context, a *army.Army, c *army.Capability, st capabil
 		}
 		props = b
 	}
-	h := &capabilities.Host{Instance: c.Name, SecretRefs: c.Secrets, Secrets: sec, Storage: st}
+	h := &capabilities.Host{Instance: c.Name, Army: a.Name, SecretRefs: c.Secrets, Secrets: sec, Storage: st}
 	inst, err := capabilities.New(ctx, c.Kind, props, h)
 	if err == nil {
 		n := len(capabilities.TableOf(inst).Names())
@@ -72,11 +73,11 @@ func acceptOne(ctx context.Context, a *army.Army, c *army.Capability, st capabil
 	if !errors.Is(err, mcp.ErrToolsChanged) {
 		return "", err
 	}
-	changes, perr := mcp.Pending(ctx, st, c.Name)
+	changes, perr := mcp.Pending(ctx, st, a.Name, c.Name)
 	if perr != nil {
 		return "", perr
 	}
-	if err := mcp.Accept(ctx, st, c.Name); err != nil {
+	if err := mcp.Accept(ctx, st, a.Name, c.Name); err != nil {
 		return "", err
 	}
 	return "accepted its new tool list: " + strings.Join(changes, "; "), nil

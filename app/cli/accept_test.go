@@ -41,9 +41,10 @@ func toolServer(t *testing.T, grown *atomic.Bool) *httptest.Server {
 	return ts
 }
 
-// provisionPinned provisions the army's mcp capability "tools" as run
-// does, with the data directory's storage, and returns its methods.
-func provisionPinned(t *testing.T, data, url string) ([]string, error) {
+// provisionPinned provisions the mcp capability "tools" of the army named
+// army as run does, with the data directory's storage, and returns its
+// methods.
+func provisionPinned(t *testing.T, data, army, url string) ([]string, error) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(data, storeFile), store.Options{})
 	if err != nil {
@@ -52,7 +53,7 @@ func provisionPinned(t *testing.T, data, url string) ([]string, error) {
 	defer st.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	inst, err := capabilities.New(ctx, mcp.ID, []byte(`{"url": "`+url+`"}`), &capabilities.Host{Instance: "tools", Storage: capstore.New(st)})
+	inst, err := capabilities.New(ctx, mcp.ID, []byte(`{"url": "`+url+`"}`), &capabilities.Host{Army: army, Instance: "tools", Storage: capstore.New(st)})
 	if err != nil {
 		return nil, err
 	}
@@ -91,20 +92,20 @@ agents:
 	if code != ExitOK || !strings.Contains(out, "mcp capability tools: its 1 tool(s) are the ones pinned; nothing to accept") {
 		t.Fatalf("first check --accept-tools: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if names, err := provisionPinned(t, data, srv.URL); err != nil || strings.Join(names, ",") != "echo" {
+	if names, err := provisionPinned(t, data, "tooled", srv.URL); err != nil || strings.Join(names, ",") != "echo" {
 		t.Fatalf("provisioning after pinning: %v, %v", names, err)
 	}
 
 	// The server grows a tool: provisioning as run does is refused.
 	grown.Store(true)
-	if _, err := provisionPinned(t, data, srv.URL); !errors.Is(err, mcp.ErrToolsChanged) || !strings.Contains(err.Error(), "new tool grown") {
+	if _, err := provisionPinned(t, data, "tooled", srv.URL); !errors.Is(err, mcp.ErrToolsChanged) || !strings.Contains(err.Error(), "new tool grown") {
 		t.Fatalf("provisioning a grown server: err = %v, want ErrToolsChanged naming the new tool", err)
 	}
 	// Plain check accepts nothing.
 	if code, out, errOut := check(); code != ExitOK || strings.Contains(out, "accepted") {
 		t.Fatalf("plain check: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if _, err := provisionPinned(t, data, srv.URL); !errors.Is(err, mcp.ErrToolsChanged) {
+	if _, err := provisionPinned(t, data, "tooled", srv.URL); !errors.Is(err, mcp.ErrToolsChanged) {
 		t.Fatalf("after plain check: err = %v, want the change still refused", err)
 	}
 
@@ -113,12 +114,63 @@ agents:
 	if code != ExitOK || !strings.Contains(out, "mcp capability tools: accepted its new tool list: new tool grown") {
 		t.Fatalf("check --accept-tools: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if names, err := provisionPinned(t, data, srv.URL); err != nil || strings.Join(names, ",") != "echo,grown" {
+	if names, err := provisionPinned(t, data, "tooled", srv.URL); err != nil || strings.Join(names, ",") != "echo,grown" {
 		t.Fatalf("provisioning after accepting: %v, %v", names, err)
 	}
 	// Nothing is left to accept.
 	if code, out, _ := check("--accept-tools"); code != ExitOK || !strings.Contains(out, "its 2 tool(s) are the ones pinned; nothing to accept") {
 		t.Fatalf("check --accept-tools again: exit %d\n%s", code, out)
+	}
+}
+
+// writeToolArmy writes the army file of an army named name whose mcp
+// capability "tools" points at url, and returns its path.
+func writeToolArmy(t *testing.T, dir, name, url string) string {
+	t.Helper()
+	f := filepath.Join(dir, name+".yaml")
+	src := "name: " + name + "\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + url + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestCheckAcceptToolsPerArmy: two armies in one data directory whose mcp
+// capabilities share a name keep their own pins. Beta's server offering a
+// tool alpha's lacks is beta's first sighting, not a change to accept; and
+// once beta pinned it, alpha's server growing that tool is still refused
+// until `check alpha --accept-tools`, which leaves beta's pin alone.
+func TestCheckAcceptToolsPerArmy(t *testing.T) {
+	var alphaGrown, betaGrown atomic.Bool
+	betaGrown.Store(true)
+	alphaSrv, betaSrv := toolServer(t, &alphaGrown), toolServer(t, &betaGrown)
+	dir, data := t.TempDir(), t.TempDir()
+	alpha, beta := writeToolArmy(t, dir, "alpha", alphaSrv.URL), writeToolArmy(t, dir, "beta", betaSrv.URL)
+	check := func(file string) string {
+		code, out, errOut := runMain(t, "", "check", file, "--data", data, "--accept-tools")
+		if code != ExitOK {
+			t.Fatalf("check %s --accept-tools: exit %d\n%s\n%s", file, code, out, errOut)
+		}
+		return out
+	}
+
+	if out := check(alpha); !strings.Contains(out, "its 1 tool(s) are the ones pinned; nothing to accept") {
+		t.Fatalf("check alpha:\n%s", out)
+	}
+	if out := check(beta); !strings.Contains(out, "its 2 tool(s) are the ones pinned; nothing to accept") {
+		t.Fatalf("check beta (its first sighting):\n%s", out)
+	}
+	alphaGrown.Store(true)
+	if _, err := provisionPinned(t, data, "alpha", alphaSrv.URL); !errors.Is(err, mcp.ErrToolsChanged) || !strings.Contains(err.Error(), "new tool grown") {
+		t.Fatalf("alpha grown: err = %v, want ErrToolsChanged naming the new tool", err)
+	}
+	if out := check(alpha); !strings.Contains(out, "mcp capability tools: accepted its new tool list: new tool grown") {
+		t.Fatalf("check alpha after it grew:\n%s", out)
+	}
+	for _, c := range []struct{ army, url string }{{"alpha", alphaSrv.URL}, {"beta", betaSrv.URL}} {
+		if names, err := provisionPinned(t, data, c.army, c.url); err != nil || strings.Join(names, ",") != "echo,grown" {
+			t.Fatalf("%s after accepting alpha's tools: %v, %v", c.army, names, err)
+		}
 	}
 }
 

@@ -317,6 +317,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 func (e *Engine) host(name string, secretRefs map[string]string) *capabilities.Host {
 	h := &capabilities.Host{
 		Instance:   name,
+		Army:       e.armyKey,
 		SecretRefs: secretRefs,
 		Storage:    capstore.New(grouped{Store: e.st, com: e.com}),
 		Messages:   e,

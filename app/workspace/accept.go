@@ -12,8 +12,9 @@ import (
 // AcceptTools accepts the changed tool list of the army's mcp capability
 // named capability: the tools its server offered when the army last failed
 // to start on that change (mcp.ErrToolsChanged) become the pinned ones, in
-// the store the engine provisions capabilities with; then the army
-// restarts. With no change pending it fails with mcp.ErrNothingToAccept.
+// the store the engine provisions capabilities with, under the open army's
+// name (pins are per army: another army's capability of the same name keeps
+// its own); then the army restarts. With no change pending it fails with mcp.ErrNothingToAccept.
 func (w *Workspace) AcceptTools(ctx context.Context, capability string) (Snapshot, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -27,7 +28,7 @@ func (w *Workspace) AcceptTools(ctx context.Context, capability string) (Snapsho
 	case c.Kind != mcp.ID:
 		return w.snapshot(), fmt.Errorf("accepting tools: capability %s is of kind %s, not %s", capability, c.Kind, mcp.ID)
 	}
-	if err := mcp.Accept(ctx, capstore.New(w.st), capability); err != nil {
+	if err := mcp.Accept(ctx, capstore.New(w.st), w.army.Name, capability); err != nil {
 		return w.snapshot(), err
 	}
 	w.restart(ctx)

@@ -9,3 +9,6 @@ func SetDownWait(d time.Duration) (restore func()) {
 	downWait = d
 	return func() { downWait = old }
 }
+
+// LegacyNamespace is where pins were kept before they were per army.
+var LegacyNamespace = legacyNamespace

@@ -33,7 +33,8 @@
 // vouches for (trusted).
 //
 // A server must not silently grow new authority: an instance provisioned
-// with Storage pins the tools it exposes the first time, and a later change
+// with Storage pins the tools it exposes the first time, for its army
+// (Host.Army), and a later change
 // (a tool added, removed, or with a changed description, schema or
 // read-only hint) fails provisioning with ErrToolsChanged until the owner
 // accepts it (Accept). Without Storage, nothing is pinned.
@@ -215,7 +216,7 @@ func (m *MCP) Provision(ctx context.Context, h *capabilities.Host) error {
 		return m.redactErr(err)
 	}
 	if h.Storage != nil {
-		if err := pin(ctx, h.Storage, h.Instance, m.hashes); err != nil {
+		if err := pin(ctx, h.Storage, h.Army, h.Instance, m.hashes); err != nil {
 			return m.redactErr(fmt.Errorf("mcp %s: %w", h.Instance, err))
 		}
 	}

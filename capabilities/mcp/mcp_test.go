@@ -272,7 +272,7 @@ func TestPinning(t *testing.T) {
 	ts := httpServer(t, opts)
 	st := &memStorage{}
 	props := `{"url": "` + ts.URL + `"}`
-	h := func() *capabilities.Host { return &capabilities.Host{Instance: "notes", Storage: st} }
+	h := func() *capabilities.Host { return &capabilities.Host{Army: "army", Instance: "notes", Storage: st} }
 	mustProvision(t, props, h())
 	mustProvision(t, props, h()) // the same tools: fine
 
@@ -285,16 +285,16 @@ func TestPinning(t *testing.T) {
 		t.Fatalf("err = %v, want ErrToolsChanged naming the new and the changed tool", err)
 	}
 	// A tool outside the allowlist grows no authority.
-	mustProvision(t, `{"url": "`+ts.URL+`", "tools": ["fail"]}`, &capabilities.Host{Instance: "other", Storage: st})
+	mustProvision(t, `{"url": "`+ts.URL+`", "tools": ["fail"]}`, &capabilities.Host{Army: "army", Instance: "other", Storage: st})
 
-	if err := mcp.Accept(context.Background(), st, "notes"); err != nil {
+	if err := mcp.Accept(context.Background(), st, "army", "notes"); err != nil {
 		t.Fatal(err)
 	}
 	inst := mustProvision(t, props, h())
 	if _, ok := capabilities.TableOf(inst).Method("deleteAll"); !ok {
 		t.Fatal("the accepted tool is not there")
 	}
-	if err := mcp.Accept(context.Background(), st, "notes"); !errors.Is(err, mcp.ErrNothingToAccept) {
+	if err := mcp.Accept(context.Background(), st, "army", "notes"); !errors.Is(err, mcp.ErrNothingToAccept) {
 		t.Fatalf("second Accept: %v, want ErrNothingToAccept", err)
 	}
 	// Without storage, nothing is pinned.

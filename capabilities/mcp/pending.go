@@ -9,14 +9,17 @@ import (
 )
 
 // Pending lists the tool change waiting for the owner's acceptance for the
-// instance named instance (what Accept would accept), as the error of the
-// refused provision told it: "new tool x", "tool y removed", "tool z
+// army's instance named instance (what Accept would accept), as the error
+// of the refused provision told it: "new tool x", "tool y removed", "tool z
 // changed (…)", sorted. It returns nil when nothing is pending.
-func Pending(ctx context.Context, st capabilities.Storage, instance string) ([]string, error) {
+func Pending(ctx context.Context, st capabilities.Storage, army, instance string) ([]string, error) {
 	if st == nil {
 		return nil, fmt.Errorf("the pending tools of %s: %w", instance, capabilities.ErrUnavailable)
 	}
-	ns := Namespace(instance)
+	ns, err := namespace(army, instance)
+	if err != nil {
+		return nil, fmt.Errorf("the pending %w", err)
+	}
 	raw, ok, err := st.Get(ctx, ns, pendingKey)
 	if err != nil || !ok {
 		return nil, err
