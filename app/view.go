@@ -120,6 +120,19 @@ type CapabilityView struct {
 	Secrets map[string]string `json:"secrets"`
 	// Pos is where the node was placed; null when it never was.
 	Pos *Pos `json:"pos"`
+	// Methods, for a dynamic kind (mcp, openapi), are the instance's
+	// methods with their roles, as provisioned for the flow analysis (an
+	// MCP server's tools, an OpenAPI document's allowed operations); empty
+	// for a kind whose methods are the kind's own (Kinds lists them), and
+	// when the instance could not be provisioned.
+	Methods []MethodView `json:"methods"`
+}
+
+// MethodView is one method of a capability instance and its part in the
+// flow analysis: "source", "sink", "exchange" or "pure".
+type MethodView struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
 }
 
 // ChannelView is a one-way channel: agent From gets a send-only env.Env;
@@ -216,7 +229,8 @@ func view(s workspace.Snapshot) Workspace {
 		w.Agents = append(w.Agents, av)
 	}
 	for _, c := range ar.Capabilities {
-		cv := CapabilityView{Name: c.Name, Kind: c.Kind, Props: c.Props, Secrets: c.Secrets, Pos: at("capability:" + c.Name)}
+		cv := CapabilityView{Name: c.Name, Kind: c.Kind, Props: c.Props, Secrets: c.Secrets, Pos: at("capability:" + c.Name),
+			Methods: v.methods(c)}
 		if cv.Props == nil {
 			cv.Props = map[string]any{}
 		}
@@ -304,6 +318,38 @@ func (v viewer) labels() map[string][]string {
 	return out
 }
 
+// table returns the method table of capability c: its instance's, as
+// provisioned for the analysis, for a dynamic kind (whose kind declares no
+// methods); else its kind's. Nil when neither is known.
+func (v viewer) table(c *army.Capability) *capabilities.Table {
+	k, err := capabilities.Lookup(c.Kind)
+	if err != nil {
+		return nil
+	}
+	if len(k.Table.Methods()) == 0 && v.s.Analysis != nil {
+		if t, ok := v.s.Analysis.Table(c.Name); ok {
+			return t
+		}
+	}
+	return k.Table
+}
+
+// methods returns the methods of a dynamic kind's instance c with their
+// roles (see CapabilityView.Methods); never nil.
+func (v viewer) methods(c *army.Capability) []MethodView {
+	out := []MethodView{}
+	k, err := capabilities.Lookup(c.Kind)
+	if err != nil || len(k.Table.Methods()) > 0 {
+		return out
+	}
+	if t := v.table(c); t != nil {
+		for _, m := range t.Methods() {
+			out = append(out, MethodView{Name: m.Name, Role: string(m.Role)})
+		}
+	}
+	return out
+}
+
 // binding describes agent ag's env bound to capability capName.
 func (v viewer) binding(ag *army.Agent, env, capName string) BindingView {
 	bv := BindingView{Env: env, Capability: capName, Audience: []string{}}
@@ -312,11 +358,11 @@ func (v viewer) binding(ag *army.Agent, env, capName string) BindingView {
 		return bv
 	}
 	bv.Kind = c.Kind
-	k, err := capabilities.Lookup(c.Kind)
-	if err != nil {
+	t := v.table(c)
+	if t == nil {
 		return bv
 	}
-	bv.Role = roleOf(k)
+	bv.Role = roleOf(t)
 	if v.s.Analysis == nil || !capabilities.Role(bv.Role).Writes() || c.Kind == army.ChannelKind {
 		return bv
 	}
@@ -371,10 +417,10 @@ func (v viewer) binding(ag *army.Agent, env, capName string) BindingView {
 	return bv
 }
 
-// roleOf sums up a kind's method roles.
-func roleOf(k capabilities.Kind) string {
+// roleOf sums up a method table's roles.
+func roleOf(t *capabilities.Table) string {
 	reads, writes := false, false
-	for _, m := range k.Table.Methods() {
+	for _, m := range t.Methods() {
 		if m.Role == capabilities.Exchange {
 			return string(capabilities.Exchange)
 		}

@@ -407,6 +407,18 @@ type Analysis struct {
 	// binding (the engine asks once per binding of ten thousand agents).
 	agentAt map[string]int
 	sinkAt  map[sinkKey]int
+	// tables are the provisioned instances' method tables by capability
+	// name, when the Facts offered them (Tables).
+	tables map[string]*capabilities.Table
+}
+
+// Table returns the method table of the army's capability named
+// capability as provisioned for the analysis (a dynamic kind's methods
+// exist only there: an MCP server's tools, an OpenAPI document's
+// operations), and false when the Facts offered none.
+func (a *Analysis) Table(capability string) (*capabilities.Table, bool) {
+	t, ok := a.tables[capability]
+	return t, ok
 }
 
 type sinkKey struct{ agent, binding string }
@@ -542,6 +554,14 @@ func Analyze(a *army.Army, f Facts) (*Analysis, error) {
 	g.solveIntegrity()
 	an := g.analysis()
 	an.index()
+	if t, ok := f.(Tables); ok {
+		an.tables = map[string]*capabilities.Table{}
+		for _, c := range a.Capabilities {
+			if tb, ok := t.Table(c.Name); ok && tb != nil {
+				an.tables[c.Name] = tb
+			}
+		}
+	}
 	return an, nil
 }
 

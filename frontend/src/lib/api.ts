@@ -9,6 +9,7 @@
 //     placed, AgentView.template for a plain agent);
 //   - a json.RawMessage is generated as number[], but arrives as the JSON
 //     value it holds (Effect.args and .result, RunRecord.result);
+//   - CapabilityView.methods is optional: an older engine sends none;
 //   - engine events are sent, not returned, so no method names their type:
 //     Event below follows app.Event (app/events.go).
 //
@@ -67,8 +68,15 @@ export type AgentView = Omit<GAgentView, "pos" | "template"> & {
   template?: TemplateView | null;
 };
 
-/** One capability instance; pos is null when the node was never placed. */
-export type CapabilityView = Omit<GCapabilityView, "pos"> & { pos?: Pos | null };
+/** One method of a dynamic kind's instance, with its role in the flow analysis. */
+export type MethodView = Item<GCapabilityView["methods"]>;
+
+/**
+ * One capability instance; pos is null when the node was never placed.
+ * methods (a dynamic kind's, with their roles) may be absent: an engine of
+ * an older build, attached through its socket, sends none.
+ */
+export type CapabilityView = Omit<GCapabilityView, "pos" | "methods"> & { pos?: Pos | null; methods?: MethodView[] };
 
 /** The army open in the app, with its flow analysis. */
 export type Workspace = Omit<GWorkspace, "agents" | "capabilities"> & {

@@ -61,12 +61,17 @@ export namespace app {
 	    secrets?: Record<string, string>;
 	    pos?: Pos;
 	}
+	export interface MethodView {
+	    name: string;
+	    role: string;
+	}
 	export interface CapabilityView {
 	    name: string;
 	    kind: string;
 	    props: Record<string, any>;
 	    secrets: Record<string, string>;
 	    pos?: Pos;
+	    methods: MethodView[];
 	}
 	export interface ChannelView {
 	    from: string;
@@ -135,6 +140,7 @@ export namespace app {
 	    declaration: string;
 	    enumerates: boolean;
 	}
+	
 	
 	
 	export interface Problem {

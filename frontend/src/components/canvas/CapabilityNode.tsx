@@ -1,7 +1,11 @@
 // A capability node on the canvas: its kind, a summary of its props, whether
-// agents read or write it, its secrets' count.
+// agents read or write it, its secrets' count, and, for a dynamic kind (an
+// MCP server's tools, an OpenAPI document's operations), its methods with
+// their roles.
 //
-// data-testid: node-cap-NAME (data-kind).
+// data-testid: node-cap-NAME (data-kind); cap-methods-NAME the method list,
+// cap-method-NAME-METHOD one method (data-role), cap-methods-more-NAME the
+// count of those not listed.
 
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
@@ -19,11 +23,16 @@ function propsSummary(props: Record<string, unknown>): string {
   return "";
 }
 
+/** How many methods a node lists; the rest are counted (and in the tooltip). */
+export const MAX_NODE_METHODS = 8;
+
 function CapabilityNodeImpl({ data, selected }: NodeProps<CapabilityNodeType>) {
   const c = data.capability;
   const st = kindStyle(c.kind);
   const summary = propsSummary(c.props);
   const secrets = Object.keys(c.secrets ?? {});
+  const methods = c.methods ?? [];
+  const shown = methods.slice(0, MAX_NODE_METHODS);
   return (
     <div
       className={`lb-node cap-node${selected ? " selected" : ""}${data.verdict === "approval" ? " flagged" : ""}`}
@@ -50,6 +59,28 @@ function CapabilityNodeImpl({ data, selected }: NodeProps<CapabilityNodeType>) {
             </span>
           )}
         </div>
+        {methods.length > 0 && (
+          <ul className="cap-methods" data-testid={`cap-methods-${c.name}`} aria-label={`${c.name}'s methods`}>
+            {shown.map((m) => (
+              <li key={m.name} className="cap-method" data-testid={`cap-method-${c.name}-${m.name}`} data-role={m.role}>
+                <code className="mono">{m.name}</code>
+                <span className={`role-chip method-role method-role-${m.role}`}>{m.role}</span>
+              </li>
+            ))}
+            {methods.length > shown.length && (
+              <li
+                className="cap-method cap-methods-more"
+                data-testid={`cap-methods-more-${c.name}`}
+                title={methods
+                  .slice(MAX_NODE_METHODS)
+                  .map((m) => `${m.name} (${m.role})`)
+                  .join(", ")}
+              >
+                +{methods.length - shown.length} more
+              </li>
+            )}
+          </ul>
+        )}
         <Handle type="source" position={Position.Right} id="out" className="lb-handle" />
       </div>
     </div>
