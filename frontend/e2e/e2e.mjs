@@ -13,11 +13,15 @@
 // Last, Code Mode: an army with an llm capability pointing at a scripted
 // OpenAI-compatible server (node, on loopback), an agent described in the
 // Describe box, its diff and "would call" line checked, accepted, and run.
+// Then the dynamic kinds, each added from the palette, its methods and
+// their roles checked on the canvas, and called by an agent: an MCP server
+// (mcp.mjs) and a loopback API described by an OpenAPI document (openapi.mjs).
 //
 // Prints one line per check and "e2e: N passed, M failed"; exits 1 on any
 // failure. Run it with build/test-e2e.sh (a real Secret Service around it).
 // Screenshots go to SCREENSHOT_DIR (default build/screenshots):
-// canvas.png, editor.png, approvals.png, playground.png, describe.png.
+// canvas.png, editor.png, approvals.png, playground.png, describe.png,
+// openapi.png.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -28,6 +32,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { integrity } from "./integrity.mjs";
 import { mcpSteps } from "./mcp.mjs";
+import { openapiSteps } from "./openapi.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [binary, dataDir, shotsArg] = process.argv.slice(2);
@@ -814,4 +819,5 @@ await check("an instructions agent: its badge, its editor, a run that plans once
 });
 
 await mcpSteps({ page, step, until, api, assert, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady });
+await openapiSteps({ page, step, until, api, assert, server, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady, shots, path });
 await finish();

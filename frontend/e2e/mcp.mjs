@@ -1,8 +1,9 @@
 // The e2e's MCP steps: an mcp capability wrapping the reference server
 // (@modelcontextprotocol/server-everything from npm, installed in
 // build/testservers, run by node over stdio) is added from the palette and
-// its form, bound to a new agent as env.tools, and the agent, run from its
-// Run button, calls the server's echo tool and shows what it answered.
+// its form; the canvas lists its tools with their roles; it is bound to a
+// new agent as env.tools, and the agent, run from its Run button, calls the
+// server's echo tool and shows what it answered.
 
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -39,6 +40,28 @@ export async function mcpSteps({ page, step, until, api, assert, dropFromPalette
       return c && c.props.command === "node" && Array.isArray(c.props.args) && c.props.args.includes("stdio");
     });
     return cap;
+  });
+
+  await step("the canvas lists the server's tools with their roles", async () => {
+    await closeSide();
+    const methods = await until("the tools in the view", async () => {
+      const c = (await api("Workspace")).capabilities.find((x) => x.name === cap);
+      return c?.methods?.length > 0 && c.methods;
+    });
+    assert(methods.some((m) => m.name === "echo"), `no echo among ${methods.map((m) => m.name).join(", ")}`);
+    const node = page.getByTestId(`node-cap-${cap}`);
+    await node.getByTestId(`cap-methods-${cap}`).waitFor();
+    const shown = await node.locator("[data-role]").evaluateAll((els) => els.map((e) => [e.querySelector("code")?.textContent, e.dataset.role]));
+    assert(shown.length > 0 && shown.length <= methods.length, `${shown.length} of ${methods.length} tools shown`);
+    for (const [name, role] of shown) {
+      const m = methods.find((x) => x.name === name);
+      assert(m && m.role === role && ["source", "exchange", "sink", "pure"].includes(role), `${name} shown as ${role}, the view says ${m?.role}`);
+    }
+    if (shown.length < methods.length) {
+      const more = await node.getByTestId(`cap-methods-more-${cap}`).textContent();
+      assert(more === `+${methods.length - shown.length} more`, `more: ${more}`);
+    }
+    return shown.map(([n, r]) => `${n}:${r}`).join(", ") + (shown.length < methods.length ? ` +${methods.length - shown.length}` : "");
   });
 
   await step("bind it to a new agent as env.tools", async () => {

@@ -15,7 +15,7 @@ import { Icon } from "./icons";
 export type CapabilityNodeType = Node<CapabilityNodeData, "capability">;
 
 function propsSummary(props: Record<string, unknown>): string {
-  for (const k of ["origins", "base_url", "maildir", "namespace", "model"]) {
+  for (const k of ["origins", "origin", "base_url", "url", "command", "maildir", "namespace", "model"]) {
     const v = props?.[k];
     if (Array.isArray(v) && v.length) return String(v[0]) + (v.length > 1 ? ` +${v.length - 1}` : "");
     if (typeof v === "string" && v) return v;
