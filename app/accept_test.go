@@ -83,3 +83,43 @@ agents:
 		t.Fatalf("running the agent: %+v, %v", rec, err)
 	}
 }
+
+// TestAcceptToolsPerArmy: two armies opened in turn in one data directory,
+// each with an mcp capability named tools but at different servers, keep
+// their own pins: beta's server having a tool alpha's lacks is beta's first
+// sighting, and alpha's server growing it later still stops alpha until
+// AcceptTools, which leaves beta's pin alone.
+func TestAcceptToolsPerArmy(t *testing.T) {
+	var alphaGrown, betaGrown atomic.Bool
+	betaGrown.Store(true)
+	alphaSrv, betaSrv := growingTools(t, &alphaGrown), growingTools(t, &betaGrown)
+	a := openTest(t, "")
+	src := func(name, url string) string {
+		return "name: " + name + "\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + url + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
+	}
+	open := func(name, url string, running bool, problem string) {
+		t.Helper()
+		w, err := a.ImportYAML(src(name, url))
+		if err != nil {
+			t.Fatalf("import %s: %v", name, err)
+		}
+		if w.Running != running || (problem == "") != (len(w.Problems) == 0) || (problem != "" && !strings.Contains(w.Problems[0].Message, problem)) {
+			t.Fatalf("%s: running %v, problems %+v; want running %v, problem %q", name, w.Running, w.Problems, running, problem)
+		}
+	}
+	open("alpha", alphaSrv.URL, true, "")
+	open("beta", betaSrv.URL, true, "") // its own first sighting
+	open("alpha", alphaSrv.URL, true, "")
+
+	alphaGrown.Store(true)
+	open("alpha", alphaSrv.URL, false, "new tool grown")
+	if w, err := a.AcceptTools("tools"); err != nil || !w.Running {
+		t.Fatalf("AcceptTools in alpha: running %v, problems %+v, %v", w.Running, w.Problems, err)
+	}
+	open("beta", betaSrv.URL, true, "")
+	if _, err := a.AcceptTools("tools"); !errors.Is(err, mcp.ErrNothingToAccept) {
+		t.Fatalf("AcceptTools in beta: err = %v, want ErrNothingToAccept (alpha's acceptance is not beta's)", err)
+	}
+	betaGrown.Store(false) // beta's server drops a tool: beta's pin refuses it
+	open("beta", betaSrv.URL, false, "tool grown removed")
+}

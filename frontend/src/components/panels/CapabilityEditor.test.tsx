@@ -143,4 +143,20 @@ describe("CapabilityEditor", () => {
     expect(api.UpdateCapability).toHaveBeenCalledWith("web", expect.objectContaining({ secrets: { api_key: "old_key" } }));
     expect(api.SetSecret).not.toHaveBeenCalled();
   });
+
+  it.each([
+    ["the kind's own methods", undefined, ["get:source", "post:sink"]],
+    [
+      "a dynamic kind's instance methods",
+      [
+        { name: "listPets", role: "exchange" },
+        { name: "getStatus", role: "source" },
+      ],
+      ["listPets:exchange", "getStatus:source"],
+    ],
+  ])("lists %s with their roles", (_, methods, want) => {
+    render(<CapabilityEditor api={fakeApi({ Secrets: async () => [] })} capability={{ ...capability, methods }} kind={kind} onWorkspace={() => {}} onClose={() => {}} />);
+    const items = [...screen.getByTestId("capability-methods").querySelectorAll("li")];
+    expect(items.map((li) => `${li.querySelector("code")!.textContent}:${li.dataset.role}`)).toEqual(want);
+  });
 });

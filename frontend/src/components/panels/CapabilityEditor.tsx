@@ -107,6 +107,9 @@ export function CapabilityEditor({ api, capability, kind, onWorkspace, onClose, 
   };
 
   const slots = kind?.secrets ?? [];
+  // A dynamic kind's methods are its instance's (an MCP server's tools, an
+  // OpenAPI document's operations); others are the kind's own.
+  const methods = capability.methods?.length ? capability.methods : (kind?.methods ?? []);
   const changed = touched || name !== capability.name;
 
   return (
@@ -178,10 +181,10 @@ export function CapabilityEditor({ api, capability, kind, onWorkspace, onClose, 
         {kind && (
           <details className="lbp-declaration" data-testid="kind-declaration">
             <summary>What an agent bound to it sees</summary>
-            {kind.methods.length > 0 && (
-              <ul className="lbp-methods">
-                {kind.methods.map((m) => (
-                  <li key={m.name}>
+            {methods.length > 0 && (
+              <ul className="lbp-methods" data-testid="capability-methods">
+                {methods.map((m) => (
+                  <li key={m.name} data-role={m.role}>
                     <code>{m.name}</code> <span className={`lbp-chip lbp-role-${m.role}`}>{m.role}</span>
                   </li>
                 ))}
