@@ -30,7 +30,10 @@ import (
 // per army (under "mcp:INSTANCE", shared by every army with a capability of
 // that name) are taken as an army's own the first time it has none: copied,
 // never dropped, so a server that grew since is still refused. The old pin
-// stays for the other armies that shared it.
+// stays for the other armies that shared it. Renaming an army leaves its
+// pins behind under the old name, as it does its queues and runs: the
+// renamed army's servers are pinned afresh when first seen (renaming is the
+// owner's edit of the army file, which names the servers anyway).
 
 // ErrToolsChanged means the server's tools differ from those pinned when the
 // instance was first provisioned; the owner accepts the change with Accept.
