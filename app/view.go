@@ -338,11 +338,10 @@ func (v viewer) table(c *army.Capability) *capabilities.Table {
 // roles (see CapabilityView.Methods); never nil.
 func (v viewer) methods(c *army.Capability) []MethodView {
 	out := []MethodView{}
-	k, err := capabilities.Lookup(c.Kind)
-	if err != nil || len(k.Table.Methods()) > 0 {
+	if k, err := capabilities.Lookup(c.Kind); err != nil || len(k.Table.Methods()) > 0 || v.s.Analysis == nil {
 		return out
 	}
-	if t := v.table(c); t != nil {
+	if t, ok := v.s.Analysis.Table(c.Name); ok {
 		for _, m := range t.Methods() {
 			out = append(out, MethodView{Name: m.Name, Role: string(m.Role)})
 		}
