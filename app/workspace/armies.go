@@ -51,13 +51,13 @@ func (w *Workspace) ArmyPath(name string) string {
 // given by another file.
 var ErrOtherFile = errors.New("another file of the army is open")
 
-// WithArmy calls fn with an engine running army name. The open army's is
-// its running engine (when path is "" or the open file). Another army's is
-// a passive engine (no trigger, no delivery) started on the store for the
-// call and closed after it, loaded from path or, when path is "", from the
-// file its last run used; passive engines are one at a time. record
-// remembers path as the army's file (engine.ArmyPath), as `run --once`
-// does.
+// WithArmy calls fn with an engine running army name. A running army's is
+// its engine (the open army's, or one running beside it), when path is ""
+// or its file. Another army's is a passive engine (no trigger, no
+// delivery) started on the store for the call and closed after it, loaded
+// from path or, when path is "", from the file its last run used; passive
+// engines are one at a time. record remembers path as the army's file
+// (engine.ArmyPath), as `run --once` does.
 func (w *Workspace) WithArmy(ctx context.Context, name, path string, record bool, fn func(*engine.Engine) error) error {
 	if path != "" {
 		abs, err := filepath.Abs(path)
@@ -71,7 +71,16 @@ func (w *Workspace) WithArmy(ctx context.Context, name, path string, record bool
 		w.mu.Unlock()
 		return ErrClosed
 	}
-	if w.army != nil && w.army.Name == name {
+	if bg := w.others[name]; bg != nil && bg.eng != nil {
+		if path != "" && path != bg.path {
+			w.mu.Unlock()
+			return fmt.Errorf("%w: army %q runs from %s, not %s", ErrOtherFile, name, bg.path, path)
+		}
+		eng := bg.eng
+		w.mu.Unlock()
+		return fn(eng)
+	}
+	if w.army != nil && w.army.Name == name && !w.stopped {
 		if path != "" && path != w.path {
 			open := w.path
 			w.mu.Unlock()
@@ -122,7 +131,8 @@ func (w *Workspace) WithArmy(ctx context.Context, name, path string, record bool
 }
 
 // OpenFile opens the army file at path (its problems and all) in place of
-// the open army, and remembers it as open. A file that cannot be read is
+// the open army, and remembers it as open; the army open before keeps
+// running. Opening the open army again starts it when it was stopped. A file that cannot be read is
 // an error and changes nothing.
 func (w *Workspace) OpenFile(ctx context.Context, path string) (Snapshot, error) {
 	w.mu.Lock()
@@ -134,11 +144,19 @@ func (w *Workspace) OpenFile(ctx context.Context, path string) (Snapshot, error)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	if abs != w.path {
+	switch {
+	case abs != w.path:
 		if err := w.load(ctx, abs); err != nil {
 			return Snapshot{}, err
 		}
 		w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "open " + abs})
+	case w.stopped:
+		// Opening the stopped open army again starts it.
+		w.stopped = false
+		if err := w.load(ctx, abs); err != nil {
+			return Snapshot{}, err
+		}
+		w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "start " + abs})
 	}
 	return w.snapshot(), nil
 }
