@@ -335,7 +335,7 @@ func (a *API) startup(ctx context.Context, opts Options) {
 	if err := a.openFront(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "littleboxes:", err)
 	}
-	stream, stop := a.hub.Subscribe()
+	stream, stop := a.subscribe() // the events of the army the window shows
 	go func() {
 		// Ends when the hub closes (Close, at shutdown) or the window goes.
 		defer stop()

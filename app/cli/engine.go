@@ -90,7 +90,7 @@ func runArmy(args []string, stdout, stderr io.Writer, host daemon.Host) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if code, done := runViaEngine(ctx, runRequest{data: *data, path: path, army: a, once: *once, input: *input,
-		inProcess: *inProcess, host: host}, stdout, stderr); done {
+		inProcess: *inProcess, host: host, owns: new(bool)}, stdout, stderr); done {
 		return code
 	}
 	st, err := openStore(*data)

@@ -8,6 +8,7 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/armyrun"
+	"littleboxes/app/capstore"
 	"littleboxes/app/engine"
 	"littleboxes/app/events"
 )
@@ -159,4 +160,44 @@ func (w *Workspace) OpenFile(ctx context.Context, path string) (Snapshot, error)
 		w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "start " + abs})
 	}
 	return w.snapshot(), nil
+}
+
+// Namespaces lists the kv namespaces of the store with their persisted
+// labels (capstore.Namespaces).
+func (w *Workspace) Namespaces() ([]capstore.Namespace, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil, ErrClosed
+	}
+	return capstore.Namespaces(w.st)
+}
+
+// ClearNamespace deletes namespace's data and resets its label: through
+// the open army's engine when it runs (ordered with its writes), else on
+// the store. It returns how many keys were deleted.
+func (w *Workspace) ClearNamespace(namespace string) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return 0, ErrClosed
+	}
+	if w.eng != nil {
+		return w.eng.ClearNamespace(namespace)
+	}
+	return capstore.Clear(w.st, namespace)
+}
+
+// ArmyRuns returns up to limit of the run records of army name's agent
+// (an agent, a template's instance "T[ITEM]", or a template: its
+// instances'), newest first, as stored.
+func (w *Workspace) ArmyRuns(name, agent string, limit int) ([]engine.RunRecord, error) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil, ErrClosed
+	}
+	st := w.st
+	w.mu.Unlock()
+	return engine.AgentRuns(st, name, agent, limit)
 }

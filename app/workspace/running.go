@@ -317,3 +317,25 @@ func (bg *background) running(name string) Running {
 	}
 	return r
 }
+
+// StartedByOpen returns the name of the army Options.ArmyPath opened, and
+// whether Open started it (it was not running before): `run ARMY` hosting
+// the engine stops, at its end, only an army it started.
+func (w *Workspace) StartedByOpen() (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.army == nil {
+		return "", false
+	}
+	return w.army.Name, w.openStarted
+}
+
+// OpenArmy returns the name of the army whose engine runs as the open
+// army, or "" when the open army does not run. It takes no lock: event
+// filters call it for every event.
+func (w *Workspace) OpenArmy() string {
+	if e := w.openEng.Load(); e != nil {
+		return e.ArmyName()
+	}
+	return ""
+}

@@ -134,6 +134,9 @@ type Workspace struct {
 	runName string
 	// others are the armies running besides the open one, by name.
 	others map[string]*background
+	// openStarted is whether Open started Options.ArmyPath's army (it was
+	// not in the running set).
+	openStarted bool
 	// openEng is eng, for the forwarders, which must not take mu.
 	openEng atomic.Pointer[engine.Engine]
 
@@ -196,10 +199,12 @@ func Open(ctx context.Context, opts Options) (*Workspace, error) {
 	path := w.openPath()
 	if opts.ArmyPath != "" {
 		// Asked for: no fallback to an example when it cannot be read.
+		before, _ := w.runningSet()
 		if err := w.load(ctx, opts.ArmyPath); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("opening the workspace: %s: %w", opts.ArmyPath, err)
 		}
+		w.openStarted = before[w.army.Name] != w.path
 		w.startOthers(ctx)
 		return w, nil
 	}
@@ -462,7 +467,7 @@ func (w *Workspace) startEngine(ctx context.Context, ar *army.Army, path string,
 	}
 	stream, _ := e.Subscribe() // ended by e.Close
 	done := make(chan struct{})
-	go w.forward(e, ar.Name, stream, done)
+	go w.forward(e, e.ArmyName(), stream, done)
 	return e, done, nil
 }
 
