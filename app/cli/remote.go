@@ -14,8 +14,8 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/daemon"
-	"littleboxes/app/engine"
 	"littleboxes/app/events"
+	"littleboxes/app/engine"
 )
 
 // runRequest is a `littleboxes run` as parsed.
@@ -92,8 +92,16 @@ func runOnEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (c
 			fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
 			return ExitFailed, true, false
 		}
-		// An engine started meanwhile: be its client.
-		if c, err = dialEngine(ctx, r.data); err != nil || c == nil {
+		// An engine started meanwhile: be its client, once it listens (it
+		// holds the lock before its socket is there).
+		for deadline := time.Now().Add(dialTimeout); ; {
+			c, err = dialEngine(ctx, r.data)
+			if err != nil || c != nil || time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if c == nil {
 			fmt.Fprintf(stderr, "littleboxes run: the engine that started meanwhile does not answer: %v\n", err)
 			return ExitFailed, true, false
 		}
@@ -163,6 +171,10 @@ func followRemote(ctx context.Context, c *daemon.Client, r runRequest, stderr io
 	}
 	logf("running army %s (%d agents) in the engine (pid %d); printing its events; %s", st.Name, st.Agents, pid, how)
 	for ev := range evs {
+		if ev.Type == events.ArmyStopped && ev.Army == st.Name {
+			logf("army %s was stopped (littleboxes stop, or another client)", st.Name)
+			return ExitOK, false
+		}
 		if ev.Army == "" || ev.Army == st.Name {
 			logf("%s", eventLine(ev))
 		}

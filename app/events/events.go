@@ -32,6 +32,10 @@ type Event struct {
 	Data   any    `json:"data,omitempty"`
 }
 
+// ArmyStopped is the type of the event sent when an army stops (stopped by
+// the owner, not by its engine's shutdown), with Army naming it.
+const ArmyStopped = "army.stopped"
+
 // Buffer is each subscriber's buffer; events beyond it are dropped for that
 // subscriber.
 const Buffer = 1024

@@ -258,6 +258,7 @@ func (w *Workspace) Stop(ctx context.Context, name string) error {
 			w.closeEngine(name, bg.eng, bg.done)
 		}
 		w.forget(name)
+		w.opts.Hub.Publish(events.Event{Type: events.ArmyStopped, Army: name})
 		return nil
 	}
 	if w.army == nil || w.army.Name != name || w.stopped {
@@ -267,6 +268,7 @@ func (w *Workspace) Stop(ctx context.Context, name string) error {
 	w.forget(name)
 	w.runName = ""
 	w.restart(ctx)
+	w.opts.Hub.Publish(events.Event{Type: events.ArmyStopped, Army: name})
 	w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "stop " + name})
 	return nil
 }
