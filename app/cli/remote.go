@@ -14,8 +14,8 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/daemon"
-	"littleboxes/app/events"
 	"littleboxes/app/engine"
+	"littleboxes/app/events"
 )
 
 // runRequest is a `littleboxes run` as parsed.
