@@ -52,6 +52,10 @@
 // for tests and debugging. --in-process keeps its meaning: agents run in
 // the engine's process instead of cells.
 //
+// The engine runs several armies side by side (package workspace,
+// "Several armies"); the page shows one, the workspace's open army, and its
+// event stream carries that army's events only (subscribe).
+//
 // The window's title counts the approvals pending: "littleboxes (2)".
 //
 // This is the only package that imports Wails. Built without the Wails build

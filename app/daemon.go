@@ -27,8 +27,9 @@ import (
 
 // Engine is what the engine serves on its socket besides the API, for the
 // CLI (the methods named by package daemon's Method constants): every
-// army with data in the store, not only the open one. It is not bound to
-// the window.
+// army with data in the store, not only the open one, and the armies it
+// runs side by side (ListRunning, Start, Stop). It is not bound to the
+// window.
 type Engine struct{ a *API }
 
 // Pid returns the engine's process id.
@@ -403,10 +404,12 @@ func (a *API) local() serve.App {
 
 const daemonUsage = `usage: littleboxes daemon [--data DIR] [--in-process] [--idle-exit DURATION]
 
-Runs the engine of a data directory: it owns the store, runs the army open
-there, and serves the local API on DATA/littleboxes.sock (owner-only) to
-every front end (the window, serve, the CLI) until SIGINT or SIGTERM. With
---idle-exit it stops once no client has been attached for that long.
+Runs the engine of a data directory: it owns the store, runs its armies side
+by side (those that ran before it started: littleboxes status lists them),
+and serves the local API on DATA/littleboxes.sock (owner-only) to every front
+end (the window, serve, the CLI) until SIGINT or SIGTERM; the armies it runs
+run again in the next engine. With --idle-exit it stops once no client has
+been attached for that long.
 `
 
 // RunDaemon implements `littleboxes daemon` and returns the exit code: 0
@@ -458,8 +461,9 @@ func dataDirOr(dir string) string {
 }
 
 // HostRun is the daemon.Host of `littleboxes run ARMY`: it opens the army
-// file in the workspace (remembered as the open army) and serves the
-// local API until ctx is done.
+// file in the workspace (remembered as the open army; the armies of the
+// running set run beside it) and serves the local API until ctx is done,
+// then stops the army when it started it (or o.Owns).
 func HostRun(ctx context.Context, o daemon.HostOptions) error {
 	if o.ArmyPath == "" {
 		return errors.New("host: no army file")

@@ -132,13 +132,6 @@ func TestSeveralArmies(t *testing.T) {
 	if err := w.WithArmy(ctx, "notes", "", false, func(e *engine.Engine) error { notesEng = e; return nil }); err != nil || notesEng == inboxEng {
 		t.Fatalf("WithArmy(notes): %v (the inbox's engine: %v)", err, notesEng == inboxEng)
 	}
-	other, err := examples.Materialize("notes", filepath.Join(t.TempDir(), "notes2"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := w.Start(ctx, other); !errors.Is(err, ErrOtherFile) {
-		t.Errorf("Start of another file of notes: %v, want ErrOtherFile", err)
-	}
 
 	// Viewing notes adopts its engine; inbox keeps running.
 	s, err := w.OpenFile(ctx, notes)
@@ -186,4 +179,28 @@ func TestSeveralArmies(t *testing.T) {
 		t.Fatal(err)
 	}
 	list("notes(open)")
+
+	// Another file of a running army: it runs from that file instead.
+	other, err := examples.Materialize("notes", filepath.Join(t.TempDir(), "notes2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, started, err := w.Start(ctx, other); err != nil || started || r.Path != other {
+		t.Errorf("Start of another file of the open notes: %+v, started %v, %v; want it running from there", r, started, err)
+	}
+	if s, _ := w.Snapshot(); s.Path != other || !s.Running {
+		t.Errorf("the open army after: %s, running %v; want %s", s.Path, s.Running, other)
+	}
+	inbox := filepath.Join(dir, "armies", "inbox", "inbox.yaml")
+	if _, _, err := w.Start(ctx, inbox); err != nil {
+		t.Fatal(err)
+	}
+	inbox2, err := examples.Materialize("inbox", filepath.Join(t.TempDir(), "inbox2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, started, err := w.Start(ctx, inbox2); err != nil || started || r.Path != inbox2 {
+		t.Errorf("Start of another file of the running inbox: %+v, started %v, %v", r, started, err)
+	}
+	list("inbox", "notes(open)")
 }

@@ -192,9 +192,10 @@ func (w *Workspace) stopOthers() {
 }
 
 // Start runs the army file at path besides the others, without changing
-// the open army. started is false when it ran already (from that file; from
-// another file of the same name is an error: ErrOtherFile). An army that
-// cannot run is an error and stays out of the running set.
+// the open army. started is false when it ran already. An army of that name
+// running from another file runs from this one instead (the open army's
+// file changes with it). An army that cannot run is an error and stays out
+// of the running set.
 func (w *Workspace) Start(ctx context.Context, path string) (r Running, started bool, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -212,7 +213,17 @@ func (w *Workspace) Start(ctx context.Context, path string) (r Running, started 
 	name := ar.Name
 	if w.army != nil && w.army.Name == name {
 		if abs != w.path {
-			return Running{}, false, fmt.Errorf("%w: army %q is open from %s, not %s", ErrOtherFile, name, w.path, abs)
+			// Another file of the open army: it runs from that file now,
+			// and the window shows that file.
+			ran := w.eng != nil
+			if err := w.load(ctx, abs); err != nil {
+				return Running{}, false, err
+			}
+			w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "open " + abs})
+			if w.eng == nil {
+				return Running{}, false, w.engErr
+			}
+			return w.runningOpen(), !ran, nil
 		}
 		if w.eng != nil {
 			return w.runningOpen(), false, nil
@@ -226,22 +237,29 @@ func (w *Workspace) Start(ctx context.Context, path string) (r Running, started 
 		}
 		return w.runningOpen(), true, nil
 	}
+	ran := false
 	if bg := w.others[name]; bg != nil {
-		if bg.path != abs {
-			return Running{}, false, fmt.Errorf("%w: army %q runs from %s, not %s", ErrOtherFile, name, bg.path, abs)
-		}
-		if bg.eng != nil {
+		if bg.path == abs && bg.eng != nil {
 			return bg.running(name), false, nil
 		}
-		delete(w.others, name) // could not start before: try again
+		// It could not start before (try again), or runs from another
+		// file: it runs from this one now.
+		delete(w.others, name)
+		if bg.eng != nil {
+			ran = true
+			w.closeEngine(name, bg.eng, bg.done)
+		}
 	}
 	bg := w.startBackground(ctx, name, abs)
 	if bg.eng == nil {
 		delete(w.others, name)
+		if ran {
+			w.forget(name)
+		}
 		return Running{}, false, bg.engErr
 	}
 	w.remember(name, abs)
-	return bg.running(name), true, nil
+	return bg.running(name), !ran, nil
 }
 
 // Stop stops army name and takes it out of the running set: it does not run

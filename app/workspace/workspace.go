@@ -1,10 +1,20 @@
 // Package workspace is the army open in the app: a YAML file under the data
 // directory (DATA/armies/NAME/NAME.yaml), the store, and the engine running
-// that army. It loads the army, edits it, restarts the engine after every
-// change, keeps the nodes' positions and the agents' states, and owns the
-// lock that serializes all of that. Package app is the thin front over it
-// (the window's bindings and serve's API); what the page shows is made
-// from a Snapshot.
+// that army, with the other armies running beside it. It loads the army,
+// edits it, restarts the engine after every change, keeps the nodes'
+// positions and the agents' states, and owns the lock that serializes all
+// of that. Package app is the thin front over it (the window's bindings and
+// serve's API); what the page shows is made from a Snapshot.
+//
+// # Several armies
+//
+// The workspace runs every army of its running set side by side, each on
+// an engine of its own over the one store (its own triggers, queues, runs
+// and approvals). The open army is the one the window shows and edits;
+// opening another runs it and leaves the one open before running. Only
+// Stop stops an army (Start runs one without opening it). The set is kept
+// in the store, so the next workspace on the directory (after a crash too)
+// runs what ran. See running.go.
 //
 // # Edits
 //
@@ -23,9 +33,9 @@
 //
 // # Events
 //
-// The engine's events (runs, messages, approvals, reports), passed through
-// the redactor, and an EventWorkspace after every change go to the hub the
-// workspace is given.
+// The engines' events (runs, messages, approvals, reports), passed through
+// the redactor and marked with their army (events.Event's Army), and an
+// EventWorkspace after every change go to the hub the workspace is given.
 package workspace
 
 import (
