@@ -254,11 +254,7 @@ func (e *Engine) ListRunning() ([]daemon.Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []daemon.Running{}
-	for _, r := range rs {
-		out = append(out, daemon.Running(r))
-	}
-	return out, nil
+	return rs, nil
 }
 
 // Start runs the army file besides the armies running, without changing
@@ -272,7 +268,7 @@ func (e *Engine) Start(file string) (daemon.Started, error) {
 	if err != nil {
 		return daemon.Started{}, errors.New(e.a.redactString(err.Error()))
 	}
-	return daemon.Started{Running: daemon.Running(r), Started: started}, nil
+	return daemon.Started{Running: r, Started: started}, nil
 }
 
 // Stop stops the army named armyName; it does not run again until started

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"littleboxes/app/army"
+	"littleboxes/app/daemon"
 	"littleboxes/app/engine"
 	"littleboxes/app/events"
 	"littleboxes/app/store"
@@ -40,18 +41,9 @@ type background struct {
 	engErr error
 }
 
-// Running is one army of the running set, as ListRunning reports it.
-type Running struct {
-	Name string `json:"name"`
-	Path string `json:"path"`
-	// Open is whether it is the army the window and serve show.
-	Open bool `json:"open,omitempty"`
-	// Agents is how many agents its engine runs (a template's instances
-	// each).
-	Agents int `json:"agents"`
-	// NotRunning says why it does not run ("" when it runs).
-	NotRunning string `json:"notRunning,omitempty"`
-}
+// Running is one army of the running set, as ListRunning reports it: the
+// local API's type (package daemon sits beneath the workspace).
+type Running = daemon.Running
 
 // runningSet returns the running set as stored, and whether there is one
 // (a data directory from before it has none).
