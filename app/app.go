@@ -52,6 +52,10 @@
 // for tests and debugging. --in-process keeps its meaning: agents run in
 // the engine's process instead of cells.
 //
+// The engine runs several armies side by side (package workspace,
+// "Several armies"); the page shows one, the workspace's open army, and its
+// event stream carries that army's events only (subscribe).
+//
 // The window's title counts the approvals pending: "littleboxes (2)".
 //
 // This is the only package that imports Wails. Built without the Wails build
@@ -335,7 +339,7 @@ func (a *API) startup(ctx context.Context, opts Options) {
 	if err := a.openFront(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "littleboxes:", err)
 	}
-	stream, stop := a.hub.Subscribe()
+	stream, stop := a.subscribe() // the events of the army the window shows
 	go func() {
 		// Ends when the hub closes (Close, at shutdown) or the window goes.
 		defer stop()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/capstore"
 	"littleboxes/app/daemon"
 	"littleboxes/app/engine"
 	"littleboxes/app/mcp"
@@ -26,8 +27,9 @@ import (
 
 // Engine is what the engine serves on its socket besides the API, for the
 // CLI (the methods named by package daemon's Method constants): every
-// army with data in the store, not only the open one. It is not bound to
-// the window.
+// army with data in the store, not only the open one, and the armies it
+// runs side by side (ListRunning, Start, Stop). It is not bound to the
+// window.
 type Engine struct{ a *API }
 
 // Pid returns the engine's process id.
@@ -241,6 +243,134 @@ func (e *Engine) MCPExecute(file, agent, code, inputJSON string) (daemon.Execute
 	return out, nil
 }
 
+// ListRunning returns the armies the engine runs, by name (with why one
+// does not, when it could not start).
+func (e *Engine) ListRunning() ([]daemon.Running, error) {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := ws.ListRunning()
+	if err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// Start runs the army file besides the armies running, without changing
+// the army the window shows; Started says whether it ran already.
+func (e *Engine) Start(file string) (daemon.Started, error) {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return daemon.Started{}, err
+	}
+	r, started, err := ws.Start(e.a.context(), file)
+	if err != nil {
+		return daemon.Started{}, errors.New(e.a.redactString(err.Error()))
+	}
+	return daemon.Started{Running: r, Started: started}, nil
+}
+
+// Stop stops the army named armyName; it does not run again until started
+// (run, Start, or opened in the window).
+func (e *Engine) Stop(armyName string) error {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return err
+	}
+	return ws.Stop(e.a.context(), armyName)
+}
+
+// OpenArmyName returns the name the open army's engine events carry
+// (events.Event's Army), "" when it does not run: an attached window shows
+// only those of the engine's events.
+func (e *Engine) OpenArmyName() (string, error) {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return "", err
+	}
+	return ws.OpenArmy(), nil
+}
+
+// KVNamespaces lists the store's kv namespaces with their labels.
+func (e *Engine) KVNamespaces() ([]capstore.Namespace, error) {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return nil, err
+	}
+	nss, err := ws.Namespaces()
+	if nss == nil {
+		nss = []capstore.Namespace{}
+	}
+	return nss, err
+}
+
+// KVClear deletes namespace's data and resets its label; it returns how
+// many keys were deleted.
+func (e *Engine) KVClear(namespace string) (int, error) {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return 0, err
+	}
+	return ws.ClearNamespace(namespace)
+}
+
+// ArmyRuns returns up to limit of the run records of army's agent (a
+// template: its instances'), newest first, redacted.
+func (e *Engine) ArmyRuns(armyName, agent string, limit int) (json.RawMessage, error) {
+	ws, err := e.a.workspace()
+	if err != nil {
+		return nil, err
+	}
+	runs, err := ws.ArmyRuns(armyName, agent, limit)
+	if err != nil {
+		return nil, err
+	}
+	if runs == nil {
+		runs = []engine.RunRecord{}
+	}
+	return e.redacted(runs)
+}
+
+// WriteAgent has a model write agent's module in the army file from
+// description (`littleboxes write`), dry-run on inputJSON ("" is null);
+// the code is not saved.
+func (e *Engine) WriteAgent(file, agent, description, model, inputJSON string, attempts int) (daemon.Written, error) {
+	var input any
+	if strings.TrimSpace(inputJSON) != "" {
+		if err := json.Unmarshal([]byte(inputJSON), &input); err != nil {
+			return daemon.Written{}, fmt.Errorf("the input is not JSON: %v", err)
+		}
+	}
+	var out daemon.Written
+	err := e.withArmyFile(file, func(eng *engine.Engine) error {
+		name := agent
+		if insts := eng.Instances(agent); len(insts) > 0 {
+			name = insts[0] // a template: its instances share the declaration
+		}
+		authored, werr := eng.Describe(e.a.context(), name, description, model, input, attempts)
+		if werr != nil {
+			out.Error, out.NoModel = e.a.redactString(werr.Error()), errors.Is(werr, engine.ErrNoModel)
+		}
+		if authored != nil {
+			var rerr error
+			out.Authored, rerr = e.redacted(authored)
+			return rerr
+		}
+		return nil
+	})
+	return out, err
+}
+
+// redacted is v as JSON, every secret littleboxes knows redacted.
+func (e *Engine) redacted(v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return e.a.redactJSON(b), nil
+}
+
 // runReport is an invocation's error as `run --once` prints it, and its
 // exit code (package cli's reportRunError).
 func runReport(err error) (string, int) {
@@ -264,15 +394,18 @@ func runReport(err error) (string, int) {
 // local is what the engine serves on its socket: the window's API, the
 // CLI's Engine methods, the page's events.
 func (a *API) local() serve.App {
-	return serve.App{Bound: append(a.bound(), &Engine{a: a}), Events: a.subscribe, Close: a.close}
+	// Every army's events: each client shows or prints those it wants.
+	return serve.App{Bound: append(a.bound(), &Engine{a: a}), Events: a.hub.Subscribe, Close: a.close}
 }
 
 const daemonUsage = `usage: littleboxes daemon [--data DIR] [--in-process] [--idle-exit DURATION]
 
-Runs the engine of a data directory: it owns the store, runs the army open
-there, and serves the local API on DATA/littleboxes.sock (owner-only) to
-every front end (the window, serve, the CLI) until SIGINT or SIGTERM. With
---idle-exit it stops once no client has been attached for that long.
+Runs the engine of a data directory: it owns the store, runs its armies side
+by side (those that ran before it started: littleboxes status lists them),
+and serves the local API on DATA/littleboxes.sock (owner-only) to every front
+end (the window, serve, the CLI) until SIGINT or SIGTERM; the armies it runs
+run again in the next engine. With --idle-exit it stops once no client has
+been attached for that long.
 `
 
 // RunDaemon implements `littleboxes daemon` and returns the exit code: 0
@@ -324,8 +457,9 @@ func dataDirOr(dir string) string {
 }
 
 // HostRun is the daemon.Host of `littleboxes run ARMY`: it opens the army
-// file in the workspace (remembered as the open army) and serves the
-// local API until ctx is done.
+// file in the workspace (remembered as the open army; the armies of the
+// running set run beside it) and serves the local API until ctx is done,
+// then stops the army when it started it (or o.Owns).
 func HostRun(ctx context.Context, o daemon.HostOptions) error {
 	if o.ArmyPath == "" {
 		return errors.New("host: no army file")
@@ -372,6 +506,17 @@ func host(ctx context.Context, o daemon.HostOptions, idle time.Duration) error {
 	stopNotes := notifyFrom(ctx, a, dir, o.Logf)
 	serr := serve.ServeLocal(ctx, ln, a.local(), serve.LocalOptions{IdleExit: idle})
 	stopNotes()
+	if o.ArmyPath != "" {
+		// `run ARMY` ends (Ctrl-C): the army it started stops; the others
+		// stay in the running set for the next engine.
+		if ws, err := a.workspace(); err == nil {
+			if name, started := ws.StartedByOpen(); started || o.Owns {
+				if err := ws.Stop(context.Background(), name); err != nil && o.Logf != nil {
+					o.Logf("stopping army %s: %v", name, err)
+				}
+			}
+		}
+	}
 	cerr := a.close()
 	if serr != nil {
 		return serr
@@ -383,7 +528,7 @@ func host(ctx context.Context, o daemon.HostOptions, idle time.Duration) error {
 // holds for them (package notify), muted as their settings say; a click
 // opens the window. The returned func stops it and waits for it.
 func notifyFrom(ctx context.Context, a *API, dir string, logf func(string, ...any)) (stop func()) {
-	evs, unsubscribe := a.subscribe()
+	evs, unsubscribe := a.hub.Subscribe() // every army's
 	nctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

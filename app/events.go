@@ -16,6 +16,40 @@ type Event = events.Event
 const EventWorkspace = workspace.EventWorkspace
 
 // subscribe returns the stream of events the page sees, and a func that
-// ends it. Close ends every stream. A subscriber more than 1024 events
-// behind misses events.
-func (a *API) subscribe() (<-chan Event, func()) { return a.hub.Subscribe() }
+// ends it: the workspace's, and the engine events of the army it shows
+// (the engine runs others beside it, whose events the page does not see).
+// Close ends every stream. A subscriber more than 1024 events behind
+// misses events.
+func (a *API) subscribe() (<-chan Event, func()) {
+	src, stop := a.hub.Subscribe()
+	out := make(chan Event, events.Buffer)
+	go func() { // ends when src closes: stop, or the hub's Close
+		defer close(out)
+		for ev := range src {
+			if shown := a.shownArmy(); ev.Army == "" || shown == nil || ev.Army == *shown {
+				select {
+				case out <- ev:
+				default: // fallen behind, as the hub drops
+				}
+			}
+		}
+	}()
+	return out, stop
+}
+
+// shownArmy is the name of the army the page shows, as its engine's events
+// name it ("" when it does not run); nil when it is not known (no
+// workspace yet, an engine that cannot say): then every event passes.
+func (a *API) shownArmy() *string {
+	if r := a.attached(); r != nil {
+		return r.openArmy()
+	}
+	a.mu.Lock()
+	ws := a.ws
+	a.mu.Unlock()
+	if ws == nil {
+		return nil
+	}
+	name := ws.OpenArmy()
+	return &name
+}

@@ -10,9 +10,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"littleboxes/app/daemon"
 	"littleboxes/app/events"
 )
 
@@ -107,6 +109,10 @@ type remote struct {
 
 	mu     sync.Mutex
 	client engineClient // nil while reconnecting
+
+	// shown is the name of the army the engine's open army runs as (its
+	// events' Army), nil while unknown (an engine that cannot say).
+	shown atomic.Pointer[string]
 }
 
 // attach connects through connect and starts re-emitting the engine's
@@ -128,9 +134,26 @@ func attach(ctx context.Context, hub *events.Hub, connect func(context.Context) 
 		logf = func(string, ...any) {}
 	}
 	r := &remote{hub: hub, connect: connect, logf: logf, ctx: lctx, cancel: cancel, done: make(chan struct{}), client: c}
+	r.learnShown(c)
 	go r.loop(evs) // ends at close
 	return r, nil
 }
+
+// learnShown asks the engine which army its open army runs as.
+func (r *remote) learnShown(c engineClient) {
+	ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
+	defer cancel()
+	var name string
+	if err := c.Call(ctx, daemon.MethodOpenArmyName, &name); err != nil {
+		r.shown.Store(nil)
+		return
+	}
+	r.shown.Store(&name)
+}
+
+// openArmy returns the name the engine's events of the open army carry
+// (Army), "" when it does not run; nil while unknown.
+func (r *remote) openArmy() *string { return r.shown.Load() }
 
 // current returns the connection, or nil while reconnecting.
 func (r *remote) current() engineClient {
@@ -175,6 +198,7 @@ func (r *remote) loop(evs <-chan events.Event) {
 			return
 		}
 		r.setClient(c)
+		r.learnShown(c)
 		r.logf("attached to the engine again")
 		r.hub.Publish(events.Event{Type: EventEngine, Detail: EngineAttached})
 		r.hub.Publish(events.Event{Type: EventWorkspace, Detail: "reconnected"})
@@ -189,6 +213,12 @@ func (r *remote) forward(evs <-chan events.Event) {
 		case ev, ok := <-evs:
 			if !ok {
 				return
+			}
+			if ev.Type == EventWorkspace {
+				// Another army may be open now.
+				if c := r.current(); c != nil {
+					r.learnShown(c)
+				}
 			}
 			r.hub.Publish(ev)
 		case <-r.ctx.Done():

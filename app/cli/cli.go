@@ -40,6 +40,8 @@ func commands() []command {
 		{"exec", "run one agent module once, print its result as JSON", cmdExec},
 		{"check", "validate an army file and print the flow verdicts, run nothing", cmdCheck},
 		{"run", "run an army headless until stopped, or one agent once (--once)", cmdRun},
+		{"status", "the engine's pid and the armies it runs side by side", cmdStatus},
+		{"stop", "stop one army in the engine; the others keep running", cmdStop},
 		{"approvals", "list, approve or deny effects held for the owner", cmdApprovals},
 		{"bench", "print the performance figures", cmdBench},
 		{"secret", "set, list or delete a secret in the OS keyring", cmdSecret},

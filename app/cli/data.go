@@ -18,9 +18,9 @@ func dataDir(flag string) (string, error) { return store.DataDir(flag) }
 
 // openStore opens the store in the data directory named by the --data flag.
 // When another process holds it, the error says which: an engine serving
-// the directory (whose pid it gives: approvals, secret and run go through
-// it, this command cannot yet), or a process that serves no socket (the
-// window, serve, an older run).
+// the directory (whose pid it gives: most commands go through it, the
+// caller cannot yet), or a process that serves no socket (the window with
+// --no-daemon, an older run).
 func openStore(dataFlag string) (*store.Bolt, error) {
 	dir, err := dataDir(dataFlag)
 	if err != nil {
@@ -34,7 +34,7 @@ func openStore(dataFlag string) (*store.Bolt, error) {
 			defer c.Close()
 			var pid int
 			_ = c.Call(ctx, daemon.MethodPid, &pid)
-			return nil, fmt.Errorf("%w: the engine (pid %d) runs on %s; approvals, secret and run go through it, this command cannot yet: stop it first", err, pid, dir)
+			return nil, fmt.Errorf("%w: the engine (pid %d) runs on %s; most commands go through it, this one cannot yet: stop it first", err, pid, dir)
 		}
 		return nil, fmt.Errorf("%w: is the window, serve or `littleboxes run` (an older one) running on %s? Stop it first, or approve from the window", err, dir)
 	}

@@ -42,13 +42,16 @@ const runUsage = `usage: littleboxes run ARMY.yaml [--data DIR]                 
 Agents run in worker processes (cells) that can be capped and killed;
 --in-process runs them in this process instead, for debugging.
 
-One engine serves a data directory. When none runs, run becomes it: it opens
-the army (as the directory's open army) and serves the local API on
-DATA/littleboxes.sock while it runs, so approvals, secret and run --once work
-from other processes. When one runs (littleboxes daemon, another run), run
-asks it to open and run the army and prints its events until Ctrl-C (the army
-keeps running there); if that engine stops, run takes over and runs the army
-itself. run --once runs the agent in it.
+One engine serves a data directory and runs several armies side by side,
+each with its own triggers, queues and runs. When none runs, run becomes it:
+it runs the army (and those the engine ran before: littleboxes status lists
+them) and serves the local API on DATA/littleboxes.sock while it runs, so
+approvals, secret, kv, runs, write and run --once work from other processes.
+When one runs (littleboxes daemon, another run), run asks it to run the army
+beside the others and prints the army's events. Ctrl-C stops the army when
+this run started it (one that ran before keeps running; littleboxes stop ARMY
+stops it); if the engine stops, run takes over and runs the army itself.
+run --once runs the agent in the engine.
 `
 
 // runArmy implements `littleboxes run`. It returns the exit code: with
@@ -90,7 +93,7 @@ func runArmy(args []string, stdout, stderr io.Writer, host daemon.Host) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if code, done := runViaEngine(ctx, runRequest{data: *data, path: path, army: a, once: *once, input: *input,
-		inProcess: *inProcess, host: host}, stdout, stderr); done {
+		inProcess: *inProcess, host: host, owns: new(bool)}, stdout, stderr); done {
 		return code
 	}
 	st, err := openStore(*data)
@@ -164,7 +167,8 @@ name first. approve and deny act in one army: --army names it (or gives its
 file); without it, the only army with data in the directory. They load the
 army file its last run used (or the --army FILE) to perform the effect and run
 the agent's onApproval. When an engine runs for the data directory
-(` + "`littleboxes run`" + `, ` + "`littleboxes daemon`" + `), they ask it, over its socket.
+(` + "`littleboxes run`" + `, ` + "`littleboxes daemon`" + `), they ask it, over its socket: in
+the engine running the army, when it runs.
 `
 
 // approvals implements `littleboxes approvals list|approve ID|deny ID`.

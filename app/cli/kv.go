@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"littleboxes/app/capstore"
+	"littleboxes/app/daemon"
 	"littleboxes/capabilities"
 )
 
@@ -20,6 +22,7 @@ join of its writers' integrity). The label only narrows and the writers only
 grow; the one way to reset them is to clear the namespace, which deletes
 every key in it. clear asks for --yes.
 NAMESPACE is the kv capability's namespace prop ("notes") or "kv:notes".
+When an engine runs for the data directory, kv asks it, over its socket.
 `
 
 // cmdKV implements `littleboxes kv list|clear`.
@@ -42,17 +45,12 @@ func cmdKV(args []string, std IO) int {
 	if done {
 		return code
 	}
-	st, err := openStore(*data)
+	nss, clear, closeKV, err := kvSource(*data)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes kv: %v\n", err)
 		return ExitFailed
 	}
-	defer st.Close()
-	nss, err := capstore.Namespaces(st)
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes kv: %v\n", err)
-		return ExitFailed
-	}
+	defer closeKV()
 	if sub == "list" {
 		if len(nss) == 0 {
 			fmt.Fprintln(std.Stdout, "no kv namespaces")
@@ -81,7 +79,7 @@ func cmdKV(args []string, std IO) int {
 			found.Keys, name, strings.Join(found.Label.Strings(), ", "))
 		return ExitUsage
 	}
-	n, err := capstore.Clear(st, name)
+	n, err := clear(name)
 	if err != nil {
 		fmt.Fprintf(std.Stderr, "littleboxes kv clear: %v\n", err)
 		return ExitFailed
@@ -96,4 +94,36 @@ func writtenBy(w []capabilities.Principal) string {
 		return "the owner (trusted)"
 	}
 	return strings.Join(capabilities.Label(w).Strings(), ", ")
+}
+
+// kvSource returns the data directory's kv namespaces and how to clear
+// one: through its engine when one runs, else on the store, in this
+// process. closeKV releases what it took.
+func kvSource(data string) (nss []capstore.Namespace, clear func(string) (int, error), closeKV func(), err error) {
+	ctx := context.Background()
+	c, err := dialEngine(ctx, data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if c != nil {
+		if err := c.Call(ctx, daemon.MethodKVNamespaces, &nss); err != nil {
+			c.Close()
+			return nil, nil, nil, err
+		}
+		clear = func(ns string) (n int, err error) {
+			err = c.Call(ctx, daemon.MethodKVClear, &n, ns)
+			return n, err
+		}
+		return nss, clear, func() { c.Close() }, nil
+	}
+	st, err := openStore(data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if nss, err = capstore.Namespaces(st); err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	clear = func(ns string) (int, error) { return capstore.Clear(st, ns) }
+	return nss, clear, func() { st.Close() }, nil
 }

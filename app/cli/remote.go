@@ -27,6 +27,9 @@ type runRequest struct {
 	input     string // JSON
 	inProcess bool
 	host      daemon.Host
+	// owns is set once this run started the army (in an engine, or as
+	// the engine): Ctrl-C stops it then, across the engine's restarts.
+	owns *bool
 }
 
 // timedLogf returns a logf writing time-stamped lines to w.
@@ -76,7 +79,7 @@ func runOnEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (c
 			return ExitFailed, true, false
 		}
 		logf := timedLogf(stderr)
-		err = r.host(ctx, daemon.HostOptions{DataDir: dir, ArmyPath: r.path, InProcess: r.inProcess, Logf: logf,
+		err = r.host(ctx, daemon.HostOptions{DataDir: dir, ArmyPath: r.path, InProcess: r.inProcess, Logf: logf, Owns: *r.owns,
 			Ready: func(agents int) {
 				logf("running army %s (%d agents); other commands reach it on %s; stop with Ctrl-C",
 					r.army.Name, agents, daemon.SocketPath(dir))
@@ -89,8 +92,16 @@ func runOnEngine(ctx context.Context, r runRequest, stdout, stderr io.Writer) (c
 			fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
 			return ExitFailed, true, false
 		}
-		// An engine started meanwhile: be its client.
-		if c, err = dialEngine(ctx, r.data); err != nil || c == nil {
+		// An engine started meanwhile: be its client, once it listens (it
+		// holds the lock before its socket is there).
+		for deadline := time.Now().Add(dialTimeout); ; {
+			c, err = dialEngine(ctx, r.data)
+			if err != nil || c != nil || time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if c == nil {
 			fmt.Fprintf(stderr, "littleboxes run: the engine that started meanwhile does not answer: %v\n", err)
 			return ExitFailed, true, false
 		}
@@ -129,9 +140,10 @@ func runOnceRemote(ctx context.Context, c *daemon.Client, r runRequest, stdout, 
 	return ExitOK
 }
 
-// followRemote asks the engine to open and run the army, then prints its
-// events until ctx is done (the army keeps running in the engine) or the
-// engine goes (gone).
+// followRemote asks the engine to run the army besides the others, then
+// prints the army's events until ctx is done or the engine goes (gone).
+// When ctx ends, the army stops if this run started it (r.owns); one that
+// ran before keeps running.
 func followRemote(ctx context.Context, c *daemon.Client, r runRequest, stderr io.Writer) (code int, gone bool) {
 	logf := timedLogf(stderr)
 	sctx, cancel := context.WithCancel(ctx)
@@ -143,21 +155,40 @@ func followRemote(ctx context.Context, c *daemon.Client, r runRequest, stderr io
 	}
 	var pid int
 	_ = c.Call(ctx, daemon.MethodPid, &pid)
-	var o daemon.Opened
-	if err := c.Call(ctx, daemon.MethodOpenArmy, &o, r.path); err != nil {
+	var st daemon.Started
+	if err := c.Call(ctx, daemon.MethodStart, &st, r.path); err != nil {
 		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
 		return ExitFailed, false
 	}
-	if o.NotRunning != "" {
-		fmt.Fprintf(stderr, "littleboxes run: %s\n", o.NotRunning)
+	if st.NotRunning != "" {
+		fmt.Fprintf(stderr, "littleboxes run: %s\n", st.NotRunning)
 		return ExitFailed, false
 	}
-	logf("running army %s (%d agents) in the engine (pid %d); printing its events; Ctrl-C stops printing, the army keeps running there",
-		o.Name, o.Agents, pid)
+	*r.owns = *r.owns || st.Started
+	how := "Ctrl-C stops it"
+	if !*r.owns {
+		how = "it ran before this run: Ctrl-C stops printing, the army keeps running (littleboxes stop " + st.Name + " stops it)"
+	}
+	logf("running army %s (%d agents) in the engine (pid %d); printing its events; %s", st.Name, st.Agents, pid, how)
 	for ev := range evs {
-		logf("%s", eventLine(ev))
+		if ev.Type == events.ArmyStopped && ev.Army == st.Name {
+			logf("army %s was stopped (littleboxes stop, or another client)", st.Name)
+			return ExitOK, false
+		}
+		if ev.Army == "" || ev.Army == st.Name {
+			logf("%s", eventLine(ev))
+		}
 	}
 	if ctx.Err() != nil {
+		if *r.owns {
+			logf("stopping army %s", st.Name)
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := c.Call(sctx, daemon.MethodStop, nil, st.Name); err != nil {
+				fmt.Fprintf(stderr, "littleboxes run: stopping army %s: %v\n", st.Name, err)
+				return ExitFailed, false
+			}
+		}
 		return ExitOK, false
 	}
 	fmt.Fprintln(stderr, "littleboxes run: the engine stopped")

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
+
 	"strings"
 	"time"
 
 	"littleboxes/app/army"
+	"littleboxes/app/daemon"
 	"littleboxes/app/engine"
 )
 
@@ -25,7 +26,8 @@ simulated, not performed, and listed; errors go back to the model for another
 attempt. The result is printed as a diff against the agent's code; --save
 writes it (into the agent's code file, or the army file when the code is
 inline). The model is --model, else the agent's own model, else the army's
-only llm capability.
+only llm capability. When an engine runs for the data directory, write asks
+it, over its socket (the code is saved here).
 `
 
 // cmdWrite implements `littleboxes write`.
@@ -69,33 +71,13 @@ func cmdWrite(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes write: the army has no agent %q\n", pos[1])
 		return ExitUsage
 	}
-	se, code := startEngine(engineStart{cmd: "write", army: a, path: path, data: *data, std: std, inProcess: *inProcess, cells: 1})
+	w := writeRequest{army: a, path: path, agent: ag, description: pos[2], model: *model, input: *input, attempts: *attempts,
+		data: *data, inProcess: *inProcess}
+	authored, stdout, stderr, running, done, code := w.write(std)
 	if code != ExitOK {
 		return code
 	}
-	defer se.Close()
-	ctx, e, stdout, stderr := se.Ctx, se.Engine, se.Stdout, se.Stderr
-	name := pos[1]
-	if ag.Template != nil {
-		// Any instance will do: they share the declaration.
-		for _, n := range e.Agents() {
-			if strings.HasPrefix(n, ag.Name+"[") {
-				name = n
-				break
-			}
-		}
-	}
-	authored, err := e.Describe(ctx, name, pos[2], *model, in, *attempts)
-	if authored != nil {
-		printAttempts(stderr, authored)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes write: %v\n", err)
-		if errors.Is(err, engine.ErrNoModel) {
-			return ExitUsage
-		}
-		return ExitFailed
-	}
+	defer done()
 	for _, c := range authored.Calls {
 		fmt.Fprintf(stdout, "would call %s\n", c)
 	}
@@ -117,7 +99,93 @@ func cmdWrite(args []string, std IO) int {
 		return ExitFailed
 	}
 	fmt.Fprintf(stdout, "saved to %s\n", where)
+	if running {
+		fmt.Fprintf(stdout, "(the engine runs army %s with the code it loaded: littleboxes stop %s, then run it again, to run the new code)\n", a.Name, a.Name)
+	}
 	return ExitOK
+}
+
+// writeRequest is a `littleboxes write` as parsed.
+type writeRequest struct {
+	army        *army.Army
+	path        string // the army file, absolute
+	agent       *army.Agent
+	description string
+	model       string
+	input       string // JSON
+	attempts    int
+	data        string
+	inProcess   bool
+}
+
+// write has the model write the agent's code: in the data directory's
+// engine when one runs (running reports whether it runs the army), else in
+// an engine started passively in this process. It returns the result and
+// the streams to print to; done releases what it took. On failure it has
+// said why (and how each attempt went) and returns the exit code.
+func (w writeRequest) write(std IO) (authored *engine.Authored, stdout, stderr io.Writer, running bool, done func(), code int) {
+	ctx := context.Background()
+	c, err := dialEngine(ctx, w.data)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes write: %v\n", err)
+		return nil, nil, nil, false, nil, ExitFailed
+	}
+	if c != nil {
+		defer c.Close()
+		var out daemon.Written
+		if err := c.Call(ctx, daemon.MethodWrite, &out, w.path, w.agent.Name, w.description, w.model, w.input, w.attempts); err != nil {
+			fmt.Fprintf(std.Stderr, "littleboxes write: %v\n", err)
+			return nil, nil, nil, false, nil, ExitFailed
+		}
+		if len(out.Authored) > 0 {
+			authored = new(engine.Authored)
+			if err := json.Unmarshal(out.Authored, authored); err != nil {
+				fmt.Fprintf(std.Stderr, "littleboxes write: the engine's answer: %v\n", err)
+				return nil, nil, nil, false, nil, ExitFailed
+			}
+			printAttempts(std.Stderr, authored)
+		}
+		switch {
+		case out.Error != "":
+			fmt.Fprintf(std.Stderr, "littleboxes write: %s\n", out.Error)
+			if out.NoModel {
+				return nil, nil, nil, false, nil, ExitUsage
+			}
+			return nil, nil, nil, false, nil, ExitFailed
+		case authored == nil:
+			fmt.Fprintln(std.Stderr, "littleboxes write: the engine returned no code")
+			return nil, nil, nil, false, nil, ExitFailed
+		}
+		var rs []daemon.Running
+		_ = c.Call(ctx, daemon.MethodListRunning, &rs)
+		for _, r := range rs {
+			running = running || (r.Name == w.army.Name && r.NotRunning == "")
+		}
+		return authored, std.Stdout, std.Stderr, running, func() {}, ExitOK
+	}
+	var in any
+	_ = json.Unmarshal([]byte(w.input), &in) // checked by cmdWrite
+	se, code := startEngine(engineStart{cmd: "write", army: w.army, path: w.path, data: w.data, std: std, inProcess: w.inProcess, cells: 1})
+	if code != ExitOK {
+		return nil, nil, nil, false, nil, code
+	}
+	name := w.agent.Name
+	if insts := se.Engine.Instances(name); len(insts) > 0 {
+		name = insts[0] // a template: its instances share the declaration
+	}
+	authored, err = se.Engine.Describe(se.Ctx, name, w.description, w.model, in, w.attempts)
+	if authored != nil {
+		printAttempts(se.Stderr, authored)
+	}
+	if err != nil {
+		fmt.Fprintf(se.Stderr, "littleboxes write: %v\n", err)
+		se.Close()
+		if errors.Is(err, engine.ErrNoModel) {
+			return nil, nil, nil, false, nil, ExitUsage
+		}
+		return nil, nil, nil, false, nil, ExitFailed
+	}
+	return authored, se.Stdout, se.Stderr, false, se.Close, ExitOK
 }
 
 // printAttempts says how each attempt went.
@@ -158,7 +226,8 @@ const runsUsage = `usage: littleboxes runs ARMY|EXAMPLE AGENT [--limit N] [--jso
 
 Lists AGENT's recent runs, newest first: trigger, status, result or error,
 and for an instructions agent each attempt's code, error and token usage. A
-template's runs are its instances' (AGENT or AGENT[ITEM]).
+template's runs are its instances' (AGENT or AGENT[ITEM]). When an engine
+runs for the data directory, runs asks it, over its socket.
 `
 
 // cmdRuns implements `littleboxes runs`.
@@ -194,25 +263,11 @@ func cmdRuns(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes runs: the army has no agent %q\n", pos[1])
 		return ExitUsage
 	}
-	st, err := openStore(*data)
-	if err != nil {
-		fmt.Fprintf(std.Stderr, "littleboxes runs: %v\n", err)
-		return ExitFailed
+	runs, stdout, stderr, done, code := agentRuns(a, pos[1], *limit, *data, std)
+	if code != ExitOK {
+		return code
 	}
-	defer st.Close()
-	_, stdout, stderr, flush := armRedactor(context.Background(), "runs", a, st, std.Stdout, std.Stderr)
-	defer flush()
-	names, err := engine.RunAgents(st, a.Name)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes runs: %v\n", err)
-		return ExitFailed
-	}
-	names = slices.DeleteFunc(names, func(n string) bool { return n != pos[1] && !strings.HasPrefix(n, pos[1]+"[") })
-	runs, err := engine.RunsOf(st, a.Name, names, *limit)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes runs: %v\n", err)
-		return ExitFailed
-	}
+	defer done()
 	if *asJSON {
 		b, err := json.MarshalIndent(runs, "", "  ")
 		if err != nil {
@@ -250,6 +305,41 @@ func cmdRuns(args []string, std IO) int {
 		}
 	}
 	return ExitOK
+}
+
+// agentRuns returns army a's agent's newest limit runs, and the streams to
+// print them to: through the engine when one runs for the data directory
+// (which redacts them), else from the store in this process (through
+// writers redacting every secret littleboxes knows). done flushes and
+// releases; on failure it has said why and returns the exit code.
+func agentRuns(a *army.Army, agent string, limit int, data string, std IO) (runs []engine.RunRecord, stdout, stderr io.Writer, done func(), code int) {
+	ctx := context.Background()
+	c, err := dialEngine(ctx, data)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes runs: %v\n", err)
+		return nil, nil, nil, nil, ExitFailed
+	}
+	if c != nil {
+		defer c.Close()
+		if err := c.Call(ctx, daemon.MethodRuns, &runs, a.Name, agent, limit); err != nil {
+			fmt.Fprintf(std.Stderr, "littleboxes runs: %v\n", err)
+			return nil, nil, nil, nil, ExitFailed
+		}
+		return runs, std.Stdout, std.Stderr, func() {}, ExitOK
+	}
+	st, err := openStore(data)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "littleboxes runs: %v\n", err)
+		return nil, nil, nil, nil, ExitFailed
+	}
+	_, outw, errw, flush := armRedactor(ctx, "runs", a, st, std.Stdout, std.Stderr)
+	done = func() { flush(); st.Close() }
+	if runs, err = engine.AgentRuns(st, a.Name, agent, limit); err != nil {
+		fmt.Fprintf(errw, "littleboxes runs: %v\n", err)
+		done()
+		return nil, nil, nil, nil, ExitFailed
+	}
+	return runs, outw, errw, done, ExitOK
 }
 
 // templateName returns the template of "T[ITEM]", or name.

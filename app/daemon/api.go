@@ -22,7 +22,48 @@ const (
 	MethodMCPAgents      = "MCPAgents"      // (file string) []string: the army's agents
 	MethodMCPDeclaration = "MCPDeclaration" // (file, agent string) string: the agent's env declaration
 	MethodMCPExecute     = "MCPExecute"     // (file, agent, code, inputJSON string) Executed
+	// The armies the engine runs side by side.
+	MethodListRunning = "ListRunning" // () []Running: the running armies, by name
+	MethodStart       = "Start"       // (file string) Started: run that army file besides the others
+	MethodStop        = "Stop"        // (army string): stop it; it stays stopped until started
+	// (): the name the open army's events carry ("" when it does not run)
+	MethodOpenArmyName = "OpenArmyName"
+	// The commands that read or change the store (kv, runs, write).
+	MethodKVNamespaces = "KVNamespaces" // () []capstore.Namespace
+	MethodKVClear      = "KVClear"      // (namespace string) int: the keys deleted
+	MethodRuns         = "ArmyRuns"     // (army, agent string, limit int) []engine.RunRecord, redacted
+	MethodWrite        = "WriteAgent"   // (file, agent, description, model, inputJSON string, attempts int) Written
 )
+
+// Running is one army the engine runs (MethodListRunning).
+type Running struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// Open is whether it is the army the window and serve show.
+	Open bool `json:"open,omitempty"`
+	// Agents is how many agents it runs (a template's instances each).
+	Agents int `json:"agents"`
+	// NotRunning says why it does not run ("" when it runs).
+	NotRunning string `json:"notRunning,omitempty"`
+}
+
+// Started is what MethodStart answers.
+type Started struct {
+	Running
+	// Started is false when the army ran already: the caller did not
+	// start it (and Ctrl-C on `run` leaves it running).
+	Started bool `json:"started"`
+}
+
+// Written is what MethodWrite answers: a model's code for an agent
+// (engine.Authored as JSON, redacted), or why there is none.
+type Written struct {
+	Authored json.RawMessage `json:"authored,omitempty"`
+	Error    string          `json:"error,omitempty"`
+	// NoModel is whether Error is that the agent has no model to write
+	// with (a usage error).
+	NoModel bool `json:"noModel,omitempty"`
+}
 
 // Opened is what MethodOpenArmy answers: the army now open in the engine.
 type Opened struct {
@@ -64,10 +105,15 @@ type HostOptions struct {
 	// Ready is called once the army runs, with its agents' count, before
 	// Host blocks.
 	Ready func(agents int)
+	// Owns says the caller started the army before (another engine ran it
+	// for this `run`): it is stopped when ctx ends, as one the host starts
+	// is. An army that ran already, another's, is left in the running set.
+	Owns bool
 }
 
-// A Host runs the army o.ArmyPath and serves the local API for o.DataDir
-// until ctx is done: `run ARMY` when no engine runs, so that other
+// A Host runs the army o.ArmyPath (besides those the engine ran before)
+// and serves the local API for o.DataDir until ctx is done, then stops
+// o.ArmyPath's army when it started it (or o.Owns): `run ARMY` when no engine runs, so that other
 // processes reach the army through the socket. It returns ErrRunning when
 // another engine serves the directory. Package app implements it (main
 // hands it to package cli).

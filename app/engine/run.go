@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"littleboxes/app/codemode"
@@ -260,6 +261,18 @@ func allRuns(st store.Store, army string, limit int) ([]RunRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	return RunsOf(st, army, names, limit)
+}
+
+// AgentRuns reads the newest limit run records of army's agent: an agent,
+// a template's instance "T[ITEM]", or a template (its instances' runs,
+// merged), as `littleboxes runs` lists them.
+func AgentRuns(st store.Store, army, agent string, limit int) ([]RunRecord, error) {
+	names, err := RunAgents(st, army)
+	if err != nil {
+		return nil, err
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return n != agent && !strings.HasPrefix(n, agent+"[") })
 	return RunsOf(st, army, names, limit)
 }
 

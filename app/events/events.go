@@ -16,11 +16,14 @@ import (
 // along an edge, an approval requested or decided, a report, a change of
 // the workspace.
 type Event struct {
-	Type  string    `json:"type"`
-	Time  time.Time `json:"time"`
-	Agent string    `json:"agent,omitempty"` // the agent running, sending or asking
-	To    string    `json:"to,omitempty"`    // a message's receiver
-	ID    string    `json:"id,omitempty"`    // an approval's id
+	Type string    `json:"type"`
+	Time time.Time `json:"time"`
+	// Army is the army whose engine sent it ("" for the workspace's own
+	// events): an engine runs several armies side by side.
+	Army  string `json:"army,omitempty"`
+	Agent string `json:"agent,omitempty"` // the agent running, sending or asking
+	To    string `json:"to,omitempty"`    // a message's receiver
+	ID    string `json:"id,omitempty"`    // an approval's id
 	// Detail is the trigger (run.start), status (run.end), channel
 	// (message), method (approval), reporting capability (report) or what
 	// changed (workspace).
@@ -28,6 +31,10 @@ type Event struct {
 	Error  string `json:"error,omitempty"`
 	Data   any    `json:"data,omitempty"`
 }
+
+// ArmyStopped is the type of the event sent when an army stops (stopped by
+// the owner, not by its engine's shutdown), with Army naming it.
+const ArmyStopped = "army.stopped"
 
 // Buffer is each subscriber's buffer; events beyond it are dropped for that
 // subscriber.

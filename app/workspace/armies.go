@@ -8,6 +8,7 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/armyrun"
+	"littleboxes/app/capstore"
 	"littleboxes/app/engine"
 	"littleboxes/app/events"
 )
@@ -51,13 +52,13 @@ func (w *Workspace) ArmyPath(name string) string {
 // given by another file.
 var ErrOtherFile = errors.New("another file of the army is open")
 
-// WithArmy calls fn with an engine running army name. The open army's is
-// its running engine (when path is "" or the open file). Another army's is
-// a passive engine (no trigger, no delivery) started on the store for the
-// call and closed after it, loaded from path or, when path is "", from the
-// file its last run used; passive engines are one at a time. record
-// remembers path as the army's file (engine.ArmyPath), as `run --once`
-// does.
+// WithArmy calls fn with an engine running army name. A running army's is
+// its engine (the open army's, or one running beside it), when path is ""
+// or its file. Another army's is a passive engine (no trigger, no
+// delivery) started on the store for the call and closed after it, loaded
+// from path or, when path is "", from the file its last run used; passive
+// engines are one at a time. record remembers path as the army's file
+// (engine.ArmyPath), as `run --once` does.
 func (w *Workspace) WithArmy(ctx context.Context, name, path string, record bool, fn func(*engine.Engine) error) error {
 	if path != "" {
 		abs, err := filepath.Abs(path)
@@ -71,7 +72,16 @@ func (w *Workspace) WithArmy(ctx context.Context, name, path string, record bool
 		w.mu.Unlock()
 		return ErrClosed
 	}
-	if w.army != nil && w.army.Name == name {
+	if bg := w.others[name]; bg != nil && bg.eng != nil {
+		if path != "" && path != bg.path {
+			w.mu.Unlock()
+			return fmt.Errorf("%w: army %q runs from %s, not %s", ErrOtherFile, name, bg.path, path)
+		}
+		eng := bg.eng
+		w.mu.Unlock()
+		return fn(eng)
+	}
+	if w.army != nil && w.army.Name == name && !w.stopped {
 		if path != "" && path != w.path {
 			open := w.path
 			w.mu.Unlock()
@@ -122,7 +132,8 @@ func (w *Workspace) WithArmy(ctx context.Context, name, path string, record bool
 }
 
 // OpenFile opens the army file at path (its problems and all) in place of
-// the open army, and remembers it as open. A file that cannot be read is
+// the open army, and remembers it as open; the army open before keeps
+// running. Opening the open army again starts it when it was stopped. A file that cannot be read is
 // an error and changes nothing.
 func (w *Workspace) OpenFile(ctx context.Context, path string) (Snapshot, error) {
 	w.mu.Lock()
@@ -134,11 +145,59 @@ func (w *Workspace) OpenFile(ctx context.Context, path string) (Snapshot, error)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	if abs != w.path {
+	switch {
+	case abs != w.path:
 		if err := w.load(ctx, abs); err != nil {
 			return Snapshot{}, err
 		}
 		w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "open " + abs})
+	case w.stopped:
+		// Opening the stopped open army again starts it.
+		w.stopped = false
+		if err := w.load(ctx, abs); err != nil {
+			return Snapshot{}, err
+		}
+		w.opts.Hub.Publish(events.Event{Type: EventWorkspace, Detail: "start " + abs})
 	}
 	return w.snapshot(), nil
+}
+
+// Namespaces lists the kv namespaces of the store with their persisted
+// labels (capstore.Namespaces).
+func (w *Workspace) Namespaces() ([]capstore.Namespace, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil, ErrClosed
+	}
+	return capstore.Namespaces(w.st)
+}
+
+// ClearNamespace deletes namespace's data and resets its label: through
+// the open army's engine when it runs (ordered with its writes), else on
+// the store. It returns how many keys were deleted.
+func (w *Workspace) ClearNamespace(namespace string) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return 0, ErrClosed
+	}
+	if w.eng != nil {
+		return w.eng.ClearNamespace(namespace)
+	}
+	return capstore.Clear(w.st, namespace)
+}
+
+// ArmyRuns returns up to limit of the run records of army name's agent
+// (an agent, a template's instance "T[ITEM]", or a template: its
+// instances'), newest first, as stored.
+func (w *Workspace) ArmyRuns(name, agent string, limit int) ([]engine.RunRecord, error) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil, ErrClosed
+	}
+	st := w.st
+	w.mu.Unlock()
+	return engine.AgentRuns(st, name, agent, limit)
 }

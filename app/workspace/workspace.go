@@ -1,10 +1,20 @@
 // Package workspace is the army open in the app: a YAML file under the data
 // directory (DATA/armies/NAME/NAME.yaml), the store, and the engine running
-// that army. It loads the army, edits it, restarts the engine after every
-// change, keeps the nodes' positions and the agents' states, and owns the
-// lock that serializes all of that. Package app is the thin front over it
-// (the window's bindings and serve's API); what the page shows is made
-// from a Snapshot.
+// that army, with the other armies running beside it. It loads the army,
+// edits it, restarts the engine after every change, keeps the nodes'
+// positions and the agents' states, and owns the lock that serializes all
+// of that. Package app is the thin front over it (the window's bindings and
+// serve's API); what the page shows is made from a Snapshot.
+//
+// # Several armies
+//
+// The workspace runs every army of its running set side by side, each on
+// an engine of its own over the one store (its own triggers, queues, runs
+// and approvals). The open army is the one the window shows and edits;
+// opening another runs it and leaves the one open before running. Only
+// Stop stops an army (Start runs one without opening it). The set is kept
+// in the store, so the next workspace on the directory (after a crash too)
+// runs what ran. See running.go.
 //
 // # Edits
 //
@@ -23,9 +33,9 @@
 //
 // # Events
 //
-// The engine's events (runs, messages, approvals, reports), passed through
-// the redactor, and an EventWorkspace after every change go to the hub the
-// workspace is given.
+// The engines' events (runs, messages, approvals, reports), passed through
+// the redactor and marked with their army (events.Event's Army), and an
+// EventWorkspace after every change go to the hub the workspace is given.
 package workspace
 
 import (
@@ -37,6 +47,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"littleboxes/app/army"
@@ -123,8 +134,21 @@ type Workspace struct {
 	engErr   error // why the engine is not running, when the army is valid
 	an       *flow.Analysis
 	anErr    error
-	fwd      sync.WaitGroup // the engine event forwarders
+	fwdDone  chan struct{} // closed when eng's event forwarder has ended
 	closed   bool
+	// stopped is whether the open army was stopped (Stop): it is shown,
+	// not run, until it is started or opened again.
+	stopped bool
+	// runName is the name the open army is kept under in the running set
+	// ("" when it is not in it).
+	runName string
+	// others are the armies running besides the open one, by name.
+	others map[string]*background
+	// openStarted is whether Open started Options.ArmyPath's army (it was
+	// not in the running set).
+	openStarted bool
+	// openEng is eng, for the forwarders, which must not take mu.
+	openEng atomic.Pointer[engine.Engine]
 
 	pmu sync.Mutex // one passive engine at a time (WithArmy)
 
@@ -176,7 +200,7 @@ func Open(ctx context.Context, opts Options) (*Workspace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the workspace: %w", err)
 	}
-	w := &Workspace{opts: opts, dataDir: dir, st: st, red: opts.Redactor, states: map[string]string{}}
+	w := &Workspace{opts: opts, dataDir: dir, st: st, red: opts.Redactor, states: map[string]string{}, others: map[string]*background{}}
 	if w.red == nil {
 		w.red = vault.NewRedactor()
 	}
@@ -185,10 +209,13 @@ func Open(ctx context.Context, opts Options) (*Workspace, error) {
 	path := w.openPath()
 	if opts.ArmyPath != "" {
 		// Asked for: no fallback to an example when it cannot be read.
+		before, _ := w.runningSet()
 		if err := w.load(ctx, opts.ArmyPath); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("opening the workspace: %s: %w", opts.ArmyPath, err)
 		}
+		w.openStarted = before[w.army.Name] != w.path
+		w.startOthers(ctx)
 		return w, nil
 	}
 	var notice error
@@ -204,7 +231,7 @@ func Open(ctx context.Context, opts Options) (*Workspace, error) {
 			return nil, fmt.Errorf("opening the workspace: %w", err)
 		}
 	}
-	if err := w.load(ctx, path); err != nil {
+	if err := w.loadAs(ctx, path, false); err != nil {
 		notice = err
 		p, merr := w.materialize(examples.Default)
 		if merr == nil {
@@ -219,6 +246,7 @@ func Open(ctx context.Context, opts Options) (*Workspace, error) {
 	if notice != nil {
 		w.problems = append(w.problems, army.Problem{Msg: notice.Error()})
 	}
+	w.startOthers(ctx)
 	return w, nil
 }
 
@@ -232,6 +260,7 @@ func (w *Workspace) Close() error {
 	}
 	w.closed = true
 	w.stopEngine()
+	w.stopOthers()
 	if err := w.st.Close(); err != nil {
 		return fmt.Errorf("closing the store: %w", err)
 	}
@@ -294,9 +323,16 @@ func (w *Workspace) openPath() string {
 }
 
 // load reads the army file at path (problems and all), remembers it as
-// open and (re)starts the engine. A file that cannot be read is an error and
-// leaves the workspace as it was. Call with mu held.
-func (w *Workspace) load(ctx context.Context, path string) error {
+// open and (re)starts its engine: opening another army than the open one
+// starts it, and leaves the one open before running (package doc,
+// "Several armies"). A file that cannot be read is an error and leaves the
+// workspace as it was. Call with mu held.
+func (w *Workspace) load(ctx context.Context, path string) error { return w.loadAs(ctx, path, true) }
+
+// loadAs is load; with run false, an army opened in place of the open one
+// runs only when the running set holds it (or when there is no running set
+// yet: a data directory from before it). Call with mu held.
+func (w *Workspace) loadAs(ctx context.Context, path string, run bool) error {
 	path, err := filepath.Abs(path)
 	if err != nil {
 		return err
@@ -317,7 +353,20 @@ func (w *Workspace) load(ctx context.Context, path string) error {
 	}); err != nil {
 		return fmt.Errorf("remembering the open army: %w", err)
 	}
-	w.path, w.army, w.problems = path, ar, problemsOf(err)
+	if path != w.path {
+		w.detachOpen()
+		if !run {
+			set, ok := w.runningSet()
+			run = !ok || set[ar.Name] == path
+		}
+		w.stopped = !run
+		w.path, w.army, w.problems = path, ar, problemsOf(err)
+		if w.adopt(ctx) {
+			return nil
+		}
+	} else {
+		w.path, w.army, w.problems = path, ar, problemsOf(err)
+	}
 	w.restart(ctx)
 	return nil
 }
@@ -334,19 +383,25 @@ func problemsOf(err error) []army.Problem {
 	return nil
 }
 
-// stopEngine closes the running engine, if any, and waits for its event
-// forwarder. Call with mu held.
+// stopEngine closes the open army's engine, if any, and waits for its
+// event forwarder. Call with mu held.
 func (w *Workspace) stopEngine() {
 	if w.eng == nil {
 		return
 	}
+	w.openEng.Store(nil)
+	w.closeEngine(w.army.Name, w.eng, w.fwdDone)
+	w.eng, w.fwdDone = nil, nil
+}
+
+// closeEngine closes eng, bounded, and waits for its forwarder (done).
+func (w *Workspace) closeEngine(name string, eng *engine.Engine, done chan struct{}) {
 	ctx, cancel := context.WithTimeout(context.Background(), engineCloseTimeout)
 	defer cancel()
-	if err := w.eng.Close(ctx); err != nil {
-		w.logf("closing the engine: %v", err)
+	if err := eng.Close(ctx); err != nil {
+		w.logf("closing the engine of %s: %v", name, err)
 	}
-	w.fwd.Wait()
-	w.eng = nil
+	<-done
 }
 
 func (w *Workspace) logf(format string, args ...any) {
@@ -355,27 +410,48 @@ func (w *Workspace) logf(format string, args ...any) {
 	}
 }
 
-// restart stops the engine, and starts one on the open army when it has no
-// problems; it analyses the army either way. Call with mu held.
+// restart stops the open army's engine, and starts one on it when it has
+// no problems and is not stopped; it analyses the army either way, and
+// keeps the running set up to date. Call with mu held.
 func (w *Workspace) restart(ctx context.Context) {
 	w.stopEngine()
 	w.engErr, w.an, w.anErr = nil, nil, nil
 	ar := w.army
-	if len(w.problems) == 0 {
-		e, err := armyrun.Start(ctx, armyrun.Options{Army: ar, ArmyPath: w.path, Store: w.st, Redactor: w.red,
-			Runner: w.opts.Runner, Logf: w.opts.Logf})
+	if w.runName != "" && w.runName != ar.Name {
+		// Renamed (or another army): the old name no longer runs here.
+		w.forget(w.runName)
+		w.runName = ""
+	}
+	bg := w.others[ar.Name]
+	switch {
+	case w.stopped:
+		w.engErr = fmt.Errorf("%w: army %s (start it with littleboxes run, or open it again)", ErrStopped, ar.Name)
+	case bg != nil:
+		w.engErr = fmt.Errorf("the army is not running: an army named %s already runs from %s: stop it first", ar.Name, bg.path)
+	case len(w.problems) == 0:
+		if w.runName == "" {
+			w.remember(ar.Name, w.path)
+			w.runName = ar.Name
+		}
+		e, done, err := w.startEngine(ctx, ar, w.path, false)
 		if err == nil {
-			w.eng = e
+			w.eng, w.fwdDone = e, done
+			w.openEng.Store(e)
 			w.an = e.Analysis()
-			stream, _ := e.Subscribe() // ended by e.Close
-			w.fwd.Add(1)
-			go w.forward(stream)
 		} else {
 			w.engErr = fmt.Errorf("the army is not running: %w", err)
 		}
-	} else if err := secrets.Seed(ctx, ar, w.st, w.red); err != nil {
-		// An army that cannot run yet still has its secrets redacted.
-		w.logf("%v", err)
+	default:
+		if w.runName == "" {
+			w.remember(ar.Name, w.path)
+			w.runName = ar.Name
+		}
+	}
+	if w.eng == nil {
+		if err := secrets.Seed(ctx, ar, w.st, w.red); err != nil {
+			// An army that cannot run yet still has its secrets redacted.
+			w.logf("%v", err)
+		}
 	}
 	if w.an == nil {
 		facts, cleanup, err := flow.StaticFacts(ctx, ar)
@@ -390,17 +466,36 @@ func (w *Workspace) restart(ctx context.Context) {
 	w.loadStates()
 }
 
-// forward copies one engine's events to the hub, redacted, keeping the
-// agents' states, until the engine closes its stream.
-func (w *Workspace) forward(stream <-chan engine.Event) {
-	defer w.fwd.Done()
+// startEngine starts army ar (file path) on the store, passively or not,
+// and forwards its events to the hub; done is closed when the forwarder
+// has ended (after the engine closes).
+func (w *Workspace) startEngine(ctx context.Context, ar *army.Army, path string, passive bool) (*engine.Engine, chan struct{}, error) {
+	e, err := armyrun.Start(ctx, armyrun.Options{Army: ar, ArmyPath: path, Store: w.st, Redactor: w.red,
+		Runner: w.opts.Runner, Logf: w.opts.Logf, Passive: passive})
+	if err != nil {
+		return nil, nil, err
+	}
+	stream, _ := e.Subscribe() // ended by e.Close
+	done := make(chan struct{})
+	go w.forward(e, e.ArmyName(), stream, done)
+	return e, done, nil
+}
+
+// forward copies one engine's events to the hub, redacted and marked with
+// the army's name, keeping the agents' states while it is the open army's,
+// until the engine closes its stream; then it closes done.
+func (w *Workspace) forward(e *engine.Engine, name string, stream <-chan engine.Event, done chan struct{}) {
+	defer close(done)
 	for ev := range stream {
 		ev.Error, ev.Data = w.red.String(ev.Error), w.red.Value(ev.Data)
-		switch ev.Type {
-		case engine.EventRunStart:
-			w.setState(ev.Agent, StateRunning)
-		case engine.EventRunEnd:
-			w.setState(ev.Agent, stateOf(ev.Detail))
+		ev.Army = name
+		if w.openEng.Load() == e {
+			switch ev.Type {
+			case engine.EventRunStart:
+				w.setState(ev.Agent, StateRunning)
+			case engine.EventRunEnd:
+				w.setState(ev.Agent, stateOf(ev.Detail))
+			}
 		}
 		w.opts.Hub.Publish(ev)
 	}
