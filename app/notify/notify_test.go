@@ -7,19 +7,27 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 	"go.uber.org/goleak"
 
+	"littleboxes/app/army"
 	"littleboxes/app/engine"
 	"littleboxes/app/events"
+	"littleboxes/app/store"
+	"littleboxes/sandbox/cell"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	cell.MaybeServe() // TestEngineEvents runs agents in cells: this binary
+	goleak.VerifyTestMain(m)
+}
 
 // wait is how long a test waits for something that should happen at once:
 // generous, so a busy machine does not make a test flake.
@@ -232,6 +240,7 @@ func TestEventTypesAreTheEngines(t *testing.T) {
 		{EventApprovalNew, engine.EventApprovalNew},
 		{EventApprovalDecided, engine.EventApprovalDecided},
 		{EventDeadLetter, engine.EventDeadLetter},
+		{EventCordoned, engine.EventCordoned},
 	} {
 		if c.ours != c.engines {
 			t.Errorf("notify reacts to %q, the engine publishes %q", c.ours, c.engines)
@@ -505,6 +514,121 @@ func TestTemplate(t *testing.T) {
 	} {
 		if got := template(in); got != want {
 			t.Errorf("template(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A real engine running agents in cells: an agent whose cell is killed
+// under it is cordoned, a message that fails its only try goes to the dead
+// letters, and Watch, reading the engine's own stream, tells both in one
+// notification on the session bus.
+func TestEngineEvents(t *testing.T) {
+	addr := startBus(t)
+	srv := startServer(t, addr, "actions", "body")
+	a, err := army.Parse([]byte(`
+name: notes
+agents:
+  slow:
+    code: |
+      export default { async run() { await new Promise((r) => setTimeout(r, 1500)); return 1 } }
+  sender:
+    code: |
+      export default { async run(input, env) { await env.next.send("hello") } }
+  receiver:
+    triggers: [message]
+    code: |
+      export default { async onMessage() { throw new Error("cannot take it") } }
+channels:
+  - {from: sender, env: next, to: receiver}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := cell.NewPool(cell.Options{Cells: 1, QuietPeriod: time.Hour, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	e, err := engine.New(ctx, engine.Options{Army: a, Store: st, Runner: pool, Logf: t.Logf, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	evs, unsubscribe := e.Subscribe()
+	seen, stopSeen := e.Subscribe()
+	defer stopSeen()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Watch(ctx, evs, Options{Address: addr, Window: time.Hour}) // one burst: until the stream closes
+	}()
+
+	ran := make(chan error, 1)
+	go func() {
+		_, err := e.Run(ctx, "slow", nil)
+		ran <- err
+	}()
+	var victim int
+	waitUntil(t, "slow running in a cell", func() bool {
+		for _, c := range pool.Cells() {
+			if slices.Contains(c.Agents, "slow") {
+				victim = c.PID
+				return true
+			}
+		}
+		return false
+	})
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ran; err != nil {
+		t.Logf("slow after the kill: %v", err)
+	}
+	if _, err := e.Run(ctx, "sender", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Publish hands an event to every stream at once: when this one has the
+	// dead letter, Watch's stream has it too.
+	for timeout := time.After(wait); ; {
+		select {
+		case ev := <-seen:
+			if ev.Type != engine.EventDeadLetter {
+				continue
+			}
+		case <-timeout:
+			t.Fatalf("no dead letter within %s", wait)
+		}
+		break
+	}
+	unsubscribe() // the events so far are still read: the burst ends with them
+	select {
+	case <-done:
+	case <-time.After(wait):
+		t.Fatalf("Watch did not return within %s of its stream closing", wait)
+	}
+	calls := srv.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d notifications, want 1: %+v", len(calls), calls)
+	}
+	want := notifyCall{Summary: "1 agent was cordoned",
+		Body: "cordoned after killing cells: slow\ndead letters: sender → receiver (next)"}
+	if calls[0].Summary != want.Summary || calls[0].Body != want.Body {
+		t.Errorf("got %q / %q\nwant %q / %q", calls[0].Summary, calls[0].Body, want.Summary, want.Body)
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after wait.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s", what, wait)
 		}
 	}
 }
