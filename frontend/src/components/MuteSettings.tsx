@@ -8,9 +8,8 @@
 // (the checkboxes; disabled until the settings are read, the three kinds
 // while all are muted), mute-error.
 
-import { useEffect, useState } from "react";
+import { useSettings } from "../hooks/useSettings";
 import type { Api, Mutes } from "../lib/api";
-import { errorText } from "../lib/transport";
 
 type Kind = Exclude<keyof Mutes, "all">;
 
@@ -22,39 +21,17 @@ const KINDS: { key: Kind; testId: string; label: string }[] = [
 ];
 
 export function MuteSettings({ api }: { api: Pick<Api, "Settings" | "SetMute"> }) {
-  const [mutes, setMutes] = useState<Mutes | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    api.Settings().then(
-      (s) => live && setMutes(s.mute ?? {}),
-      (e) => live && setError(errorText(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
-
-  const change = async (key: keyof Mutes, on: boolean) => {
-    if (!mutes) return;
-    setBusy(true);
-    setError(null);
-    try {
-      setMutes((await api.SetMute({ ...mutes, [key]: on })).mute ?? {});
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+  const { settings, busy, error, save } = useSettings(api);
+  const mutes: Mutes | null = settings && (settings.mute ?? {});
+  const change = (key: keyof Mutes, on: boolean) => {
+    if (mutes) void save(() => api.SetMute({ ...mutes, [key]: on }));
   };
 
   const off = mutes === null || busy;
   return (
     <div className="setting">
       <label className="setting-row">
-        <input type="checkbox" data-testid="mute-all" checked={mutes?.all ?? false} disabled={off} onChange={(e) => void change("all", e.target.checked)} />
+        <input type="checkbox" data-testid="mute-all" checked={mutes?.all ?? false} disabled={off} onChange={(e) => change("all", e.target.checked)} />
         <span>Mute desktop notifications</span>
       </label>
       <p className="setting-doc">Or mute only some of them:</p>
@@ -65,7 +42,7 @@ export function MuteSettings({ api }: { api: Pick<Api, "Settings" | "SetMute"> }
             data-testid={k.testId}
             checked={mutes?.all || (mutes?.[k.key] ?? false)}
             disabled={off || !!mutes?.all}
-            onChange={(e) => void change(k.key, e.target.checked)}
+            onChange={(e) => change(k.key, e.target.checked)}
           />
           <span>Mute {k.label}</span>
         </label>
