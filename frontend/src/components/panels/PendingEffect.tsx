@@ -29,7 +29,7 @@ export function PendingEffect({
   const disabled = busy !== undefined || approving;
   const ref = useRef<HTMLLIElement>(null);
   useEffect(() => {
-    if (focused) ref.current?.scrollIntoView?.({ block: "center" });
+    if (focused) ref.current?.scrollIntoView?.({ block: "start" });
   }, [focused]);
   return (
     <li
