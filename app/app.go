@@ -52,7 +52,11 @@
 // for tests and debugging. --in-process keeps its meaning: agents run in
 // the engine's process instead of cells.
 //
-// The window's title counts the approvals pending: "littleboxes (2)".
+// The window's title counts the approvals pending: "littleboxes (2)". A
+// click on the engine's desktop notification shows its approval: the
+// engine sends EventOpenApproval to the front ends attached (a window comes
+// to the front, the page opens the approval), and starts a window on it
+// (--approval ID) when none holds DATA/window.lock (openapproval.go).
 //
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns
