@@ -56,7 +56,11 @@
 // "Several armies"); the page shows one, the workspace's open army, and its
 // event stream carries that army's events only (subscribe).
 //
-// The window's title counts the approvals pending: "littleboxes (2)".
+// The window's title counts the approvals pending: "littleboxes (2)". A
+// click on the engine's desktop notification shows its approval: the
+// engine sends EventOpenApproval to the front ends attached (a window comes
+// to the front, the page opens the approval), and starts a window on it
+// (--approval ID) when none holds DATA/window.lock (openapproval.go).
 //
 // This is the only package that imports Wails. Built without the Wails build
 // tags (desktop,production or dev), it still compiles, and RunWindow returns
@@ -125,6 +129,9 @@ type Options struct {
 	// ArmyPath, when set, is the army file to open instead of the one
 	// last open (`littleboxes run ARMY` hosting the engine).
 	ArmyPath string
+	// Approval, in a window, is the approval its page opens on (--approval
+	// ID: the window a click on a notification started).
+	Approval string
 	// NoDaemon makes a long-lived front end (the window, serve) open the
 	// store in this process, as before engines ran on their own, instead
 	// of attaching to the data directory's engine (see "Attached" in the
@@ -336,10 +343,9 @@ func (a *API) startup(ctx context.Context, opts Options) {
 	a.mu.Lock()
 	a.ctx = ctx
 	a.mu.Unlock()
-	if err := a.openFront(ctx, opts); err != nil {
-		fmt.Fprintln(os.Stderr, "littleboxes:", err)
-	}
-	stream, stop := a.subscribe() // the events of the army the window shows
+	// Forward events from the start, so none the page waits for is missed
+	// while the engine is attached: those of the army the window shows.
+	stream, stop := a.subscribe()
 	go func() {
 		// Ends when the hub closes (Close, at shutdown) or the window goes.
 		defer stop()
@@ -349,12 +355,31 @@ func (a *API) startup(ctx context.Context, opts Options) {
 				if !ok {
 					return
 				}
-				wruntime.EventsEmit(ctx, EventName, ev)
+				toWindow(ev, func(ev Event) { wruntime.EventsEmit(ctx, EventName, ev) }, func() {
+					wruntime.WindowUnminimise(ctx)
+					wruntime.WindowShow(ctx)
+				})
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
+	if opts.Approval != "" {
+		// The page says when it listens; then it is shown the approval.
+		wruntime.EventsOnce(ctx, ReadyEvent, func(...any) {
+			a.hub.Publish(Event{Type: EventOpenApproval, ID: opts.Approval})
+		})
+	}
+	if err := a.openFront(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "littleboxes:", err)
+	}
+	if dir, err := a.settingsDir(); err == nil {
+		// Held until this process exits: the engine sends a click on a
+		// notification here rather than starting another window.
+		if _, err := holdWindowLock(dir); err != nil {
+			opts.Logf("%v", err)
+		}
+	}
 	badge, stopBadge := a.hub.Subscribe()
 	go func() {
 		// Ends as the event forwarder above does.
@@ -403,14 +428,14 @@ func (a *API) Exec(source string, inputJSON string) ExecResult {
 // command-line flags after the program name: --data DIR chooses the data
 // directory, --in-process runs agents in this process instead of cells,
 // --no-daemon opens the store in this process instead of attaching to the
-// data directory's engine; Wails reads its own (such as -devserver in dev builds) from the
+// data directory's engine, --approval ID opens the page's approvals on ID; Wails reads its own (such as -devserver in dev builds) from the
 // command line itself, so the others are ignored here.
 func RunWindow(assets fs.FS, args []string) error {
 	dist, err := fs.Sub(assets, "frontend/dist")
 	if err != nil {
 		return fmt.Errorf("frontend assets: %w", err)
 	}
-	opts := Options{DataDir: flagValue(args, "data"), InProcess: hasFlag(args, "in-process"), NoDaemon: hasFlag(args, "no-daemon"), Logf: func(format string, args ...any) {
+	opts := Options{DataDir: flagValue(args, "data"), InProcess: hasFlag(args, "in-process"), NoDaemon: hasFlag(args, "no-daemon"), Approval: flagValue(args, "approval"), Logf: func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "littleboxes: "+strings.TrimSuffix(format, "\n")+"\n", args...)
 	}}
 	api := NewAPI()

@@ -9,7 +9,6 @@ import (
 	"io"
 	"littleboxes/app/notify"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -526,7 +525,8 @@ func host(ctx context.Context, o daemon.HostOptions, idle time.Duration) error {
 
 // notifyFrom tells the person, by desktop notifications, what the engine
 // holds for them (package notify), muted as their settings say; a click
-// opens the window. The returned func stops it and waits for it.
+// opens the window on the approval (openApproval). The returned func stops
+// it and waits for it.
 func notifyFrom(ctx context.Context, a *API, dir string, logf func(string, ...any)) (stop func()) {
 	evs, unsubscribe := a.hub.Subscribe() // every army's
 	nctx, cancel := context.WithCancel(ctx)
@@ -539,29 +539,12 @@ func notifyFrom(ctx context.Context, a *API, dir string, logf func(string, ...an
 				s, _ := loadSettings(dir)
 				return s.Mute
 			},
-			Open: func(string) { openWindow(dir, logf) },
+			Open: func(id string) { openApproval(a.hub, dir, id, logf) },
 		})
 	}()
 	return func() {
 		cancel()
 		unsubscribe()
 		<-done
-	}
-}
-
-// openWindow starts a window on dir's engine (this binary with no
-// subcommand); it attaches to the engine and shows the waiting approvals.
-func openWindow(dir string, logf func(string, ...any)) {
-	exe, err := os.Executable()
-	if err == nil {
-		cmd := exec.Command(exe, "--data", dir)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err = cmd.Start(); err == nil {
-			go cmd.Wait() // reaped when the window closes; owned by nothing else
-			return
-		}
-	}
-	if logf != nil {
-		logf("opening the window: %v", err)
 	}
 }

@@ -117,13 +117,14 @@ type remote struct {
 
 // attach connects through connect and starts re-emitting the engine's
 // events on hub. The first connection must succeed: its error is returned.
-// close ends it.
+// close ends it; so does the end of ctx (the front end is shutting down:
+// it must not start an engine then, which would outlive it).
 func attach(ctx context.Context, hub *events.Hub, connect func(context.Context) (engineClient, error), logf func(string, ...any)) (*remote, error) {
 	c, err := connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	lctx, cancel := context.WithCancel(context.Background())
+	lctx, cancel := context.WithCancel(ctx)
 	evs, err := c.Events(lctx)
 	if err != nil {
 		cancel()
@@ -182,7 +183,7 @@ func (r *remote) close() {
 }
 
 // loop re-emits evs on the hub until the stream ends, then reconnects with
-// backoff, forever, until close.
+// backoff, forever, until close or the end of the context attach was given.
 func (r *remote) loop(evs <-chan events.Event) {
 	defer close(r.done)
 	for {

@@ -460,3 +460,41 @@ func TestReconnectBacksOff(t *testing.T) {
 	}
 	b.close() // must return: the loop ends
 }
+
+// TestShuttingDownStartsNoEngine: once the front end's context ends (serve
+// got SIGTERM, the window is closing), an engine that goes away is not
+// reconnected to, nor one started: it would outlive the front end.
+func TestShuttingDownStartsNoEngine(t *testing.T) {
+	var mu sync.Mutex
+	attempts := 0
+	first := &scripted{evs: make(chan events.Event)}
+	connect := func(context.Context) (engineClient, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		if attempts == 1 {
+			return first, nil
+		}
+		return &scripted{evs: make(chan events.Event)}, nil // an engine started
+	}
+	ctx, shutDown := context.WithCancel(context.Background())
+	a := NewAPI()
+	r, err := attach(ctx, a.hub, connect, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.remote = r
+	defer a.close()
+	shutDown()
+	select {
+	case <-r.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the event loop did not end within 20 s of the front end's context")
+	}
+	close(first.evs) // the engine goes away while the front end shuts down
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts != 1 {
+		t.Errorf("%d connections (or engines started), want only the first", attempts)
+	}
+}

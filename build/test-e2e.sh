@@ -40,22 +40,19 @@ fi
 DATA="$(mktemp -d)"
 # The page talks to serve, and serve to the data directory's engine: start
 # one first, as a person's running engine would be, and stop it at the end
-# (serve would otherwise start one itself, left to exit when idle).
-ENGINE_PID=""
-stop_engine() {
-	[ -n "$ENGINE_PID" ] || return 0
-	kill -TERM -- "-$ENGINE_PID" 2>/dev/null || kill -TERM "$ENGINE_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$ENGINE_PID" 2>/dev/null
-	wait "$ENGINE_PID" 2>/dev/null
-	ENGINE_PID=""
+# (serve would otherwise start one itself, left to exit when idle). Any
+# engine still serving DATA then (one a front end started) fails the test.
+. "$SCRIPT_DIR/engine-lib.sh"
+cleanup() {
+	local rc=$?
+	stop_engine
+	stop_leftover_engines "$DATA" || rc=1
+	rm -rf "$DATA" "$DATA.engine.log"
+	exit "$rc"
 }
-trap 'stop_engine; rm -rf "$DATA" "$DATA.engine.log"' EXIT
-if "$BIN" daemon --help 2>&1 | grep -q -- 'idle-exit'; then
-	setsid "$BIN" daemon --data "$DATA" >"$DATA.engine.log" 2>&1 &
-	ENGINE_PID=$!
-	for _ in $(seq 100); do [ -S "$DATA/littleboxes.sock" ] && break; kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.1; done
-	[ -S "$DATA/littleboxes.sock" ] || { cat "$DATA.engine.log" >&2; fail "the engine did not start"; }
+trap cleanup EXIT
+if has_daemon "$BIN"; then
+	start_engine "$BIN" "$DATA" "$DATA.engine.log" || { cat "$DATA.engine.log" >&2; fail "the engine did not start"; }
 fi
 SHOTS="${SCREENSHOTS:-$ROOT/build/screenshots}"
 mkdir -p "$SHOTS"

@@ -125,33 +125,29 @@ stop_app() {
 	wait "$APP_PID" 2>/dev/null
 	APP_PID=""
 }
-# The engine this script started (when BIN has one), stopped the same way.
-ENGINE_PID=""
-stop_engine() {
-	[ -n "$ENGINE_PID" ] || return 0
-	kill -TERM -- "-$ENGINE_PID" 2>/dev/null || kill -TERM "$ENGINE_PID" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$ENGINE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL -- "-$ENGINE_PID" 2>/dev/null
-	wait "$ENGINE_PID" 2>/dev/null
-	ENGINE_PID=""
+# The engine this script starts (when BIN has one): build/engine-lib.sh.
+. "$SCRIPT_DIR/engine-lib.sh"
+ENGINE_DIR="$XDG_DATA_HOME/littleboxes"
+# stop_all stops the app, then the engine; an engine still serving the data
+# directory after that (one the window started) fails the test.
+stop_all() {
+	stop_app
+	stop_engine
+	stop_leftover_engines "$ENGINE_DIR"
 }
-trap 'stop_app; stop_engine' EXIT
-trap 'stop_app; stop_engine; trap - EXIT; echo "test-window: interrupted" >&2; exit 130' INT TERM HUP
+cleanup() {
+	local rc=$?
+	stop_all || rc=1
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'stop_all; trap - EXIT; echo "test-window: interrupted" >&2; exit 130' INT TERM HUP
 
 # An engine first, when BIN has one: the window must attach to it. (A
 # binary without `daemon` says so and exits; the window then runs the army
 # in its own process, and check 4 is not made.)
-if "$BIN" daemon --help 2>&1 | grep -q -- 'idle-exit'; then
-	setsid "$BIN" daemon --data "$XDG_DATA_HOME/littleboxes" >"$OUT/engine.log" 2>&1 &
-	ENGINE_PID=$!
-	for _ in $(seq 1 60); do # ≤ 30 s for it to listen on DATA/littleboxes.sock
-		[ -S "$XDG_DATA_HOME/littleboxes/littleboxes.sock" ] && break
-		kill -0 "$ENGINE_PID" 2>/dev/null || break
-		sleep 0.5
-	done
+if has_daemon "$BIN"; then
+	start_engine "$BIN" "$ENGINE_DIR" "$OUT/engine.log"
 fi
 
 setsid "$BIN" >"$OUT/app.log" 2>&1 &

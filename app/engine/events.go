@@ -12,6 +12,10 @@ const (
 	EventApprovalDecided = "approval.decided"
 	EventReport          = "report"
 	EventAgents          = "agents" // new template items made new agents (Detail: the capability, Data: how many)
+	// EventCordoned: an agent's run killed its cell, and the runner moved
+	// the agent into a cell of its own (Agent: the agent, Error: the run's
+	// error).
+	EventCordoned = "agent.cordoned"
 )
 
 // Event is one thing the window shows (see package events).

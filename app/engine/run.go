@@ -84,6 +84,7 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 		jsctx[k] = v
 	}
 	start := e.now()
+	cordoned := e.watchCordon(g.name)
 	e.ev.Publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
 	var res *sandbox.Result
 	var inv *sandbox.Invocation
@@ -110,6 +111,7 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 		inv = &sandbox.Invocation{Module: mod, Entry: entry, Input: input, Env: env, Context: jsctx, Limits: g.limits}
 		res, err = e.runner.Run(ictx, inv)
 	}
+	cordoned(err)
 	if inv != nil && cell.Died(err) && ctx.Err() == nil {
 		// Its cell died under it, perhaps for another agent's doing: once
 		// more, in a fresh isolate in a live cell, within what is left of

@@ -42,15 +42,14 @@ import (
 )
 
 // Event types Watch reacts to. They are the engine's names (app/engine's
-// EventApprovalNew, EventApprovalDecided, EventDeadLetter; a test keeps them
-// equal); package notify does not import the engine.
+// EventApprovalNew, EventApprovalDecided, EventDeadLetter, EventCordoned; a
+// test keeps them equal); package notify does not import the engine.
 const (
 	EventApprovalNew     = "approval.new"
 	EventApprovalDecided = "approval.decided"
 	EventDeadLetter      = "message.dead"
 	// EventCordoned is an agent moved into a cell of its own after it
-	// killed cells (Agent: the agent). The engine publishes it under this
-	// name.
+	// killed cells (Agent: the agent).
 	EventCordoned = "agent.cordoned"
 )
 
@@ -333,8 +332,10 @@ func (w *watcher) text(b burst, m Mutes) (summary, body string) {
 	if len(b.dead) > 0 {
 		lines = append(lines, "dead letters: "+countedList(b.dead, func(d deadLetter) string {
 			s := template(d.from) + " → " + template(d.to)
-			if d.channel != "" {
-				s += " (" + d.channel + ")"
+			// The engine names a channel by its sender's env name,
+			// "FROM.ENV": the sender is said already.
+			if ch := strings.TrimPrefix(strings.TrimPrefix(d.channel, d.from+"."), template(d.from)+"."); ch != "" {
+				s += " (" + ch + ")"
 			}
 			return s
 		}))

@@ -1,172 +1,34 @@
 package notify
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
 	"go.uber.org/goleak"
 
+	"littleboxes/app/army"
 	"littleboxes/app/engine"
 	"littleboxes/app/events"
+	"littleboxes/app/notify/notifytest"
+	"littleboxes/app/store"
+	"littleboxes/sandbox/cell"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	cell.MaybeServe() // TestEngineEvents runs agents in cells: this binary
+	goleak.VerifyTestMain(m)
+}
 
 // wait is how long a test waits for something that should happen at once:
 // generous, so a busy machine does not make a test flake.
-const wait = 30 * time.Second
-
-// startBus starts a private D-Bus session bus in a temp dir and returns its
-// address; it stops when the test ends.
-func startBus(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		if os.Getenv("LITTLEBOXES_REQUIRE_KEYRING") != "" {
-			t.Fatalf("dbus-daemon missing (run build/deps.sh): %v", err)
-		}
-		t.Skipf("dbus-daemon missing (apt-get install dbus): %v", err)
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read the bus address: %v", err)
-	}
-	return strings.TrimSpace(line)
-}
-
-// notifyCall is one Notify call the test server received.
-type notifyCall struct {
-	App, Icon, Summary, Body string
-	ReplacesID, ID           uint32
-	Actions                  []string
-	Hints                    map[string]dbus.Variant
-}
-
-// server owns org.freedesktop.Notifications on a bus and records what it
-// is asked, as a desktop's notification daemon would answer.
-type server struct {
-	conn   *dbus.Conn
-	caps   []string
-	got    chan notifyCall
-	closed chan uint32
-
-	mu    sync.Mutex
-	calls []notifyCall
-	next  uint32
-}
-
-func (s *server) GetCapabilities() ([]string, *dbus.Error) { return s.caps, nil }
-
-func (s *server) Notify(app string, replaces uint32, icon, summary, body string, actions []string,
-	hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
-	s.mu.Lock()
-	id := replaces
-	if id == 0 {
-		s.next++
-		id = s.next
-	}
-	c := notifyCall{App: app, Icon: icon, Summary: summary, Body: body, ReplacesID: replaces, ID: id, Actions: actions, Hints: hints}
-	s.calls = append(s.calls, c)
-	s.mu.Unlock()
-	s.got <- c
-	return id, nil
-}
-
-func (s *server) CloseNotification(id uint32) *dbus.Error {
-	s.closed <- id
-	return nil
-}
-
-func (s *server) GetServerInformation() (string, string, string, string, *dbus.Error) {
-	return "test", "littleboxes", "1", "1.2", nil
-}
-
-// Calls returns every Notify call so far.
-func (s *server) Calls() []notifyCall {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]notifyCall(nil), s.calls...)
-}
-
-// click emits the signal a server sends when the person clicks a
-// notification.
-func (s *server) click(t *testing.T, id uint32) {
-	t.Helper()
-	if err := s.conn.Emit(busPath, busIface+".ActionInvoked", id, actionKey); err != nil {
-		t.Fatalf("emit ActionInvoked: %v", err)
-	}
-}
-
-// next returns the next Notify call, failing the test if none comes.
-func (s *server) nextCall(t *testing.T) notifyCall {
-	t.Helper()
-	select {
-	case c := <-s.got:
-		return c
-	case <-time.After(wait):
-		t.Fatalf("no Notify call within %s", wait)
-		return notifyCall{}
-	}
-}
-
-// startServer connects to the bus at addr and owns the notification
-// service there.
-func startServer(t *testing.T, addr string, caps ...string) *server {
-	t.Helper()
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatalf("server: connect: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	s := &server{conn: conn, caps: caps, got: make(chan notifyCall, 100), closed: make(chan uint32, 100)}
-	if err := conn.Export(s, busPath, busIface); err != nil {
-		t.Fatal(err)
-	}
-	reply, err := conn.RequestName(busName, dbus.NameFlagDoNotQueue)
-	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("server: own %s: %v (reply %v)", busName, err, reply)
-	}
-	return s
-}
+const wait = notifytest.Wait
 
 // run starts Watch on a fresh stream holding first, and returns the
 // stream and a func that closes it and waits for Watch to return.
@@ -232,6 +94,7 @@ func TestEventTypesAreTheEngines(t *testing.T) {
 		{EventApprovalNew, engine.EventApprovalNew},
 		{EventApprovalDecided, engine.EventApprovalDecided},
 		{EventDeadLetter, engine.EventDeadLetter},
+		{EventCordoned, engine.EventCordoned},
 	} {
 		if c.ours != c.engines {
 			t.Errorf("notify reacts to %q, the engine publishes %q", c.ours, c.engines)
@@ -242,8 +105,8 @@ func TestEventTypesAreTheEngines(t *testing.T) {
 // A burst of approvals from a template's threads, among other events,
 // makes exactly one notification; the next burst replaces it.
 func TestOneNotificationPerBurst(t *testing.T) {
-	addr := startBus(t)
-	srv := startServer(t, addr, "actions", "body", "body-markup")
+	addr := notifytest.StartBus(t)
+	srv := notifytest.StartServer(t, addr, "actions", "body", "body-markup")
 	// The default window (2 s); the burst is in the stream before Watch
 	// starts, so a busy machine cannot split it.
 	evs, finish := run(t, Options{Address: addr},
@@ -254,7 +117,7 @@ func TestOneNotificationPerBurst(t *testing.T) {
 		approvalNew("replier[t3]", "3", "mail.reply"),
 		events.Event{Type: engine.EventRunEnd, Agent: "replier[t3]"})
 
-	first := srv.nextCall(t)
+	first := srv.NextCall(t)
 	if first.Summary != "3 actions wait for your approval" {
 		t.Errorf("summary = %q", first.Summary)
 	}
@@ -274,7 +137,7 @@ func TestOneNotificationPerBurst(t *testing.T) {
 	// The next burst: a dead letter on a channel whose name the server
 	// would read as markup.
 	evs <- events.Event{Type: EventDeadLetter, Agent: "triage", To: "replier[t4]", Detail: "a<b>"}
-	second := srv.nextCall(t)
+	second := srv.NextCall(t)
 	if second.ReplacesID != first.ID {
 		t.Errorf("second notification replaces %d, want %d", second.ReplacesID, first.ID)
 	}
@@ -294,19 +157,19 @@ func TestOneNotificationPerBurst(t *testing.T) {
 // about (the oldest still waiting); a click on another notification does
 // nothing.
 func TestClickOpensTheApproval(t *testing.T) {
-	addr := startBus(t)
-	srv := startServer(t, addr, "actions", "body")
+	addr := notifytest.StartBus(t)
+	srv := notifytest.StartServer(t, addr, "actions", "body")
 	opened := make(chan string, 10)
 	evs, _ := run(t, Options{Address: addr, Window: 100 * time.Millisecond, Open: func(id string) { opened <- id }},
 		approvalNew("summarizer", "7", "mail.send"), approvalNew("summarizer", "8", "mail.send"))
-	c := srv.nextCall(t)
+	c := srv.NextCall(t)
 	if c.Summary != "2 actions wait for your approval" || c.Body != "summarizer: mail.send ×2" {
 		t.Errorf("notification = %q / %q", c.Summary, c.Body)
 	}
 	click := func(want string) {
 		t.Helper()
-		srv.click(t, c.ID+100) // someone else's notification
-		srv.click(t, c.ID)
+		srv.Click(t, c.ID+100) // someone else's notification
+		srv.Click(t, c.ID)
 		select {
 		case id := <-opened:
 			if id != want {
@@ -323,7 +186,7 @@ func TestClickOpensTheApproval(t *testing.T) {
 	// Watch has taken the decision in before the click.
 	evs <- events.Event{Type: EventApprovalDecided, ID: "7", Detail: "done"}
 	evs <- events.Event{Type: EventDeadLetter, Agent: "a", To: "b"}
-	if c2 := srv.nextCall(t); c2.ID != c.ID || c2.Summary != "1 action waits for your approval" {
+	if c2 := srv.NextCall(t); c2.ID != c.ID || c2.Summary != "1 action waits for your approval" {
 		t.Errorf("after the decision: id %d (want %d), summary %q", c2.ID, c.ID, c2.Summary)
 	}
 	click("8")
@@ -331,17 +194,17 @@ func TestClickOpensTheApproval(t *testing.T) {
 
 // When every approval a notification announced is decided, it is withdrawn.
 func TestDecidedApprovalsWithdrawTheNotification(t *testing.T) {
-	addr := startBus(t)
-	srv := startServer(t, addr, "actions", "body")
+	addr := notifytest.StartBus(t)
+	srv := notifytest.StartServer(t, addr, "actions", "body")
 	evs, _ := run(t, Options{Address: addr, Window: 100 * time.Millisecond})
 
 	evs <- approvalNew("a", "1", "http.post")
 	evs <- approvalNew("b", "2", "http.post")
-	c := srv.nextCall(t)
+	c := srv.NextCall(t)
 	evs <- events.Event{Type: EventApprovalDecided, ID: "1", Detail: "done"}
 	evs <- events.Event{Type: EventApprovalDecided, ID: "2", Detail: "denied"}
 	select {
-	case id := <-srv.closed:
+	case id := <-srv.Closed:
 		if id != c.ID {
 			t.Errorf("CloseNotification(%d), want %d", id, c.ID)
 		}
@@ -350,7 +213,7 @@ func TestDecidedApprovalsWithdrawTheNotification(t *testing.T) {
 	}
 	// A new approval after that is a new notification, counted afresh.
 	evs <- approvalNew("a", "3", "http.post")
-	if c := srv.nextCall(t); c.ReplacesID != 0 || c.Summary != "1 action waits for your approval" {
+	if c := srv.NextCall(t); c.ReplacesID != 0 || c.Summary != "1 action waits for your approval" {
 		t.Errorf("after withdrawal: replaces %d, summary %q", c.ReplacesID, c.Summary)
 	}
 }
@@ -358,7 +221,7 @@ func TestDecidedApprovalsWithdrawTheNotification(t *testing.T) {
 // Mutes: all, or per kind. The stream is closed to end the burst, so the
 // count of Notify calls is exact.
 func TestMuted(t *testing.T) {
-	addr := startBus(t)
+	addr := notifytest.StartBus(t)
 	burst := []events.Event{
 		approvalNew("replier[t1]", "1", "mail.reply"),
 		approvalNew("replier[t2]", "2", "mail.reply"),
@@ -383,7 +246,7 @@ func TestMuted(t *testing.T) {
 		{"everything by kind", Mutes{Approvals: true, Cordons: true, DeadLetters: true}, "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv := startServer(t, addr, "actions", "body")
+			srv := notifytest.StartServer(t, addr, "actions", "body")
 			m := c.mutes
 			evs, finish := run(t, Options{Address: addr, Window: time.Hour, Muted: func() Mutes { return m }})
 			for _, ev := range burst {
@@ -410,8 +273,8 @@ func TestMuted(t *testing.T) {
 // Mutes are read when the burst is notified too: muting while a burst
 // gathers silences it.
 func TestMutedWhileGathering(t *testing.T) {
-	addr := startBus(t)
-	srv := startServer(t, addr, "actions", "body")
+	addr := notifytest.StartBus(t)
+	srv := notifytest.StartServer(t, addr, "actions", "body")
 	var mu sync.Mutex
 	muted, asked := false, 0
 	evs, finish := run(t, Options{Address: addr, Window: time.Hour, Muted: func() Mutes {
@@ -470,7 +333,7 @@ func TestNoBusLogsOnce(t *testing.T) {
 // With a bus but no notification server (a desktop not started yet),
 // Watch logs once; once a server owns the name, the next burst is shown.
 func TestServerAppearsLater(t *testing.T) {
-	addr := startBus(t)
+	addr := notifytest.StartBus(t)
 	l := newLogs()
 	evs, _ := run(t, Options{Address: addr, Window: 50 * time.Millisecond, Logf: l.Logf})
 	evs <- approvalNew("a", "1", "http.post")
@@ -482,9 +345,9 @@ func TestServerAppearsLater(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatalf("nothing logged within %s", wait)
 	}
-	srv := startServer(t, addr, "actions", "body")
+	srv := notifytest.StartServer(t, addr, "actions", "body")
 	evs <- approvalNew("b", "2", "http.post")
-	c := srv.nextCall(t)
+	c := srv.NextCall(t)
 	if c.Summary != "2 actions wait for your approval" {
 		t.Errorf("summary = %q", c.Summary)
 	}
@@ -505,6 +368,121 @@ func TestTemplate(t *testing.T) {
 	} {
 		if got := template(in); got != want {
 			t.Errorf("template(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A real engine running agents in cells: an agent whose cell is killed
+// under it is cordoned, a message that fails its only try goes to the dead
+// letters, and Watch, reading the engine's own stream, tells both in one
+// notification on the session bus.
+func TestEngineEvents(t *testing.T) {
+	addr := notifytest.StartBus(t)
+	srv := notifytest.StartServer(t, addr, "actions", "body")
+	a, err := army.Parse([]byte(`
+name: notes
+agents:
+  slow:
+    code: |
+      export default { async run() { await new Promise((r) => setTimeout(r, 1500)); return 1 } }
+  sender:
+    code: |
+      export default { async run(input, env) { await env.next.send("hello") } }
+  receiver:
+    triggers: [message]
+    code: |
+      export default { async onMessage() { throw new Error("cannot take it") } }
+channels:
+  - {from: sender, env: next, to: receiver}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := cell.NewPool(cell.Options{Cells: 1, QuietPeriod: time.Hour, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	e, err := engine.New(ctx, engine.Options{Army: a, Store: st, Runner: pool, Logf: t.Logf, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	evs, unsubscribe := e.Subscribe()
+	seen, stopSeen := e.Subscribe()
+	defer stopSeen()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Watch(ctx, evs, Options{Address: addr, Window: time.Hour}) // one burst: until the stream closes
+	}()
+
+	ran := make(chan error, 1)
+	go func() {
+		_, err := e.Run(ctx, "slow", nil)
+		ran <- err
+	}()
+	var victim int
+	waitUntil(t, "slow running in a cell", func() bool {
+		for _, c := range pool.Cells() {
+			if slices.Contains(c.Agents, "slow") {
+				victim = c.PID
+				return true
+			}
+		}
+		return false
+	})
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ran; err != nil {
+		t.Logf("slow after the kill: %v", err)
+	}
+	if _, err := e.Run(ctx, "sender", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Publish hands an event to every stream at once: when this one has the
+	// dead letter, Watch's stream has it too.
+	for timeout := time.After(wait); ; {
+		select {
+		case ev := <-seen:
+			if ev.Type != engine.EventDeadLetter {
+				continue
+			}
+		case <-timeout:
+			t.Fatalf("no dead letter within %s", wait)
+		}
+		break
+	}
+	unsubscribe() // the events so far are still read: the burst ends with them
+	select {
+	case <-done:
+	case <-time.After(wait):
+		t.Fatalf("Watch did not return within %s of its stream closing", wait)
+	}
+	calls := srv.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d notifications, want 1: %+v", len(calls), calls)
+	}
+	want := notifytest.Call{Summary: "1 agent was cordoned",
+		Body: "cordoned after killing cells: slow\ndead letters: sender → receiver (next)"}
+	if calls[0].Summary != want.Summary || calls[0].Body != want.Body {
+		t.Errorf("got %q / %q\nwant %q / %q", calls[0].Summary, calls[0].Body, want.Summary, want.Body)
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after wait.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s", what, wait)
 		}
 	}
 }

@@ -188,6 +188,32 @@ describe("App", () => {
     await waitFor(() => expect(box.checked).toBe(true));
   });
 
+  it("opens the approvals on the one a notification's click is about", async () => {
+    const pending = (id: string) => ({ id, status: "pending", capability: "hook", method: "fetch", agent: "summarizer", args: [], audience: ["x"], created: 1 });
+    const f = fakeConnection({ Approvals: (all: unknown) => (all ? [] : [pending("e1"), pending("e2")]) });
+    render(<App connection={f.c} />);
+    await waitFor(() => expect(screen.getByTestId("app").dataset.ready).toBe("1"));
+    await waitFor(() => expect(f.subscribed()).toBe(true));
+    expect(screen.queryByTestId("approvals-drawer")).toBeNull();
+    await act(async () => f.emit({ type: "window.approval", id: "e2", time: "" }));
+    const focused = await screen.findByTestId("approval-e2");
+    expect(focused.dataset.focused).toBe("1");
+    expect(screen.getByTestId("approval-e1").dataset.focused).toBeUndefined();
+    expect(screen.queryByTestId("approval-focus-gone")).toBeNull();
+    // One decided meanwhile: the drawer says so instead.
+    await act(async () => f.emit({ type: "window.approval", id: "e9", time: "" }));
+    await waitFor(() => expect(screen.getByTestId("approval-focus-gone").textContent).toContain("decided already"));
+    expect(screen.getByTestId("approval-e2").dataset.focused).toBeUndefined();
+  });
+
+  it("opens the settings with the notification mutes", async () => {
+    const f = fakeConnection({ Settings: () => ({ keepRunning: false, mute: { cordons: true } }) });
+    render(<App connection={f.c} />);
+    fireEvent.click(await screen.findByTestId("open-settings"));
+    const box = (await screen.findByTestId("mute-cordons")) as HTMLInputElement;
+    await waitFor(() => expect(box.checked).toBe(true));
+  });
+
   it("says so when the backend cannot be reached", async () => {
     const f = fakeConnection({
       Workspace: () => {

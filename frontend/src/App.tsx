@@ -10,9 +10,10 @@
 //   app                  the root (data-ready="1" once the first Workspace is shown)
 //   open-approvals       the approvals button in the title bar (holds approvals-badge)
 //   open-secrets, open-import, open-export   the title bar's other buttons
-//   approvals-drawer     the drawer holding ApprovalsInbox; approvals-drawer-close
+//   approvals-drawer     the drawer holding ApprovalsInbox; approvals-drawer-close; it opens
+//                        on an approval when the page gets a "window.approval" event
 //   secrets-dialog       the dialog holding SecretsPanel; secrets-dialog-close
-//   settings-dialog      the dialog holding KeepRunningToggle; settings-dialog-close
+//   settings-dialog      the dialog holding KeepRunningToggle and MuteSettings; settings-dialog-close
 //   engine-banner        shown while the engine is reconnecting (components/EngineBanner.tsx)
 //   import-dialog        import-text, import-file, import-ok, import-cancel, import-error,
 //                        example-NAME (open a built-in example)
@@ -40,6 +41,7 @@ import { ImportDialog } from "./components/ImportDialog";
 import { KeepRunningToggle } from "./components/KeepRunningToggle";
 import { LoadState } from "./components/LoadState";
 import { Modal } from "./components/Modal";
+import { MuteSettings } from "./components/MuteSettings";
 import { NodePanel } from "./components/NodePanel";
 import { Playground, usePlayground } from "./components/Playground";
 import { Problems } from "./components/Problems";
@@ -58,6 +60,7 @@ export function App({ initialView = "army", connection: given }: Props) {
   const [view, setView] = useState<View>(initialView);
   const [error, setError] = useState<string | null>(null);
   const [drawer, setDrawer] = useState(false);
+  const [focus, setFocus] = useState<string | null>(null); // the approval a notification's click is about
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [runsVersion, setRunsVersion] = useState(0);
   const [engine, setEngine] = useState<EngineState>("attached");
@@ -73,6 +76,10 @@ export function App({ initialView = "army", connection: given }: Props) {
     onRunEnd: () => setRunsVersion((v) => v + 1),
     pollApprovals: () => void approvals.refresh(),
     onEngine: setEngine,
+    onOpenApproval: (id) => {
+      setFocus(id);
+      setDrawer(true);
+    },
   });
 
   const { setWs } = w;
@@ -83,8 +90,14 @@ export function App({ initialView = "army", connection: given }: Props) {
     },
     [setWs],
   );
-  const openApprovals = useCallback(() => setDrawer(true), []);
-  const closeApprovals = useCallback(() => setDrawer(false), []);
+  const openApprovals = useCallback(() => {
+    setFocus(null);
+    setDrawer(true);
+  }, []);
+  const closeApprovals = useCallback(() => {
+    setFocus(null);
+    setDrawer(false);
+  }, []);
   const closeDialog = useCallback(() => setDialog(null), []);
   const shown = selection.agent ?? selection.capability;
   // The llm capabilities: the models an agent's code may be written by.
@@ -138,6 +151,7 @@ export function App({ initialView = "army", connection: given }: Props) {
             setRunsVersion((v) => v + 1);
           }}
           onClose={closeApprovals}
+          focus={focus}
         />
       )}
       {api && dialog === "secrets" && (
@@ -148,6 +162,7 @@ export function App({ initialView = "army", connection: given }: Props) {
       {api && dialog === "settings" && (
         <Modal testId="settings-dialog" title="Settings" onClose={closeDialog}>
           <KeepRunningToggle api={api} />
+          <MuteSettings api={api} />
         </Modal>
       )}
       {api && dialog === "import" && (

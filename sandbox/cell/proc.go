@@ -404,7 +404,8 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 	}
 	memCap := fmt.Sprintf("memory cap %d MiB exceeded", c.pool.opt.MemoryCap>>20)
 	var cordon []string
-	for _, mi := range invs {
+	fails := make([]error, len(invs))
+	for i, mi := range invs {
 		var err error
 		switch {
 		case kind == killShutdown:
@@ -431,7 +432,7 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 			err = fmt.Errorf("%w: cell %d exited (%v)%s", ErrCrashed, c.pid, waitErr, c.tailSuffix())
 			cordon = append(cordon, mi.agent)
 		}
-		mi.done <- &doneMsg{err: err}
+		fails[i] = err
 	}
 	if kind != killShutdown {
 		reason := detail
@@ -442,6 +443,11 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 		for _, a := range cordon {
 			c.pool.cordonAgent(a)
 		}
+	}
+	// Failed only now, cordons in place: a caller that runs the invocation
+	// again, or asks Cordoned, sees the agent in a cell of its own.
+	for i, mi := range invs {
+		mi.done <- &doneMsg{err: fails[i]}
 	}
 	c.pool.died(c)
 }

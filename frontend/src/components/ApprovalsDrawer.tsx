@@ -14,9 +14,11 @@ export interface ApprovalsDrawerProps {
   /** The owner decided an effect. */
   onChanged(): void;
   onClose(): void;
+  /** The approval to show first (see ApprovalsInbox). */
+  focus?: string | null;
 }
 
-export function ApprovalsDrawer({ api, refresh, onChanged, onClose }: ApprovalsDrawerProps) {
+export function ApprovalsDrawer({ api, refresh, onChanged, onClose, focus }: ApprovalsDrawerProps) {
   useEscape(onClose);
   return (
     <div className="drawer-backdrop" onPointerDown={(e) => e.target === e.currentTarget && onClose()}>
@@ -24,7 +26,7 @@ export function ApprovalsDrawer({ api, refresh, onChanged, onClose }: ApprovalsD
         <button type="button" className="drawer-close" data-testid="approvals-drawer-close" onClick={onClose} aria-label="Close the approvals" title="Close (Esc)">
           ✕
         </button>
-        <ApprovalsInbox api={api} refresh={refresh} onChanged={onChanged} />
+        <ApprovalsInbox api={api} refresh={refresh} onChanged={onChanged} focus={focus} />
       </aside>
     </div>
   );

@@ -6,37 +6,13 @@
 // data-testid: keep-running (the checkbox; disabled until the setting is
 // read), keep-running-error.
 
-import { useEffect, useState } from "react";
+import { useSettings } from "../hooks/useSettings";
 import type { Api } from "../lib/api";
-import { errorText } from "../lib/transport";
 
 export function KeepRunningToggle({ api }: { api: Pick<Api, "Settings" | "SetKeepRunning"> }) {
-  const [on, setOn] = useState<boolean | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    api.Settings().then(
-      (s) => live && setOn(s.keepRunning),
-      (e) => live && setError(errorText(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
-
-  const change = async (next: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
-      setOn((await api.SetKeepRunning(next)).keepRunning);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { settings, busy, error, save } = useSettings(api);
+  const on = settings?.keepRunning ?? null;
+  const change = (next: boolean) => save(() => api.SetKeepRunning(next));
 
   return (
     <div className="setting">

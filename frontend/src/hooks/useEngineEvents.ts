@@ -1,11 +1,12 @@
 // useEngineEvents: the engine's events while connected, as live run states
 // and channel pulses for the canvas, and as calls to the handlers (a new
-// Workspace, approvals changed, a run ended, the engine gone or back). The
-// approvals are also polled, in case an event was missed.
+// Workspace, approvals changed, a run ended, the engine gone or back, an
+// approval to show). The approvals are also polled, in case an event was
+// missed.
 
 import { useEffect, useRef, useState } from "react";
 import { type Live, PULSE_MS, applyEvent, emptyLive } from "../components/canvas/graph";
-import type { EngineState, Event, Workspace } from "../lib/api";
+import { type EngineState, type Event, OPEN_APPROVAL, type Workspace } from "../lib/api";
 import type { Connection } from "../lib/transport";
 
 /** How often the approvals are counted again without an event. */
@@ -22,6 +23,8 @@ export interface EngineHandlers {
   pollApprovals(): void;
   /** The engine stopped answering, or is back (an attached app's "engine" event). */
   onEngine?(state: EngineState): void;
+  /** Show this approval (the person clicked the notification about it). */
+  onOpenApproval?(id: string): void;
 }
 
 /**
@@ -47,6 +50,9 @@ export function useEngineEvents(conn: Connection | null, enabled: boolean, ws: W
         case "approval.new":
         case "approval.decided":
           h.current.onApprovals();
+          return;
+        case OPEN_APPROVAL:
+          if (ev.id) h.current.onOpenApproval?.(ev.id);
           return;
         case "engine":
           if (ev.detail === "reconnecting" || ev.detail === "attached") h.current.onEngine?.(ev.detail);

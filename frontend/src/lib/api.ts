@@ -99,12 +99,39 @@ export const EVENT = "lb:event";
  */
 export type EngineState = "attached" | "reconnecting";
 
+/**
+ * The Wails event the page emits once it listens to EVENT (app.ReadyEvent):
+ * a window started on an approval (a click on a notification) then sends
+ * OPEN_APPROVAL.
+ */
+export const READY = "lb:ready";
+
+/**
+ * The event asking the page to show an approval, its id in `id`
+ * (app.EventOpenApproval): the person clicked the notification about it.
+ */
+export const OPEN_APPROVAL = "window.approval";
+
 /** The person's settings (app.Settings). */
 export type Settings = Result<"Settings">;
 
+/** Which desktop notifications are muted (notify.Mutes). */
+export type Mutes = Settings["mute"];
+
 /** An engine event (app.Event); "engine" events carry an EngineState in detail. */
 export interface Event {
-  type: "run.start" | "run.end" | "message" | "message.dead" | "approval.new" | "approval.decided" | "report" | "workspace" | "engine";
+  type:
+    | "run.start"
+    | "run.end"
+    | "message"
+    | "message.dead"
+    | "approval.new"
+    | "approval.decided"
+    | "agent.cordoned"
+    | "report"
+    | "workspace"
+    | "engine"
+    | typeof OPEN_APPROVAL;
   time: string;
   agent?: string;
   to?: string;

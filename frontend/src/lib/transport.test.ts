@@ -1,6 +1,6 @@
 import * as Generated from "../../wailsjs/go/app/API";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { EVENT } from "./api";
+import { EVENT, READY } from "./api";
 import {
   METHODS,
   NOT_CONNECTED,
@@ -43,9 +43,13 @@ function fakeWails() {
     };
   }
   let offCount = 0;
+  const emitted: string[] = [];
   const w = {
     go: { app: { API } },
     runtime: {
+      EventsEmit(name: string) {
+        emitted.push(`${name} (listening: ${[...handlers.keys()].join(", ")})`);
+      },
       EventsOnMultiple(name: string, cb: (...d: unknown[]) => void) {
         handlers.set(name, cb);
         return () => {
@@ -55,7 +59,7 @@ function fakeWails() {
       },
     },
   };
-  return { w, calls, handlers, offs: () => offCount };
+  return { w, calls, handlers, emitted, offs: () => offCount };
 }
 
 /** Installs w as the page's window. */
@@ -120,6 +124,14 @@ describe("wails transport", () => {
     expect(got).toEqual([{ type: "run.start", agent: "a", time: "t" }]);
     off();
     expect(f.offs()).toBe(1);
+  });
+
+  it("says it listens once it does, for a window started on an approval", () => {
+    const f = fakeWails();
+    bind(f.w);
+    const off = wailsConnection().subscribe(() => {});
+    expect(f.emitted).toEqual([`${READY} (listening: ${EVENT})`]);
+    off();
   });
 
   it("has no events, and no error, without the runtime", () => {

@@ -19,8 +19,8 @@
 // goes into a cookie or a query.
 
 import * as Bound from "../../wailsjs/go/app/API";
-import { EventsOn } from "../../wailsjs/runtime/runtime";
-import { type Api, EVENT, type Event, type Method } from "./api";
+import { EventsEmit, EventsOn } from "../../wailsjs/runtime/runtime";
+import { type Api, EVENT, type Event, type Method, READY } from "./api";
 
 /** The methods of app.API, by name: those Wails generated bindings for. */
 export const METHODS: readonly Method[] = (Object.keys(Bound) as Method[]).filter((k) => typeof Bound[k] === "function").sort();
@@ -109,6 +109,8 @@ export function wailsConnection(): Connection {
         off = EventsOn(EVENT, (...data: unknown[]) => {
           if (live) cb(data[0] as Event);
         });
+        // Listening now: a window started on an approval shows it.
+        EventsEmit(READY);
       } catch {
         // no Wails runtime (a dev server without it): no events
       }

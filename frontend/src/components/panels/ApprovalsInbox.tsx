@@ -1,6 +1,7 @@
 // ApprovalsInbox: every held sink call in full (what will be sent, to whom,
 // why it was flagged) with Approve and Deny (PendingEffect); below, the
-// recent decisions (DecidedEffect). The count for a title bar is
+// recent decisions (DecidedEffect). One of them can be in focus: the one
+// a click on a desktop notification is about. The count for a title bar is
 // ApprovalsBadge.
 
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -18,11 +19,16 @@ export interface ApprovalsInboxProps {
   refresh?: unknown;
   /** How many decided effects to show; 20 by default. */
   recent?: number;
+  /**
+   * The approval to show first (the person clicked the notification about
+   * it): marked and scrolled into view, or said to be decided already.
+   */
+  focus?: string | null;
 }
 
 type Busy = Record<string, "approve" | "deny">;
 
-export function ApprovalsInbox({ api, onChanged, refresh, recent = 20 }: ApprovalsInboxProps) {
+export function ApprovalsInbox({ api, onChanged, refresh, recent = 20, focus }: ApprovalsInboxProps) {
   const [pending, setPending] = useState<Effect[] | null>(null);
   const [decided, setDecided] = useState<Effect[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -84,6 +90,11 @@ export function ApprovalsInbox({ api, onChanged, refresh, recent = 20 }: Approva
           Each of these is an action an agent tried to take that could show what it read to someone outside its label.
           Nothing has been sent: it happens only if you approve it, exactly once.
         </p>
+        {focus && pending !== null && !pending.some((e) => e.id === focus) && (
+          <p className="lbp-muted" data-testid="approval-focus-gone">
+            The action you clicked on waits no more: it was decided already{decided.some((e) => e.id === focus) ? " (below)" : ""}.
+          </p>
+        )}
         {pending === null ? (
           !loadError && <p className="lbp-muted">Loading…</p>
         ) : pending.length === 0 ? (
@@ -93,7 +104,14 @@ export function ApprovalsInbox({ api, onChanged, refresh, recent = 20 }: Approva
         ) : (
           <ul className="lbp-effects">
             {pending.map((e) => (
-              <PendingEffect key={e.id} effect={e} busy={busy[e.id]} error={errors[e.id]} onDecide={(how) => void decide(e.id, how)} />
+              <PendingEffect
+                key={e.id}
+                effect={e}
+                busy={busy[e.id]}
+                error={errors[e.id]}
+                focused={e.id === focus}
+                onDecide={(how) => void decide(e.id, how)}
+              />
             ))}
           </ul>
         )}

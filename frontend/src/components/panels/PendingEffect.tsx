@@ -1,9 +1,10 @@
 // One held sink call in the approvals inbox: what will be sent, to whom, why
 // it was held, with Approve and Deny.
 //
-// data-testid: approval-ID, approval-audience-ID, approval-why-ID,
+// data-testid: approval-ID (data-focused="1" on the one in focus), approval-audience-ID, approval-why-ID,
 // approval-args-ID, approve-ID, deny-ID, approval-error-ID.
 
+import { useEffect, useRef } from "react";
 import type { Effect } from "../../lib/api";
 import { ArgsView } from "./ArgsView";
 import { EffectTarget } from "./EffectTarget";
@@ -14,17 +15,31 @@ export function PendingEffect({
   effect,
   busy,
   error,
+  focused = false,
   onDecide,
 }: {
   effect: Effect;
   busy?: "approve" | "deny";
   error?: string;
+  /** The one the person came for (a click on its notification): marked and scrolled to. */
+  focused?: boolean;
   onDecide: (how: "approve" | "deny") => void;
 }) {
   const approving = effect.status === "approving";
   const disabled = busy !== undefined || approving;
+  const ref = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (focused) ref.current?.scrollIntoView?.({ block: "start" });
+  }, [focused]);
   return (
-    <li className="lbp-effect" data-testid={`approval-${effect.id}`} aria-busy={disabled}>
+    <li
+      ref={ref}
+      className={focused ? "lbp-effect lbp-effect-focus" : "lbp-effect"}
+      data-testid={`approval-${effect.id}`}
+      data-focused={focused ? "1" : undefined}
+      aria-busy={disabled}
+      aria-current={focused ? "true" : undefined}
+    >
       <div className="lbp-effect-head">
         <EffectTarget effect={effect} />
         <span className="lbp-spacer" />
