@@ -742,19 +742,9 @@ func (p *Instance) scoped() error {
 	return nil
 }
 
-func (p *Instance) maxBody() int {
-	if p.MaxBodyBytes > 0 {
-		return p.MaxBodyBytes
-	}
-	return DefaultMaxBodyBytes
-}
+func (p *Instance) maxBody() int { return capabilities.Limit(p.MaxBodyBytes, DefaultMaxBodyBytes) }
 
-func (p *Instance) maxReply() int {
-	if p.MaxReplyBytes > 0 {
-		return p.MaxReplyBytes
-	}
-	return DefaultMaxReplyBytes
-}
+func (p *Instance) maxReply() int { return capabilities.Limit(p.MaxReplyBytes, DefaultMaxReplyBytes) }
 
 func (p *Instance) read(ctx context.Context, args []any) (any, error) {
 	if err := p.scoped(); err != nil {
