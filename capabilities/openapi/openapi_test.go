@@ -166,7 +166,9 @@ func jsonOf(v any) string {
 var specs = []string{"petstore-ish.yaml", "petstore-ish-3.1.yaml"}
 
 // TestDeclaration: the table of each version of the document passes the
-// conformance checks, and its TypeScript matches the golden file.
+// conformance checks, and its TypeScript matches the one golden file: the
+// 3.0 document says nullable where 3.1 says type [string, "null"], and the
+// two declare the same.
 func TestDeclaration(t *testing.T) {
 	srv := newPetServer(t)
 	for _, name := range specs {
@@ -178,8 +180,8 @@ func TestDeclaration(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = strings.ReplaceAll(got, srv.URL, "http://127.0.0.1:PORT") // the server's port changes
-			golden := filepath.Join("testdata", strings.TrimSuffix(name, ".yaml")+".d.ts")
-			if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+			golden := filepath.Join("testdata", "petstore-ish.d.ts")
+			if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" && name == specs[0] {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}
