@@ -816,15 +816,10 @@ func (g *graph) analysis() *Analysis {
 			if !isSink(b) {
 				continue
 			}
-			s := Sink{Agent: n.name, Binding: b.env, Capability: b.capability, Kind: b.kind, Audience: audience(b.flow), Dynamic: b.flow.Dynamic}
-			s.Missing = missing(n.label, s.Audience)
-			if len(s.Missing) == 0 {
-				s.Verdict, s.Why = Safe, safeWhy(n.name, b.env, n.label, s.Audience)
-			} else {
-				s.Verdict, s.Why = Approval, g.approvalWhy(i, b, s.Missing)
+			s := g.judgeSink(i, b, g.approvalWhy)
+			if len(s.Missing) > 0 {
 				approvals = append(approvals, flagged{i, s.Missing})
 			}
-			g.judgeIntegrity(i, b, &s)
 			an.Sinks = append(an.Sinks, s)
 		}
 	}
@@ -845,6 +840,22 @@ func (g *graph) analysis() *Analysis {
 	}
 	g.finish(an, flag, flagSrc)
 	return an
+}
+
+// judgeSink judges the sink binding b of agent node i: safe when its
+// audience holds every reader of the node's label, else held for approval
+// and explained by why; then by integrity.
+func (g *graph) judgeSink(i int, b *bind, why func(z int, sink *bind, miss capabilities.Label) string) Sink {
+	n := g.nodes[i]
+	s := Sink{Agent: n.name, Binding: b.env, Capability: b.capability, Kind: b.kind, Audience: audience(b.flow), Dynamic: b.flow.Dynamic}
+	s.Missing = missing(n.label, s.Audience)
+	if len(s.Missing) == 0 {
+		s.Verdict, s.Why = Safe, safeWhy(n.name, b.env, n.label, s.Audience)
+	} else {
+		s.Verdict, s.Why = Approval, why(i, b, s.Missing)
+	}
+	g.judgeIntegrity(i, b, &s)
+	return s
 }
 
 // agentLabel is the label and integrity found for agent node n.

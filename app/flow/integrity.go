@@ -295,14 +295,7 @@ func (g *graph) writerPath(z, n int, b *bind, parent map[int]step) string {
 		kinds[parent[m].kind] = true
 		names = append(names, g.nodes[parent[m].node].name)
 	}
-	via := "via "
-	switch {
-	case len(kinds) == 1 && kinds[EdgeChannel]:
-		via = "via channel "
-	case len(kinds) == 1 && kinds[EdgeShared]:
-		via = "via shared store "
-	}
-	return what + ", " + via + strings.Join(names, " → ")
+	return what + ", " + via(kinds) + strings.Join(names, " → ")
 }
 
 // Explain says why the sink has its combined verdict: for an approval,

@@ -43,15 +43,11 @@ func (g *graph) refAnalysis() *Analysis {
 			if !isSink(b) {
 				continue
 			}
-			s := Sink{Agent: n.name, Binding: b.env, Capability: b.capability, Kind: b.kind, Audience: audience(b.flow), Dynamic: b.flow.Dynamic}
-			s.Missing = missing(n.label, s.Audience)
-			if len(s.Missing) == 0 {
-				s.Verdict, s.Why = Safe, safeWhy(n.name, b.env, n.label, s.Audience)
-			} else {
-				s.Verdict, s.Why = Approval, g.refApprovalWhy(i, b, s.Missing)
+			// Integrity (in judgeSink) has no older algorithm to compare with.
+			s := g.judgeSink(i, b, g.refApprovalWhy)
+			if len(s.Missing) > 0 {
 				approvals = append(approvals, flagged{i, s.Missing})
 			}
-			g.judgeIntegrity(i, b, &s) // integrity has no older algorithm to compare with
 			an.Sinks = append(an.Sinks, s)
 		}
 	}
@@ -130,14 +126,7 @@ func (g *graph) refSourceOf(z int, p capabilities.Principal, sink *bind) string 
 				}
 				c := fmt.Sprintf("%s can read %s env.%s (%s %s; readers %s)", g.nodes[z].name, whose, b.env, b.kind, b.capability, list(norm(b.flow.Label)))
 				if len(path) > 1 {
-					via := "via "
-					switch {
-					case len(kinds) == 1 && kinds[EdgeChannel]:
-						via = "via channel "
-					case len(kinds) == 1 && kinds[EdgeShared]:
-						via = "via shared store "
-					}
-					c += " " + via + strings.Join(path, " → ")
+					c += " " + via(kinds) + strings.Join(path, " → ")
 				}
 				return c
 			}

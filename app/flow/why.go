@@ -245,14 +245,20 @@ func (g *graph) clause(z int, path []step, b *bind) string {
 	}
 	c := fmt.Sprintf("%s can read %s env.%s (%s %s; readers %s)", g.nodes[z].name, whose, b.env, b.kind, b.capability, list(g.norm(b)))
 	if len(path) > 1 {
-		via := "via "
-		switch {
-		case len(kinds) == 1 && kinds[EdgeChannel]:
-			via = "via channel "
-		case len(kinds) == 1 && kinds[EdgeShared]:
-			via = "via shared store "
-		}
-		c += " " + via + strings.Join(names, " → ")
+		c += " " + via(kinds) + strings.Join(names, " → ")
 	}
 	return c
+}
+
+// via is the word before a path along edges of these kinds: "via channel "
+// when every edge is a channel, "via shared store " when every one is a
+// shared store, else "via ".
+func via(kinds map[EdgeKind]bool) string {
+	switch {
+	case len(kinds) == 1 && kinds[EdgeChannel]:
+		return "via channel "
+	case len(kinds) == 1 && kinds[EdgeShared]:
+		return "via shared store "
+	}
+	return "via "
 }
