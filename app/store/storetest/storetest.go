@@ -155,21 +155,22 @@ func wantErr(t *testing.T, what string, err, want error) {
 // fails the test on an error.
 func Update(t testing.TB, s store.Store, path []string, fn func(store.Bucket) error) {
 	t.Helper()
-	must(t, s.Update(func(tx store.Tx) error {
-		b, err := tx.CreateBucket(path...)
-		if err != nil {
-			return err
-		}
-		return fn(b)
-	}))
+	inBucket(t, s.Update, store.Tx.CreateBucket, path, fn)
 }
 
 // View runs fn in a View on the existing bucket at path, and fails the
 // test on an error (a missing bucket included).
 func View(t testing.TB, s store.Store, path []string, fn func(store.Bucket) error) {
 	t.Helper()
-	must(t, s.View(func(tx store.Tx) error {
-		b, err := tx.Bucket(path...)
+	inBucket(t, s.View, store.Tx.Bucket, path, fn)
+}
+
+// inBucket runs fn, in a transaction run starts, on the bucket at path as
+// bucket gives it, and fails the test on an error.
+func inBucket(t testing.TB, run func(func(store.Tx) error) error, bucket func(store.Tx, ...string) (store.Bucket, error), path []string, fn func(store.Bucket) error) {
+	t.Helper()
+	must(t, run(func(tx store.Tx) error {
+		b, err := bucket(tx, path...)
 		if err != nil {
 			return err
 		}
