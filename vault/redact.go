@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -179,6 +180,28 @@ type redactedError struct {
 	msg string
 	err error
 }
+
+// Sever returns an error with message msg (err's, redacted) that unwraps
+// only to those of sentinels err matches (errors.Is): never to err itself,
+// whose fields (a url.Error's URL, say) may hold a secret that its message,
+// once redacted, does not.
+func Sever(err error, msg string, sentinels ...error) error {
+	e := &severedError{msg: msg}
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			e.is = append(e.is, s)
+		}
+	}
+	return e
+}
+
+type severedError struct {
+	msg string
+	is  []error
+}
+
+func (e *severedError) Error() string   { return e.msg }
+func (e *severedError) Unwrap() []error { return e.is }
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
