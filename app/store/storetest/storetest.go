@@ -842,6 +842,15 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 		fmt.Sscan(string(b), &n)
 		return n
 	}
+	// balances reads the two keys.
+	balances := func(b store.Bucket) (a, bb int, err error) {
+		va, err := b.Get([]byte("a"))
+		if err != nil {
+			return 0, 0, err
+		}
+		vb, err := b.Get([]byte("b"))
+		return dec(va), dec(vb), err
+	}
 	Update(t, s, []string{"suite"}, func(b store.Bucket) error {
 		if err := b.Put([]byte("a"), enc(total)); err != nil {
 			return err
@@ -863,15 +872,11 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 					if err != nil {
 						return err
 					}
-					a, err := b.Get([]byte("a"))
+					a, bb, err := balances(b)
 					if err != nil {
 						return err
 					}
-					bb, err := b.Get([]byte("b"))
-					if err != nil {
-						return err
-					}
-					if sum := dec(a) + dec(bb); sum != total {
+					if sum := a + bb; sum != total {
 						return fmt.Errorf("snapshot sums to %d, want %d", sum, total)
 					}
 					return nil
@@ -885,18 +890,14 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 	}
 	for range moves {
 		Update(t, s, []string{"suite"}, func(b store.Bucket) error {
-			a, err := b.Get([]byte("a"))
+			a, bb, err := balances(b)
 			if err != nil {
 				return err
 			}
-			bb, err := b.Get([]byte("b"))
-			if err != nil {
+			if err := b.Put([]byte("a"), enc(a-1)); err != nil {
 				return err
 			}
-			if err := b.Put([]byte("a"), enc(dec(a)-1)); err != nil {
-				return err
-			}
-			return b.Put([]byte("b"), enc(dec(bb)+1))
+			return b.Put([]byte("b"), enc(bb+1))
 		})
 	}
 	close(done)
