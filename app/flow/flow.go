@@ -800,13 +800,7 @@ func (g *graph) analysis() *Analysis {
 	}
 	for i, n := range g.nodes {
 		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, PersistedIntegrity: n.persistedW, Writers: []string{}, Readers: append([]string{}, readers[i]...), Integrity: n.integrity}
-			for _, e := range n.in {
-				st.Writers = append(st.Writers, g.nodes[e.from].name)
-			}
-			slices.Sort(st.Writers)
-			slices.Sort(st.Readers)
-			an.Stores = append(an.Stores, st)
+			an.Stores = append(an.Stores, g.storeLabel(i, readers[i]))
 			continue
 		}
 		an.Agents = append(an.Agents, g.agentLabel(n))
@@ -840,6 +834,19 @@ func (g *graph) analysis() *Analysis {
 	}
 	g.finish(an, flag, flagSrc)
 	return an
+}
+
+// storeLabel is what the analysis says of store node i, which the agents
+// named by readers read.
+func (g *graph) storeLabel(i int, readers []string) StoreLabel {
+	n := g.nodes[i]
+	st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, PersistedIntegrity: n.persistedW, Writers: []string{}, Readers: append([]string{}, readers...), Integrity: n.integrity}
+	for _, e := range n.in {
+		st.Writers = append(st.Writers, g.nodes[e.from].name)
+	}
+	slices.Sort(st.Writers)
+	slices.Sort(st.Readers)
+	return st
 }
 
 // judgeSink judges the sink binding b of agent node i: safe when its

@@ -6,7 +6,6 @@ package flow
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"littleboxes/capabilities"
@@ -22,18 +21,13 @@ func (g *graph) refAnalysis() *Analysis {
 	var approvals []flagged
 	for i, n := range g.nodes {
 		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Writers: []string{}, Readers: []string{}, Integrity: n.integrity}
-			for _, e := range n.in {
-				st.Writers = append(st.Writers, g.nodes[e.from].name)
-			}
+			var readers []string
 			for e := range g.edges {
 				if e.from == i {
-					st.Readers = append(st.Readers, g.nodes[e.to].name)
+					readers = append(readers, g.nodes[e.to].name)
 				}
 			}
-			slices.Sort(st.Writers)
-			slices.Sort(st.Readers)
-			an.Stores = append(an.Stores, st)
+			an.Stores = append(an.Stores, g.storeLabel(i, readers))
 			continue
 		}
 		an.Agents = append(an.Agents, g.agentLabel(n))
