@@ -791,32 +791,13 @@ func isSink(b *bind) bool {
 // analysis reads the verdicts off the solved graph.
 func (g *graph) analysis() *Analysis {
 	an := &Analysis{reads: map[string]map[string]bool{}}
-	var approvals []flagged
 	readers := map[int][]string{}
 	for e := range g.edges {
 		if g.nodes[e.from].store {
 			readers[e.from] = append(readers[e.from], g.nodes[e.to].name)
 		}
 	}
-	for i, n := range g.nodes {
-		if n.store {
-			an.Stores = append(an.Stores, g.storeLabel(i, readers[i]))
-			continue
-		}
-		an.Agents = append(an.Agents, g.agentLabel(n))
-		an.reads[n.name] = map[string]bool{}
-		for _, b := range n.binds {
-			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
-			if !isSink(b) {
-				continue
-			}
-			s := g.judgeSink(i, b, g.approvalWhy)
-			if len(s.Missing) > 0 {
-				approvals = append(approvals, flagged{i, s.Missing})
-			}
-			an.Sinks = append(an.Sinks, s)
-		}
-	}
+	approvals := g.judge(an, readers, g.approvalWhy)
 	// Flag every edge whose data reaches an approval sink lacking one of
 	// the readers that sink is missing.
 	down := g.downstreamMissing(approvals)
@@ -834,6 +815,33 @@ func (g *graph) analysis() *Analysis {
 	}
 	g.finish(an, flag, flagSrc)
 	return an
+}
+
+// judge adds to an each store (read by the agents readers names), each
+// agent and each sink, a sink whose audience lacks readers explained by why,
+// and returns those sinks.
+func (g *graph) judge(an *Analysis, readers map[int][]string, why func(z int, sink *bind, miss capabilities.Label) string) []flagged {
+	var approvals []flagged
+	for i, n := range g.nodes {
+		if n.store {
+			an.Stores = append(an.Stores, g.storeLabel(i, readers[i]))
+			continue
+		}
+		an.Agents = append(an.Agents, g.agentLabel(n))
+		an.reads[n.name] = map[string]bool{}
+		for _, b := range n.binds {
+			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
+			if !isSink(b) {
+				continue
+			}
+			s := g.judgeSink(i, b, why)
+			if len(s.Missing) > 0 {
+				approvals = append(approvals, flagged{i, s.Missing})
+			}
+			an.Sinks = append(an.Sinks, s)
+		}
+	}
+	return approvals
 }
 
 // storeLabel is what the analysis says of store node i, which the agents

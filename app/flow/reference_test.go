@@ -14,37 +14,20 @@ import (
 // analysis reads the verdicts off the solved graph.
 func (g *graph) refAnalysis() *Analysis {
 	an := &Analysis{reads: map[string]map[string]bool{}}
-	type flagged struct {
-		node    int
-		missing capabilities.Label
-	}
-	var approvals []flagged
+	// Each store's readers, found edge by edge; integrity (in judgeSink)
+	// has no older algorithm to compare with.
+	readers := map[int][]string{}
 	for i, n := range g.nodes {
-		if n.store {
-			var readers []string
-			for e := range g.edges {
-				if e.from == i {
-					readers = append(readers, g.nodes[e.to].name)
-				}
-			}
-			an.Stores = append(an.Stores, g.storeLabel(i, readers))
+		if !n.store {
 			continue
 		}
-		an.Agents = append(an.Agents, g.agentLabel(n))
-		an.reads[n.name] = map[string]bool{}
-		for _, b := range n.binds {
-			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
-			if !isSink(b) {
-				continue
+		for e := range g.edges {
+			if e.from == i {
+				readers[i] = append(readers[i], g.nodes[e.to].name)
 			}
-			// Integrity (in judgeSink) has no older algorithm to compare with.
-			s := g.judgeSink(i, b, g.refApprovalWhy)
-			if len(s.Missing) > 0 {
-				approvals = append(approvals, flagged{i, s.Missing})
-			}
-			an.Sinks = append(an.Sinks, s)
 		}
 	}
+	approvals := g.judge(an, readers, g.refApprovalWhy)
 	// Flag every edge whose data reaches an approval sink lacking one of
 	// the readers that sink is missing.
 	flag := map[edge]bool{}
