@@ -258,23 +258,8 @@ func (g *graph) writtenBy(z int, ws capabilities.Label, pick func(capabilities.P
 		}
 		return false
 	}
-	if visit(z) {
-		return found, order
-	}
-	queue := []int{z}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, e := range g.nodes[n].in {
-			if _, seen := parent[e.from]; seen {
-				continue
-			}
-			parent[e.from] = step{node: n, kind: e.kind}
-			if visit(e.from) {
-				return found, order
-			}
-			queue = append(queue, e.from)
-		}
+	if !visit(z) {
+		g.upstream(z, parent, -1, visit)
 	}
 	return found, order
 }
