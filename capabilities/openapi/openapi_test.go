@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -180,19 +179,7 @@ func TestDeclaration(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = strings.ReplaceAll(got, srv.URL, "http://127.0.0.1:PORT") // the server's port changes
-			golden := filepath.Join("testdata", "petstore-ish.d.ts")
-			if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" && name == specs[0] {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("golden file: %v (run go test -update)", err)
-			}
-			if got != string(want) {
-				t.Fatalf("the declaration differs from %s (run go test -update and review):\n%s", golden, got)
-			}
+			captest.Golden(t, filepath.Join("testdata", "petstore-ish.d.ts"), []byte(got))
 		})
 	}
 }
