@@ -425,16 +425,8 @@ func (a *Analysis) index() {
 
 // Label returns the label of the agent with node name agent.
 func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
-	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
-		return a.Agents[i].Label, true
-	}
-	if a.agentAt != nil {
-		return nil, false
-	}
-	for _, l := range a.Agents { // an Analysis not made by Analyze
-		if l.Name == agent {
-			return l.Label, true
-		}
+	if l := a.agent(agent); l != nil {
+		return l.Label, true
 	}
 	return nil, false
 }
@@ -442,18 +434,26 @@ func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
 // Integrity returns the integrity of the agent with node name agent: who
 // besides the owner could have written what it may read (nil: trusted).
 func (a *Analysis) Integrity(agent string) (capabilities.Label, bool) {
-	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
-		return a.Agents[i].Integrity, true
-	}
-	if a.agentAt != nil {
-		return nil, false
-	}
-	for _, l := range a.Agents { // an Analysis not made by Analyze
-		if l.Name == agent {
-			return l.Integrity, true
-		}
+	if l := a.agent(agent); l != nil {
+		return l.Integrity, true
 	}
 	return nil, false
+}
+
+// agent returns the agent with node name agent, or nil.
+func (a *Analysis) agent(agent string) *AgentLabel {
+	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
+		return &a.Agents[i]
+	}
+	if a.agentAt != nil {
+		return nil
+	}
+	for i := range a.Agents { // an Analysis not made by Analyze
+		if a.Agents[i].Name == agent {
+			return &a.Agents[i]
+		}
+	}
+	return nil
 }
 
 // Sink returns the sink of agent's binding env.
