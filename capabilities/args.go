@@ -1,9 +1,24 @@
 package capabilities
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 )
+
+// JSONSize returns the length of v's JSON encoding as encoding/json writes
+// it ([]byte as base64), without HTML escaping: the size a message or a
+// report is capped by.
+func JSONSize(v any) (int, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return 0, err
+	}
+	return b.Len() - 1, nil // Encode appends a newline
+}
 
 // ArgError is a bad argument from the agent; it becomes a JavaScript Error.
 type ArgError struct {

@@ -62,6 +62,23 @@ func (p *Problems) Add(err error) {
 	}
 }
 
+// Limit is the value of a size or count prop v (max_value_bytes, max_files)
+// for which 0, unset, means def.
+func Limit[T ~int | ~int64](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// CheckLimit adds a problem when the size or count prop at path is v outside
+// 0 to ceiling; 0 stands for the default def (see Limit).
+func CheckLimit[T ~int | ~int64](ps *Problems, path string, v, ceiling, def T) {
+	if v < 0 || v > ceiling {
+		ps.Addf(path, "%s is %d, want 1 to %d (or 0 for the default %d)", path, v, ceiling, def)
+	}
+}
+
 // Err joins the problems, or returns nil when there are none.
 func (p Problems) Err() error { return errors.Join(p...) }
 

@@ -106,3 +106,48 @@ func TestNewChecksBeforeProvision(t *testing.T) {
 		t.Fatalf("New = %v; provisioned %v", err, lastChecked != nil)
 	}
 }
+
+func TestLimit(t *testing.T) {
+	for _, c := range []struct {
+		v, want int64
+		problem string
+	}{
+		{v: 0, want: 64},
+		{v: 1, want: 1},
+		{v: 1000, want: 1000},
+		{v: -1, want: 64, problem: "size is -1, want 1 to 1000 (or 0 for the default 64)"},
+		{v: 1001, want: 1001, problem: "size is 1001, want 1 to 1000 (or 0 for the default 64)"},
+	} {
+		if got := Limit(c.v, 64); got != c.want {
+			t.Errorf("Limit(%d, 64) = %d, want %d", c.v, got, c.want)
+		}
+		var ps Problems
+		CheckLimit(&ps, "size", c.v, 1000, 64)
+		errs := PropErrors(ps.Err())
+		switch {
+		case c.problem == "" && len(errs) != 0:
+			t.Errorf("CheckLimit(%d): %v, want no problem", c.v, errs)
+		case c.problem != "" && (len(errs) != 1 || errs[0].Path != "size" || errs[0].Msg != c.problem):
+			t.Errorf("CheckLimit(%d): %v, want %q at size", c.v, errs, c.problem)
+		}
+	}
+}
+
+func TestJSONSize(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want int
+	}{
+		{"hello", 7},
+		{"<&>", 5}, // no HTML escaping
+		{[]byte{1, 2, 3}, 6},
+		{map[string]any{"a": []any{1.0, nil}}, 14}, // {"a":[1,null]}
+	} {
+		if got, err := JSONSize(c.v); err != nil || got != c.want {
+			t.Errorf("JSONSize(%#v) = %d, %v, want %d", c.v, got, err, c.want)
+		}
+	}
+	if _, err := JSONSize(func() {}); err == nil {
+		t.Error("JSONSize(a func): no error")
+	}
+}

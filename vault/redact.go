@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -134,31 +135,34 @@ func (r *Redactor) Value(v any) any {
 	case json.RawMessage:
 		return json.RawMessage(r.Bytes(x))
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[r.String(k)] = r.Value(e)
-		}
-		return out
+		return redactMap(r, x, r.Value)
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = r.Value(e)
-		}
-		return out
+		return redactSlice(x, r.Value)
 	case map[string]string:
-		out := make(map[string]string, len(x))
-		for k, e := range x {
-			out[r.String(k)] = r.String(e)
-		}
-		return out
+		return redactMap(r, x, r.String)
 	case []string:
-		out := make([]string, len(x))
-		for i, e := range x {
-			out[i] = r.String(e)
-		}
-		return out
+		return redactSlice(x, r.String)
 	}
 	return v
+}
+
+// redactMap returns a copy of m with its keys redacted by r and its values
+// by redact.
+func redactMap[V any](r *Redactor, m map[string]V, redact func(V) V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, e := range m {
+		out[r.String(k)] = redact(e)
+	}
+	return out
+}
+
+// redactSlice returns a copy of s with its elements redacted by redact.
+func redactSlice[V any](s []V, redact func(V) V) []V {
+	out := make([]V, len(s))
+	for i, e := range s {
+		out[i] = redact(e)
+	}
+	return out
 }
 
 // Error returns err with a redacted message, or err itself when its message
@@ -179,6 +183,28 @@ type redactedError struct {
 	msg string
 	err error
 }
+
+// Sever returns an error with message msg (err's, redacted) that unwraps
+// only to those of sentinels err matches (errors.Is): never to err itself,
+// whose fields (a url.Error's URL, say) may hold a secret that its message,
+// once redacted, does not.
+func Sever(err error, msg string, sentinels ...error) error {
+	e := &severedError{msg: msg}
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			e.is = append(e.is, s)
+		}
+	}
+	return e
+}
+
+type severedError struct {
+	msg string
+	is  []error
+}
+
+func (e *severedError) Error() string   { return e.msg }
+func (e *severedError) Unwrap() []error { return e.is }
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }

@@ -277,6 +277,25 @@ func TestRedactError(t *testing.T) {
 	}
 }
 
+// TestSever: a severed error says the redacted message and matches the
+// sentinels the original matched, but never unwraps to the original, whose
+// fields may hold the secret.
+func TestSever(t *testing.T) {
+	errLimit, errAuth := errors.New("over the limit"), errors.New("auth failed")
+	orig := &url.Error{Op: "Get", URL: "https://api.test/?key=sekrit-value", Err: fmt.Errorf("status 401: %w", errAuth)}
+	err := vault.Sever(orig, "Get [redacted]: status 401", errLimit, errAuth)
+	if err.Error() != "Get [redacted]: status 401" {
+		t.Errorf("Error() = %q", err)
+	}
+	if !errors.Is(err, errAuth) || errors.Is(err, errLimit) {
+		t.Error("the severed error matches other sentinels than the original")
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) || errors.Is(err, orig) {
+		t.Fatal("the severed error unwraps to the original, secret and all")
+	}
+}
+
 func TestWriterSplitWrites(t *testing.T) {
 	r := vault.NewRedactor()
 	for name, v := range map[string]string{"tok": "tok-ABCDEFGH", "pem": "-----BEGIN KEY-----\nQUJD\n-----END KEY-----"} {

@@ -37,23 +37,15 @@ func TestPersistedIntegrity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), store.FileName)
-			for i, w := range tt.writes {
-				s := storetest.OpenFile(t, path)
+			var ctxs []context.Context
+			for _, w := range tt.writes {
 				ctx := context.Background()
 				if w.set {
 					ctx = capstore.WithIntegrity(ctx, w.writers)
 				}
-				if err := capstore.New(s).Put(ctx, "kv:notes", "k"+string(rune('0'+i)), []byte("v")); err != nil {
-					t.Fatal(err)
-				}
-				s.Close()
+				ctxs = append(ctxs, ctx)
 			}
-			s, err := store.OpenReadOnly(path, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := putReopening(t, ctxs)
 			ws, err := capstore.Integrities(s)
 			if err != nil {
 				t.Fatal(err)

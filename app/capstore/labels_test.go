@@ -38,24 +38,15 @@ func TestPersistedLabel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), store.FileName)
-			for i, w := range tt.writers {
-				s := storetest.OpenFile(t, path)
+			var ctxs []context.Context
+			for _, w := range tt.writers {
 				ctx := context.Background()
 				if w != nil {
 					ctx = capstore.WithWriter(ctx, w)
 				}
-				if err := capstore.New(s).Put(ctx, "kv:notes", "k"+string(rune('0'+i)), []byte("v")); err != nil {
-					t.Fatal(err)
-				}
-				s.Close()
+				ctxs = append(ctxs, ctx)
 			}
-			s, err := store.OpenReadOnly(path, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			ls, err := capstore.Labels(s)
+			ls, err := capstore.Labels(putReopening(t, ctxs))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,6 +55,27 @@ func TestPersistedLabel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// putReopening puts a key into kv:notes with each context in turn, in a
+// real bbolt file reopened for each write, and returns the file opened
+// read-only (closed when the test ends).
+func putReopening(t *testing.T, ctxs []context.Context) *store.Bolt {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), store.FileName)
+	for i, ctx := range ctxs {
+		s := storetest.OpenFile(t, path)
+		if err := capstore.New(s).Put(ctx, "kv:notes", "k"+string(rune('0'+i)), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	s, err := store.OpenReadOnly(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 // TestLabelAtomicWithWrite: a write that fails leaves the label as it was.

@@ -32,11 +32,7 @@ func TestStaticFacts(t *testing.T) {
 		},
 		Channels: []*army.Channel{channel("triage", "summary", "summarizer")},
 	}
-	f, cleanup, err := StaticFacts(context.Background(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
+	f := mustStaticFacts(t, a)
 	its, err := f.Items("mailbox")
 	if err != nil {
 		t.Fatal(err)
@@ -141,11 +137,7 @@ func TestStaticFactsNoSecretValues(t *testing.T) {
 		Props:   map[string]any{"base_url": "https://api.openai.com/v1", "model": "gpt-4o-mini"},
 		Secrets: map[string]string{"api_key": "openai"},
 	}}}
-	f, cleanup, err := StaticFacts(context.Background(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
+	f := mustStaticFacts(t, a)
 	fl, err := f.Flow("remote")
 	if err != nil {
 		t.Fatal(err)
@@ -159,4 +151,15 @@ func TestStaticFactsNoSecretValues(t *testing.T) {
 	if _, err := f.Items("remote"); err == nil {
 		t.Error("items of a capability no template spawns over: no error")
 	}
+}
+
+// mustStaticFacts gives a's static facts, cleaned up when the test ends.
+func mustStaticFacts(t *testing.T, a *army.Army) Facts {
+	t.Helper()
+	f, cleanup, err := StaticFacts(t.Context(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	return f
 }

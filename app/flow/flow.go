@@ -437,16 +437,8 @@ func (a *Analysis) index() {
 
 // Label returns the label of the agent with node name agent.
 func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
-	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
-		return a.Agents[i].Label, true
-	}
-	if a.agentAt != nil {
-		return nil, false
-	}
-	for _, l := range a.Agents { // an Analysis not made by Analyze
-		if l.Name == agent {
-			return l.Label, true
-		}
+	if l := a.agent(agent); l != nil {
+		return l.Label, true
 	}
 	return nil, false
 }
@@ -454,18 +446,26 @@ func (a *Analysis) Label(agent string) (capabilities.Label, bool) {
 // Integrity returns the integrity of the agent with node name agent: who
 // besides the owner could have written what it may read (nil: trusted).
 func (a *Analysis) Integrity(agent string) (capabilities.Label, bool) {
-	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
-		return a.Agents[i].Integrity, true
-	}
-	if a.agentAt != nil {
-		return nil, false
-	}
-	for _, l := range a.Agents { // an Analysis not made by Analyze
-		if l.Name == agent {
-			return l.Integrity, true
-		}
+	if l := a.agent(agent); l != nil {
+		return l.Integrity, true
 	}
 	return nil, false
+}
+
+// agent returns the agent with node name agent, or nil.
+func (a *Analysis) agent(agent string) *AgentLabel {
+	if i, ok := a.agentAt[agent]; ok && i < len(a.Agents) && a.Agents[i].Name == agent {
+		return &a.Agents[i]
+	}
+	if a.agentAt != nil {
+		return nil
+	}
+	for i := range a.Agents { // an Analysis not made by Analyze
+		if a.Agents[i].Name == agent {
+			return &a.Agents[i]
+		}
+	}
+	return nil
 }
 
 // Sink returns the sink of agent's binding env.
@@ -811,43 +811,13 @@ func isSink(b *bind) bool {
 // analysis reads the verdicts off the solved graph.
 func (g *graph) analysis() *Analysis {
 	an := &Analysis{reads: map[string]map[string]bool{}}
-	var approvals []flagged
 	readers := map[int][]string{}
 	for e := range g.edges {
 		if g.nodes[e.from].store {
 			readers[e.from] = append(readers[e.from], g.nodes[e.to].name)
 		}
 	}
-	for i, n := range g.nodes {
-		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, PersistedIntegrity: n.persistedW, Writers: []string{}, Readers: append([]string{}, readers[i]...), Integrity: n.integrity}
-			for _, e := range n.in {
-				st.Writers = append(st.Writers, g.nodes[e.from].name)
-			}
-			slices.Sort(st.Writers)
-			slices.Sort(st.Readers)
-			an.Stores = append(an.Stores, st)
-			continue
-		}
-		an.Agents = append(an.Agents, g.agentLabel(n))
-		an.reads[n.name] = map[string]bool{}
-		for _, b := range n.binds {
-			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
-			if !isSink(b) {
-				continue
-			}
-			s := Sink{Agent: n.name, Binding: b.env, Capability: b.capability, Kind: b.kind, Audience: audience(b.flow), Dynamic: b.flow.Dynamic}
-			s.Missing = missing(n.label, s.Audience)
-			if len(s.Missing) == 0 {
-				s.Verdict, s.Why = Safe, safeWhy(n.name, b.env, n.label, s.Audience)
-			} else {
-				s.Verdict, s.Why = Approval, g.approvalWhy(i, b, s.Missing)
-				approvals = append(approvals, flagged{i, s.Missing})
-			}
-			g.judgeIntegrity(i, b, &s)
-			an.Sinks = append(an.Sinks, s)
-		}
-	}
+	approvals := g.judge(an, readers, g.approvalWhy)
 	// Flag every edge whose data reaches an approval sink lacking one of
 	// the readers that sink is missing.
 	down := g.downstreamMissing(approvals)
@@ -865,6 +835,62 @@ func (g *graph) analysis() *Analysis {
 	}
 	g.finish(an, flag, flagSrc)
 	return an
+}
+
+// judge adds to an each store (read by the agents readers names), each
+// agent and each sink, a sink whose audience lacks readers explained by why,
+// and returns those sinks.
+func (g *graph) judge(an *Analysis, readers map[int][]string, why func(z int, sink *bind, miss capabilities.Label) string) []flagged {
+	var approvals []flagged
+	for i, n := range g.nodes {
+		if n.store {
+			an.Stores = append(an.Stores, g.storeLabel(i, readers[i]))
+			continue
+		}
+		an.Agents = append(an.Agents, g.agentLabel(n))
+		an.reads[n.name] = map[string]bool{}
+		for _, b := range n.binds {
+			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
+			if !isSink(b) {
+				continue
+			}
+			s := g.judgeSink(i, b, why)
+			if len(s.Missing) > 0 {
+				approvals = append(approvals, flagged{i, s.Missing})
+			}
+			an.Sinks = append(an.Sinks, s)
+		}
+	}
+	return approvals
+}
+
+// storeLabel is what the analysis says of store node i, which the agents
+// named by readers read.
+func (g *graph) storeLabel(i int, readers []string) StoreLabel {
+	n := g.nodes[i]
+	st := StoreLabel{Name: n.name, Label: n.label, Persisted: n.persisted, PersistedIntegrity: n.persistedW, Writers: []string{}, Readers: append([]string{}, readers...), Integrity: n.integrity}
+	for _, e := range n.in {
+		st.Writers = append(st.Writers, g.nodes[e.from].name)
+	}
+	slices.Sort(st.Writers)
+	slices.Sort(st.Readers)
+	return st
+}
+
+// judgeSink judges the sink binding b of agent node i: safe when its
+// audience holds every reader of the node's label, else held for approval
+// and explained by why; then by integrity.
+func (g *graph) judgeSink(i int, b *bind, why func(z int, sink *bind, miss capabilities.Label) string) Sink {
+	n := g.nodes[i]
+	s := Sink{Agent: n.name, Binding: b.env, Capability: b.capability, Kind: b.kind, Audience: audience(b.flow), Dynamic: b.flow.Dynamic}
+	s.Missing = missing(n.label, s.Audience)
+	if len(s.Missing) == 0 {
+		s.Verdict, s.Why = Safe, safeWhy(n.name, b.env, n.label, s.Audience)
+	} else {
+		s.Verdict, s.Why = Approval, why(i, b, s.Missing)
+	}
+	g.judgeIntegrity(i, b, &s)
+	return s
 }
 
 // agentLabel is the label and integrity found for agent node n.

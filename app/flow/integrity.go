@@ -258,23 +258,8 @@ func (g *graph) writtenBy(z int, ws capabilities.Label, pick func(capabilities.P
 		}
 		return false
 	}
-	if visit(z) {
-		return found, order
-	}
-	queue := []int{z}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, e := range g.nodes[n].in {
-			if _, seen := parent[e.from]; seen {
-				continue
-			}
-			parent[e.from] = step{node: n, kind: e.kind}
-			if visit(e.from) {
-				return found, order
-			}
-			queue = append(queue, e.from)
-		}
+	if !visit(z) {
+		g.upstream(z, parent, -1, visit)
 	}
 	return found, order
 }
@@ -295,14 +280,7 @@ func (g *graph) writerPath(z, n int, b *bind, parent map[int]step) string {
 		kinds[parent[m].kind] = true
 		names = append(names, g.nodes[parent[m].node].name)
 	}
-	via := "via "
-	switch {
-	case len(kinds) == 1 && kinds[EdgeChannel]:
-		via = "via channel "
-	case len(kinds) == 1 && kinds[EdgeShared]:
-		via = "via shared store "
-	}
-	return what + ", " + via + strings.Join(names, " → ")
+	return what + ", " + via(kinds) + strings.Join(names, " → ")
 }
 
 // Explain says why the sink has its combined verdict: for an approval,

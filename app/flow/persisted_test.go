@@ -57,28 +57,13 @@ func TestPersistedStoreLabel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := army.Parse([]byte(tt.army), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sf, cleanup, err := StaticFacts(t.Context(), a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cleanup()
+			a, sf := parseStatic(t, tt.army)
 			var f Facts = sf
 			if tt.labels != nil || tt.otherwise != nil {
 				f = WithStoreLabels(sf, tt.labels, tt.otherwise)
 			}
-			an, err := Analyze(a, f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			an, s := webhook(t, a, f)
 			agent := a.Agents[0].Name
-			s, ok := an.Sink(agent, "webhook")
-			if !ok {
-				t.Fatal("no webhook sink")
-			}
 			if s.Verdict != tt.want || !strings.Contains(s.Why, tt.why) {
 				t.Fatalf("webhook: %s (%s), want %s containing %q", s.Verdict, s.Why, tt.want, tt.why)
 			}
@@ -123,28 +108,13 @@ func TestPersistedStoreIntegrity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := army.Parse([]byte(tt.army), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sf, cleanup, err := StaticFacts(t.Context(), a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cleanup()
+			a, sf := parseStatic(t, tt.army)
 			// The labels kept are public: only the integrity rule can hold.
 			f := WithStoreLabels(sf, map[string]capabilities.Label{"kv:notes": L(public)}, nil)
 			if tt.writers != nil || tt.otherwise != nil {
 				f = WithStoreIntegrity(f, tt.writers, tt.otherwise)
 			}
-			an, err := Analyze(a, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, ok := an.Sink("poster", "webhook")
-			if !ok {
-				t.Fatal("no webhook sink")
-			}
+			an, s := webhook(t, a, f)
 			if s.Confidentiality != Safe {
 				t.Fatalf("webhook held by confidentiality: %s", s.Why)
 			}
@@ -182,15 +152,7 @@ func TestPersistedStoreIntegrity(t *testing.T) {
 // keeps loses none of what they know, so a dynamic kind's instance table
 // still decides a binding's roles.
 func TestPersistedKeepsTables(t *testing.T) {
-	a, err := army.Parse([]byte(posterArmy), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sf, cleanup, err := StaticFacts(t.Context(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
+	_, sf := parseStatic(t, posterArmy)
 	f := WithStoreIntegrity(WithStoreLabels(sf, nil, nil), nil, nil)
 	tf, ok := f.(Tables)
 	if !ok {
@@ -202,4 +164,30 @@ func TestPersistedKeepsTables(t *testing.T) {
 	if _, ok := f.(StoreLabeler); !ok {
 		t.Fatal("the labels were lost")
 	}
+}
+
+// parseStatic parses the army file src and gives its static facts, cleaned
+// up when the test ends.
+func parseStatic(t *testing.T, src string) (*army.Army, Facts) {
+	t.Helper()
+	a, err := army.Parse([]byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, mustStaticFacts(t, a)
+}
+
+// webhook analyses a with f and returns the analysis and the sink of the
+// first agent's webhook binding.
+func webhook(t *testing.T, a *army.Army, f Facts) (*Analysis, Sink) {
+	t.Helper()
+	an, err := Analyze(a, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := an.Sink(a.Agents[0].Name, "webhook")
+	if !ok {
+		t.Fatal("no webhook sink")
+	}
+	return an, s
 }

@@ -6,7 +6,6 @@ package flow
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"littleboxes/capabilities"
@@ -15,46 +14,20 @@ import (
 // analysis reads the verdicts off the solved graph.
 func (g *graph) refAnalysis() *Analysis {
 	an := &Analysis{reads: map[string]map[string]bool{}}
-	type flagged struct {
-		node    int
-		missing capabilities.Label
-	}
-	var approvals []flagged
+	// Each store's readers, found edge by edge; integrity (in judgeSink)
+	// has no older algorithm to compare with.
+	readers := map[int][]string{}
 	for i, n := range g.nodes {
-		if n.store {
-			st := StoreLabel{Name: n.name, Label: n.label, Writers: []string{}, Readers: []string{}, Integrity: n.integrity}
-			for _, e := range n.in {
-				st.Writers = append(st.Writers, g.nodes[e.from].name)
-			}
-			for e := range g.edges {
-				if e.from == i {
-					st.Readers = append(st.Readers, g.nodes[e.to].name)
-				}
-			}
-			slices.Sort(st.Writers)
-			slices.Sort(st.Readers)
-			an.Stores = append(an.Stores, st)
+		if !n.store {
 			continue
 		}
-		an.Agents = append(an.Agents, g.agentLabel(n))
-		an.reads[n.name] = map[string]bool{}
-		for _, b := range n.binds {
-			an.reads[n.name][b.env] = b.reads && b.flow.Shared == ""
-			if !isSink(b) {
-				continue
+		for e := range g.edges {
+			if e.from == i {
+				readers[i] = append(readers[i], g.nodes[e.to].name)
 			}
-			s := Sink{Agent: n.name, Binding: b.env, Capability: b.capability, Kind: b.kind, Audience: audience(b.flow), Dynamic: b.flow.Dynamic}
-			s.Missing = missing(n.label, s.Audience)
-			if len(s.Missing) == 0 {
-				s.Verdict, s.Why = Safe, safeWhy(n.name, b.env, n.label, s.Audience)
-			} else {
-				s.Verdict, s.Why = Approval, g.refApprovalWhy(i, b, s.Missing)
-				approvals = append(approvals, flagged{i, s.Missing})
-			}
-			g.judgeIntegrity(i, b, &s) // integrity has no older algorithm to compare with
-			an.Sinks = append(an.Sinks, s)
 		}
 	}
+	approvals := g.judge(an, readers, g.refApprovalWhy)
 	// Flag every edge whose data reaches an approval sink lacking one of
 	// the readers that sink is missing.
 	flag := map[edge]bool{}
@@ -130,14 +103,7 @@ func (g *graph) refSourceOf(z int, p capabilities.Principal, sink *bind) string 
 				}
 				c := fmt.Sprintf("%s can read %s env.%s (%s %s; readers %s)", g.nodes[z].name, whose, b.env, b.kind, b.capability, list(norm(b.flow.Label)))
 				if len(path) > 1 {
-					via := "via "
-					switch {
-					case len(kinds) == 1 && kinds[EdgeChannel]:
-						via = "via channel "
-					case len(kinds) == 1 && kinds[EdgeShared]:
-						via = "via shared store "
-					}
-					c += " " + via + strings.Join(path, " → ")
+					c += " " + via(kinds) + strings.Join(path, " → ")
 				}
 				return c
 			}

@@ -70,11 +70,7 @@ agents:
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, done, err := StaticFacts(context.Background(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer done()
+	f := mustStaticFacts(t, a)
 	k, _ := capabilities.Lookup("kv")
 	if tb, ok := f.(Tables).Table("notes"); !ok || tb != k.Table {
 		t.Fatalf("Table(notes) = %v, %v; want the kv kind's table", tb, ok)

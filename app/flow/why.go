@@ -123,14 +123,38 @@ func (g *graph) searchFrom(z int, p capabilities.Principal, sink *bind, budget i
 	if b := g.lacking(z, p, sink); b != nil {
 		return []step{{node: z}}, b
 	}
-	// A node is checked when it is found, not when it is taken from the
-	// queue: nodes are taken in the order they are found, so the first
-	// found lacking p is the first taken.
 	parent := map[int]step{z: {node: -1}}
+	var at int
+	var b *bind
+	found, over := g.upstream(z, parent, budget, func(n int) bool {
+		at, b = n, g.lacking(n, p, nil)
+		return b != nil
+	})
+	if over {
+		return g.descend(z, p, sink)
+	}
+	if !found {
+		return nil, nil
+	}
+	var path []step
+	for m := at; m != z; m = parent[m].node {
+		path = append(path, step{node: m, kind: parent[m].kind})
+	}
+	return append(path, step{node: z}), b
+}
+
+// upstream searches breadth-first over incoming edges from node z (z
+// itself not visited): parent, holding z, links each node found to the next
+// one towards z. A node is visited when it is found, not when it is taken
+// from the queue: nodes are taken in the order they are found, so the first
+// visited that matters is the nearest. found reports that a visit returned
+// true and ended the search; over that more than budget nodes were found
+// first (budget < 0: no limit).
+func (g *graph) upstream(z int, parent map[int]step, budget int, visit func(n int) bool) (found, over bool) {
 	queue := []int{z}
 	for len(queue) > 0 {
-		if len(parent) > budget {
-			return g.descend(z, p, sink)
+		if budget >= 0 && len(parent) > budget {
+			return false, true
 		}
 		n := queue[0]
 		queue = queue[1:]
@@ -139,17 +163,13 @@ func (g *graph) searchFrom(z int, p capabilities.Principal, sink *bind, budget i
 				continue
 			}
 			parent[e.from] = step{node: n, kind: e.kind}
-			if b := g.lacking(e.from, p, nil); b != nil {
-				var path []step
-				for m := e.from; m != z; m = parent[m].node {
-					path = append(path, step{node: m, kind: parent[m].kind})
-				}
-				return append(path, step{node: z}), b
+			if visit(e.from) {
+				return true, false
 			}
 			queue = append(queue, e.from)
 		}
 	}
-	return nil, nil
+	return false, false
 }
 
 // descend finds what searchFrom would, by the distances of p: from z it
@@ -245,14 +265,20 @@ func (g *graph) clause(z int, path []step, b *bind) string {
 	}
 	c := fmt.Sprintf("%s can read %s env.%s (%s %s; readers %s)", g.nodes[z].name, whose, b.env, b.kind, b.capability, list(g.norm(b)))
 	if len(path) > 1 {
-		via := "via "
-		switch {
-		case len(kinds) == 1 && kinds[EdgeChannel]:
-			via = "via channel "
-		case len(kinds) == 1 && kinds[EdgeShared]:
-			via = "via shared store "
-		}
-		c += " " + via + strings.Join(names, " → ")
+		c += " " + via(kinds) + strings.Join(names, " → ")
 	}
 	return c
+}
+
+// via is the word before a path along edges of these kinds: "via channel "
+// when every edge is a channel, "via shared store " when every one is a
+// shared store, else "via ".
+func via(kinds map[EdgeKind]bool) string {
+	switch {
+	case len(kinds) == 1 && kinds[EdgeChannel]:
+		return "via channel "
+	case len(kinds) == 1 && kinds[EdgeShared]:
+		return "via shared store "
+	}
+	return "via "
 }

@@ -7,6 +7,7 @@
 package captest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -75,23 +76,29 @@ func Check(t *testing.T, id string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", id+".d.ts")
-		if *update {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("golden file: %v (run go test -update)", err)
-		}
-		if got != string(want) {
-			t.Fatalf("TypeScript declaration differs from %s (run go test -update and review):\n%s", path, got)
-		}
+		Golden(t, filepath.Join("testdata", id+".d.ts"), []byte(got))
 	})
+}
+
+// Golden checks got against the golden file at path (testdata/NAME, say);
+// with `go test -update` it first rewrites the file, creating its folder.
+func Golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("golden file: %v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("the output differs from %s (run go test -update and review):\n%s", path, got)
+	}
 }
 
 // CheckTable checks the method table of inst (capabilities.TableOf): every

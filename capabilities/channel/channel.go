@@ -15,9 +15,7 @@
 package channel
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -115,9 +113,7 @@ func (c *Channel) CheckProps(map[string]string) error {
 	case strings.IndexFunc(c.To, unicode.IsControl) >= 0:
 		ps.Addf("to", "to %q holds a control character", c.To)
 	}
-	if c.MaxMessageBytes < 0 || c.MaxMessageBytes > MessageBytesCeiling {
-		ps.Addf("max_message_bytes", "max_message_bytes is %d, want 1 to %d (or 0 for the default %d)", c.MaxMessageBytes, MessageBytesCeiling, DefaultMaxMessageBytes)
-	}
+	capabilities.CheckLimit(&ps, "max_message_bytes", c.MaxMessageBytes, MessageBytesCeiling, DefaultMaxMessageBytes)
 	return ps.Err()
 }
 
@@ -131,10 +127,7 @@ func (c *Channel) Flow() capabilities.Flow {
 }
 
 func (c *Channel) maxMessage() int {
-	if c.MaxMessageBytes > 0 {
-		return c.MaxMessageBytes
-	}
-	return DefaultMaxMessageBytes
+	return capabilities.Limit(c.MaxMessageBytes, DefaultMaxMessageBytes)
 }
 
 func (c *Channel) send(ctx context.Context, args []any) (any, error) {
@@ -148,7 +141,7 @@ func (c *Channel) send(ctx context.Context, args []any) (any, error) {
 	if err := checkPlain(msg, "msg", 0); err != nil {
 		return nil, fmt.Errorf("channel send to %q: argument 1 (msg): %w", c.To, err)
 	}
-	size, err := jsonSize(msg)
+	size, err := capabilities.JSONSize(msg)
 	if err != nil {
 		return nil, fmt.Errorf("channel send to %q: argument 1 (msg): %w", c.To, err)
 	}
@@ -196,18 +189,6 @@ func checkPlain(v any, path string, depth int) error {
 	default:
 		return fmt.Errorf("%s is a Go %T, not plain data", path, v)
 	}
-}
-
-// jsonSize returns the length of v's JSON encoding (bytes as base64, as
-// encoding/json writes them; no HTML escaping).
-func jsonSize(v any) (int, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return 0, err
-	}
-	return b.Len() - 1, nil // Encode appends a newline
 }
 
 // Interface guards.

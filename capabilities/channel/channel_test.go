@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -30,21 +29,11 @@ type delivery struct {
 	msg         any
 }
 
-// recorder is a Deliverer that records calls, or fails with err.
-type recorder struct {
-	mu    sync.Mutex
-	calls []delivery
-	err   error
-}
+// recorder is a Deliverer that records calls, or fails with Err.
+type recorder struct{ captest.Recorder[delivery] }
 
 func (r *recorder) Deliver(_ context.Context, ch, to string, msg any) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.calls = append(r.calls, delivery{ch, to, msg})
-	return nil
+	return r.Record(delivery{ch, to, msg})
 }
 
 func newChannel(t *testing.T, props string, d capabilities.Deliverer) capabilities.Instance {
@@ -57,35 +46,19 @@ func newChannel(t *testing.T, props string, d capabilities.Deliverer) capabiliti
 }
 
 func TestProps(t *testing.T) {
-	cases := []struct {
-		name, props, wantErr string
-	}{
-		{"minimal", `{"to": "summarizer"}`, ""},
-		{"cap", `{"to": "summarizer", "max_message_bytes": 1024}`, ""},
-		{"cap at ceiling", `{"to": "s", "max_message_bytes": 16777216}`, ""},
-		{"no props", ``, "to is required"},
-		{"empty to", `{"to": ""}`, "to is required"},
-		{"spaces around to", `{"to": " summarizer"}`, "spaces around"},
-		{"control character", `{"to": "a\nb"}`, "control character"},
-		{"negative cap", `{"to": "s", "max_message_bytes": -1}`, "max_message_bytes is -1"},
-		{"cap over ceiling", `{"to": "s", "max_message_bytes": 16777217}`, "max_message_bytes is 16777217"},
-		{"to not a string", `{"to": ["a"]}`, "to"},
-		{"unknown field", `{"to": "s", "from": "x"}`, `"from"`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			inst, err := capabilities.New(context.Background(), channel.ID, []byte(c.props), &capabilities.Host{Messages: &recorder{}})
-			if c.wantErr == "" {
-				if err != nil {
-					t.Fatalf("err = %v", err)
-				}
-				return
-			}
-			if inst != nil || !errors.Is(err, capabilities.ErrProps) || !strings.Contains(err.Error(), c.wantErr) {
-				t.Fatalf("err = %v, want ErrProps containing %q", err, c.wantErr)
-			}
-		})
-	}
+	captest.Props(t, channel.ID, func(*testing.T) *capabilities.Host { return &capabilities.Host{Messages: &recorder{}} }, []captest.PropsCase{
+		{Name: "minimal", Props: `{"to": "summarizer"}`},
+		{Name: "cap", Props: `{"to": "summarizer", "max_message_bytes": 1024}`},
+		{Name: "cap at ceiling", Props: `{"to": "s", "max_message_bytes": 16777216}`},
+		{Name: "no props", Props: ``, WantErr: "to is required"},
+		{Name: "empty to", Props: `{"to": ""}`, WantErr: "to is required"},
+		{Name: "spaces around to", Props: `{"to": " summarizer"}`, WantErr: "spaces around"},
+		{Name: "control character", Props: `{"to": "a\nb"}`, WantErr: "control character"},
+		{Name: "negative cap", Props: `{"to": "s", "max_message_bytes": -1}`, WantErr: "max_message_bytes is -1"},
+		{Name: "cap over ceiling", Props: `{"to": "s", "max_message_bytes": 16777217}`, WantErr: "max_message_bytes is 16777217"},
+		{Name: "to not a string", Props: `{"to": ["a"]}`, WantErr: "to"},
+		{Name: "unknown field", Props: `{"to": "s", "from": "x"}`, WantErr: `"from"`},
+	})
 }
 
 func TestFlow(t *testing.T) {
@@ -153,8 +126,8 @@ func TestSend(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
 				}
-				if len(r.calls) != 0 {
-					t.Fatalf("a refused send was delivered: %v", r.calls)
+				if len(r.Calls()) != 0 {
+					t.Fatalf("a refused send was delivered: %v", r.Calls())
 				}
 				return
 			}
@@ -165,8 +138,8 @@ func TestSend(t *testing.T) {
 				t.Fatalf("result %#v, want {queued: true}", got)
 			}
 			want := []delivery{{"to-summarizer", "summarizer", c.args[0]}}
-			if !reflect.DeepEqual(r.calls, want) {
-				t.Fatalf("deliveries %+v, want %+v", r.calls, want)
+			if !reflect.DeepEqual(r.Calls(), want) {
+				t.Fatalf("deliveries %+v, want %+v", r.Calls(), want)
 			}
 		})
 	}
@@ -181,7 +154,7 @@ func TestSendOrder(t *testing.T) {
 		}
 	}
 	var got []any
-	for _, c := range r.calls {
+	for _, c := range r.Calls() {
 		got = append(got, c.msg)
 	}
 	if !reflect.DeepEqual(got, []any{"one", "two", "three"}) {
@@ -199,7 +172,7 @@ func TestNoDeliverer(t *testing.T) {
 
 func TestDeliverError(t *testing.T) {
 	boom := errors.New("queue full")
-	inst := newChannel(t, `{"to":"summarizer"}`, &recorder{err: boom})
+	inst := newChannel(t, `{"to":"summarizer"}`, &recorder{captest.Recorder[delivery]{Err: boom}})
 	_, err := capabilities.Call(context.Background(), inst, "send", []any{"hi"})
 	if !errors.Is(err, boom) || err.Error() != `channel send to "summarizer": queue full` {
 		t.Fatalf("err = %v", err)
@@ -217,7 +190,7 @@ func TestBadCalls(t *testing.T) {
 	if _, err := capabilities.Call(ctx, inst, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: err = %v", err)
 	}
-	if len(r.calls) != 0 {
-		t.Fatalf("delivered %v", r.calls)
+	if len(r.Calls()) != 0 {
+		t.Fatalf("delivered %v", r.Calls())
 	}
 }

@@ -162,15 +162,9 @@ func (f *Folder) CheckProps(map[string]string) error {
 	case filepath.Clean(f.Path) == string(filepath.Separator):
 		ps.Addf("path", "path may not be the filesystem's root: give the folder the agents need")
 	}
-	if f.MaxFileBytes < 0 || f.MaxFileBytes > MaxFileBytesCeiling {
-		ps.Addf("max_file_bytes", "max_file_bytes is %d, want 1 to %d (or 0 for the default %d)", f.MaxFileBytes, MaxFileBytesCeiling, DefaultMaxFileBytes)
-	}
-	if f.MaxFiles < 0 || f.MaxFiles > MaxFilesCeiling {
-		ps.Addf("max_files", "max_files is %d, want 1 to %d (or 0 for the default %d)", f.MaxFiles, MaxFilesCeiling, DefaultMaxFiles)
-	}
-	if f.MaxWriteBytes < 0 || f.MaxWriteBytes > MaxWriteBytesCeiling {
-		ps.Addf("max_write_bytes", "max_write_bytes is %d, want 1 to %d (or 0 for the default %d)", f.MaxWriteBytes, MaxWriteBytesCeiling, DefaultMaxWriteBytes)
-	}
+	capabilities.CheckLimit(&ps, "max_file_bytes", f.MaxFileBytes, MaxFileBytesCeiling, DefaultMaxFileBytes)
+	capabilities.CheckLimit(&ps, "max_files", f.MaxFiles, MaxFilesCeiling, DefaultMaxFiles)
+	capabilities.CheckLimit(&ps, "max_write_bytes", f.MaxWriteBytes, MaxWriteBytesCeiling, DefaultMaxWriteBytes)
 	if len(f.Readers) > MaxReaders {
 		ps.Addf("readers", "readers has %d entries, at most %d", len(f.Readers), MaxReaders)
 	}
@@ -291,25 +285,12 @@ func (f *Folder) writable(op string) error {
 	return nil
 }
 
-func (f *Folder) maxFileBytes() int64 {
-	if f.MaxFileBytes > 0 {
-		return f.MaxFileBytes
-	}
-	return DefaultMaxFileBytes
-}
+func (f *Folder) maxFileBytes() int64 { return capabilities.Limit(f.MaxFileBytes, DefaultMaxFileBytes) }
 
-func (f *Folder) maxFiles() int {
-	if f.MaxFiles > 0 {
-		return f.MaxFiles
-	}
-	return DefaultMaxFiles
-}
+func (f *Folder) maxFiles() int { return capabilities.Limit(f.MaxFiles, DefaultMaxFiles) }
 
 func (f *Folder) maxWriteBytes() int64 {
-	if f.MaxWriteBytes > 0 {
-		return f.MaxWriteBytes
-	}
-	return DefaultMaxWriteBytes
+	return capabilities.Limit(f.MaxWriteBytes, DefaultMaxWriteBytes)
 }
 
 // Interface guards.

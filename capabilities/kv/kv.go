@@ -153,12 +153,8 @@ func (k *KV) CheckProps(map[string]string) error {
 	case !namespacePattern.MatchString(k.Namespace):
 		ps.Addf("namespace", "namespace %q must be 1 to 64 of A-Z a-z 0-9 . _ -", k.Namespace)
 	}
-	if k.MaxKeyBytes < 0 || k.MaxKeyBytes > KeyBytesCeiling {
-		ps.Addf("max_key_bytes", "max_key_bytes is %d, want 1 to %d (or 0 for the default %d)", k.MaxKeyBytes, KeyBytesCeiling, DefaultMaxKeyBytes)
-	}
-	if k.MaxValueBytes < 0 || k.MaxValueBytes > ValueBytesCeiling {
-		ps.Addf("max_value_bytes", "max_value_bytes is %d, want 1 to %d (or 0 for the default %d)", k.MaxValueBytes, ValueBytesCeiling, DefaultMaxValueBytes)
-	}
+	capabilities.CheckLimit(&ps, "max_key_bytes", k.MaxKeyBytes, KeyBytesCeiling, DefaultMaxKeyBytes)
+	capabilities.CheckLimit(&ps, "max_value_bytes", k.MaxValueBytes, ValueBytesCeiling, DefaultMaxValueBytes)
 	return ps.Err()
 }
 
@@ -175,19 +171,9 @@ func (k *KV) Flow() capabilities.Flow {
 // shared is the namespace's name for the flow analysis and in the storage.
 func (k *KV) shared() string { return "kv:" + k.Namespace }
 
-func (k *KV) maxKey() int {
-	if k.MaxKeyBytes > 0 {
-		return k.MaxKeyBytes
-	}
-	return DefaultMaxKeyBytes
-}
+func (k *KV) maxKey() int { return capabilities.Limit(k.MaxKeyBytes, DefaultMaxKeyBytes) }
 
-func (k *KV) maxValue() int {
-	if k.MaxValueBytes > 0 {
-		return k.MaxValueBytes
-	}
-	return DefaultMaxValueBytes
-}
+func (k *KV) maxValue() int { return capabilities.Limit(k.MaxValueBytes, DefaultMaxValueBytes) }
 
 // store returns the storage, or an error wrapping ErrUnavailable.
 func (k *KV) store(op string) (capabilities.Storage, error) {

@@ -52,46 +52,28 @@ func call(t *testing.T, inst capabilities.Instance, method string, args ...any) 
 }
 
 func TestProps(t *testing.T) {
-	cases := []struct {
-		name    string
-		props   string
-		wantErr string // "" for none
-	}{
-		{"minimal", `{"namespace": "notes"}`, ""},
-		{"every character allowed", `{"namespace": "Az09._-"}`, ""},
-		{"64 characters", `{"namespace": "` + strings.Repeat("n", 64) + `"}`, ""},
-		{"explicit caps", `{"namespace": "n", "max_key_bytes": 32768, "max_value_bytes": 67108864}`, ""},
-		{"zero caps are defaults", `{"namespace": "n", "max_key_bytes": 0, "max_value_bytes": 0}`, ""},
-		{"no props", ``, "namespace is required"},
-		{"missing namespace", `{"max_key_bytes": 10}`, "namespace is required"},
-		{"empty namespace", `{"namespace": ""}`, "namespace is required"},
-		{"space in namespace", `{"namespace": "my notes"}`, `namespace "my notes" must be`},
-		{"slash in namespace", `{"namespace": "a/b"}`, `namespace "a/b" must be`},
-		{"colon in namespace", `{"namespace": "kv:a"}`, `namespace "kv:a" must be`},
-		{"non-ASCII namespace", `{"namespace": "notés"}`, `must be 1 to 64`},
-		{"65 characters", `{"namespace": "` + strings.Repeat("n", 65) + `"}`, "must be 1 to 64"},
-		{"negative max_key_bytes", `{"namespace": "n", "max_key_bytes": -1}`, "max_key_bytes is -1"},
-		{"huge max_key_bytes", `{"namespace": "n", "max_key_bytes": 32769}`, "max_key_bytes is 32769"},
-		{"negative max_value_bytes", `{"namespace": "n", "max_value_bytes": -5}`, "max_value_bytes is -5"},
-		{"huge max_value_bytes", `{"namespace": "n", "max_value_bytes": 67108865}`, "max_value_bytes is 67108865"},
-		{"namespace not a string", `{"namespace": 7}`, "namespace"},
-		{"fractional cap", `{"namespace": "n", "max_key_bytes": 1.5}`, "max_key_bytes"},
-		{"unknown field", `{"namespace": "n", "nmespace": "x"}`, "nmespace"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			inst, err := capabilities.New(context.Background(), kv.ID, []byte(c.props), &capabilities.Host{Storage: memStorage(t)})
-			if c.wantErr == "" {
-				if err != nil {
-					t.Fatalf("err = %v, want none", err)
-				}
-				return
-			}
-			if inst != nil || !errors.Is(err, capabilities.ErrProps) || !strings.Contains(err.Error(), c.wantErr) {
-				t.Fatalf("err = %v, want ErrProps containing %q", err, c.wantErr)
-			}
-		})
-	}
+	captest.Props(t, kv.ID, func(t *testing.T) *capabilities.Host { return &capabilities.Host{Storage: memStorage(t)} }, []captest.PropsCase{
+		{Name: "minimal", Props: `{"namespace": "notes"}`},
+		{Name: "every character allowed", Props: `{"namespace": "Az09._-"}`},
+		{Name: "64 characters", Props: `{"namespace": "` + strings.Repeat("n", 64) + `"}`},
+		{Name: "explicit caps", Props: `{"namespace": "n", "max_key_bytes": 32768, "max_value_bytes": 67108864}`},
+		{Name: "zero caps are defaults", Props: `{"namespace": "n", "max_key_bytes": 0, "max_value_bytes": 0}`},
+		{Name: "no props", Props: ``, WantErr: "namespace is required"},
+		{Name: "missing namespace", Props: `{"max_key_bytes": 10}`, WantErr: "namespace is required"},
+		{Name: "empty namespace", Props: `{"namespace": ""}`, WantErr: "namespace is required"},
+		{Name: "space in namespace", Props: `{"namespace": "my notes"}`, WantErr: `namespace "my notes" must be`},
+		{Name: "slash in namespace", Props: `{"namespace": "a/b"}`, WantErr: `namespace "a/b" must be`},
+		{Name: "colon in namespace", Props: `{"namespace": "kv:a"}`, WantErr: `namespace "kv:a" must be`},
+		{Name: "non-ASCII namespace", Props: `{"namespace": "notés"}`, WantErr: `must be 1 to 64`},
+		{Name: "65 characters", Props: `{"namespace": "` + strings.Repeat("n", 65) + `"}`, WantErr: "must be 1 to 64"},
+		{Name: "negative max_key_bytes", Props: `{"namespace": "n", "max_key_bytes": -1}`, WantErr: "max_key_bytes is -1"},
+		{Name: "huge max_key_bytes", Props: `{"namespace": "n", "max_key_bytes": 32769}`, WantErr: "max_key_bytes is 32769"},
+		{Name: "negative max_value_bytes", Props: `{"namespace": "n", "max_value_bytes": -5}`, WantErr: "max_value_bytes is -5"},
+		{Name: "huge max_value_bytes", Props: `{"namespace": "n", "max_value_bytes": 67108865}`, WantErr: "max_value_bytes is 67108865"},
+		{Name: "namespace not a string", Props: `{"namespace": 7}`, WantErr: "namespace"},
+		{Name: "fractional cap", Props: `{"namespace": "n", "max_key_bytes": 1.5}`, WantErr: "max_key_bytes"},
+		{Name: "unknown field", Props: `{"namespace": "n", "nmespace": "x"}`, WantErr: "nmespace"},
+	})
 }
 
 func TestFlow(t *testing.T) {

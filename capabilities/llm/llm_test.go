@@ -489,53 +489,35 @@ func TestPromptCap(t *testing.T) {
 }
 
 func TestProps(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		props   string
-		wantErr string // "" for valid props
-	}{
-		{"loopback http", `{"base_url":"http://127.0.0.1:11434/v1","model":"m"}`, ""},
-		{"localhost http", `{"base_url":"http://localhost:1234/v1/","model":"m"}`, ""},
-		{"ipv6 loopback http", `{"base_url":"http://[::1]:8080","model":"m"}`, ""},
-		{"https remote", `{"base_url":"https://api.openai.com/v1","model":"gpt-4o-mini"}`, ""},
-		{"insecure allowed", `{"base_url":"http://192.168.1.20:11434/v1","model":"m","allow_insecure":true}`, ""},
-		{"all fields", `{"base_url":"https://x.test/v1","model":"m","trusted":true,"timeout":"2m","max_tokens":32768,"max_prompt_bytes":1000,"max_response_bytes":2000,"temperature":0}`, ""},
-		{"unknown field", `{"base_url":"http://127.0.0.1/v1","model":"m","api_key":"sk-x"}`, `unknown field "api_key"`},
-		{"wrong type", `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":"many"}`, "max_tokens"},
-		{"missing base_url", `{"model":"m"}`, "base_url is required"},
-		{"missing model", `{"base_url":"http://127.0.0.1/v1"}`, "model is required"},
-		{"blank model", `{"base_url":"http://127.0.0.1/v1","model":"  "}`, "model is required"},
-		{"not a URL", `{"base_url":"http://[::1","model":"m"}`, "not a URL"},
-		{"relative URL", `{"base_url":"/v1","model":"m"}`, "want an http or https URL"},
-		{"ftp", `{"base_url":"ftp://127.0.0.1/v1","model":"m"}`, "want an http or https URL"},
-		{"no host", `{"base_url":"https:///v1","model":"m"}`, "no host"},
-		{"query", `{"base_url":"https://x.test/v1?a=b","model":"m"}`, "no query or fragment"},
-		{"http remote", `{"base_url":"http://api.openai.com/v1","model":"m"}`, "plain http is allowed only to a loopback host"},
-		{"http LAN", `{"base_url":"http://192.168.1.20:11434/v1","model":"m"}`, "plain http is allowed only to a loopback host"},
-		{"http name resolving to loopback", `{"base_url":"http://localtest.me/v1","model":"m"}`, "plain http is allowed only to a loopback host"},
-		{"max_tokens over cap", `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":32769}`, "max_tokens 32769: want 1 to 32768"},
-		{"negative max_tokens", `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":-1}`, "max_tokens -1"},
-		{"max_prompt_bytes over cap", `{"base_url":"http://127.0.0.1/v1","model":"m","max_prompt_bytes":100000000}`, "max_prompt_bytes"},
-		{"max_response_bytes negative", `{"base_url":"http://127.0.0.1/v1","model":"m","max_response_bytes":-5}`, "max_response_bytes"},
-		{"bad timeout", `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"soon"}`, `timeout "soon": want a duration`},
-		{"timeout over cap", `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"11m"}`, "at most 10m0s"},
-		{"zero timeout", `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"0s"}`, "want more than 0"},
-		{"temperature", `{"base_url":"http://127.0.0.1/v1","model":"m","temperature":2.5}`, "temperature 2.5: want 0 to 2"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			inst, err := capabilities.New(t.Context(), "llm", []byte(tc.props), nil)
-			if tc.wantErr == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				_ = capabilities.Cleanup(inst)
-				return
-			}
-			if !errors.Is(err, capabilities.ErrProps) || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("err = %v, want ErrProps containing %q", err, tc.wantErr)
-			}
-		})
-	}
+	captest.Props(t, "llm", nil, []captest.PropsCase{
+		{Name: "loopback http", Props: `{"base_url":"http://127.0.0.1:11434/v1","model":"m"}`},
+		{Name: "localhost http", Props: `{"base_url":"http://localhost:1234/v1/","model":"m"}`},
+		{Name: "ipv6 loopback http", Props: `{"base_url":"http://[::1]:8080","model":"m"}`},
+		{Name: "https remote", Props: `{"base_url":"https://api.openai.com/v1","model":"gpt-4o-mini"}`},
+		{Name: "insecure allowed", Props: `{"base_url":"http://192.168.1.20:11434/v1","model":"m","allow_insecure":true}`},
+		{Name: "all fields", Props: `{"base_url":"https://x.test/v1","model":"m","trusted":true,"timeout":"2m","max_tokens":32768,"max_prompt_bytes":1000,"max_response_bytes":2000,"temperature":0}`},
+		{Name: "unknown field", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","api_key":"sk-x"}`, WantErr: `unknown field "api_key"`},
+		{Name: "wrong type", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":"many"}`, WantErr: "max_tokens"},
+		{Name: "missing base_url", Props: `{"model":"m"}`, WantErr: "base_url is required"},
+		{Name: "missing model", Props: `{"base_url":"http://127.0.0.1/v1"}`, WantErr: "model is required"},
+		{Name: "blank model", Props: `{"base_url":"http://127.0.0.1/v1","model":"  "}`, WantErr: "model is required"},
+		{Name: "not a URL", Props: `{"base_url":"http://[::1","model":"m"}`, WantErr: "not a URL"},
+		{Name: "relative URL", Props: `{"base_url":"/v1","model":"m"}`, WantErr: "want an http or https URL"},
+		{Name: "ftp", Props: `{"base_url":"ftp://127.0.0.1/v1","model":"m"}`, WantErr: "want an http or https URL"},
+		{Name: "no host", Props: `{"base_url":"https:///v1","model":"m"}`, WantErr: "no host"},
+		{Name: "query", Props: `{"base_url":"https://x.test/v1?a=b","model":"m"}`, WantErr: "no query or fragment"},
+		{Name: "http remote", Props: `{"base_url":"http://api.openai.com/v1","model":"m"}`, WantErr: "plain http is allowed only to a loopback host"},
+		{Name: "http LAN", Props: `{"base_url":"http://192.168.1.20:11434/v1","model":"m"}`, WantErr: "plain http is allowed only to a loopback host"},
+		{Name: "http name resolving to loopback", Props: `{"base_url":"http://localtest.me/v1","model":"m"}`, WantErr: "plain http is allowed only to a loopback host"},
+		{Name: "max_tokens over cap", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":32769}`, WantErr: "max_tokens 32769: want 1 to 32768"},
+		{Name: "negative max_tokens", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":-1}`, WantErr: "max_tokens -1"},
+		{Name: "max_prompt_bytes over cap", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_prompt_bytes":100000000}`, WantErr: "max_prompt_bytes"},
+		{Name: "max_response_bytes negative", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_response_bytes":-5}`, WantErr: "max_response_bytes"},
+		{Name: "bad timeout", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"soon"}`, WantErr: `timeout "soon": want a duration`},
+		{Name: "timeout over cap", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"11m"}`, WantErr: "at most 10m0s"},
+		{Name: "zero timeout", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"0s"}`, WantErr: "want more than 0"},
+		{Name: "temperature", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","temperature":2.5}`, WantErr: "temperature 2.5: want 0 to 2"},
+	})
 }
 
 func TestPropsUserInfoNotEchoed(t *testing.T) {

@@ -1,8 +1,6 @@
 package llm
 
 import (
-	"errors"
-
 	"littleboxes/vault"
 )
 
@@ -51,19 +49,5 @@ func (r *redactor) Err(err error) error {
 	if red == msg {
 		return err
 	}
-	var is []error
-	for _, s := range sentinels {
-		if errors.Is(err, s) {
-			is = append(is, s)
-		}
-	}
-	return &redactedError{msg: red, is: is}
+	return vault.Sever(err, red, sentinels...)
 }
-
-type redactedError struct {
-	msg string
-	is  []error
-}
-
-func (e *redactedError) Error() string   { return e.msg }
-func (e *redactedError) Unwrap() []error { return e.is }

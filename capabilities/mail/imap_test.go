@@ -28,6 +28,22 @@ func imapEnv(pw string) env {
 	return env{refs: map[string]string{"password": "mail/imap"}, secrets: secrets{"mail/imap": pw}}
 }
 
+// scopeIMAP provisions the instance box's Scope gives for thread id, with
+// the IMAP password, cleaned up when the test ends.
+func scopeIMAP(t *testing.T, box capabilities.Instance, id string) capabilities.Instance {
+	t.Helper()
+	props, err := box.(capabilities.Enumerator).Scope(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped, err := capabilities.New(context.Background(), mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = capabilities.Cleanup(scoped) })
+	return scoped
+}
+
 // fastTiming shortens the IMAP timeouts for the test; IDLE is renewed and
 // servers without it polled only every minute, so that what arrives within
 // seconds came by IDLE.
@@ -225,18 +241,10 @@ func TestIMAPReconnect(t *testing.T) {
 	d := dovecottest.Start(t, imapPassword, extract(t))
 	box := mustInstance(t, d.Props(nil), imapEnv(imapPassword))
 	before := items(t, box)
-	props, err := box.(capabilities.Enumerator).Scope(before[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	scoped, err := capabilities.New(context.Background(), mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = capabilities.Cleanup(scoped) })
+	scoped := scopeIMAP(t, box, before[0])
 	d.Stop()
 	// The agent learns that the server is down, not where it is.
-	_, err = capabilities.Call(context.Background(), scoped, "read", nil)
+	_, err := capabilities.Call(context.Background(), scoped, "read", nil)
 	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "<imap account>") || strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), dovecottest.User) {
 		t.Fatalf("read with the server down: err = %v, want one naming <imap account> only", err)
 	}
@@ -270,15 +278,7 @@ func TestIMAPReplySent(t *testing.T) {
 		"smtp_security": "none", "smtp_user": dovecottest.User, "sent_folder": "Sent Items",
 	}), imapEnv(imapPassword))
 	th := threadBy(t, dir, "Q3 budget review", "")
-	props, err := box.(capabilities.Enumerator).Scope(th.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scoped, err := capabilities.New(ctx, mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = capabilities.Cleanup(scoped) })
+	scoped := scopeIMAP(t, box, th.ID)
 	v, err := capabilities.Call(ctx, scoped, "reply", []any{"Thanks both, see you Thursday."})
 	if err != nil {
 		t.Fatal(err)
@@ -392,15 +392,7 @@ func TestIMAPHugeMessage(t *testing.T) {
 	b.WriteString("--XX--\n")
 	dovecottest.Append(t, c, "INBOX", b.String())
 	box := mustInstance(t, d.Props(map[string]any{"max_body_bytes": 1000}), imapEnv(imapPassword))
-	props, err := box.(capabilities.Enumerator).Scope(mail.ThreadID("big@example.com"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	scoped, err := capabilities.New(context.Background(), mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = capabilities.Cleanup(scoped) })
+	scoped := scopeIMAP(t, box, mail.ThreadID("big@example.com"))
 	before := mail.FetchedBytes()
 	v, err := capabilities.Call(context.Background(), scoped, "read", nil)
 	if err != nil {

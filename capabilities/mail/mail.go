@@ -521,6 +521,21 @@ func (p *Instance) withIMAP(ctx context.Context, f func(*imapConn) error) error 
 	return f(c)
 }
 
+// onIMAPThread runs f, over one of the account's IMAP connections, on the
+// instance's thread as the server has it now, and returns what f returns.
+func (p *Instance) onIMAPThread(ctx context.Context, f func(c *imapConn, t Thread) (any, error)) (any, error) {
+	var out any
+	err := p.withIMAP(ctx, func(c *imapConn) error {
+		t, err := p.imapThread(ctx, c)
+		if err != nil {
+			return err
+		}
+		out, err = f(c, t)
+		return err
+	})
+	return out, err
+}
+
 // imapThread finds the scoped instance's thread on the server: by searching
 // for its root (and the messages it held at provisioning), or, without a
 // thread_root, by reading every message's headers.
@@ -742,19 +757,9 @@ func (p *Instance) scoped() error {
 	return nil
 }
 
-func (p *Instance) maxBody() int {
-	if p.MaxBodyBytes > 0 {
-		return p.MaxBodyBytes
-	}
-	return DefaultMaxBodyBytes
-}
+func (p *Instance) maxBody() int { return capabilities.Limit(p.MaxBodyBytes, DefaultMaxBodyBytes) }
 
-func (p *Instance) maxReply() int {
-	if p.MaxReplyBytes > 0 {
-		return p.MaxReplyBytes
-	}
-	return DefaultMaxReplyBytes
-}
+func (p *Instance) maxReply() int { return capabilities.Limit(p.MaxReplyBytes, DefaultMaxReplyBytes) }
 
 func (p *Instance) read(ctx context.Context, args []any) (any, error) {
 	if err := p.scoped(); err != nil {
@@ -764,18 +769,11 @@ func (p *Instance) read(ctx context.Context, args []any) (any, error) {
 		return nil, errors.New("read takes no arguments")
 	}
 	if p.acct.host != "" {
-		var out any
-		err := p.withIMAP(ctx, func(c *imapConn) error {
-			t, err := p.imapThread(ctx, c)
-			if err != nil {
-				return err
-			}
-			out, err = p.render(t, func(m Message) (Content, error) {
+		return p.onIMAPThread(ctx, func(c *imapConn, t Thread) (any, error) {
+			return p.render(t, func(m Message) (Content, error) {
 				return c.content(ctx, m.UID, p.fetchLimit(), p.maxBody())
 			})
-			return err
 		})
-		return out, err
 	}
 	// A mail client may rename a file (a flag change) between listing and
 	// reading: list again and retry.
@@ -940,18 +938,11 @@ func (p *Instance) reply(ctx context.Context, args []any) (any, error) {
 		return nil, err
 	}
 	if p.acct.host != "" {
-		var out any
-		err := p.withIMAP(ctx, func(c *imapConn) error {
-			t, err := p.imapThread(ctx, c)
-			if err != nil {
-				return err
-			}
-			out, err = p.send(ctx, t, to, cc, text, func(raw []byte) error {
+		return p.onIMAPThread(ctx, func(c *imapConn, t Thread) (any, error) {
+			return p.send(ctx, t, to, cc, text, func(raw []byte) error {
 				return c.appendMessage(ctx, p.sentFolder(), raw)
 			})
-			return err
 		})
-		return out, err
 	}
 	t, err := p.current()
 	if err != nil {

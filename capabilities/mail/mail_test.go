@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	netmail "net/mail"
@@ -29,12 +28,6 @@ func TestMain(m *testing.M) {
 
 func TestConformance(t *testing.T) {
 	captest.Check(t, mail.ID)
-}
-
-// updating reports whether -update was given (the flag is captest's).
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
 }
 
 // extract writes the sample Maildir to a temporary folder.
@@ -251,20 +244,7 @@ func TestRead(t *testing.T) {
 	if err := enc.Encode(got); err != nil {
 		t.Fatal(err)
 	}
-	b := buf.Bytes()
-	path := filepath.Join("testdata", "read.golden.json")
-	if updating() {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("golden file: %v (run go test -update)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Fatalf("read output differs from %s (run go test -update and review):\n%s", path, b)
-	}
+	captest.Golden(t, filepath.Join("testdata", "read.golden.json"), buf.Bytes())
 }
 
 func TestReadLimits(t *testing.T) {

@@ -159,28 +159,18 @@ func (r *renderer) args(op *operation) string {
 		if p.doc != "" {
 			doc = p.doc + " (" + p.in + ")"
 		}
-		b.WriteString(docLine("  ", doc))
-		opt := "?"
-		if p.required {
-			opt = ""
-		}
-		fmt.Fprintf(&b, "  %s%s: %s;\n", key(p.name), opt, r.ref(p.schema, "  ", 0))
+		member(&b, "  ", doc, p.name, p.required, r.ref(p.schema, "  ", 0))
 	}
 	if bd := op.body; bd != nil {
 		doc := "The request body (" + bd.mediaType + ")."
 		if bd.doc != "" {
 			doc = bd.doc + " (" + bd.mediaType + ")"
 		}
-		b.WriteString(docLine("  ", doc))
-		opt := "?"
-		if bd.required {
-			opt = ""
-		}
 		t := "string | Uint8Array"
 		if bd.json {
 			t = r.ref(bd.schema, "  ", 0)
 		}
-		fmt.Fprintf(&b, "  body%s: %s;\n", opt, t)
+		member(&b, "  ", doc, "body", bd.required, t)
 	}
 	b.WriteString("}")
 	return b.String()
@@ -355,16 +345,11 @@ func (r *renderer) object(s *openapi3.Schema, indent string, depth int) string {
 	in := indent + "  "
 	for _, name := range sortedKeys(s.Properties) {
 		ps := s.Properties[name]
+		doc := ""
 		if ps != nil && ps.Value != nil {
-			if d := describe(ps.Value); d != "" {
-				b.WriteString(docLine(in, d))
-			}
+			doc = describe(ps.Value)
 		}
-		opt := "?"
-		if req[name] {
-			opt = ""
-		}
-		fmt.Fprintf(&b, "%s%s%s: %s;\n", in, key(name), opt, r.ref(ps, in, depth+1))
+		member(&b, in, doc, name, req[name], r.ref(ps, in, depth+1))
 	}
 	if extra != "" && extra != "unknown" {
 		fmt.Fprintf(&b, "%s[key: string]: %s;\n", in, extra)
@@ -379,6 +364,19 @@ func describe(s *openapi3.Schema) string {
 		return d
 	}
 	return strings.TrimSpace(s.Title)
+}
+
+// member writes one member of an object type at indent: its doc line, if
+// any, then its name (optional unless required) and its type ts.
+func member(b *strings.Builder, indent, doc, name string, required bool, ts string) {
+	if doc != "" {
+		b.WriteString(docLine(indent, doc))
+	}
+	opt := "?"
+	if required {
+		opt = ""
+	}
+	fmt.Fprintf(b, "%s%s%s: %s;\n", indent, key(name), opt, ts)
 }
 
 // key is a property name as a TypeScript key.

@@ -16,9 +16,7 @@
 package report
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -100,9 +98,7 @@ func (r *Report) Provision(_ context.Context, h *capabilities.Host) error {
 // CheckProps implements capabilities.PropsChecker.
 func (r *Report) CheckProps(map[string]string) error {
 	var ps capabilities.Problems
-	if r.MaxBytes < 0 || r.MaxBytes > MaxBytesCeiling {
-		ps.Addf("max_bytes", "max_bytes is %d, want 1 to %d (or 0 for the default %d)", r.MaxBytes, MaxBytesCeiling, DefaultMaxBytes)
-	}
+	capabilities.CheckLimit(&ps, "max_bytes", r.MaxBytes, MaxBytesCeiling, DefaultMaxBytes)
 	return ps.Err()
 }
 
@@ -114,19 +110,14 @@ func (r *Report) Flow() capabilities.Flow {
 	}
 }
 
-func (r *Report) maxBytes() int {
-	if r.MaxBytes > 0 {
-		return r.MaxBytes
-	}
-	return DefaultMaxBytes
-}
+func (r *Report) maxBytes() int { return capabilities.Limit(r.MaxBytes, DefaultMaxBytes) }
 
 func (r *Report) send(ctx context.Context, args []any) (any, error) {
 	msg, err := normalize(args)
 	if err != nil {
 		return nil, fmt.Errorf("report send: %w", err)
 	}
-	size, err := jsonSize(msg)
+	size, err := capabilities.JSONSize(msg)
 	if err != nil {
 		return nil, fmt.Errorf("report send: %w", err)
 	}
@@ -194,17 +185,6 @@ func normalize(args []any) (map[string]any, error) {
 		return nil, fmt.Errorf("argument 1 (report): the body is empty")
 	}
 	return map[string]any{"title": title, "body": body, "level": level}, nil
-}
-
-// jsonSize returns the length of v's JSON encoding, without HTML escaping.
-func jsonSize(v any) (int, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return 0, err
-	}
-	return b.Len() - 1, nil // Encode appends a newline
 }
 
 // Interface guards.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -29,21 +28,11 @@ type sent struct {
 	msg  any
 }
 
-// recorder is a Reporter that records calls, or fails with err.
-type recorder struct {
-	mu    sync.Mutex
-	calls []sent
-	err   error
-}
+// recorder is a Reporter that records calls, or fails with Err.
+type recorder struct{ captest.Recorder[sent] }
 
 func (r *recorder) Report(_ context.Context, from string, msg any) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.calls = append(r.calls, sent{from, msg})
-	return nil
+	return r.Record(sent{from, msg})
 }
 
 func newReport(t *testing.T, props string, r capabilities.Reporter) capabilities.Instance {
@@ -56,32 +45,16 @@ func newReport(t *testing.T, props string, r capabilities.Reporter) capabilities
 }
 
 func TestProps(t *testing.T) {
-	cases := []struct {
-		name, props, wantErr string
-	}{
-		{"none", ``, ""},
-		{"empty", `{}`, ""},
-		{"cap", `{"max_bytes": 100}`, ""},
-		{"cap at ceiling", `{"max_bytes": 16777216}`, ""},
-		{"negative cap", `{"max_bytes": -1}`, "max_bytes is -1"},
-		{"cap over ceiling", `{"max_bytes": 16777217}`, "max_bytes is 16777217"},
-		{"cap not a number", `{"max_bytes": "1k"}`, "max_bytes"},
-		{"unknown field", `{"to": "someone"}`, `"to"`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			inst, err := capabilities.New(context.Background(), report.ID, []byte(c.props), &capabilities.Host{Reports: &recorder{}})
-			if c.wantErr == "" {
-				if err != nil {
-					t.Fatalf("err = %v", err)
-				}
-				return
-			}
-			if inst != nil || !errors.Is(err, capabilities.ErrProps) || !strings.Contains(err.Error(), c.wantErr) {
-				t.Fatalf("err = %v, want ErrProps containing %q", err, c.wantErr)
-			}
-		})
-	}
+	captest.Props(t, report.ID, func(*testing.T) *capabilities.Host { return &capabilities.Host{Reports: &recorder{}} }, []captest.PropsCase{
+		{Name: "none", Props: ``},
+		{Name: "empty", Props: `{}`},
+		{Name: "cap", Props: `{"max_bytes": 100}`},
+		{Name: "cap at ceiling", Props: `{"max_bytes": 16777216}`},
+		{Name: "negative cap", Props: `{"max_bytes": -1}`, WantErr: "max_bytes is -1"},
+		{Name: "cap over ceiling", Props: `{"max_bytes": 16777217}`, WantErr: "max_bytes is 16777217"},
+		{Name: "cap not a number", Props: `{"max_bytes": "1k"}`, WantErr: "max_bytes"},
+		{Name: "unknown field", Props: `{"to": "someone"}`, WantErr: `"to"`},
+	})
 }
 
 func TestFlow(t *testing.T) {
@@ -148,8 +121,8 @@ func TestSend(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
 				}
-				if len(r.calls) != 0 {
-					t.Fatalf("a refused report was sent: %v", r.calls)
+				if len(r.Calls()) != 0 {
+					t.Fatalf("a refused report was sent: %v", r.Calls())
 				}
 				return
 			}
@@ -159,8 +132,8 @@ func TestSend(t *testing.T) {
 			if got != nil {
 				t.Fatalf("result %#v, want null", got)
 			}
-			if w := []sent{{"daily", c.want}}; !reflect.DeepEqual(r.calls, w) {
-				t.Fatalf("reports %+v, want %+v", r.calls, w)
+			if w := []sent{{"daily", c.want}}; !reflect.DeepEqual(r.Calls(), w) {
+				t.Fatalf("reports %+v, want %+v", r.Calls(), w)
 			}
 		})
 	}
@@ -176,7 +149,7 @@ func TestNoReporter(t *testing.T) {
 
 func TestReporterError(t *testing.T) {
 	boom := errors.New("feed closed")
-	inst := newReport(t, `{}`, &recorder{err: boom})
+	inst := newReport(t, `{}`, &recorder{captest.Recorder[sent]{Err: boom}})
 	_, err := capabilities.Call(context.Background(), inst, "send", []any{"hi"})
 	if !errors.Is(err, boom) || err.Error() != "report send: feed closed" {
 		t.Fatalf("err = %v", err)
@@ -194,7 +167,7 @@ func TestBadCalls(t *testing.T) {
 	if _, err := capabilities.Call(ctx, inst, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: err = %v", err)
 	}
-	if len(r.calls) != 0 {
-		t.Fatalf("sent %v", r.calls)
+	if len(r.Calls()) != 0 {
+		t.Fatalf("sent %v", r.Calls())
 	}
 }

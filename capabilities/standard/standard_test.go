@@ -1,13 +1,11 @@
 package standard
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/captest"
 )
 
 func TestEveryBuiltinRegistered(t *testing.T) {
@@ -40,16 +38,6 @@ func TestEveryBuiltinRegistered(t *testing.T) {
 // TestEnvDeclarationCompiles type-checks the env of every built-in kind,
 // and an agent using it, with the TypeScript compiler from frontend/.
 func TestEnvDeclarationCompiles(t *testing.T) {
-	tsc, err := filepath.Abs("../../frontend/node_modules/.bin/tsc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(tsc); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tsc not found at %s: run npm ci in frontend/ first", tsc)
-		}
-		t.Skipf("tsc not installed (%v); run npm ci in frontend/", err)
-	}
 	var bs []capabilities.Binding
 	for _, id := range IDs {
 		bs = append(bs, capabilities.Binding{Name: id, Kind: id})
@@ -58,7 +46,6 @@ func TestEnvDeclarationCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	agent := `export default {
   async run(input: unknown, env: Env): Promise<unknown> {
     const v: string | null = await env.kv.get("k");
@@ -68,15 +55,7 @@ func TestEnvDeclarationCompiles(t *testing.T) {
   },
 };
 `
-	if err := os.WriteFile(filepath.Join(dir, "env.d.ts"), []byte(ts), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "agent.ts"), []byte(agent), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(tsc, "--noEmit", "--strict", "--target", "es2022", "--lib", "es2022", "--types", "", filepath.Join(dir, "env.d.ts"), filepath.Join(dir, "agent.ts"))
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := captest.TypeCheck(t, ts, agent); err != nil {
 		t.Fatalf("tsc: %v\n%s\n--- env.d.ts ---\n%s", err, out, ts)
 	}
 }

@@ -109,4 +109,3 @@ func TestDiffRandom(t *testing.T) {
 		roundTrip(t, strings.Join(a, ""), strings.Join(b, ""))
 	}
 }
-

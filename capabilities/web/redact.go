@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-
 	"littleboxes/vault"
 )
 
@@ -57,19 +55,5 @@ func redactErr(r *redactor, err error) error {
 	if err == nil || r == nil {
 		return err
 	}
-	e := &redactedError{msg: r.String(err.Error())}
-	for _, s := range sentinels {
-		if errors.Is(err, s) {
-			e.is = append(e.is, s)
-		}
-	}
-	return e
+	return vault.Sever(err, r.String(err.Error()), sentinels...)
 }
-
-type redactedError struct {
-	msg string
-	is  []error
-}
-
-func (e *redactedError) Error() string   { return e.msg }
-func (e *redactedError) Unwrap() []error { return e.is }

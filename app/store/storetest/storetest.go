@@ -155,21 +155,22 @@ func wantErr(t *testing.T, what string, err, want error) {
 // fails the test on an error.
 func Update(t testing.TB, s store.Store, path []string, fn func(store.Bucket) error) {
 	t.Helper()
-	must(t, s.Update(func(tx store.Tx) error {
-		b, err := tx.CreateBucket(path...)
-		if err != nil {
-			return err
-		}
-		return fn(b)
-	}))
+	inBucket(t, s.Update, store.Tx.CreateBucket, path, fn)
 }
 
 // View runs fn in a View on the existing bucket at path, and fails the
 // test on an error (a missing bucket included).
 func View(t testing.TB, s store.Store, path []string, fn func(store.Bucket) error) {
 	t.Helper()
-	must(t, s.View(func(tx store.Tx) error {
-		b, err := tx.Bucket(path...)
+	inBucket(t, s.View, store.Tx.Bucket, path, fn)
+}
+
+// inBucket runs fn, in a transaction run starts, on the bucket at path as
+// bucket gives it, and fails the test on an error.
+func inBucket(t testing.TB, run func(func(store.Tx) error) error, bucket func(store.Tx, ...string) (store.Bucket, error), path []string, fn func(store.Bucket) error) {
+	t.Helper()
+	must(t, run(func(tx store.Tx) error {
+		b, err := bucket(tx, path...)
 		if err != nil {
 			return err
 		}
@@ -841,6 +842,15 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 		fmt.Sscan(string(b), &n)
 		return n
 	}
+	// balances reads the two keys.
+	balances := func(b store.Bucket) (a, bb int, err error) {
+		va, err := b.Get([]byte("a"))
+		if err != nil {
+			return 0, 0, err
+		}
+		vb, err := b.Get([]byte("b"))
+		return dec(va), dec(vb), err
+	}
 	Update(t, s, []string{"suite"}, func(b store.Bucket) error {
 		if err := b.Put([]byte("a"), enc(total)); err != nil {
 			return err
@@ -862,15 +872,11 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 					if err != nil {
 						return err
 					}
-					a, err := b.Get([]byte("a"))
+					a, bb, err := balances(b)
 					if err != nil {
 						return err
 					}
-					bb, err := b.Get([]byte("b"))
-					if err != nil {
-						return err
-					}
-					if sum := dec(a) + dec(bb); sum != total {
+					if sum := a + bb; sum != total {
 						return fmt.Errorf("snapshot sums to %d, want %d", sum, total)
 					}
 					return nil
@@ -884,18 +890,14 @@ func testConcurrentReadersWriter(t *testing.T, s store.Store) {
 	}
 	for range moves {
 		Update(t, s, []string{"suite"}, func(b store.Bucket) error {
-			a, err := b.Get([]byte("a"))
+			a, bb, err := balances(b)
 			if err != nil {
 				return err
 			}
-			bb, err := b.Get([]byte("b"))
-			if err != nil {
+			if err := b.Put([]byte("a"), enc(a-1)); err != nil {
 				return err
 			}
-			if err := b.Put([]byte("a"), enc(dec(a)-1)); err != nil {
-				return err
-			}
-			return b.Put([]byte("b"), enc(dec(bb)+1))
+			return b.Put([]byte("b"), enc(bb+1))
 		})
 	}
 	close(done)

@@ -134,7 +134,7 @@ type PetsNewPet = {
   age?: number;
   /** The pet's name. */
   name: string;
-  tag?: string;
+  tag?: string | null;
 };
 
 /** A pet in the store. */
