@@ -305,6 +305,26 @@ func scanTop(code string) (toks []token, ok bool) {
 	}
 	n := len(code)
 	i := 0
+	// template scans a template literal's text from j, to its end or to a
+	// substitution's code, which it opens.
+	template := func(j int) bool {
+		end, open, ok := skipTemplate(code, j)
+		if !ok {
+			return false
+		}
+		i = end
+		if open {
+			stack = append(stack, bracket{close: '$'})
+			regexOK = true
+			return true
+		}
+		if tmplStart >= 0 && len(stack) == 0 {
+			emit(tokTemplate, "", tmplStart)
+			tmplStart = -1
+		}
+		regexOK = false
+		return true
+	}
 	for i < n {
 		c := code[i]
 		switch {
@@ -365,20 +385,8 @@ func scanTop(code string) (toks []token, ok bool) {
 			if len(stack) == 0 {
 				tmplStart = start
 			}
-			end, open, ok := skipTemplate(code, i+1)
-			if !ok {
+			if !template(i + 1) {
 				return nil, false
-			}
-			i = end
-			if open { // a substitution: code until its closing brace
-				stack = append(stack, bracket{close: '$'})
-				regexOK = true
-			} else {
-				if tmplStart >= 0 && len(stack) == 0 {
-					emit(tokTemplate, "", tmplStart)
-					tmplStart = -1
-				}
-				regexOK = false
 			}
 		case c == '(' || c == '[' || c == '{':
 			emit(tokGroup, string(c), start)
@@ -402,20 +410,8 @@ func scanTop(code string) (toks []token, ok bool) {
 			if top.close == '$' && c == '}' {
 				// The end of a template's substitution: the template goes on.
 				stack = stack[:len(stack)-1]
-				end, open, ok := skipTemplate(code, i+1)
-				if !ok {
+				if !template(i + 1) {
 					return nil, false
-				}
-				i = end
-				if open {
-					stack = append(stack, bracket{close: '$'})
-					regexOK = true
-				} else {
-					if tmplStart >= 0 && len(stack) == 0 {
-						emit(tokTemplate, "", tmplStart)
-						tmplStart = -1
-					}
-					regexOK = false
 				}
 				break
 			}

@@ -139,22 +139,29 @@ func TestNormalizeFast(t *testing.T) {
 			if !ok {
 				return
 			}
-			fastJS, ferr := compiled(t, fast)
-			slow, serr := Normalize(tc.code)
-			if ferr != nil {
+			fastJS, err := compiled(t, fast)
+			if err != nil {
 				return // Module falls back to the parsing path
 			}
-			if serr != nil {
-				t.Fatalf("the fast path's module compiles; the parsing path refuses the code: %v\n%s", serr, fast)
-			}
-			slowJS, err := compiled(t, slow)
-			if err != nil {
-				t.Fatalf("the parsing path's module does not compile: %v", err)
-			}
-			if !sameModule(fastJS, slowJS) {
-				t.Fatalf("compiled differently:\nfast:\n%s\nslow:\n%s", fastJS, slowJS)
-			}
+			sameAsParsing(t, tc.code, fast, fastJS)
 		})
+	}
+}
+
+// sameAsParsing fails t unless the parsing path takes code and compiles
+// it to fastJS, the fast path's module (source fast) compiled.
+func sameAsParsing(t *testing.T, code, fast, fastJS string) {
+	t.Helper()
+	slow, err := Normalize(code)
+	if err != nil {
+		t.Fatalf("the fast path's module compiles; the parsing path refuses the code: %v\n%s", err, fast)
+	}
+	slowJS, err := compiled(t, slow)
+	if err != nil {
+		t.Fatalf("the parsing path's module does not compile: %v", err)
+	}
+	if !sameModule(fastJS, slowJS) {
+		t.Fatalf("compiled differently:\nfast:\n%s\nslow:\n%s", fastJS, slowJS)
 	}
 }
 
@@ -238,17 +245,7 @@ func FuzzNormalizeFast(f *testing.F) {
 			}
 			return
 		}
-		slow, err := Normalize(code)
-		if err != nil {
-			t.Fatalf("the fast path's module compiles; the parsing path refuses the code: %v\n%s", err, fast)
-		}
-		slowJS, err := compiled(t, slow)
-		if err != nil {
-			t.Fatalf("the parsing path's module does not compile: %v", err)
-		}
-		if !sameModule(fastJS, slowJS) {
-			t.Fatalf("compiled differently:\nfast:\n%s\nslow:\n%s", fastJS, slowJS)
-		}
+		sameAsParsing(t, code, fast, fastJS)
 	})
 }
 
