@@ -282,11 +282,7 @@ func CellFigures(ctx context.Context, r *Report, spawns, calls int, logf func(st
 		// A new text each time: what a model writes is new to the compile cache.
 		reply := fmt.Sprintf("```ts\nconst n: number = input + %d;\nawait env.b0.noop(n);\nreturn { n };\n```", i)
 		t0 := time.Now()
-		src, err := codemode.Normalize(reply)
-		if err != nil {
-			return fmt.Errorf("code mode: %w", err)
-		}
-		m, err := sandbox.Compile("agent.ts", src)
+		m, err := codemode.Module("agent.ts", reply)
 		if err != nil {
 			return fmt.Errorf("code mode: %w", err)
 		}

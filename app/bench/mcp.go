@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -46,17 +45,26 @@ type MCPReport struct {
 	ExecuteP50us   float64 `json:"execute_p50_us"`
 	ExecuteP99us   float64 `json:"execute_p99_us"`
 	ExecuteSamples int     `json:"execute_samples"`
-	// ToolCallP50us is a tool call from an agent in a cell to the built-in
-	// trivial server (`littleboxes mcp --trivial-server`, a go-sdk server
-	// over stdio whose echo does nothing), wrapped by the mcp kind: the
-	// median over batches of sequential calls in one run, of the run's
-	// time less an empty run's, per call. The server's own time is its
-	// SDK's handling of one small message.
+	// ToolCallP50us is what a tool call from an agent in a cell to the
+	// built-in trivial server (`littleboxes mcp --trivial-server`, a go-sdk
+	// server over stdio whose echo does nothing), wrapped by the mcp kind,
+	// costs beyond the server's own time: the median over batches of
+	// sequential calls in one run, of the run's time less an empty run's,
+	// less the server's own time in the run less in the empty run, per
+	// call. The server's own time (ToolCallServerUS) is what the server
+	// measures itself: from its reader receiving a message to its answer
+	// starting to be written, the SDK's decoding, dispatch and encoding of
+	// one small message. The pipes both ways, the SDK's client, the mcp
+	// kind, the engine and the cell are all in ToolCallP50us.
 	ToolCallP50us   float64 `json:"tool_call_p50_us"`
 	ToolCallSamples int     `json:"tool_call_samples"`
+	// ToolCallServerUS is the server's own time per call in those runs (the
+	// median over batches): what ToolCallP50us does not count.
+	ToolCallServerUS float64 `json:"tool_call_server_us"`
 	// KindCallP50us is the same call made from Go straight through the
-	// kind's method table (no agent, no cell, no engine): the MCP round
-	// trip's own share of ToolCallP50us.
+	// kind's method table (no agent, no cell, no engine), the server's own
+	// time included: the MCP round trip's share of ToolCallP50us plus
+	// ToolCallServerUS.
 	KindCallP50us float64 `json:"kind_call_p50_us"`
 	// Agents are the inbox army's agents' env declarations against the
 	// same methods written as MCP tools.
@@ -137,11 +145,12 @@ func MCP(ctx context.Context, o MCPOptions, logf func(string, ...any)) *MCPRepor
 			r.ExecuteP50us, r.ExecuteP99us, r.ExecuteSamples = percentileUS(d, 50), percentileUS(d, 99), len(d)
 		}
 		logf("mcp tool calls: %d batches of %d from an agent in a cell to the trivial server", o.Batches, o.BatchCalls)
-		calls, kind, err := ToolCalls(ctx, o.Exe, o.ExeEnv, filepath.Join(dir, "tool"), o.Batches, o.BatchCalls)
+		tc, err := ToolCalls(ctx, o.Exe, o.ExeEnv, filepath.Join(dir, "tool"), o.Batches, o.BatchCalls)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			r.ToolCallP50us, r.ToolCallSamples, r.KindCallP50us = percentileUS(calls, 50), len(calls)*o.BatchCalls, percentileUS(kind, 50)
+			r.ToolCallP50us, r.ToolCallSamples = percentileUS(tc.Calls, 50), len(tc.Calls)*o.BatchCalls
+			r.ToolCallServerUS, r.KindCallP50us = percentileUS(tc.Server, 50), percentileUS(tc.Kind, 50)
 		}
 	}
 	logf("mcp declarations: the inbox army's env declarations against MCP tool schemas")
@@ -173,8 +182,8 @@ func (r *MCPReport) Print(w io.Writer) {
 			r.ExecuteP50us, r.ExecuteP99us, r.ExecuteSamples, ExecuteTargetUS, met(r.ExecuteP50us, ExecuteTargetUS))
 	}
 	if r.ToolCallSamples > 0 {
-		fmt.Fprintf(w, "mcp tool call (cell)   p50 %8.1f µs   from Go %6.1f µs   (%d calls; target ≤ %d µs: %s)\n",
-			r.ToolCallP50us, r.KindCallP50us, r.ToolCallSamples, ToolCallTargetUS, met(r.ToolCallP50us, ToolCallTargetUS))
+		fmt.Fprintf(w, "mcp tool call (cell)   p50 %8.1f µs beyond the server's own %.1f µs; from Go %.1f µs with it   (%d calls; target ≤ %d µs: %s)\n",
+			r.ToolCallP50us, r.ToolCallServerUS, r.KindCallP50us, r.ToolCallSamples, ToolCallTargetUS, met(r.ToolCallP50us, ToolCallTargetUS))
 	}
 	for _, a := range r.Agents {
 		fmt.Fprintf(w, "env vs MCP tools       %-11s %d methods: declaration %5d B %5d tokens; as MCP tools %5d B %5d tokens (o200k)\n",
@@ -262,7 +271,8 @@ func ExecuteRoundTrips(ctx context.Context, exe string, env map[string]string, d
 }
 
 // toolArmy is the army ToolCalls runs: one agent bound to the trivial
-// server, which the owner vouches for (trusted), calling it n times.
+// server, which the owner vouches for (trusted), calling echo n times
+// between two readings of the server's own time.
 const toolArmy = `name: bench-mcp-tool
 capabilities:
   tools: {kind: mcp, props: %s}
@@ -271,18 +281,36 @@ agents:
     triggers: [manual]
     bindings: {tools: tools}
     code: |
-      export default { async run(n, env) { for (let i = 0; i < n; i++) await env.tools.echo({ message: "x" }); return n } }
+      export default { async run(n, env) {
+        const t0 = await env.tools.server_time();
+        for (let i = 0; i < n; i++) await env.tools.echo({ message: "x" });
+        const t1 = await env.tools.server_time();
+        return { n, server_us: t1.us - t0.us, answers: t1.answers - t0.answers };
+      } }
 `
+
+// ToolCallTimes are the samples of the tool call figure.
+type ToolCallTimes struct {
+	// Calls holds, per batch, what one call from an agent in a cell cost
+	// beyond the server's own time.
+	Calls []time.Duration
+	// Server holds, per batch, the server's own time per call.
+	Server []time.Duration
+	// Kind holds the same call made from Go through the kind's method
+	// table, one sample per call, the server's own time included.
+	Kind []time.Duration
+}
 
 // ToolCalls measures a tool call from an agent in a cell to the trivial
 // server (`exe mcp --trivial-server`, over stdio, wrapped by the mcp kind):
 // per batch, the time of one run making per sequential calls less the
-// median time of an empty run (the same agent making none), divided by
-// per. kind is the same call made from Go through the kind's method table,
-// one sample per call. It works in dir.
-func ToolCalls(ctx context.Context, exe string, env map[string]string, dir string, batches, per int) (calls, kind []time.Duration, err error) {
+// median time of an empty run (the same agent making none), less the
+// server's own time in that run beyond the empty run's median, divided by
+// per. It also times the same call made from Go through the kind's method
+// table. It works in dir.
+func ToolCalls(ctx context.Context, exe string, env map[string]string, dir string, batches, per int) (*ToolCallTimes, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	props := map[string]any{"command": exe, "args": []string{"mcp", "--trivial-server"}, "trusted": true}
 	if len(env) > 0 {
@@ -290,87 +318,95 @@ func ToolCalls(ctx context.Context, exe string, env map[string]string, dir strin
 	}
 	pj, err := json.Marshal(props)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	out := &ToolCallTimes{}
 
 	// From Go, through the kind's table.
 	inst, err := capabilities.New(ctx, "mcp", pj, &capabilities.Host{Instance: "bench"})
 	if err != nil {
-		return nil, nil, fmt.Errorf("mcp tool: the trivial server: %w", err)
+		return nil, fmt.Errorf("mcp tool: the trivial server: %w", err)
 	}
 	args := []any{map[string]any{"message": "x"}}
 	for i := 0; i < batches*per+100; i++ {
 		t0 := time.Now()
 		if _, err := capabilities.Call(ctx, inst, "echo", args); err != nil {
 			_ = capabilities.Cleanup(inst)
-			return nil, nil, fmt.Errorf("mcp tool: echo from Go: %w", err)
+			return nil, fmt.Errorf("mcp tool: echo from Go: %w", err)
 		}
 		if i >= 100 { // the first hundred warm up
-			kind = append(kind, time.Since(t0))
+			out.Kind = append(out.Kind, time.Since(t0))
 		}
 	}
 	if err := capabilities.Cleanup(inst); err != nil {
-		return nil, nil, fmt.Errorf("mcp tool: stopping the trivial server: %w", err)
+		return nil, fmt.Errorf("mcp tool: stopping the trivial server: %w", err)
 	}
 
 	// From an agent in a cell, through the engine.
 	a, err := army.Parse(fmt.Appendf(nil, toolArmy, pj), dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("mcp tool: %w", err)
+		return nil, fmt.Errorf("mcp tool: %w", err)
 	}
 	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("mcp tool: %w", err)
+		return nil, fmt.Errorf("mcp tool: %w", err)
 	}
 	defer st.Close()
 	runner, closeRunner, err := armyrun.NewRunner(false, 1, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("mcp tool: %w", err)
+		return nil, fmt.Errorf("mcp tool: %w", err)
 	}
 	defer closeRunner()
 	e, err := armyrun.Start(ctx, armyrun.Options{Army: a, Store: st, Redactor: vault.NewRedactor(), Seeded: true, Runner: runner, Passive: true})
 	if err != nil {
-		return nil, nil, fmt.Errorf("mcp tool: starting the army: %w", err)
+		return nil, fmt.Errorf("mcp tool: starting the army: %w", err)
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = e.Close(cctx)
 	}()
-	run := func(n int) (time.Duration, error) {
+	// run returns a run's time and the server's own time in it.
+	run := func(n int) (wall, server time.Duration, err error) {
 		t0 := time.Now()
 		res, err := e.Run(ctx, "caller", float64(n))
 		if err != nil {
-			return 0, fmt.Errorf("mcp tool: the agent: %w", err)
+			return 0, 0, fmt.Errorf("mcp tool: the agent: %w", err)
 		}
-		if res.Value != float64(n) {
-			return 0, fmt.Errorf("mcp tool: the agent returned %v, want %d", res.Value, n)
+		wall = time.Since(t0)
+		v, _ := res.Value.(map[string]any)
+		us, _ := v["server_us"].(float64)
+		// The second reading counts the first one's answer and each echo.
+		if v["n"] != float64(n) || v["answers"] != float64(n+1) || us < 0 {
+			return 0, 0, fmt.Errorf("mcp tool: the agent returned %v, want %d calls, %d answers and the server's time", res.Value, n, n+1)
 		}
-		return time.Since(t0), nil
+		return wall, time.Duration(us * float64(time.Microsecond)), nil
 	}
 	for range 5 { // warm up
-		if _, err := run(per); err != nil {
-			return nil, nil, err
+		if _, _, err := run(per); err != nil {
+			return nil, err
 		}
 	}
-	var empty, full []time.Duration
+	var emptyWall, emptyServer, fullWall, fullServer []time.Duration
 	for range batches {
-		d0, err := run(0)
+		w0, s0, err := run(0)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		d1, err := run(per)
+		w1, s1, err := run(per)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		empty, full = append(empty, d0), append(full, d1)
+		emptyWall, emptyServer = append(emptyWall, w0), append(emptyServer, s0)
+		fullWall, fullServer = append(fullWall, w1), append(fullServer, s1)
 	}
-	sort.Slice(empty, func(i, j int) bool { return empty[i] < empty[j] })
-	base := empty[len(empty)/2]
-	for _, d := range full {
-		calls = append(calls, max(d-base, 0)/time.Duration(per))
+	baseWall, baseServer := median(emptyWall), median(emptyServer)
+	for i := range fullWall {
+		server := max(fullServer[i]-baseServer, 0) / time.Duration(per)
+		out.Server = append(out.Server, server)
+		out.Calls = append(out.Calls, max(fullWall[i]-baseWall, 0)/time.Duration(per)-server)
 	}
-	return calls, kind, nil
+	return out, nil
 }
 
 // DeclSizes measures, for each agent of the built-in inbox army (one triage

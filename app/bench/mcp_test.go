@@ -29,7 +29,7 @@ func TestMCP(t *testing.T) {
 		t.Fatal(r.Error)
 	}
 	t.Logf("%+v", *r)
-	if r.ExecuteSamples != 30 || r.ExecuteP50us <= 0 || r.ToolCallSamples != 100 || r.KindCallP50us <= 0 {
+	if r.ExecuteSamples != 30 || r.ExecuteP50us <= 0 || r.ToolCallSamples != 100 || r.ToolCallServerUS <= 0 || r.KindCallP50us <= 0 {
 		t.Errorf("report %+v: want every figure measured", r)
 	}
 	agents := map[string]bench.DeclSize{}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -228,7 +229,8 @@ func treeRSS(pid string) int64 {
 	return n
 }
 
-func median(v []float64) float64 {
+// median returns the median of v (sorting a copy).
+func median[T cmp.Ordered](v []T) T {
 	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]

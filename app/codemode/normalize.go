@@ -20,6 +20,7 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/file"
 	"github.com/evanw/esbuild/pkg/api"
 )
 
@@ -202,7 +203,7 @@ func normalizeBody(code string) (string, error) {
 	if len(stmts) > 0 {
 		switch last := stmts[len(stmts)-1].(type) {
 		case *ast.ExpressionStatement:
-			at := statementStart(js, int(last.Idx0())-1)
+			at := statementStart(js, int(exprStart(last.Expression))-1)
 			b.WriteString(js[:at])
 			b.WriteString("return ")
 			b.WriteString(js[at:])
@@ -220,6 +221,44 @@ func normalizeBody(code string) (string, error) {
 	b.WriteString("\n")
 	writeMain(&b, bodyName)
 	return b.String(), nil
+}
+
+// exprStart returns where e starts. goja's Idx0 is that but for a tagged
+// template (String.raw`…`), where it is the template's opening quote, not
+// the tag's start, also when the template is the leftmost part of a larger
+// expression.
+func exprStart(e ast.Expression) file.Idx {
+	switch x := e.(type) {
+	case *ast.TemplateLiteral:
+		if x.Tag != nil {
+			return exprStart(x.Tag)
+		}
+	case *ast.AssignExpression:
+		return exprStart(x.Left)
+	case *ast.BinaryExpression:
+		return exprStart(x.Left)
+	case *ast.BracketExpression:
+		return exprStart(x.Left)
+	case *ast.CallExpression:
+		return exprStart(x.Callee)
+	case *ast.ConditionalExpression:
+		return exprStart(x.Test)
+	case *ast.DotExpression:
+		return exprStart(x.Left)
+	case *ast.PrivateDotExpression:
+		return exprStart(x.Left)
+	case *ast.SequenceExpression:
+		return exprStart(x.Sequence[0])
+	case *ast.OptionalChain:
+		return exprStart(x.Expression)
+	case *ast.Optional:
+		return exprStart(x.Expression)
+	case *ast.UnaryExpression:
+		if x.Postfix {
+			return exprStart(x.Operand)
+		}
+	}
+	return e.Idx0()
 }
 
 // statementStart returns where an expression statement starts in esbuild's

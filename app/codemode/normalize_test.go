@@ -58,6 +58,8 @@ func TestNormalizeForms(t *testing.T) {
 		{"non-code fence skipped", "```text\nnot code\n```\n```js\ninput.n\n```", float64(2)},
 		{"only a fence of another language", "```python\ninput.n + 9\n```", float64(11)},
 		{"env as a global, as MCP clients write it", "async () => await env.echo.say(5)", float64(5)},
+		{"bare body, last expression a tagged template", "const n = input.n;\nString.raw`n=${n}`", "n=2"},
+		{"bare body, last expression a tagged template in a sum", "String.raw`a` + input.n", "a2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, entry := range []string{sandbox.EntryRun, sandbox.EntryOnMessage} {

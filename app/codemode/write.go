@@ -197,11 +197,7 @@ func runAttempt(ctx context.Context, code string, module bool, exec Exec) (any, 
 		}
 		return nil, nil, ErrNotModule
 	}
-	src, err := Normalize(code)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := sandbox.Compile("agent.ts", src)
+	m, err := Module("agent.ts", code)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -369,13 +365,14 @@ func failingLine(stack string) int {
 	return 0
 }
 
-// lineText returns line n (1-based) of the normalised code.
+// lineText returns line n (1-based) of the normalised code, as it ran
+// (compiled again: a lookup in the compile cache).
 func lineText(code string, n int) string {
-	src, err := Normalize(code)
+	m, err := Module("agent.ts", code)
 	if err != nil {
 		return ""
 	}
-	lines := strings.Split(src, "\n")
+	lines := strings.Split(m.Source, "\n")
 	if n < 1 || n > len(lines) {
 		return ""
 	}

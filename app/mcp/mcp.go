@@ -273,11 +273,7 @@ func (l *Local) module(code string) (*sandbox.Module, error) {
 	if m != nil {
 		return m, nil
 	}
-	src, err := codemode.Normalize(code)
-	if err != nil {
-		return nil, err
-	}
-	m, err = sandbox.Compile("execute.ts", src)
+	m, err := codemode.Module("execute.ts", code)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -669,8 +670,15 @@ func (m *MCP) call(ctx context.Context, t *tool, args []any) (any, error) {
 	return m.red.Value(out), nil
 }
 
-// plain turns a result into plain data, as JSON would carry it.
+// plain turns a result into plain data, as JSON would carry it. Content
+// blocks of text alone (the usual result) are made directly, as JSON would
+// make them; anything else goes through JSON.
 func plain(v any) (any, error) {
+	if blocks, ok := v.([]sdk.Content); ok {
+		if out, ok := plainTexts(blocks); ok {
+			return out, nil
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -680,6 +688,20 @@ func plain(v any) (any, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// plainTexts is plain for content blocks that are all text with no
+// metadata or annotations, in valid UTF-8; ok is false for any other.
+func plainTexts(blocks []sdk.Content) (out []any, ok bool) {
+	out = make([]any, len(blocks))
+	for i, c := range blocks {
+		tc, isText := c.(*sdk.TextContent)
+		if !isText || tc == nil || tc.Meta != nil || tc.Annotations != nil || !utf8.ValidString(tc.Text) {
+			return nil, false
+		}
+		out[i] = map[string]any{"type": "text", "text": tc.Text}
+	}
+	return out, true
 }
 
 // redactErr returns err with every secret the instance read redacted from
