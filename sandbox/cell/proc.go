@@ -97,14 +97,14 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 	}
 	c := &proc{
 		pool: p, cmd: cmd, pid: cmd.Process.Pid, slot: slot, dedicated: dedicated,
-		stdin: stdin, fw: newFrameWriter(stdin),
+		stdin: stdin, fw: newFrameWriter(rawWriter(stdin)),
 		invs: make(map[uint64]*mainInv), sent: make(map[string]bool),
 		exited: make(chan struct{}),
 	}
 	c.closeReadersAfterExit(stdout, stderr)
 	stderrDone := make(chan struct{})
 	go func() { defer close(stderrDone); c.readStderr(stderr) }()
-	r := bufio.NewReaderSize(stdout, 64<<10)
+	r := bufio.NewReaderSize(rawReader(stdout), 64<<10)
 	type helloRes struct {
 		m   *helloMsg
 		err error

@@ -46,7 +46,7 @@ func MaybeServe() {
 		return
 	}
 	closeInherited()
-	os.Exit(Serve(stdin(), os.Stdout))
+	os.Exit(Serve(stdin(), stdout()))
 }
 
 // Serve runs a cell on the given pipe: it hardens the process (Linux), sends
