@@ -447,9 +447,8 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 }
 
 // reader handles the cell's messages until the pipe fails, and reports
-// that on errc. A binding call hands reading over to a new reader goroutine
-// and runs the call on this one, so the call starts without a goroutine
-// switch; only one goroutine reads at a time.
+// that on errc. A binding call runs on one of the pool's workers, whose
+// stack has grown to what calls need, while this goroutine reads on.
 func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 	fail := func(err error) { errc <- err }
 	for {
@@ -493,9 +492,7 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if mi == nil {
 				continue // the invocation ended; its isolate drops the answer
 			}
-			go c.reader(r, buf, errc) // decoding copied everything out of buf
-			c.call(mi, m)
-			return
+			c.pool.workers.run(func() { c.call(mi, m) })
 		case msgProbeResult:
 			id := d.uint64()
 			v := d.value(0)

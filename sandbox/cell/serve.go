@@ -75,11 +75,12 @@ func Serve(in io.Reader, out io.Writer) int {
 		h.Problems = "hardening skipped (" + envNoHarden + "=1)"
 	}
 	s := &server{
-		fw:     newFrameWriter(out),
-		invs:   make(map[uint64]*cellInv),
-		mods:   make(map[string]*sandbox.Module),
-		maxIso: maxIso,
-		probe:  os.Getenv(envProbe) == "1",
+		fw:      newFrameWriter(out),
+		workers: newWorkers(),
+		invs:    make(map[uint64]*cellInv),
+		mods:    make(map[string]*sandbox.Module),
+		maxIso:  maxIso,
+		probe:   os.Getenv(envProbe) == "1",
 	}
 	if memCap > 0 {
 		go watchdog(uint64(memCap))
@@ -131,7 +132,8 @@ func watchdog(limit uint64) {
 
 // server is the cell side of the pipe.
 type server struct {
-	fw *frameWriter // frames to the main process
+	fw      *frameWriter // frames to the main process
+	workers *workers     // run the invocations
 
 	mu     sync.Mutex
 	invs   map[uint64]*cellInv
@@ -163,8 +165,9 @@ func (s *server) send(build func(*enc) error) {
 }
 
 // reader reads frames until the pipe fails, and reports that on errc. A
-// run message hands reading over to a new reader goroutine and runs the
-// invocation on this one, so the isolate starts without a goroutine switch.
+// run message is handed to a worker (with one P, it runs as soon as this
+// reader parks), so the reader keeps its small stack and the isolates run
+// on goroutines whose stacks have grown to what goja needs.
 func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 	fail := func(err error) { errc <- err }
 	for {
@@ -190,9 +193,7 @@ func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if inv == nil {
 				continue
 			}
-			go s.reader(r, buf, errc) // decoding copied everything out of buf
-			s.execute(m, inv)
-			return
+			s.workers.run(func() { s.execute(m, inv) })
 		case msgCallResult:
 			m := d.callResult()
 			if d.err != nil {
