@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -45,6 +46,9 @@ func MaybeServe() {
 	if !IsCellArgs(os.Args[1:]) {
 		return
 	}
+	// Nobody reads a cell's heap profile: sampling it unwound goja's deep
+	// stacks and kept a bucket per distinct stack, for the cell's life.
+	runtime.MemProfileRate = 0
 	closeInherited()
 	os.Exit(Serve(stdin(), stdout()))
 }
