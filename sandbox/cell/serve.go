@@ -81,6 +81,7 @@ func Serve(in io.Reader, out io.Writer) int {
 	s := &server{
 		fw:      newFrameWriter(out),
 		workers: newWorkers(),
+		runner:  sandbox.NewInProcess(),
 		invs:    make(map[uint64]*cellInv),
 		mods:    make(map[string]*sandbox.Module),
 		maxIso:  maxIso,
@@ -90,6 +91,7 @@ func Serve(in io.Reader, out io.Writer) int {
 		go watchdog(uint64(memCap))
 	}
 	s.send(func(e *enc) error { e.hello(&helloMsg{pid: os.Getpid(), hardening: h}); return nil })
+	s.workers.run(s.runner.Prepare)
 	readErr := make(chan error, 1)
 	go s.reader(bufio.NewReaderSize(in, 64<<10), nil, readErr)
 	err := <-readErr
@@ -136,8 +138,9 @@ func watchdog(limit uint64) {
 
 // server is the cell side of the pipe.
 type server struct {
-	fw      *frameWriter // frames to the main process
-	workers *workers     // run the invocations
+	fw      *frameWriter       // frames to the main process
+	workers *workers           // run the invocations
+	runner  *sandbox.InProcess // holds an isolate made ahead (Prepare)
 
 	mu     sync.Mutex
 	invs   map[uint64]*cellInv
@@ -197,7 +200,12 @@ func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if inv == nil {
 				continue
 			}
-			s.workers.run(func() { s.execute(m, inv) })
+			s.workers.run(func() {
+				s.execute(m, inv)
+				// Once answered, make the next invocation's isolate
+				// while the main process reads the answer.
+				s.runner.Prepare()
+			})
 		case msgCallResult:
 			m := d.callResult()
 			if d.err != nil {
@@ -328,7 +336,7 @@ func (s *server) runOne(ctx context.Context, m *runMsg, inv *cellInv) (*sandbox.
 	for _, b := range m.env {
 		env[b.name] = &remoteBinding{s: s, inv: inv, invID: m.id, name: b.name, methods: b.methods}
 	}
-	return sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{
+	return s.runner.Run(ctx, &sandbox.Invocation{
 		Module:  mod,
 		Entry:   m.entry,
 		Input:   m.input,
