@@ -447,8 +447,11 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 }
 
 // reader handles the cell's messages until the pipe fails, and reports
-// that on errc. A binding call runs on one of the pool's workers, whose
-// stack has grown to what calls need, while this goroutine reads on.
+// that on errc. A binding call hands reading over to one of the pool's
+// workers and runs the call on this goroutine, so the call starts without
+// a goroutine switch; only one goroutine reads at a time. The workers'
+// stacks have grown to what reading and calls need: a fresh goroutine per
+// call grew its stack by copying, every time.
 func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 	fail := func(err error) { errc <- err }
 	for {
@@ -492,7 +495,10 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if mi == nil {
 				continue // the invocation ended; its isolate drops the answer
 			}
-			c.pool.workers.run(func() { c.call(mi, m) })
+			// Reading goes on on a worker; the call starts here at once.
+			c.pool.workers.run(func() { c.reader(r, buf, errc) }) // decoding copied everything out of buf
+			c.call(mi, m)
+			return
 		case msgProbeResult:
 			id := d.uint64()
 			v := d.value(0)

@@ -172,9 +172,10 @@ func (s *server) send(build func(*enc) error) {
 }
 
 // reader reads frames until the pipe fails, and reports that on errc. A
-// run message is handed to a worker (with one P, it runs as soon as this
-// reader parks), so the reader keeps its small stack and the isolates run
-// on goroutines whose stacks have grown to what goja needs.
+// run message hands reading over to one of the workers and runs the
+// invocation on this goroutine, so the isolate starts without a goroutine
+// switch. The workers' stacks have grown to what goja needs: a fresh
+// goroutine per invocation grew its stack by copying, every time.
 func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 	fail := func(err error) { errc <- err }
 	for {
@@ -200,12 +201,14 @@ func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if inv == nil {
 				continue
 			}
-			s.workers.run(func() {
-				s.execute(m, inv)
-				// Once answered, make the next invocation's isolate
-				// while the main process reads the answer.
-				s.runner.Prepare()
-			})
+			// Reading goes on on a worker (with one P, as soon as this
+			// goroutine parks); the isolate starts here at once.
+			s.workers.run(func() { s.reader(r, buf, errc) }) // decoding copied everything out of buf
+			s.execute(m, inv)
+			// Once answered, make the next invocation's isolate while the
+			// main process reads the answer.
+			s.runner.Prepare()
+			return
 		case msgCallResult:
 			m := d.callResult()
 			if d.err != nil {
