@@ -193,6 +193,7 @@ type Pool struct {
 	retiring []*proc            // dedicated cells whose cordon ended, closed when idle
 	changed  chan struct{}      // closed and replaced when a slot frees or a cell starts
 
+	workers       *workers // run the cells' binding calls
 	nextID        atomic.Uint64
 	hardeningNote sync.Once // what a cell could not apply is logged once
 	stop          chan struct{}
@@ -220,6 +221,7 @@ func NewPool(opt Options) (*Pool, error) {
 		cordons: make(map[string]*cordon),
 		changed: make(chan struct{}),
 		stop:    make(chan struct{}),
+		workers: newWorkers(),
 	}
 	type started struct {
 		i   int

@@ -97,14 +97,14 @@ func (p *Pool) startProc(slot int, dedicated string) (*proc, error) {
 	}
 	c := &proc{
 		pool: p, cmd: cmd, pid: cmd.Process.Pid, slot: slot, dedicated: dedicated,
-		stdin: stdin, fw: newFrameWriter(stdin),
+		stdin: stdin, fw: newFrameWriter(rawWriter(stdin)),
 		invs: make(map[uint64]*mainInv), sent: make(map[string]bool),
 		exited: make(chan struct{}),
 	}
 	c.closeReadersAfterExit(stdout, stderr)
 	stderrDone := make(chan struct{})
 	go func() { defer close(stderrDone); c.readStderr(stderr) }()
-	r := bufio.NewReaderSize(stdout, 64<<10)
+	r := bufio.NewReaderSize(rawReader(stdout), 64<<10)
 	type helloRes struct {
 		m   *helloMsg
 		err error
@@ -453,9 +453,11 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 }
 
 // reader handles the cell's messages until the pipe fails, and reports
-// that on errc. A binding call hands reading over to a new reader goroutine
-// and runs the call on this one, so the call starts without a goroutine
-// switch; only one goroutine reads at a time.
+// that on errc. A binding call hands reading over to one of the pool's
+// workers and runs the call on this goroutine, so the call starts without
+// a goroutine switch; only one goroutine reads at a time. The workers'
+// stacks have grown to what reading and calls need: a fresh goroutine per
+// call grew its stack by copying, every time.
 func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 	fail := func(err error) { errc <- err }
 	for {
@@ -499,7 +501,8 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if mi == nil {
 				continue // the invocation ended; its isolate drops the answer
 			}
-			go c.reader(r, buf, errc) // decoding copied everything out of buf
+			// Reading goes on on a worker; the call starts here at once.
+			c.pool.workers.run(func() { c.reader(r, buf, errc) }) // decoding copied everything out of buf
 			c.call(mi, m)
 			return
 		case msgProbeResult:

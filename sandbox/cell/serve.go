@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -45,8 +46,11 @@ func MaybeServe() {
 	if !IsCellArgs(os.Args[1:]) {
 		return
 	}
+	// Nobody reads a cell's heap profile: sampling it unwound goja's deep
+	// stacks and kept a bucket per distinct stack, for the cell's life.
+	runtime.MemProfileRate = 0
 	closeInherited()
-	os.Exit(Serve(stdin(), os.Stdout))
+	os.Exit(Serve(stdin(), stdout()))
 }
 
 // Serve runs a cell on the given pipe: it hardens the process (Linux), sends
@@ -75,16 +79,19 @@ func Serve(in io.Reader, out io.Writer) int {
 		h.Problems = "hardening skipped (" + envNoHarden + "=1)"
 	}
 	s := &server{
-		fw:     newFrameWriter(out),
-		invs:   make(map[uint64]*cellInv),
-		mods:   make(map[string]*sandbox.Module),
-		maxIso: maxIso,
-		probe:  os.Getenv(envProbe) == "1",
+		fw:      newFrameWriter(out),
+		workers: newWorkers(),
+		runner:  sandbox.NewInProcess(),
+		invs:    make(map[uint64]*cellInv),
+		mods:    make(map[string]*sandbox.Module),
+		maxIso:  maxIso,
+		probe:   os.Getenv(envProbe) == "1",
 	}
 	if memCap > 0 {
 		go watchdog(uint64(memCap))
 	}
 	s.send(func(e *enc) error { e.hello(&helloMsg{pid: os.Getpid(), hardening: h}); return nil })
+	s.workers.run(s.runner.Prepare)
 	readErr := make(chan error, 1)
 	go s.reader(bufio.NewReaderSize(in, 64<<10), nil, readErr)
 	err := <-readErr
@@ -131,7 +138,9 @@ func watchdog(limit uint64) {
 
 // server is the cell side of the pipe.
 type server struct {
-	fw *frameWriter // frames to the main process
+	fw      *frameWriter       // frames to the main process
+	workers *workers           // run the invocations
+	runner  *sandbox.InProcess // holds an isolate made ahead (Prepare)
 
 	mu     sync.Mutex
 	invs   map[uint64]*cellInv
@@ -163,8 +172,10 @@ func (s *server) send(build func(*enc) error) {
 }
 
 // reader reads frames until the pipe fails, and reports that on errc. A
-// run message hands reading over to a new reader goroutine and runs the
-// invocation on this one, so the isolate starts without a goroutine switch.
+// run message hands reading over to one of the workers and runs the
+// invocation on this goroutine, so the isolate starts without a goroutine
+// switch. The workers' stacks have grown to what goja needs: a fresh
+// goroutine per invocation grew its stack by copying, every time.
 func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 	fail := func(err error) { errc <- err }
 	for {
@@ -190,8 +201,13 @@ func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if inv == nil {
 				continue
 			}
-			go s.reader(r, buf, errc) // decoding copied everything out of buf
+			// Reading goes on on a worker (with one P, as soon as this
+			// goroutine parks); the isolate starts here at once.
+			s.workers.run(func() { s.reader(r, buf, errc) }) // decoding copied everything out of buf
 			s.execute(m, inv)
+			// Once answered, make the next invocation's isolate while the
+			// main process reads the answer.
+			s.runner.Prepare()
 			return
 		case msgCallResult:
 			m := d.callResult()
@@ -323,7 +339,7 @@ func (s *server) runOne(ctx context.Context, m *runMsg, inv *cellInv) (*sandbox.
 	for _, b := range m.env {
 		env[b.name] = &remoteBinding{s: s, inv: inv, invID: m.id, name: b.name, methods: b.methods}
 	}
-	return sandbox.NewInProcess().Run(ctx, &sandbox.Invocation{
+	return s.runner.Run(ctx, &sandbox.Invocation{
 		Module:  mod,
 		Entry:   m.entry,
 		Input:   m.input,

@@ -7,4 +7,5 @@ import (
 	"os"
 )
 
-func stdin() io.Reader { return os.Stdin }
+func stdin() io.Reader  { return os.Stdin }
+func stdout() io.Writer { return os.Stdout }
