@@ -8,6 +8,8 @@
 #                           its own, wait ≤ 30 s for DIR/littleboxes.sock;
 #                           sets ENGINE_PID; fails when it did not listen
 #   stop_engine             stop it (TERM to its session, KILL after 5 s)
+#   stop_group PID          the same for any process started in a session
+#                           of its own (setsid): the app and its helpers
 #   engines_of DIR          the pids of every process serving DIR's engine
 #                           (holding DIR/littleboxes.sock.lock), whoever
 #                           started it: an engine a front end started
@@ -40,15 +42,23 @@ start_engine() {
 	[ -S "$dir/littleboxes.sock" ]
 }
 
+stop_group() {
+	local pid="$1"
+	[ -n "$pid" ] || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- "-$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
 stop_engine() {
-	[ -n "$ENGINE_PID" ] || return 0
-	kill -TERM -- "-$ENGINE_PID" 2>/dev/null || kill -TERM "$ENGINE_PID" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$ENGINE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL -- "-$ENGINE_PID" 2>/dev/null
-	wait "$ENGINE_PID" 2>/dev/null
+	stop_group "$ENGINE_PID"
 	ENGINE_PID=""
 }
 

@@ -113,16 +113,7 @@ fi
 # helper processes are stopped together on every way out of this script.
 APP_PID=""
 stop_app() {
-	[ -n "$APP_PID" ] || return 0
-	if kill -0 "$APP_PID" 2>/dev/null; then
-		kill -TERM -- "-$APP_PID" 2>/dev/null || kill -TERM "$APP_PID" 2>/dev/null
-		for _ in $(seq 1 50); do
-			kill -0 "$APP_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL -- "-$APP_PID" 2>/dev/null
-	fi
-	wait "$APP_PID" 2>/dev/null
+	stop_group "$APP_PID" # build/engine-lib.sh, sourced below
 	APP_PID=""
 }
 # The engine this script starts (when BIN has one): build/engine-lib.sh.
