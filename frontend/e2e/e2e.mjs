@@ -360,6 +360,28 @@ async function answerEnv(env) {
   await page.getByTestId("env-prompt").waitFor({ state: "detached" });
 }
 
+/**
+ * Drops a new agent from the palette at (x, y) of the canvas, binds it to the
+ * capability node `cap` as `env.<envName>`, and returns the agent's name once
+ * the binding's edge shows.
+ */
+async function bindNewAgent(cap, envName, x, y) {
+  const before = new Set((await api("Workspace")).agents.map((a) => a.name));
+  await dropFromPalette("palette-agent", x, y);
+  const agent = await until("the new agent", async () => (await api("Workspace")).agents.find((a) => !before.has(a.name))?.name);
+  await page.getByTestId(`node-agent-${agent}`).waitFor();
+  await closeSide();
+  // The canvas pans to a new node, which may leave the other out of
+  // view: zoom to fit, and wait for both to stand still.
+  await page.getByTestId("fit-view").click();
+  await steady(page.getByTestId(`node-agent-${agent}`));
+  await steady(page.getByTestId(`node-cap-${cap}`));
+  await connect(`node-agent-${agent}`, `node-cap-${cap}`);
+  await answerEnv(envName);
+  await page.locator(`[data-testid="edge-label-bind:${agent}:${envName}"]`).waitFor();
+  return agent;
+}
+
 async function verdict(edgeId) {
   return page.locator(`[data-testid="edge-label-${edgeId}"]`).getAttribute("data-verdict");
 }
@@ -818,6 +840,6 @@ await check("an instructions agent: its badge, its editor, a run that plans once
   return "one model call, two runs";
 });
 
-await mcpSteps({ page, step, until, api, assert, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady });
-await openapiSteps({ page, step, until, api, assert, server, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady, shots, path });
+await mcpSteps({ page, step, until, api, assert, dropFromPalette, bindNewAgent, writeCode, closeSide });
+await openapiSteps({ page, step, until, api, assert, server, dropFromPalette, bindNewAgent, writeCode, closeSide, shots, path });
 await finish();

@@ -14,9 +14,9 @@ const EVERYTHING = path.resolve(here, "../../build/testservers/node_modules/@mod
 
 /**
  * Runs the MCP steps on the open page with e2e.mjs's helpers:
- * { page, step, until, api, assert, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady }.
+ * { page, step, until, api, assert, dropFromPalette, bindNewAgent, writeCode, closeSide }.
  */
-export async function mcpSteps({ page, step, until, api, assert, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady }) {
+export async function mcpSteps({ page, step, until, api, assert, dropFromPalette, bindNewAgent, writeCode, closeSide }) {
   const message = `hello over MCP ${Date.now()}`;
   let cap = "";
   let agent = "";
@@ -65,19 +65,7 @@ export async function mcpSteps({ page, step, until, api, assert, dropFromPalette
   });
 
   await step("bind it to a new agent as env.tools", async () => {
-    const before = new Set((await api("Workspace")).agents.map((a) => a.name));
-    await dropFromPalette("palette-agent", 0.6, 0.12);
-    agent = await until("the new agent", async () => (await api("Workspace")).agents.find((a) => !before.has(a.name))?.name);
-    await page.getByTestId(`node-agent-${agent}`).waitFor();
-    await closeSide();
-    // The canvas pans to a new node, which may leave the other out of
-    // view: zoom to fit, and wait for both to stand still.
-    await page.getByTestId("fit-view").click();
-    await steady(page.getByTestId(`node-agent-${agent}`));
-    await steady(page.getByTestId(`node-cap-${cap}`));
-    await connect(`node-agent-${agent}`, `node-cap-${cap}`);
-    await answerEnv("tools");
-    await page.locator(`[data-testid="edge-label-bind:${agent}:tools"]`).waitFor();
+    agent = await bindNewAgent(cap, "tools", 0.6, 0.12);
     return `${agent} → ${cap}`;
   });
 

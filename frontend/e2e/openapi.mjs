@@ -74,9 +74,9 @@ components:
 
 /**
  * Runs the OpenAPI steps on the open page with e2e.mjs's helpers:
- * { page, step, until, api, assert, server, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady, shots, path }.
+ * { page, step, until, api, assert, server, dropFromPalette, bindNewAgent, writeCode, closeSide, shots, path }.
  */
-export async function openapiSteps({ page, step, until, api, assert, server, dropFromPalette, connect, answerEnv, writeCode, closeSide, steady, shots, path }) {
+export async function openapiSteps({ page, step, until, api, assert, server, dropFromPalette, bindNewAgent, writeCode, closeSide, shots, path }) {
   const PETS = [
     { id: "1", name: `rex-${Date.now()}` },
     { id: "2", name: "tom" },
@@ -152,18 +152,7 @@ export async function openapiSteps({ page, step, until, api, assert, server, dro
   });
 
   await step("bind it to a new agent as env.pets", async () => {
-    const before = new Set((await api("Workspace")).agents.map((a) => a.name));
-    await dropFromPalette("palette-agent", 0.3, 0.2);
-    agent = await until("the new agent", async () => (await api("Workspace")).agents.find((a) => !before.has(a.name))?.name);
-    await page.getByTestId(`node-agent-${agent}`).waitFor();
-    await closeSide();
-    await page.getByTestId("fit-view").click();
-    await steady(page.getByTestId(`node-agent-${agent}`));
-    await steady(page.getByTestId(`node-cap-${cap}`));
-    await connect(`node-agent-${agent}`, `node-cap-${cap}`);
-    await answerEnv("pets");
-    const edge = page.locator(`[data-testid="edge-label-bind:${agent}:pets"]`);
-    await edge.waitFor();
+    agent = await bindNewAgent(cap, "pets", 0.3, 0.2);
     const b = (await api("Workspace")).agents.find((a) => a.name === agent).bindings.find((x) => x.env === "pets");
     assert(b && b.kind === "openapi" && b.role === "exchange", `binding ${JSON.stringify(b)}`);
     await page.screenshot({ path: path.join(shots, "openapi.png") });
