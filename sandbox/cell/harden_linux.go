@@ -38,8 +38,8 @@ func harden() Hardening {
 	// making clone3 fail with ENOSYS, so that glibc (in a binary linked with
 	// cgo) falls back to clone, whose flags the allowlist can check: for two
 	// errno answers the kernel returns the newest filter's errno.
-	for _, pol := range []seccomp.Policy{allowPolicy(), clone3Policy()} {
-		if err := seccomp.LoadFilter(seccomp.Filter{NoNewPrivs: false, Flag: seccomp.FilterFlagTSync, Policy: pol}); err != nil {
+	for _, pol := range seccompFilters() {
+		if err := loadFilter(pol); err != nil {
 			problems = append(problems, "seccomp: "+err.Error())
 			break
 		}
@@ -47,6 +47,14 @@ func harden() Hardening {
 	}
 	h.Problems = strings.Join(problems, "; ")
 	return h
+}
+
+// seccompFilters returns the seccomp policies harden loads, in order.
+func seccompFilters() []seccomp.Policy { return []seccomp.Policy{allowPolicy(), clone3Policy()} }
+
+// loadFilter loads one seccomp policy on every thread of the process.
+func loadFilter(pol seccomp.Policy) error {
+	return seccomp.LoadFilter(seccomp.Filter{NoNewPrivs: false, Flag: seccomp.FilterFlagTSync, Policy: pol})
 }
 
 // allowed lists the system calls a hardened cell may make (linux/amd64 and
