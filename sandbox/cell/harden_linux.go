@@ -238,27 +238,26 @@ func probe() map[string]any {
 	}
 	err = unix.Exec("/bin/true", []string{"true"}, nil)
 	res["execve"] = errStr(err)
-	r, _, e := unix.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0) // a fork
-	if e == 0 && r == 0 {
-		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0) // the child, if the fork went through
-	}
-	if e == 0 {
-		res["fork"] = "ok"
-	} else {
-		res["fork"] = unix.ErrnoName(e)
-	}
+	res["fork"] = forked(unix.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0))
 	// A fork through clone3, whose flags the allowlist cannot read.
 	args := cloneArgs{exitSignal: uint64(unix.SIGCHLD)}
-	r, _, e = unix.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&args)), unsafe.Sizeof(args), 0)
+	res["fork_clone3"] = forked(unix.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&args)), unsafe.Sizeof(args), 0))
+	return res
+}
+
+// forked reports how a fork attempt went: its errno, or "ok". In the child,
+// if the fork went through, it exits at once; it is nosplit so that the
+// child, a copy of one thread of a Go process, runs no stack check first.
+//
+//go:nosplit
+func forked(r, _ uintptr, e syscall.Errno) string {
 	if e == 0 && r == 0 {
-		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0) // the child, if the fork went through
+		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
 	}
 	if e == 0 {
-		res["fork_clone3"] = "ok"
-	} else {
-		res["fork_clone3"] = unix.ErrnoName(e)
+		return "ok"
 	}
-	return res
+	return unix.ErrnoName(e)
 }
 
 // cloneArgs is the kernel's struct clone_args, first version (64 bytes).

@@ -4,7 +4,6 @@ package cell
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	seccomp "github.com/elastic/go-seccomp-bpf"
 )
@@ -139,24 +137,4 @@ func lastLine(b []byte) string {
 func firstLines(b []byte, n int) string {
 	lines := bytes.SplitN(b, []byte("\n"), n+1)
 	return string(bytes.Join(lines[:min(n, len(lines))], []byte("\n")))
-}
-
-// TestCellCannotForkWithClone3 asks a hardened cell to fork through clone3,
-// whose flags (unlike clone's) the allowlist cannot read.
-func TestCellCannotForkWithClone3(t *testing.T) {
-	p := newPool(t, Options{Cells: 1, Env: []string{envProbe + "=1"}})
-	p.mu.Lock()
-	c := p.shared[0]
-	p.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.probe(ctx, p.nextID.Add(1))
-	if err != nil {
-		t.Fatalf("probe: %v", err)
-	}
-	switch res["fork_clone3"] {
-	case "EPERM", "ENOSYS":
-	default:
-		t.Fatalf("fork through clone3: %v, want it denied", res["fork_clone3"])
-	}
 }
