@@ -222,7 +222,7 @@ func TestCellCannotEscape(t *testing.T) {
 		t.Fatalf("probe: %v", err)
 	}
 	t.Logf("probe: %v", res)
-	for _, k := range []string{"socket_inet", "socket_unix", "connect", "open_read", "open_create", "execve", "fork"} {
+	for _, k := range []string{"socket_inet", "socket_unix", "connect", "open_read", "open_create", "execve", "fork", "fork_clone3"} {
 		switch res[k] {
 		case "EPERM", "ENOSYS", "EACCES":
 		default:

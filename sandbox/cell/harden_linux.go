@@ -34,19 +34,38 @@ func harden() Hardening {
 	} else if v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); err == nil && v == 1 {
 		h.NoNewPrivs = true
 	}
-	// Two filters: the allowlist (anything else fails with EPERM), then one
-	// making clone3 fail with ENOSYS, so that glibc (in a binary linked with
-	// cgo) falls back to clone, whose flags the allowlist can check: for two
-	// errno answers the kernel returns the newest filter's errno.
-	for _, pol := range []seccomp.Policy{allowPolicy(), clone3Policy()} {
-		if err := seccomp.LoadFilter(seccomp.Filter{NoNewPrivs: false, Flag: seccomp.FilterFlagTSync, Policy: pol}); err != nil {
+	h.Seccomp = true
+	for _, pol := range seccompFilters() {
+		if err := loadFilter(pol); err != nil {
 			problems = append(problems, "seccomp: "+err.Error())
+			h.Seccomp = false
 			break
 		}
-		h.Seccomp = true
 	}
 	h.Problems = strings.Join(problems, "; ")
 	return h
+}
+
+// seccompFilters returns the seccomp policies harden loads, in order: one
+// making clone3 fail with ENOSYS, so that glibc (in a binary linked with
+// cgo) falls back to clone, whose flags a filter can check; then the
+// allowlist, which lets clone3 through to that answer (an errno takes
+// precedence over allow, whichever filter gives it).
+//
+// The process must be able to create threads after each filter, not only
+// after the last: the Go runtime creates threads whenever it needs them,
+// also while harden is between two filters, and in a binary linked with cgo
+// a failed pthread_create aborts the process with SIGABRT. Loaded the other
+// way round, the allowlist alone made clone3 fail with EPERM, on which glibc
+// does not fall back, and cells under load died before their hello. (One
+// filter cannot hold both rules: in go-seccomp-bpf a policy's first group
+// returns the default action for every call it does not name, so a second
+// group is never reached.)
+func seccompFilters() []seccomp.Policy { return []seccomp.Policy{clone3Policy(), allowPolicy()} }
+
+// loadFilter loads one seccomp policy on every thread of the process.
+func loadFilter(pol seccomp.Policy) error {
+	return seccomp.LoadFilter(seccomp.Filter{NoNewPrivs: false, Flag: seccomp.FilterFlagTSync, Policy: pol})
 }
 
 // allowed lists the system calls a hardened cell may make (linux/amd64 and
@@ -60,6 +79,9 @@ var allowed = []string{
 	// memory
 	"mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "mincore",
 	// threads, scheduling, time
+	// clone3 is answered with ENOSYS by the filter loaded before this one
+	// (see seccompFilters)
+	"clone3",
 	"futex", "sched_yield", "sched_getaffinity", "nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres",
 	"gettimeofday", "getpid", "gettid", "getppid", "set_robust_list", "rseq", "restart_syscall",
 	"exit", "exit_group", "getrandom", "getrlimit", "prlimit64", "uname", "sysinfo",
@@ -68,9 +90,6 @@ var allowed = []string{
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "tgkill", "tkill", "rt_sigqueueinfo",
 	"setitimer", "timer_create", "timer_settime", "timer_delete",
 	"arch_prctl",
-	// adding a seccomp filter (it can only restrict further): the second
-	// filter below is loaded under the first
-	"seccomp",
 }
 
 func allowPolicy() seccomp.Policy {
@@ -96,8 +115,9 @@ func allowPolicy() seccomp.Policy {
 	}
 }
 
-// clone3Policy makes clone3 fail with ENOSYS and allows everything else
-// (which the allowlist filter has already judged).
+// clone3Policy makes clone3, whose flags are in memory a filter cannot
+// read, fail with ENOSYS, and allows everything else (the allowlist loaded
+// after it judges that).
 func clone3Policy() seccomp.Policy {
 	const enosys = seccomp.Action(unix.ENOSYS)
 	return seccomp.Policy{
@@ -218,16 +238,31 @@ func probe() map[string]any {
 	}
 	err = unix.Exec("/bin/true", []string{"true"}, nil)
 	res["execve"] = errStr(err)
-	r, _, e := unix.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0) // a fork
+	res["fork"] = forked(unix.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0))
+	// A fork through clone3, whose flags the allowlist cannot read.
+	args := cloneArgs{exitSignal: uint64(unix.SIGCHLD)}
+	res["fork_clone3"] = forked(unix.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&args)), unsafe.Sizeof(args), 0))
+	return res
+}
+
+// forked reports how a fork attempt went: its errno, or "ok". In the child,
+// if the fork went through, it exits at once; it is nosplit so that the
+// child, a copy of one thread of a Go process, runs no stack check first.
+//
+//go:nosplit
+func forked(r, _ uintptr, e syscall.Errno) string {
 	if e == 0 && r == 0 {
-		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0) // the child, if the fork went through
+		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
 	}
 	if e == 0 {
-		res["fork"] = "ok"
-	} else {
-		res["fork"] = unix.ErrnoName(e)
+		return "ok"
 	}
-	return res
+	return unix.ErrnoName(e)
+}
+
+// cloneArgs is the kernel's struct clone_args, first version (64 bytes).
+type cloneArgs struct {
+	flags, pidfd, childTID, parentTID, exitSignal, stack, stackSize, tls uint64
 }
 
 // seccompArch returns the system call names the running architecture's

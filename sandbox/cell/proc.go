@@ -214,18 +214,25 @@ func (c *proc) readStderr(r io.Reader) {
 	}
 }
 
+// causePrefixes start the lines in which a dying process names its cause:
+// a Go panic or fatal error, a signal, the Go runtime, runtime/cgo (which
+// aborts when pthread_create fails, before the runtime prints "SIGABRT"),
+// and glibc's own fatal errors.
+var causePrefixes = []string{"panic:", "fatal error:", "SIG", "runtime:", "runtime/cgo:", "fatal:", "Fatal glibc error:"}
+
 // tailSuffix says what a dead cell wrote last, led by a crash's cause: the
-// first line that names one (panic, fatal error, a signal), with the two
-// after it; else the last lines it wrote.
+// first line that names one (see causePrefixes), with the two after it;
+// else the last lines it wrote.
 func (c *proc) tailSuffix() string {
 	c.stderrMu.Lock()
 	defer c.stderrMu.Unlock()
 	for _, text := range []string{string(c.stderrHead), string(c.stderrTail)} {
 		lines := strings.Split(strings.TrimSpace(text), "\n")
 		for i, l := range lines {
-			if strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "SIG") ||
-				strings.HasPrefix(l, "runtime:") || strings.HasPrefix(l, "fatal:") {
-				return ": " + strings.Join(lines[i:min(i+3, len(lines))], " | ")
+			for _, p := range causePrefixes {
+				if strings.HasPrefix(l, p) {
+					return ": " + strings.Join(lines[i:min(i+3, len(lines))], " | ")
+				}
 			}
 		}
 	}
