@@ -37,10 +37,11 @@ func transformOptions(filename string, loader api.Loader) api.TransformOptions {
 
 // transformable reports whether the quick path may compile source: its
 // text says "export" once (its default export) and names neither import,
-// require, module nor exports. With no import and no require there is
-// nothing for build's noImports to refuse; with no other export, the
-// exports are ["default"]; and the code cannot see the wrapper's module
-// and exports, which the quick path uses differently (see transformed).
+// require, module, exports nor eval. With no import and no require there
+// is nothing for build's noImports to refuse; with no other export, the
+// exports are ["default"]; the code cannot see the wrapper's module and
+// exports, which the quick path uses differently (see transformed); and
+// no direct eval can see which names esbuild gave the module's own.
 // A word in a string or a comment is enough to send a module the long
 // way: the test is on the text, not the syntax, so that it cannot be
 // wrong.
@@ -48,7 +49,7 @@ func transformable(source string) bool {
 	if strings.Count(source, "export") != 1 {
 		return false
 	}
-	for _, w := range []string{"import", "require", "module"} {
+	for _, w := range []string{"import", "require", "module", "eval"} {
 		if strings.Contains(source, w) {
 			return false
 		}
@@ -73,7 +74,9 @@ func transformModule(filename, source string, loader api.Loader) (js string, ok 
 		return "", false
 	}
 	res := api.Transform(source, transformOptions(filename, loader))
-	if len(res.Errors) > 0 {
+	// A warning too: what Transform warns of, Build may refuse (assigning
+	// to a constant is an error when bundling).
+	if len(res.Errors) > 0 || len(res.Warnings) > 0 {
 		return "", false
 	}
 	return transformed(string(res.Code))
@@ -98,6 +101,17 @@ func transformed(out string) (js string, ok bool) {
 	body, found := strings.CutPrefix(out, moduleWrapperStart+"\n")
 	if !found || !transformable(body) {
 		return "", false
+	}
+	// Build makes var of a module's top-level let, const and class (so
+	// reading one before its declaration gives undefined rather than a
+	// ReferenceError); Transform does not. esbuild writes top-level
+	// statements at the start of a line, so the quick path leaves such a
+	// module to Build (a line of a template literal may send one there
+	// for nothing).
+	for _, decl := range []string{"\nconst ", "\nlet ", "\nclass "} {
+		if strings.Contains(out, decl) {
+			return "", false
+		}
 	}
 	i := strings.LastIndex(out, transformTail)
 	if i < 0 {

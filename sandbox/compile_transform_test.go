@@ -35,7 +35,7 @@ var quickCases = []struct {
 	{"typescript", "types.ts", `interface P { x: number; y?: string }
 enum Color { Red = 1, Green }
 type N = number
-class Box<T> {
+var Box = class<T> {
   #v: T
   static made = 0
   constructor(v: T) { this.#v = v; Box.made++ }
@@ -62,8 +62,8 @@ export default {
   }
 }
 `},
-	{"top-level this", "this.js", "const t = this\nexport default { async run(i) { if (i > 5) null.x; return typeof t } }\n"},
-	{"name of the default", "named.ts", "const agent = { async run(i: number) { if (i > 5) throw new Error('i ' + i); return [i] } }\nexport default agent\n"},
+	{"top-level this", "this.js", "var t = this\nexport default { async run(i) { if (i > 5) null.x; return typeof t } }\n"},
+	{"name of the default", "named.ts", "var agent = { async run(i: number) { if (i > 5) throw new Error('i ' + i); return [i] } }\nexport default agent\n"},
 }
 
 // TestTransformMatchesBuild checks that the quick path takes each module
@@ -116,34 +116,7 @@ func TestTransformMatchesBuild(t *testing.T) {
 // same error as Build's, or to a module that runs the same. The first
 // cases try to import by ways the text test alone would not see.
 func TestTransformRefuses(t *testing.T) {
-	cases := []struct{ name, file, src string }{
-		{"require spelled with an escape", "a.js", `export default { async run() { return requ\u0069re("fs") } }`},
-		{"module spelled with an escape", "a.js", `export default { async run() { return mod\u0075le.exports } }`},
-		{"exports spelled with an escape", "a.js", `export default { async run() { return \u0065xports } }`},
-		{"import keyword with an escape", "a.js", `export default { async run() { return imp\u006frt("fs") } }`},
-		{"static import", "a.ts", "import fs from \"fs\"\nexport default { async run() { return fs } }\n"},
-		{"dynamic import", "a.ts", "export default { async run() { return await import(\"fs\") } }\n"},
-		{"require", "a.js", "export default { async run() { return require(\"fs\") } }\n"},
-		{"import.meta", "a.js", "export default { async run() { return import.meta.url } }\n"},
-		{"no default export", "a.ts", "export const x = 1\n"},
-		{"no export", "a.ts", "const x = 1\n"},
-		{"second export", "a.ts", "export const x = 1\nexport default { async run() { return x } }\n"},
-		{"default function", "a.js", "export default function run() { return 1 }\n"},
-		{"default class", "a.js", "export default class { static async run() { return 1 } }\n"},
-		{"export list", "a.js", "const d = { async run() { return 1 } }\nexport { d as default }\n"},
-		{"syntax error", "a.ts", "export default {\n  async run(i: number) {\n    return i +\n  }\n}\n"},
-		{"type error in the syntax", "a.ts", "export default { async run(i: number): { return i } }\n"},
-		{"top-level await", "a.js", "await 1\nexport default { async run() { return 1 } }\n"},
-		{"with", "a.js", "with (Math) {}\nexport default { async run() { return 1 } }\n"},
-		{"legacy octal", "a.js", "const x = 010\nexport default { async run() { return x } }\n"},
-		{"await as a name", "a.js", "var await = 1\nexport default { async run() { return 1 } }\n"},
-		{"html comment", "a.js", "const x = 1 <!--2\nexport default { async run() { return x } }\n"},
-		{"duplicate declaration", "a.ts", "let x = 1\nlet x = 2\nexport default { async run() { return x } }\n"},
-		{"hashbang", "a.js", "#!/usr/bin/env node\nexport default { async run() { return 1 } }\n"},
-		{"default is not an object", "a.js", "export default 42\n"},
-		{"wrapper's name", "a.js", "export default { async run() { return __lbx } }\n"},
-	}
-	for _, tc := range cases {
+	for _, tc := range refuseCases {
 		t.Run(tc.name, func(t *testing.T) {
 			loader := loaderFor(tc.file)
 			quick, qerr := compile(tc.file, tc.src, loader, "quick")
@@ -169,6 +142,68 @@ func TestTransformRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTransformMatchesBuild checks, for any text, that compile (quick path
+// or not) and compileBuild agree: the same error, or modules with the same
+// exports. The modules are not run (a text may loop forever).
+func FuzzTransformMatchesBuild(f *testing.F) {
+	for _, tc := range quickCases {
+		f.Add(tc.file, tc.src)
+	}
+	for _, tc := range refuseCases {
+		f.Add(tc.file, tc.src)
+	}
+	f.Fuzz(func(t *testing.T, file, src string) {
+		if !strings.HasSuffix(file, ".ts") {
+			file = "f.js"
+		}
+		loader := loaderFor(file)
+		quick, qerr := compile(file, src, loader, "quick")
+		long, lerr := compileBuild(file, src, loader, "long")
+		if !reflect.DeepEqual(qerr, lerr) {
+			t.Fatalf("compile error\n%v\nBuild's\n%v", qerr, lerr)
+		}
+		if lerr == nil && !reflect.DeepEqual(quick.Exports, long.Exports) {
+			t.Fatalf("exports %v, Build's %v", quick.Exports, long.Exports)
+		}
+	})
+}
+
+// refuseCases are modules the quick path must not take, or takes and must
+// fail on: each must compile to Build's error, or to a module that runs as
+// Build's does.
+var refuseCases = []struct{ name, file, src string }{
+	{"require spelled with an escape", "a.js", `export default { async run() { return requ\u0069re("fs") } }`},
+	{"module spelled with an escape", "a.js", `export default { async run() { return mod\u0075le.exports } }`},
+	{"exports spelled with an escape", "a.js", `export default { async run() { return \u0065xports } }`},
+	{"import keyword with an escape", "a.js", `export default { async run() { return imp\u006frt("fs") } }`},
+	{"static import", "a.ts", "import fs from \"fs\"\nexport default { async run() { return fs } }\n"},
+	{"dynamic import", "a.ts", "export default { async run() { return await import(\"fs\") } }\n"},
+	{"require", "a.js", "export default { async run() { return require(\"fs\") } }\n"},
+	{"import.meta", "a.js", "export default { async run() { return import.meta.url } }\n"},
+	{"no default export", "a.ts", "export const x = 1\n"},
+	{"no export", "a.ts", "const x = 1\n"},
+	{"second export", "a.ts", "export const x = 1\nexport default { async run() { return x } }\n"},
+	{"default function", "a.js", "export default function run() { return 1 }\n"},
+	{"default class", "a.js", "export default class { static async run() { return 1 } }\n"},
+	{"export list", "a.js", "const d = { async run() { return 1 } }\nexport { d as default }\n"},
+	{"syntax error", "a.ts", "export default {\n  async run(i: number) {\n    return i +\n  }\n}\n"},
+	{"type error in the syntax", "a.ts", "export default { async run(i: number): { return i } }\n"},
+	{"top-level await", "a.js", "await 1\nexport default { async run() { return 1 } }\n"},
+	{"with", "a.js", "with (Math) {}\nexport default { async run() { return 1 } }\n"},
+	{"legacy octal", "a.js", "const x = 010\nexport default { async run() { return x } }\n"},
+	{"await as a name", "a.js", "var await = 1\nexport default { async run() { return 1 } }\n"},
+	{"html comment", "a.js", "const x = 1 <!--2\nexport default { async run() { return x } }\n"},
+	{"duplicate declaration", "a.ts", "let x = 1\nlet x = 2\nexport default { async run() { return x } }\n"},
+	{"hashbang", "a.js", "#!/usr/bin/env node\nexport default { async run() { return 1 } }\n"},
+	{"default is not an object", "a.js", "export default 42\n"},
+	{"assigns to a constant", "a.ts", "export default { async run(i: number) { const r = 1; if (i > 5) r = 2; return r } }\n"},
+	{"reads a constant before it is declared", "a.js", "const a = b\nconst b = 1\nexport default { async run() { return [a, b] } }\n"},
+	{"reads a class before it is declared", "a.js", "const a = typeof C\nclass C {}\nexport default { async run() { return a } }\n"},
+	{"let at the top", "a.ts", "let n: number = 1\nexport default { async run() { return n++ } }\n"},
+	{"eval", "a.js", "var x = 1\nexport default { async run() { return eval(\"x\") } }\n"},
+	{"names the wrapper's exports", "a.js", "export default { async run() { return typeof exports } }\n"},
 }
 
 // TestTransformed checks the reading of esbuild's ESM output: only the
