@@ -1,16 +1,15 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,88 +17,24 @@ import (
 	"testing"
 	"time"
 
+	"littleboxes/app/daemon"
 	"littleboxes/app/events"
 	"littleboxes/app/serve"
 )
 
-// httpEngine is an engineClient speaking package serve's protocol (the
-// one package daemon's Client speaks over its socket) to an engine served
-// on a loopback port: a real *API behind the real serve handler.
-type httpEngine struct {
-	url    string
-	client *http.Client
+// tokenTransport takes a daemon.Client's requests to an engine served on
+// a loopback port behind package serve's token: the engine's socket
+// protocol, over TCP.
+type tokenTransport struct {
+	url *url.URL // the server's
+	rt  http.RoundTripper
 }
 
-func (e *httpEngine) Call(ctx context.Context, method string, out any, args ...any) error {
-	if args == nil {
-		args = []any{}
-	}
-	body, err := json.Marshal(args)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url+"/api/call/"+method, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set(serve.TokenHeader, testToken)
-	res, err := e.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		var e struct{ Error string }
-		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			return fmt.Errorf("%s: %d %s", method, res.StatusCode, b)
-		}
-		return errors.New(e.Error)
-	}
-	return json.Unmarshal(b, out)
-}
-
-func (e *httpEngine) Events(ctx context.Context) (<-chan events.Event, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url+"/api/events", nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set(serve.TokenHeader, testToken)
-	res, err := e.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if res.StatusCode != http.StatusOK {
-		res.Body.Close()
-		return nil, fmt.Errorf("events: %s", res.Status)
-	}
-	out := make(chan events.Event)
-	go func() {
-		// Ends when the stream does: the engine went, or ctx ended.
-		defer close(out)
-		defer res.Body.Close()
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 64<<10), 4<<20)
-		for sc.Scan() {
-			data, ok := strings.CutPrefix(sc.Text(), "data: ")
-			if !ok {
-				continue
-			}
-			var ev events.Event
-			if json.Unmarshal([]byte(data), &ev) != nil {
-				continue
-			}
-			select {
-			case out <- ev:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = t.url.Scheme, t.url.Host, ""
+	r.Header.Set(serve.TokenHeader, testToken)
+	return t.rt.RoundTrip(r)
 }
 
 // engineHost is an engine as a test runs it: a real *API on a data
@@ -151,7 +86,13 @@ func (e *engineHost) kill() {
 }
 
 // client is a new connection to e.
-func (e *engineHost) client() engineClient { return &httpEngine{url: e.ts.URL, client: e.ts.Client()} }
+func (e *engineHost) client() engineClient {
+	u, err := url.Parse(e.ts.URL)
+	if err != nil {
+		panic(err) // httptest's own URL
+	}
+	return daemon.NewClient(tokenTransport{url: u, rt: e.ts.Client().Transport})
+}
 
 // called returns the methods called through e so far.
 func (e *engineHost) called() []string {
