@@ -1,0 +1,55 @@
+// Package mcptest serves small MCP servers to tests: the Go SDK's, over
+// streamable HTTP (stateless), on a loopback port, with tools that answer
+// with their own name. The mcp capability kind is tested against them.
+package mcptest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Server serves the tools that tools returns, asked anew at every request,
+// so that a test can change the server's tool list between two requests. A
+// tool with no InputSchema takes an object; every tool answers with the
+// text "from NAME". The server closes at the test's end.
+func Server(t testing.TB, name string, tools func() []*sdk.Tool) *httptest.Server {
+	t.Helper()
+	reply := func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "from " + r.Params.Name}}}, nil
+	}
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server {
+		s := sdk.NewServer(&sdk.Implementation{Name: name, Version: "1"}, nil)
+		for _, tool := range tools() {
+			if tool.InputSchema == nil {
+				c := *tool
+				c.InputSchema = map[string]any{"type": "object"}
+				tool = &c
+			}
+			s.AddTool(tool, reply)
+		}
+		return s
+	}, &sdk.StreamableHTTPOptions{Stateless: true})
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// Growing serves the tool "echo" and, once grown is set, a second one,
+// "grown": a server whose tool list grows after a capability pinned it.
+// Both take an object with a string "message".
+func Growing(t testing.TB, grown *atomic.Bool) *httptest.Server {
+	t.Helper()
+	schema := map[string]any{"type": "object", "properties": map[string]any{"message": map[string]any{"type": "string"}}}
+	return Server(t, "growing", func() []*sdk.Tool {
+		tools := []*sdk.Tool{{Name: "echo", Description: "Echoes.", InputSchema: schema}}
+		if grown.Load() {
+			tools = append(tools, &sdk.Tool{Name: "grown", Description: "A tool the server grew.", InputSchema: schema})
+		}
+		return tools
+	})
+}
