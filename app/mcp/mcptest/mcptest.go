@@ -53,3 +53,22 @@ func Growing(t testing.TB, grown *atomic.Bool) *httptest.Server {
 		return tools
 	})
 }
+
+// BearerClient returns an HTTP client that sends "Authorization: Bearer
+// token" with every request, as the client of an MCP server behind a token
+// does.
+func BearerClient(token string) *http.Client {
+	return &http.Client{Transport: bearer{token, http.DefaultTransport}}
+}
+
+// bearer adds a token to every request.
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.base.RoundTrip(r)
+}

@@ -2,6 +2,8 @@ package mcptest
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -63,5 +65,28 @@ func TestServerDefaultsSchema(t *testing.T) {
 	}
 	if look.InputSchema != nil {
 		t.Fatalf("the caller's tool got a schema: %v", look.InputSchema)
+	}
+}
+
+// TestBearerClient: every request the client sends carries the token, and
+// the request the caller made is left without it.
+func TestBearerClient(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- r.Header.Get("Authorization") }))
+	defer srv.Close()
+	req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := BearerClient("s3cret").Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if h := <-got; h != "Bearer s3cret" {
+		t.Fatalf("Authorization %q, want Bearer s3cret", h)
+	}
+	if h := req.Header.Get("Authorization"); h != "" {
+		t.Fatalf("the caller's request was changed: Authorization %q", h)
 	}
 }
