@@ -16,13 +16,13 @@ func TestDescribe(t *testing.T) {
 		llmtest.Step{Content: "return 1"},
 		llmtest.Step{Content: "```ts\nexport default {\n  async run(input: string, env: Env) {\n    const s = await env.src.read();\n    await env.out.send(input + ':' + s);\n    return s;\n  },\n}\n```"},
 	)
-	e, _ := startEngine(t, parse(t, instructedArmy(srv, `
+	e := instructedEngine(t, srv, `
   mover:
     triggers: [manual]
     bindings: {src: src, out: out}
     code: |
       export default { async run() { return "old" } }
-`)), "", nil)
+`, nil)
 	before := sent.Load()
 	a, err := e.Describe(context.Background(), "mover", "read src and send it out with the input", "", "sample", 0)
 	if err != nil {

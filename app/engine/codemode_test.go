@@ -22,6 +22,17 @@ import (
 	"littleboxes/sandbox/cell"
 )
 
+// instructedEngine runs instructedArmy(srv, agent), with the options mod
+// sets (nil: none), on a store of its own; both close at the test's end.
+func instructedEngine(t *testing.T, srv *llmtest.Server, agent string, mod func(*Options)) *Engine {
+	t.Helper()
+	e, _ := startEngine(t, parse(t, instructedArmy(srv, agent)), "", mod)
+	return e
+}
+
+// instructedArmy is an army named instructed with the capabilities model
+// (the scripted srv), src (private) and out (public), and agent (YAML, a
+// name and its settings, indented as agents are).
 func instructedArmy(srv *llmtest.Server, agent string) string {
 	return `
 name: instructed
@@ -139,13 +150,13 @@ func TestInstructedRetryNeverRepeats(t *testing.T) {
 		llmtest.Step{Content: "await env.out.send('once');\nthrow new Error('then it broke')"},
 		llmtest.Step{Content: "await env.out.send('once');\nreturn 'ok'"},
 	)
-	e, _ := startEngine(t, parse(t, instructedArmy(srv, `
+	e := instructedEngine(t, srv, `
   sender:
     triggers: [manual]
     bindings: {out: out}
     instructions: Send once to out.
     model: model
-`)), "", nil)
+`, nil)
 	before := sent.Load()
 	res, err := e.Run(context.Background(), "sender", nil)
 	if err != nil || res.Value != "ok" {
@@ -166,14 +177,14 @@ func TestInstructedAttemptsRunOut(t *testing.T) {
 		llmtest.Step{Content: "return env.mail.forward(input)"},
 		llmtest.Step{Content: "no code here, sorry"},
 	)
-	e, _ := startEngine(t, parse(t, instructedArmy(srv, `
+	e := instructedEngine(t, srv, `
   lost:
     triggers: [manual]
     bindings: {out: out}
     instructions: Forward the mail.
     model: model
     attempts: 2
-`)), "", nil)
+`, nil)
 	before := sent.Load()
 	_, err := e.Run(context.Background(), "lost", "x")
 	if !errors.Is(err, codemode.ErrAttempts) {
@@ -297,14 +308,14 @@ func TestInstructedPerCallApprovedResumes(t *testing.T) {
 // input, delimited as data, and runs the code it writes.
 func TestInstructedPerCallTrusted(t *testing.T) {
 	srv := llmtest.StartT(t, llmtest.Step{Content: "return 'saw ' + input"})
-	e, _ := startEngine(t, parse(t, instructedArmy(srv, `
+	e := instructedEngine(t, srv, `
   reader:
     triggers: [manual]
     bindings: {src: src}
     instructions: Say what you saw.
     model: model
     mode: per-call
-`)), "", nil)
+`, nil)
 	res, err := e.Run(context.Background(), "reader", canaryInput)
 	if err != nil || res.Value != "saw "+canaryInput {
 		t.Fatalf("%v %v", res, err)
@@ -353,13 +364,13 @@ func TestInstructedInCells(t *testing.T) {
 		llmtest.Step{Content: "const r = await env.out.send(input);\nreturn r.sent"},
 	)
 	pool := newPool(t, cell.Options{})
-	e, _ := startEngine(t, parse(t, instructedArmy(srv, `
+	e := instructedEngine(t, srv, `
   poster:
     triggers: [manual]
     bindings: {out: out}
     instructions: Send the input to out.
     model: model
-`)), "", func(o *Options) { o.Runner = pool })
+`, func(o *Options) { o.Runner = pool })
 	before := sent.Load()
 	res, err := e.Run(context.Background(), "poster", "hello")
 	if err != nil || res.Value != "hello" {
