@@ -17,16 +17,7 @@ func TestAcceptTools(t *testing.T) {
 	var grown atomic.Bool
 	srv := mcptest.Growing(t, &grown)
 	a := openTest(t, "")
-	src := `name: tooled
-capabilities:
-  tools: {kind: mcp, props: {url: "` + srv.URL + `"}}
-agents:
-  user:
-    triggers: [manual]
-    bindings: {tools: tools}
-    code: |
-      export default { async run(i, env) { return (await env.tools.grown({}))[0].text } }
-`
+	src := mcptest.Army("tooled", srv.URL, "return (await env.tools.grown({}))[0].text")
 	w, err := a.ImportYAML(src)
 	if err != nil || !w.Running {
 		t.Fatalf("import: running %v, problems %+v, %v", w.Running, w.Problems, err)
@@ -69,12 +60,9 @@ func TestAcceptToolsPerArmy(t *testing.T) {
 	betaGrown.Store(true)
 	alphaSrv, betaSrv := mcptest.Growing(t, &alphaGrown), mcptest.Growing(t, &betaGrown)
 	a := openTest(t, "")
-	src := func(name, url string) string {
-		return "name: " + name + "\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + url + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
-	}
 	open := func(name, url string, running bool, problem string) {
 		t.Helper()
-		w, err := a.ImportYAML(src(name, url))
+		w, err := a.ImportYAML(mcptest.Army(name, url, "return 1"))
 		if err != nil {
 			t.Fatalf("import %s: %v", name, err)
 		}

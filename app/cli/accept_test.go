@@ -46,16 +46,7 @@ func TestCheckAcceptTools(t *testing.T) {
 	srv := mcptest.Growing(t, &grown)
 	dir, data := t.TempDir(), t.TempDir()
 	armyFile := filepath.Join(dir, "army.yaml")
-	src := `name: tooled
-capabilities:
-  tools: {kind: mcp, props: {url: "` + srv.URL + `"}}
-agents:
-  user:
-    triggers: [manual]
-    bindings: {tools: tools}
-    code: |
-      export default { async run(i, env) { return await env.tools.echo({ message: "hi" }) } }
-`
+	src := mcptest.Army("tooled", srv.URL, `return await env.tools.echo({ message: "hi" })`)
 	if err := os.WriteFile(armyFile, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +95,7 @@ agents:
 func writeToolArmy(t *testing.T, dir, name, url string) string {
 	t.Helper()
 	f := filepath.Join(dir, name+".yaml")
-	src := "name: " + name + "\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + url + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
-	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+	if err := os.WriteFile(f, []byte(mcptest.Army(name, url, "return 1")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -157,8 +147,7 @@ func TestCheckAcceptToolsStoreBusy(t *testing.T) {
 	srv := mcptest.Growing(t, &grown)
 	dir, data := t.TempDir(), t.TempDir()
 	armyFile := filepath.Join(dir, "army.yaml")
-	src := "name: tooled\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + srv.URL + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
-	if err := os.WriteFile(armyFile, []byte(src), 0o644); err != nil {
+	if err := os.WriteFile(armyFile, []byte(mcptest.Army("tooled", srv.URL, "return 1")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(filepath.Join(data, storeFile), store.Options{})

@@ -54,6 +54,14 @@ func Growing(t testing.TB, grown *atomic.Bool) *httptest.Server {
 	})
 }
 
+// Army is the YAML of an army named name with one capability, tools (the
+// MCP server at url), bound to its one agent, user, triggered by hand,
+// whose module's run(i, env) has the body run.
+func Army(name, url, run string) string {
+	return "name: " + name + "\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + url + "\"}}\nagents:\n  user:\n" +
+		"    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { " + run + " } }\n"
+}
+
 // BearerClient returns an HTTP client that sends "Authorization: Bearer
 // token" with every request, as the client of an MCP server behind a token
 // does.

@@ -5,11 +5,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"go.uber.org/goleak"
+
+	"littleboxes/app/army"
+	_ "littleboxes/capabilities/mcp" // the kind the army names
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -88,5 +92,20 @@ func TestBearerClient(t *testing.T) {
 	}
 	if h := req.Header.Get("Authorization"); h != "" {
 		t.Fatalf("the caller's request was changed: Authorization %q", h)
+	}
+}
+
+// TestArmy: the army parses, with its capability at the URL and its agent's
+// module holding the body given.
+func TestArmy(t *testing.T) {
+	a, err := army.Parse([]byte(Army("tooled", "http://127.0.0.1:1/mcp", `return await env.tools.echo({ message: "hi" })`)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Name != "tooled" || len(a.Capabilities) != 1 || a.Capabilities[0].Kind != "mcp" || a.Capabilities[0].Props["url"] != "http://127.0.0.1:1/mcp" {
+		t.Fatalf("army %+v, capabilities %+v", a, a.Capabilities)
+	}
+	if ag := a.Agent("user"); ag == nil || !strings.Contains(ag.Code, `async run(i, env) { return await env.tools.echo({ message: "hi" }) }`) {
+		t.Fatalf("agent user %+v", ag)
 	}
 }
