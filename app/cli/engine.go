@@ -87,36 +87,18 @@ func runArmy(args []string, stdout, stderr io.Writer, host daemon.Host) int {
 		inProcess: *inProcess, host: host, owns: new(bool)}, stdout, stderr); done {
 		return code
 	}
-	st, err := openStore(*data)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
-	}
-	defer st.Close()
-	red, outw, errw, flush := armRedactor(ctx, "run", a, st, stdout, stderr)
-	defer flush()
-	stdout, stderr = outw, errw
-	logw := errw
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(logw, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
-		_ = logw.Flush()
-	}
 	cells := 0
 	if *once != "" {
 		cells = 1
 	}
-	runner, closeRunner, err := armyrun.NewRunner(*inProcess, cells, logf)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
+	se, code := startEngine(engineStart{cmd: "run", army: a, path: path, data: *data, std: IO{Stdout: stdout, Stderr: stderr},
+		inProcess: *inProcess, cells: cells, timestamps: true, active: *once == ""})
+	if code != ExitOK {
+		return code
 	}
-	defer closeRunner()
-	e, err := armyrun.Start(ctx, armyrun.Options{Army: a, ArmyPath: path, Store: st, Redactor: red, Seeded: true,
-		Runner: runner, Passive: *once != "", Logf: logf})
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
-	}
+	defer se.Close()
+	e, logf := se.Engine, se.Logf
+	stdout, stderr = se.Stdout, se.Stderr
 	closeCtx := func() int {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
