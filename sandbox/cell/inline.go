@@ -12,16 +12,22 @@ import (
 // second thread for every call (a goroutine made ready while a processor is
 // idle starts a thread to run it), which then looked for work, found none
 // and slept again: a quarter of the main process's CPU time per call. A
-// call runs inline only when the last call of the same agent, binding and
-// method returned within quickCall; its first call, and any call after a
-// slow one, is handed off as before. A call that was expected to be quick
-// and is not only delays this cell's next frames; one that blocks is
-// rescued by the pool's watcher, which hands reading over to a worker when
-// it sees the same inline call running at two of its ticks in a row.
+// call runs inline only when the last calls of the same agent, binding and
+// method returned within quickCall, quickStreak times in a row; its first
+// calls, and the calls after a slow one, are handed off as before and
+// timed there. A call that was expected to be quick and is not only delays
+// this cell's next frames; one that blocks is rescued by the pool's
+// watcher, which hands reading over to a worker when it sees the same
+// inline call running at two of its ticks in a row, and by shutdown. The
+// streak bounds how often an agent whose calls take as long as it likes
+// (its arguments decide) can hold up the other isolates of its cell.
 
 // quickCall is how long a binding call may have taken to be run inline the
 // next time.
 const quickCall = 100 * time.Microsecond
+
+// quickStreak is how many quick calls in a row make a method quick.
+const quickStreak = 4
 
 // maxCallCosts bounds the call costs a pool remembers; past it they are
 // forgotten and learned again.
@@ -30,27 +36,32 @@ const maxCallCosts = 4096
 // callKey names a binding method as one agent calls it.
 type callKey struct{ agent, binding, method string }
 
-// callCosts remembers how long the last call of each binding method took.
+// callCosts remembers, for each binding method, how many of its last calls
+// in a row returned within quickCall (up to quickStreak).
 type callCosts struct {
-	mu   sync.Mutex
-	last map[callKey]time.Duration
+	mu     sync.Mutex
+	streak map[callKey]int
 }
 
-// quick reports whether the last call of k returned within quickCall.
+// quick reports whether the last quickStreak calls of k were quick.
 func (cc *callCosts) quick(k callKey) bool {
 	cc.mu.Lock()
-	d, ok := cc.last[k]
+	n := cc.streak[k]
 	cc.mu.Unlock()
-	return ok && d < quickCall
+	return n >= quickStreak
 }
 
 // record notes how long a call of k took.
 func (cc *callCosts) record(k callKey, d time.Duration) {
 	cc.mu.Lock()
-	if cc.last == nil || len(cc.last) >= maxCallCosts {
-		cc.last = make(map[callKey]time.Duration)
+	if cc.streak == nil || len(cc.streak) >= maxCallCosts {
+		cc.streak = make(map[callKey]int)
 	}
-	cc.last[k] = d
+	if d < quickCall {
+		cc.streak[k] = min(cc.streak[k]+1, quickStreak)
+	} else {
+		cc.streak[k] = 0
+	}
 	cc.mu.Unlock()
 }
 
@@ -86,4 +97,17 @@ func (s *inlineState) stuck() bool {
 	prev := s.seen
 	s.seen = t
 	return t != 0 && t == prev && s.running.CompareAndSwap(t, 0)
+}
+
+// takeOver reports whether it took reading over from an inline call
+// running now. The caller then starts a reader.
+func (s *inlineState) takeOver() bool {
+	t := s.running.Load()
+	return t != 0 && s.running.CompareAndSwap(t, 0)
+}
+
+// readOn starts a reader on a worker, for one that an inline call holds up
+// (after stuck or takeOver).
+func (c *proc) readOn() {
+	c.pool.workers.run(func() { c.reader(c.rd, nil, c.readErr) })
 }

@@ -12,7 +12,7 @@ import (
 func TestInlineState(t *testing.T) {
 	tests := []struct {
 		name        string
-		steps       string // b: begin, e: end, w: a watcher tick
+		steps       string // b: begin, e: end, w: a watcher tick, t: a take-over (shutdown)
 		wantEnd     bool   // what the last end reported
 		wantRescues int
 	}{
@@ -23,6 +23,9 @@ func TestInlineState(t *testing.T) {
 		{"a new call between ticks", "bwebwe", true, 0},
 		{"blocked, then the rescued reader runs one", "bwwebe", true, 1},
 		{"rescued, and the new reader's call blocks too", "bwwbwwe", false, 2},
+		{"taken over during the call", "bte", false, 1},
+		{"nothing to take over", "bet", true, 0},
+		{"taken over, then a tick", "btwwe", false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,6 +43,10 @@ func TestInlineState(t *testing.T) {
 					if s.stuck() {
 						rescues++
 					}
+				case 't':
+					if s.takeOver() {
+						rescues++
+					}
 				}
 			}
 			if gotEnd != tt.wantEnd || rescues != tt.wantRescues {
@@ -55,9 +62,18 @@ func TestCallCosts(t *testing.T) {
 	if cc.quick(k) {
 		t.Fatal("a method never called is quick")
 	}
-	cc.record(k, quickCall/2)
+	quickCalls := func(n int) {
+		for i := 0; i < n; i++ {
+			cc.record(k, quickCall/2)
+		}
+	}
+	quickCalls(quickStreak - 1)
+	if cc.quick(k) {
+		t.Fatalf("%d quick calls made the method quick, want %d", quickStreak-1, quickStreak)
+	}
+	quickCalls(1)
 	if !cc.quick(k) {
-		t.Fatal("a quick call did not make the method quick")
+		t.Fatalf("%d quick calls in a row did not make the method quick", quickStreak)
 	}
 	if cc.quick(callKey{agent: "b", binding: "kv", method: "get"}) {
 		t.Fatal("another agent's method is quick")
@@ -66,10 +82,14 @@ func TestCallCosts(t *testing.T) {
 	if cc.quick(k) {
 		t.Fatal("a slow call left the method quick")
 	}
+	quickCalls(quickStreak - 1)
+	if cc.quick(k) {
+		t.Fatal("the streak did not start again after a slow call")
+	}
 	for i := 0; i < maxCallCosts+1; i++ {
 		cc.record(callKey{method: string(rune('a' + i%26)), binding: string(rune(i))}, 0)
 	}
-	if n := len(cc.last); n > maxCallCosts {
+	if n := len(cc.streak); n > maxCallCosts {
 		t.Fatalf("%d costs kept, over %d", n, maxCallCosts)
 	}
 }
@@ -134,5 +154,50 @@ func TestInlineCallThatBlocks(t *testing.T) {
 	r := <-blocked
 	if r.err != nil || r.res.Value != "released" {
 		t.Fatalf("the blocked invocation: %v, %v", r.res, r.err)
+	}
+}
+
+// TestCloseWhileInlineCallWaits: Close ends a pool whose reader runs a call
+// inline that waits for its invocation to end, which only the cell's end of
+// file, read by someone, brings. The watcher is too slow to help here.
+func TestCloseWhileInlineCallWaits(t *testing.T) {
+	p, err := NewPool(Options{Cells: 1, WatchInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	c := p.shared[0]
+	p.mu.Unlock()
+	entered := make(chan struct{})
+	var once sync.Once
+	env := map[string]sandbox.Binding{"b": sandbox.Methods{"m": func(ctx context.Context, a []any) (any, error) {
+		if c.inline.running.Load() != 0 {
+			once.Do(func() { close(entered) })
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return a[0], nil
+	}}}
+	mod := compile(t, `export default { async run(n, env) { for (let i = 0; i < n; i++) await env.b.m(i); return "no call ran inline" } }`)
+	ran := make(chan error, 1)
+	go func() {
+		_, err := p.Run(context.Background(), &sandbox.Invocation{Module: mod, Input: 1000.0, Env: env})
+		ran <- err
+	}()
+	select {
+	case <-entered:
+	case err := <-ran:
+		p.Close()
+		t.Fatalf("the invocation ended (%v) before a call ran inline", err)
+	}
+	closed := make(chan struct{})
+	go func() { p.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return while an inline call waited for its invocation's end")
+	}
+	if err := <-ran; err == nil {
+		t.Fatal("the invocation succeeded after Close")
 	}
 }

@@ -637,7 +637,7 @@ func (p *Pool) watch() {
 			if c.inline.stuck() {
 				// A call run inline on the reader blocks: the cell's
 				// other frames are read on a worker from now on.
-				p.workers.run(func() { c.reader(c.rd, nil, c.readErr) })
+				c.readOn()
 			}
 		}
 		for _, c := range procs {

@@ -311,6 +311,11 @@ func (c *proc) shutdown() {
 	c.fw.mu.Lock()
 	_ = c.stdin.Close()
 	c.fw.mu.Unlock()
+	if c.inline.takeOver() {
+		// The reader runs a call that may wait for its invocation's end,
+		// which only reading the cell's end of file brings.
+		c.readOn()
+	}
 	select {
 	case <-c.exited:
 	case <-time.After(2 * time.Second):
