@@ -12,6 +12,11 @@ func TestMethodAndTypeNames(t *testing.T) {
 		{"$ref", "$ref", "Ref"},
 		{"--", "", ""},
 		{"héllo", "hLlo", "HLlo"},
+		{"get_env", "get_env", "Get_env"},
+		{"a.b.c", "aBC", "ABC"},
+		{"2fa-check", "_2faCheck", "2faCheck"},
+		{"Get-Env", "GetEnv", "GetEnv"},
+		{"héllo-wörld", "hLloWRld", "HLloWRld"},
 	}
 	for _, c := range cases {
 		if got := MethodName(c.in); got != c.method {

@@ -417,7 +417,7 @@ func (m *MCP) build(all []*sdk.Tool, title string) error {
 			return fmt.Errorf("roles.%s: the server has no tool %s; it has %s", t, t, strings.Join(names, ", "))
 		}
 	}
-	prefix := pascal(m.host.Instance)
+	prefix := capabilities.TypeName(m.host.Instance)
 	if prefix == "" {
 		prefix = "MCP"
 	}
@@ -429,7 +429,7 @@ func (m *MCP) build(all []*sdk.Tool, title string) error {
 	var methods []capabilities.Method
 	byMethod := map[string]string{}
 	for _, t := range m.exposed(all) {
-		name := methodName(t.Name)
+		name := capabilities.MethodName(t.Name)
 		if name == "" {
 			return fmt.Errorf("tool %q: no JavaScript method name can be made of its name", t.Name)
 		}
@@ -511,19 +511,19 @@ func (m *MCP) method(t *sdk.Tool, name, prefix, contentType string) (*tool, capa
 	if r, ok := m.Roles[t.Name]; ok {
 		role = capabilities.Role(r)
 	}
-	argsType := prefix + pascal(name) + "Args"
+	argsType := prefix + capabilities.TypeName(name) + "Args"
 	var decl strings.Builder
 	argsDoc := "The arguments of " + name + "."
 	if d := describe(in); d != "" {
 		argsDoc += " " + m.red.String(d)
 	}
-	decl.WriteString(docLine("", argsDoc))
+	decl.WriteString(capabilities.TSDocLine("", argsDoc))
 	fmt.Fprintf(&decl, "type %s = %s;", argsType, m.argsTS(tl))
 	result := contentType + "[]"
 	if out := plainSchema(t.OutputSchema); out != nil {
-		result = prefix + pascal(name) + "Result"
+		result = prefix + capabilities.TypeName(name) + "Result"
 		decl.WriteString("\n\n")
-		decl.WriteString(docLine("", "What "+name+" resolves to: the tool's structured content."))
+		decl.WriteString(capabilities.TSDocLine("", "What "+name+" resolves to: the tool's structured content."))
 		fmt.Fprintf(&decl, "type %s = %s;", result, schemaDoc{root: out}.render(out))
 	}
 	optional := len(requiredSet(in)) == 0

@@ -145,14 +145,14 @@ func (d *walker) renderTS(s map[string]any, indent string, depth int) string {
 		return "unknown"
 	}
 	if c, ok := s["const"]; ok {
-		return literal(c)
+		return capabilities.TSLiteral(c)
 	}
 	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
 		parts := make([]string, len(e))
 		for i, v := range e {
-			parts[i] = literal(v)
+			parts[i] = capabilities.TSLiteral(v)
 		}
-		return union(parts)
+		return capabilities.TSUnion(parts)
 	}
 	for _, key := range []string{"anyOf", "oneOf"} {
 		if alts := schemas(s[key]); len(alts) > 0 {
@@ -160,13 +160,13 @@ func (d *walker) renderTS(s map[string]any, indent string, depth int) string {
 			for i, a := range alts {
 				parts[i] = d.renderTS(a, indent, depth+1)
 			}
-			return union(parts)
+			return capabilities.TSUnion(parts)
 		}
 	}
 	if all := schemas(s["allOf"]); len(all) > 0 {
 		parts := make([]string, len(all))
 		for i, a := range all {
-			parts[i] = paren(d.renderTS(a, indent, depth+1))
+			parts[i] = capabilities.TSParen(d.renderTS(a, indent, depth+1))
 		}
 		return strings.Join(parts, " & ")
 	}
@@ -197,14 +197,14 @@ func (d *walker) renderTS(s map[string]any, indent string, depth int) string {
 			if it, ok := s["items"].(map[string]any); ok {
 				item = d.renderTS(it, indent, depth+1)
 			}
-			parts = append(parts, paren(item)+"[]")
+			parts = append(parts, capabilities.TSParen(item)+"[]")
 		case "object":
 			parts = append(parts, d.renderObject(s, indent, depth))
 		default:
 			parts = append(parts, "unknown")
 		}
 	}
-	return union(parts)
+	return capabilities.TSUnion(parts)
 }
 
 func (d *walker) renderObject(s map[string]any, indent string, depth int) string {
@@ -234,10 +234,10 @@ func (d *walker) renderObject(s map[string]any, indent string, depth int) string
 			ps = map[string]any{}
 		}
 		if desc := describe(d.resolve(ps)); desc != "" {
-			b.WriteString(docLine(in, desc))
+			b.WriteString(capabilities.TSDocLine(in, desc))
 		}
 		key := name
-		if !isIdent(name) {
+		if !capabilities.IsIdent(name) {
 			key = strconv.Quote(name)
 		}
 		opt := "?"
@@ -286,7 +286,7 @@ func (d *walker) checkValue(s map[string]any, v any, at string, depth int) *badA
 		return nil
 	}
 	if c, ok := s["const"]; ok && !jsonEqual(c, v) {
-		return &badArg{at: at, want: literal(c), got: v}
+		return &badArg{at: at, want: capabilities.TSLiteral(c), got: v}
 	}
 	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
 		found := false
@@ -299,7 +299,7 @@ func (d *walker) checkValue(s map[string]any, v any, at string, depth int) *badA
 		if !found {
 			parts := make([]string, len(e))
 			for i, x := range e {
-				parts[i] = literal(x)
+				parts[i] = capabilities.TSLiteral(x)
 			}
 			return &badArg{at: at, want: "one of " + strings.Join(parts, ", "), got: v}
 		}
@@ -396,7 +396,7 @@ func requiredMap(s map[string]any) map[string]any {
 }
 
 func join(at, name string) string {
-	if isIdent(name) {
+	if capabilities.IsIdent(name) {
 		return at + "." + name
 	}
 	return at + "[" + strconv.Quote(name) + "]"

@@ -17,6 +17,7 @@ import (
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/openapi"
+	"littleboxes/capabilities/web"
 	"littleboxes/vault"
 )
 
@@ -358,7 +359,7 @@ func TestHugeResponse(t *testing.T) {
 	srv := newPetServer(t)
 	inst := mustProvision(t, props(t, specPath(t, specs[0]), srv.URL, map[string]any{"max_response_bytes": 1 << 20}), nil)
 	_, err := call(inst, "big")
-	if !errors.Is(err, openapi.ErrTooLarge) {
+	if !errors.Is(err, web.ErrTooLarge) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
 	}
 }
@@ -368,7 +369,7 @@ func TestHugeResponse(t *testing.T) {
 func TestCredentialRedacted(t *testing.T) {
 	srv := newPetServer(t)
 	p := props(t, specPath(t, specs[0]), srv.URL, map[string]any{"auth": map[string]any{"type": "bearer"}})
-	inst := mustProvision(t, p, &capabilities.Host{SecretRefs: map[string]string{openapi.CredentialSlot: "tok"}})
+	inst := mustProvision(t, p, &capabilities.Host{SecretRefs: map[string]string{web.CredentialSlot: "tok"}})
 	got, err := call(inst, "echo", map[string]any{"body": map[string]any{"x": 1.0}})
 	if err != nil {
 		t.Fatal(err)
@@ -377,7 +378,7 @@ func TestCredentialRedacted(t *testing.T) {
 	if strings.Contains(s, secret) || strings.Contains(s, "abcdefghijklmnop") {
 		t.Fatalf("the credential came back: %s", s)
 	}
-	if !strings.Contains(s, `"Authorization":"Bearer `+openapi.Marker+`"`) {
+	if !strings.Contains(s, `"Authorization":"Bearer `+web.Marker+`"`) {
 		t.Fatalf("the echo should show the credential replaced: %s", s)
 	}
 	// The header parameter cannot carry its own Authorization.

@@ -9,6 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/web"
 )
 
 // Bounds of the TypeScript rendering.
@@ -23,7 +24,7 @@ const (
 // makeTable builds the method table of the allowed operations, with the
 // TypeScript types their signatures use.
 func (o *OpenAPI) makeTable() (*capabilities.Table, error) {
-	prefix := pascal(o.host.Instance)
+	prefix := capabilities.TypeName(o.host.Instance)
 	if prefix == "" {
 		prefix = "OpenAPI"
 	}
@@ -53,7 +54,7 @@ func (o *OpenAPI) makeTable() (*capabilities.Table, error) {
 		"the call first."
 	if o.Auth != nil {
 		doc += "\nlittleboxes adds the credential to each request; you never see it, and\n" +
-			"wherever a response would hold it you see \"" + Marker + "\"."
+			"wherever a response would hold it you see \"" + web.Marker + "\"."
 	}
 	tb, err := capabilities.NewTable(capabilities.Spec{Interface: r.unique(prefix + "API"), Doc: doc, Types: types, Methods: methods})
 	if err != nil {
@@ -71,12 +72,12 @@ func (o *OpenAPI) method(r *renderer, op *operation) (capabilities.Method, strin
 	}
 	readOnly := op.method == "GET" || op.method == "HEAD" || op.method == "OPTIONS"
 
-	argsType := r.unique(r.prefix + pascal(op.name) + "Args")
-	resultType := r.unique(r.prefix + pascal(op.name) + "Result")
+	argsType := r.unique(r.prefix + capabilities.TypeName(op.name) + "Args")
+	resultType := r.unique(r.prefix + capabilities.TypeName(op.name) + "Result")
 	var decl strings.Builder
-	decl.WriteString(docLine("", "The arguments of "+op.name+": "+op.method+" "+op.path+"."))
+	decl.WriteString(capabilities.TSDocLine("", "The arguments of "+op.name+": "+op.method+" "+op.path+"."))
 	fmt.Fprintf(&decl, "type %s = %s;\n\n", argsType, r.args(op))
-	decl.WriteString(docLine("", "What "+op.name+" resolves to."))
+	decl.WriteString(capabilities.TSDocLine("", "What "+op.name+" resolves to."))
 	fmt.Fprintf(&decl, "type %s = %s;", resultType, r.result(op))
 
 	optional := op.body == nil || !op.body.required
@@ -210,7 +211,7 @@ func (r *renderer) result(op *operation) string {
 	if len(parts) == 0 {
 		return "unknown"
 	}
-	return union(parts)
+	return capabilities.TSUnion(parts)
 }
 
 // ref renders a schema reference: a component's name, or the schema inline.
@@ -223,14 +224,14 @@ func (r *renderer) ref(sr *openapi3.SchemaRef, indent string, depth int) string 
 			return name
 		}
 		base := sr.Ref[strings.LastIndex(sr.Ref, "/")+1:]
-		name := r.unique(r.prefix + pascal(base))
-		if pascal(base) == "" {
+		name := r.unique(r.prefix + capabilities.TypeName(base))
+		if capabilities.TypeName(base) == "" {
 			name = r.unique(r.prefix + "Schema")
 		}
 		r.named[sr.Ref] = name
 		var d strings.Builder
 		if desc := describe(sr.Value); desc != "" {
-			d.WriteString(docLine("", desc))
+			d.WriteString(capabilities.TSDocLine("", desc))
 		}
 		fmt.Fprintf(&d, "type %s = %s;", name, r.schema(sr.Value, "", 0))
 		r.decls = append(r.decls, d.String())
@@ -247,7 +248,7 @@ func (r *renderer) schema(s *openapi3.Schema, indent string, depth int) string {
 	}
 	t := r.bare(s, indent, depth)
 	if s.Nullable && t != "unknown" && !strings.HasSuffix(t, "| null") && t != "null" {
-		t = union([]string{t, "null"})
+		t = capabilities.TSUnion([]string{t, "null"})
 	}
 	return t
 }
@@ -260,14 +261,14 @@ func (r *renderer) bare(s *openapi3.Schema, indent string, depth int) string {
 		return "never"
 	}
 	if s.Const != nil {
-		return literal(s.Const)
+		return capabilities.TSLiteral(s.Const)
 	}
 	if len(s.Enum) > 0 {
 		parts := make([]string, len(s.Enum))
 		for i, v := range s.Enum {
-			parts[i] = literal(v)
+			parts[i] = capabilities.TSLiteral(v)
 		}
-		return union(parts)
+		return capabilities.TSUnion(parts)
 	}
 	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
 		if len(alts) > 0 {
@@ -275,13 +276,13 @@ func (r *renderer) bare(s *openapi3.Schema, indent string, depth int) string {
 			for i, a := range alts {
 				parts[i] = r.ref(a, indent, depth+1)
 			}
-			return union(parts)
+			return capabilities.TSUnion(parts)
 		}
 	}
 	if len(s.AllOf) > 0 {
 		parts := make([]string, len(s.AllOf))
 		for i, a := range s.AllOf {
-			parts[i] = paren(r.ref(a, indent, depth+1))
+			parts[i] = capabilities.TSParen(r.ref(a, indent, depth+1))
 		}
 		return strings.Join(parts, " & ")
 	}
@@ -311,14 +312,14 @@ func (r *renderer) bare(s *openapi3.Schema, indent string, depth int) string {
 		case "null":
 			parts = append(parts, "null")
 		case "array":
-			parts = append(parts, paren(r.ref(s.Items, indent, depth+1))+"[]")
+			parts = append(parts, capabilities.TSParen(r.ref(s.Items, indent, depth+1))+"[]")
 		case "object":
 			parts = append(parts, r.object(s, indent, depth))
 		default:
 			return "unknown"
 		}
 	}
-	return union(parts)
+	return capabilities.TSUnion(parts)
 }
 
 func (r *renderer) object(s *openapi3.Schema, indent string, depth int) string {
@@ -370,7 +371,7 @@ func describe(s *openapi3.Schema) string {
 // any, then its name (optional unless required) and its type ts.
 func member(b *strings.Builder, indent, doc, name string, required bool, ts string) {
 	if doc != "" {
-		b.WriteString(docLine(indent, doc))
+		b.WriteString(capabilities.TSDocLine(indent, doc))
 	}
 	opt := "?"
 	if required {
@@ -381,7 +382,7 @@ func member(b *strings.Builder, indent, doc, name string, required bool, ts stri
 
 // key is a property name as a TypeScript key.
 func key(name string) string {
-	if isIdent(name) {
+	if capabilities.IsIdent(name) {
 		return name
 	}
 	return strconv.Quote(name)
