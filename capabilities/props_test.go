@@ -151,3 +151,16 @@ func TestJSONSize(t *testing.T) {
 		t.Error("JSONSize(a func): no error")
 	}
 }
+
+func TestCheckJSONSize(t *testing.T) {
+	if err := CheckJSONSize("hello", "the note", "max_bytes", 7); err != nil {
+		t.Errorf("7 bytes under a cap of 7: %v", err)
+	}
+	err := CheckJSONSize("hello", "the note", "max_bytes", 6)
+	if err == nil || err.Error() != "the note is 7 bytes as JSON, over max_bytes (6)" {
+		t.Errorf("7 bytes over a cap of 6: err = %v", err)
+	}
+	if err := CheckJSONSize(func() {}, "the note", "max_bytes", 100); err == nil {
+		t.Error("a func: no error")
+	}
+}

@@ -38,11 +38,7 @@ func (r *recorder) Deliver(_ context.Context, ch, to string, msg any) error {
 
 func newChannel(t *testing.T, props string, d capabilities.Deliverer) capabilities.Instance {
 	t.Helper()
-	inst, err := capabilities.New(context.Background(), channel.ID, []byte(props), &capabilities.Host{Instance: "to-summarizer", Messages: d})
-	if err != nil {
-		t.Fatalf("new channel %s: %v", props, err)
-	}
-	return inst
+	return captest.MustProvision(t, channel.ID, props, &capabilities.Host{Instance: "to-summarizer", Messages: d})
 }
 
 func TestProps(t *testing.T) {

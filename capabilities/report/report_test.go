@@ -37,11 +37,7 @@ func (r *recorder) Report(_ context.Context, from string, msg any) error {
 
 func newReport(t *testing.T, props string, r capabilities.Reporter) capabilities.Instance {
 	t.Helper()
-	inst, err := capabilities.New(context.Background(), report.ID, []byte(props), &capabilities.Host{Instance: "daily", Reports: r})
-	if err != nil {
-		t.Fatalf("new report %s: %v", props, err)
-	}
-	return inst
+	return captest.MustProvision(t, report.ID, props, &capabilities.Host{Instance: "daily", Reports: r})
 }
 
 func TestProps(t *testing.T) {
