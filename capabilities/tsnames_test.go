@@ -48,3 +48,49 @@ func TestTSHelpers(t *testing.T) {
 		t.Errorf("TSDocLine = %q", got)
 	}
 }
+
+func TestTSSchemaHelpers(t *testing.T) {
+	if got := TSEnum([]any{"a", 1.0, "a", nil}); got != `"a" | 1 | null` {
+		t.Errorf("TSEnum = %q", got)
+	}
+	if got := TSIntersection([]string{"A", "B | C"}); got != "A & (B | C)" {
+		t.Errorf("TSIntersection = %q", got)
+	}
+	var called []string
+	items := func() string { called = append(called, "items"); return "string | number" }
+	object := func() string { called = append(called, "object"); return "{}" }
+	for _, c := range []struct {
+		types []string
+		want  string
+		calls int
+	}{
+		{[]string{"integer", "null"}, "number | null", 0},
+		{[]string{"array", "object"}, "(string | number)[] | {}", 2},
+		{[]string{"boolean", "number", "integer"}, "boolean | number", 0},
+		{[]string{"date", "array"}, "unknown", 0},
+	} {
+		called = nil
+		if got := TSOfTypes(c.types, items, object); got != c.want || len(called) != c.calls {
+			t.Errorf("TSOfTypes(%q) = %q calling %q, want %q calling %d", c.types, got, called, c.want, c.calls)
+		}
+	}
+	members := []TSMember{
+		{Name: "id", Required: true, Type: "string"},
+		{Name: "x-rate", Doc: "per */ second", Type: "number"},
+	}
+	for _, c := range []struct {
+		indent  string
+		members []TSMember
+		extra   string
+		want    string
+	}{
+		{"", nil, "", "{}"},
+		{"", nil, "unknown", "{ [key: string]: unknown }"},
+		{"", members, "unknown", "{\n  id: string;\n  /** per * / second */\n  \"x-rate\"?: number;\n}"},
+		{"  ", members[:1], "boolean", "{\n    id: string;\n    [key: string]: boolean;\n  }"},
+	} {
+		if got := TSObject(c.indent, c.members, c.extra); got != c.want {
+			t.Errorf("TSObject(%q, %v, %q) = %q, want %q", c.indent, c.members, c.extra, got, c.want)
+		}
+	}
+}

@@ -153,14 +153,13 @@ func (r *renderer) args(op *operation) string {
 	if len(op.params) == 0 && op.body == nil {
 		return "{}"
 	}
-	var b strings.Builder
-	b.WriteString("{\n")
+	var members []capabilities.TSMember
 	for _, p := range op.params {
 		doc := "The " + p.in + " parameter " + p.name + "."
 		if p.doc != "" {
 			doc = p.doc + " (" + p.in + ")"
 		}
-		member(&b, "  ", doc, p.name, p.required, r.ref(p.schema, "  ", 0))
+		members = append(members, capabilities.TSMember{Name: p.name, Doc: doc, Required: p.required, Type: r.ref(p.schema, "  ", 0)})
 	}
 	if bd := op.body; bd != nil {
 		doc := "The request body (" + bd.mediaType + ")."
@@ -171,10 +170,9 @@ func (r *renderer) args(op *operation) string {
 		if bd.json {
 			t = r.ref(bd.schema, "  ", 0)
 		}
-		member(&b, "  ", doc, "body", bd.required, t)
+		members = append(members, capabilities.TSMember{Name: "body", Doc: doc, Required: bd.required, Type: t})
 	}
-	b.WriteString("}")
-	return b.String()
+	return capabilities.TSObject("", members, "")
 }
 
 // result renders what an operation resolves to.
@@ -264,27 +262,15 @@ func (r *renderer) bare(s *openapi3.Schema, indent string, depth int) string {
 		return capabilities.TSLiteral(s.Const)
 	}
 	if len(s.Enum) > 0 {
-		parts := make([]string, len(s.Enum))
-		for i, v := range s.Enum {
-			parts[i] = capabilities.TSLiteral(v)
-		}
-		return capabilities.TSUnion(parts)
+		return capabilities.TSEnum(s.Enum)
 	}
 	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
 		if len(alts) > 0 {
-			parts := make([]string, len(alts))
-			for i, a := range alts {
-				parts[i] = r.ref(a, indent, depth+1)
-			}
-			return capabilities.TSUnion(parts)
+			return capabilities.TSUnion(r.refs(alts, indent, depth))
 		}
 	}
 	if len(s.AllOf) > 0 {
-		parts := make([]string, len(s.AllOf))
-		for i, a := range s.AllOf {
-			parts[i] = capabilities.TSParen(r.ref(a, indent, depth+1))
-		}
-		return strings.Join(parts, " & ")
+		return capabilities.TSIntersection(r.refs(s.AllOf, indent, depth))
 	}
 	var ts []string
 	if s.Type != nil {
@@ -300,26 +286,19 @@ func (r *renderer) bare(s *openapi3.Schema, indent string, depth int) string {
 			return "unknown"
 		}
 	}
-	parts := make([]string, 0, len(ts))
-	for _, t := range ts {
-		switch t {
-		case "string":
-			parts = append(parts, "string")
-		case "number", "integer":
-			parts = append(parts, "number")
-		case "boolean":
-			parts = append(parts, "boolean")
-		case "null":
-			parts = append(parts, "null")
-		case "array":
-			parts = append(parts, capabilities.TSParen(r.ref(s.Items, indent, depth+1))+"[]")
-		case "object":
-			parts = append(parts, r.object(s, indent, depth))
-		default:
-			return "unknown"
-		}
+	return capabilities.TSOfTypes(ts,
+		func() string { return r.ref(s.Items, indent, depth+1) },
+		func() string { return r.object(s, indent, depth) })
+}
+
+// refs renders each of the schemas (the alternatives of a oneOf or anyOf,
+// the parts of an allOf).
+func (r *renderer) refs(all openapi3.SchemaRefs, indent string, depth int) []string {
+	parts := make([]string, len(all))
+	for i, a := range all {
+		parts[i] = r.ref(a, indent, depth+1)
 	}
-	return capabilities.TSUnion(parts)
+	return parts
 }
 
 func (r *renderer) object(s *openapi3.Schema, indent string, depth int) string {
@@ -331,32 +310,20 @@ func (r *renderer) object(s *openapi3.Schema, indent string, depth int) string {
 	case ap.Schema != nil:
 		extra = r.ref(ap.Schema, indent+"  ", depth+1)
 	}
-	if len(s.Properties) == 0 {
-		if extra == "" {
-			return "{}"
-		}
-		return "{ [key: string]: " + extra + " }"
-	}
 	req := map[string]bool{}
 	for _, n := range s.Required {
 		req[n] = true
 	}
-	var b strings.Builder
-	b.WriteString("{\n")
-	in := indent + "  "
+	members := make([]capabilities.TSMember, 0, len(s.Properties))
 	for _, name := range sortedKeys(s.Properties) {
 		ps := s.Properties[name]
 		doc := ""
 		if ps != nil && ps.Value != nil {
 			doc = describe(ps.Value)
 		}
-		member(&b, in, doc, name, req[name], r.ref(ps, in, depth+1))
+		members = append(members, capabilities.TSMember{Name: name, Doc: doc, Required: req[name], Type: r.ref(ps, indent+"  ", depth+1)})
 	}
-	if extra != "" && extra != "unknown" {
-		fmt.Fprintf(&b, "%s[key: string]: %s;\n", in, extra)
-	}
-	b.WriteString(indent + "}")
-	return b.String()
+	return capabilities.TSObject(indent, members, extra)
 }
 
 // describe returns a schema's description (or title), for a doc comment.
@@ -365,27 +332,6 @@ func describe(s *openapi3.Schema) string {
 		return d
 	}
 	return strings.TrimSpace(s.Title)
-}
-
-// member writes one member of an object type at indent: its doc line, if
-// any, then its name (optional unless required) and its type ts.
-func member(b *strings.Builder, indent, doc, name string, required bool, ts string) {
-	if doc != "" {
-		b.WriteString(capabilities.TSDocLine(indent, doc))
-	}
-	opt := "?"
-	if required {
-		opt = ""
-	}
-	fmt.Fprintf(b, "%s%s%s: %s;\n", indent, key(name), opt, ts)
-}
-
-// key is a property name as a TypeScript key.
-func key(name string) string {
-	if capabilities.IsIdent(name) {
-		return name
-	}
-	return strconv.Quote(name)
 }
 
 // firstLine is the first line of s, at most 200 bytes.
