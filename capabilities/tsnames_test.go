@@ -1,6 +1,9 @@
 package capabilities
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMethodAndTypeNames(t *testing.T) {
 	cases := []struct{ in, method, typ string }{
@@ -91,6 +94,20 @@ func TestTSSchemaHelpers(t *testing.T) {
 	} {
 		if got := TSObject(c.indent, c.members, c.extra); got != c.want {
 			t.Errorf("TSObject(%q, %v, %q) = %q, want %q", c.indent, c.members, c.extra, got, c.want)
+		}
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	long := strings.Repeat("x", 201)
+	for in, want := range map[string]string{
+		"  Lists pets.  \nMore words.": "Lists pets.",
+		"":                             "",
+		long:                           long[:200] + "…",
+		strings.Repeat("y", 200):       strings.Repeat("y", 200),
+	} {
+		if got := FirstLine(in); got != want {
+			t.Errorf("FirstLine(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -271,3 +271,15 @@ func TSObject(indent string, members []TSMember, extra string) string {
 	b.WriteString(indent + "}")
 	return b.String()
 }
+
+// FirstLine is the first line of s, trimmed and cut at 200 bytes (marked
+// "…"): a method's one-line Doc made of a description someone else wrote (a
+// tool's, an operation's).
+func FirstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	s = strings.TrimSpace(s)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

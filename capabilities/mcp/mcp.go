@@ -472,9 +472,9 @@ func serverTitle(cs *sdk.ClientSession) string {
 	if res == nil || res.ServerInfo == nil {
 		return ""
 	}
-	name := firstLine(res.ServerInfo.Title)
+	name := capabilities.FirstLine(res.ServerInfo.Title)
 	if name == "" {
-		name = firstLine(res.ServerInfo.Name)
+		name = capabilities.FirstLine(res.ServerInfo.Name)
 	}
 	if name == "" {
 		return ""
@@ -536,9 +536,9 @@ func (m *MCP) method(t *sdk.Tool, name, prefix, contentType string) (*tool, capa
 	if title == "" && t.Annotations != nil {
 		title = t.Annotations.Title
 	}
-	doc := firstLine(desc)
+	doc := capabilities.FirstLine(desc)
 	if doc == "" {
-		doc = firstLine(title)
+		doc = capabilities.FirstLine(title)
 	}
 	if doc == "" {
 		doc = "Calls the MCP tool " + t.Name + "."
@@ -574,15 +574,6 @@ func (m *MCP) argsTS(t *tool) string {
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	s = strings.TrimSpace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
 
 // plainSchema returns a schema as plain data (a map), or nil.

@@ -41,7 +41,7 @@ func (o *OpenAPI) makeTable() (*capabilities.Table, error) {
 	title := strings.TrimSpace(o.doc.Info.Title)
 	api := "this web API"
 	if title != "" {
-		api = "the web API " + strconv.Quote(firstLine(title))
+		api = "the web API " + strconv.Quote(capabilities.FirstLine(title))
 	}
 	doc := "The operations of " + api + ", sent to " + o.Origin + ".\n" +
 		"Each method takes one object: its path, query and header parameters by\n" +
@@ -90,9 +90,9 @@ func (o *OpenAPI) method(r *renderer, op *operation) (capabilities.Method, strin
 	}
 	summary := strings.TrimSpace(op.op.Summary)
 	desc := strings.TrimSpace(op.op.Description)
-	doc := firstLine(summary)
+	doc := capabilities.FirstLine(summary)
 	if doc == "" {
-		doc = firstLine(desc)
+		doc = capabilities.FirstLine(desc)
 	}
 	if doc == "" {
 		doc = op.method + " " + op.path
@@ -332,14 +332,4 @@ func describe(s *openapi3.Schema) string {
 		return d
 	}
 	return strings.TrimSpace(s.Title)
-}
-
-// firstLine is the first line of s, at most 200 bytes.
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	s = strings.TrimSpace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
