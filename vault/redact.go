@@ -96,7 +96,14 @@ func (r *Redactor) Remove(name string) {
 }
 
 // String returns s with every known value redacted.
-func (r *Redactor) String(s string) string {
+func (r *Redactor) String(s string) string { return redactAll(r, s) }
+
+// Bytes returns b with every known value redacted. It returns b itself when
+// there is nothing to redact, else a new slice; b is never modified.
+func (r *Redactor) Bytes(b []byte) []byte { return redactAll(r, b) }
+
+// redactAll is String and Bytes: s itself when nothing is redacted.
+func redactAll[T string | []byte](r *Redactor, s T) T {
 	m := r.m.Load()
 	if m == nil {
 		return s
@@ -105,21 +112,7 @@ func (r *Redactor) String(s string) string {
 	if !changed {
 		return s
 	}
-	return string(out)
-}
-
-// Bytes returns b with every known value redacted. It returns b itself when
-// there is nothing to redact, else a new slice; b is never modified.
-func (r *Redactor) Bytes(b []byte) []byte {
-	m := r.m.Load()
-	if m == nil {
-		return b
-	}
-	out, _, changed := redact(m, b, true)
-	if !changed {
-		return b
-	}
-	return out
+	return T(out)
 }
 
 // Value returns a redacted copy of plain data: strings, []byte and
