@@ -2,7 +2,6 @@ package mcp_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -136,17 +135,7 @@ func TestMalformedServer(t *testing.T) {
 // answer from the same server still comes through.
 func TestHugeHTTPResult(t *testing.T) {
 	s := sdk.NewServer(&sdk.Implementation{Name: "huge", Version: "1"}, nil)
-	s.AddTool(&sdk.Tool{Name: "huge", Description: "Returns a text of size bytes.",
-		InputSchema: objectSchema(map[string]any{"size": map[string]any{"type": "integer"}}, []string{"size"})},
-		func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-			var a struct {
-				Size int `json:"size"`
-			}
-			if err := json.Unmarshal(r.Params.Arguments, &a); err != nil {
-				return nil, err
-			}
-			return text(strings.Repeat("x", a.Size)), nil
-		})
+	addHugeTool(s)
 	ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s }, &sdk.StreamableHTTPOptions{Stateless: true}))
 	t.Cleanup(ts.Close)
 	inst := mustProvision(t, `{"url": "`+ts.URL+`", "timeout": "60s"}`, nil)
