@@ -98,7 +98,7 @@ func TestMethods(t *testing.T) {
 		args    []any
 		want    any
 		wantErr string
-		after   func(t *testing.T, inst capabilities.Instance)
+		then    map[string]any // after the call: what get resolves to for each key (nil: nothing there)
 	}{
 		{name: "get", method: "get", args: []any{"a"}, want: "1"},
 		{name: "get missing", method: "get", args: []any{"zzz"}, want: nil},
@@ -108,26 +108,10 @@ func TestMethods(t *testing.T) {
 		{name: "get long key", method: "get", args: []any{long}, wantErr: "kv get: the key is 513 bytes, over max_key_bytes (512)"},
 		{name: "get bad UTF-8", method: "get", args: []any{"a\xff"}, wantErr: "not valid UTF-8"},
 
-		{name: "put new", method: "put", args: []any{"c", "4"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := captest.MustCall(t, inst, "get", "c"); got != "4" {
-				t.Fatalf("get c = %v", got)
-			}
-		}},
-		{name: "put overwrite", method: "put", args: []any{"a", "new"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := captest.MustCall(t, inst, "get", "a"); got != "new" {
-				t.Fatalf("get a = %v", got)
-			}
-		}},
-		{name: "put empty value", method: "put", args: []any{"e", ""}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := captest.MustCall(t, inst, "get", "e"); got != "" {
-				t.Fatalf("get e = %#v, want the empty string", got)
-			}
-		}},
-		{name: "put unicode", method: "put", args: []any{"ключ/🔑", "значение ✓"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := captest.MustCall(t, inst, "get", "ключ/🔑"); got != "значение ✓" {
-				t.Fatalf("get = %v", got)
-			}
-		}},
+		{name: "put new", method: "put", args: []any{"c", "4"}, want: nil, then: map[string]any{"c": "4"}},
+		{name: "put overwrite", method: "put", args: []any{"a", "new"}, want: nil, then: map[string]any{"a": "new"}},
+		{name: "put empty value", method: "put", args: []any{"e", ""}, want: nil, then: map[string]any{"e": ""}},
+		{name: "put unicode", method: "put", args: []any{"ключ/🔑", "значение ✓"}, want: nil, then: map[string]any{"ключ/🔑": "значение ✓"}},
 		{name: "put object value", method: "put", args: []any{"o", map[string]any{"x": 1.0}}, wantErr: "argument 2 (value): want a string, got an object (store objects with JSON.stringify)"},
 		{name: "put missing value", method: "put", args: []any{"o"}, wantErr: "argument 2 (value): want a string, got nothing (store objects with JSON.stringify)"},
 		{name: "put bytes value", method: "put", args: []any{"o", []byte("x")}, wantErr: "want a string, got bytes"},
@@ -137,18 +121,10 @@ func TestMethods(t *testing.T) {
 		{name: "put key over cap", props: `{"namespace":"n","max_key_bytes":4}`, method: "put", args: []any{"abcde", "v"}, wantErr: "kv put: the key is 5 bytes, over max_key_bytes (4)"},
 		{name: "put key over cap in UTF-8 bytes", props: `{"namespace":"n","max_key_bytes":4}`, method: "put", args: []any{"ééé", "v"}, wantErr: "the key is 6 bytes, over max_key_bytes (4)"},
 		{name: "put value at cap", props: `{"namespace":"n","max_value_bytes":8}`, method: "put", args: []any{"k", "12345678"}, want: nil},
-		{name: "put value over cap", props: `{"namespace":"n","max_value_bytes":8}`, method: "put", args: []any{"k", "123456789"}, wantErr: `kv put "k": the value is 9 bytes, over max_value_bytes (8)`, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := captest.MustCall(t, inst, "get", "k"); got != nil {
-				t.Fatalf("a refused put wrote %v", got)
-			}
-		}},
+		{name: "put value over cap", props: `{"namespace":"n","max_value_bytes":8}`, method: "put", args: []any{"k", "123456789"}, wantErr: `kv put "k": the value is 9 bytes, over max_value_bytes (8)`, then: map[string]any{"k": nil}},
 		{name: "put value over default cap", method: "put", args: []any{"k", strings.Repeat("v", kv.DefaultMaxValueBytes+1)}, wantErr: "over max_value_bytes (1048576)"},
 
-		{name: "delete", method: "delete", args: []any{"a"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := captest.MustCall(t, inst, "get", "a"); got != nil {
-				t.Fatalf("get a after delete = %v", got)
-			}
-		}},
+		{name: "delete", method: "delete", args: []any{"a"}, want: nil, then: map[string]any{"a": nil}},
 		{name: "delete missing", method: "delete", args: []any{"nope"}, want: nil},
 		{name: "delete no key", method: "delete", args: []any{}, wantErr: "argument 1 (key): want a string, got nothing"},
 		{name: "delete long key", props: `{"namespace":"n","max_key_bytes":3}`, method: "delete", args: []any{"abcd"}, wantErr: "kv delete: the key is 4 bytes, over max_key_bytes (3)"},
@@ -194,8 +170,10 @@ func TestMethods(t *testing.T) {
 			} else if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("got %#v, want %#v", got, c.want)
 			}
-			if c.after != nil {
-				c.after(t, inst)
+			for key, want := range c.then {
+				if got := captest.MustCall(t, inst, "get", key); got != want {
+					t.Errorf("after %s, get %q = %#v, want %#v", c.name, key, got, want)
+				}
 			}
 		})
 	}
