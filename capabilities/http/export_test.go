@@ -32,7 +32,7 @@ func ResolveURL(inst capabilities.Instance, raw string) (string, error) {
 }
 
 // OriginOf exposes the canonical origin of a URL, for fuzz checks.
-var OriginOf = web.OriginOf
+var OriginOf = capabilities.OriginOf
 
 // PrivateAddr exposes the address policy.
 var PrivateAddr = web.PrivateAddr

@@ -32,7 +32,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -203,7 +202,7 @@ func (c *Chat) CheckProps(map[string]string) error {
 	switch {
 	case err != nil:
 		ps.Add(capabilities.PropErrorf("base_url", "%v", err))
-	case u.Scheme == "http" && !isLoopback(u.Hostname()) && !c.AllowInsecure:
+	case u.Scheme == "http" && !capabilities.IsLoopback(u.Hostname()) && !c.AllowInsecure:
 		ps.Addf("base_url", "base_url %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https, or set allow_insecure", c.BaseURL)
 	default:
 		c.endpoint = strings.TrimRight(u.String(), "/") + "/chat/completions"
@@ -285,23 +284,12 @@ func (c *Chat) parseBase() (*url.URL, error) {
 	return u, nil
 }
 
-// isLoopback reports whether host names this machine: localhost or a
-// loopback IP address. Other names are not resolved, so a name that merely
-// resolves to a loopback address does not count.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // trusted reports whether the provider may see prompts as the owner would.
 func (c *Chat) trusted(u *url.URL) bool {
 	if c.Trusted != nil {
 		return *c.Trusted
 	}
-	return isLoopback(u.Hostname())
+	return capabilities.IsLoopback(u.Hostname())
 }
 
 // Flow reports the instance's label and audience, computed from the props

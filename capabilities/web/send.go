@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"littleboxes/capabilities"
 )
 
 // secretKey is the context key under which a call's credential travels from
@@ -94,7 +96,7 @@ func (c *Client) ResolveURL(rawURL string) (*url.URL, error) {
 		u = base.ResolveReference(u)
 	}
 	u.Fragment, u.RawFragment = "", ""
-	o, err := OriginOf(u)
+	o, err := capabilities.OriginOf(u)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w: %v", c.Name, u.Redacted(), ErrOriginNotAllowed, err)
 	}
@@ -280,7 +282,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > c.maxRedirects {
 		return fmt.Errorf("%w: stopped after %d redirects (max_redirects)", ErrRedirect, c.maxRedirects)
 	}
-	o, err := OriginOf(req.URL)
+	o, err := capabilities.OriginOf(req.URL)
 	if err != nil || !c.allowed[o] {
 		return fmt.Errorf("%w: %w: a redirect to %s, outside %s, was not followed", ErrRedirect, ErrOriginNotAllowed, req.URL.Redacted(), strings.Join(c.origins, ", "))
 	}
@@ -303,7 +305,7 @@ type credentialTransport struct {
 // RoundTrip implements http.RoundTripper.
 func (t *credentialTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	secret, ok := req.Context().Value(secretKey{}).(string)
-	o, err := OriginOf(req.URL)
+	o, err := capabilities.OriginOf(req.URL)
 	if err != nil || !t.c.allowed[o] {
 		// Unreachable through Send, which checks every URL and redirect.
 		if req.Body != nil {
