@@ -359,7 +359,7 @@ func (c *Chat) send(ctx context.Context, method string, msgs []message, args []a
 	}
 	red := newRedactor(key)
 	out, err := c.do(ctx, req, key, red)
-	return out, red.Err(err)
+	return out, redactErr(red, err)
 }
 
 // apiKey reads the api key at the moment of the call; "" when the instance

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"littleboxes/capabilities"
+	"littleboxes/vault"
 )
 
 // secretKey is the context key under which a call's credential travels from
@@ -53,14 +54,14 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Response, error) {
 	if err := c.Usable(); err != nil {
 		return nil, err
 	}
-	var red *redactor
+	var red *vault.Redactor
 	if c.Auth != nil {
 		secret, err := c.host.Secret(ctx, CredentialSlot)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w: %v", c.Name, r.Shown, ErrCredential, err)
 		}
-		if len(secret) < minRedactLen {
-			return nil, fmt.Errorf("%s %s: %w: the credential is shorter than %d bytes, too short to keep out of responses", c.Name, r.Shown, ErrCredential, minRedactLen)
+		if len(secret) < vault.MinRedactLen {
+			return nil, fmt.Errorf("%s %s: %w: the credential is shorter than %d bytes, too short to keep out of responses", c.Name, r.Shown, ErrCredential, vault.MinRedactLen)
 		}
 		red = newRedactor(secret)
 		ctx = context.WithValue(ctx, secretKey{}, secret)
@@ -202,7 +203,7 @@ func (c *Client) headerForbidden(key string) string {
 }
 
 // do sends the request and reads the response.
-func (c *Client) do(ctx context.Context, r *Request, red *redactor) (*Response, error) {
+func (c *Client) do(ctx context.Context, r *Request, red *vault.Redactor) (*Response, error) {
 	tctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var body io.Reader
