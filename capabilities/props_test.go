@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // checked is a kind whose props rules are in CheckProps.
@@ -109,22 +110,24 @@ func TestNewChecksBeforeProvision(t *testing.T) {
 
 func TestLimit(t *testing.T) {
 	for _, c := range []struct {
-		v, want int64
-		problem string
+		v, want, checked int64 // checked: what CheckLimit returns
+		problem          string
 	}{
-		{v: 0, want: 64},
-		{v: 1, want: 1},
-		{v: 1000, want: 1000},
-		{v: -1, want: 64, problem: "size is -1, want 1 to 1000 (or 0 for the default 64)"},
-		{v: 1001, want: 1001, problem: "size is 1001, want 1 to 1000 (or 0 for the default 64)"},
+		{v: 0, want: 64, checked: 64},
+		{v: 1, want: 1, checked: 1},
+		{v: 1000, want: 1000, checked: 1000},
+		{v: -1, want: 64, checked: 64, problem: "size is -1, want 1 to 1000 (or 0 for the default 64)"},
+		{v: 1001, want: 1001, checked: 64, problem: "size is 1001, want 1 to 1000 (or 0 for the default 64)"},
 	} {
 		if got := Limit(c.v, 64); got != c.want {
 			t.Errorf("Limit(%d, 64) = %d, want %d", c.v, got, c.want)
 		}
 		var ps Problems
-		CheckLimit(&ps, "size", c.v, 1000, 64)
+		checked := CheckLimit(&ps, "size", c.v, 1000, 64)
 		errs := PropErrors(ps.Err())
 		switch {
+		case checked != c.checked:
+			t.Errorf("CheckLimit(%d) = %d, want %d", c.v, checked, c.checked)
 		case c.problem == "" && len(errs) != 0:
 			t.Errorf("CheckLimit(%d): %v, want no problem", c.v, errs)
 		case c.problem != "" && (len(errs) != 1 || errs[0].Path != "size" || errs[0].Msg != c.problem):
@@ -162,5 +165,33 @@ func TestCheckJSONSize(t *testing.T) {
 	}
 	if err := CheckJSONSize(func() {}, "the note", "max_bytes", 100); err == nil {
 		t.Error("a func: no error")
+	}
+}
+
+func TestCheckTimeout(t *testing.T) {
+	for _, c := range []struct {
+		v       string
+		want    time.Duration
+		problem string
+	}{
+		{v: "", want: 15 * time.Second},
+		{v: "90s", want: 90 * time.Second},
+		{v: "2m", want: 2 * time.Minute},
+		{v: "soon", want: 15 * time.Second, problem: `timeout: "soon" is not a duration like "30s"`},
+		{v: "0s", want: 15 * time.Second, problem: "timeout: 0s is not more than 0 and at most 2m0s"},
+		{v: "-1s", want: 15 * time.Second, problem: "timeout: -1s is not more than 0 and at most 2m0s"},
+		{v: "2m1s", want: 15 * time.Second, problem: "timeout: 2m1s is not more than 0 and at most 2m0s"},
+	} {
+		var ps Problems
+		got := CheckTimeout(&ps, "timeout", c.v, 15*time.Second, 2*time.Minute)
+		errs := PropErrors(ps.Err())
+		switch {
+		case got != c.want:
+			t.Errorf("CheckTimeout(%q) = %s, want %s", c.v, got, c.want)
+		case c.problem == "" && len(errs) != 0:
+			t.Errorf("CheckTimeout(%q): problems %v", c.v, errs)
+		case c.problem != "" && (len(errs) != 1 || errs[0].Path != "timeout" || errs[0].Msg != c.problem):
+			t.Errorf("CheckTimeout(%q): %v, want %q at timeout", c.v, errs, c.problem)
+		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"littleboxes/capabilities"
 )
@@ -130,18 +129,7 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 			ps.Addf(path, "%s: %s is not in tools, so it cannot be called", path, t)
 		}
 	}
-	m.timeout = DefaultTimeout
-	if m.Timeout != "" {
-		d, err := time.ParseDuration(m.Timeout)
-		switch {
-		case err != nil:
-			ps.Addf("timeout", "timeout: %q is not a duration like \"30s\"", m.Timeout)
-		case d <= 0 || d > MaxTimeout:
-			ps.Addf("timeout", "timeout: %s is not between 0 and %s", d, MaxTimeout)
-		default:
-			m.timeout = d
-		}
-	}
+	m.timeout = capabilities.CheckTimeout(&ps, "timeout", m.Timeout, DefaultTimeout, MaxTimeout)
 	m.checked = len(ps) == 0
 	return ps.Err()
 }

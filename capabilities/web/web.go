@@ -189,25 +189,9 @@ func (c *Client) Check(ps *capabilities.Problems, secretRefs map[string]string) 
 	default:
 		ps.Addf("label", "label: %q is neither \"public\" nor \"private\"", c.Label)
 	}
-	c.timeout = DefaultTimeout
-	if c.Timeout != "" {
-		d, err := time.ParseDuration(c.Timeout)
-		switch {
-		case err != nil:
-			ps.Addf("timeout", "timeout: %q is not a duration like \"30s\"", c.Timeout)
-		case d <= 0 || d > MaxTimeout:
-			ps.Addf("timeout", "timeout: %s is not between 0 and %s", d, MaxTimeout)
-		default:
-			c.timeout = d
-		}
-	}
-	var err error
-	if c.maxResp, err = byteLimit("max_response_bytes", c.MaxResponseBytes, DefaultMaxResponseBytes); err != nil {
-		ps.Add(err)
-	}
-	if c.maxReq, err = byteLimit("max_request_bytes", c.MaxRequestBytes, DefaultMaxRequestBytes); err != nil {
-		ps.Add(err)
-	}
+	c.timeout = capabilities.CheckTimeout(ps, "timeout", c.Timeout, DefaultTimeout, MaxTimeout)
+	c.maxResp = capabilities.CheckLimit(ps, "max_response_bytes", c.MaxResponseBytes, MaxBytesLimit, DefaultMaxResponseBytes)
+	c.maxReq = capabilities.CheckLimit(ps, "max_request_bytes", c.MaxRequestBytes, MaxBytesLimit, DefaultMaxRequestBytes)
 	c.maxRedirects = DefaultMaxRedirects
 	if c.MaxRedirects != nil {
 		if n := *c.MaxRedirects; n < 0 || n > MaxRedirectsLimit {
@@ -317,16 +301,6 @@ func (a *Auth) validate() error {
 		return capabilities.PropErrorf("auth.type", "auth.type: %q is not one of bearer, header, query", a.Type)
 	}
 	return nil
-}
-
-func byteLimit(name string, v, def int64) (int64, error) {
-	switch {
-	case v == 0:
-		return def, nil
-	case v < 0 || v > MaxBytesLimit:
-		return 0, capabilities.PropErrorf(name, "%s: %d is not between 1 and %d", name, v, MaxBytesLimit)
-	}
-	return v, nil
 }
 
 // Flow computes the flow of a web instance from its props, so that it works
