@@ -88,3 +88,19 @@ func CallErr(t testing.TB, inst capabilities.Instance, want, method string, args
 	}
 	return err
 }
+
+// Fill returns h, or a new Host when h is nil, with the capability's name
+// instance and the secrets where h leaves them unset: the host most of a
+// kind's tests provision on, which a test overrides by setting its own.
+func Fill(h *capabilities.Host, instance string, secrets capabilities.Secrets) *capabilities.Host {
+	if h == nil {
+		h = &capabilities.Host{}
+	}
+	if h.Secrets == nil {
+		h.Secrets = secrets
+	}
+	if h.Instance == "" {
+		h.Instance = instance
+	}
+	return h
+}

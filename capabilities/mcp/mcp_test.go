@@ -29,16 +29,7 @@ func TestConformance(t *testing.T) {
 // host fills in h (nil for none): the secret in the vault as "tok", and the
 // capability's name tools.
 func host(h *capabilities.Host) *capabilities.Host {
-	if h == nil {
-		h = &capabilities.Host{}
-	}
-	if h.Secrets == nil {
-		h.Secrets = vault.NewMemory(map[string]string{"tok": secret})
-	}
-	if h.Instance == "" {
-		h.Instance = "tools"
-	}
-	return h
+	return captest.Fill(h, "tools", vault.NewMemory(map[string]string{"tok": secret}))
 }
 
 func provision(t *testing.T, props string, h *capabilities.Host) (capabilities.Instance, error) {

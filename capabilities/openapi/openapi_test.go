@@ -120,16 +120,7 @@ func props(t testing.TB, spec, origin string, extra map[string]any) string {
 // host fills in h (nil for none): the secret in the vault as "tok", and the
 // capability's name pets.
 func host(h *capabilities.Host) *capabilities.Host {
-	if h == nil {
-		h = &capabilities.Host{}
-	}
-	if h.Secrets == nil {
-		h.Secrets = vault.NewMemory(map[string]string{"tok": secret})
-	}
-	if h.Instance == "" {
-		h.Instance = "pets"
-	}
-	return h
+	return captest.Fill(h, "pets", vault.NewMemory(map[string]string{"tok": secret}))
 }
 
 func provision(t testing.TB, props string, h *capabilities.Host) (capabilities.Instance, error) {
