@@ -78,14 +78,14 @@ func OriginOf(u *url.URL) (string, error) {
 	return scheme + "://" + host, nil
 }
 
-// IsLoopback reports whether host (a URL's host name, maybe in brackets or
-// with a trailing dot) names this machine: "localhost" or a loopback IP
-// address. Other names are not resolved, so a name that merely resolves to
-// a loopback address (or a name under .localhost, which a resolver may send
-// anywhere) does not count: only these may be reached in plain text or
-// trusted as the owner without saying so.
+// IsLoopback reports whether host (a URL's host name, maybe in brackets)
+// names this machine: "localhost" or a loopback IP address. Other names are
+// not resolved, so a name that merely resolves to a loopback address (or
+// one under .localhost, or "localhost." as a fully qualified name, which a
+// resolver may send anywhere) does not count: only these may be reached in
+// plain text, or trusted as the owner, without the owner saying so.
 func IsLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	h := strings.ToLower(host)
 	if h == "localhost" {
 		return true
 	}

@@ -61,7 +61,7 @@ func TestIsLoopback(t *testing.T) {
 	for host, want := range map[string]bool{
 		"localhost":              true,
 		"LocalHost":              true,
-		"localhost.":             true,
+		"localhost.":             false,
 		"127.0.0.1":              true,
 		"127.8.9.10":             true,
 		"::1":                    true,
