@@ -174,19 +174,3 @@ func TestDeliverError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-func TestBadCalls(t *testing.T) {
-	r := &recorder{}
-	inst := newChannel(t, `{"to":"summarizer"}`, r)
-	if _, err := capabilities.Call(context.Background(), inst, "receive", nil); err == nil || err.Error() != "there is no method receive; it has send" {
-		t.Fatalf("unknown method: err = %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := capabilities.Call(ctx, inst, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled: err = %v", err)
-	}
-	if len(r.Calls()) != 0 {
-		t.Fatalf("delivered %v", r.Calls())
-	}
-}

@@ -151,19 +151,3 @@ func TestReporterError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-func TestBadCalls(t *testing.T) {
-	r := &recorder{}
-	inst := newReport(t, `{}`, r)
-	if _, err := capabilities.Call(context.Background(), inst, "post", []any{"x"}); err == nil || err.Error() != "there is no method post; it has send" {
-		t.Fatalf("unknown method: err = %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := capabilities.Call(ctx, inst, "send", []any{"hi"}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled: err = %v", err)
-	}
-	if len(r.Calls()) != 0 {
-		t.Fatalf("sent %v", r.Calls())
-	}
-}
