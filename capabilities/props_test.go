@@ -123,16 +123,23 @@ func TestLimit(t *testing.T) {
 			t.Errorf("Limit(%d, 64) = %d, want %d", c.v, got, c.want)
 		}
 		var ps Problems
-		checked := CheckLimit(&ps, "size", c.v, 1000, 64)
-		errs := PropErrors(ps.Err())
-		switch {
-		case checked != c.checked:
+		if checked := CheckLimit(&ps, "size", c.v, 1000, 64); checked != c.checked {
 			t.Errorf("CheckLimit(%d) = %d, want %d", c.v, checked, c.checked)
-		case c.problem == "" && len(errs) != 0:
-			t.Errorf("CheckLimit(%d): %v, want no problem", c.v, errs)
-		case c.problem != "" && (len(errs) != 1 || errs[0].Path != "size" || errs[0].Msg != c.problem):
-			t.Errorf("CheckLimit(%d): %v, want %q at size", c.v, errs, c.problem)
 		}
+		wantProblem(t, ps, "size", c.problem)
+	}
+}
+
+// wantProblem checks that ps is the one problem want at path, or none when
+// want is "".
+func wantProblem(t *testing.T, ps Problems, path, want string) {
+	t.Helper()
+	errs := PropErrors(ps.Err())
+	switch {
+	case want == "" && len(errs) != 0:
+		t.Errorf("problems %v, want none", errs)
+	case want != "" && (len(errs) != 1 || errs[0].Path != path || errs[0].Msg != want):
+		t.Errorf("problems %v, want %q at %s", errs, want, path)
 	}
 }
 
@@ -183,15 +190,9 @@ func TestCheckTimeout(t *testing.T) {
 		{v: "2m1s", want: 15 * time.Second, problem: "timeout: 2m1s is not more than 0 and at most 2m0s"},
 	} {
 		var ps Problems
-		got := CheckTimeout(&ps, "timeout", c.v, 15*time.Second, 2*time.Minute)
-		errs := PropErrors(ps.Err())
-		switch {
-		case got != c.want:
+		if got := CheckTimeout(&ps, "timeout", c.v, 15*time.Second, 2*time.Minute); got != c.want {
 			t.Errorf("CheckTimeout(%q) = %s, want %s", c.v, got, c.want)
-		case c.problem == "" && len(errs) != 0:
-			t.Errorf("CheckTimeout(%q): problems %v", c.v, errs)
-		case c.problem != "" && (len(errs) != 1 || errs[0].Path != "timeout" || errs[0].Msg != c.problem):
-			t.Errorf("CheckTimeout(%q): %v, want %q at timeout", c.v, errs, c.problem)
 		}
+		wantProblem(t, ps, "timeout", c.problem)
 	}
 }
