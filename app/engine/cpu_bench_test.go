@@ -29,19 +29,24 @@ func BenchmarkChainCellsCPU(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchChain(b, pool)
-	main := cpuTimes(b).self - start.self
+	end := cpuTimes(b)
+	main := end.self - start.self
 	if err := pool.Close(); err != nil {
 		b.Fatal(err)
 	}
 	cells := cpuTimes(b).children - start.children
 	b.ReportMetric(float64(main.Microseconds())/float64(b.N), "main-µs/msg")
 	b.ReportMetric(float64(cells.Microseconds())/float64(b.N), "cells-µs/msg")
+	b.ReportMetric(float64(end.switches-start.switches)/float64(b.N), "main-switches/msg")
 }
 
-type cpu struct{ self, children time.Duration }
+type cpu struct {
+	self, children time.Duration
+	switches       int64 // this process's voluntary context switches
+}
 
 // cpuTimes reads the user and system time of this process and of its
-// reaped children.
+// reaped children, and this process's voluntary context switches.
 func cpuTimes(b *testing.B) cpu {
 	b.Helper()
 	var self, kids syscall.Rusage
@@ -52,5 +57,5 @@ func cpuTimes(b *testing.B) cpu {
 		b.Fatal(err)
 	}
 	tv := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
-	return cpu{self: tv(self.Utime) + tv(self.Stime), children: tv(kids.Utime) + tv(kids.Stime)}
+	return cpu{self: tv(self.Utime) + tv(self.Stime), children: tv(kids.Utime) + tv(kids.Stime), switches: self.Nvcsw}
 }

@@ -396,11 +396,13 @@ type queued struct {
 //
 // The invocations run on the agent's concurrency of handler goroutines that
 // live as long as the worker: a goroutine per message would start with a
-// small stack and grow it, by copying, on every message.
+// small stack and grow it, by copying, on every message. The worker hands
+// them a whole batch at once, through a channel with room for it, so it is
+// woken once per look at the queue, not once per message.
 type delivery struct {
 	e     *Engine
 	g     *agent
-	jobs  chan queued   // messages for the handlers
+	jobs  chan queued   // messages for the handlers, up to a batch
 	freed chan struct{} // signalled when a message is finished with
 	wg    sync.WaitGroup
 
@@ -412,7 +414,7 @@ type delivery struct {
 // messages it is handling.
 func (e *Engine) worker(g *agent) {
 	defer e.wg.Done()
-	d := &delivery{e: e, g: g, jobs: make(chan queued),
+	d := &delivery{e: e, g: g, jobs: make(chan queued, batchSize),
 		freed: make(chan struct{}, 1), busy: map[string]time.Time{}}
 	for range g.concurrency {
 		d.wg.Add(1)
@@ -520,6 +522,10 @@ func (d *delivery) handler() {
 	defer d.wg.Done()
 	for q := range d.jobs {
 		e, g := d.e, d.g
+		if e.stopCtx.Err() != nil {
+			d.done(q.key, time.Time{}) // stopping: the message stays, untouched
+			continue
+		}
 		var msg any
 		if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
 			msg = nil
