@@ -406,8 +406,13 @@ type delivery struct {
 	freed chan struct{} // signalled when a message is finished with
 	wg    sync.WaitGroup
 
-	mu   sync.Mutex
-	busy map[string]time.Time // key → zero while handled; when to retry once failed
+	mu       sync.Mutex
+	busy     map[string]time.Time // key → zero while handled; when to retry once failed
+	retrying int                  // entries of busy waiting for a retry
+	// after is the last key handed out: a look at the queue starts after
+	// it, as every message before it is busy or gone, until one is given
+	// back (after = nil: from the head again).
+	after []byte
 }
 
 // worker delivers g's queue until the engine stops, then waits for the
@@ -467,13 +472,17 @@ func (d *delivery) peek() (batch []queued, retry time.Time, err error) {
 	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for k, t := range d.busy {
-		if !t.IsZero() && !t.After(now) {
-			delete(d.busy, k) // its backoff is over: take it again
+	if d.retrying > 0 {
+		for k, t := range d.busy {
+			if !t.IsZero() && !t.After(now) {
+				delete(d.busy, k) // its backoff is over: take it again
+				d.retrying--
+				d.after = nil
+			}
 		}
 	}
 	err = viewBucket(d.e.st, d.e.armyKey, func(b store.Bucket) error {
-		return b.Scan(store.ScanOptions{}, func(k, v []byte) error {
+		return b.Scan(store.ScanOptions{After: d.after}, func(k, v []byte) error {
 			if _, ok := d.busy[string(k)]; ok {
 				return nil
 			}
@@ -491,24 +500,38 @@ func (d *delivery) peek() (batch []queued, retry time.Time, err error) {
 	for _, q := range batch {
 		d.busy[string(q.key)] = time.Time{}
 	}
-	for _, t := range d.busy {
-		if !t.IsZero() && (retry.IsZero() || t.Before(retry)) {
-			retry = t
+	if len(batch) > 0 && err == nil {
+		d.after = batch[len(batch)-1].key
+	}
+	if d.retrying > 0 {
+		for _, t := range d.busy {
+			if !t.IsZero() && (retry.IsZero() || t.Before(retry)) {
+				retry = t
+			}
 		}
 	}
 	return batch, retry, err
 }
 
-// done forgets key (the worker may take it again when it is still queued)
-// or, with a non-zero retryAt, keeps it out of the worker's way until then.
-func (d *delivery) done(key []byte, retryAt time.Time) {
+// done is told the worker is finished with key: removed, it is forgotten;
+// else it is given back, to be taken again at once or, with a non-zero
+// retryAt, once its backoff is over.
+func (d *delivery) done(key []byte, removed bool, retryAt time.Time) {
 	d.mu.Lock()
-	if retryAt.IsZero() {
+	switch {
+	case removed:
 		delete(d.busy, string(key))
-	} else {
+	case retryAt.IsZero():
+		delete(d.busy, string(key))
+		d.after = nil
+	default:
 		d.busy[string(key)] = retryAt
+		d.retrying++
 	}
 	d.mu.Unlock()
+	if removed {
+		return // nothing to take: new messages wake the worker
+	}
 	select {
 	case d.freed <- struct{}{}:
 	default:
@@ -523,7 +546,7 @@ func (d *delivery) handler() {
 	for q := range d.jobs {
 		e, g := d.e, d.g
 		if e.stopCtx.Err() != nil {
-			d.done(q.key, time.Time{}) // stopping: the message stays, untouched
+			d.done(q.key, false, time.Time{}) // stopping: the message stays, untouched
 			continue
 		}
 		var msg any
@@ -634,18 +657,20 @@ func (d *delivery) settle(q queued, sn *sends, err error, stopping bool) {
 			if failure != nil && !stopping {
 				retryAt = time.Now().Add(e.backoff(m.Attempts))
 			}
-			d.done(q.key, retryAt)
+			d.done(q.key, false, retryAt)
 			return
 		}
 		switch fate {
 		case fateRetried:
-			d.done(q.key, time.Now().Add(e.backoff(m.Attempts)))
+			d.done(q.key, false, time.Now().Add(e.backoff(m.Attempts)))
 		case fateBuried:
 			e.logf("engine: %s: message from %s dead after %d tries: %v", g.name, m.From, m.Attempts, failure)
 			e.ev.Publish(Event{Type: EventDeadLetter, Agent: m.From, To: g.name, Detail: m.Channel, Error: dl.Error})
-			d.done(q.key, time.Time{})
+			d.done(q.key, true, time.Time{})
+		case fateLeft:
+			d.done(q.key, false, time.Time{})
 		default:
-			d.done(q.key, time.Time{})
+			d.done(q.key, true, time.Time{})
 		}
 	})
 }
