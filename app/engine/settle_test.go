@@ -78,11 +78,7 @@ func TestSettleCrash(t *testing.T) {
 			if _, err := e.Run(context.Background(), "a", n); err != nil && !errors.Is(err, errCrashed) {
 				t.Fatal(err)
 			}
-			waitFor(t, 20*time.Second, "the crash or the end", func() bool {
-				qb, _ := Queued(st, "chain", "b")
-				qc, _ := Queued(st, "chain", "c")
-				return cs.crashed() || qb+qc == 0
-			})
+			waitFor(t, 20*time.Second, "the crash or the end", func() bool { return cs.crashed() || chainQueued(st) == 0 })
 			if err := e.Close(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -92,11 +88,7 @@ func TestSettleCrash(t *testing.T) {
 			}
 			e = newEngine(t, a, st, quiet)
 			defer e.Close(context.Background())
-			waitFor(t, 20*time.Second, "empty queues after the crash", func() bool {
-				qb, _ := Queued(st, "chain", "b")
-				qc, _ := Queued(st, "chain", "c")
-				return qb == 0 && qc == 0
-			})
+			waitFor(t, 20*time.Second, "empty queues after the crash", func() bool { return chainQueued(st) == 0 })
 			got := storedIDs(t, st)
 			for id := range want {
 				if !got[id] {
@@ -108,6 +100,17 @@ func TestSettleCrash(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chainQueued returns how many messages wait in chainArmy's queues (-1
+// when they cannot be read).
+func chainQueued(st store.Store) int {
+	qb, errb := Queued(st, "chain", "b")
+	qc, errc := Queued(st, "chain", "c")
+	if errb != nil || errc != nil {
+		return -1
+	}
+	return qb + qc
 }
 
 // storedIDs returns the ids of chainArmy's messages in the store: queued
@@ -221,11 +224,7 @@ func TestSettleSendNotStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, "the chain", func() bool { return countSeen(t, st, "unstored") == n })
-	waitFor(t, 5*time.Second, "empty queues", func() bool {
-		qb, _ := Queued(st, "chain", "b")
-		qc, _ := Queued(st, "chain", "c")
-		return qb == 0 && qc == 0
-	})
+	waitFor(t, 5*time.Second, "empty queues", func() bool { return chainQueued(st) == 0 })
 	if r := countKeys(t, st, "unstored", "retry/"); r == 0 {
 		t.Fatalf("no message of b was tried again, though %d of its sends failed", fails)
 	}
