@@ -186,8 +186,7 @@ func TestEngineArmies(t *testing.T) {
 	onceOK(t, beta, data, "beta")
 
 	// Ctrl-C on the follower stops its army, and only it.
-	_ = follower.cmd.Process.Signal(syscall.SIGINT)
-	if code := follower.wait(t); code != 0 {
+	if code := follower.interrupt(t); code != 0 {
 		t.Fatalf("the follower after SIGINT: exit %d:\n%s", code, follower.output())
 	}
 	out = statusOf(t, data, hostArmy+"\t")
@@ -195,8 +194,7 @@ func TestEngineArmies(t *testing.T) {
 		t.Fatalf("%s still runs after its run client's Ctrl-C:\n%s", followerArmy, out)
 	}
 	// Ctrl-C on the engine: it stops its army and exits; nothing runs.
-	_ = host.cmd.Process.Signal(syscall.SIGINT)
-	if code := host.wait(t); code != 0 {
+	if code := host.interrupt(t); code != 0 {
 		t.Fatalf("the engine's run after SIGINT: exit %d:\n%s", code, host.output())
 	}
 	if _, err := os.Lstat(daemon.SocketPath(data)); !errors.Is(err, os.ErrNotExist) {

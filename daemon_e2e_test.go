@@ -155,6 +155,14 @@ func (p *proc) wait(t *testing.T) int {
 	return -1
 }
 
+// interrupt sends the process SIGINT, as Ctrl-C does, and returns its exit
+// code once it exited.
+func (p *proc) interrupt(t *testing.T) int {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	return p.wait(t)
+}
+
 // hook is a loopback webhook counting the posts it received.
 type hook struct {
 	posts atomic.Int64
@@ -301,8 +309,7 @@ func TestEngineIssueScenario(t *testing.T) {
 	}
 	// Stopping the engine: run exits cleanly; the follower sees it go and
 	// takes over, running the army and serving the socket itself.
-	_ = run.cmd.Process.Signal(syscall.SIGINT)
-	if code := run.wait(t); code != 0 {
+	if code := run.interrupt(t); code != 0 {
 		t.Fatalf("run after SIGINT: exit %d:\n%s", code, run.output())
 	}
 	deadline = time.Now().Add(60 * time.Second)
@@ -316,8 +323,7 @@ func TestEngineIssueScenario(t *testing.T) {
 	if code != 0 || !pendingLine.MatchString(out) {
 		t.Fatalf("approvals list through the follower turned engine: exit %d: %s", code, out)
 	}
-	_ = follow.cmd.Process.Signal(syscall.SIGINT)
-	if code := follow.wait(t); code != 0 {
+	if code := follow.interrupt(t); code != 0 {
 		t.Errorf("follower after SIGINT: exit %d:\n%s", code, follow.output())
 	}
 	if _, err := os.Lstat(daemon.SocketPath(data)); !errors.Is(err, os.ErrNotExist) {

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -122,8 +121,7 @@ func mcpAttached(t *testing.T, file, data string, engine *proc) {
 	}
 	// The engine ran the code: once it stops, the runs are in its store,
 	// under trigger mcp, and the approval still waits.
-	_ = engine.cmd.Process.Signal(syscall.SIGINT)
-	if code := engine.wait(t); code != 0 {
+	if code := engine.interrupt(t); code != 0 {
 		t.Fatalf("daemon after SIGINT: exit %d:\n%s", code, engine.output())
 	}
 	code, out, _ = lb(t, "runs", file, "poster", "--data", data)

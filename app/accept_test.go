@@ -1,57 +1,23 @@
 package app
 
 import (
-	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-
+	"littleboxes/app/mcp/mcptest"
 	"littleboxes/capabilities/mcp"
 )
-
-// growingTools is a streamable HTTP MCP server (Go SDK) that grows a
-// tool, "grown", once grown is set.
-func growingTools(t *testing.T, grown *atomic.Bool) *httptest.Server {
-	t.Helper()
-	schema := map[string]any{"type": "object"}
-	reply := func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "from " + r.Params.Name}}}, nil
-	}
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server {
-		s := sdk.NewServer(&sdk.Implementation{Name: "growing", Version: "1"}, nil)
-		s.AddTool(&sdk.Tool{Name: "echo", Description: "Echoes.", InputSchema: schema}, reply)
-		if grown.Load() {
-			s.AddTool(&sdk.Tool{Name: "grown", Description: "A tool the server grew.", InputSchema: schema}, reply)
-		}
-		return s
-	}, &sdk.StreamableHTTPOptions{Stateless: true})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	return ts
-}
 
 // TestAcceptTools: a server whose tools grew stops the army with a problem
 // naming the capability (tools), which AcceptTools accepts; the army then
 // runs, and an agent calls the new tool.
 func TestAcceptTools(t *testing.T) {
 	var grown atomic.Bool
-	srv := growingTools(t, &grown)
+	srv := mcptest.Growing(t, &grown)
 	a := openTest(t, "")
-	src := `name: tooled
-capabilities:
-  tools: {kind: mcp, props: {url: "` + srv.URL + `"}}
-agents:
-  user:
-    triggers: [manual]
-    bindings: {tools: tools}
-    code: |
-      export default { async run(i, env) { return (await env.tools.grown({}))[0].text } }
-`
+	src := mcptest.Army("tooled", srv.URL, "return (await env.tools.grown({}))[0].text")
 	w, err := a.ImportYAML(src)
 	if err != nil || !w.Running {
 		t.Fatalf("import: running %v, problems %+v, %v", w.Running, w.Problems, err)
@@ -92,14 +58,11 @@ agents:
 func TestAcceptToolsPerArmy(t *testing.T) {
 	var alphaGrown, betaGrown atomic.Bool
 	betaGrown.Store(true)
-	alphaSrv, betaSrv := growingTools(t, &alphaGrown), growingTools(t, &betaGrown)
+	alphaSrv, betaSrv := mcptest.Growing(t, &alphaGrown), mcptest.Growing(t, &betaGrown)
 	a := openTest(t, "")
-	src := func(name, url string) string {
-		return "name: " + name + "\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + url + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
-	}
 	open := func(name, url string, running bool, problem string) {
 		t.Helper()
-		w, err := a.ImportYAML(src(name, url))
+		w, err := a.ImportYAML(mcptest.Army(name, url, "return 1"))
 		if err != nil {
 			t.Fatalf("import %s: %v", name, err)
 		}

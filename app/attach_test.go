@@ -239,19 +239,7 @@ func holdApproval(t *testing.T, a *API) string {
 	t.Helper()
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	t.Cleanup(hook.Close)
-	if _, err := a.AddCapability(CapabilitySpec{Name: "webhook", Kind: "http", Props: map[string]any{
-		"origins": []any{hook.URL}, "methods": []any{"POST"}, "allow_private_network": true}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.AddAgent(AgentSpec{Name: "poster", Code: ptr(posterCode), Triggers: []string{"manual"}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Bind("poster", "webhook", "webhook"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Connect("summarizer", "post", "poster"); err != nil {
-		t.Fatal(err)
-	}
+	addPoster(t, a, hook.URL)
 	if _, err := a.RunAgent("poster", `"x"`); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,28 @@ const posterCode = `export default {
 };
 `
 
+// addPoster adds to a's army (the inbox example) an agent, poster, whose
+// env.webhook posts to url, and a channel from summarizer to it; it returns
+// the workspace after the last edit.
+func addPoster(t *testing.T, a *API, url string) Workspace {
+	t.Helper()
+	if _, err := a.AddCapability(CapabilitySpec{Name: "webhook", Kind: "http", Props: map[string]any{
+		"origins": []any{url}, "methods": []any{"POST"}, "allow_private_network": true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddAgent(AgentSpec{Name: "poster", Code: ptr(posterCode), Triggers: []string{"manual"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Bind("poster", "webhook", "webhook"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := a.Connect("summarizer", "post", "poster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 // TestEndToEndApproval edits the inbox army into one that posts to a
 // webhook on this machine, sees the post flagged, runs the agent, finds the
 // held request, approves it, and checks the webhook got it exactly once.
@@ -39,20 +61,7 @@ func TestEndToEndApproval(t *testing.T) {
 	a := openTest(t, "")
 	events, stop := a.subscribe()
 	defer stop()
-	if _, err := a.AddCapability(CapabilitySpec{Name: "webhook", Kind: "http", Props: map[string]any{
-		"origins": []any{hook.URL}, "methods": []any{"POST"}, "allow_private_network": true}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.AddAgent(AgentSpec{Name: "poster", Code: ptr(posterCode), Triggers: []string{"manual"}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Bind("poster", "webhook", "webhook"); err != nil {
-		t.Fatal(err)
-	}
-	w, err := a.Connect("summarizer", "post", "poster")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := addPoster(t, a, hook.URL)
 	if !w.Running || len(w.Problems) != 0 {
 		t.Fatalf("running %v, problems %v", w.Running, w.Problems)
 	}

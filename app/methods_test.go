@@ -1,29 +1,23 @@
 package app
 
 import (
-	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"littleboxes/app/mcp/mcptest"
 )
 
 // TestCapabilityMethods: the view shows a dynamic kind's methods (an MCP
 // server's tools) with their roles, as its instance has them, and sums a
 // binding's role from them; a kind with methods of its own shows none.
 func TestCapabilityMethods(t *testing.T) {
-	schema := map[string]any{"type": "object"}
-	reply := func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "ok"}}}, nil
-	}
-	srv := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server {
-		s := sdk.NewServer(&sdk.Implementation{Name: "roles", Version: "1"}, nil)
-		s.AddTool(&sdk.Tool{Name: "look", Description: "Reads.", InputSchema: schema, Annotations: &sdk.ToolAnnotations{ReadOnlyHint: true}}, reply)
-		s.AddTool(&sdk.Tool{Name: "do-it", Description: "Acts.", InputSchema: schema}, reply)
-		return s
-	}, &sdk.StreamableHTTPOptions{Stateless: true}))
-	t.Cleanup(srv.Close)
+	srv := mcptest.Server(t, "roles", func() []*sdk.Tool {
+		return []*sdk.Tool{
+			{Name: "look", Description: "Reads.", Annotations: &sdk.ToolAnnotations{ReadOnlyHint: true}},
+			{Name: "do-it", Description: "Acts."},
+		}
+	})
 
 	for _, tc := range []struct {
 		name, tools string

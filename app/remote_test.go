@@ -1,16 +1,15 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,88 +17,24 @@ import (
 	"testing"
 	"time"
 
+	"littleboxes/app/daemon"
 	"littleboxes/app/events"
 	"littleboxes/app/serve"
 )
 
-// httpEngine is an engineClient speaking package serve's protocol (the
-// one package daemon's Client speaks over its socket) to an engine served
-// on a loopback port: a real *API behind the real serve handler.
-type httpEngine struct {
-	url    string
-	client *http.Client
+// tokenTransport takes a daemon.Client's requests to an engine served on
+// a loopback port behind package serve's token: the engine's socket
+// protocol, over TCP.
+type tokenTransport struct {
+	url *url.URL // the server's
+	rt  http.RoundTripper
 }
 
-func (e *httpEngine) Call(ctx context.Context, method string, out any, args ...any) error {
-	if args == nil {
-		args = []any{}
-	}
-	body, err := json.Marshal(args)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url+"/api/call/"+method, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set(serve.TokenHeader, testToken)
-	res, err := e.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		var e struct{ Error string }
-		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			return fmt.Errorf("%s: %d %s", method, res.StatusCode, b)
-		}
-		return errors.New(e.Error)
-	}
-	return json.Unmarshal(b, out)
-}
-
-func (e *httpEngine) Events(ctx context.Context) (<-chan events.Event, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url+"/api/events", nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set(serve.TokenHeader, testToken)
-	res, err := e.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if res.StatusCode != http.StatusOK {
-		res.Body.Close()
-		return nil, fmt.Errorf("events: %s", res.Status)
-	}
-	out := make(chan events.Event)
-	go func() {
-		// Ends when the stream does: the engine went, or ctx ended.
-		defer close(out)
-		defer res.Body.Close()
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 64<<10), 4<<20)
-		for sc.Scan() {
-			data, ok := strings.CutPrefix(sc.Text(), "data: ")
-			if !ok {
-				continue
-			}
-			var ev events.Event
-			if json.Unmarshal([]byte(data), &ev) != nil {
-				continue
-			}
-			select {
-			case out <- ev:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = t.url.Scheme, t.url.Host, ""
+	r.Header.Set(serve.TokenHeader, testToken)
+	return t.rt.RoundTrip(r)
 }
 
 // engineHost is an engine as a test runs it: a real *API on a data
@@ -151,7 +86,13 @@ func (e *engineHost) kill() {
 }
 
 // client is a new connection to e.
-func (e *engineHost) client() engineClient { return &httpEngine{url: e.ts.URL, client: e.ts.Client()} }
+func (e *engineHost) client() engineClient {
+	u, err := url.Parse(e.ts.URL)
+	if err != nil {
+		panic(err) // httptest's own URL
+	}
+	return daemon.NewClient(tokenTransport{url: u, rt: e.ts.Client().Transport})
+}
 
 // called returns the methods called through e so far.
 func (e *engineHost) called() []string {
@@ -381,29 +322,53 @@ func (s *scripted) Events(ctx context.Context) (<-chan events.Event, error) {
 	return out, nil
 }
 
+// connector scripts a front end's connect: the first call returns first,
+// an engine whose event stream the test ends; call n (n > 1) returns what
+// later(n) does. It counts the calls.
+type connector struct {
+	first *scripted
+	later func(n int) (engineClient, error)
+
+	mu    sync.Mutex
+	calls int
+}
+
+func newConnector(later func(n int) (engineClient, error)) *connector {
+	return &connector{first: &scripted{evs: make(chan events.Event)}, later: later}
+}
+
+func (c *connector) connect(context.Context) (engineClient, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	if c.calls == 1 {
+		return c.first, nil
+	}
+	return c.later(c.calls)
+}
+
+// count returns how many times connect was called.
+func (c *connector) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
+}
+
 // TestReconnectBacksOff: while no engine can be reached the API keeps
 // trying, logging each kind of failure once, and attaches when one answers;
 // close ends a reconnect in progress.
 func TestReconnectBacksOff(t *testing.T) {
-	var mu sync.Mutex
-	attempts := 0
-	first := &scripted{evs: make(chan events.Event)}
-	connect := func(context.Context) (engineClient, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		attempts++
-		switch {
-		case attempts == 1:
-			return first, nil
-		case attempts <= 4:
+	c := newConnector(func(n int) (engineClient, error) {
+		if n <= 4 {
 			return nil, errors.New("starting the engine: it exited at once")
 		}
 		return &scripted{evs: make(chan events.Event)}, nil
-	}
+	})
+	first := c.first
 	var logMu sync.Mutex
 	var logged []string
 	a := NewAPI()
-	r, err := attach(context.Background(), a.hub, connect, func(f string, args ...any) {
+	r, err := attach(context.Background(), a.hub, c.connect, func(f string, args ...any) {
 		logMu.Lock()
 		defer logMu.Unlock()
 		logged = append(logged, fmt.Sprintf(f, args...))
@@ -419,11 +384,9 @@ func TestReconnectBacksOff(t *testing.T) {
 	waitEvent(t, stream, "the engine's event re-emitted", func(ev Event) bool { return ev.Type == "run.start" && ev.Agent == "x" })
 	close(first.evs)
 	waitEvent(t, stream, "attached", func(ev Event) bool { return ev.Type == EventEngine && ev.Detail == EngineAttached })
-	mu.Lock()
-	if attempts != 5 {
-		t.Errorf("%d attempts, want 5", attempts)
+	if n := c.count(); n != 5 {
+		t.Errorf("%d attempts, want 5", n)
 	}
-	mu.Unlock()
 	logMu.Lock()
 	n := 0
 	for _, l := range logged {
@@ -438,20 +401,13 @@ func TestReconnectBacksOff(t *testing.T) {
 
 	// A reconnect that never succeeds ends at close.
 	b := NewAPI()
-	lone := &scripted{evs: make(chan events.Event)}
-	calls := 0
-	rb, err := attach(context.Background(), b.hub, func(context.Context) (engineClient, error) {
-		calls++
-		if calls == 1 {
-			return lone, nil
-		}
-		return nil, errEngineNotRunning
-	}, nil)
+	lone := newConnector(func(int) (engineClient, error) { return nil, errEngineNotRunning })
+	rb, err := attach(context.Background(), b.hub, lone.connect, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.remote = rb
-	close(lone.evs)
+	close(lone.first.evs)
 	bs, bstop := b.subscribe()
 	defer bstop()
 	waitEvent(t, bs, "reconnecting", func(ev Event) bool { return ev.Type == EventEngine && ev.Detail == EngineReconnecting })
@@ -465,21 +421,12 @@ func TestReconnectBacksOff(t *testing.T) {
 // got SIGTERM, the window is closing), an engine that goes away is not
 // reconnected to, nor one started: it would outlive the front end.
 func TestShuttingDownStartsNoEngine(t *testing.T) {
-	var mu sync.Mutex
-	attempts := 0
-	first := &scripted{evs: make(chan events.Event)}
-	connect := func(context.Context) (engineClient, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		attempts++
-		if attempts == 1 {
-			return first, nil
-		}
+	c := newConnector(func(int) (engineClient, error) {
 		return &scripted{evs: make(chan events.Event)}, nil // an engine started
-	}
+	})
 	ctx, shutDown := context.WithCancel(context.Background())
 	a := NewAPI()
-	r, err := attach(ctx, a.hub, connect, t.Logf)
+	r, err := attach(ctx, a.hub, c.connect, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,10 +438,8 @@ func TestShuttingDownStartsNoEngine(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the event loop did not end within 20 s of the front end's context")
 	}
-	close(first.evs) // the engine goes away while the front end shuts down
-	mu.Lock()
-	defer mu.Unlock()
-	if attempts != 1 {
-		t.Errorf("%d connections (or engines started), want only the first", attempts)
+	close(c.first.evs) // the engine goes away while the front end shuts down
+	if n := c.count(); n != 1 {
+		t.Errorf("%d connections (or engines started), want only the first", n)
 	}
 }

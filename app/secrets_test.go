@@ -27,16 +27,21 @@ const leakCode = `export default {
 };
 `
 
+// randomSecret returns a fresh secret: its name, prefix and 8 random hex
+// digits, and a value no other test or run shares.
+func randomSecret(prefix string) (name, value string) {
+	raw := make([]byte, 16)
+	rand.Read(raw)
+	return prefix + hex.EncodeToString(raw[:4]), "s3cr3t-" + hex.EncodeToString(raw)
+}
+
 // TestNoMethodReturnsASecret stores a secret, gives it to an http
 // capability whose server echoes it back, and calls every exported API
 // method with plausible arguments: the value appears in no result, no error
 // and no event. The secret name does.
 func TestNoMethodReturnsASecret(t *testing.T) {
 	keyringtest.Require(t)
-	raw := make([]byte, 16)
-	rand.Read(raw)
-	value := "s3cr3t-" + hex.EncodeToString(raw)
-	name := "lb-app-test-" + hex.EncodeToString(raw[:4])
+	name, value := randomSecret("lb-app-test-")
 
 	var echoed sync.Mutex
 	got := ""
@@ -217,10 +222,7 @@ func TestNoMethodReturnsASecret(t *testing.T) {
 // the same data knows every kept secret before anything reads it.
 func TestRedactorOutlivesRestarts(t *testing.T) {
 	keyringtest.Require(t)
-	raw := make([]byte, 16)
-	rand.Read(raw)
-	value := "s3cr3t-" + hex.EncodeToString(raw)
-	name := "lb-restart-" + hex.EncodeToString(raw[:4])
+	name, value := randomSecret("lb-restart-")
 	dir := t.TempDir()
 	a := openTest(t, dir)
 	if err := a.SetSecret(name, value); err != nil {

@@ -1,8 +1,12 @@
-# engine-lib.sh — sourced by build/test-window.sh and build/test-e2e.sh: the
-# engine a test script starts for its throwaway data directory before the
-# front end it drives, and the check that nothing is left running for that
-# directory when the script ends.
+# engine-lib.sh — sourced by build/test-window.sh, build/test-package.sh and
+# build/test-e2e.sh: the private display a window test runs on, the engine a
+# test script starts for its throwaway data directory before the front end
+# it drives, and the check that nothing is left running for that directory
+# when the script ends.
 #
+#   on_display VAR SCREEN SUMMARY SCRIPT ARGS…
+#                           run `bash SCRIPT ARGS…` again on a private X
+#                           display (xvfb-run) with VAR=1; returns its status
 #   has_daemon BIN          BIN has the `daemon` subcommand
 #   start_engine BIN DIR LOG   start `BIN daemon --data DIR` in a session of
 #                           its own, wait ≤ 30 s for DIR/littleboxes.sock;
@@ -16,6 +20,35 @@
 #                           when it found none (`--idle-exit 2m0s`) too
 #   stop_leftover_engines DIR   stop those, saying so on stderr; fails when
 #                           there were any
+
+# on_display VAR SCREEN SUMMARY SCRIPT ARGS…: runs `bash SCRIPT ARGS…` again
+# on a private X display of SCREEN (xvfb-run, which stops Xvfb when the
+# script ends), with VAR=1 in its environment (the script's second half), and
+# returns its exit status. xvfb-run, Xvfb and the second half run in a
+# session of their own; a signal to this shell is passed on to all of them.
+# Without xvfb-run or xauth it says so on stderr, prints SUMMARY (the
+# script's failing result line) and returns 1.
+on_display() {
+	local var="$1" screen="$2" summary="$3" name tool rc
+	shift 3
+	name="$(basename "$1" .sh)"
+	for tool in xvfb-run xauth; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "$name: $tool not found (apt-get install xvfb xauth)" >&2
+			echo "$summary"
+			return 1
+		}
+	done
+	env "$var=1" setsid xvfb-run -a -s "-screen 0 $screen -nolisten tcp" bash "$@" &
+	XVFB_RUN=$!
+	trap 'kill -TERM -- "-$XVFB_RUN" 2>/dev/null' INT TERM HUP
+	while :; do
+		wait "$XVFB_RUN"
+		rc=$?
+		kill -0 "$XVFB_RUN" 2>/dev/null || break # else wait was cut short by a signal
+	done
+	return "$rc"
+}
 
 # has_daemon BIN. It reads the whole help before matching: with pipefail,
 # `BIN daemon --help | grep -q` lets grep exit at the first match and BIN

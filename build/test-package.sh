@@ -35,30 +35,18 @@ set -uo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SCREEN="1280x900x24"
+# on_display and stop_group.
+. "$SCRIPT_DIR/engine-lib.sh"
 
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
 	echo "usage: $0 [BIN]" >&2
 	exit 2
 fi
 
-# The whole script runs on one private display (as in test-window.sh).
+# The whole script runs on one private display (as test-window.sh does).
 if [ -z "${LB_TEST_PACKAGE_INNER:-}" ]; then
-	for tool in xvfb-run xauth; do
-		command -v "$tool" >/dev/null 2>&1 || {
-			echo "test-package: $tool not found (apt-get install xvfb xauth)" >&2
-			echo "package: 0 passed, 1 failed"
-			exit 1
-		}
-	done
-	LB_TEST_PACKAGE_INNER=1 setsid xvfb-run -a -s "-screen 0 $SCREEN -nolisten tcp" bash "${BASH_SOURCE[0]}" "$@" &
-	XVFB_RUN=$!
-	trap 'kill -TERM -- "-$XVFB_RUN" 2>/dev/null' INT TERM HUP
-	while :; do
-		wait "$XVFB_RUN"
-		rc=$?
-		kill -0 "$XVFB_RUN" 2>/dev/null || break # else wait was cut short by a signal
-	done
-	exit "$rc"
+	on_display LB_TEST_PACKAGE_INNER "$SCREEN" "package: 0 passed, 1 failed" "${BASH_SOURCE[0]}" "$@"
+	exit $?
 fi
 
 START_TIME=$(date +%s)
@@ -82,15 +70,7 @@ APP_PID=""
 # installed binary (an engine the window started, detached): they are this
 # test's own, told apart by the temp root their executable lives in.
 stop_app() {
-	if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then
-		kill -TERM -- "-$APP_PID" 2>/dev/null || kill -TERM "$APP_PID" 2>/dev/null
-		for _ in $(seq 1 50); do
-			kill -0 "$APP_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL -- "-$APP_PID" 2>/dev/null
-	fi
-	[ -n "$APP_PID" ] && wait "$APP_PID" 2>/dev/null
+	stop_group "$APP_PID"
 	APP_PID=""
 	local p
 	for p in /proc/[0-9]*; do

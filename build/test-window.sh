@@ -40,6 +40,8 @@ set -uo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SCREEN="1280x900x24"
+# on_display, and the engine this script starts (when BIN has one).
+. "$SCRIPT_DIR/engine-lib.sh"
 
 if [ "${1:-}" = "" ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
 	echo "usage: $0 BIN" >&2
@@ -47,30 +49,15 @@ if [ "${1:-}" = "" ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
 fi
 
 # Run the whole script on one private display, so the app, xdotool and
-# import share DISPLAY. xvfb-run stops Xvfb when the script ends.
+# import share DISPLAY (on_display: build/engine-lib.sh); a signal to this
+# script reaches the second half, whose own trap then stops the app.
 if [ -z "${LB_TEST_WINDOW_INNER:-}" ]; then
-	for tool in xvfb-run xauth; do
-		command -v "$tool" >/dev/null 2>&1 || {
-			echo "test-window: $tool not found (apt-get install xvfb xauth)" >&2
-			echo "window: 0 passed, 3 failed"
-			exit 1
-		}
-	done
-	# xvfb-run, Xvfb and this script's second half run in a session of their
-	# own; a signal to this script is passed on to all of them, and the second
-	# half's own trap then stops the app.
 	# The app writes the example army into its data directory on launch: give
 	# it a throwaway one, so the test never touches the user's own.
 	LB_DATA="$(mktemp -d)"
 	export XDG_DATA_HOME="$LB_DATA"
-	LB_TEST_WINDOW_INNER=1 setsid xvfb-run -a -s "-screen 0 $SCREEN -nolisten tcp" bash "${BASH_SOURCE[0]}" "$@" &
-	XVFB_RUN=$!
-	trap 'kill -TERM -- "-$XVFB_RUN" 2>/dev/null' INT TERM HUP
-	while :; do
-		wait "$XVFB_RUN"
-		rc=$?
-		kill -0 "$XVFB_RUN" 2>/dev/null || break # else wait was cut short by a signal
-	done
+	on_display LB_TEST_WINDOW_INNER "$SCREEN" "window: 0 passed, 3 failed" "${BASH_SOURCE[0]}" "$@"
+	rc=$?
 	rm -rf "$LB_DATA"
 	exit "$rc"
 fi
@@ -113,11 +100,9 @@ fi
 # helper processes are stopped together on every way out of this script.
 APP_PID=""
 stop_app() {
-	stop_group "$APP_PID" # build/engine-lib.sh, sourced below
+	stop_group "$APP_PID" # build/engine-lib.sh
 	APP_PID=""
 }
-# The engine this script starts (when BIN has one): build/engine-lib.sh.
-. "$SCRIPT_DIR/engine-lib.sh"
 ENGINE_DIR="$XDG_DATA_HOME/littleboxes"
 # stop_all stops the app, then the engine; an engine still serving the data
 # directory after that (one the window started) fails the test.

@@ -20,6 +20,20 @@ func JSONSize(v any) (int, error) {
 	return b.Len() - 1, nil // Encode appends a newline
 }
 
+// CheckJSONSize refuses v when it does not encode as JSON or when its
+// encoding (counted as JSONSize does) is over max bytes, the value of the
+// size prop named prop; what names v in the message ("the message").
+func CheckJSONSize(v any, what, prop string, max int) error {
+	size, err := JSONSize(v)
+	if err != nil {
+		return err
+	}
+	if size > max {
+		return fmt.Errorf("%s is %d bytes as JSON, over %s (%d)", what, size, prop, max)
+	}
+	return nil
+}
+
 // ArgError is a bad argument from the agent; it becomes a JavaScript Error.
 type ArgError struct {
 	Index int    // 0-based

@@ -3,6 +3,7 @@ package capabilities
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // PropError is one problem with an instance's props, naming the prop at
@@ -72,11 +73,33 @@ func Limit[T ~int | ~int64](v, def T) T {
 }
 
 // CheckLimit adds a problem when the size or count prop at path is v outside
-// 0 to ceiling; 0 stands for the default def (see Limit).
-func CheckLimit[T ~int | ~int64](ps *Problems, path string, v, ceiling, def T) {
+// 0 to ceiling; 0 stands for the default def (see Limit). It returns the
+// limit v sets: Limit(v, def), or def when v is refused.
+func CheckLimit[T ~int | ~int64](ps *Problems, path string, v, ceiling, def T) T {
 	if v < 0 || v > ceiling {
 		ps.Addf(path, "%s is %d, want 1 to %d (or 0 for the default %d)", path, v, ceiling, def)
+		return def
 	}
+	return Limit(v, def)
+}
+
+// CheckTimeout returns the timeout a duration prop at path sets: v parsed as
+// a Go duration ("30s"), or def when v is "". It adds a problem, and
+// returns def, when v is not a duration above 0 and at most max.
+func CheckTimeout(ps *Problems, path, v string, def, max time.Duration) time.Duration {
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		ps.Addf(path, "%s: %q is not a duration like \"30s\"", path, v)
+	case d <= 0 || d > max:
+		ps.Addf(path, "%s: %s is not more than 0 and at most %s", path, d, max)
+	default:
+		return d
+	}
+	return def
 }
 
 // Err joins the problems, or returns nil when there are none.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // checked is a kind whose props rules are in CheckProps.
@@ -109,27 +110,36 @@ func TestNewChecksBeforeProvision(t *testing.T) {
 
 func TestLimit(t *testing.T) {
 	for _, c := range []struct {
-		v, want int64
-		problem string
+		v, want, checked int64 // checked: what CheckLimit returns
+		problem          string
 	}{
-		{v: 0, want: 64},
-		{v: 1, want: 1},
-		{v: 1000, want: 1000},
-		{v: -1, want: 64, problem: "size is -1, want 1 to 1000 (or 0 for the default 64)"},
-		{v: 1001, want: 1001, problem: "size is 1001, want 1 to 1000 (or 0 for the default 64)"},
+		{v: 0, want: 64, checked: 64},
+		{v: 1, want: 1, checked: 1},
+		{v: 1000, want: 1000, checked: 1000},
+		{v: -1, want: 64, checked: 64, problem: "size is -1, want 1 to 1000 (or 0 for the default 64)"},
+		{v: 1001, want: 1001, checked: 64, problem: "size is 1001, want 1 to 1000 (or 0 for the default 64)"},
 	} {
 		if got := Limit(c.v, 64); got != c.want {
 			t.Errorf("Limit(%d, 64) = %d, want %d", c.v, got, c.want)
 		}
 		var ps Problems
-		CheckLimit(&ps, "size", c.v, 1000, 64)
-		errs := PropErrors(ps.Err())
-		switch {
-		case c.problem == "" && len(errs) != 0:
-			t.Errorf("CheckLimit(%d): %v, want no problem", c.v, errs)
-		case c.problem != "" && (len(errs) != 1 || errs[0].Path != "size" || errs[0].Msg != c.problem):
-			t.Errorf("CheckLimit(%d): %v, want %q at size", c.v, errs, c.problem)
+		if checked := CheckLimit(&ps, "size", c.v, 1000, 64); checked != c.checked {
+			t.Errorf("CheckLimit(%d) = %d, want %d", c.v, checked, c.checked)
 		}
+		wantProblem(t, ps, "size", c.problem)
+	}
+}
+
+// wantProblem checks that ps is the one problem want at path, or none when
+// want is "".
+func wantProblem(t *testing.T, ps Problems, path, want string) {
+	t.Helper()
+	errs := PropErrors(ps.Err())
+	switch {
+	case want == "" && len(errs) != 0:
+		t.Errorf("problems %v, want none", errs)
+	case want != "" && (len(errs) != 1 || errs[0].Path != path || errs[0].Msg != want):
+		t.Errorf("problems %v, want %q at %s", errs, want, path)
 	}
 }
 
@@ -149,5 +159,40 @@ func TestJSONSize(t *testing.T) {
 	}
 	if _, err := JSONSize(func() {}); err == nil {
 		t.Error("JSONSize(a func): no error")
+	}
+}
+
+func TestCheckJSONSize(t *testing.T) {
+	if err := CheckJSONSize("hello", "the note", "max_bytes", 7); err != nil {
+		t.Errorf("7 bytes under a cap of 7: %v", err)
+	}
+	err := CheckJSONSize("hello", "the note", "max_bytes", 6)
+	if err == nil || err.Error() != "the note is 7 bytes as JSON, over max_bytes (6)" {
+		t.Errorf("7 bytes over a cap of 6: err = %v", err)
+	}
+	if err := CheckJSONSize(func() {}, "the note", "max_bytes", 100); err == nil {
+		t.Error("a func: no error")
+	}
+}
+
+func TestCheckTimeout(t *testing.T) {
+	for _, c := range []struct {
+		v       string
+		want    time.Duration
+		problem string
+	}{
+		{v: "", want: 15 * time.Second},
+		{v: "90s", want: 90 * time.Second},
+		{v: "2m", want: 2 * time.Minute},
+		{v: "soon", want: 15 * time.Second, problem: `timeout: "soon" is not a duration like "30s"`},
+		{v: "0s", want: 15 * time.Second, problem: "timeout: 0s is not more than 0 and at most 2m0s"},
+		{v: "-1s", want: 15 * time.Second, problem: "timeout: -1s is not more than 0 and at most 2m0s"},
+		{v: "2m1s", want: 15 * time.Second, problem: "timeout: 2m1s is not more than 0 and at most 2m0s"},
+	} {
+		var ps Problems
+		if got := CheckTimeout(&ps, "timeout", c.v, 15*time.Second, 2*time.Minute); got != c.want {
+			t.Errorf("CheckTimeout(%q) = %s, want %s", c.v, got, c.want)
+		}
+		wantProblem(t, ps, "timeout", c.problem)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -184,4 +185,101 @@ func TSParen(t string) string {
 func TSDocLine(indent, doc string) string {
 	doc = strings.Join(strings.Fields(strings.ReplaceAll(doc, "*/", "* /")), " ")
 	return indent + "/** " + doc + " */\n"
+}
+
+// TSEnum is the union of the literal types of a JSON Schema enum's values.
+func TSEnum(values []any) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = TSLiteral(v)
+	}
+	return TSUnion(parts)
+}
+
+// TSIntersection joins TypeScript types into an intersection (allOf).
+func TSIntersection(parts []string) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = TSParen(p)
+	}
+	return strings.Join(out, " & ")
+}
+
+// TSOfTypes renders a JSON Schema "type" (its list of type names) as a
+// TypeScript union: string, boolean and null as they are, number and
+// integer as number, array as the type items returns followed by [], object
+// as the type object returns. A type name it does not know makes the whole
+// type unknown. items and object are called only for those types, in order.
+func TSOfTypes(types []string, items, object func() string) string {
+	parts := make([]string, 0, len(types))
+	for _, t := range types {
+		switch t {
+		case "string", "boolean", "null":
+			parts = append(parts, t)
+		case "number", "integer":
+			parts = append(parts, "number")
+		case "array":
+			parts = append(parts, TSParen(items())+"[]")
+		case "object":
+			parts = append(parts, object())
+		default:
+			return "unknown"
+		}
+	}
+	return TSUnion(parts)
+}
+
+// TSMember is one member of an object type rendered by TSObject.
+type TSMember struct {
+	Name     string // the property's name, quoted when not an identifier
+	Doc      string // a doc line, when not ""
+	Required bool   // else the member is optional (name?)
+	Type     string // its TypeScript type
+}
+
+// TSObject renders an object type with members, in the order given, nested
+// at indent (its members one level deeper), and extra the type of any other
+// property: "" for none, "unknown" for any (left unsaid, as TypeScript
+// allows excess properties of a variable).
+func TSObject(indent string, members []TSMember, extra string) string {
+	if len(members) == 0 {
+		if extra == "" {
+			return "{}"
+		}
+		return "{ [key: string]: " + extra + " }"
+	}
+	var b strings.Builder
+	b.WriteString("{\n")
+	in := indent + "  "
+	for _, m := range members {
+		if m.Doc != "" {
+			b.WriteString(TSDocLine(in, m.Doc))
+		}
+		key := m.Name
+		if !isIdent(key) {
+			key = strconv.Quote(key)
+		}
+		opt := "?"
+		if m.Required {
+			opt = ""
+		}
+		fmt.Fprintf(&b, "%s%s%s: %s;\n", in, key, opt, m.Type)
+	}
+	if extra != "" && extra != "unknown" {
+		fmt.Fprintf(&b, "%s[key: string]: %s;\n", in, extra)
+	}
+	b.WriteString(indent + "}")
+	return b.String()
+}
+
+// FirstLine is the first line of s, trimmed and cut at 200 bytes (marked
+// "…"): a method's one-line Doc made of a description someone else wrote (a
+// tool's, an operation's).
+func FirstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	s = strings.TrimSpace(s)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
 }

@@ -49,7 +49,8 @@ const minCoreLen = 16
 // value may still be in memory somewhere.
 //
 // The zero value is ready to use; a Redactor is safe for concurrent use, and
-// cheap to read from (an atomic load) while values are added.
+// cheap to read from (an atomic load) while values are added. A nil
+// *Redactor redacts nothing.
 type Redactor struct {
 	mu     sync.Mutex
 	values map[string]map[string]bool // name → its values
@@ -58,6 +59,22 @@ type Redactor struct {
 
 // NewRedactor returns an empty Redactor.
 func NewRedactor() *Redactor { return &Redactor{} }
+
+// RedactorOf returns a Redactor of one secret: value, and its encodings,
+// redacted as "[secret:name]" (a capability's own guarantee for the one
+// credential it holds, which does not depend on the vault's). It returns
+// nil, which redacts nothing, when value is shorter than MinRedactLen, and
+// an error when name is not a valid secret name.
+func RedactorOf(name, value string) (*Redactor, error) {
+	r := NewRedactor()
+	if err := r.Add(name, value); err != nil {
+		return nil, err
+	}
+	if len(value) < MinRedactLen {
+		return nil, nil
+	}
+	return r, nil
+}
 
 // Add makes r redact value as "[secret:name]". name must be a valid secret
 // name; a value shorter than MinRedactLen is ignored.
@@ -96,7 +113,17 @@ func (r *Redactor) Remove(name string) {
 }
 
 // String returns s with every known value redacted.
-func (r *Redactor) String(s string) string {
+func (r *Redactor) String(s string) string { return redactAll(r, s) }
+
+// Bytes returns b with every known value redacted. It returns b itself when
+// there is nothing to redact, else a new slice; b is never modified.
+func (r *Redactor) Bytes(b []byte) []byte { return redactAll(r, b) }
+
+// redactAll is String and Bytes: s itself when nothing is redacted.
+func redactAll[T string | []byte](r *Redactor, s T) T {
+	if r == nil {
+		return s
+	}
 	m := r.m.Load()
 	if m == nil {
 		return s
@@ -105,21 +132,7 @@ func (r *Redactor) String(s string) string {
 	if !changed {
 		return s
 	}
-	return string(out)
-}
-
-// Bytes returns b with every known value redacted. It returns b itself when
-// there is nothing to redact, else a new slice; b is never modified.
-func (r *Redactor) Bytes(b []byte) []byte {
-	m := r.m.Load()
-	if m == nil {
-		return b
-	}
-	out, _, changed := redact(m, b, true)
-	if !changed {
-		return b
-	}
-	return out
+	return T(out)
 }
 
 // Value returns a redacted copy of plain data: strings, []byte and

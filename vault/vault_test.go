@@ -398,3 +398,26 @@ func BenchmarkRedactString(b *testing.B) {
 		_ = r.String(line)
 	}
 }
+
+// TestRedactorOf: a Redactor of one secret redacts it and its encodings; a
+// value too short to redact gives the nil Redactor, which changes nothing.
+func TestRedactorOf(t *testing.T) {
+	r, err := vault.RedactorOf("credential", "tok-0123456789abcdef")
+	if err != nil || r == nil {
+		t.Fatalf("RedactorOf = %v, %v", r, err)
+	}
+	if got := r.String(`{"auth":"Bearer tok-0123456789abcdef","enc":"tok%2D0123456789abcdef"}`); got != `{"auth":"Bearer [secret:credential]","enc":"[secret:credential]"}` {
+		t.Errorf("String = %s", got)
+	}
+	short, err := vault.RedactorOf("credential", "abc")
+	if err != nil || short != nil {
+		t.Fatalf("RedactorOf(a short value) = %v, %v, want nil, nil", short, err)
+	}
+	boom := errors.New("abc failed")
+	if short.String("abc") != "abc" || string(short.Bytes([]byte("abc"))) != "abc" || short.Error(boom) != boom {
+		t.Error("a nil Redactor changed something")
+	}
+	if _, err := vault.RedactorOf("not a name!", "tok-0123456789abcdef"); err == nil {
+		t.Error("RedactorOf with an invalid name: no error")
+	}
+}

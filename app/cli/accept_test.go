@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,34 +10,12 @@ import (
 	"testing"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"littleboxes/app/capstore"
+	"littleboxes/app/mcp/mcptest"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/mcp"
 )
-
-// toolServer is a streamable HTTP MCP server (Go SDK) whose tool list
-// grows a tool, "grown", once grown is set.
-func toolServer(t *testing.T, grown *atomic.Bool) *httptest.Server {
-	t.Helper()
-	schema := map[string]any{"type": "object", "properties": map[string]any{"message": map[string]any{"type": "string"}}}
-	reply := func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "ok"}}}, nil
-	}
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server {
-		s := sdk.NewServer(&sdk.Implementation{Name: "accept-test", Version: "1"}, nil)
-		s.AddTool(&sdk.Tool{Name: "echo", Description: "Echoes.", InputSchema: schema}, reply)
-		if grown.Load() {
-			s.AddTool(&sdk.Tool{Name: "grown", Description: "A tool the server grew.", InputSchema: schema}, reply)
-		}
-		return s
-	}, &sdk.StreamableHTTPOptions{Stateless: true})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	return ts
-}
 
 // provisionPinned provisions the mcp capability "tools" of the army named
 // army as run does, with the data directory's storage, and returns its
@@ -67,19 +43,10 @@ func provisionPinned(t *testing.T, data, army, url string) ([]string, error) {
 // accepts nothing.
 func TestCheckAcceptTools(t *testing.T) {
 	var grown atomic.Bool
-	srv := toolServer(t, &grown)
+	srv := mcptest.Growing(t, &grown)
 	dir, data := t.TempDir(), t.TempDir()
 	armyFile := filepath.Join(dir, "army.yaml")
-	src := `name: tooled
-capabilities:
-  tools: {kind: mcp, props: {url: "` + srv.URL + `"}}
-agents:
-  user:
-    triggers: [manual]
-    bindings: {tools: tools}
-    code: |
-      export default { async run(i, env) { return await env.tools.echo({ message: "hi" }) } }
-`
+	src := mcptest.Army("tooled", srv.URL, `return await env.tools.echo({ message: "hi" })`)
 	if err := os.WriteFile(armyFile, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +95,7 @@ agents:
 func writeToolArmy(t *testing.T, dir, name, url string) string {
 	t.Helper()
 	f := filepath.Join(dir, name+".yaml")
-	src := "name: " + name + "\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + url + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
-	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+	if err := os.WriteFile(f, []byte(mcptest.Army(name, url, "return 1")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -143,7 +109,7 @@ func writeToolArmy(t *testing.T, dir, name, url string) string {
 func TestCheckAcceptToolsPerArmy(t *testing.T) {
 	var alphaGrown, betaGrown atomic.Bool
 	betaGrown.Store(true)
-	alphaSrv, betaSrv := toolServer(t, &alphaGrown), toolServer(t, &betaGrown)
+	alphaSrv, betaSrv := mcptest.Growing(t, &alphaGrown), mcptest.Growing(t, &betaGrown)
 	dir, data := t.TempDir(), t.TempDir()
 	alpha, beta := writeToolArmy(t, dir, "alpha", alphaSrv.URL), writeToolArmy(t, dir, "beta", betaSrv.URL)
 	check := func(file string) string {
@@ -178,11 +144,10 @@ func TestCheckAcceptToolsPerArmy(t *testing.T) {
 // process (here, an open store), --accept-tools says so and fails.
 func TestCheckAcceptToolsStoreBusy(t *testing.T) {
 	var grown atomic.Bool
-	srv := toolServer(t, &grown)
+	srv := mcptest.Growing(t, &grown)
 	dir, data := t.TempDir(), t.TempDir()
 	armyFile := filepath.Join(dir, "army.yaml")
-	src := "name: tooled\ncapabilities:\n  tools: {kind: mcp, props: {url: \"" + srv.URL + "\"}}\nagents:\n  user:\n    triggers: [manual]\n    bindings: {tools: tools}\n    code: |\n      export default { async run(i, env) { return 1 } }\n"
-	if err := os.WriteFile(armyFile, []byte(src), 0o644); err != nil {
+	if err := os.WriteFile(armyFile, []byte(mcptest.Army("tooled", srv.URL, "return 1")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(filepath.Join(data, storeFile), store.Options{})

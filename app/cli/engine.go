@@ -57,23 +57,14 @@ run --once runs the agent in the engine.
 // runArmy implements `littleboxes run`. It returns the exit code: with
 // --once, as exec's (0 ok, 1 the agent threw, 2 usage, 3 a limit).
 func runArmy(args []string, stdout, stderr io.Writer, host daemon.Host) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
+	fs := commandFlags("run", runUsage, stderr)
+	data := dataFlag(fs)
 	once := fs.String("once", "", "run this `AGENT`'s run(input) once and exit")
 	input := fs.String("input", "null", "the `JSON` input for --once")
 	inProcess := inProcessFlag(fs)
-	fs.Usage = func() { io.WriteString(stderr, runUsage+"\nFlags:\n"); fs.PrintDefaults() }
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return ExitUsage
+	pos, code, done := parseArgs(fs, args, 1)
+	if done {
+		return code
 	}
 	var in any
 	if err := json.Unmarshal([]byte(*input), &in); err != nil {
@@ -96,36 +87,18 @@ func runArmy(args []string, stdout, stderr io.Writer, host daemon.Host) int {
 		inProcess: *inProcess, host: host, owns: new(bool)}, stdout, stderr); done {
 		return code
 	}
-	st, err := openStore(*data)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
-	}
-	defer st.Close()
-	red, outw, errw, flush := armRedactor(ctx, "run", a, st, stdout, stderr)
-	defer flush()
-	stdout, stderr = outw, errw
-	logw := errw
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(logw, time.Now().Format("15:04:05.000 ")+strings.TrimSuffix(format, "\n")+"\n", args...)
-		_ = logw.Flush()
-	}
 	cells := 0
 	if *once != "" {
 		cells = 1
 	}
-	runner, closeRunner, err := armyrun.NewRunner(*inProcess, cells, logf)
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
+	se, code := startEngine(engineStart{cmd: "run", army: a, path: path, data: *data, std: IO{Stdout: stdout, Stderr: stderr},
+		inProcess: *inProcess, cells: cells, timestamps: true, active: *once == ""})
+	if code != ExitOK {
+		return code
 	}
-	defer closeRunner()
-	e, err := armyrun.Start(ctx, armyrun.Options{Army: a, ArmyPath: path, Store: st, Redactor: red, Seeded: true,
-		Runner: runner, Passive: *once != "", Logf: logf})
-	if err != nil {
-		fmt.Fprintf(stderr, "littleboxes run: %v\n", err)
-		return ExitFailed
-	}
+	defer se.Close()
+	e, logf := se.Engine, se.Logf
+	stdout, stderr = se.Stdout, se.Stderr
 	closeCtx := func() int {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -233,34 +206,19 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 		if name != "" {
 			armies = []string{name}
 		}
-		n := 0
-		for _, arm := range armies {
-			efs, err := engine.Approvals(st, arm, !*all)
-			if err != nil {
-				fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
-				return ExitFailed
-			}
-			for _, ef := range efs {
-				n++
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\tenv.%s.%s(%s)\t%s\n", arm, ef.ID, ef.Status,
-					ef.Agent, ef.Env, ef.Method, clip(string(ef.Args), 120), time.UnixMilli(ef.Created).Format(time.RFC3339))
-			}
-		}
-		if n == 0 {
-			fmt.Fprintln(stdout, "no approvals pending")
+		err := listApprovals(stdout, armies, func(arm string) ([]engine.Effect, error) {
+			return engine.Approvals(st, arm, !*all)
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+			return ExitFailed
 		}
 		return ExitOK
 	}
 	if name == "" {
-		switch len(armies) {
-		case 0:
-			fmt.Fprintln(stderr, "littleboxes approvals: no army has data here: nothing to approve")
-			return ExitFailed
-		case 1:
-			name = armies[0]
-		default:
-			fmt.Fprintf(stderr, "littleboxes approvals: several armies keep approvals here (%s): pass --army NAME\n", strings.Join(armies, ", "))
-			return ExitUsage
+		var code int
+		if name, code = onlyArmy(armies, stderr); name == "" {
+			return code
 		}
 	}
 	if a == nil {
@@ -301,6 +259,49 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
 		return ExitFailed
 	}
+	return printDecided(stdout, ef)
+}
+
+// listApprovals prints, a line each, the approvals that get returns for each
+// of armies, or a line saying that none is pending.
+func listApprovals(stdout io.Writer, armies []string, get func(army string) ([]engine.Effect, error)) error {
+	n := 0
+	for _, arm := range armies {
+		efs, err := get(arm)
+		if err != nil {
+			return err
+		}
+		for _, ef := range efs {
+			n++
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\tenv.%s.%s(%s)\t%s\n", arm, ef.ID, ef.Status,
+				ef.Agent, ef.Env, ef.Method, clip(string(ef.Args), 120), time.UnixMilli(ef.Created).Format(time.RFC3339))
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(stdout, "no approvals pending")
+	}
+	return nil
+}
+
+// onlyArmy returns the one army of armies, the one approve and deny act in
+// when no --army names it. When there is not exactly one it says why on
+// stderr and returns "" and the exit code.
+func onlyArmy(armies []string, stderr io.Writer) (name string, code int) {
+	switch len(armies) {
+	case 0:
+		fmt.Fprintln(stderr, "littleboxes approvals: no army has data here: nothing to approve")
+		return "", ExitFailed
+	case 1:
+		return armies[0], ExitOK
+	default:
+		fmt.Fprintf(stderr, "littleboxes approvals: several armies keep approvals here (%s): pass --army NAME\n", strings.Join(armies, ", "))
+		return "", ExitUsage
+	}
+}
+
+// printDecided prints the effect an approve or deny decided, as JSON, and
+// returns the exit code: ExitFailed when performing it failed.
+func printDecided(stdout io.Writer, ef engine.Effect) int {
 	out, _ := json.MarshalIndent(ef, "", "  ")
 	fmt.Fprintln(stdout, string(out))
 	if ef.Status == engine.StatusFailed {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -63,23 +62,14 @@ func cmdMCP(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes mcp: %v\n", err)
 		return ExitFailed
 	}
-	fs := flag.NewFlagSet("mcp", flag.ContinueOnError)
-	fs.SetOutput(std.Stderr)
-	data := fs.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
+	fs := commandFlags("mcp", mcpUsage, std.Stderr)
+	data := dataFlag(fs)
 	agent := fs.String("agent", "", "the `NAME` of the agent whose env the tools expose (default: the army's only agent)")
 	httpAddr := fs.String("http", "", "serve streamable HTTP on this loopback `ADDRESS` (127.0.0.1:PORT) instead of stdio")
 	inProcess := inProcessFlag(fs)
-	fs.Usage = func() { io.WriteString(std.Stderr, mcpUsage+"\nFlags:\n"); fs.PrintDefaults() }
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return ExitUsage
+	pos, code, done := parseArgs(fs, args, 1)
+	if done {
+		return code
 	}
 	var ln net.Listener
 	if *httpAddr != "" {

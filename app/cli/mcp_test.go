@@ -16,6 +16,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"littleboxes/app/mcp/mcptest"
 	"littleboxes/app/store"
 )
 
@@ -165,18 +166,6 @@ func startMCPHTTP(t *testing.T) (url, token string) {
 	return url, token
 }
 
-// bearer adds a token to every request.
-type bearer struct {
-	token string
-	base  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.base.RoundTrip(r)
-}
-
 // TestMCPHTTP runs `littleboxes mcp --http` as a child: a request without
 // the token it printed is refused, one with it is served, and the Go SDK's
 // client calls execute through it.
@@ -208,7 +197,7 @@ func TestMCPHTTP(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	tr := &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{token, http.DefaultTransport}}}
+	tr := &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: mcptest.BearerClient(token)}
 	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test"}, nil).Connect(ctx, tr, nil)
 	if err != nil {
 		t.Fatalf("the Go SDK's client over HTTP: %v", err)

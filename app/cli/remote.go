@@ -257,43 +257,25 @@ func approvalsViaEngine(sub string, pos []string, data, armyFlag string, all boo
 		armies = []string{name}
 	}
 	if sub == "list" {
-		n := 0
-		for _, arm := range armies {
+		err := listApprovals(stdout, armies, func(arm string) ([]engine.Effect, error) {
 			var efs []engine.Effect
-			if err := c.Call(ctx, daemon.MethodArmyApprovals, &efs, arm, all); err != nil {
-				return fail(err)
-			}
-			for _, ef := range efs {
-				n++
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\tenv.%s.%s(%s)\t%s\n", arm, ef.ID, ef.Status,
-					ef.Agent, ef.Env, ef.Method, clip(string(ef.Args), 120), time.UnixMilli(ef.Created).Format(time.RFC3339))
-			}
-		}
-		if n == 0 {
-			fmt.Fprintln(stdout, "no approvals pending")
+			err := c.Call(ctx, daemon.MethodArmyApprovals, &efs, arm, all)
+			return efs, err
+		})
+		if err != nil {
+			return fail(err)
 		}
 		return ExitOK, true
 	}
 	if name == "" {
-		switch len(armies) {
-		case 0:
-			fmt.Fprintln(stderr, "littleboxes approvals: no army has data here: nothing to approve")
-			return ExitFailed, true
-		case 1:
-			name = armies[0]
-		default:
-			fmt.Fprintf(stderr, "littleboxes approvals: several armies keep approvals here (%s): pass --army NAME\n", strings.Join(armies, ", "))
-			return ExitUsage, true
+		var code int
+		if name, code = onlyArmy(armies, stderr); name == "" {
+			return code, true
 		}
 	}
 	var ef engine.Effect
 	if err := c.Call(ctx, daemon.MethodDecide, &ef, name, file, pos[0], sub == "approve"); err != nil {
 		return fail(err)
 	}
-	out, _ := json.MarshalIndent(ef, "", "  ")
-	fmt.Fprintln(stdout, string(out))
-	if ef.Status == engine.StatusFailed {
-		return ExitFailed, true
-	}
-	return ExitOK, true
+	return printDecided(stdout, ef), true
 }

@@ -51,10 +51,14 @@ type engineStart struct {
 	// timestamps starts each log line with the time and writes it at once,
 	// for a command that runs long.
 	timestamps bool
+	// active fires the army's triggers (littleboxes run ARMY); else the
+	// engine is passive: it runs only what the command asks.
+	active bool
 }
 
-// startedEngine is an army's engine started passively (no trigger fires)
-// for one command, with what the command writes through.
+// startedEngine is an army's engine started for one command (passively,
+// unless engineStart.active: no trigger fires), with what the command
+// writes through.
 type startedEngine struct {
 	// Ctx ends on SIGINT or SIGTERM.
 	Ctx    context.Context
@@ -70,7 +74,8 @@ type startedEngine struct {
 
 // startEngine opens the store in the data directory (refused, saying so,
 // while another littleboxes holds it), arms the redactor, starts the
-// runner (cells, or this process) and the army's engine, passively. On
+// runner (cells, or this process) and the army's engine (passively unless
+// o.active). On
 // failure it has said why on stderr, released what it took, and returns
 // the exit code; else ExitOK, and the caller must Close what it returns.
 func startEngine(o engineStart) (*startedEngine, int) {
@@ -115,7 +120,7 @@ func startEngine(o engineStart) (*startedEngine, int) {
 	}
 	s.undo = append(s.undo, closeRunner)
 	e, err := armyrun.Start(ctx, armyrun.Options{Army: o.army, ArmyPath: o.path, Store: st, Redactor: red, Seeded: true,
-		Runner: runner, Passive: true, Logf: s.Logf})
+		Runner: runner, Passive: !o.active, Logf: s.Logf})
 	if err != nil {
 		return fail(err)
 	}

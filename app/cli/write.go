@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -37,23 +36,18 @@ func cmdWrite(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes write: %v\n", err)
 		return ExitFailed
 	}
-	fs := flag.NewFlagSet("write", flag.ContinueOnError)
-	fs.SetOutput(std.Stderr)
-	data := fs.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
+	fs := commandFlags("write", writeUsage, std.Stderr)
+	data := dataFlag(fs)
 	model := fs.String("model", "", "the llm `CAPABILITY` that writes the code")
 	input := fs.String("input", "null", "the `JSON` sample input of the dry run")
 	attempts := fs.Int("attempts", 0, "how many tries, the first included (default 3)")
 	save := fs.Bool("save", false, "write the code into the army")
 	inProcess := inProcessFlag(fs)
-	fs.Usage = func() { io.WriteString(std.Stderr, writeUsage+"\nFlags:\n"); fs.PrintDefaults() }
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	pos, code, stop := parseArgs(fs, args, 3)
+	if stop {
+		return code
 	}
-	if len(pos) != 3 || strings.TrimSpace(pos[2]) == "" {
+	if strings.TrimSpace(pos[2]) == "" {
 		fs.Usage()
 		return ExitUsage
 	}
@@ -237,20 +231,15 @@ func cmdRuns(args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "littleboxes runs: %v\n", err)
 		return ExitFailed
 	}
-	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
-	fs.SetOutput(std.Stderr)
-	data := fs.String("data", "", "the data `DIR` (default $XDG_DATA_HOME/littleboxes)")
+	fs := commandFlags("runs", runsUsage, std.Stderr)
+	data := dataFlag(fs)
 	limit := fs.Int("limit", 20, "at most `N` runs")
 	asJSON := fs.Bool("json", false, "print the run records as JSON")
-	fs.Usage = func() { io.WriteString(std.Stderr, runsUsage+"\nFlags:\n"); fs.PrintDefaults() }
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	pos, code, stop := parseArgs(fs, args, 2)
+	if stop {
+		return code
 	}
-	if len(pos) != 2 || *limit < 1 {
+	if *limit < 1 {
 		fs.Usage()
 		return ExitUsage
 	}

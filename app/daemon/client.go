@@ -26,7 +26,6 @@ import (
 type Client struct {
 	path string
 	hc   *http.Client
-	tr   *http.Transport
 }
 
 // RemoteError is an error the engine returned: its text is the engine's.
@@ -41,27 +40,38 @@ func (e *RemoteError) Error() string { return e.Msg }
 // wrapping ErrNotRunning when none answers.
 func Dial(ctx context.Context, dataDir string) (*Client, error) {
 	path := SocketPath(dataDir)
-	c, err := dialCheck(ctx, path)
+	conn, err := dialCheck(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	c.Close()
+	conn.Close()
 	tr := &http.Transport{
 		DialContext:        func(ctx context.Context, _, _ string) (net.Conn, error) { return dialCheck(ctx, path) },
 		MaxIdleConns:       4,
 		IdleConnTimeout:    30 * time.Second,
 		DisableCompression: true,
 	}
-	return &Client{path: path, tr: tr, hc: &http.Client{Transport: tr}}, nil
+	c := NewClient(tr)
+	c.path = path
+	return c, nil
+}
+
+// NewClient returns a client of the engine that rt reaches. Its requests
+// name the host "littleboxes" and carry no token: rt takes them where the
+// engine listens and adds what that listener asks for. Dial is the way to
+// the engine of a data directory; NewClient serves one reached otherwise,
+// as a test's engine on a loopback port behind package serve's token.
+func NewClient(rt http.RoundTripper) *Client {
+	return &Client{hc: &http.Client{Transport: rt}}
 }
 
 // Close closes the client's idle connections.
 func (c *Client) Close() error {
-	c.tr.CloseIdleConnections()
+	c.hc.CloseIdleConnections()
 	return nil
 }
 
-// Path returns the socket's path.
+// Path returns the socket's path ("" for a client made by NewClient).
 func (c *Client) Path() string { return c.path }
 
 // base is the URL the requests are made to; the host is not looked at.

@@ -80,26 +80,44 @@ func (e *echo) Fail(s string) error { return fmt.Errorf("no %s here", s) }
 // ends; logs collects the listener's log lines.
 func serveAPI(t *testing.T, dir string) (*echo, *events.Hub, *logs) {
 	t.Helper()
-	lg := &logs{}
+	s := startServer(t, dir, serve.LocalOptions{})
+	t.Cleanup(func() {
+		s.stop()
+		if err := <-s.done; err != nil {
+			t.Errorf("ServeLocal: %v", err)
+		}
+	})
+	return s.echo, s.hub, s.logs
+}
+
+// server is an echo API and a hub served on a socket (startServer).
+type server struct {
+	echo *echo
+	hub  *events.Hub
+	logs *logs        // the listener's log lines
+	stop func()       // ends ServeLocal
+	done <-chan error // what ServeLocal returned
+}
+
+// startServer serves an echo API and a hub on dir's socket with opts until
+// stop or the test's end; the hub closes at the test's end.
+func startServer(t *testing.T, dir string, opts serve.LocalOptions) *server {
+	t.Helper()
 	ln, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln.SetLogf(lg.logf)
-	e, hub := &echo{}, events.New()
+	s := &server{echo: &echo{}, hub: events.New(), logs: &logs{}}
+	t.Cleanup(s.hub.Close)
+	ln.SetLogf(s.logs.logf)
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve.ServeLocal(ctx, ln, serve.App{Bound: []any{e}, Events: hub.Subscribe, Close: func() error { return nil }}, serve.LocalOptions{})
+		done <- serve.ServeLocal(ctx, ln, serve.App{Bound: []any{s.echo}, Events: s.hub.Subscribe, Close: func() error { return nil }}, opts)
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("ServeLocal: %v", err)
-		}
-		hub.Close()
-	})
-	return e, hub, lg
+	s.stop, s.done = cancel, done
+	return s
 }
 
 type logs struct {
@@ -297,17 +315,7 @@ func TestCallAndEvents(t *testing.T) {
 
 func TestEventsEndWhenTheEngineGoes(t *testing.T) {
 	dir := shortDir(t)
-	ln, err := daemon.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := events.New()
-	defer hub.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- serve.ServeLocal(ctx, ln, serve.App{Bound: []any{&echo{}}, Events: hub.Subscribe, Close: func() error { return nil }}, serve.LocalOptions{})
-	}()
+	s := startServer(t, dir, serve.LocalOptions{})
 	c, err := daemon.Dial(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -317,8 +325,8 @@ func TestEventsEndWhenTheEngineGoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop()
-	if err := <-done; err != nil {
+	s.stop()
+	if err := <-s.done; err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -333,17 +341,7 @@ func TestEventsEndWhenTheEngineGoes(t *testing.T) {
 
 func TestIdleExit(t *testing.T) {
 	dir := shortDir(t)
-	ln, err := daemon.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := events.New()
-	defer hub.Close()
-	done := make(chan error, 1)
-	go func() {
-		done <- serve.ServeLocal(context.Background(), ln, serve.App{Bound: []any{&echo{}}, Events: hub.Subscribe,
-			Close: func() error { return nil }}, serve.LocalOptions{IdleExit: 300 * time.Millisecond})
-	}()
+	done := startServer(t, dir, serve.LocalOptions{IdleExit: 300 * time.Millisecond}).done
 	// An attached event stream keeps it up well past the idle time.
 	c, err := daemon.Dial(context.Background(), dir)
 	if err != nil {

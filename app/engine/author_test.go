@@ -16,14 +16,13 @@ func TestDescribe(t *testing.T) {
 		llmtest.Step{Content: "return 1"},
 		llmtest.Step{Content: "```ts\nexport default {\n  async run(input: string, env: Env) {\n    const s = await env.src.read();\n    await env.out.send(input + ':' + s);\n    return s;\n  },\n}\n```"},
 	)
-	e := newEngine(t, parse(t, instructedArmy(srv, `
+	e := instructedEngine(t, srv, `
   mover:
     triggers: [manual]
     bindings: {src: src, out: out}
     code: |
       export default { async run() { return "old" } }
-`)), openBolt(t, t.TempDir()), nil)
-	defer e.Close(context.Background())
+`, nil)
 	before := sent.Load()
 	a, err := e.Describe(context.Background(), "mover", "read src and send it out with the input", "", "sample", 0)
 	if err != nil {
@@ -51,14 +50,13 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestDescribeNoModel(t *testing.T) {
-	e := newEngine(t, parse(t, `
+	e, _ := startEngine(t, parse(t, `
 name: nomodel
 agents:
   a:
     triggers: [manual]
     code: export default { async run() {} }
-`), openBolt(t, t.TempDir()), nil)
-	defer e.Close(context.Background())
+`), "", nil)
 	_, err := e.Describe(context.Background(), "a", "anything", "", nil, 0)
 	if !errors.Is(err, ErrNoModel) || !strings.Contains(err.Error(), "add one") {
 		t.Fatalf("err %v", err)

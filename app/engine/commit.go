@@ -20,11 +20,19 @@ const (
 )
 
 // op is one write the committer applies. wakes names agents whose queue it
-// appends to, woken after the commit.
+// appends to, woken after the commit. Once the op is finished with, its
+// error goes to done (when someone waits there) and to then (when set),
+// which runs on the committer's goroutine and must not block.
 type op struct {
 	fn    func(tx store.Tx) error
 	wakes []string
 	done  chan error // buffered, 1; nil when nobody waits
+	then  func(error)
+
+	// err is set, on the committer's goroutine, when the op is finished
+	// with an error: an op submitted later may read it there (see
+	// sends.stored).
+	err error
 }
 
 // committer applies ops in submission order, grouping all that are waiting
@@ -51,16 +59,42 @@ func newCommitter(st store.Store, logf func(string, ...any), wake func(string)) 
 // submit queues fn; the returned channel gets its error once committed.
 func (c *committer) submit(fn func(store.Tx) error, wakes ...string) <-chan error {
 	o := &op{fn: fn, wakes: wakes, done: make(chan error, 1)}
+	c.enqueue(o)
+	return o.done
+}
+
+// submitted is submit returning the op itself, for an invocation to collect
+// (see sends).
+func (c *committer) submitted(fn func(store.Tx) error, wakes ...string) *op {
+	o := &op{fn: fn, wakes: wakes, done: make(chan error, 1)}
+	c.enqueue(o)
+	return o
+}
+
+// later queues fn with nobody waiting: then, when not nil, gets its error
+// on the committer's goroutine once committed (or at once, when the
+// committer is closed).
+func (c *committer) later(fn func(store.Tx) error, then func(error)) {
+	c.enqueue(&op{fn: fn, then: then})
+}
+
+func (c *committer) enqueue(o *op) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		o.done <- fmt.Errorf("engine: store write: %w", ErrClosed)
-		return o.done
+		err := fmt.Errorf("engine: store write: %w", ErrClosed)
+		o.err = err
+		if o.done != nil {
+			o.done <- err
+		}
+		if o.then != nil {
+			o.then(err)
+		}
+		return
 	}
 	c.queue = append(c.queue, o)
 	c.cond.Signal()
 	c.mu.Unlock()
-	return o.done
 }
 
 // do submits fn and waits for its commit.
@@ -125,6 +159,7 @@ func (c *committer) apply(batch []*op) {
 
 func (c *committer) finish(o *op, err error) {
 	if err != nil {
+		o.err = err
 		c.logf("engine: store write: %v", err)
 	}
 	if err == nil {
@@ -132,7 +167,12 @@ func (c *committer) finish(o *op, err error) {
 			c.wake(a)
 		}
 	}
-	o.done <- err
+	if o.done != nil {
+		o.done <- err
+	}
+	if o.then != nil {
+		o.then(err)
+	}
 }
 
 // grouped is the store capabilities write through (kv and the like): its

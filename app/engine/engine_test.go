@@ -87,10 +87,32 @@ func openBolt(t testing.TB, dir string) *store.Bolt {
 	return st
 }
 
-const leakyArmy = `
-name: leaky
+// startEngine runs a on a store in dir (a temporary directory when dir is
+// ""), with the options mod sets (nil: none). The engine, then the store,
+// close at the test's end.
+func startEngine(t testing.TB, a *army.Army, dir string, mod func(*Options)) (*Engine, *store.Bolt) {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	st := openBolt(t, dir)
+	t.Cleanup(func() { st.Close() })
+	e := newEngine(t, a, st, mod)
+	t.Cleanup(func() { e.Close(context.Background()) })
+	return e, st
+}
+
+// leakyArmy's agent leaker reads a private source and sends its input to a
+// public sink: each send is held for approval.
+var leakyArmy = leakerArmy("leaky", "enginetest.src")
+
+// leakerArmy is an army named name whose agent leaker reads src, of kind
+// srcKind, then sends its input to out, a public sink (enginetest.out).
+func leakerArmy(name, srcKind string) string {
+	return `
+name: ` + name + `
 capabilities:
-  src: {kind: enginetest.src}
+  src: {kind: ` + srcKind + `}
   out: {kind: enginetest.out}
 agents:
   leaker:
@@ -102,6 +124,7 @@ agents:
         async onApproval(r, env) { return r },
       }
 `
+}
 
 func holdOne(t *testing.T, e *Engine) string {
 	t.Helper()
@@ -120,10 +143,7 @@ func TestApprovals(t *testing.T) {
 	ctx := context.Background()
 	t.Run("approve performs once", func(t *testing.T) {
 		sent.Store(0)
-		st := openBolt(t, t.TempDir())
-		defer st.Close()
-		e := newEngine(t, parse(t, leakyArmy), st, nil)
-		defer e.Close(ctx)
+		e, _ := startEngine(t, parse(t, leakyArmy), "", nil)
 		id := holdOne(t, e)
 		if sent.Load() != 0 {
 			t.Fatal("the sink ran before approval")
@@ -145,10 +165,7 @@ func TestApprovals(t *testing.T) {
 	})
 	t.Run("deny never performs", func(t *testing.T) {
 		sent.Store(0)
-		st := openBolt(t, t.TempDir())
-		defer st.Close()
-		e := newEngine(t, parse(t, leakyArmy), st, nil)
-		defer e.Close(ctx)
+		e, _ := startEngine(t, parse(t, leakyArmy), "", nil)
 		id := holdOne(t, e)
 		if ef, err := e.Deny(ctx, id); err != nil || ef.Status != StatusDenied {
 			t.Fatalf("deny: %+v, %v", ef, err)
@@ -185,10 +202,7 @@ func TestApprovals(t *testing.T) {
 	})
 	t.Run("approve concurrently performs once", func(t *testing.T) {
 		sent.Store(0)
-		st := openBolt(t, t.TempDir())
-		defer st.Close()
-		e := newEngine(t, parse(t, leakyArmy), st, nil)
-		defer e.Close(ctx)
+		e, _ := startEngine(t, parse(t, leakyArmy), "", nil)
 		id := holdOne(t, e)
 		errs := make(chan error, 8)
 		for range 8 {
@@ -252,10 +266,7 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 
 func TestChain(t *testing.T) {
 	const n = 300
-	st := openBolt(t, t.TempDir())
-	defer st.Close()
-	e := newEngine(t, parse(t, chainArmy("chain")), st, nil)
-	defer e.Close(context.Background())
+	e, st := startEngine(t, parse(t, chainArmy("chain")), "", nil)
 	if _, err := e.Run(context.Background(), "a", n); err != nil {
 		t.Fatal(err)
 	}
@@ -268,8 +279,6 @@ func TestChain(t *testing.T) {
 }
 
 func TestDeadLetter(t *testing.T) {
-	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	a := parse(t, `
 name: fail
 agents:
@@ -283,8 +292,7 @@ agents:
 channels:
   - {from: a, env: out, to: b}
 `)
-	e := newEngine(t, a, st, func(o *Options) { o.MaxAttempts = 3 })
-	defer e.Close(context.Background())
+	e, st := startEngine(t, a, "", func(o *Options) { o.MaxAttempts = 3 })
 	events, stop := e.Subscribe()
 	defer stop()
 	if _, err := e.Run(context.Background(), "a", "m1"); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"littleboxes/app/army"
@@ -27,10 +28,37 @@ const (
 	keyApproved               // string: the approved code-writing reply a resumed run starts from
 )
 
-// sends collects the commits of the messages one invocation sent, so that
+// sends collects the writes of the messages one invocation sent, so that
 // its own message is removed only after they are durable.
 type sends struct {
-	waits []<-chan error
+	mu  sync.Mutex // binding calls of one invocation may send at once
+	ops []*op
+	// keep, when set, has the invocation leave its run record in rec
+	// instead of storing it: a delivery stores it in the commit that
+	// removes the message.
+	keep bool
+	rec  *RunRecord
+}
+
+// stored says whether the messages sent are stored, as an op submitted
+// after them sees it when applied on the committer's goroutine: each one
+// was committed before, or was applied in the same transaction (an error
+// there would have ended it), unless it finished with an error.
+func (s *sends) stored() error {
+	var errs []error
+	for _, o := range s.ops {
+		if o.err != nil {
+			errs = append(errs, o.err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// add collects o.
+func (s *sends) add(o *op) {
+	s.mu.Lock()
+	s.ops = append(s.ops, o)
+	s.mu.Unlock()
 }
 
 // guarded is one env binding: the flow guard over an instance. What the

@@ -26,20 +26,8 @@ func init() {
 			Name: "read", Role: capabilities.Source, Doc: "reads", TS: "read(): Promise<string>", Fn: capabilities.Of((*testPage).read)}}})})
 }
 
-const steeredArmy = `
-name: steered
-capabilities:
-  src: {kind: enginetest.page}
-  out: {kind: enginetest.out}
-agents:
-  leaker:
-    triggers: [manual]
-    bindings: {src: src, out: out}
-    code: |
-      export default {
-        async run(input, env) { await env.src.read(); return await env.out.send(input) },
-      }
-`
+// steeredArmy is leakyArmy with a page a stranger wrote for its source.
+var steeredArmy = leakerArmy("steered", "enginetest.page")
 
 // TestIntegrityHold: a sink that leaks nothing (everything read is public)
 // is held because a stranger wrote what the agent read, and the held
@@ -47,10 +35,7 @@ agents:
 func TestIntegrityHold(t *testing.T) {
 	ctx := context.Background()
 	sent.Store(0)
-	st := openBolt(t, t.TempDir())
-	defer st.Close()
-	e := newEngine(t, parse(t, steeredArmy), st, nil)
-	defer e.Close(ctx)
+	e, st := startEngine(t, parse(t, steeredArmy), "", nil)
 	s, ok := e.Analysis().Sink("leaker", "out")
 	if !ok || s.Confidentiality != "safe" || s.Integrity != "approval" {
 		t.Fatalf("sink %+v, want safe by confidentiality and held by integrity", s)

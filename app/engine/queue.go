@@ -60,7 +60,7 @@ func (e *Engine) Deliver(ctx context.Context, channel, to string, msg any) error
 	if err != nil {
 		return fmt.Errorf("engine: deliver on %s: %w", channel, err)
 	}
-	w := e.com.submit(func(tx store.Tx) error {
+	o := e.com.submitted(func(tx store.Tx) error {
 		b, err := bucket(tx, e.armyKey, bucketQueue, to)
 		if err != nil {
 			return err
@@ -73,10 +73,10 @@ func (e *Engine) Deliver(ctx context.Context, channel, to string, msg any) error
 	}, to)
 	e.ev.Publish(Event{Type: EventMessage, Agent: from, To: to, Detail: channel})
 	if sn, ok := ctx.Value(keySends).(*sends); ok {
-		sn.waits = append(sn.waits, w)
+		sn.add(o)
 		return nil
 	}
-	if err := <-w; err != nil {
+	if err := <-o.done; err != nil {
 		return fmt.Errorf("engine: deliver on %s: %w", channel, err)
 	}
 	return nil
@@ -369,13 +369,13 @@ func (e *Engine) runItem(tmpl string, g *agent) {
 		return
 	}
 	item := g.item
-	e.com.submit(func(tx store.Tx) error {
+	e.com.later(func(tx store.Tx) error {
 		b, err := bucket(tx, e.armyKey, bucketSeen, tmpl)
 		if err != nil {
 			return err
 		}
 		return b.Put([]byte(item), nil)
-	})
+	}, nil)
 }
 
 type queued struct {
@@ -396,23 +396,30 @@ type queued struct {
 //
 // The invocations run on the agent's concurrency of handler goroutines that
 // live as long as the worker: a goroutine per message would start with a
-// small stack and grow it, by copying, on every message.
+// small stack and grow it, by copying, on every message. The worker hands
+// them a whole batch at once, through a channel with room for it, so it is
+// woken once per look at the queue, not once per message.
 type delivery struct {
 	e     *Engine
 	g     *agent
-	jobs  chan queued   // messages for the handlers
+	jobs  chan queued   // messages for the handlers, up to a batch
 	freed chan struct{} // signalled when a message is finished with
 	wg    sync.WaitGroup
 
-	mu   sync.Mutex
-	busy map[string]time.Time // key → zero while handled; when to retry once failed
+	mu       sync.Mutex
+	busy     map[string]time.Time // key → zero while handled; when to retry once failed
+	retrying int                  // entries of busy waiting for a retry
+	// after is the last key handed out: a look at the queue starts after
+	// it, as every message before it is busy or gone, until one is given
+	// back (after = nil: from the head again).
+	after []byte
 }
 
 // worker delivers g's queue until the engine stops, then waits for the
 // messages it is handling.
 func (e *Engine) worker(g *agent) {
 	defer e.wg.Done()
-	d := &delivery{e: e, g: g, jobs: make(chan queued),
+	d := &delivery{e: e, g: g, jobs: make(chan queued, batchSize),
 		freed: make(chan struct{}, 1), busy: map[string]time.Time{}}
 	for range g.concurrency {
 		d.wg.Add(1)
@@ -465,13 +472,17 @@ func (d *delivery) peek() (batch []queued, retry time.Time, err error) {
 	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for k, t := range d.busy {
-		if !t.IsZero() && !t.After(now) {
-			delete(d.busy, k) // its backoff is over: take it again
+	if d.retrying > 0 {
+		for k, t := range d.busy {
+			if !t.IsZero() && !t.After(now) {
+				delete(d.busy, k) // its backoff is over: take it again
+				d.retrying--
+				d.after = nil
+			}
 		}
 	}
 	err = viewBucket(d.e.st, d.e.armyKey, func(b store.Bucket) error {
-		return b.Scan(store.ScanOptions{}, func(k, v []byte) error {
+		return b.Scan(store.ScanOptions{After: d.after}, func(k, v []byte) error {
 			if _, ok := d.busy[string(k)]; ok {
 				return nil
 			}
@@ -489,24 +500,38 @@ func (d *delivery) peek() (batch []queued, retry time.Time, err error) {
 	for _, q := range batch {
 		d.busy[string(q.key)] = time.Time{}
 	}
-	for _, t := range d.busy {
-		if !t.IsZero() && (retry.IsZero() || t.Before(retry)) {
-			retry = t
+	if len(batch) > 0 && err == nil {
+		d.after = batch[len(batch)-1].key
+	}
+	if d.retrying > 0 {
+		for _, t := range d.busy {
+			if !t.IsZero() && (retry.IsZero() || t.Before(retry)) {
+				retry = t
+			}
 		}
 	}
 	return batch, retry, err
 }
 
-// done forgets key (the worker may take it again when it is still queued)
-// or, with a non-zero retryAt, keeps it out of the worker's way until then.
-func (d *delivery) done(key []byte, retryAt time.Time) {
+// done is told the worker is finished with key: removed, it is forgotten;
+// else it is given back, to be taken again at once or, with a non-zero
+// retryAt, once its backoff is over.
+func (d *delivery) done(key []byte, removed bool, retryAt time.Time) {
 	d.mu.Lock()
-	if retryAt.IsZero() {
+	switch {
+	case removed:
 		delete(d.busy, string(key))
-	} else {
+	case retryAt.IsZero():
+		delete(d.busy, string(key))
+		d.after = nil
+	default:
 		d.busy[string(key)] = retryAt
+		d.retrying++
 	}
 	d.mu.Unlock()
+	if removed {
+		return // nothing to take: new messages wake the worker
+	}
 	select {
 	case d.freed <- struct{}{}:
 	default:
@@ -514,102 +539,149 @@ func (d *delivery) done(key []byte, retryAt time.Time) {
 }
 
 // handler runs invocations of the messages handed to it until the worker
-// ends; what is left after each invocation waits on the store in a
-// goroutine of its own (finish), so the handler takes the next message.
+// ends; what is left after each invocation is one store write, queued
+// without waiting (settle), so the handler takes the next message.
 func (d *delivery) handler() {
 	defer d.wg.Done()
 	for q := range d.jobs {
 		e, g := d.e, d.g
+		if e.stopCtx.Err() != nil {
+			d.done(q.key, false, time.Time{}) // stopping: the message stays, untouched
+			continue
+		}
 		var msg any
 		if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
 			msg = nil
 		}
-		sn := &sends{}
+		sn := &sends{keep: true}
 		_, err := e.invokeWith(e.runCtx, g, sandbox.EntryOnMessage, "message", msg,
 			map[string]any{"from": q.m.From, "channel": q.m.Channel, "attempt": q.m.Attempts + 1}, sn)
-		d.wg.Add(1)
-		go d.finish(q, sn, err)
+		d.settle(q, sn, err, err != nil && e.runCtx.Err() != nil)
 	}
 }
 
-// finish waits for the messages the invocation of q sent to be stored,
-// then removes q, or, when the invocation failed with err, retries or
-// buries it.
-func (d *delivery) finish(q queued, sn *sends, err error) {
-	defer d.wg.Done()
+// What becomes of a handled message (settle).
+const (
+	fateRemoved = iota // handled: off the queue
+	fateLeft           // the engine is stopping: left as it was
+	fateRetried        // its failed try recorded; taken again after a backoff
+	fateBuried         // moved to the dead letters after its last try
+)
+
+// settle stores, in one write queued behind the messages the invocation of
+// q sent (so in the same commit or a later one), the invocation's run
+// record and what becomes of q: removed when the invocation succeeded and
+// every message it sent is stored; else left untouched when the engine is
+// stopping (stopping), its failed try recorded for a retry, or moved to the
+// dead letters after its last try. A crash before that commit leaves q
+// queued: it is handled again. The worker forgets q, or keeps it aside for
+// its backoff, once the write is committed.
+func (d *delivery) settle(q queued, sn *sends, err error, stopping bool) {
 	e, g := d.e, d.g
-	if werr := sn.wait(); werr != nil && err == nil {
-		err = fmt.Errorf("a message it sent was not stored: %w", werr)
-	}
-	if err == nil {
-		if werr := <-e.com.submit(deleteKey(e.armyKey, g.name, q.key)); werr != nil {
-			e.logf("engine: queue of %s: removing a handled message: %v", g.name, werr)
+	keep := uint64(e.opts.KeepRuns)
+	rec := sn.rec
+	var (
+		fate    int
+		m       message // q's message as stored again, when retried
+		failure error
+		dl      DeadLetter
+	)
+	d.wg.Add(1)
+	e.com.later(func(tx store.Tx) error {
+		// This may run twice (a failed group of writes is redone one by
+		// one): everything is decided afresh from q, sn and err.
+		if rec != nil {
+			b, berr := bucket(tx, e.armyKey, bucketRuns, g.name)
+			if berr != nil {
+				return berr
+			}
+			if berr := appendRecord(b, keep, rec, &rec.ID); berr != nil {
+				return berr
+			}
 		}
-		d.done(q.key, time.Time{})
-		return
-	}
-	if e.runCtx.Err() != nil {
-		d.done(q.key, time.Time{}) // shutting down: the message stays, untouched
-		return
-	}
-	q.m.Attempts++
-	q.m.LastErr = err.Error()
-	if q.m.Attempts >= e.opts.MaxAttempts {
-		d.bury(q, err)
-		return
-	}
-	m := q.m
-	werr := <-e.com.submit(func(tx store.Tx) error {
-		b, err := bucket(tx, e.armyKey, bucketQueue, g.name)
-		if err != nil {
-			return err
+		failure = err
+		if failure == nil {
+			if serr := sn.stored(); serr != nil {
+				failure = fmt.Errorf("a message it sent was not stored: %w", serr)
+			}
 		}
-		v, err := json.Marshal(m)
-		if err != nil {
-			return err
+		m = q.m
+		switch {
+		case failure == nil:
+			fate = fateRemoved
+			return deleteKey(e.armyKey, g.name, q.key)(tx)
+		case stopping:
+			fate = fateLeft
+			return nil
 		}
-		return b.Put(q.key, v)
+		m.Attempts++
+		m.LastErr = failure.Error()
+		b, berr := bucket(tx, e.armyKey, bucketQueue, g.name)
+		if berr != nil {
+			return berr
+		}
+		if m.Attempts < e.opts.MaxAttempts {
+			fate = fateRetried
+			v, jerr := json.Marshal(m)
+			if jerr != nil {
+				return jerr
+			}
+			return b.Put(q.key, v)
+		}
+		fate = fateBuried
+		if berr := b.Delete(q.key); berr != nil {
+			return berr
+		}
+		dl = DeadLetter{To: g.name, From: m.From, Channel: m.Channel, Msg: m.Msg,
+			Attempts: m.Attempts, Error: m.LastErr, Died: e.now().UnixMilli()}
+		dead, berr := bucket(tx, e.armyKey, bucketDead)
+		if berr != nil {
+			return berr
+		}
+		seq, berr := dead.NextSequence()
+		if berr != nil {
+			return berr
+		}
+		v, jerr := json.Marshal(dl)
+		if jerr != nil {
+			return jerr
+		}
+		return dead.Put(store.Uint64Key(seq), v)
+	}, func(werr error) {
+		defer d.wg.Done()
+		if werr != nil {
+			// Nothing of it was stored: q stays as it was, to be handled
+			// again (after a backoff when it failed).
+			e.logf("engine: queue of %s: settling a handled message: %v", g.name, werr)
+			var retryAt time.Time
+			if failure != nil && !stopping {
+				retryAt = time.Now().Add(e.backoff(m.Attempts))
+			}
+			d.done(q.key, false, retryAt)
+			return
+		}
+		switch fate {
+		case fateRetried:
+			d.done(q.key, false, time.Now().Add(e.backoff(m.Attempts)))
+		case fateBuried:
+			e.logf("engine: %s: message from %s dead after %d tries: %v", g.name, m.From, m.Attempts, failure)
+			e.ev.Publish(Event{Type: EventDeadLetter, Agent: m.From, To: g.name, Detail: m.Channel, Error: dl.Error})
+			d.done(q.key, true, time.Time{})
+		case fateLeft:
+			d.done(q.key, false, time.Time{})
+		default:
+			d.done(q.key, true, time.Time{})
+		}
 	})
-	if werr != nil {
-		e.logf("engine: queue of %s: recording a failed try: %v", g.name, werr)
-	}
-	delay := e.opts.Backoff << (m.Attempts - 1)
+}
+
+// backoff is how long a message waits after its attempts-th failed try.
+func (e *Engine) backoff(attempts int) time.Duration {
+	delay := e.opts.Backoff << max(attempts-1, 0)
 	if delay > e.opts.MaxBackoff || delay <= 0 {
 		delay = e.opts.MaxBackoff
 	}
-	d.done(q.key, time.Now().Add(delay))
-}
-
-// bury moves q, which failed its last try with err, to the dead letters.
-func (d *delivery) bury(q queued, err error) {
-	e, g := d.e, d.g
-	dl := DeadLetter{To: g.name, From: q.m.From, Channel: q.m.Channel, Msg: q.m.Msg,
-		Attempts: q.m.Attempts, Error: q.m.LastErr, Died: e.now().UnixMilli()}
-	e.logf("engine: %s: message from %s dead after %d tries: %v", g.name, q.m.From, q.m.Attempts, err)
-	del := deleteKey(e.armyKey, g.name, q.key)
-	werr := <-e.com.submit(func(tx store.Tx) error {
-		if err := del(tx); err != nil {
-			return err
-		}
-		b, err := bucket(tx, e.armyKey, bucketDead)
-		if err != nil {
-			return err
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		v, err := json.Marshal(dl)
-		if err != nil {
-			return err
-		}
-		return b.Put(store.Uint64Key(seq), v)
-	})
-	if werr != nil {
-		e.logf("engine: queue of %s: moving a message to the dead letters: %v", g.name, werr)
-	}
-	e.ev.Publish(Event{Type: EventDeadLetter, Agent: q.m.From, To: g.name, Detail: q.m.Channel, Error: dl.Error})
-	d.done(q.key, time.Time{})
+	return delay
 }
 
 // deleteKey removes key from agent's queue.

@@ -167,19 +167,24 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 		at.Console = capConsole(at.Console)
 		rec.Attempts = append(rec.Attempts, at)
 	}
-	e.recordRun(rec)
+	if sn.keep {
+		sn.rec = &rec
+	} else {
+		e.recordRun(rec)
+	}
 	e.ev.Publish(Event{Type: EventRunEnd, Agent: g.name, Detail: rec.Status, Error: rec.Error})
 	return res, err
 }
 
+// wait waits for the messages sent to be committed.
 func (s *sends) wait() error {
 	var errs []error
-	for _, w := range s.waits {
-		if err := <-w; err != nil {
+	for _, o := range s.ops {
+		if err := <-o.done; err != nil {
 			errs = append(errs, err)
 		}
 	}
-	s.waits = s.waits[:0]
+	s.ops = s.ops[:0]
 	return errors.Join(errs...)
 }
 
@@ -198,13 +203,13 @@ func capConsole(lines []sandbox.ConsoleLine) []sandbox.ConsoleLine {
 // recordRun stores rec without waiting and drops records beyond KeepRuns.
 func (e *Engine) recordRun(rec RunRecord) {
 	keep := uint64(e.opts.KeepRuns)
-	e.com.submit(func(tx store.Tx) error {
+	e.com.later(func(tx store.Tx) error {
 		b, err := bucket(tx, e.armyKey, bucketRuns, rec.Agent)
 		if err != nil {
 			return err
 		}
 		return appendRecord(b, keep, &rec, &rec.ID)
-	})
+	}, nil)
 }
 
 // appendRecord appends rec to b under the bucket's next sequence number,

@@ -444,14 +444,21 @@ var cases = []testCase{
 	},
 }
 
+// analyze analyses the army build returns, failing the test on an error.
+func analyze(t testing.TB, build func() (*army.Army, fakeFacts)) *Analysis {
+	t.Helper()
+	a, f := build()
+	an, err := Analyze(a, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return an
+}
+
 func TestAnalyze(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a, f := tc.army()
-			an, err := Analyze(a, f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			an := analyze(t, tc.army)
 			got := map[string]capabilities.Label{}
 			for _, ag := range an.Agents {
 				got[ag.Name] = ag.Label

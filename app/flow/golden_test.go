@@ -21,11 +21,7 @@ func TestGolden(t *testing.T) {
 		{"inbox-leaky", inboxLeaky},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, f := tc.army()
-			an, err := Analyze(a, f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			an := analyze(t, tc.army)
 			js, err := an.JSON()
 			if err != nil {
 				t.Fatal(err)

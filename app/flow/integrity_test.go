@@ -247,11 +247,7 @@ var integrityCases = []integrityCase{
 func TestIntegrity(t *testing.T) {
 	for _, tc := range integrityCases {
 		t.Run(tc.name, func(t *testing.T) {
-			a, f := tc.army()
-			an, err := Analyze(a, f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			an := analyze(t, tc.army)
 			if len(an.Agents) != len(tc.want) {
 				t.Errorf("%d agents, want %d", len(an.Agents), len(tc.want))
 			}

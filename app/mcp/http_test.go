@@ -11,19 +11,8 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"littleboxes/app/mcp"
+	"littleboxes/app/mcp/mcptest"
 )
-
-// bearer adds a token to every request.
-type bearer struct {
-	token string
-	base  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.base.RoundTrip(r)
-}
 
 func TestHTTP(t *testing.T) {
 	e := startEngine(t)
@@ -90,7 +79,7 @@ func TestHTTP(t *testing.T) {
 	}
 
 	t.Run("with the token", func(t *testing.T) {
-		tr := &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{token, http.DefaultTransport}}}
+		tr := &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: mcptest.BearerClient(token)}
 		cs, err := sdk.NewClient(&sdk.Implementation{Name: "test"}, nil).Connect(ctx, tr, nil)
 		if err != nil {
 			t.Fatal(err)

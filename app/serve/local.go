@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -47,16 +46,7 @@ func (s *Handler) serveLocal(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "refused: a request with an Origin on the local socket")
 		return
 	}
-	if !pathOK(r.URL.Path) {
-		writeError(w, http.StatusBadRequest, "refused: the path %q is not a valid name", r.URL.Path)
-		return
-	}
-	switch {
-	case r.URL.Path == "/api/events":
-		s.events(w, r)
-	case strings.HasPrefix(r.URL.Path, "/api/call/"):
-		s.call(w, r, strings.TrimPrefix(r.URL.Path, "/api/call/"))
-	default:
+	if !s.serveAPI(w, r) {
 		writeError(w, http.StatusNotFound, "no API at %s", r.URL.Path)
 	}
 }

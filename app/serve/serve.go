@@ -405,15 +405,10 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "refused: missing or wrong token in the %s header (open the URL littleboxes serve printed, with its #token=)", TokenHeader)
 		return
 	}
-	if !pathOK(r.URL.Path) {
-		writeError(w, http.StatusBadRequest, "refused: the path %q is not a valid name", r.URL.Path)
+	if s.serveAPI(w, r) {
 		return
 	}
 	switch {
-	case r.URL.Path == "/api/events":
-		s.events(w, r)
-	case strings.HasPrefix(r.URL.Path, "/api/call/"):
-		s.call(w, r, strings.TrimPrefix(r.URL.Path, "/api/call/"))
 	case api:
 		writeError(w, http.StatusNotFound, "no API at %s", r.URL.Path)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
@@ -421,6 +416,23 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusMethodNotAllowed, "method %s not allowed", r.Method)
 	}
+}
+
+// serveAPI answers r, and reports that it did, when r's path is not a valid
+// name (400), is the event stream (/api/events) or calls a method
+// (/api/call/NAME); it leaves any other request to its caller.
+func (s *Handler) serveAPI(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case !pathOK(r.URL.Path):
+		writeError(w, http.StatusBadRequest, "refused: the path %q is not a valid name", r.URL.Path)
+	case r.URL.Path == "/api/events":
+		s.events(w, r)
+	case strings.HasPrefix(r.URL.Path, "/api/call/"):
+		s.call(w, r, strings.TrimPrefix(r.URL.Path, "/api/call/"))
+	default:
+		return false
+	}
+	return true
 }
 
 var errorType = reflect.TypeOf((*error)(nil)).Elem()

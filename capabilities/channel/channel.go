@@ -141,12 +141,8 @@ func (c *Channel) send(ctx context.Context, args []any) (any, error) {
 	if err := checkPlain(msg, "msg", 0); err != nil {
 		return nil, fmt.Errorf("channel send to %q: argument 1 (msg): %w", c.To, err)
 	}
-	size, err := capabilities.JSONSize(msg)
-	if err != nil {
-		return nil, fmt.Errorf("channel send to %q: argument 1 (msg): %w", c.To, err)
-	}
-	if size > c.maxMessage() {
-		return nil, fmt.Errorf("channel send to %q: the message is %d bytes as JSON, over max_message_bytes (%d)", c.To, size, c.maxMessage())
+	if err := capabilities.CheckJSONSize(msg, "the message", "max_message_bytes", c.maxMessage()); err != nil {
+		return nil, fmt.Errorf("channel send to %q: %w", c.To, err)
 	}
 	if c.messages == nil {
 		return nil, fmt.Errorf("channel send to %q: message delivery: %w", c.To, capabilities.ErrUnavailable)

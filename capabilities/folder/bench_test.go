@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"littleboxes/capabilities/captest"
 )
 
 // BenchmarkSearch searches 500 files of 200 lines each for a word on one
@@ -17,7 +19,7 @@ func BenchmarkSearch(b *testing.B) {
 	inst := newFolder(b, dir, "")
 	b.ResetTimer()
 	for b.Loop() {
-		res := call(b, inst, "search", "needle", map[string]any{"maxResults": 1000.0}).(map[string]any)
+		res := captest.MustCall(b, inst, "search", "needle", map[string]any{"maxResults": 1000.0}).(map[string]any)
 		if n := len(res["matches"].([]any)); n != 500 {
 			b.Fatalf("%d matches", n)
 		}
@@ -43,7 +45,7 @@ func BenchmarkPlanApply(b *testing.B) {
 			edits = append(edits, map[string]any{"path": fmt.Sprintf("f%d.txt", i), "replace": map[string]any{"search": `line 500( edit \d+)?\n`, "replacement": fmt.Sprintf("line 500 edit %d\n", n), "regex": true}})
 		}
 		n++
-		plan := call(b, inst, "planEdits", edits)
-		call(b, inst, "applyEditPlan", plan)
+		plan := captest.MustCall(b, inst, "planEdits", edits)
+		captest.MustCall(b, inst, "applyEditPlan", plan)
 	}
 }

@@ -70,7 +70,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,16 +188,13 @@ func Reader(s string) (capabilities.Principal, error) {
 	case strings.HasPrefix(s, "agent:") && len(s) > len("agent:"):
 		return capabilities.Agent(strings.TrimPrefix(s, "agent:")), nil
 	case strings.Contains(s, "://"):
-		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-			return "", fmt.Errorf("%q is not an origin: give only http(s)://host[:port]", s)
+		// The origin as the http kind writes it, so that a reader is the
+		// same principal as the site's own requests.
+		o, err := capabilities.NormalizeOrigin(s)
+		if err != nil {
+			return "", err
 		}
-		host := strings.ToLower(u.Host)
-		if (u.Scheme == "https" && strings.HasSuffix(host, ":443")) || (u.Scheme == "http" && strings.HasSuffix(host, ":80")) {
-			host = host[:strings.LastIndexByte(host, ':')]
-		}
-		return capabilities.Origin(u.Scheme + "://" + host), nil
+		return capabilities.Origin(o), nil
 	case strings.Contains(s, "@"):
 		a, err := mail.ParseAddress(s)
 		if err != nil || a.Address != s {

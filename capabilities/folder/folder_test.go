@@ -118,10 +118,10 @@ func TestFolderIsSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst := newFolder(t, link, "")
-	if got := call(t, inst, "read", "a.txt"); got != "A" {
+	if got := captest.MustCall(t, inst, "read", "a.txt"); got != "A" {
 		t.Fatalf("read = %v", got)
 	}
-	call(t, inst, "write", "b.txt", "B")
+	captest.MustCall(t, inst, "write", "b.txt", "B")
 	if got := content(t, real, "b.txt"); got != "B" {
 		t.Fatalf("the write landed elsewhere: real/b.txt = %q", got)
 	}
@@ -137,7 +137,7 @@ func TestFolderIsSymlink(t *testing.T) {
 	if err := os.Symlink(other, link); err != nil {
 		t.Fatal(err)
 	}
-	if got := call(t, inst, "read", "a.txt"); got != "A" {
+	if got := captest.MustCall(t, inst, "read", "a.txt"); got != "A" {
 		t.Fatalf("after the link moved, read = %v, want the folder resolved at provision", got)
 	}
 }
@@ -145,29 +145,29 @@ func TestFolderIsSymlink(t *testing.T) {
 func TestReadWrite(t *testing.T) {
 	dir := t.TempDir()
 	inst := newFolder(t, dir, "")
-	res := call(t, inst, "write", "notes/日本語/naïve.md", "héllo\n").(map[string]any)
+	res := captest.MustCall(t, inst, "write", "notes/日本語/naïve.md", "héllo\n").(map[string]any)
 	if res["path"] != "notes/日本語/naïve.md" || res["bytes"] != 7.0 || !strings.HasPrefix(res["hash"].(string), "sha256:") {
 		t.Fatalf("write = %v", res)
 	}
-	if got := call(t, inst, "read", "./notes//日本語/naïve.md"); got != "héllo\n" {
+	if got := captest.MustCall(t, inst, "read", "./notes//日本語/naïve.md"); got != "héllo\n" {
 		t.Fatalf("read = %q", got)
 	}
-	call(t, inst, "write", "bin", []byte{0xff, 0, 1})
-	callErr(t, inst, "not UTF-8 text; read it with { bytes: true }", "read", "bin")
-	if got := call(t, inst, "read", "bin", map[string]any{"bytes": true}); !reflect.DeepEqual(got, []byte{0xff, 0, 1}) {
+	captest.MustCall(t, inst, "write", "bin", []byte{0xff, 0, 1})
+	captest.CallErr(t, inst, "not UTF-8 text; read it with { bytes: true }", "read", "bin")
+	if got := captest.MustCall(t, inst, "read", "bin", map[string]any{"bytes": true}); !reflect.DeepEqual(got, []byte{0xff, 0, 1}) {
 		t.Fatalf("read bytes = %v", got)
 	}
-	callErr(t, inst, `unknown option "byte"`, "read", "bin", map[string]any{"byte": true})
-	callErr(t, inst, "file does not exist", "read", "nope.txt")
-	callErr(t, inst, "not a regular file (it is a dir)", "read", "notes")
-	callErr(t, inst, "it is a dir", "write", "notes", "x")
-	callErr(t, inst, "the path is empty", "write", "", "x")
-	callErr(t, inst, `"bin" is not a directory`, "write", "bin/x.txt", "x")
+	captest.CallErr(t, inst, `unknown option "byte"`, "read", "bin", map[string]any{"byte": true})
+	captest.CallErr(t, inst, "file does not exist", "read", "nope.txt")
+	captest.CallErr(t, inst, "not a regular file (it is a dir)", "read", "notes")
+	captest.CallErr(t, inst, "it is a dir", "write", "notes", "x")
+	captest.CallErr(t, inst, "the path is empty", "write", "", "x")
+	captest.CallErr(t, inst, `"bin" is not a directory`, "write", "bin/x.txt", "x")
 	// A write keeps the file's permissions and leaves no temporary file.
 	if err := os.Chmod(filepath.Join(dir, "bin"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	call(t, inst, "write", "bin", "text")
+	captest.MustCall(t, inst, "write", "bin", "text")
 	if fi, _ := os.Stat(filepath.Join(dir, "bin")); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode after write = %v", fi.Mode())
 	}
@@ -201,8 +201,8 @@ func TestReadOnly(t *testing.T) {
 		t.Fatalf("a.json = %q", got)
 	}
 	// Reading, and planning, still work.
-	call(t, inst, "readJson", "a.json")
-	call(t, inst, "planEdits", []any{map[string]any{"path": "a.json", "content": "{}"}})
+	captest.MustCall(t, inst, "readJson", "a.json")
+	captest.MustCall(t, inst, "planEdits", []any{map[string]any{"path": "a.json", "content": "{}"}})
 }
 
 func TestListGlobStat(t *testing.T) {
@@ -211,7 +211,7 @@ func TestListGlobStat(t *testing.T) {
 		put(t, dir, p, "x")
 	}
 	inst := newFolder(t, dir, "")
-	l := call(t, inst, "list").(map[string]any)
+	l := captest.MustCall(t, inst, "list").(map[string]any)
 	var names []string
 	for _, e := range l["entries"].([]any) {
 		e := e.(map[string]any)
@@ -220,12 +220,12 @@ func TestListGlobStat(t *testing.T) {
 	if strings.Join(names, ",") != ".hidden:dir,a.txt:file,b.md:file,notes:dir" || l["truncated"] != false {
 		t.Fatalf("list = %v", l)
 	}
-	l = call(t, inst, "list", "notes/deep").(map[string]any)
+	l = captest.MustCall(t, inst, "list", "notes/deep").(map[string]any)
 	if n := len(l["entries"].([]any)); n != 2 {
 		t.Fatalf("list notes/deep = %v", l)
 	}
-	callErr(t, inst, "not a directory", "list", "a.txt")
-	callErr(t, inst, "file does not exist", "list", "nope")
+	captest.CallErr(t, inst, "not a directory", "list", "a.txt")
+	captest.CallErr(t, inst, "file does not exist", "list", "nope")
 	for pat, want := range map[string]string{
 		"*.md":       "b.md",
 		"**/*.md":    ".hidden/h.md,b.md,notes/deep/y.md,notes/x.md",
@@ -236,7 +236,7 @@ func TestListGlobStat(t *testing.T) {
 		"nothing/**": "",
 		"notes/?.md": "notes/x.md",
 	} {
-		g := call(t, inst, "glob", pat).(map[string]any)
+		g := captest.MustCall(t, inst, "glob", pat).(map[string]any)
 		var got []string
 		for _, p := range g["paths"].([]any) {
 			got = append(got, p.(string))
@@ -245,15 +245,15 @@ func TestListGlobStat(t *testing.T) {
 			t.Errorf("glob %q = %v, want %s", pat, got, want)
 		}
 	}
-	callErr(t, inst, "malformed pattern", "glob", "[a")
-	st := call(t, inst, "stat", "notes/x.md").(map[string]any)
+	captest.CallErr(t, inst, "malformed pattern", "glob", "[a")
+	st := captest.MustCall(t, inst, "stat", "notes/x.md").(map[string]any)
 	if st["type"] != "file" || st["size"] != 1.0 || st["name"] != "x.md" || !strings.HasSuffix(st["modified"].(string), "Z") {
 		t.Fatalf("stat = %v", st)
 	}
-	if got := call(t, inst, "stat", "missing"); got != nil {
+	if got := captest.MustCall(t, inst, "stat", "missing"); got != nil {
 		t.Fatalf("stat of nothing = %v, want null", got)
 	}
-	if got := call(t, inst, "stat", "a.txt/under"); got != nil {
+	if got := captest.MustCall(t, inst, "stat", "a.txt/under"); got != nil {
 		t.Fatalf("stat under a file = %v, want null", got)
 	}
 }
@@ -264,7 +264,7 @@ func TestSearch(t *testing.T) {
 	put(t, dir, "sub/b.txt", "no match\nbeta at end: beta")
 	put(t, dir, "bin.dat", "beta\x00beta")
 	inst := newFolder(t, dir, "")
-	res := call(t, inst, "search", "beta").(map[string]any)
+	res := captest.MustCall(t, inst, "search", "beta").(map[string]any)
 	want := []any{
 		map[string]any{"path": "a.md", "line": 2.0, "column": 6.0, "text": "Beta beta"},
 		map[string]any{"path": "a.md", "line": 3.0, "column": 3.0, "text": "γ beta"},
@@ -274,47 +274,47 @@ func TestSearch(t *testing.T) {
 	if !reflect.DeepEqual(res["matches"], want) || res["truncated"] != false {
 		t.Fatalf("search = %#v", res)
 	}
-	res = call(t, inst, "search", "^b", map[string]any{"regex": true, "caseSensitive": false, "glob": "**/*.md"}).(map[string]any)
+	res = captest.MustCall(t, inst, "search", "^b", map[string]any{"regex": true, "caseSensitive": false, "glob": "**/*.md"}).(map[string]any)
 	if m := res["matches"].([]any); len(m) != 1 || m[0].(map[string]any)["line"] != 2.0 {
 		t.Fatalf("regex search = %v", res)
 	}
-	res = call(t, inst, "search", "BETA", map[string]any{"caseSensitive": false}).(map[string]any)
+	res = captest.MustCall(t, inst, "search", "BETA", map[string]any{"caseSensitive": false}).(map[string]any)
 	if m := res["matches"].([]any); len(m) != 5 || m[0].(map[string]any)["column"] != 1.0 {
 		t.Fatalf("case-insensitive search = %v", res)
 	}
-	res = call(t, inst, "search", "beta", map[string]any{"maxResults": 2.0}).(map[string]any)
+	res = captest.MustCall(t, inst, "search", "beta", map[string]any{"maxResults": 2.0}).(map[string]any)
 	if len(res["matches"].([]any)) != 2 || res["truncated"] != true {
 		t.Fatalf("bounded search = %v", res)
 	}
-	res = call(t, inst, "search", "beta", map[string]any{"dir": "sub"}).(map[string]any)
+	res = captest.MustCall(t, inst, "search", "beta", map[string]any{"dir": "sub"}).(map[string]any)
 	if len(res["matches"].([]any)) != 2 {
 		t.Fatalf("search in sub = %v", res)
 	}
-	callErr(t, inst, "regular expression", "search", "(", map[string]any{"regex": true})
-	callErr(t, inst, "options.maxResults", "search", "x", map[string]any{"maxResults": 1001.0})
-	callErr(t, inst, `unknown option "limit"`, "search", "x", map[string]any{"limit": 1.0})
-	callErr(t, inst, "the query is 0 bytes", "search", "")
+	captest.CallErr(t, inst, "regular expression", "search", "(", map[string]any{"regex": true})
+	captest.CallErr(t, inst, "options.maxResults", "search", "x", map[string]any{"maxResults": 1001.0})
+	captest.CallErr(t, inst, `unknown option "limit"`, "search", "x", map[string]any{"limit": 1.0})
+	captest.CallErr(t, inst, "the query is 0 bytes", "search", "")
 }
 
 func TestReplace(t *testing.T) {
 	dir := t.TempDir()
 	put(t, dir, "a.md", "- [ ] milk\n- [ ] eggs\n")
 	inst := newFolder(t, dir, "")
-	res := call(t, inst, "replace", "a.md", "- [ ]", "- [x]").(map[string]any)
+	res := captest.MustCall(t, inst, "replace", "a.md", "- [ ]", "- [x]").(map[string]any)
 	if res["replacements"] != 2.0 || content(t, dir, "a.md") != "- [x] milk\n- [x] eggs\n" {
 		t.Fatalf("replace = %v, file %q", res, content(t, dir, "a.md"))
 	}
-	call(t, inst, "replace", "a.md", `\[x\] (\w+)`, "[ ] ${1}!", map[string]any{"regex": true, "expect": 2.0})
+	captest.MustCall(t, inst, "replace", "a.md", `\[x\] (\w+)`, "[ ] ${1}!", map[string]any{"regex": true, "expect": 2.0})
 	if got := content(t, dir, "a.md"); got != "- [ ] milk!\n- [ ] eggs!\n" {
 		t.Fatalf("regex replace gave %q", got)
 	}
-	err := callErr(t, inst, "1 occurrences", "replace", "a.md", "milk", "tea", map[string]any{"expect": 2.0})
+	err := captest.CallErr(t, inst, "1 occurrences", "replace", "a.md", "milk", "tea", map[string]any{"expect": 2.0})
 	if !errors.Is(err, folder.ErrNoMatch) {
 		t.Fatalf("err = %v, want ErrNoMatch", err)
 	}
-	callErr(t, inst, "does not occur; nothing was written", "replace", "a.md", "bread", "tea")
-	callErr(t, inst, "there is no dryRun option: planEdits", "replace", "a.md", "milk", "tea", map[string]any{"dryRun": true})
-	callErr(t, inst, "file does not exist", "replace", "nope.md", "a", "b")
+	captest.CallErr(t, inst, "does not occur; nothing was written", "replace", "a.md", "bread", "tea")
+	captest.CallErr(t, inst, "there is no dryRun option: planEdits", "replace", "a.md", "milk", "tea", map[string]any{"dryRun": true})
+	captest.CallErr(t, inst, "file does not exist", "replace", "nope.md", "a", "b")
 	if got := content(t, dir, "a.md"); got != "- [ ] milk!\n- [ ] eggs!\n" {
 		t.Fatalf("a refused replace wrote %q", got)
 	}
@@ -324,23 +324,23 @@ func TestDiff(t *testing.T) {
 	dir := t.TempDir()
 	put(t, dir, "a.txt", "one\ntwo\nthree\n")
 	inst := newFolder(t, dir, "")
-	if got := call(t, inst, "diff", "x\n", "x\n"); got != "" {
+	if got := captest.MustCall(t, inst, "diff", "x\n", "x\n"); got != "" {
 		t.Fatalf("diff of equal texts = %q", got)
 	}
 	want := "--- a\n+++ b\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
-	if got := call(t, inst, "diff", "a\nb\n", "a\nc\n"); got != want {
+	if got := captest.MustCall(t, inst, "diff", "a\nb\n", "a\nc\n"); got != want {
 		t.Fatalf("diff = %q, want %q", got, want)
 	}
 	want = "--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n"
-	if got := call(t, inst, "diff", map[string]any{"path": "a.txt"}, "one\n2\nthree\n"); got != want {
+	if got := captest.MustCall(t, inst, "diff", map[string]any{"path": "a.txt"}, "one\n2\nthree\n"); got != want {
 		t.Fatalf("file diff = %q, want %q", got, want)
 	}
 	want = "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,1 @@\n+hi\n\\ No newline at end of file\n"
-	if got := call(t, inst, "diff", map[string]any{"path": "new.txt"}, "hi"); got != want {
+	if got := captest.MustCall(t, inst, "diff", map[string]any{"path": "new.txt"}, "hi"); got != want {
 		t.Fatalf("new-file diff = %q, want %q", got, want)
 	}
-	callErr(t, inst, "argument 1 (before): want a string or { path: string }, got the number 3", "diff", 3.0, "x")
-	callErr(t, inst, "want a string or { path: string }", "diff", map[string]any{"file": "a.txt"}, "x")
+	captest.CallErr(t, inst, "argument 1 (before): want a string or { path: string }, got the number 3", "diff", 3.0, "x")
+	captest.CallErr(t, inst, "want a string or { path: string }", "diff", map[string]any{"file": "a.txt"}, "x")
 }
 
 func TestJSON(t *testing.T) {
@@ -348,13 +348,13 @@ func TestJSON(t *testing.T) {
 	put(t, dir, "c.json", `{"name": "notes", "tags": ["a"], "deep": {"x": 1, "y": 2}}`)
 	put(t, dir, "bad.json", `{"a": `)
 	inst := newFolder(t, dir, "")
-	got := call(t, inst, "readJson", "c.json")
+	got := captest.MustCall(t, inst, "readJson", "c.json")
 	want := map[string]any{"name": "notes", "tags": []any{"a"}, "deep": map[string]any{"x": 1.0, "y": 2.0}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("readJson = %v", got)
 	}
-	callErr(t, inst, "not valid JSON", "readJson", "bad.json")
-	call(t, inst, "updateJson", "c.json", []any{
+	captest.CallErr(t, inst, "not valid JSON", "readJson", "bad.json")
+	captest.MustCall(t, inst, "updateJson", "c.json", []any{
 		map[string]any{"op": "set", "pointer": "/tags/-", "value": "b"},
 		map[string]any{"op": "set", "pointer": "/new/path/here", "value": true},
 		map[string]any{"op": "delete", "pointer": "/deep/x"},
@@ -384,11 +384,11 @@ func TestJSON(t *testing.T) {
 	}
 	// Numbers are kept digit for digit, even past 2^53.
 	put(t, dir, "ids.json", `{"id": 12345678901234567890, "f": 1.50}`)
-	call(t, inst, "updateJson", "ids.json", []any{map[string]any{"op": "set", "pointer": "/n", "value": 2.0}})
+	captest.MustCall(t, inst, "updateJson", "ids.json", []any{map[string]any{"op": "set", "pointer": "/n", "value": 2.0}})
 	if got := content(t, dir, "ids.json"); got != "{\n  \"f\": 1.50,\n  \"id\": 12345678901234567890,\n  \"n\": 2\n}\n" {
 		t.Fatalf("ids.json = %q", got)
 	}
-	call(t, inst, "updateJson", "fresh.json", []any{map[string]any{"op": "set", "pointer": "/v", "value": 1.0}})
+	captest.MustCall(t, inst, "updateJson", "fresh.json", []any{map[string]any{"op": "set", "pointer": "/v", "value": 1.0}})
 	if got := content(t, dir, "fresh.json"); got != "{\n  \"v\": 1\n}\n" {
 		t.Fatalf("fresh.json = %q", got)
 	}
@@ -406,12 +406,12 @@ func TestJSON(t *testing.T) {
 		{map[string]any{"op": "merge", "value": 3.0}, "must be an object"},
 	} {
 		before := content(t, dir, "c.json")
-		callErr(t, inst, c.want, "updateJson", "c.json", []any{c.op})
+		captest.CallErr(t, inst, c.want, "updateJson", "c.json", []any{c.op})
 		if content(t, dir, "c.json") != before {
 			t.Fatalf("a refused op %v changed the file", c.op)
 		}
 	}
-	callErr(t, inst, "not valid JSON", "updateJson", "bad.json", []any{map[string]any{"op": "delete", "pointer": "/a"}})
+	captest.CallErr(t, inst, "not valid JSON", "updateJson", "bad.json", []any{map[string]any{"op": "delete", "pointer": "/a"}})
 }
 
 func TestClosed(t *testing.T) {

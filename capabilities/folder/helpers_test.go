@@ -1,16 +1,15 @@
 package folder_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/folder"
 )
 
@@ -32,35 +31,7 @@ func newFolder(t testing.TB, dir, extra string) capabilities.Instance {
 		props += ", " + extra
 	}
 	props += "}"
-	inst, err := capabilities.New(context.Background(), folder.ID, []byte(props), &capabilities.Host{Instance: "notes"})
-	if err != nil {
-		t.Fatalf("new folder %s: %v", props, err)
-	}
-	t.Cleanup(func() { _ = capabilities.Cleanup(inst) })
-	return inst
-}
-
-// call runs a method that must succeed.
-func call(t testing.TB, inst capabilities.Instance, method string, args ...any) any {
-	t.Helper()
-	got, err := capabilities.Call(context.Background(), inst, method, args)
-	if err != nil {
-		t.Fatalf("%s%q: %v", method, args, err)
-	}
-	return got
-}
-
-// callErr runs a method that must fail with an error containing want.
-func callErr(t testing.TB, inst capabilities.Instance, want, method string, args ...any) error {
-	t.Helper()
-	got, err := capabilities.Call(context.Background(), inst, method, args)
-	if err == nil {
-		t.Fatalf("%s%q = %#v, want an error containing %q", method, args, got, want)
-	}
-	if !strings.Contains(err.Error(), want) {
-		t.Fatalf("%s%q: err = %v, want one containing %q", method, args, err, want)
-	}
-	return err
+	return captest.MustProvision(t, folder.ID, props, &capabilities.Host{Instance: "notes"})
 }
 
 // put writes a file under dir, making its parents.

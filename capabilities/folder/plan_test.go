@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/folder"
 )
 
@@ -20,7 +21,7 @@ func planWorld(t *testing.T) (string, capabilities.Instance, map[string]any) {
 	put(t, dir, "todo.md", "- [ ] milk\n- [ ] eggs\n")
 	put(t, dir, "config.json", `{"n": 1}`)
 	inst := newFolder(t, dir, "")
-	plan := call(t, inst, "planEdits", []any{
+	plan := captest.MustCall(t, inst, "planEdits", []any{
 		map[string]any{"path": "todo.md", "replace": map[string]any{"search": "- [ ] milk", "replacement": "- [x] milk"}},
 		map[string]any{"path": "config.json", "json": []any{map[string]any{"op": "set", "pointer": "/n", "value": 2.0}}},
 		map[string]any{"path": "log/2026/12.md", "content": "bought milk\n"},
@@ -61,7 +62,7 @@ func TestPlanAndApply(t *testing.T) {
 	if s := plan["summary"]; s != "todo.md: +2 -2\nconfig.json: +3 -1\nlog/2026/12.md: new file, +1" {
 		t.Fatalf("summary = %q", s)
 	}
-	res := call(t, inst, "applyEditPlan", plan)
+	res := captest.MustCall(t, inst, "applyEditPlan", plan)
 	if !reflect.DeepEqual(res, map[string]any{"applied": []any{"todo.md", "config.json", "log/2026/12.md"}}) {
 		t.Fatalf("applyEditPlan = %v", res)
 	}
@@ -75,7 +76,7 @@ func TestPlanAndApply(t *testing.T) {
 		t.Fatalf("log = %q", got)
 	}
 	// Applying it again finds the files changed since: nothing happens.
-	err := callErr(t, inst, "changed since the plan", "applyEditPlan", plan)
+	err := captest.CallErr(t, inst, "changed since the plan", "applyEditPlan", plan)
 	if !errors.Is(err, folder.ErrStale) {
 		t.Fatalf("err = %v, want ErrStale", err)
 	}
@@ -85,16 +86,16 @@ func TestPlanNoChanges(t *testing.T) {
 	dir := t.TempDir()
 	put(t, dir, "a.txt", "same")
 	inst := newFolder(t, dir, "")
-	plan := call(t, inst, "planEdits", []any{map[string]any{"path": "a.txt", "content": "same"}}).(map[string]any)
+	plan := captest.MustCall(t, inst, "planEdits", []any{map[string]any{"path": "a.txt", "content": "same"}}).(map[string]any)
 	if len(plan["files"].([]any)) != 0 || plan["summary"] != "no changes" {
 		t.Fatalf("plan = %v", plan)
 	}
-	if res := call(t, inst, "applyEditPlan", plan); !reflect.DeepEqual(res, map[string]any{"applied": []any{}}) {
+	if res := captest.MustCall(t, inst, "applyEditPlan", plan); !reflect.DeepEqual(res, map[string]any{"applied": []any{}}) {
 		t.Fatalf("applying an empty plan = %v", res)
 	}
 	// A new empty file is a change.
-	plan = call(t, inst, "planEdits", []any{map[string]any{"path": "empty.txt", "content": ""}}).(map[string]any)
-	call(t, inst, "applyEditPlan", plan)
+	plan = captest.MustCall(t, inst, "planEdits", []any{map[string]any{"path": "empty.txt", "content": ""}}).(map[string]any)
+	captest.MustCall(t, inst, "applyEditPlan", plan)
 	if got := content(t, dir, "empty.txt"); got != "" {
 		t.Fatalf("empty.txt = %q", got)
 	}
@@ -119,15 +120,15 @@ func TestPlanRefused(t *testing.T) {
 		{map[string]any{"path": "bin", "content": "y"}, "not UTF-8 text"},
 		{map[string]any{"path": "../a.txt", "content": "y"}, "path refused"},
 	} {
-		callErr(t, inst, c.want, "planEdits", []any{c.edit})
+		captest.CallErr(t, inst, c.want, "planEdits", []any{c.edit})
 	}
-	callErr(t, inst, "0 edits", "planEdits", []any{})
+	captest.CallErr(t, inst, "0 edits", "planEdits", []any{})
 }
 
 func TestApplyStale(t *testing.T) {
 	dir, inst, plan := planWorld(t)
 	put(t, dir, "config.json", `{"n": 5}`) // changed by someone else since
-	err := callErr(t, inst, `"config.json": the plan does not match the folder: the file changed since the plan`, "applyEditPlan", plan)
+	err := captest.CallErr(t, inst, `"config.json": the plan does not match the folder: the file changed since the plan`, "applyEditPlan", plan)
 	if !errors.Is(err, folder.ErrStale) {
 		t.Fatalf("err = %v", err)
 	}
@@ -138,11 +139,11 @@ func TestApplyStale(t *testing.T) {
 	_, inst, plan = planWorld(t)
 	dir2 := inst.Flow().Shared[len("folder:"):]
 	put(t, dir2, "log/2026/12.md", "someone else's")
-	callErr(t, inst, "the plan creates it, but a file is there now", "applyEditPlan", plan)
+	captest.CallErr(t, inst, "the plan creates it, but a file is there now", "applyEditPlan", plan)
 	_, inst, plan = planWorld(t)
 	dir3 := inst.Flow().Shared[len("folder:"):]
 	os.Remove(filepath.Join(dir3, "todo.md"))
-	callErr(t, inst, "the file is gone since the plan", "applyEditPlan", plan)
+	captest.CallErr(t, inst, "the file is gone since the plan", "applyEditPlan", plan)
 }
 
 // clone deep-copies a plan so a test can alter it.
@@ -202,12 +203,12 @@ func TestApplyAltered(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			p := clone(plan)
 			a.do(p["files"].([]any))
-			callErr(t, inst, a.want, "applyEditPlan", p)
+			captest.CallErr(t, inst, a.want, "applyEditPlan", p)
 			unchanged(t, dir)
 		})
 	}
-	callErr(t, inst, "a plan has files and summary", "applyEditPlan", map[string]any{"files": []any{}, "extra": 1.0})
-	callErr(t, inst, "no files array", "applyEditPlan", map[string]any{})
+	captest.CallErr(t, inst, "a plan has files and summary", "applyEditPlan", map[string]any{"files": []any{}, "extra": 1.0})
+	captest.CallErr(t, inst, "no files array", "applyEditPlan", map[string]any{})
 }
 
 // TestApplyRollback: a failure part way through restores every file
@@ -221,7 +222,7 @@ func TestApplyRollback(t *testing.T) {
 			}
 			return nil
 		})
-		err := callErr(t, inst, "disk full; the 2 files written before were restored: nothing changed", "applyEditPlan", plan)
+		err := captest.CallErr(t, inst, "disk full; the 2 files written before were restored: nothing changed", "applyEditPlan", plan)
 		_ = err
 		unchanged(t, dir)
 	})
@@ -233,7 +234,7 @@ func TestApplyRollback(t *testing.T) {
 			}
 			return nil
 		})
-		err := callErr(t, inst, "changed while the plan was applied; the 1 files written before were restored", "applyEditPlan", plan)
+		err := captest.CallErr(t, inst, "changed while the plan was applied; the 1 files written before were restored", "applyEditPlan", plan)
 		if !errors.Is(err, folder.ErrStale) {
 			t.Fatalf("err = %v", err)
 		}
@@ -249,7 +250,7 @@ func TestApplyRollback(t *testing.T) {
 		// file named log appears before it is applied.
 		dir, inst, plan := planWorld(t)
 		put(t, dir, "log", "a file")
-		callErr(t, inst, `"log" is not a directory; the 2 files written before were restored`, "applyEditPlan", plan)
+		captest.CallErr(t, inst, `"log" is not a directory; the 2 files written before were restored`, "applyEditPlan", plan)
 		if got := content(t, dir, "todo.md"); got != "- [ ] milk\n- [ ] eggs\n" {
 			t.Fatalf("todo.md = %q", got)
 		}
@@ -261,7 +262,7 @@ func TestApplyRollback(t *testing.T) {
 		dir := t.TempDir()
 		put(t, dir, "z.txt", "z")
 		inst := newFolder(t, dir, "")
-		plan := call(t, inst, "planEdits", []any{
+		plan := captest.MustCall(t, inst, "planEdits", []any{
 			map[string]any{"path": "a/b/c.txt", "content": "new"},
 			map[string]any{"path": "z.txt", "content": "changed"},
 		})
@@ -271,7 +272,7 @@ func TestApplyRollback(t *testing.T) {
 			}
 			return nil
 		})
-		callErr(t, inst, "boom; the 1 files written before were restored", "applyEditPlan", plan)
+		captest.CallErr(t, inst, "boom; the 1 files written before were restored", "applyEditPlan", plan)
 		if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
 			t.Fatalf("the directory the plan made is still there (%v)", err)
 		}
@@ -284,14 +285,14 @@ func TestApplyRollback(t *testing.T) {
 func TestApplyLimits(t *testing.T) {
 	dir := t.TempDir()
 	inst := newFolder(t, dir, `"max_write_bytes": 100`)
-	plan := call(t, inst, "planEdits", []any{map[string]any{"path": "a.txt", "content": strings.Repeat("a", 60)}}).(map[string]any)
+	plan := captest.MustCall(t, inst, "planEdits", []any{map[string]any{"path": "a.txt", "content": strings.Repeat("a", 60)}}).(map[string]any)
 	// A plan over the limit cannot be made; nor applied when put together by hand.
 	two := clone(plan)
 	two["files"] = append(two["files"].([]any), map[string]any{"path": "b.txt", "before": nil, "after": plan["files"].([]any)[0].(map[string]any)["after"],
 		"diff": strings.ReplaceAll(plan["files"].([]any)[0].(map[string]any)["diff"].(string), "a.txt", "b.txt")})
-	callErr(t, inst, "over max_write_bytes (100)", "applyEditPlan", two)
+	captest.CallErr(t, inst, "over max_write_bytes (100)", "applyEditPlan", two)
 	if got := content(t, dir, "a.txt"); got != "<missing>" {
 		t.Fatalf("a.txt = %q", got)
 	}
-	call(t, inst, "applyEditPlan", plan)
+	captest.MustCall(t, inst, "applyEditPlan", plan)
 }

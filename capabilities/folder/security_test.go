@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/folder"
 )
 
@@ -158,12 +159,12 @@ func TestAttackSymlinkOut(t *testing.T) {
 		})
 	}
 	// stat describes the link itself, not its target.
-	st := call(t, w.inst, "stat", "link.txt").(map[string]any)
+	st := captest.MustCall(t, w.inst, "stat", "link.txt").(map[string]any)
 	if st["type"] != "symlink" {
 		t.Fatalf("stat of a symlink = %v, want type symlink", st)
 	}
 	// search and glob do not follow it.
-	res := call(t, w.inst, "search", "SECRET").(map[string]any)
+	res := captest.MustCall(t, w.inst, "search", "SECRET").(map[string]any)
 	if n := len(res["matches"].([]any)); n != 0 {
 		t.Fatalf("search found %d matches through a symlink out: %v", n, res)
 	}
@@ -178,20 +179,20 @@ func TestAttackSymlinkedParent(t *testing.T) {
 		t.Run(p, func(t *testing.T) { everyPathCall(t, w, p, folder.ErrPath) })
 	}
 	// The link itself may be described, but not listed, searched or globbed through.
-	if st := call(t, w.inst, "stat", "sub").(map[string]any); st["type"] != "symlink" {
+	if st := captest.MustCall(t, w.inst, "stat", "sub").(map[string]any); st["type"] != "symlink" {
 		t.Fatalf("stat sub = %v", st)
 	}
-	callErr(t, w.inst, "escapes", "list", "sub")
-	callErr(t, w.inst, "escapes", "search", "SECRET", map[string]any{"dir": "sub"})
-	callErr(t, w.inst, "escapes", "glob", "sub/*")
+	captest.CallErr(t, w.inst, "escapes", "list", "sub")
+	captest.CallErr(t, w.inst, "escapes", "search", "SECRET", map[string]any{"dir": "sub"})
+	captest.CallErr(t, w.inst, "escapes", "glob", "sub/*")
 	// Walking the folder does not descend into it.
-	g := call(t, w.inst, "glob", "**").(map[string]any)
+	g := captest.MustCall(t, w.inst, "glob", "**").(map[string]any)
 	for _, p := range g["paths"].([]any) {
 		if strings.HasPrefix(p.(string), "sub/") {
 			t.Fatalf("glob ** went through the symlinked directory: %v", g)
 		}
 	}
-	res := call(t, w.inst, "search", "SECRET").(map[string]any)
+	res := captest.MustCall(t, w.inst, "search", "SECRET").(map[string]any)
 	if n := len(res["matches"].([]any)); n != 0 {
 		t.Fatalf("search found %d matches through a symlinked directory", n)
 	}
@@ -281,7 +282,7 @@ func TestAttackFIFO(t *testing.T) {
 		<-done
 		t.Fatal("a call blocked on a FIFO")
 	}
-	if st := call(t, w.inst, "stat", "notes/pipe").(map[string]any); st["type"] != "fifo" {
+	if st := captest.MustCall(t, w.inst, "stat", "notes/pipe").(map[string]any); st["type"] != "fifo" {
 		t.Fatalf("stat of a FIFO = %v", st)
 	}
 }
@@ -310,7 +311,7 @@ func TestAttackDevice(t *testing.T) {
 	if err := os.Symlink("/dev/zero", filepath.Join(w.root, "devlink")); err != nil {
 		t.Fatal(err)
 	}
-	callErr(t, w.inst, "escapes", "read", "devlink")
+	captest.CallErr(t, w.inst, "escapes", "read", "devlink")
 }
 
 // TestAttackHardLink: a hard link in the folder to a file outside is the
@@ -321,8 +322,8 @@ func TestAttackHardLink(t *testing.T) {
 	if err := os.Link(filepath.Join(w.outside, "secret.txt"), filepath.Join(w.root, "hard.txt")); err != nil {
 		t.Skipf("link: %v", err)
 	}
-	call(t, w.inst, "write", "hard.txt", "replaced")
-	call(t, w.inst, "replace", "hard.txt", "replaced", "again")
+	captest.MustCall(t, w.inst, "write", "hard.txt", "replaced")
+	captest.MustCall(t, w.inst, "replace", "hard.txt", "replaced", "again")
 	w.untouched(t)
 	if got := content(t, w.root, "hard.txt"); got != "again" {
 		t.Fatalf("hard.txt = %q", got)
@@ -337,10 +338,10 @@ func TestWriteThroughInsideSymlink(t *testing.T) {
 	if err := os.Symlink("notes/a.md", filepath.Join(w.root, "alias.md")); err != nil {
 		t.Fatal(err)
 	}
-	if got := call(t, w.inst, "read", "alias.md"); got != "# a\nhello\n" {
+	if got := captest.MustCall(t, w.inst, "read", "alias.md"); got != "# a\nhello\n" {
 		t.Fatalf("read through an inside symlink = %q", got)
 	}
-	callErr(t, w.inst, "symbolic link", "write", "alias.md", "x")
+	captest.CallErr(t, w.inst, "symbolic link", "write", "alias.md", "x")
 	if got := content(t, w.root, "notes/a.md"); got != "# a\nhello\n" {
 		t.Fatalf("the link's target became %q", got)
 	}
@@ -349,20 +350,20 @@ func TestWriteThroughInsideSymlink(t *testing.T) {
 func TestAttackLimits(t *testing.T) {
 	w := newWorld(t, `"max_file_bytes": 100, "max_files": 5, "max_write_bytes": 150`)
 	put(t, w.root, "big.txt", strings.Repeat("x", 101))
-	callErr(t, w.inst, "over max_file_bytes (100)", "read", "big.txt")
-	callErr(t, w.inst, "over max_file_bytes (100)", "readJson", "big.txt")
-	callErr(t, w.inst, "over max_file_bytes (100)", "write", "w.txt", strings.Repeat("y", 101))
+	captest.CallErr(t, w.inst, "over max_file_bytes (100)", "read", "big.txt")
+	captest.CallErr(t, w.inst, "over max_file_bytes (100)", "readJson", "big.txt")
+	captest.CallErr(t, w.inst, "over max_file_bytes (100)", "write", "w.txt", strings.Repeat("y", 101))
 	if got := content(t, w.root, "w.txt"); got != "<missing>" {
 		t.Fatalf("a refused write left %q", got)
 	}
 	for i := range 8 {
 		put(t, w.root, "many/"+string(rune('a'+i))+".txt", "hello")
 	}
-	l := call(t, w.inst, "list", "many").(map[string]any)
+	l := captest.MustCall(t, w.inst, "list", "many").(map[string]any)
 	if n := len(l["entries"].([]any)); n != 5 || l["truncated"] != true {
 		t.Fatalf("list of 8 with max_files 5: %d entries, truncated %v", n, l["truncated"])
 	}
-	g := call(t, w.inst, "glob", "many/*").(map[string]any)
+	g := captest.MustCall(t, w.inst, "glob", "many/*").(map[string]any)
 	if n := len(g["paths"].([]any)); n != 5 || g["truncated"] != true {
 		t.Fatalf("glob of 8 with max_files 5: %d paths, truncated %v", n, g["truncated"])
 	}
@@ -370,7 +371,7 @@ func TestAttackLimits(t *testing.T) {
 		map[string]any{"path": "p1.txt", "content": strings.Repeat("a", 80)},
 		map[string]any{"path": "p2.txt", "content": strings.Repeat("b", 80)},
 	}
-	callErr(t, w.inst, "over max_write_bytes (150)", "planEdits", edits)
+	captest.CallErr(t, w.inst, "over max_write_bytes (150)", "planEdits", edits)
 	w.untouched(t)
 }
 

@@ -31,11 +31,5 @@ func ResolveURL(inst capabilities.Instance, raw string) (string, error) {
 	return u.String(), nil
 }
 
-// OriginOf exposes the canonical origin of a URL, for fuzz checks.
-var OriginOf = web.OriginOf
-
 // PrivateAddr exposes the address policy.
 var PrivateAddr = web.PrivateAddr
-
-// SecretForms exposes the forms the redactor replaces.
-var SecretForms = web.SecretForms

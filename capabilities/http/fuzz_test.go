@@ -33,7 +33,7 @@ func FuzzProps(f *testing.F) {
 			if err != nil {
 				t.Fatalf("audience %q: %v", o, err)
 			}
-			if c, err := httpcap.OriginOf(u); err != nil || c != o {
+			if c, err := capabilities.OriginOf(u); err != nil || c != o {
 				t.Fatalf("audience %q is not canonical (%q, %v)", o, c, err)
 			}
 		}

@@ -200,12 +200,19 @@ func (k *KV) key(op string, args []any, i int) (string, error) {
 	return key, nil
 }
 
-func (k *KV) get(ctx context.Context, args []any) (any, error) {
-	key, err := k.key("get", args, 0)
+// keyIn returns the key a call of op names (its first argument) and the
+// storage it is looked up in.
+func (k *KV) keyIn(op string, args []any) (string, capabilities.Storage, error) {
+	key, err := k.key(op, args, 0)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	st, err := k.store("get")
+	st, err := k.store(op)
+	return key, st, err
+}
+
+func (k *KV) get(ctx context.Context, args []any) (any, error) {
+	key, st, err := k.keyIn("get", args)
 	if err != nil {
 		return nil, err
 	}
@@ -242,11 +249,7 @@ func (k *KV) put(ctx context.Context, args []any) (any, error) {
 }
 
 func (k *KV) delete(ctx context.Context, args []any) (any, error) {
-	key, err := k.key("delete", args, 0)
-	if err != nil {
-		return nil, err
-	}
-	st, err := k.store("delete")
+	key, st, err := k.keyIn("delete", args)
 	if err != nil {
 		return nil, err
 	}

@@ -35,20 +35,7 @@ func memStorage(t *testing.T) capabilities.Storage {
 
 func newKV(t *testing.T, props string, st capabilities.Storage) capabilities.Instance {
 	t.Helper()
-	inst, err := capabilities.New(context.Background(), kv.ID, []byte(props), &capabilities.Host{Instance: "notes", Storage: st})
-	if err != nil {
-		t.Fatalf("new kv %s: %v", props, err)
-	}
-	return inst
-}
-
-func call(t *testing.T, inst capabilities.Instance, method string, args ...any) any {
-	t.Helper()
-	got, err := capabilities.Call(context.Background(), inst, method, args)
-	if err != nil {
-		t.Fatalf("%s%v: %v", method, args, err)
-	}
-	return got
+	return captest.MustProvision(t, kv.ID, props, &capabilities.Host{Instance: "notes", Storage: st})
 }
 
 func TestProps(t *testing.T) {
@@ -111,7 +98,7 @@ func TestMethods(t *testing.T) {
 		args    []any
 		want    any
 		wantErr string
-		after   func(t *testing.T, inst capabilities.Instance)
+		then    map[string]any // after the call: what get resolves to for each key (nil: nothing there)
 	}{
 		{name: "get", method: "get", args: []any{"a"}, want: "1"},
 		{name: "get missing", method: "get", args: []any{"zzz"}, want: nil},
@@ -121,26 +108,10 @@ func TestMethods(t *testing.T) {
 		{name: "get long key", method: "get", args: []any{long}, wantErr: "kv get: the key is 513 bytes, over max_key_bytes (512)"},
 		{name: "get bad UTF-8", method: "get", args: []any{"a\xff"}, wantErr: "not valid UTF-8"},
 
-		{name: "put new", method: "put", args: []any{"c", "4"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := call(t, inst, "get", "c"); got != "4" {
-				t.Fatalf("get c = %v", got)
-			}
-		}},
-		{name: "put overwrite", method: "put", args: []any{"a", "new"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := call(t, inst, "get", "a"); got != "new" {
-				t.Fatalf("get a = %v", got)
-			}
-		}},
-		{name: "put empty value", method: "put", args: []any{"e", ""}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := call(t, inst, "get", "e"); got != "" {
-				t.Fatalf("get e = %#v, want the empty string", got)
-			}
-		}},
-		{name: "put unicode", method: "put", args: []any{"ключ/🔑", "значение ✓"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := call(t, inst, "get", "ключ/🔑"); got != "значение ✓" {
-				t.Fatalf("get = %v", got)
-			}
-		}},
+		{name: "put new", method: "put", args: []any{"c", "4"}, want: nil, then: map[string]any{"c": "4"}},
+		{name: "put overwrite", method: "put", args: []any{"a", "new"}, want: nil, then: map[string]any{"a": "new"}},
+		{name: "put empty value", method: "put", args: []any{"e", ""}, want: nil, then: map[string]any{"e": ""}},
+		{name: "put unicode", method: "put", args: []any{"ключ/🔑", "значение ✓"}, want: nil, then: map[string]any{"ключ/🔑": "значение ✓"}},
 		{name: "put object value", method: "put", args: []any{"o", map[string]any{"x": 1.0}}, wantErr: "argument 2 (value): want a string, got an object (store objects with JSON.stringify)"},
 		{name: "put missing value", method: "put", args: []any{"o"}, wantErr: "argument 2 (value): want a string, got nothing (store objects with JSON.stringify)"},
 		{name: "put bytes value", method: "put", args: []any{"o", []byte("x")}, wantErr: "want a string, got bytes"},
@@ -150,18 +121,10 @@ func TestMethods(t *testing.T) {
 		{name: "put key over cap", props: `{"namespace":"n","max_key_bytes":4}`, method: "put", args: []any{"abcde", "v"}, wantErr: "kv put: the key is 5 bytes, over max_key_bytes (4)"},
 		{name: "put key over cap in UTF-8 bytes", props: `{"namespace":"n","max_key_bytes":4}`, method: "put", args: []any{"ééé", "v"}, wantErr: "the key is 6 bytes, over max_key_bytes (4)"},
 		{name: "put value at cap", props: `{"namespace":"n","max_value_bytes":8}`, method: "put", args: []any{"k", "12345678"}, want: nil},
-		{name: "put value over cap", props: `{"namespace":"n","max_value_bytes":8}`, method: "put", args: []any{"k", "123456789"}, wantErr: `kv put "k": the value is 9 bytes, over max_value_bytes (8)`, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := call(t, inst, "get", "k"); got != nil {
-				t.Fatalf("a refused put wrote %v", got)
-			}
-		}},
+		{name: "put value over cap", props: `{"namespace":"n","max_value_bytes":8}`, method: "put", args: []any{"k", "123456789"}, wantErr: `kv put "k": the value is 9 bytes, over max_value_bytes (8)`, then: map[string]any{"k": nil}},
 		{name: "put value over default cap", method: "put", args: []any{"k", strings.Repeat("v", kv.DefaultMaxValueBytes+1)}, wantErr: "over max_value_bytes (1048576)"},
 
-		{name: "delete", method: "delete", args: []any{"a"}, want: nil, after: func(t *testing.T, inst capabilities.Instance) {
-			if got := call(t, inst, "get", "a"); got != nil {
-				t.Fatalf("get a after delete = %v", got)
-			}
-		}},
+		{name: "delete", method: "delete", args: []any{"a"}, want: nil, then: map[string]any{"a": nil}},
 		{name: "delete missing", method: "delete", args: []any{"nope"}, want: nil},
 		{name: "delete no key", method: "delete", args: []any{}, wantErr: "argument 1 (key): want a string, got nothing"},
 		{name: "delete long key", props: `{"namespace":"n","max_key_bytes":3}`, method: "delete", args: []any{"abcd"}, wantErr: "kv delete: the key is 4 bytes, over max_key_bytes (3)"},
@@ -195,7 +158,7 @@ func TestMethods(t *testing.T) {
 			}
 			inst := newKV(t, props, memStorage(t))
 			for _, kv := range [][2]string{{"a", "1"}, {"b/1", "2"}, {"b/2", "3"}} {
-				call(t, inst, "put", kv[0], kv[1])
+				captest.MustCall(t, inst, "put", kv[0], kv[1])
 			}
 			got, err := capabilities.Call(context.Background(), inst, c.method, c.args)
 			if c.wantErr != "" {
@@ -207,8 +170,10 @@ func TestMethods(t *testing.T) {
 			} else if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("got %#v, want %#v", got, c.want)
 			}
-			if c.after != nil {
-				c.after(t, inst)
+			for key, want := range c.then {
+				if got := captest.MustCall(t, inst, "get", key); got != want {
+					t.Errorf("after %s, get %q = %#v, want %#v", c.name, key, got, want)
+				}
 			}
 		})
 	}
@@ -226,14 +191,14 @@ func keys(next any, ks ...string) map[string]any {
 func TestListPaging(t *testing.T) {
 	inst := newKV(t, `{"namespace":"n"}`, memStorage(t))
 	for i := range 250 {
-		call(t, inst, "put", fmt.Sprintf("item/%03d", i), "v")
+		captest.MustCall(t, inst, "put", fmt.Sprintf("item/%03d", i), "v")
 	}
-	call(t, inst, "put", "other", "v")
+	captest.MustCall(t, inst, "put", "other", "v")
 	var all []any
 	var sizes []int
 	var opts any
 	for range 10 {
-		res := call(t, inst, "list", "item/", opts).(map[string]any)
+		res := captest.MustCall(t, inst, "list", "item/", opts).(map[string]any)
 		page := res["keys"].([]any)
 		all = append(all, page...)
 		sizes = append(sizes, len(page))
@@ -253,7 +218,7 @@ func TestListPaging(t *testing.T) {
 			t.Fatalf("key %d = %v, want %s", i, k, want)
 		}
 	}
-	res := call(t, inst, "list", nil, map[string]any{"limit": 1000.0}).(map[string]any)
+	res := captest.MustCall(t, inst, "list", nil, map[string]any{"limit": 1000.0}).(map[string]any)
 	if n := len(res["keys"].([]any)); n != 251 || res["next"] != nil {
 		t.Fatalf("limit 1000: %d keys, next %v; want 251, null", n, res["next"])
 	}
@@ -264,11 +229,11 @@ func TestSharedNamespace(t *testing.T) {
 	a := newKV(t, `{"namespace":"shared"}`, st)
 	b := newKV(t, `{"namespace":"shared"}`, st)
 	other := newKV(t, `{"namespace":"other"}`, st)
-	call(t, a, "put", "k", "from a")
-	if got := call(t, b, "get", "k"); got != "from a" {
+	captest.MustCall(t, a, "put", "k", "from a")
+	if got := captest.MustCall(t, b, "get", "k"); got != "from a" {
 		t.Fatalf("b reads %v, want what a wrote", got)
 	}
-	if got := call(t, other, "get", "k"); got != nil {
+	if got := captest.MustCall(t, other, "get", "k"); got != nil {
 		t.Fatalf("another namespace reads %v, want null", got)
 	}
 	if a.Flow().Shared != b.Flow().Shared || a.Flow().Shared == other.Flow().Shared {
@@ -341,7 +306,7 @@ func TestCancelled(t *testing.T) {
 	if _, err := capabilities.Call(ctx, inst, "put", []any{"k", "v"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("put with a cancelled context: err = %v", err)
 	}
-	if got := call(t, inst, "get", "k"); got != nil {
+	if got := captest.MustCall(t, inst, "get", "k"); got != nil {
 		t.Fatalf("a cancelled put wrote %v", got)
 	}
 }
@@ -356,9 +321,9 @@ func TestBolt(t *testing.T) {
 	}
 	inst := newKV(t, `{"namespace":"notes"}`, capstore.New(s))
 	for i := range 5 {
-		call(t, inst, "put", fmt.Sprintf("todo/%d", i), fmt.Sprintf(`{"n":%d}`, i))
+		captest.MustCall(t, inst, "put", fmt.Sprintf("todo/%d", i), fmt.Sprintf(`{"n":%d}`, i))
 	}
-	call(t, inst, "delete", "todo/3")
+	captest.MustCall(t, inst, "delete", "todo/3")
 	if err := capabilities.Cleanup(inst); err != nil {
 		t.Fatal(err)
 	}
@@ -372,14 +337,14 @@ func TestBolt(t *testing.T) {
 	}
 	defer s.Close()
 	inst = newKV(t, `{"namespace":"notes"}`, capstore.New(s))
-	if got := call(t, inst, "get", "todo/4"); got != `{"n":4}` {
+	if got := captest.MustCall(t, inst, "get", "todo/4"); got != `{"n":4}` {
 		t.Fatalf("after reopening, todo/4 = %v", got)
 	}
 	want := keys(nil, "todo/0", "todo/1", "todo/2", "todo/4")
-	if got := call(t, inst, "list", "todo/"); !reflect.DeepEqual(got, want) {
+	if got := captest.MustCall(t, inst, "list", "todo/"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after reopening, list = %v, want %v", got, want)
 	}
-	res := call(t, inst, "list", "todo/", map[string]any{"limit": 2.0})
+	res := captest.MustCall(t, inst, "list", "todo/", map[string]any{"limit": 2.0})
 	if want := keys("todo/1", "todo/0", "todo/1"); !reflect.DeepEqual(res, want) {
 		t.Fatalf("paged list = %v, want %v", res, want)
 	}

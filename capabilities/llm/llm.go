@@ -32,7 +32,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -203,7 +202,7 @@ func (c *Chat) CheckProps(map[string]string) error {
 	switch {
 	case err != nil:
 		ps.Add(capabilities.PropErrorf("base_url", "%v", err))
-	case u.Scheme == "http" && !isLoopback(u.Hostname()) && !c.AllowInsecure:
+	case u.Scheme == "http" && !capabilities.IsLoopback(u.Hostname()) && !c.AllowInsecure:
 		ps.Addf("base_url", "base_url %q: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https, or set allow_insecure", c.BaseURL)
 	default:
 		c.endpoint = strings.TrimRight(u.String(), "/") + "/chat/completions"
@@ -212,27 +211,10 @@ func (c *Chat) CheckProps(map[string]string) error {
 	if strings.TrimSpace(c.Model) == "" {
 		ps.Addf("model", "model is required (the model name the endpoint serves, e.g. llama3.2 or gpt-4o-mini)")
 	}
-	c.timeout = DefaultTimeout
-	if c.Timeout != "" {
-		d, err := time.ParseDuration(c.Timeout)
-		switch {
-		case err != nil:
-			ps.Addf("timeout", "timeout %q: want a duration like 60s or 2m", c.Timeout)
-		case d <= 0 || d > MaxTimeout:
-			ps.Addf("timeout", "timeout %s: want more than 0 and at most %s", d, MaxTimeout)
-		default:
-			c.timeout = d
-		}
-	}
-	if c.maxTokens, err = limit("max_tokens", c.MaxTokens, DefaultMaxTokens, MaxMaxTokens); err != nil {
-		ps.Add(err)
-	}
-	if c.maxPrompt, err = limit("max_prompt_bytes", c.MaxPromptBytes, DefaultMaxPromptBytes, MaxMaxPromptBytes); err != nil {
-		ps.Add(err)
-	}
-	if c.maxResp, err = limit("max_response_bytes", c.MaxResponseBytes, DefaultMaxResponseBytes, MaxMaxResponseBytes); err != nil {
-		ps.Add(err)
-	}
+	c.timeout = capabilities.CheckTimeout(&ps, "timeout", c.Timeout, DefaultTimeout, MaxTimeout)
+	c.maxTokens = capabilities.CheckLimit(&ps, "max_tokens", c.MaxTokens, MaxMaxTokens, DefaultMaxTokens)
+	c.maxPrompt = capabilities.CheckLimit(&ps, "max_prompt_bytes", c.MaxPromptBytes, MaxMaxPromptBytes, DefaultMaxPromptBytes)
+	c.maxResp = capabilities.CheckLimit(&ps, "max_response_bytes", c.MaxResponseBytes, MaxMaxResponseBytes, DefaultMaxResponseBytes)
 	if t := c.Temperature; t != nil && !(*t >= 0 && *t <= 2) {
 		ps.Addf("temperature", "temperature %v: want 0 to 2", *t)
 	}
@@ -249,16 +231,6 @@ func (c *Chat) Validate() error {
 	}
 	c.ready = c.client != nil
 	return nil
-}
-
-func limit(name string, v, def, max int) (int, error) {
-	switch {
-	case v == 0:
-		return def, nil
-	case v < 0 || v > max:
-		return 0, capabilities.PropErrorf(name, "%s %d: want 1 to %d", name, v, max)
-	}
-	return v, nil
 }
 
 // parseBase parses and checks base_url, without the http-to-loopback rule.
@@ -285,23 +257,12 @@ func (c *Chat) parseBase() (*url.URL, error) {
 	return u, nil
 }
 
-// isLoopback reports whether host names this machine: localhost or a
-// loopback IP address. Other names are not resolved, so a name that merely
-// resolves to a loopback address does not count.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // trusted reports whether the provider may see prompts as the owner would.
 func (c *Chat) trusted(u *url.URL) bool {
 	if c.Trusted != nil {
 		return *c.Trusted
 	}
-	return isLoopback(u.Hostname())
+	return capabilities.IsLoopback(u.Hostname())
 }
 
 // Flow reports the instance's label and audience, computed from the props
@@ -371,7 +332,7 @@ func (c *Chat) send(ctx context.Context, method string, msgs []message, args []a
 	}
 	red := newRedactor(key)
 	out, err := c.do(ctx, req, key, red)
-	return out, red.Err(err)
+	return out, redactErr(red, err)
 }
 
 // apiKey reads the api key at the moment of the call; "" when the instance

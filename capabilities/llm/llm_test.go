@@ -509,13 +509,13 @@ func TestProps(t *testing.T) {
 		{Name: "http remote", Props: `{"base_url":"http://api.openai.com/v1","model":"m"}`, WantErr: "plain http is allowed only to a loopback host"},
 		{Name: "http LAN", Props: `{"base_url":"http://192.168.1.20:11434/v1","model":"m"}`, WantErr: "plain http is allowed only to a loopback host"},
 		{Name: "http name resolving to loopback", Props: `{"base_url":"http://localtest.me/v1","model":"m"}`, WantErr: "plain http is allowed only to a loopback host"},
-		{Name: "max_tokens over cap", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":32769}`, WantErr: "max_tokens 32769: want 1 to 32768"},
-		{Name: "negative max_tokens", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":-1}`, WantErr: "max_tokens -1"},
+		{Name: "max_tokens over cap", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":32769}`, WantErr: "max_tokens is 32769, want 1 to 32768"},
+		{Name: "negative max_tokens", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_tokens":-1}`, WantErr: "max_tokens is -1"},
 		{Name: "max_prompt_bytes over cap", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_prompt_bytes":100000000}`, WantErr: "max_prompt_bytes"},
 		{Name: "max_response_bytes negative", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","max_response_bytes":-5}`, WantErr: "max_response_bytes"},
-		{Name: "bad timeout", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"soon"}`, WantErr: `timeout "soon": want a duration`},
+		{Name: "bad timeout", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"soon"}`, WantErr: `timeout: "soon" is not a duration`},
 		{Name: "timeout over cap", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"11m"}`, WantErr: "at most 10m0s"},
-		{Name: "zero timeout", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"0s"}`, WantErr: "want more than 0"},
+		{Name: "zero timeout", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","timeout":"0s"}`, WantErr: "0s is not more than 0"},
 		{Name: "temperature", Props: `{"base_url":"http://127.0.0.1/v1","model":"m","temperature":2.5}`, WantErr: "temperature 2.5: want 0 to 2"},
 	})
 }

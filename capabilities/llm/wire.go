@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"littleboxes/capabilities"
+	"littleboxes/vault"
 )
 
 // errBodyLimit is the most bytes read of an error response.
@@ -203,7 +204,7 @@ func (c *Chat) request(method string, msgs []message, args []any) (*chatRequest,
 }
 
 // do posts the request and reads the reply, within the timeout.
-func (c *Chat) do(ctx context.Context, req *chatRequest, key string, red *redactor) (any, error) {
+func (c *Chat) do(ctx context.Context, req *chatRequest, key string, red *vault.Redactor) (any, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("llm: encoding the request: %w", err)
@@ -261,7 +262,7 @@ func (c *Chat) transportErr(ctx context.Context, err error) error {
 
 // parseReply turns a response into what the agent gets, or an error. Every
 // string in either is redacted.
-func parseReply(status int, location string, body []byte, red *redactor, model string) (any, error) {
+func parseReply(status int, location string, body []byte, red *vault.Redactor, model string) (any, error) {
 	switch {
 	case status >= 300 && status < 400:
 		return nil, &APIError{Status: status, Message: clip(red, "redirect to "+redirectTarget(location)+" not followed: a prompt goes to base_url's host only")}
@@ -313,7 +314,7 @@ func parseReply(status int, location string, body []byte, red *redactor, model s
 // apiError reads a provider's error body: OpenAI's {"error": {"message",
 // "type", "code"}}, Ollama's and llama.cpp's {"error": "text"}, a bare
 // {"message": "text"}, or anything else, quoted.
-func apiError(status int, body []byte, red *redactor) *APIError {
+func apiError(status int, body []byte, red *vault.Redactor) *APIError {
 	e := &APIError{Status: status}
 	var v struct {
 		Error   json.RawMessage `json:"error"`
@@ -354,7 +355,7 @@ func apiError(status int, body []byte, red *redactor) *APIError {
 // clipped; "(empty body)" when there is none. A JSON body is re-encoded
 // first, without escapes where it can, so a key hidden behind \u escapes is
 // plain again, and redacted.
-func quote(red *redactor, body []byte) string {
+func quote(red *vault.Redactor, body []byte) string {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return "(empty body)"
 	}
@@ -384,7 +385,7 @@ func redirectTarget(location string) string {
 
 // clip redacts s, puts it on one line of valid UTF-8 and cuts it to
 // maxErrText bytes. Redacting first means a cut never leaves part of the key.
-func clip(red *redactor, s string) string {
+func clip(red *vault.Redactor, s string) string {
 	s = red.String(s)
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")

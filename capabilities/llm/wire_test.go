@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"littleboxes/vault"
 )
 
 const fuzzKey = "sk-fuzz-0123456789abcdefghijklmnop"
@@ -46,12 +48,12 @@ func TestRedactorForms(t *testing.T) {
 	if newRedactor("") != nil || newRedactor("abc") != nil {
 		t.Fatal("short keys are not redacted")
 	}
-	var nilRed *redactor
-	if nilRed.String("x") != "x" || nilRed.Err(nil) != nil {
+	var nilRed *vault.Redactor
+	if nilRed.String("x") != "x" || redactErr(nilRed, nil) != nil {
 		t.Fatal("a nil redactor changes nothing")
 	}
 	r := newRedactor(fuzzKey)
-	for _, f := range keyForms(fuzzKey) {
+	for _, f := range vault.Forms(fuzzKey) {
 		if got := r.String("<" + f + ">"); got != "<"+Marker+">" {
 			t.Errorf("form %q redacted as %q", f, got)
 		}

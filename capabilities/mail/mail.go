@@ -364,7 +364,7 @@ func checkServer(ps *capabilities.Problems, prefix, host string, port int, secur
 	switch {
 	case security == "" || slices.Contains(modes, security):
 	case security == plain:
-		if !isLoopback(host) {
+		if !capabilities.IsLoopback(host) {
 			ps.Addf(prefix+"_security", `%s_security %q sends the password and mail in plain text and is allowed only to a loopback host (localhost, 127.0.0.1, ::1), not %q`, prefix, plain, host)
 		}
 	default:

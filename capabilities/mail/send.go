@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"littleboxes/capabilities"
 )
 
 // Security is how the SMTP connection is protected.
@@ -197,7 +199,7 @@ func send(ctx context.Context, s Server, out Outgoing) error {
 	switch s.Security {
 	case "", StartTLS, TLS:
 	case None:
-		if !isLoopback(s.Host) {
+		if !capabilities.IsLoopback(s.Host) {
 			return fmt.Errorf("smtp: refusing to send in plain text to %q, which is not a loopback host", s.Host)
 		}
 	default:
@@ -317,15 +319,4 @@ func (a *plainAuth) Next(fromServer []byte, more bool) ([]byte, error) {
 		return nil, errors.New("unexpected server challenge during AUTH PLAIN")
 	}
 	return nil, nil
-}
-
-// isLoopback reports whether host names this machine: "localhost" (or a
-// name under .localhost) or a loopback IP address.
-func isLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

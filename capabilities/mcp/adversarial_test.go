@@ -2,7 +2,6 @@ package mcp_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/mcp"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -25,7 +25,7 @@ func stdioProps(t *testing.T, timeout string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return `{"command": ` + jsonOf(exe) + `, "env": {"` + serverEnv + `": "1"}, "secret_env": {"SECRET_TOKEN": "token"}, "timeout": "` + timeout + `"}`
+	return `{"command": ` + captest.JSON(exe) + `, "env": {"` + serverEnv + `": "1"}, "secret_env": {"SECRET_TOKEN": "token"}, "timeout": "` + timeout + `"}`
 }
 
 // echoWorks checks the server answers (again) within a few seconds: after
@@ -35,8 +35,8 @@ func echoWorks(t *testing.T, inst capabilities.Instance) {
 	var err error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		var got any
-		if got, err = call(inst, "echo", map[string]any{"message": "still here"}); err == nil {
-			if s := jsonOf(got); !strings.Contains(s, "echo: still here") {
+		if got, err = captest.Call(inst, "echo", map[string]any{"message": "still here"}); err == nil {
+			if s := captest.JSON(got); !strings.Contains(s, "echo: still here") {
 				t.Fatalf("echo = %s", s)
 			}
 			return
@@ -66,7 +66,7 @@ func TestAdversarialServer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("a 1 MiB result: %v", err)
 		}
-		if s := jsonOf(got); len(s) < 1<<20 {
+		if s := captest.JSON(got); len(s) < 1<<20 {
 			t.Fatalf("a 1 MiB result came back as %d bytes", len(s))
 		}
 	})
@@ -84,7 +84,7 @@ func TestAdversarialServer(t *testing.T) {
 	})
 	t.Run("never answers", func(t *testing.T) {
 		start := time.Now()
-		_, err := call(inst, "hang")
+		_, err := captest.Call(inst, "hang")
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want the 2s timeout", err)
 		}
@@ -95,7 +95,7 @@ func TestAdversarialServer(t *testing.T) {
 	})
 	t.Run("malformed JSON-RPC", func(t *testing.T) {
 		start := time.Now()
-		_, err := call(inst, "garbage")
+		_, err := captest.Call(inst, "garbage")
 		if err == nil {
 			t.Fatal("a malformed answer was taken")
 		}
@@ -106,7 +106,7 @@ func TestAdversarialServer(t *testing.T) {
 		}
 	})
 	t.Run("credential echoed in an error", func(t *testing.T) {
-		_, err := call(inst, "leak")
+		_, err := captest.Call(inst, "leak")
 		if !errors.Is(err, mcp.ErrToolFailed) || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "bad token [secret:token]") {
 			t.Fatalf("err = %v, want the tool's error with the credential redacted", err)
 		}
@@ -135,17 +135,7 @@ func TestMalformedServer(t *testing.T) {
 // answer from the same server still comes through.
 func TestHugeHTTPResult(t *testing.T) {
 	s := sdk.NewServer(&sdk.Implementation{Name: "huge", Version: "1"}, nil)
-	s.AddTool(&sdk.Tool{Name: "huge", Description: "Returns a text of size bytes.",
-		InputSchema: objectSchema(map[string]any{"size": map[string]any{"type": "integer"}}, []string{"size"})},
-		func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-			var a struct {
-				Size int `json:"size"`
-			}
-			if err := json.Unmarshal(r.Params.Arguments, &a); err != nil {
-				return nil, err
-			}
-			return text(strings.Repeat("x", a.Size)), nil
-		})
+	addHugeTool(s)
 	ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s }, &sdk.StreamableHTTPOptions{Stateless: true}))
 	t.Cleanup(ts.Close)
 	inst := mustProvision(t, `{"url": "`+ts.URL+`", "timeout": "60s"}`, nil)
@@ -154,8 +144,8 @@ func TestHugeHTTPResult(t *testing.T) {
 		t.Fatalf("err = %v, want ErrResponseTooLarge", err)
 	}
 	t.Logf("%v", err)
-	got, err := call(inst, "huge", map[string]any{"size": float64(1000)})
-	if err != nil || len(jsonOf(got)) < 1000 {
+	got, err := captest.Call(inst, "huge", map[string]any{"size": float64(1000)})
+	if err != nil || len(captest.JSON(got)) < 1000 {
 		t.Fatalf("a small answer after a huge one: %v", err)
 	}
 }

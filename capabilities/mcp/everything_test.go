@@ -41,7 +41,7 @@ func everything(t *testing.T) string {
 // kind over stdio.
 func TestServerEverything(t *testing.T) {
 	entry := everything(t)
-	props := `{"command": "node", "args": [` + jsonOf(entry) + `, "stdio"], "env": {"GREETING": "hello"}, "secret_env": {"API_TOKEN": "api_key"}}`
+	props := `{"command": "node", "args": [` + captest.JSON(entry) + `, "stdio"], "env": {"GREETING": "hello"}, "secret_env": {"API_TOKEN": "api_key"}}`
 	lg := &logs{}
 	inst := mustProvision(t, props, &capabilities.Host{Instance: "everything", SecretRefs: map[string]string{"api_key": "tok"}, Logf: lg.logf})
 	captest.CheckTable(t, inst)
@@ -56,31 +56,31 @@ func TestServerEverything(t *testing.T) {
 		}
 	}
 
-	got, err := call(inst, "echo", map[string]any{"message": "hi"})
-	if err != nil || !strings.Contains(jsonOf(got), `"text":"Echo: hi"`) {
-		t.Fatalf("echo = %s, %v", jsonOf(got), err)
+	got, err := captest.Call(inst, "echo", map[string]any{"message": "hi"})
+	if err != nil || !strings.Contains(captest.JSON(got), `"text":"Echo: hi"`) {
+		t.Fatalf("echo = %s, %v", captest.JSON(got), err)
 	}
-	got, err = call(inst, "getSum", map[string]any{"a": 2.0, "b": 40.0})
-	if err != nil || !strings.Contains(jsonOf(got), "42") {
-		t.Fatalf("getSum = %s, %v", jsonOf(got), err)
+	got, err = captest.Call(inst, "getSum", map[string]any{"a": 2.0, "b": 40.0})
+	if err != nil || !strings.Contains(captest.JSON(got), "42") {
+		t.Fatalf("getSum = %s, %v", captest.JSON(got), err)
 	}
-	_, err = call(inst, "getSum", map[string]any{"a": 2.0, "b": "40"})
+	_, err = captest.Call(inst, "getSum", map[string]any{"a": 2.0, "b": "40"})
 	var ce *capabilities.CallError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "argument 1 (args.b): want a number, got a string") {
 		t.Fatalf("getSum with a string: err = %v, want a CallError", err)
 	}
-	got, err = call(inst, "getStructuredContent", map[string]any{"location": "Chicago"})
+	got, err = captest.Call(inst, "getStructuredContent", map[string]any{"location": "Chicago"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o, ok := got.(map[string]any); !ok || o["temperature"] == nil || o["conditions"] == nil {
-		t.Fatalf("getStructuredContent = %s, want its structured content", jsonOf(got))
+		t.Fatalf("getStructuredContent = %s, want its structured content", captest.JSON(got))
 	}
-	got, err = call(inst, "getEnv")
+	got, err = captest.Call(inst, "getEnv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := jsonOf(got)
+	env := captest.JSON(got)
 	if strings.Contains(env, secret) || !strings.Contains(env, `API_TOKEN\": \"[secret:api_key]`) || !strings.Contains(env, "GREETING") || strings.Contains(env, `PATH\"`) {
 		t.Fatalf("getEnv = %s: want only the props' env and the secret, redacted", env)
 	}

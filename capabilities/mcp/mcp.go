@@ -417,7 +417,7 @@ func (m *MCP) build(all []*sdk.Tool, title string) error {
 			return fmt.Errorf("roles.%s: the server has no tool %s; it has %s", t, t, strings.Join(names, ", "))
 		}
 	}
-	prefix := pascal(m.host.Instance)
+	prefix := capabilities.TypeName(m.host.Instance)
 	if prefix == "" {
 		prefix = "MCP"
 	}
@@ -429,7 +429,7 @@ func (m *MCP) build(all []*sdk.Tool, title string) error {
 	var methods []capabilities.Method
 	byMethod := map[string]string{}
 	for _, t := range m.exposed(all) {
-		name := methodName(t.Name)
+		name := capabilities.MethodName(t.Name)
 		if name == "" {
 			return fmt.Errorf("tool %q: no JavaScript method name can be made of its name", t.Name)
 		}
@@ -472,9 +472,9 @@ func serverTitle(cs *sdk.ClientSession) string {
 	if res == nil || res.ServerInfo == nil {
 		return ""
 	}
-	name := firstLine(res.ServerInfo.Title)
+	name := capabilities.FirstLine(res.ServerInfo.Title)
 	if name == "" {
-		name = firstLine(res.ServerInfo.Name)
+		name = capabilities.FirstLine(res.ServerInfo.Name)
 	}
 	if name == "" {
 		return ""
@@ -511,19 +511,19 @@ func (m *MCP) method(t *sdk.Tool, name, prefix, contentType string) (*tool, capa
 	if r, ok := m.Roles[t.Name]; ok {
 		role = capabilities.Role(r)
 	}
-	argsType := prefix + pascal(name) + "Args"
+	argsType := prefix + capabilities.TypeName(name) + "Args"
 	var decl strings.Builder
 	argsDoc := "The arguments of " + name + "."
 	if d := describe(in); d != "" {
 		argsDoc += " " + m.red.String(d)
 	}
-	decl.WriteString(docLine("", argsDoc))
+	decl.WriteString(capabilities.TSDocLine("", argsDoc))
 	fmt.Fprintf(&decl, "type %s = %s;", argsType, m.argsTS(tl))
 	result := contentType + "[]"
 	if out := plainSchema(t.OutputSchema); out != nil {
-		result = prefix + pascal(name) + "Result"
+		result = prefix + capabilities.TypeName(name) + "Result"
 		decl.WriteString("\n\n")
-		decl.WriteString(docLine("", "What "+name+" resolves to: the tool's structured content."))
+		decl.WriteString(capabilities.TSDocLine("", "What "+name+" resolves to: the tool's structured content."))
 		fmt.Fprintf(&decl, "type %s = %s;", result, schemaDoc{root: out}.render(out))
 	}
 	optional := len(requiredSet(in)) == 0
@@ -536,9 +536,9 @@ func (m *MCP) method(t *sdk.Tool, name, prefix, contentType string) (*tool, capa
 	if title == "" && t.Annotations != nil {
 		title = t.Annotations.Title
 	}
-	doc := firstLine(desc)
+	doc := capabilities.FirstLine(desc)
 	if doc == "" {
-		doc = firstLine(title)
+		doc = capabilities.FirstLine(title)
 	}
 	if doc == "" {
 		doc = "Calls the MCP tool " + t.Name + "."
@@ -574,15 +574,6 @@ func (m *MCP) argsTS(t *tool) string {
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	s = strings.TrimSpace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
 
 // plainSchema returns a schema as plain data (a map), or nil.

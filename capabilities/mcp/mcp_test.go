@@ -2,7 +2,6 @@ package mcp_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -27,51 +26,20 @@ func TestConformance(t *testing.T) {
 	captest.Check(t, mcp.ID)
 }
 
-// provision makes an instance from props, with secret in the token slot.
+// host fills in h (nil for none): the secret in the vault as "tok", and the
+// capability's name tools.
+func host(h *capabilities.Host) *capabilities.Host {
+	return captest.Fill(h, "tools", vault.NewMemory(map[string]string{"tok": secret}))
+}
+
 func provision(t *testing.T, props string, h *capabilities.Host) (capabilities.Instance, error) {
 	t.Helper()
-	if h == nil {
-		h = &capabilities.Host{}
-	}
-	if h.Secrets == nil {
-		h.Secrets = vault.NewMemory(map[string]string{"tok": secret})
-	}
-	if h.Instance == "" {
-		h.Instance = "tools"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	inst, err := capabilities.New(ctx, mcp.ID, []byte(props), h)
-	if err == nil {
-		t.Cleanup(func() {
-			start := time.Now()
-			defer func() { t.Logf("cleanup took %s", time.Since(start)) }()
-			if err := capabilities.Cleanup(inst); err != nil {
-				t.Errorf("cleanup: %v", err)
-			}
-		})
-	}
-	return inst, err
+	return captest.Provision(t, mcp.ID, props, host(h))
 }
 
 func mustProvision(t *testing.T, props string, h *capabilities.Host) capabilities.Instance {
 	t.Helper()
-	inst, err := provision(t, props, h)
-	if err != nil {
-		t.Fatalf("provisioning %s: %v", props, err)
-	}
-	return inst
-}
-
-func call(inst capabilities.Instance, method string, args ...any) (any, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return capabilities.Call(ctx, inst, method, args)
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	return captest.MustProvision(t, mcp.ID, props, host(h))
 }
 
 func TestHTTPServer(t *testing.T) {
@@ -92,28 +60,28 @@ func TestHTTPServer(t *testing.T) {
 	}
 	f := inst.Flow()
 	origin := capabilities.Origin(ts.URL)
-	if jsonOf(f.Label) != jsonOf(capabilities.NewLabel(capabilities.Owner, origin)) || jsonOf(f.Audience) != jsonOf(capabilities.NewLabel(origin)) {
+	if captest.JSON(f.Label) != captest.JSON(capabilities.NewLabel(capabilities.Owner, origin)) || captest.JSON(f.Audience) != captest.JSON(capabilities.NewLabel(origin)) {
 		t.Fatalf("flow %+v, want the server's origin %s", f, origin)
 	}
 
 	t.Run("echo", func(t *testing.T) {
-		got, err := call(inst, "echo", map[string]any{"message": "hi"})
+		got, err := captest.Call(inst, "echo", map[string]any{"message": "hi"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := jsonOf(got); s != `[{"text":"echo: hi","type":"text"}]` {
+		if s := captest.JSON(got); s != `[{"text":"echo: hi","type":"text"}]` {
 			t.Fatalf("echo = %s", s)
 		}
 	})
 	t.Run("structured content", func(t *testing.T) {
-		got, err := call(inst, "readNotes", map[string]any{"tag": "work"})
+		got, err := captest.Call(inst, "readNotes", map[string]any{"tag": "work"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := jsonOf(got); s != `{"notes":["a work note"]}` {
+		if s := captest.JSON(got); s != `{"notes":["a work note"]}` {
 			t.Fatalf("readNotes = %s", s)
 		}
-		if _, err := call(inst, "readNotes"); err != nil {
+		if _, err := captest.Call(inst, "readNotes"); err != nil {
 			t.Fatalf("readNotes with no arguments (none is required): %v", err)
 		}
 	})
@@ -134,7 +102,7 @@ func TestHTTPServer(t *testing.T) {
 			if c.name == "not an object" {
 				a = "hi"
 			}
-			_, err := call(inst, c.method, a)
+			_, err := captest.Call(inst, c.method, a)
 			var ce *capabilities.CallError
 			if !errors.As(err, &ce) || !ce.TypeError() || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want a CallError saying %q", err, c.want)
@@ -142,17 +110,17 @@ func TestHTTPServer(t *testing.T) {
 		})
 	}
 	t.Run("isError", func(t *testing.T) {
-		_, err := call(inst, "fail")
+		_, err := captest.Call(inst, "fail")
 		if !errors.Is(err, mcp.ErrToolFailed) || !strings.Contains(err.Error(), "the disk is full") {
 			t.Fatalf("err = %v, want ErrToolFailed with the tool's text", err)
 		}
 	})
 	t.Run("secret header redacted", func(t *testing.T) {
-		got, err := call(inst, "whoami")
+		got, err := captest.Call(inst, "whoami")
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := jsonOf(got)
+		s := captest.JSON(got)
 		if strings.Contains(s, secret) || !strings.Contains(s, `"authorization":"Bearer [secret:token]"`) {
 			t.Fatalf("whoami = %s: the server got the header, and the agent sees it redacted", s)
 		}
@@ -238,11 +206,11 @@ func TestAllowlistAndRoles(t *testing.T) {
 	if m, _ := tb.Method("readNotes"); m.Role != capabilities.Pure {
 		t.Fatalf("readNotes is %s, want the override pure", m.Role)
 	}
-	owner := jsonOf(capabilities.NewLabel(capabilities.Owner))
-	if f := inst.Flow(); jsonOf(f.Label) != owner || jsonOf(f.Audience) != owner {
+	owner := captest.JSON(capabilities.NewLabel(capabilities.Owner))
+	if f := inst.Flow(); captest.JSON(f.Label) != owner || captest.JSON(f.Audience) != owner {
 		t.Fatalf("trusted flow %+v, want the owner alone", f)
 	}
-	if _, err := call(inst, "whoami"); err == nil || !strings.Contains(err.Error(), "no method whoami; it has echo, readNotes") {
+	if _, err := captest.Call(inst, "whoami"); err == nil || !strings.Contains(err.Error(), "no method whoami; it has echo, readNotes") {
 		t.Fatalf("a tool outside the allowlist: err = %v", err)
 	}
 	_, err := provision(t, `{"url": "`+ts.URL+`", "tools": ["echo", "nope"]}`, nil)
@@ -261,8 +229,8 @@ func TestNameCollision(t *testing.T) {
 	if got := strings.Join(capabilities.TableOf(inst).Names(), ","); got != "getEnv,listFiles" {
 		t.Fatalf("methods %s, want camelCase names", got)
 	}
-	got, err := call(inst, "listFiles")
-	if err != nil || !strings.Contains(jsonOf(got), "list files") {
+	got, err := captest.Call(inst, "listFiles")
+	if err != nil || !strings.Contains(captest.JSON(got), "list files") {
 		t.Fatalf("listFiles = %v, %v", got, err)
 	}
 }
@@ -316,17 +284,17 @@ func TestStdioServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	lg := &logs{}
-	props := `{"command": ` + jsonOf(exe) + `, "env": {"` + serverEnv + `": "1", "PLAIN": "x"}, "secret_env": {"SECRET_TOKEN": "token"}, "timeout": "10s"}`
+	props := `{"command": ` + captest.JSON(exe) + `, "env": {"` + serverEnv + `": "1", "PLAIN": "x"}, "secret_env": {"SECRET_TOKEN": "token"}, "timeout": "10s"}`
 	inst := mustProvision(t, props, &capabilities.Host{SecretRefs: map[string]string{"token": "tok"}, Logf: lg.logf})
 	captest.CheckTable(t, inst)
 	if f := inst.Flow(); !strings.HasPrefix(string(f.Audience[0]), "provider:mcp:") {
 		t.Fatalf("flow %+v, want the command's principal", f)
 	}
-	got, err := call(inst, "env")
+	got, err := captest.Call(inst, "env")
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := jsonOf(got)
+	env := captest.JSON(got)
 	if strings.Contains(env, secret) || !strings.Contains(env, "SECRET_TOKEN=[secret:token]") || !strings.Contains(env, "PLAIN=x") || strings.Contains(env, "PATH=") || strings.Contains(env, "HOME=") {
 		t.Fatalf("the server's environment %s: want only the props' env and the secret, redacted", env)
 	}
@@ -338,12 +306,12 @@ func TestStdioServer(t *testing.T) {
 		t.Fatalf("log:\n%s\nwant the server's stderr, redacted", l)
 	}
 
-	if _, err := call(inst, "crash"); err == nil {
+	if _, err := captest.Call(inst, "crash"); err == nil {
 		t.Fatal("crash returned no error")
 	}
 	start := time.Now()
-	got, err = call(inst, "echo", map[string]any{"message": "back"})
-	if err != nil || jsonOf(got) != `[{"text":"echo: back","type":"text"}]` {
+	got, err = captest.Call(inst, "echo", map[string]any{"message": "back"})
+	if err != nil || captest.JSON(got) != `[{"text":"echo: back","type":"text"}]` {
 		t.Fatalf("echo after a crash = %v, %v; want the restarted server's answer", got, err)
 	}
 	t.Logf("the server came back in %s", time.Since(start))
@@ -380,16 +348,16 @@ func TestStdioServerGone(t *testing.T) {
 	}{{"dead", mcp.ErrServerDown}, {"grow", mcp.ErrToolsChanged}} {
 		t.Run(c.mode, func(t *testing.T) {
 			marker := filepath.Join(t.TempDir(), "marker")
-			props := `{"command": ` + jsonOf(exe) + `, "env": {"` + serverEnv + `": "1", "CRASH_MARKER": ` + jsonOf(marker) + `, "CRASH_MODE": "` + c.mode + `"}}`
+			props := `{"command": ` + captest.JSON(exe) + `, "env": {"` + serverEnv + `": "1", "CRASH_MARKER": ` + captest.JSON(marker) + `, "CRASH_MODE": "` + c.mode + `"}}`
 			lg := &logs{}
 			inst := mustProvision(t, props, &capabilities.Host{Logf: lg.logf})
-			if _, err := call(inst, "crash"); err == nil {
+			if _, err := captest.Call(inst, "crash"); err == nil {
 				t.Fatal("crash returned no error")
 			}
 			start := time.Now()
 			var err error
 			for time.Since(start) < 5*time.Second {
-				if _, err = call(inst, "echo", map[string]any{"message": "x"}); errors.Is(err, c.want) {
+				if _, err = captest.Call(inst, "echo", map[string]any{"message": "x"}); errors.Is(err, c.want) {
 					break
 				}
 			}
@@ -410,7 +378,7 @@ func BenchmarkCall(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, c := range []struct{ name, props string }{
-		{"stdio", `{"command": ` + jsonOf(exe) + `, "env": {"` + serverEnv + `": "1"}}`},
+		{"stdio", `{"command": ` + captest.JSON(exe) + `, "env": {"` + serverEnv + `": "1"}}`},
 		{"http", ""},
 	} {
 		b.Run(c.name, func(b *testing.B) {

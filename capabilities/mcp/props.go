@@ -2,13 +2,11 @@ package mcp
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"littleboxes/capabilities"
 )
@@ -131,18 +129,7 @@ func (m *MCP) CheckProps(secretRefs map[string]string) error {
 			ps.Addf(path, "%s: %s is not in tools, so it cannot be called", path, t)
 		}
 	}
-	m.timeout = DefaultTimeout
-	if m.Timeout != "" {
-		d, err := time.ParseDuration(m.Timeout)
-		switch {
-		case err != nil:
-			ps.Addf("timeout", "timeout: %q is not a duration like \"30s\"", m.Timeout)
-		case d <= 0 || d > MaxTimeout:
-			ps.Addf("timeout", "timeout: %s is not between 0 and %s", d, MaxTimeout)
-		default:
-			m.timeout = d
-		}
-	}
+	m.timeout = capabilities.CheckTimeout(&ps, "timeout", m.Timeout, DefaultTimeout, MaxTimeout)
 	m.checked = len(ps) == 0
 	return ps.Err()
 }
@@ -209,28 +196,14 @@ func checkURL(s string, insecure bool) (string, error) {
 		return "", fmt.Errorf("%q has a fragment", s)
 	}
 	host := strings.ToLower(u.Hostname())
-	if u.Scheme == "http" && !insecure && !isLoopback(host) {
+	if u.Scheme == "http" && !insecure && !capabilities.IsLoopback(host) {
 		return "", fmt.Errorf("%q is plain http to %s, which anyone on the way can read; use https, or set allow_insecure_http", s, host)
-	}
-	port := u.Port()
-	if u.Scheme == "http" && port == "80" || u.Scheme == "https" && port == "443" {
-		port = ""
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
 	}
 	// The origin as the http kind writes it, so that one server is one
 	// principal whichever kind reaches it.
-	return u.Scheme + "://" + host, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
+	o, err := capabilities.OriginOf(u)
+	if err != nil {
+		return "", fmt.Errorf("%q: %w", s, err)
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return o, nil
 }

@@ -37,7 +37,7 @@ func TestCheckProps(t *testing.T) {
 		{"args on a url", `{"url": "https://a.example", "args": ["x"]}`, nil, []string{"url: url: env, secret_env and args are for a command server"}},
 		{"tools", `{"command": "x", "tools": ["a", "a", ""]}`, nil, []string{"tools[1]: tools[1]: a is listed twice", "tools[2]: tools[2]: empty tool name"}},
 		{"roles", `{"command": "x", "tools": ["a"], "roles": {"a": "reader", "b": "sink"}}`, nil, []string{`roles.a: roles.a: "reader" is not one of source, sink, exchange, pure`, "roles.b: roles.b: b is not in tools"}},
-		{"timeout", `{"command": "x", "timeout": "1h"}`, nil, []string{"timeout: timeout: 1h0m0s is not between 0 and 10m0s"}},
+		{"timeout", `{"command": "x", "timeout": "1h"}`, nil, []string{"timeout: timeout: 1h0m0s is not more than 0 and at most 10m0s"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := capabilities.CheckProps(mcp.ID, []byte(c.props), c.refs)

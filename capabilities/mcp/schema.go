@@ -145,30 +145,18 @@ func (d *walker) renderTS(s map[string]any, indent string, depth int) string {
 		return "unknown"
 	}
 	if c, ok := s["const"]; ok {
-		return literal(c)
+		return capabilities.TSLiteral(c)
 	}
 	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
-		parts := make([]string, len(e))
-		for i, v := range e {
-			parts[i] = literal(v)
-		}
-		return union(parts)
+		return capabilities.TSEnum(e)
 	}
 	for _, key := range []string{"anyOf", "oneOf"} {
 		if alts := schemas(s[key]); len(alts) > 0 {
-			parts := make([]string, len(alts))
-			for i, a := range alts {
-				parts[i] = d.renderTS(a, indent, depth+1)
-			}
-			return union(parts)
+			return capabilities.TSUnion(d.renderAll(alts, indent, depth))
 		}
 	}
 	if all := schemas(s["allOf"]); len(all) > 0 {
-		parts := make([]string, len(all))
-		for i, a := range all {
-			parts[i] = paren(d.renderTS(a, indent, depth+1))
-		}
-		return strings.Join(parts, " & ")
+		return capabilities.TSIntersection(d.renderAll(all, indent, depth))
 	}
 	ts := types(s)
 	if len(ts) == 0 {
@@ -181,30 +169,23 @@ func (d *walker) renderTS(s map[string]any, indent string, depth int) string {
 	if len(ts) == 0 {
 		return "unknown"
 	}
-	parts := make([]string, 0, len(ts))
-	for _, t := range ts {
-		switch t {
-		case "string":
-			parts = append(parts, "string")
-		case "number", "integer":
-			parts = append(parts, "number")
-		case "boolean":
-			parts = append(parts, "boolean")
-		case "null":
-			parts = append(parts, "null")
-		case "array":
-			item := "unknown"
-			if it, ok := s["items"].(map[string]any); ok {
-				item = d.renderTS(it, indent, depth+1)
-			}
-			parts = append(parts, paren(item)+"[]")
-		case "object":
-			parts = append(parts, d.renderObject(s, indent, depth))
-		default:
-			parts = append(parts, "unknown")
+	items := func() string {
+		if it, ok := s["items"].(map[string]any); ok {
+			return d.renderTS(it, indent, depth+1)
 		}
+		return "unknown"
 	}
-	return union(parts)
+	return capabilities.TSOfTypes(ts, items, func() string { return d.renderObject(s, indent, depth) })
+}
+
+// renderAll renders each of the schemas (the alternatives of an anyOf, the
+// parts of an allOf).
+func (d *walker) renderAll(all []map[string]any, indent string, depth int) []string {
+	parts := make([]string, len(all))
+	for i, a := range all {
+		parts[i] = d.renderTS(a, indent, depth+1)
+	}
+	return parts
 }
 
 func (d *walker) renderObject(s map[string]any, indent string, depth int) string {
@@ -218,39 +199,17 @@ func (d *walker) renderObject(s map[string]any, indent string, depth int) string
 	case map[string]any:
 		extra = d.renderTS(ap, indent+"  ", depth+1)
 	}
-	if len(props) == 0 {
-		if extra == "" {
-			return "{}"
-		}
-		return "{ [key: string]: " + extra + " }"
-	}
 	req := requiredSet(s)
-	var b strings.Builder
-	b.WriteString("{\n")
-	in := indent + "  "
+	members := make([]capabilities.TSMember, 0, len(props))
 	for _, name := range sortedKeys(props) {
 		ps, _ := props[name].(map[string]any)
 		if ps == nil {
 			ps = map[string]any{}
 		}
-		if desc := describe(d.resolve(ps)); desc != "" {
-			b.WriteString(docLine(in, desc))
-		}
-		key := name
-		if !isIdent(name) {
-			key = strconv.Quote(name)
-		}
-		opt := "?"
-		if req[name] {
-			opt = ""
-		}
-		fmt.Fprintf(&b, "%s%s%s: %s;\n", in, key, opt, d.renderTS(ps, in, depth+1))
+		doc := describe(d.resolve(ps))
+		members = append(members, capabilities.TSMember{Name: name, Doc: doc, Required: req[name], Type: d.renderTS(ps, indent+"  ", depth+1)})
 	}
-	if extra != "" && extra != "unknown" {
-		fmt.Fprintf(&b, "%s[key: string]: %s;\n", in, extra)
-	}
-	b.WriteString(indent + "}")
-	return b.String()
+	return capabilities.TSObject(indent, members, extra)
 }
 
 // describe returns a schema's description (or title), for a doc comment.
@@ -286,7 +245,7 @@ func (d *walker) checkValue(s map[string]any, v any, at string, depth int) *badA
 		return nil
 	}
 	if c, ok := s["const"]; ok && !jsonEqual(c, v) {
-		return &badArg{at: at, want: literal(c), got: v}
+		return &badArg{at: at, want: capabilities.TSLiteral(c), got: v}
 	}
 	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
 		found := false
@@ -299,7 +258,7 @@ func (d *walker) checkValue(s map[string]any, v any, at string, depth int) *badA
 		if !found {
 			parts := make([]string, len(e))
 			for i, x := range e {
-				parts[i] = literal(x)
+				parts[i] = capabilities.TSLiteral(x)
 			}
 			return &badArg{at: at, want: "one of " + strings.Join(parts, ", "), got: v}
 		}
@@ -396,7 +355,7 @@ func requiredMap(s map[string]any) map[string]any {
 }
 
 func join(at, name string) string {
-	if isIdent(name) {
+	if capabilities.IsIdent(name) {
 		return at + "." + name
 	}
 	return at + "[" + strconv.Quote(name) + "]"

@@ -18,17 +18,6 @@ func parse(t testing.TB, s string) map[string]any {
 	return m
 }
 
-func TestMethodName(t *testing.T) {
-	for in, want := range map[string]string{
-		"echo": "echo", "get_env": "get_env", "get-env": "getEnv", "list files": "listFiles",
-		"a.b.c": "aBC", "2fa-check": "_2faCheck", "Get-Env": "GetEnv", "---": "", "héllo-wörld": "hLloWRld",
-	} {
-		if got := methodName(in); got != want {
-			t.Errorf("methodName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestRenderTS(t *testing.T) {
 	for _, c := range []struct{ name, schema, want string }{
 		{"scalars", `{"type": "object", "properties": {"s": {"type": "string"}, "n": {"type": "integer"}, "b": {"type": "boolean"}, "z": {"type": "null"}}, "required": ["s"]}`,

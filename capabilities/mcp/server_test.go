@@ -70,17 +70,7 @@ func runStdioServer() {
 	// answered (whatever the client says), a frame of malformed JSON-RPC
 	// written into the protocol's stream, an error that echoes the
 	// credential.
-	s.AddTool(&sdk.Tool{Name: "huge", Description: "Returns a text of size bytes.",
-		InputSchema: objectSchema(map[string]any{"size": map[string]any{"type": "integer"}}, []string{"size"})},
-		func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-			var a struct {
-				Size int `json:"size"`
-			}
-			if err := json.Unmarshal(r.Params.Arguments, &a); err != nil {
-				return nil, err
-			}
-			return text(strings.Repeat("x", a.Size)), nil
-		})
+	addHugeTool(s)
 	s.AddTool(&sdk.Tool{Name: "hang", Description: "Never answers.", InputSchema: objectSchema(nil, nil)},
 		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 			select {} // the process is killed when the instance is cleaned up
@@ -252,4 +242,19 @@ func (l *logs) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.lines, "\n")
+}
+
+// addHugeTool adds the tool huge to s: a text result of args.size bytes.
+func addHugeTool(s *sdk.Server) {
+	s.AddTool(&sdk.Tool{Name: "huge", Description: "Returns a text of size bytes.",
+		InputSchema: objectSchema(map[string]any{"size": map[string]any{"type": "integer"}}, []string{"size"})},
+		func(_ context.Context, r *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+			var a struct {
+				Size int `json:"size"`
+			}
+			if err := json.Unmarshal(r.Params.Arguments, &a); err != nil {
+				return nil, err
+			}
+			return text(strings.Repeat("x", a.Size)), nil
+		})
 }

@@ -2,6 +2,8 @@ package openapi_test
 
 import (
 	"testing"
+
+	"littleboxes/capabilities/captest"
 )
 
 // BenchmarkGetPet: one operation called through the table, its arguments
@@ -13,7 +15,7 @@ func BenchmarkGetPet(b *testing.B) {
 	args := map[string]any{"petId": "7"}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := call(inst, "getPet", args); err != nil {
+		if _, err := captest.Call(inst, "getPet", args); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -27,7 +29,7 @@ func BenchmarkCheckBody(b *testing.B) {
 	args := map[string]any{"body": map[string]any{"name": "Kit", "age": -1.0}}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := call(inst, "createPet", args); err == nil {
+		if _, err := captest.Call(inst, "createPet", args); err == nil {
 			b.Fatal("a negative age was accepted")
 		}
 	}

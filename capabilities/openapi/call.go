@@ -264,7 +264,7 @@ func (o *OpenAPI) checkSchema(op *operation, sr *openapi3.SchemaRef, v any, at s
 		for _, part := range se.JSONPointer() {
 			if _, err := strconv.Atoi(part); err == nil {
 				where += "[" + part + "]"
-			} else if isIdent(part) {
+			} else if capabilities.IsIdent(part) {
 				where += "." + part
 			} else {
 				where += "[" + strconv.Quote(part) + "]"

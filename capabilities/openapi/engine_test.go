@@ -13,6 +13,7 @@ import (
 	"littleboxes/app/army"
 	"littleboxes/app/engine"
 	"littleboxes/app/store"
+	"littleboxes/capabilities/captest"
 	"littleboxes/sandbox/cell"
 )
 
@@ -106,7 +107,7 @@ func TestAgentInCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := jsonOf(res.Value)
+	got := captest.JSON(res.Value)
 	for _, want := range []string{`"pet":"Rex"`, `"made":"9"`, `"status":"up"`, `"refused":"TypeError: env.pets.getPet: argument 1 (args): getPet takes no argument \"id\"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("reader = %s, want it to hold %s", got, want)
@@ -122,7 +123,7 @@ func TestAgentInCell(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m, ok := res.Value.(map[string]any); !ok || m["status"] != "pending_approval" {
-		t.Fatalf("the leaker's call was not held: %s", jsonOf(res.Value))
+		t.Fatalf("the leaker's call was not held: %s", captest.JSON(res.Value))
 	}
 	if n := len(pets.seen()); n != before {
 		t.Fatalf("the held call reached the server: %v", pets.seen()[before:])

@@ -77,7 +77,9 @@ const (
 	MaxOperations = 1000
 )
 
-// Sentinel errors.
+// Sentinel errors of the document and the answer; a request refused on its
+// way out (origin, size, redirect, timeout, credential) fails with package
+// web's sentinels (web.ErrOriginNotAllowed, web.ErrTooLarge, ...).
 var (
 	// ErrSpec means the document could not be read, parsed or validated.
 	ErrSpec = errors.New("the OpenAPI document is not usable")
@@ -86,23 +88,6 @@ var (
 	// ErrStatus means the server answered with a status other than 2xx.
 	ErrStatus = errors.New("the server answered with an error status")
 )
-
-// Sentinels of package web, for callers that check what went wrong.
-var (
-	ErrOriginNotAllowed = web.ErrOriginNotAllowed
-	ErrPrivateAddress   = web.ErrPrivateAddress
-	ErrTooLarge         = web.ErrTooLarge
-	ErrRedirect         = web.ErrRedirect
-	ErrTimeout          = web.ErrTimeout
-	ErrCredential       = web.ErrCredential
-	ErrClosed           = web.ErrClosed
-)
-
-// CredentialSlot is the name of the secret slot holding the credential.
-const CredentialSlot = web.CredentialSlot
-
-// Marker replaces the credential wherever it would appear in a result.
-const Marker = web.Marker
 
 // OpenAPI is an instance of the kind: its exported fields are the props.
 type OpenAPI struct {
@@ -127,7 +112,7 @@ func init() {
 		Doc: "a web API's operations, from its OpenAPI document, as methods; requests only to the origin in its props",
 		New: func() capabilities.Instance { return &OpenAPI{} },
 		Secrets: []capabilities.SecretSlot{{
-			Name:     CredentialSlot,
+			Name:     web.CredentialSlot,
 			Doc:      "the API token or key attached to every request as props.auth says; required when auth is set",
 			Optional: true,
 		}},
@@ -271,7 +256,7 @@ func (o *OpenAPI) Flow() capabilities.Flow {
 }
 
 func (o *OpenAPI) hasCredential() bool {
-	return o.Auth != nil || o.host != nil && o.host.SecretRefs[CredentialSlot] != ""
+	return o.Auth != nil || o.host != nil && o.host.SecretRefs[web.CredentialSlot] != ""
 }
 
 // Interface guards.

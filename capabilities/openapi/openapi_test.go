@@ -1,7 +1,6 @@
 package openapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,11 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/openapi"
+	"littleboxes/capabilities/web"
 	"littleboxes/vault"
 )
 
@@ -118,48 +117,20 @@ func props(t testing.TB, spec, origin string, extra map[string]any) string {
 	return string(b)
 }
 
+// host fills in h (nil for none): the secret in the vault as "tok", and the
+// capability's name pets.
+func host(h *capabilities.Host) *capabilities.Host {
+	return captest.Fill(h, "pets", vault.NewMemory(map[string]string{"tok": secret}))
+}
+
 func provision(t testing.TB, props string, h *capabilities.Host) (capabilities.Instance, error) {
 	t.Helper()
-	if h == nil {
-		h = &capabilities.Host{}
-	}
-	if h.Secrets == nil {
-		h.Secrets = vault.NewMemory(map[string]string{"tok": secret})
-	}
-	if h.Instance == "" {
-		h.Instance = "pets"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	inst, err := capabilities.New(ctx, openapi.ID, []byte(props), h)
-	if err == nil {
-		t.Cleanup(func() {
-			if err := capabilities.Cleanup(inst); err != nil {
-				t.Errorf("cleanup: %v", err)
-			}
-		})
-	}
-	return inst, err
+	return captest.Provision(t, openapi.ID, props, host(h))
 }
 
 func mustProvision(t testing.TB, props string, h *capabilities.Host) capabilities.Instance {
 	t.Helper()
-	inst, err := provision(t, props, h)
-	if err != nil {
-		t.Fatalf("provisioning %s: %v", props, err)
-	}
-	return inst
-}
-
-func call(inst capabilities.Instance, method string, args ...any) (any, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return capabilities.Call(ctx, inst, method, args)
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	return captest.MustProvision(t, openapi.ID, props, host(h))
 }
 
 var specs = []string{"petstore-ish.yaml", "petstore-ish-3.1.yaml"}
@@ -212,7 +183,7 @@ func TestRoles(t *testing.T) {
 	}
 	f := inst.Flow()
 	origin := capabilities.Origin(srv.URL)
-	if jsonOf(f.Audience) != jsonOf(capabilities.NewLabel(origin)) || jsonOf(f.Label) != jsonOf(capabilities.NewLabel(capabilities.Owner, origin)) || jsonOf(f.Writers) != jsonOf(capabilities.NewLabel(origin)) {
+	if captest.JSON(f.Audience) != captest.JSON(capabilities.NewLabel(origin)) || captest.JSON(f.Label) != captest.JSON(capabilities.NewLabel(capabilities.Owner, origin)) || captest.JSON(f.Writers) != captest.JSON(capabilities.NewLabel(origin)) {
 		t.Fatalf("flow %+v, want the origin's", f)
 	}
 }
@@ -223,30 +194,30 @@ func TestCalls(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := newPetServer(t)
 			inst := mustProvision(t, props(t, specPath(t, name), srv.URL, nil), nil)
-			got, err := call(inst, "listPets", map[string]any{"limit": 2.0, "tag": []any{"a b", "c&d"}})
+			got, err := captest.Call(inst, "listPets", map[string]any{"limit": 2.0, "tag": []any{"a b", "c&d"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s := jsonOf(got); !strings.Contains(s, `"query":"limit=2\u0026tag=a+b\u0026tag=c%26d"`) {
+			if s := captest.JSON(got); !strings.Contains(s, `"query":"limit=2\u0026tag=a+b\u0026tag=c%26d"`) {
 				t.Fatalf("listPets = %s", s)
 			}
-			got, err = call(inst, "getPet", map[string]any{"petId": "7", "X-Trace": "t-1"})
-			if err != nil || jsonOf(got) != `{"id":"7","name":"Rex","trace":"t-1"}` {
-				t.Fatalf("getPet 7 = %s, %v", jsonOf(got), err)
+			got, err = captest.Call(inst, "getPet", map[string]any{"petId": "7", "X-Trace": "t-1"})
+			if err != nil || captest.JSON(got) != `{"id":"7","name":"Rex","trace":"t-1"}` {
+				t.Fatalf("getPet 7 = %s, %v", captest.JSON(got), err)
 			}
-			_, err = call(inst, "getPet", map[string]any{"petId": "8"})
+			_, err = captest.Call(inst, "getPet", map[string]any{"petId": "8"})
 			if !errors.Is(err, openapi.ErrStatus) || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "no pet 8") {
 				t.Fatalf("getPet 8: err = %v, want ErrStatus naming 404 and the body", err)
 			}
-			got, err = call(inst, "createPet", map[string]any{"body": map[string]any{"name": "Kit", "age": 2.0}})
-			if err != nil || jsonOf(got) != `{"age":2,"contentType":"application/json","id":"9","name":"Kit"}` {
-				t.Fatalf("createPet = %s, %v", jsonOf(got), err)
+			got, err = captest.Call(inst, "createPet", map[string]any{"body": map[string]any{"name": "Kit", "age": 2.0}})
+			if err != nil || captest.JSON(got) != `{"age":2,"contentType":"application/json","id":"9","name":"Kit"}` {
+				t.Fatalf("createPet = %s, %v", captest.JSON(got), err)
 			}
-			got, err = call(inst, "deletePet", map[string]any{"petId": "9"})
+			got, err = captest.Call(inst, "deletePet", map[string]any{"petId": "9"})
 			if err != nil || got != nil {
 				t.Fatalf("deletePet = %#v, %v; want null", got, err)
 			}
-			got, err = call(inst, "getStatus")
+			got, err = captest.Call(inst, "getStatus")
 			if err != nil || got != "up" {
 				t.Fatalf("getStatus = %#v, %v", got, err)
 			}
@@ -283,7 +254,7 @@ func TestArgsRefused(t *testing.T) {
 				{"object as a path parameter", "deletePet", map[string]any{"petId": map[string]any{"a": 1.0}}, "args.petId"},
 			} {
 				t.Run(c.name, func(t *testing.T) {
-					_, err := call(inst, c.method, c.args)
+					_, err := captest.Call(inst, c.method, c.args)
 					var ce *capabilities.CallError
 					if !errors.As(err, &ce) || !ce.TypeError() || !strings.Contains(err.Error(), c.want) {
 						t.Fatalf("err = %v, want a CallError saying %q", err, c.want)
@@ -310,7 +281,7 @@ func TestPathEscaping(t *testing.T) {
 		{"{petId}", "GET /v1/pets/%7BpetId%7D"},
 	} {
 		before := len(srv.seen())
-		_, err := call(inst, "getPet", map[string]any{"petId": c.id})
+		_, err := captest.Call(inst, "getPet", map[string]any{"petId": c.id})
 		if !errors.Is(err, openapi.ErrStatus) {
 			t.Fatalf("petId %q: err = %v, want the server's 404", c.id, err)
 		}
@@ -319,7 +290,7 @@ func TestPathEscaping(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"..", ".", ""} {
-		_, err := call(inst, "getPet", map[string]any{"petId": id})
+		_, err := captest.Call(inst, "getPet", map[string]any{"petId": id})
 		var ce *capabilities.CallError
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "cannot be a path segment") {
 			t.Fatalf("petId %q: err = %v, want it refused", id, err)
@@ -338,13 +309,13 @@ func TestPathEscaping(t *testing.T) {
 func TestOriginWins(t *testing.T) {
 	srv := newPetServer(t)
 	inst := mustProvision(t, props(t, specPath(t, specs[0]), srv.URL, nil), nil)
-	if _, err := call(inst, "getStatus"); err != nil {
+	if _, err := captest.Call(inst, "getStatus"); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.seen(); len(got) != 1 || got[0] != "GET /v1/status" {
 		t.Fatalf("the origin's server saw %v", got)
 	}
-	if s := jsonOf(inst.Flow()); strings.Contains(s, "evil.example.net") {
+	if s := captest.JSON(inst.Flow()); strings.Contains(s, "evil.example.net") {
 		t.Fatalf("the flow names the document's server: %s", s)
 	}
 	if ts := capabilities.TableOf(inst).TypeScript(); strings.Contains(ts, "evil.example.net") || !strings.Contains(ts, srv.URL) {
@@ -357,8 +328,8 @@ func TestOriginWins(t *testing.T) {
 func TestHugeResponse(t *testing.T) {
 	srv := newPetServer(t)
 	inst := mustProvision(t, props(t, specPath(t, specs[0]), srv.URL, map[string]any{"max_response_bytes": 1 << 20}), nil)
-	_, err := call(inst, "big")
-	if !errors.Is(err, openapi.ErrTooLarge) {
+	_, err := captest.Call(inst, "big")
+	if !errors.Is(err, web.ErrTooLarge) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
 	}
 }
@@ -368,16 +339,16 @@ func TestHugeResponse(t *testing.T) {
 func TestCredentialRedacted(t *testing.T) {
 	srv := newPetServer(t)
 	p := props(t, specPath(t, specs[0]), srv.URL, map[string]any{"auth": map[string]any{"type": "bearer"}})
-	inst := mustProvision(t, p, &capabilities.Host{SecretRefs: map[string]string{openapi.CredentialSlot: "tok"}})
-	got, err := call(inst, "echo", map[string]any{"body": map[string]any{"x": 1.0}})
+	inst := mustProvision(t, p, &capabilities.Host{SecretRefs: map[string]string{web.CredentialSlot: "tok"}})
+	got, err := captest.Call(inst, "echo", map[string]any{"body": map[string]any{"x": 1.0}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := jsonOf(got)
+	s := captest.JSON(got)
 	if strings.Contains(s, secret) || strings.Contains(s, "abcdefghijklmnop") {
 		t.Fatalf("the credential came back: %s", s)
 	}
-	if !strings.Contains(s, `"Authorization":"Bearer `+openapi.Marker+`"`) {
+	if !strings.Contains(s, `"Authorization":"Bearer `+web.Marker+`"`) {
 		t.Fatalf("the echo should show the credential replaced: %s", s)
 	}
 	// The header parameter cannot carry its own Authorization.

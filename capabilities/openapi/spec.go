@@ -239,7 +239,7 @@ func (o *OpenAPI) build() error {
 		if name == "" {
 			name = strings.ToLower(f.method) + " " + f.path
 		}
-		name = methodName(name)
+		name = capabilities.MethodName(name)
 		if name == "" {
 			return fmt.Errorf("%w: %s: operation %s: no JavaScript method name can be made of it", ErrSpec, specName, label)
 		}

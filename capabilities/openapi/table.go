@@ -9,6 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"littleboxes/capabilities"
+	"littleboxes/capabilities/web"
 )
 
 // Bounds of the TypeScript rendering.
@@ -23,7 +24,7 @@ const (
 // makeTable builds the method table of the allowed operations, with the
 // TypeScript types their signatures use.
 func (o *OpenAPI) makeTable() (*capabilities.Table, error) {
-	prefix := pascal(o.host.Instance)
+	prefix := capabilities.TypeName(o.host.Instance)
 	if prefix == "" {
 		prefix = "OpenAPI"
 	}
@@ -40,7 +41,7 @@ func (o *OpenAPI) makeTable() (*capabilities.Table, error) {
 	title := strings.TrimSpace(o.doc.Info.Title)
 	api := "this web API"
 	if title != "" {
-		api = "the web API " + strconv.Quote(firstLine(title))
+		api = "the web API " + strconv.Quote(capabilities.FirstLine(title))
 	}
 	doc := "The operations of " + api + ", sent to " + o.Origin + ".\n" +
 		"Each method takes one object: its path, query and header parameters by\n" +
@@ -53,7 +54,7 @@ func (o *OpenAPI) makeTable() (*capabilities.Table, error) {
 		"the call first."
 	if o.Auth != nil {
 		doc += "\nlittleboxes adds the credential to each request; you never see it, and\n" +
-			"wherever a response would hold it you see \"" + Marker + "\"."
+			"wherever a response would hold it you see \"" + web.Marker + "\"."
 	}
 	tb, err := capabilities.NewTable(capabilities.Spec{Interface: r.unique(prefix + "API"), Doc: doc, Types: types, Methods: methods})
 	if err != nil {
@@ -71,12 +72,12 @@ func (o *OpenAPI) method(r *renderer, op *operation) (capabilities.Method, strin
 	}
 	readOnly := op.method == "GET" || op.method == "HEAD" || op.method == "OPTIONS"
 
-	argsType := r.unique(r.prefix + pascal(op.name) + "Args")
-	resultType := r.unique(r.prefix + pascal(op.name) + "Result")
+	argsType := r.unique(r.prefix + capabilities.TypeName(op.name) + "Args")
+	resultType := r.unique(r.prefix + capabilities.TypeName(op.name) + "Result")
 	var decl strings.Builder
-	decl.WriteString(docLine("", "The arguments of "+op.name+": "+op.method+" "+op.path+"."))
+	decl.WriteString(capabilities.TSDocLine("", "The arguments of "+op.name+": "+op.method+" "+op.path+"."))
 	fmt.Fprintf(&decl, "type %s = %s;\n\n", argsType, r.args(op))
-	decl.WriteString(docLine("", "What "+op.name+" resolves to."))
+	decl.WriteString(capabilities.TSDocLine("", "What "+op.name+" resolves to."))
 	fmt.Fprintf(&decl, "type %s = %s;", resultType, r.result(op))
 
 	optional := op.body == nil || !op.body.required
@@ -89,9 +90,9 @@ func (o *OpenAPI) method(r *renderer, op *operation) (capabilities.Method, strin
 	}
 	summary := strings.TrimSpace(op.op.Summary)
 	desc := strings.TrimSpace(op.op.Description)
-	doc := firstLine(summary)
+	doc := capabilities.FirstLine(summary)
 	if doc == "" {
-		doc = firstLine(desc)
+		doc = capabilities.FirstLine(desc)
 	}
 	if doc == "" {
 		doc = op.method + " " + op.path
@@ -152,14 +153,13 @@ func (r *renderer) args(op *operation) string {
 	if len(op.params) == 0 && op.body == nil {
 		return "{}"
 	}
-	var b strings.Builder
-	b.WriteString("{\n")
+	var members []capabilities.TSMember
 	for _, p := range op.params {
 		doc := "The " + p.in + " parameter " + p.name + "."
 		if p.doc != "" {
 			doc = p.doc + " (" + p.in + ")"
 		}
-		member(&b, "  ", doc, p.name, p.required, r.ref(p.schema, "  ", 0))
+		members = append(members, capabilities.TSMember{Name: p.name, Doc: doc, Required: p.required, Type: r.ref(p.schema, "  ", 0)})
 	}
 	if bd := op.body; bd != nil {
 		doc := "The request body (" + bd.mediaType + ")."
@@ -170,10 +170,9 @@ func (r *renderer) args(op *operation) string {
 		if bd.json {
 			t = r.ref(bd.schema, "  ", 0)
 		}
-		member(&b, "  ", doc, "body", bd.required, t)
+		members = append(members, capabilities.TSMember{Name: "body", Doc: doc, Required: bd.required, Type: t})
 	}
-	b.WriteString("}")
-	return b.String()
+	return capabilities.TSObject("", members, "")
 }
 
 // result renders what an operation resolves to.
@@ -210,7 +209,7 @@ func (r *renderer) result(op *operation) string {
 	if len(parts) == 0 {
 		return "unknown"
 	}
-	return union(parts)
+	return capabilities.TSUnion(parts)
 }
 
 // ref renders a schema reference: a component's name, or the schema inline.
@@ -223,14 +222,14 @@ func (r *renderer) ref(sr *openapi3.SchemaRef, indent string, depth int) string 
 			return name
 		}
 		base := sr.Ref[strings.LastIndex(sr.Ref, "/")+1:]
-		name := r.unique(r.prefix + pascal(base))
-		if pascal(base) == "" {
+		name := r.unique(r.prefix + capabilities.TypeName(base))
+		if capabilities.TypeName(base) == "" {
 			name = r.unique(r.prefix + "Schema")
 		}
 		r.named[sr.Ref] = name
 		var d strings.Builder
 		if desc := describe(sr.Value); desc != "" {
-			d.WriteString(docLine("", desc))
+			d.WriteString(capabilities.TSDocLine("", desc))
 		}
 		fmt.Fprintf(&d, "type %s = %s;", name, r.schema(sr.Value, "", 0))
 		r.decls = append(r.decls, d.String())
@@ -247,7 +246,7 @@ func (r *renderer) schema(s *openapi3.Schema, indent string, depth int) string {
 	}
 	t := r.bare(s, indent, depth)
 	if s.Nullable && t != "unknown" && !strings.HasSuffix(t, "| null") && t != "null" {
-		t = union([]string{t, "null"})
+		t = capabilities.TSUnion([]string{t, "null"})
 	}
 	return t
 }
@@ -260,30 +259,18 @@ func (r *renderer) bare(s *openapi3.Schema, indent string, depth int) string {
 		return "never"
 	}
 	if s.Const != nil {
-		return literal(s.Const)
+		return capabilities.TSLiteral(s.Const)
 	}
 	if len(s.Enum) > 0 {
-		parts := make([]string, len(s.Enum))
-		for i, v := range s.Enum {
-			parts[i] = literal(v)
-		}
-		return union(parts)
+		return capabilities.TSEnum(s.Enum)
 	}
 	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
 		if len(alts) > 0 {
-			parts := make([]string, len(alts))
-			for i, a := range alts {
-				parts[i] = r.ref(a, indent, depth+1)
-			}
-			return union(parts)
+			return capabilities.TSUnion(r.refs(alts, indent, depth))
 		}
 	}
 	if len(s.AllOf) > 0 {
-		parts := make([]string, len(s.AllOf))
-		for i, a := range s.AllOf {
-			parts[i] = paren(r.ref(a, indent, depth+1))
-		}
-		return strings.Join(parts, " & ")
+		return capabilities.TSIntersection(r.refs(s.AllOf, indent, depth))
 	}
 	var ts []string
 	if s.Type != nil {
@@ -299,26 +286,19 @@ func (r *renderer) bare(s *openapi3.Schema, indent string, depth int) string {
 			return "unknown"
 		}
 	}
-	parts := make([]string, 0, len(ts))
-	for _, t := range ts {
-		switch t {
-		case "string":
-			parts = append(parts, "string")
-		case "number", "integer":
-			parts = append(parts, "number")
-		case "boolean":
-			parts = append(parts, "boolean")
-		case "null":
-			parts = append(parts, "null")
-		case "array":
-			parts = append(parts, paren(r.ref(s.Items, indent, depth+1))+"[]")
-		case "object":
-			parts = append(parts, r.object(s, indent, depth))
-		default:
-			return "unknown"
-		}
+	return capabilities.TSOfTypes(ts,
+		func() string { return r.ref(s.Items, indent, depth+1) },
+		func() string { return r.object(s, indent, depth) })
+}
+
+// refs renders each of the schemas (the alternatives of a oneOf or anyOf,
+// the parts of an allOf).
+func (r *renderer) refs(all openapi3.SchemaRefs, indent string, depth int) []string {
+	parts := make([]string, len(all))
+	for i, a := range all {
+		parts[i] = r.ref(a, indent, depth+1)
 	}
-	return union(parts)
+	return parts
 }
 
 func (r *renderer) object(s *openapi3.Schema, indent string, depth int) string {
@@ -330,32 +310,20 @@ func (r *renderer) object(s *openapi3.Schema, indent string, depth int) string {
 	case ap.Schema != nil:
 		extra = r.ref(ap.Schema, indent+"  ", depth+1)
 	}
-	if len(s.Properties) == 0 {
-		if extra == "" {
-			return "{}"
-		}
-		return "{ [key: string]: " + extra + " }"
-	}
 	req := map[string]bool{}
 	for _, n := range s.Required {
 		req[n] = true
 	}
-	var b strings.Builder
-	b.WriteString("{\n")
-	in := indent + "  "
+	members := make([]capabilities.TSMember, 0, len(s.Properties))
 	for _, name := range sortedKeys(s.Properties) {
 		ps := s.Properties[name]
 		doc := ""
 		if ps != nil && ps.Value != nil {
 			doc = describe(ps.Value)
 		}
-		member(&b, in, doc, name, req[name], r.ref(ps, in, depth+1))
+		members = append(members, capabilities.TSMember{Name: name, Doc: doc, Required: req[name], Type: r.ref(ps, indent+"  ", depth+1)})
 	}
-	if extra != "" && extra != "unknown" {
-		fmt.Fprintf(&b, "%s[key: string]: %s;\n", in, extra)
-	}
-	b.WriteString(indent + "}")
-	return b.String()
+	return capabilities.TSObject(indent, members, extra)
 }
 
 // describe returns a schema's description (or title), for a doc comment.
@@ -364,35 +332,4 @@ func describe(s *openapi3.Schema) string {
 		return d
 	}
 	return strings.TrimSpace(s.Title)
-}
-
-// member writes one member of an object type at indent: its doc line, if
-// any, then its name (optional unless required) and its type ts.
-func member(b *strings.Builder, indent, doc, name string, required bool, ts string) {
-	if doc != "" {
-		b.WriteString(docLine(indent, doc))
-	}
-	opt := "?"
-	if required {
-		opt = ""
-	}
-	fmt.Fprintf(b, "%s%s%s: %s;\n", indent, key(name), opt, ts)
-}
-
-// key is a property name as a TypeScript key.
-func key(name string) string {
-	if isIdent(name) {
-		return name
-	}
-	return strconv.Quote(name)
-}
-
-// firstLine is the first line of s, at most 200 bytes.
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	s = strings.TrimSpace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }

@@ -117,12 +117,8 @@ func (r *Report) send(ctx context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report send: %w", err)
 	}
-	size, err := capabilities.JSONSize(msg)
-	if err != nil {
+	if err := capabilities.CheckJSONSize(msg, "the report", "max_bytes", r.maxBytes()); err != nil {
 		return nil, fmt.Errorf("report send: %w", err)
-	}
-	if size > r.maxBytes() {
-		return nil, fmt.Errorf("report send: the report is %d bytes as JSON, over max_bytes (%d)", size, r.maxBytes())
 	}
 	if r.reports == nil {
 		return nil, fmt.Errorf("report send: the reports feed: %w", capabilities.ErrUnavailable)

@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"littleboxes/capabilities"
+	"littleboxes/vault"
 )
 
 // secretKey is the context key under which a call's credential travels from
@@ -51,14 +54,14 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Response, error) {
 	if err := c.Usable(); err != nil {
 		return nil, err
 	}
-	var red *redactor
+	var red *vault.Redactor
 	if c.Auth != nil {
 		secret, err := c.host.Secret(ctx, CredentialSlot)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w: %v", c.Name, r.Shown, ErrCredential, err)
 		}
-		if len(secret) < minRedactLen {
-			return nil, fmt.Errorf("%s %s: %w: the credential is shorter than %d bytes, too short to keep out of responses", c.Name, r.Shown, ErrCredential, minRedactLen)
+		if len(secret) < vault.MinRedactLen {
+			return nil, fmt.Errorf("%s %s: %w: the credential is shorter than %d bytes, too short to keep out of responses", c.Name, r.Shown, ErrCredential, vault.MinRedactLen)
 		}
 		red = newRedactor(secret)
 		ctx = context.WithValue(ctx, secretKey{}, secret)
@@ -94,7 +97,7 @@ func (c *Client) ResolveURL(rawURL string) (*url.URL, error) {
 		u = base.ResolveReference(u)
 	}
 	u.Fragment, u.RawFragment = "", ""
-	o, err := OriginOf(u)
+	o, err := capabilities.OriginOf(u)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w: %v", c.Name, u.Redacted(), ErrOriginNotAllowed, err)
 	}
@@ -200,7 +203,7 @@ func (c *Client) headerForbidden(key string) string {
 }
 
 // do sends the request and reads the response.
-func (c *Client) do(ctx context.Context, r *Request, red *redactor) (*Response, error) {
+func (c *Client) do(ctx context.Context, r *Request, red *vault.Redactor) (*Response, error) {
 	tctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var body io.Reader
@@ -280,7 +283,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > c.maxRedirects {
 		return fmt.Errorf("%w: stopped after %d redirects (max_redirects)", ErrRedirect, c.maxRedirects)
 	}
-	o, err := OriginOf(req.URL)
+	o, err := capabilities.OriginOf(req.URL)
 	if err != nil || !c.allowed[o] {
 		return fmt.Errorf("%w: %w: a redirect to %s, outside %s, was not followed", ErrRedirect, ErrOriginNotAllowed, req.URL.Redacted(), strings.Join(c.origins, ", "))
 	}
@@ -303,7 +306,7 @@ type credentialTransport struct {
 // RoundTrip implements http.RoundTripper.
 func (t *credentialTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	secret, ok := req.Context().Value(secretKey{}).(string)
-	o, err := OriginOf(req.URL)
+	o, err := capabilities.OriginOf(req.URL)
 	if err != nil || !t.c.allowed[o] {
 		// Unreachable through Send, which checks every URL and redirect.
 		if req.Body != nil {

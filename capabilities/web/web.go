@@ -26,9 +26,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -164,7 +161,7 @@ func (c *Client) Check(ps *capabilities.Problems, secretRefs map[string]string) 
 		if prop == "origins" {
 			at = fmt.Sprintf("origins[%d]", i)
 		}
-		n, err := NormalizeOrigin(o)
+		n, err := capabilities.NormalizeOrigin(o)
 		if err != nil {
 			ps.Addf(at, "%s: %v", at, err)
 			continue
@@ -192,25 +189,9 @@ func (c *Client) Check(ps *capabilities.Problems, secretRefs map[string]string) 
 	default:
 		ps.Addf("label", "label: %q is neither \"public\" nor \"private\"", c.Label)
 	}
-	c.timeout = DefaultTimeout
-	if c.Timeout != "" {
-		d, err := time.ParseDuration(c.Timeout)
-		switch {
-		case err != nil:
-			ps.Addf("timeout", "timeout: %q is not a duration like \"30s\"", c.Timeout)
-		case d <= 0 || d > MaxTimeout:
-			ps.Addf("timeout", "timeout: %s is not between 0 and %s", d, MaxTimeout)
-		default:
-			c.timeout = d
-		}
-	}
-	var err error
-	if c.maxResp, err = byteLimit("max_response_bytes", c.MaxResponseBytes, DefaultMaxResponseBytes); err != nil {
-		ps.Add(err)
-	}
-	if c.maxReq, err = byteLimit("max_request_bytes", c.MaxRequestBytes, DefaultMaxRequestBytes); err != nil {
-		ps.Add(err)
-	}
+	c.timeout = capabilities.CheckTimeout(ps, "timeout", c.Timeout, DefaultTimeout, MaxTimeout)
+	c.maxResp = capabilities.CheckLimit(ps, "max_response_bytes", c.MaxResponseBytes, MaxBytesLimit, DefaultMaxResponseBytes)
+	c.maxReq = capabilities.CheckLimit(ps, "max_request_bytes", c.MaxRequestBytes, MaxBytesLimit, DefaultMaxRequestBytes)
 	c.maxRedirects = DefaultMaxRedirects
 	if c.MaxRedirects != nil {
 		if n := *c.MaxRedirects; n < 0 || n > MaxRedirectsLimit {
@@ -322,16 +303,6 @@ func (a *Auth) validate() error {
 	return nil
 }
 
-func byteLimit(name string, v, def int64) (int64, error) {
-	switch {
-	case v == 0:
-		return def, nil
-	case v < 0 || v > MaxBytesLimit:
-		return 0, capabilities.PropErrorf(name, "%s: %d is not between 1 and %d", name, v, MaxBytesLimit)
-	}
-	return v, nil
-}
-
 // Flow computes the flow of a web instance from its props, so that it works
 // on an instance that was only decoded. The label (who may read the
 // responses) is everyone for label "public" on an instance with no
@@ -342,7 +313,7 @@ func byteLimit(name string, v, def int64) (int64, error) {
 func Flow(origins []string, label string, credential bool) capabilities.Flow {
 	var aud []capabilities.Principal
 	for _, o := range origins {
-		if n, err := NormalizeOrigin(o); err == nil {
+		if n, err := capabilities.NormalizeOrigin(o); err == nil {
 			o = n
 		}
 		aud = append(aud, capabilities.Origin(o))
@@ -358,68 +329,4 @@ func Flow(origins []string, label string, credential bool) capabilities.Flow {
 		l = capabilities.NewLabel(capabilities.Owner, audience[0])
 	}
 	return capabilities.Flow{Label: l, Audience: audience}
-}
-
-// NormalizeOrigin checks that s is an origin (http or https scheme, a host,
-// maybe a port, nothing else) and returns it in canonical form: lowercase,
-// without a default port.
-func NormalizeOrigin(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a URL", s)
-	}
-	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#") {
-		return "", fmt.Errorf("%q is not an origin: give only scheme://host[:port], without a path, query or fragment", s)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("%q holds a user name or password: give only scheme://host[:port], and the credential as a secret", s)
-	}
-	o, err := OriginOf(u)
-	if err != nil {
-		return "", fmt.Errorf("%q: %w", s, err)
-	}
-	return o, nil
-}
-
-// OriginOf returns the canonical origin of an absolute http(s) URL.
-func OriginOf(u *url.URL) (string, error) {
-	scheme := strings.ToLower(u.Scheme)
-	if scheme != "http" && scheme != "https" {
-		return "", fmt.Errorf("the scheme must be http or https")
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return "", fmt.Errorf("no host")
-	}
-	host := strings.ToLower(u.Hostname())
-	if host == "" {
-		return "", fmt.Errorf("no host")
-	}
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == ':' || c == '_') {
-			return "", fmt.Errorf("host %q: only ASCII letters, digits, '-', '.' and '_' (write an international name in punycode, xn--...)", host)
-		}
-	}
-	if strings.Contains(host, ":") {
-		if _, err := netip.ParseAddr(host); err != nil {
-			return "", fmt.Errorf("host %q is not a valid IPv6 address", host)
-		}
-	}
-	port := u.Port()
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 || port[0] == '0' {
-			return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
-		}
-		if scheme == "http" && n == 80 || scheme == "https" && n == 443 {
-			port = ""
-		}
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	return scheme + "://" + host, nil
 }

@@ -193,7 +193,8 @@ type Pool struct {
 	retiring []*proc            // dedicated cells whose cordon ended, closed when idle
 	changed  chan struct{}      // closed and replaced when a slot frees or a cell starts
 
-	workers       *workers // run the cells' binding calls
+	workers       *workers  // run the cells' binding calls
+	costs         callCosts // how long binding calls took, to run quick ones inline
 	nextID        atomic.Uint64
 	hardeningNote sync.Once // what a cell could not apply is logged once
 	stop          chan struct{}
@@ -627,9 +628,17 @@ func (p *Pool) watch() {
 			}
 		}
 		p.retiring = keep
+		busy := append(procs, keep...)
 		p.mu.Unlock()
 		for _, c := range idle {
 			c.shutdown()
+		}
+		for _, c := range busy {
+			if c.inline.stuck() {
+				// A call run inline on the reader blocks: the cell's
+				// other frames are read on a worker from now on.
+				c.readOn()
+			}
 		}
 		for _, c := range procs {
 			if rss := readRSS(c.pid); rss > p.opt.MemoryCap {

@@ -42,6 +42,11 @@ type proc struct {
 	stdin io.WriteCloser
 	fw    *frameWriter // frames to the cell's stdin
 
+	// What a reader needs, for the watcher to start one (see inline.go).
+	rd      *bufio.Reader
+	readErr chan<- error
+	inline  inlineState
+
 	mu       sync.Mutex
 	inflight int // slots taken (acquire → release)
 	invs     map[uint64]*mainInv
@@ -313,6 +318,11 @@ func (c *proc) shutdown() {
 	c.fw.mu.Lock()
 	_ = c.stdin.Close()
 	c.fw.mu.Unlock()
+	if c.inline.takeOver() {
+		// The reader runs a call that may wait for its invocation's end,
+		// which only reading the cell's end of file brings.
+		c.readOn()
+	}
 	select {
 	case <-c.exited:
 	case <-time.After(2 * time.Second):
@@ -388,6 +398,7 @@ func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agen
 func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 	defer c.pool.wg.Done()
 	readErr := make(chan error, 1)
+	c.rd, c.readErr = r, readErr
 	go c.reader(r, nil, readErr)
 	if err := <-readErr; err != nil && !errors.Is(err, io.EOF) {
 		c.kill(killProtocol, 0, err.Error())
@@ -460,11 +471,12 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 }
 
 // reader handles the cell's messages until the pipe fails, and reports
-// that on errc. A binding call hands reading over to one of the pool's
-// workers and runs the call on this goroutine, so the call starts without
-// a goroutine switch; only one goroutine reads at a time. The workers'
-// stacks have grown to what reading and calls need: a fresh goroutine per
-// call grew its stack by copying, every time.
+// that on errc. A binding call known to be quick runs on this goroutine,
+// which then reads on (see inline.go). Any other call hands reading over to
+// one of the pool's workers and runs on this goroutine, so the call starts
+// without a goroutine switch; only one goroutine reads at a time. The
+// workers' stacks have grown to what reading and calls need: a fresh
+// goroutine per call grew its stack by copying, every time.
 func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 	fail := func(err error) { errc <- err }
 	for {
@@ -508,9 +520,18 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			if mi == nil {
 				continue // the invocation ended; its isolate drops the answer
 			}
+			key := callKey{agent: mi.agent, binding: m.binding, method: m.method}
+			if c.pool.costs.quick(key) {
+				t := c.inline.begin()
+				c.call(mi, m, key)
+				if !c.inline.end(t) {
+					return // the watcher handed reading over to a worker
+				}
+				continue
+			}
 			// Reading goes on on a worker; the call starts here at once.
 			c.pool.workers.run(func() { c.reader(r, buf, errc) }) // decoding copied everything out of buf
-			c.call(mi, m)
+			c.call(mi, m, key)
 			return
 		case msgProbeResult:
 			id := d.uint64()
@@ -534,8 +555,8 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 }
 
 // call runs one binding call for an isolate in the cell and sends the
-// result back.
-func (c *proc) call(mi *mainInv, m *callMsg) {
+// result back. How long the binding took is recorded under key.
+func (c *proc) call(mi *mainInv, m *callMsg, key callKey) {
 	defer mi.calls.Done()
 	r := &callResultMsg{inv: m.inv, call: m.call}
 	// The method name is the binding's to check (sandbox.Binding.Call
@@ -545,7 +566,9 @@ func (c *proc) call(mi *mainInv, m *callMsg) {
 	case b == nil:
 		r.failed, r.err = true, fmt.Sprintf("no binding %q", m.binding)
 	default:
+		t0 := time.Now()
 		v, err := sandbox.SafeCall(mi.ctx, b, m.method, m.args)
+		c.pool.costs.record(key, time.Since(t0))
 		var le *sandbox.LimitError
 		if errors.As(err, &le) {
 			r.failed, r.limit = true, le

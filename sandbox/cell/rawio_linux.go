@@ -23,8 +23,24 @@ type syscallConner interface {
 	SyscallConn() (syscall.RawConn, error)
 }
 
-// rawPipe reads or writes one non-blocking pipe descriptor.
-type rawPipe struct{ rc syscall.RawConn }
+// rawPipe reads or writes one non-blocking pipe descriptor. One goroutine
+// at a time reads it and one at a time writes it (a cell's pipes have one
+// reader at a time, and a frameWriter writes under its lock): the state of
+// a read and of a write lives in the pipe, so that neither allocates a
+// closure and its variables per call.
+type rawPipe struct {
+	rc      syscall.RawConn
+	rd, wr  rawOp
+	readFn  func(fd uintptr) bool // p.read, made once
+	writeFn func(fd uintptr) bool // p.write, made once
+}
+
+// rawOp is one read or write in progress.
+type rawOp struct {
+	b     []byte
+	n     int // bytes read or written
+	errno syscall.Errno
+}
 
 // rawReader returns r reading with raw system calls when r is a file whose
 // descriptor the netpoller watches; otherwise r itself.
@@ -52,28 +68,19 @@ func newRawPipe(x any) *rawPipe {
 	if err != nil {
 		return nil
 	}
-	return &rawPipe{rc: rc}
+	p := &rawPipe{rc: rc}
+	p.readFn, p.writeFn = p.read, p.write
+	return p
 }
 
 func (p *rawPipe) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	var n int
-	var errno syscall.Errno
-	err := p.rc.Read(func(fd uintptr) bool {
-		for {
-			r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-			switch e {
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false // wait until readable
-			}
-			n, errno = int(r), e
-			return true
-		}
-	})
+	p.rd = rawOp{b: b}
+	err := p.rc.Read(p.readFn)
+	n, errno := p.rd.n, p.rd.errno
+	p.rd.b = nil
 	switch {
 	case err != nil:
 		return 0, err
@@ -85,25 +92,28 @@ func (p *rawPipe) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-func (p *rawPipe) Write(b []byte) (int, error) {
-	written := 0
-	var errno syscall.Errno
-	err := p.rc.Write(func(fd uintptr) bool {
-		for written < len(b) {
-			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[written])), uintptr(len(b)-written))
-			switch e {
-			case 0:
-				written += int(r)
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return false // wait until writable
-			default:
-				errno = e
-				return true
-			}
+// read is one attempt of Read, for the netpoller's RawConn.Read: it
+// reports false when the pipe is empty.
+func (p *rawPipe) read(fd uintptr) bool {
+	b := p.rd.b
+	for {
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch e {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false // wait until readable
 		}
+		p.rd.n, p.rd.errno = int(r), e
 		return true
-	})
+	}
+}
+
+func (p *rawPipe) Write(b []byte) (int, error) {
+	p.wr = rawOp{b: b}
+	err := p.rc.Write(p.writeFn)
+	written, errno := p.wr.n, p.wr.errno
+	p.wr.b = nil
 	switch {
 	case err != nil:
 		return written, err
@@ -111,4 +121,24 @@ func (p *rawPipe) Write(b []byte) (int, error) {
 		return written, os.NewSyscallError("write", errno)
 	}
 	return written, nil
+}
+
+// write is one attempt of Write, for the netpoller's RawConn.Write: it
+// reports false when the pipe is full.
+func (p *rawPipe) write(fd uintptr) bool {
+	b := p.wr.b
+	for p.wr.n < len(b) {
+		r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[p.wr.n])), uintptr(len(b)-p.wr.n))
+		switch e {
+		case 0:
+			p.wr.n += int(r)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false // wait until writable
+		default:
+			p.wr.errno = e
+			return true
+		}
+	}
+	return true
 }

@@ -1,20 +1,12 @@
 // URLSearchParams (WHATWG URL Standard).
 //
 // This is the body of a factory function (see module.source in webapi.go):
-// `native` is the Go helper and the operation constants (SP_NEW, …) are
-// declared before this text. The list lives in Go; each instance holds an
-// opaque Go handle in a private field. The factory touches no built-in
-// object; the iterator class is made on first use.
+// `native` is the Go helper, and the operation constants (SP_NEW, …) and usv
+// and optUSV (usv.js) are declared before this text. The list lives in Go;
+// each instance holds an opaque Go handle in a private field. The factory
+// touches no built-in object; the iterator class is made on first use.
 
 const LINK = {}; // lets this module make a URLSearchParams from a handle
-
-function usv(v) {
-	return `${v}`; // ToString; Go makes it a USVString
-}
-
-function optUSV(v) {
-	return v === undefined ? undefined : `${v}`;
-}
 
 class URLSearchParams {
 	#h;

@@ -1,20 +1,13 @@
 // URL (WHATWG URL Standard).
 //
 // This is the body of a factory function (see module.source in webapi.go):
-// `native` is the Go helper and the operation constants (URL_PARSE, …) are
-// declared before this text. Parsing lives in Go; each instance holds an
-// opaque Go handle in a private field. The factory touches no built-in
-// object, so building it does not make goja materialise any.
+// `native` is the Go helper, and the operation constants (URL_PARSE, …) and
+// usv and optUSV (usv.js) are declared before this text. Parsing lives in
+// Go; each instance holds an opaque Go handle in a private field. The
+// factory touches no built-in object, so building it does not make goja
+// materialise any.
 
 const LINK = {}; // lets this module make a URL from a handle
-
-function usv(v) {
-	return `${v}`; // ToString; Go makes it a USVString
-}
-
-function optUSV(v) {
-	return v === undefined ? undefined : `${v}`;
-}
 
 class URL {
 	#h;

@@ -16,6 +16,12 @@ var urlJS string
 //go:embed params.js
 var paramsJS string
 
+// usvJS declares usv and optUSV, which both modules use, before each one's
+// body (only these modules: the others would pay for it on first use).
+//
+//go:embed usv.js
+var usvJS string
+
 // Operations of the url module's native helper.
 const (
 	opURLParse = iota
@@ -59,7 +65,7 @@ const (
 	compHash
 )
 
-var urlModuleDef = newModule("webapi:url", urlJS, []opName{
+var urlModuleDef = newModule("webapi:url", usvJS+urlJS, []opName{
 	{"URL_PARSE", opURLParse},
 	{"URL_PARSE_OR_NULL", opURLParseOrNull},
 	{"URL_CAN_PARSE", opURLCanParse},
@@ -79,7 +85,7 @@ var urlModuleDef = newModule("webapi:url", urlJS, []opName{
 	{"HASH", compHash},
 })
 
-var paramsModuleDef = newModule("webapi:urlsearchparams", paramsJS, []opName{
+var paramsModuleDef = newModule("webapi:urlsearchparams", usvJS+paramsJS, []opName{
 	{"SP_NEW", opParamsNew},
 	{"SP_NEW_FROM", opParamsNewFrom},
 	{"SP_APPEND", opParamsAppend},

@@ -97,6 +97,38 @@ func (u *urlRecord) shortenPath() {
 	}
 }
 
+// copyAuthority copies base's credentials, host and port into u.
+func (u *urlRecord) copyAuthority(base *urlRecord) {
+	u.username, u.password = base.username, base.password
+	u.host, u.hasHost, u.port = base.host, base.hasHost, base.port
+}
+
+// startQueryOrFragment starts an empty query at '?' or an empty fragment at
+// '#', and returns the state that reads it; at any other c it returns
+// noState and changes nothing.
+func (u *urlRecord) startQueryOrFragment(c rune) parserState {
+	switch c {
+	case '?':
+		u.query, u.hasQuery = "", true
+		return queryState
+	case '#':
+		u.frag, u.hasFrag = "", true
+		return fragmentState
+	}
+	return noState
+}
+
+// setHost parses s as u's host (an opaque host when opaque) and sets it;
+// it reports false, changing nothing, when s is not a valid host.
+func (u *urlRecord) setHost(s string, opaque bool) bool {
+	host, ok := parseHost(s, opaque)
+	if !ok {
+		return false
+	}
+	u.host, u.hasHost = host, true
+	return true
+}
+
 func (u *urlRecord) clone() *urlRecord {
 	c := *u
 	c.path = append([]string(nil), u.path...)
@@ -332,19 +364,12 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 				state = relativeSlashState
 				break
 			}
-			u.username, u.password = base.username, base.password
-			u.host, u.hasHost, u.port = base.host, base.hasHost, base.port
+			u.copyAuthority(base)
 			u.path = append([]string(nil), base.path...)
 			u.query, u.hasQuery = base.query, base.hasQuery
-			switch c {
-			case '?':
-				u.query, u.hasQuery = "", true
-				state = queryState
-			case '#':
-				u.frag, u.hasFrag = "", true
-				state = fragmentState
-			case eof:
-			default:
+			if next := u.startQueryOrFragment(c); next != noState {
+				state = next
+			} else if c != eof {
 				u.query, u.hasQuery = "", false
 				u.shortenPath()
 				state = pathState
@@ -357,19 +382,17 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 			} else if c == '/' {
 				state = authorityState
 			} else {
-				u.username, u.password = base.username, base.password
-				u.host, u.hasHost, u.port = base.host, base.hasHost, base.port
+				u.copyAuthority(base)
 				state = pathState
 				p--
 			}
 
 		case specialAuthoritySlashesState:
+			state = specialAuthorityIgnoreSlashesState
 			if c == '/' && at(p+1) == '/' {
-				state = specialAuthorityIgnoreSlashesState
-				p++
+				p++ // past both slashes
 			} else {
-				state = specialAuthorityIgnoreSlashesState
-				p--
+				p-- // read c again there
 			}
 
 		case specialAuthorityIgnoreSlashesState:
@@ -421,11 +444,9 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 				if override == hostnameState {
 					return false
 				}
-				host, ok := parseHost(string(buf), !special)
-				if !ok {
+				if !u.setHost(string(buf), !special) {
 					return false
 				}
-				u.host, u.hasHost = host, true
 				buf = buf[:0]
 				state = portState
 			} else if c == eof || c == '/' || c == '?' || c == '#' || special && c == '\\' {
@@ -436,11 +457,9 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 				if override != noState && len(buf) == 0 && (u.includesCredentials() || u.port >= 0) {
 					return false
 				}
-				host, ok := parseHost(string(buf), !special)
-				if !ok {
+				if !u.setHost(string(buf), !special) {
 					return false
 				}
-				u.host, u.hasHost = host, true
 				buf = buf[:0]
 				state = pathStartState
 				if override != noState {
@@ -495,15 +514,9 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 				u.host, u.hasHost = base.host, base.hasHost
 				u.path = append([]string(nil), base.path...)
 				u.query, u.hasQuery = base.query, base.hasQuery
-				switch c {
-				case '?':
-					u.query, u.hasQuery = "", true
-					state = queryState
-				case '#':
-					u.frag, u.hasFrag = "", true
-					state = fragmentState
-				case eof:
-				default:
+				if next := u.startQueryOrFragment(c); next != noState {
+					state = next
+				} else if c != eof {
 					u.query, u.hasQuery = "", false
 					if !startsWithWindowsDriveLetter(rs[p:]) {
 						u.shortenPath()
@@ -569,12 +582,8 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 				if c != '/' && c != '\\' {
 					p--
 				}
-			case override == noState && c == '?':
-				u.query, u.hasQuery = "", true
-				state = queryState
-			case override == noState && c == '#':
-				u.frag, u.hasFrag = "", true
-				state = fragmentState
+			case override == noState && (c == '?' || c == '#'):
+				state = u.startQueryOrFragment(c)
 			case c != eof:
 				state = pathState
 				if c != '/' {
@@ -604,12 +613,8 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 					u.path = append(u.path, seg)
 				}
 				buf = buf[:0]
-				if c == '?' {
-					u.query, u.hasQuery = "", true
-					state = queryState
-				} else if c == '#' {
-					u.frag, u.hasFrag = "", true
-					state = fragmentState
+				if next := u.startQueryOrFragment(c); next != noState {
+					state = next
 				}
 			} else {
 				buf = appendPercentEncoded(buf, c, pathSet)
@@ -617,16 +622,10 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 
 		case opaquePathState:
 			switch c {
-			case '?':
+			case '?', '#':
 				u.opaqueP = string(buf)
 				buf = buf[:0]
-				u.query, u.hasQuery = "", true
-				state = queryState
-			case '#':
-				u.opaqueP = string(buf)
-				buf = buf[:0]
-				u.frag, u.hasFrag = "", true
-				state = fragmentState
+				state = u.startQueryOrFragment(c)
 			case ' ':
 				if next := at(p + 1); next == '?' || next == '#' {
 					buf = append(buf, "%20"...)
@@ -644,8 +643,7 @@ func (u *urlRecord) parse(input string, base *urlRecord, override parserState) b
 				u.query += string(buf)
 				buf = buf[:0]
 				if c == '#' {
-					u.frag, u.hasFrag = "", true
-					state = fragmentState
+					state = u.startQueryOrFragment(c)
 				}
 			} else {
 				set := querySet

@@ -178,26 +178,20 @@ export function AgentEditor({ api, agent, kinds, models = NO_MODELS, runsVersion
         {instructed && <InstructionsEditor api={api} agent={agent} models={models} runsVersion={runsVersion} onWorkspace={onWorkspace} />}
 
         <div className="lbp-pane-tabs" role="tablist" aria-label="code or env" hidden={instructed}>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={pane === "code"}
-            className={pane === "code" ? "lbp-pane-tab lbp-active" : "lbp-pane-tab"}
-            onClick={() => setPane("code")}
-            data-testid="agent-tab-code"
-          >
-            code{dirty ? " ●" : ""}
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={pane === "env"}
-            className={pane === "env" ? "lbp-pane-tab lbp-active" : "lbp-pane-tab"}
-            onClick={() => setPane("env")}
-            data-testid="agent-tab-env"
-          >
-            env
-          </button>
+          {(["code", "env"] as const).map((p) => (
+            <button
+              key={p}
+              type="button"
+              role="tab"
+              aria-selected={pane === p}
+              className={pane === p ? "lbp-pane-tab lbp-active" : "lbp-pane-tab"}
+              onClick={() => setPane(p)}
+              data-testid={`agent-tab-${p}`}
+            >
+              {p}
+              {p === "code" && dirty ? " ●" : ""}
+            </button>
+          ))}
         </div>
         <div className={instructed ? "lbp-split lbp-split-env" : "lbp-split"} data-pane={instructed ? "env" : pane}>
           {!instructed && (

@@ -51,3 +51,20 @@ export function SecretInputs({ name, onName, valueRef, labels, namePlaceholder, 
     </>
   );
 }
+
+/**
+ * Takes a new secret from its inputs: empties the password field and returns
+ * its value with the trimmed name, or the message to show when either is
+ * missing. The field is emptied whatever follows, and an error carries no
+ * value.
+ */
+export function takeSecret(
+  name: string,
+  field: HTMLInputElement | null,
+): { name: string; value: string; error?: undefined } | { error: string } {
+  const value = field?.value ?? "";
+  if (field) field.value = "";
+  const n = name.trim();
+  if (n === "" || value === "") return { error: n === "" ? "Name the secret." : "Type the secret's value." };
+  return { name: n, value };
+}

@@ -8,7 +8,7 @@ import { useRef, useState } from "react";
 import type { Api } from "../../lib/api";
 import { errorText } from "../../lib/transport";
 import { ErrorLine } from "./parts";
-import { SecretInputs } from "./SecretInputs";
+import { SecretInputs, takeSecret } from "./SecretInputs";
 
 /**
  * One secret slot: pick a secret by name, or create one. The new value lives
@@ -38,21 +38,18 @@ export function SecretSlot({
   const missing = value !== "" && !names.includes(value);
 
   const create = async () => {
-    const el = valueField.current;
-    const n = newName.trim();
-    const secret = el?.value ?? "";
-    if (el) el.value = "";
-    if (n === "" || secret === "") {
-      setError(n === "" ? "Name the secret." : "Type the secret's value.");
+    const s = takeSecret(newName, valueField.current);
+    if (s.error !== undefined) {
+      setError(s.error);
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      await api.SetSecret(n, secret);
+      await api.SetSecret(s.name, s.value);
       setCreating(false);
       setNewName("");
-      onCreated(n);
+      onCreated(s.name);
     } catch (err) {
       setError(errorText(err));
     } finally {

@@ -6,7 +6,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Api } from "../../lib/api";
 import { ErrorLine } from "./parts";
-import { SecretInputs } from "./SecretInputs";
+import { SecretInputs, takeSecret } from "./SecretInputs";
 import { errorText } from "../../lib/transport";
 
 export interface SecretsPanelProps {
@@ -39,24 +39,21 @@ export function SecretsPanel({ api }: SecretsPanelProps) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const el = valueField.current;
-    const value = el?.value ?? "";
-    if (el) el.value = "";
-    const n = name.trim();
+    const s = takeSecret(name, valueField.current);
     if (busy) return;
-    if (n === "" || value === "") {
-      setError(n === "" ? "Name the secret." : "Type the secret's value.");
+    if (s.error !== undefined) {
+      setError(s.error);
       setNotice(null);
       return;
     }
-    const replacing = names?.includes(n) ?? false;
+    const replacing = names?.includes(s.name) ?? false;
     setBusy(true);
     setError(null);
     setNotice(null);
     try {
-      await api.SetSecret(n, value);
+      await api.SetSecret(s.name, s.value);
       setName("");
-      setNotice(`${replacing ? "Replaced" : "Saved"} “${n}” in the keyring.`);
+      setNotice(`${replacing ? "Replaced" : "Saved"} “${s.name}” in the keyring.`);
     } catch (err) {
       setError(errorText(err));
     } finally {
