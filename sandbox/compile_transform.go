@@ -1,11 +1,12 @@
 package sandbox
 
 // This file holds compile's quick path: a module whose only module syntax is
-// its default export is compiled by esbuild's Transform, which costs about
-// two thirds of a Build (no file system, no bundler's graph), instead of
-// by the Build compile otherwise runs. It is what Code Mode's modules, and
-// most agents, look like. Whatever the quick path is not sure of, or fails
-// on, compile does as before, so every error reads as it did.
+// its default export, and which declares no top-level let, const or class,
+// is compiled by esbuild's Transform, which costs about two thirds of a
+// Build (no file system, no resolver, no CommonJS helpers), instead of by
+// the Build compile otherwise runs. Code Mode's modules look like that,
+// and so do many agents. Whatever the quick path is not sure of, warns of
+// or fails on, compile does as before, so every error reads as it did.
 
 import (
 	"strings"
