@@ -82,8 +82,8 @@ func Compile(filename, source string) (*Module, error) {
 }
 
 // Check reports whether Compile would accept the module, with the same
-// *CompileError, at a fraction of the cost: esbuild parses and checks it
-// once (Compile builds it twice and goja compiles it). A text found good,
+// *CompileError, at a fraction of the cost: esbuild checks it once and
+// goja does not compile it. A text found good,
 // by Check or Compile, under any name, is not checked again. The engine
 // checks every agent's code before anything runs and compiles an agent's
 // code when it first runs.
@@ -180,7 +180,12 @@ var noImports = api.Plugin{
 
 // build runs esbuild on one module.
 func build(filename, source string, loader api.Loader, format api.Format, meta bool, sourcemap api.SourceMap) api.BuildResult {
-	return api.Build(api.BuildOptions{
+	return api.Build(buildOptions(filename, source, loader, format, meta, sourcemap))
+}
+
+// buildOptions are build's options for esbuild.
+func buildOptions(filename, source string, loader api.Loader, format api.Format, meta bool, sourcemap api.SourceMap) api.BuildOptions {
+	return api.BuildOptions{
 		Stdin: &api.StdinOptions{
 			Contents:   source,
 			Sourcefile: filename,
@@ -200,16 +205,28 @@ func build(filename, source string, loader api.Loader, format api.Format, meta b
 		LegalComments:     api.LegalCommentsNone,
 		TreeShaking:       api.TreeShakingFalse,
 		IgnoreAnnotations: true,
-	})
+	}
 }
 
-// check checks a module with esbuild's ESM build, which also lists its
-// exports (esbuild's metafile names exports only for ESM output), and
-// returns the exports.
+// check checks a module and returns its exports: by the quick path's
+// Transform when it takes the module (its exports are then ["default"]),
+// else by checkBuild.
 func check(filename, source string, loader api.Loader) ([]string, error) {
 	if len(source) > maxSourceBytes {
 		return nil, &CompileError{Messages: []CompileMessage{{File: filename, Text: fmt.Sprintf("source is %d bytes, more than the %d allowed", len(source), maxSourceBytes)}}}
 	}
+	if _, ok := transformModule(filename, source, loader); ok {
+		return []string{"default"}, nil
+	}
+	return checkBuild(filename, source, loader)
+}
+
+// checkBuild checks a module with esbuild's ESM build, which also lists its
+// exports (esbuild's metafile names exports only for ESM output), and
+// returns the exports. It is what check does for a module the
+// quick path does not take, and for a module it takes, what check did
+// before it (the tests compare the two).
+func checkBuild(filename, source string, loader api.Loader) ([]string, error) {
 	res := build(filename, source, loader, api.FormatESModule, true, api.SourceMapNone)
 	if len(res.Errors) > 0 {
 		return nil, compileErrorFrom(filename, res.Errors)
@@ -229,7 +246,10 @@ func check(filename, source string, loader api.Loader) ([]string, error) {
 // inline source map so stack traces point at the original lines, and
 // compiles it with goja.
 //
-// A module that builds and whose exports, default among them, can be read
+// A module whose only module syntax is its default export is compiled by
+// esbuild's Transform instead (transformModule), when that succeeds and
+// goja compiles the result; any other goes to compileBuild. There, a
+// module that builds and whose exports, default among them, can be read
 // from the CommonJS output (cjsExports) costs one esbuild build; any other
 // is checked by the ESM build as well, so its errors are exactly check's.
 func compile(filename, source string, loader api.Loader, hash string) (*Module, error) {
@@ -237,6 +257,19 @@ func compile(filename, source string, loader api.Loader, hash string) (*Module, 
 		_, err := check(filename, source, loader) // the size error
 		return nil, err
 	}
+	if js, ok := transformModule(filename, source, loader); ok {
+		if prog, err := compileJS(filename, js); err == nil {
+			return &Module{Filename: filename, Source: source, Hash: hash, JS: js, Exports: []string{"default"}, prog: prog}, nil
+		}
+		// The long way says what goja refused, as it always has.
+	}
+	return compileBuild(filename, source, loader, hash)
+}
+
+// compileBuild is compile by esbuild's Build: what compile does for a
+// module the quick path does not take (or fails on), and for a module it
+// takes, what compile did before it (the tests compare the two).
+func compileBuild(filename, source string, loader api.Loader, hash string) (*Module, error) {
 	res := build(filename, source, loader, api.FormatCommonJS, false, api.SourceMapInline)
 	var out string
 	if len(res.OutputFiles) == 1 {
@@ -245,7 +278,7 @@ func compile(filename, source string, loader api.Loader, hash string) (*Module, 
 	exports, ok := cjsExports(out)
 	if len(res.Errors) > 0 || !ok || !slices.Contains(exports, "default") {
 		var err error
-		if exports, err = check(filename, source, loader); err != nil {
+		if exports, err = checkBuild(filename, source, loader); err != nil {
 			return nil, err
 		}
 	}
