@@ -95,3 +95,34 @@ func TestStatmOfDeadProcess(t *testing.T) {
 		t.Logf("pid %d reused already (RSS %d)", cmd.Process.Pid, r)
 	}
 }
+
+// BenchmarkRSS is one read of a process's RSS: opening statm each time
+// (RSS, what the watcher did per cell per tick) against re-reading the open
+// file (what it does now).
+func BenchmarkRSS(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("/proc is Linux's")
+	}
+	pid := os.Getpid()
+	b.Run("open", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if RSS(pid) <= 0 {
+				b.Fatal("no rss")
+			}
+		}
+	})
+	b.Run("reread", func(b *testing.B) {
+		s, err := openStatm(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.close()
+		b.ReportAllocs()
+		for b.Loop() {
+			if n, err := s.rss(); err != nil || n <= 0 {
+				b.Fatal(n, err)
+			}
+		}
+	})
+}
