@@ -489,8 +489,13 @@ func (iso *isolate) deepFreeze(v goja.Value, depth int) {
 	_, _ = iso.objectFreeze(goja.Undefined(), o)
 }
 
-// buildEnv makes the frozen env object: one frozen object per binding, one
-// function per method, each returning a Promise.
+// buildEnv makes the frozen env object. Each env.NAME is a non-configurable
+// getter that builds the binding's frozen object, one function per method,
+// the first time the agent reads it, and returns that same object ever
+// after: an agent reads few of its bindings, often none, and making a
+// method's function was most of what building env cost a spawn. Object.keys,
+// isFrozen and every read of env see the same as with data properties; only
+// a property descriptor shows the getter.
 func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) {
 	rt := iso.rt
 	env := rt.NewObject()
@@ -504,22 +509,8 @@ func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) 
 		if b == nil {
 			return nil, fmt.Errorf("sandbox: env.%s is nil", name)
 		}
-		obj := rt.NewObject()
-		methods := b.Methods()
-		for _, method := range methods {
-			if err := obj.DefineDataProperty(method, rt.ToValue(iso.bindingMethod(name, method, b)), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-				return nil, fmt.Errorf("sandbox: env.%s.%s: %w", name, method, err)
-			}
-		}
-		if err := iso.strictBinding(obj, name, methods); err != nil {
-			return nil, fmt.Errorf("sandbox: env.%s: %w", name, err)
-		}
-		// Every property is already read-only and fixed: preventing
-		// extensions makes obj frozen, without freeze's walk over its keys.
-		if _, err := iso.objectPreventExtensions(goja.Undefined(), obj); err != nil {
-			return nil, fmt.Errorf("sandbox: freezing env.%s: %w", name, err)
-		}
-		if err := env.DefineDataProperty(name, obj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+		lb := &lazyBinding{iso: iso, name: name, b: b}
+		if err := env.DefineAccessorProperty(name, rt.ToValue(lb.get), nil, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
 			return nil, fmt.Errorf("sandbox: env.%s: %w", name, err)
 		}
 	}
@@ -527,6 +518,47 @@ func (iso *isolate) buildEnv(bindings map[string]Binding) (*goja.Object, error) 
 		return nil, fmt.Errorf("sandbox: freezing env: %w", err)
 	}
 	return env, nil
+}
+
+// lazyBinding is the getter of env.NAME.
+type lazyBinding struct {
+	iso  *isolate
+	name string
+	b    Binding
+	obj  *goja.Object // built on the first read
+}
+
+func (lb *lazyBinding) get(goja.FunctionCall) goja.Value {
+	if lb.obj == nil {
+		obj, err := lb.iso.bindingObject(lb.name, lb.b)
+		if err != nil {
+			panic(lb.iso.rt.NewTypeError(err.Error()))
+		}
+		lb.obj = obj
+	}
+	return lb.obj
+}
+
+// bindingObject makes the frozen object env.NAME: one function per method,
+// each returning a Promise.
+func (iso *isolate) bindingObject(name string, b Binding) (*goja.Object, error) {
+	rt := iso.rt
+	obj := rt.NewObject()
+	methods := b.Methods()
+	for _, method := range methods {
+		if err := obj.DefineDataProperty(method, rt.ToValue(iso.bindingMethod(name, method, b)), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return nil, fmt.Errorf("sandbox: env.%s.%s: %w", name, method, err)
+		}
+	}
+	if err := iso.strictBinding(obj, name, methods); err != nil {
+		return nil, fmt.Errorf("sandbox: env.%s: %w", name, err)
+	}
+	// Every property is already read-only and fixed: preventing
+	// extensions makes obj frozen, without freeze's walk over its keys.
+	if _, err := iso.objectPreventExtensions(goja.Undefined(), obj); err != nil {
+		return nil, fmt.Errorf("sandbox: freezing env.%s: %w", name, err)
+	}
+	return obj, nil
 }
 
 // bindingMethod is the JavaScript function env.NAME.METHOD: it copies the

@@ -623,6 +623,48 @@ func TestEnvFrozen(t *testing.T) {
 	}
 }
 
+// TestEnvBuiltOnRead checks env.NAME, made on its first read: the same
+// frozen object on every read and through every path (a getter taken out of
+// its descriptor, a spread, Object.values), its getter takes no setter, and
+// a binding the agent never reads is never asked for its methods.
+func TestEnvBuiltOnRead(t *testing.T) {
+	src := `export default { run(_, env) {
+		"use strict";
+		const d = Object.getOwnPropertyDescriptor(env, "e");
+		const r = [env.e === env.e, d.get.call(undefined) === env.e, ({...env}).e === env.e,
+			Object.values(env)[0] === env.e, d.set === undefined, d.configurable, d.enumerable, Object.isFrozen(env.e)];
+		try { env.e = {}; r.push("replaced") } catch (e) { r.push(e.name) }
+		try { Object.defineProperty(env, "e", {value: 1}); r.push("redefined") } catch (e) { r.push(e.name) }
+		r.push(env.e.echo === env.e.echo, typeof env.e.echo);
+		return r;
+	} }`
+	asked := 0
+	env := echo(nil)
+	env["unread"] = countingMethods{n: &asked}
+	got := mustValue(t, src, nil, env)
+	want := []any{true, true, true, true, true, false, true, true, "TypeError", "TypeError", true, "function"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if asked != 1 {
+		t.Fatalf("the unread binding was asked for its methods %d times, want once (by the spread)", asked)
+	}
+	asked = 0
+	mustValue(t, `export default { run(_, env) { return env.e.echo.name } }`, nil, env)
+	if asked != 0 {
+		t.Fatalf("a binding never read was asked for its methods %d times", asked)
+	}
+}
+
+// countingMethods is a binding that counts how often it is asked for its
+// methods.
+type countingMethods struct{ n *int }
+
+func (c countingMethods) Methods() []string { *c.n++; return []string{"m"} }
+func (c countingMethods) Call(context.Context, string, []any) (any, error) {
+	return nil, nil
+}
+
 func TestBindingErrors(t *testing.T) {
 	env := map[string]Binding{"b": Methods{
 		"fail":  func(context.Context, []any) (any, error) { return nil, errors.New("disk on fire") },

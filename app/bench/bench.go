@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -383,22 +382,17 @@ func LiveMemory(ctx context.Context, runner sandbox.Runner, n int) (heap, stack,
 		float64(rss1-rss0) / f, nil
 }
 
-// readRSS returns the process's resident set size in bytes (Linux), or 0.
-func readRSS() int64 { return readRSSOf("self") }
+// readRSS returns this process's resident set size in bytes (Linux), or 0.
+func readRSS() int64 { return cell.RSS(os.Getpid()) }
 
-// readRSSOf returns the resident memory of process pid ("self" for this
-// one), or 0 when it cannot be read.
+// readRSSOf returns the resident memory of process pid, given in decimal,
+// or 0 when it cannot be read.
 func readRSSOf(pid string) int64 {
-	b, err := os.ReadFile("/proc/" + pid + "/statm")
+	n, err := strconv.Atoi(pid)
 	if err != nil {
 		return 0
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, _ := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize())
+	return cell.RSS(n)
 }
 
 func percentileUS(d []time.Duration, p int) float64 {

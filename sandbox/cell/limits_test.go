@@ -76,7 +76,7 @@ func rssWatch() (stop func() int64) {
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if r := readRSS(os.Getpid()); r > peak {
+			if r := RSS(os.Getpid()); r > peak {
 				peak = r
 			}
 			select {

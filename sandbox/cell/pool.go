@@ -596,6 +596,15 @@ func (p *Pool) watch() {
 	defer p.wg.Done()
 	t := time.NewTicker(p.opt.WatchInterval)
 	defer t.Stop()
+	w := make(map[*proc]*watched)
+	defer func() {
+		for _, x := range w {
+			if x.statm != nil {
+				x.statm.close()
+			}
+		}
+	}()
+	tick := uint64(0)
 	for {
 		select {
 		case <-p.stop:
@@ -640,12 +649,61 @@ func (p *Pool) watch() {
 				c.readOn()
 			}
 		}
+		tick++
 		for _, c := range procs {
-			if rss := readRSS(c.pid); rss > p.opt.MemoryCap {
+			x := w[c]
+			if x == nil {
+				x = &watched{}
+				w[c] = x
+			}
+			x.tick = tick
+			if rss := x.read(c); rss > p.opt.MemoryCap {
 				c.kill(killMemory, 0, fmt.Sprintf("rss %d MiB", rss>>20))
 			}
 		}
+		for c, x := range w {
+			if x.tick != tick { // no longer the pool's: replaced or closed
+				if x.statm != nil {
+					x.statm.close()
+				}
+				delete(w, c)
+			}
+		}
 	}
+}
+
+// watched is what the watcher keeps about one cell between ticks.
+type watched struct {
+	statm *statm // nil until opened, or after a read failed
+	tick  uint64 // the last tick that saw the cell in the pool
+	idle  bool   // nothing ran in the cell at its last read
+	taken uint64 // the cell's slots ever taken at its last read
+}
+
+// read returns the cell's RSS, or 0 when it is not read this tick. A cell's
+// memory grows only while something runs in it, so a cell found idle at its
+// last read, in which nothing has run since, is not read again: the read
+// after an invocation ended, however short it was, still happens.
+func (x *watched) read(c *proc) int64 {
+	inflight, taken := c.activity()
+	if inflight == 0 && x.idle && taken == x.taken {
+		return 0
+	}
+	x.idle, x.taken = inflight == 0, taken
+	if x.statm == nil {
+		s, err := openStatm(c.pid)
+		if err != nil {
+			return 0 // gone, or no /proc here: its lifecycle reports a death
+		}
+		x.statm = s
+	}
+	rss, err := x.statm.rss()
+	if err != nil {
+		x.statm.close()
+		x.statm = nil
+		return 0
+	}
+	return rss
 }
 
 // Interface guard.

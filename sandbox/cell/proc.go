@@ -48,7 +48,8 @@ type proc struct {
 	inline  inlineState
 
 	mu       sync.Mutex
-	inflight int // slots taken (acquire → release)
+	inflight int    // slots taken (acquire → release)
+	taken    uint64 // slots ever taken: the watcher's "did anything run since"
 	invs     map[uint64]*mainInv
 	sent     map[string]bool // module hashes this cell was sent
 	dead     bool
@@ -260,6 +261,7 @@ func (c *proc) take(max int) bool {
 		return false
 	}
 	c.inflight++
+	c.taken++
 	return true
 }
 
@@ -273,6 +275,13 @@ func (c *proc) load() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.inflight
+}
+
+// activity returns the slots taken now and ever.
+func (c *proc) activity() (inflight int, taken uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inflight, c.taken
 }
 
 func (c *proc) info() CellInfo {
@@ -606,18 +615,4 @@ func (c *proc) probe(ctx context.Context, id uint64) (map[string]any, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-// readRSS returns a process's resident set size in bytes, or 0.
-func readRSS(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, _ := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize())
 }
