@@ -22,9 +22,10 @@ agents:
 
 /**
  * Runs the running-armies steps on the open page with e2e.mjs's helpers:
- * { page, step, until, api, assert, binary, dataDir }.
+ * { page, step, until, api, assert, binary, dataDir, shots, path }; the
+ * open list's screenshot is armies.png.
  */
-export async function armySteps({ page, step, until, api, assert, binary, dataDir }) {
+export async function armySteps({ page, step, until, api, assert, binary, dataDir, shots, path }) {
   const suffix = Date.now().toString(36);
   const second = `armies-two-${suffix}`;
   const third = `armies-three-${suffix}`;
@@ -59,6 +60,7 @@ export async function armySteps({ page, step, until, api, assert, binary, dataDi
     for (const name of [first, second]) {
       assert((await page.getByTestId(`running-army-${name}`).getAttribute("data-shown")) === "0", `${name} is marked shown`);
     }
+    await page.screenshot({ path: path.join(shots, "armies.png") });
     return `${await count()} running`;
   });
 

@@ -23,7 +23,7 @@
 // failure. Run it with build/test-e2e.sh (a real Secret Service around it).
 // Screenshots go to SCREENSHOT_DIR (default build/screenshots):
 // canvas.png, editor.png, approvals.png, playground.png, describe.png,
-// openapi.png.
+// openapi.png, armies.png.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -845,5 +845,5 @@ await check("an instructions agent: its badge, its editor, a run that plans once
 
 await mcpSteps({ page, step, until, api, assert, dropFromPalette, bindNewAgent, writeCode, closeSide });
 await openapiSteps({ page, step, until, api, assert, server, dropFromPalette, bindNewAgent, writeCode, closeSide, shots, path });
-await armySteps({ page, step, until, api, assert, binary, dataDir });
+await armySteps({ page, step, until, api, assert, binary, dataDir, shots, path });
 await finish();

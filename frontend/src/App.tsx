@@ -1,7 +1,7 @@
 // The window: the title bar, the army canvas with its palette, the editor of
 // the selected node, the runs dock, the approvals inbox, the secrets panel,
 // import/export, and the playground tab. Its state lives in hooks (hooks/:
-// useWorkspace, useApprovals, useEngineEvents, useSelection; the canvas'
+// useWorkspace, useApprovals, useEngineEvents, useSelection, useRunning; the canvas'
 // useArmyEdits and useNodePositions), its parts one per file (components/).
 //
 // data-testid (used by frontend/e2e and build/test-window.sh; the canvas' own
