@@ -54,7 +54,10 @@
 //
 // The engine runs several armies side by side (package workspace,
 // "Several armies"); the page shows one, the workspace's open army, and its
-// event stream carries that army's events only (subscribe).
+// event stream carries that army's events only (subscribe), and those
+// that change the list of running armies (army.started, army.stopped):
+// Running lists them, OpenRunning shows another, StopArmy stops one
+// (armies.go).
 //
 // The window's title counts the approvals pending: "littleboxes (2)". A
 // click on the engine's desktop notification shows its approval: the

@@ -267,6 +267,10 @@ func (e *Engine) Start(file string) (daemon.Started, error) {
 	if err != nil {
 		return daemon.Started{}, errors.New(e.a.redactString(err.Error()))
 	}
+	if started {
+		// The windows attached list the running armies.
+		e.a.hub.Publish(Event{Type: EventArmyStarted, Army: r.Name})
+	}
 	return daemon.Started{Running: r, Started: started}, nil
 }
 

@@ -17,7 +17,8 @@ const EventWorkspace = workspace.EventWorkspace
 
 // subscribe returns the stream of events the page sees, and a func that
 // ends it: the workspace's, and the engine events of the army it shows
-// (the engine runs others beside it, whose events the page does not see).
+// (the engine runs others beside it, whose events the page does not see,
+// but for those that change the list of running armies: armyListEvent).
 // Close ends every stream. A subscriber more than 1024 events behind
 // misses events.
 func (a *API) subscribe() (<-chan Event, func()) {
@@ -26,7 +27,7 @@ func (a *API) subscribe() (<-chan Event, func()) {
 	go func() { // ends when src closes: stop, or the hub's Close
 		defer close(out)
 		for ev := range src {
-			if shown := a.shownArmy(); ev.Army == "" || shown == nil || ev.Army == *shown {
+			if shown := a.shownArmy(); ev.Army == "" || shown == nil || ev.Army == *shown || armyListEvent(ev) {
 				select {
 				case out <- ev:
 				default: // fallen behind, as the hub drops

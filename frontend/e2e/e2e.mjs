@@ -16,12 +16,14 @@
 // Then the dynamic kinds, each added from the palette, its methods and
 // their roles checked on the canvas, and called by an agent: an MCP server
 // (mcp.mjs) and a loopback API described by an OpenAPI document (openapi.mjs).
+// Last, the armies running side by side, listed in the title bar, shown
+// and stopped from there and by `littleboxes stop` (armies.mjs).
 //
 // Prints one line per check and "e2e: N passed, M failed"; exits 1 on any
 // failure. Run it with build/test-e2e.sh (a real Secret Service around it).
 // Screenshots go to SCREENSHOT_DIR (default build/screenshots):
 // canvas.png, editor.png, approvals.png, playground.png, describe.png,
-// openapi.png.
+// openapi.png, armies.png.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -30,6 +32,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { armySteps } from "./armies.mjs";
 import { integrity } from "./integrity.mjs";
 import { mcpSteps } from "./mcp.mjs";
 import { openapiSteps } from "./openapi.mjs";
@@ -842,4 +845,5 @@ await check("an instructions agent: its badge, its editor, a run that plans once
 
 await mcpSteps({ page, step, until, api, assert, dropFromPalette, bindNewAgent, writeCode, closeSide });
 await openapiSteps({ page, step, until, api, assert, server, dropFromPalette, bindNewAgent, writeCode, closeSide, shots, path });
+await armySteps({ page, step, until, api, assert, binary, dataDir, shots, path });
 await finish();

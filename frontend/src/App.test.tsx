@@ -58,6 +58,7 @@ function fakeConnection(overrides: Record<string, (...a: unknown[]) => unknown> 
     Approvals: () => [{ id: "e1", status: "pending" }, { id: "e2", status: "pending" }],
     Runs: () => [],
     Secrets: () => [],
+    Running: () => [{ name: "inbox", path: "/tmp/inbox.yaml", shown: true, agents: 1 }],
     ...overrides,
   };
   const call = async (m: string, args: unknown[]) => {
@@ -212,6 +213,26 @@ describe("App", () => {
     fireEvent.click(await screen.findByTestId("open-settings"));
     const box = (await screen.findByTestId("mute-cordons")) as HTMLInputElement;
     await waitFor(() => expect(box.checked).toBe(true));
+  });
+
+  it("lists the running armies again when one starts or stops elsewhere, and shows one picked there", async () => {
+    let running = ["inbox"];
+    const f = fakeConnection({
+      Running: () => running.map((name) => ({ name, path: `/tmp/${name}.yaml`, shown: name === "inbox", agents: 1 })),
+      OpenRunning: (name: unknown) => ({ ...WS, name: String(name), problems: [] }),
+    });
+    render(<App connection={f.c} />);
+    await waitFor(() => expect(f.subscribed()).toBe(true));
+    await waitFor(() => expect(screen.getByTestId("running-armies").dataset.count).toBe("1"));
+    running = ["inbox", "notes"];
+    await act(async () => f.emit({ type: "army.started", army: "notes", time: "" }));
+    await waitFor(() => expect(screen.getByTestId("running-armies").dataset.count).toBe("2"));
+    fireEvent.click(screen.getByTestId("running-armies"));
+    fireEvent.click(await screen.findByTestId("running-open-notes"));
+    await waitFor(() => expect(screen.getByTestId("army-name").textContent).toBe("notes"));
+    running = ["inbox"];
+    await act(async () => f.emit({ type: "army.stopped", army: "notes", time: "" }));
+    await waitFor(() => expect(screen.getByTestId("running-armies").dataset.count).toBe("1"));
   });
 
   it("says so when the backend cannot be reached", async () => {

@@ -1,13 +1,14 @@
 // The window: the title bar, the army canvas with its palette, the editor of
 // the selected node, the runs dock, the approvals inbox, the secrets panel,
 // import/export, and the playground tab. Its state lives in hooks (hooks/:
-// useWorkspace, useApprovals, useEngineEvents, useSelection; the canvas'
+// useWorkspace, useApprovals, useEngineEvents, useSelection, useRunning; the canvas'
 // useArmyEdits and useNodePositions), its parts one per file (components/).
 //
 // data-testid (used by frontend/e2e and build/test-window.sh; the canvas' own
 // are listed in components/canvas/Canvas.tsx and nodes.tsx, the panels' in
 // components/panels/index.ts, the others in each component's file):
 //   app                  the root (data-ready="1" once the first Workspace is shown)
+//   running-armies       the armies running, in the title bar (components/RunningArmies.tsx)
 //   open-approvals       the approvals button in the title bar (holds approvals-badge)
 //   open-secrets, open-import, open-export   the title bar's other buttons
 //   approvals-drawer     the drawer holding ApprovalsInbox; approvals-drawer-close; it opens
@@ -29,6 +30,7 @@ import type { EngineState, Workspace } from "./lib/api";
 import type { Connection } from "./lib/transport";
 import { useApprovals } from "./hooks/useApprovals";
 import { useEngineEvents } from "./hooks/useEngineEvents";
+import { useRunning } from "./hooks/useRunning";
 import { useSelection } from "./hooks/useSelection";
 import { useWorkspace } from "./hooks/useWorkspace";
 import { ApprovalsDrawer } from "./components/ApprovalsDrawer";
@@ -45,6 +47,7 @@ import { MuteSettings } from "./components/MuteSettings";
 import { NodePanel } from "./components/NodePanel";
 import { Playground, usePlayground } from "./components/Playground";
 import { Problems } from "./components/Problems";
+import { RunningArmies } from "./components/RunningArmies";
 import { RunsDock } from "./components/RunsDock";
 import { TitleBar, type View } from "./components/TitleBar";
 import { SecretsPanel } from "./components/panels";
@@ -70,8 +73,29 @@ export function App({ initialView = "army", connection: given }: Props) {
   const approvals = useApprovals(api);
   const selection = useSelection(ws);
   const playground = usePlayground(api);
+  const { setWs } = w;
+  const onWorkspace = useCallback(
+    (next: Workspace) => {
+      setWs(next);
+      setError(null);
+    },
+    [setWs],
+  );
+  const { select } = selection;
+  const onShown = useCallback(
+    (next: Workspace) => {
+      select(null);
+      onWorkspace(next);
+    },
+    [select, onWorkspace],
+  );
+  const running = useRunning(api, onShown);
   const live = useEngineEvents(w.conn, w.state === "connected", ws, {
-    onWorkspace: () => void w.reload(setError),
+    onWorkspace: () => {
+      void w.reload(setError);
+      void running.refresh();
+    },
+    onArmies: () => void running.refresh(),
     onApprovals: approvals.changed,
     onRunEnd: () => setRunsVersion((v) => v + 1),
     pollApprovals: () => void approvals.refresh(),
@@ -82,14 +106,6 @@ export function App({ initialView = "army", connection: given }: Props) {
     },
   });
 
-  const { setWs } = w;
-  const onWorkspace = useCallback(
-    (next: Workspace) => {
-      setWs(next);
-      setError(null);
-    },
-    [setWs],
-  );
   const openApprovals = useCallback(() => {
     setFocus(null);
     setDrawer(true);
@@ -111,6 +127,7 @@ export function App({ initialView = "army", connection: given }: Props) {
         version={w.version}
         connection={w.state}
         army={ws?.name}
+        armies={api ? <RunningArmies running={running} /> : null}
         actions={api ? <ArmyActions approvals={approvals.count} onDialog={setDialog} onApprovals={openApprovals} /> : null}
         running={playground.running}
         onRun={playground.run}

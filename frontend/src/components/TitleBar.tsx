@@ -12,6 +12,8 @@ interface Props {
   connection: ConnectionState;
   /** The army's name, shown beside the brand. */
   army?: string;
+  /** Beside the army's name: the armies the engine runs (RunningArmies). */
+  armies?: ReactNode;
   /** Buttons at the right (approvals, secrets, import/export …). */
   actions?: ReactNode;
   /** The playground's Run button state (shown on the playground only). */
@@ -31,13 +33,13 @@ const tabs: { id: View; label: string }[] = [
 ];
 
 /**
- * The bar across the top: the name and version, the open army, the
- * Army | Playground tabs, the app's actions and the backend's status.
+ * The bar across the top: the name and version, the open army and the
+ * armies running, the Army | Playground tabs, the app's actions and the backend's status.
  *
  * data-testid: tab-army, tab-playground, run (playground), army-name,
  * connection (data-state).
  */
-export function TitleBar({ view, onView, version, connection, army, actions, running, onRun }: Props) {
+export function TitleBar({ view, onView, version, connection, army, armies, actions, running, onRun }: Props) {
   return (
     <header className="titlebar">
       <div className="brand">
@@ -53,6 +55,7 @@ export function TitleBar({ view, onView, version, connection, army, actions, run
             {army}
           </span>
         )}
+        {armies}
       </div>
       <nav className="tabs" role="tablist" aria-label="Screens">
         {tabs.map((t) => (

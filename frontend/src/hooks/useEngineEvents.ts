@@ -21,6 +21,8 @@ export interface EngineHandlers {
   onRunEnd(): void;
   /** Counts the approvals (on subscribing, then every APPROVALS_POLL_MS). */
   pollApprovals(): void;
+  /** An army was started or stopped (the list of running armies changed). */
+  onArmies?(): void;
   /** The engine stopped answering, or is back (an attached app's "engine" event). */
   onEngine?(state: EngineState): void;
   /** Show this approval (the person clicked the notification about it). */
@@ -46,6 +48,10 @@ export function useEngineEvents(conn: Connection | null, enabled: boolean, ws: W
       switch (ev.type) {
         case "workspace":
           h.current.onWorkspace();
+          return;
+        case "army.started":
+        case "army.stopped":
+          h.current.onArmies?.();
           return;
         case "approval.new":
         case "approval.decided":

@@ -112,6 +112,9 @@ export const READY = "lb:ready";
  */
 export const OPEN_APPROVAL = "window.approval";
 
+/** One army the engine runs (app.RunningArmy); shown marks the one the page shows. */
+export type RunningArmy = Item<Result<"Running">>;
+
 /** The person's settings (app.Settings). */
 export type Settings = Result<"Settings">;
 
@@ -131,8 +134,12 @@ export interface Event {
     | "report"
     | "workspace"
     | "engine"
+    | "army.started"
+    | "army.stopped"
     | typeof OPEN_APPROVAL;
   time: string;
+  /** The army whose engine sent it; the army started or stopped (army.started, army.stopped). */
+  army?: string;
   agent?: string;
   to?: string;
   id?: string;

@@ -164,6 +164,13 @@ export namespace app {
 	    console?: ConsoleLine[];
 	    attempts?: codemode.Attempt[];
 	}
+	export interface RunningArmy {
+	    name: string;
+	    path: string;
+	    shown: boolean;
+	    agents: number;
+	    notRunning?: string;
+	}
 	export interface Settings {
 	    keepRunning: boolean;
 	    mute: notify.Mutes;

@@ -52,7 +52,11 @@ export function MoveNodes(arg1:Record<string, app.Pos>):Promise<void>;
 
 export function OpenExample(arg1:string):Promise<app.Workspace>;
 
+export function OpenRunning(arg1:string):Promise<app.Workspace>;
+
 export function RunAgent(arg1:string,arg2:string):Promise<app.RunRecord>;
+
+export function Running():Promise<Array<app.RunningArmy>>;
 
 export function Runs(arg1:string,arg2:number):Promise<Array<app.RunRecord>>;
 
@@ -67,6 +71,8 @@ export function SetMute(arg1:notify.Mutes):Promise<app.Settings>;
 export function SetSecret(arg1:string,arg2:string):Promise<void>;
 
 export function Settings():Promise<app.Settings>;
+
+export function StopArmy(arg1:string):Promise<void>;
 
 export function Unbind(arg1:string,arg2:string):Promise<app.Workspace>;
 

@@ -98,8 +98,16 @@ export function OpenExample(arg1) {
   return window['go']['app']['API']['OpenExample'](arg1);
 }
 
+export function OpenRunning(arg1) {
+  return window['go']['app']['API']['OpenRunning'](arg1);
+}
+
 export function RunAgent(arg1, arg2) {
   return window['go']['app']['API']['RunAgent'](arg1, arg2);
+}
+
+export function Running() {
+  return window['go']['app']['API']['Running']();
 }
 
 export function Runs(arg1, arg2) {
@@ -128,6 +136,10 @@ export function SetSecret(arg1, arg2) {
 
 export function Settings() {
   return window['go']['app']['API']['Settings']();
+}
+
+export function StopArmy(arg1) {
+  return window['go']['app']['API']['StopArmy'](arg1);
 }
 
 export function Unbind(arg1, arg2) {
