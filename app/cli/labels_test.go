@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities/mail"
 )
 
@@ -114,11 +115,7 @@ func TestCheckLockedDataDir(t *testing.T) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(data, store.FileName), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	storetest.OpenFile(t, filepath.Join(data, store.FileName)) // held, so check cannot open it
 	code, stdout, stderr := runMain(t, "", "check", b, "--data", data)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)

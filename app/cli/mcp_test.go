@@ -17,7 +17,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"littleboxes/app/mcp/mcptest"
-	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 )
 
 // mcpCommand returns the test binary re-executed as `littleboxes ARGS...`.
@@ -96,11 +96,7 @@ func TestMCPStdio(t *testing.T) {
 // a message saying so.
 func TestMCPLocked(t *testing.T) {
 	data := t.TempDir()
-	st, err := store.Open(filepath.Join(data, storeFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	storetest.OpenFile(t, filepath.Join(data, storeFile)) // held, so mcp cannot open it
 	var stderr strings.Builder
 	code := Main([]string{"mcp", filepath.Join("testdata", "mcp.yaml"), "--data", data, "--in-process"}, strings.NewReader(""), io.Discard, &stderr)
 	if code != ExitFailed || !strings.Contains(stderr.String(), "in use by another littleboxes (the window, run or mcp)") {

@@ -13,6 +13,7 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities"
 	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
 	"littleboxes/sandbox"
@@ -80,11 +81,7 @@ func newEngine(t testing.TB, a *army.Army, st store.Store, mod func(*Options)) *
 
 func openBolt(t testing.TB, dir string) *store.Bolt {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return storetest.OpenFile(t, filepath.Join(dir, store.FileName))
 }
 
 // startEngine runs a on a store in dir (a temporary directory when dir is
