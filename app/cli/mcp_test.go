@@ -32,17 +32,6 @@ func mcpCommand(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func toolText(t *testing.T, res *sdk.CallToolResult) string {
-	t.Helper()
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
-			b.WriteString(tc.Text + "\n")
-		}
-	}
-	return b.String()
-}
-
 // TestMCPStdio drives `littleboxes mcp` as a desktop client would: a child
 // process speaking MCP over its stdin and stdout, its agents in cells.
 func TestMCPStdio(t *testing.T) {
@@ -61,19 +50,19 @@ func TestMCPStdio(t *testing.T) {
 		t.Fatalf("connect: %v\nstderr: %s", err, stderr.String())
 	}
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "search", Arguments: map[string]any{"query": "webhook"}})
-	if err != nil || !strings.Contains(toolText(t, res), "readonly webhook:") {
+	if err != nil || !strings.Contains(mcptest.Text(res), "readonly webhook:") {
 		t.Errorf("search: %v %+v", err, res)
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `async (input, env) => { await env.notes.put("k", String(input)); return env.notes.get("k") }`, "input": 7}})
-	if err != nil || res.IsError || !strings.Contains(toolText(t, res), `"result": "7"`) {
-		t.Errorf("execute: %v %s", err, toolText(t, res))
+	if err != nil || res.IsError || !strings.Contains(mcptest.Text(res), `"result": "7"`) {
+		t.Errorf("execute: %v %s", err, mcptest.Text(res))
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `await env.webhook.fetch("http://127.0.0.1:9/x", {method: "POST", body: "hi"})`}})
-	if err != nil || !strings.Contains(toolText(t, res), "pending_approval") ||
-		!strings.Contains(toolText(t, res), "littleboxes approvals approve 1 --army mcpcli") {
-		t.Errorf("a flagged sink over stdio: %v %s", err, toolText(t, res))
+	if err != nil || !strings.Contains(mcptest.Text(res), "pending_approval") ||
+		!strings.Contains(mcptest.Text(res), "littleboxes approvals approve 1 --army mcpcli") {
+		t.Errorf("a flagged sink over stdio: %v %s", err, mcptest.Text(res))
 	}
 	if err := cs.Close(); err != nil {
 		t.Logf("close: %v", err) // the child was told to stop; its exit status is checked below
@@ -201,8 +190,8 @@ func TestMCPHTTP(t *testing.T) {
 	defer cs.Close()
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `async (input, env) => { await env.notes.put("h", String(input)); return env.notes.get("h") }`, "input": "over http"}})
-	if err != nil || res.IsError || !strings.Contains(toolText(t, res), `"result": "over http"`) {
-		t.Errorf("execute over HTTP: %v %s", err, toolText(t, res))
+	if err != nil || res.IsError || !strings.Contains(mcptest.Text(res), `"result": "over http"`) {
+		t.Errorf("execute over HTTP: %v %s", err, mcptest.Text(res))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"littleboxes/app/armyrun"
 	"littleboxes/app/engine"
 	"littleboxes/app/mcp"
+	"littleboxes/app/mcp/mcptest"
 	"littleboxes/app/store/storetest"
 	_ "littleboxes/capabilities/standard"
 	"littleboxes/sandbox"
@@ -98,13 +99,7 @@ func call(t *testing.T, cs *sdk.ClientSession, tool string, args map[string]any)
 	if err != nil {
 		t.Fatalf("%s: %v", tool, err)
 	}
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
-			b.WriteString(tc.Text + "\n")
-		}
-	}
-	return res, b.String()
+	return res, mcptest.Text(res)
 }
 
 func execution(t *testing.T, res *sdk.CallToolResult) mcp.Execution {
