@@ -68,7 +68,6 @@ func TestHostileAgentsInCells(t *testing.T) {
 	a := parse(t, src)
 	pool := newPool(t, cell.Options{Cells: 2, MemoryCap: 256 << 20, Grace: grace})
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, a, st, func(o *Options) { o.Runner = pool })
 	defer e.Close(context.Background())
 
@@ -168,7 +167,6 @@ channels:
 `)
 	pool := newPool(t, cell.Options{Cells: 1, QuietPeriod: time.Hour})
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, a, st, func(o *Options) { o.Runner = pool })
 	defer e.Close(context.Background())
 	if _, err := e.Run(context.Background(), "a", nil); err != nil {

@@ -26,7 +26,6 @@ agents:
 `)
 	pool := newPool(t, cell.Options{Cells: 1, QuietPeriod: time.Hour})
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, a, st, func(o *Options) { o.Runner = pool })
 	defer e.Close(context.Background())
 	evs, stop := e.Subscribe()
