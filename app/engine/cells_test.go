@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,26 @@ func newPool(t *testing.T, o cell.Options) *cell.Pool {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+// killCellRunning waits for a cell of pool to run agent, kills it
+// (SIGKILL) and returns its pid.
+func killCellRunning(t *testing.T, pool *cell.Pool, agent string) int {
+	t.Helper()
+	var victim int
+	waitFor(t, 20*time.Second, agent+" running in a cell", func() bool {
+		for _, c := range pool.Cells() {
+			if slices.Contains(c.Agents, agent) {
+				victim = c.PID
+				return true
+			}
+		}
+		return false
+	})
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the cell running %s: %v", agent, err)
+	}
+	return victim
 }
 
 func selfRSS() int64 {
@@ -172,21 +193,7 @@ channels:
 	if _, err := e.Run(context.Background(), "a", nil); err != nil {
 		t.Fatal(err)
 	}
-	var victim int
-	waitFor(t, 10*time.Second, "b running in a cell", func() bool {
-		for _, c := range pool.Cells() {
-			for _, ag := range c.Agents {
-				if ag == "b" {
-					victim = c.PID
-					return true
-				}
-			}
-		}
-		return false
-	})
-	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	victim := killCellRunning(t, pool, "b")
 	waitFor(t, 20*time.Second, "the message handled and removed", func() bool {
 		q, _ := Queued(st, "killed", "b")
 		runs, _ := e.Runs("b", 10)
