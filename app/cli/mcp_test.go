@@ -18,6 +18,7 @@ import (
 
 	"littleboxes/app/mcp/mcptest"
 	"littleboxes/app/store/storetest"
+	"littleboxes/capabilities/captest"
 )
 
 // mcpCommand returns the test binary re-executed as `littleboxes ARGS...`.
@@ -200,23 +201,16 @@ func TestMCPHTTP(t *testing.T) {
 // result. It skips when node or the package is missing, except in CI.
 func nodeClient(t *testing.T, env ...string) (tools []string, isError bool, text string) {
 	t.Helper()
-	skip := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		skip("node is not installed: %v", err)
+		captest.Missing(t, "node is not installed: %v", err)
 	}
 	servers, err := filepath.Abs(filepath.Join("..", "..", "build", "testservers"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(servers, "node_modules", "@modelcontextprotocol", "sdk", "package.json")); err != nil {
-		skip("@modelcontextprotocol/sdk is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
+		captest.Missing(t, "@modelcontextprotocol/sdk is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
