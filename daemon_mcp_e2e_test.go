@@ -9,6 +9,8 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"littleboxes/app/mcp/mcptest"
 )
 
 // `littleboxes mcp` as a client of the engine (issues 13 and 14): with an
@@ -17,19 +19,6 @@ import (
 // call waits there, where the window and approvals list see it.
 
 var mcpPendingLine = regexp.MustCompile(`(?m)^mcpcli\t(\S+)\tpending\tposter\tenv\.webhook\.fetch\(`)
-
-func mcpToolText(res *sdk.CallToolResult) string {
-	if res == nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
-			b.WriteString(tc.Text + "\n")
-		}
-	}
-	return b.String()
-}
 
 // TestEngineMCPAttached runs `littleboxes mcp` on an army, driven by the Go
 // SDK's client over stdio, while an engine holds the store: `littleboxes
@@ -77,22 +66,22 @@ func mcpAttached(t *testing.T, file, data string, engine *proc) {
 	}()
 
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "search", Arguments: map[string]any{"query": "webhook"}})
-	if err != nil || !strings.Contains(mcpToolText(res), "readonly webhook:") {
-		t.Errorf("search: %v %s", err, mcpToolText(res))
+	if err != nil || !strings.Contains(mcptest.Text(res), "readonly webhook:") {
+		t.Errorf("search: %v %s", err, mcptest.Text(res))
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `async (input, env) => { await env.notes.put("k", String(input * 6)); return env.notes.get("k") }`, "input": 7}})
-	if err != nil || res.IsError || !strings.Contains(mcpToolText(res), `"result": "42"`) {
-		t.Errorf("execute: %v %s", err, mcpToolText(res))
+	if err != nil || res.IsError || !strings.Contains(mcptest.Text(res), `"result": "42"`) {
+		t.Errorf("execute: %v %s", err, mcptest.Text(res))
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `throw new Error("boom")`}})
-	if err != nil || !res.IsError || !strings.Contains(mcpToolText(res), "boom") {
-		t.Errorf("execute that throws: %v %s", err, mcpToolText(res))
+	if err != nil || !res.IsError || !strings.Contains(mcptest.Text(res), "boom") {
+		t.Errorf("execute that throws: %v %s", err, mcptest.Text(res))
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `await env.webhook.fetch("http://127.0.0.1:9/x", {method: "POST", body: "hi"})`}})
-	text := mcpToolText(res)
+	text := mcptest.Text(res)
 	if err != nil || !strings.Contains(text, "pending_approval") || !strings.Contains(text, `"pending_approvals": [`) ||
 		!strings.Contains(text, "littleboxes approvals approve") || strings.Contains(text, "holds the data directory") {
 		t.Fatalf("a flagged sink: %v %s\nstderr: %s", err, text, stderr.String())

@@ -12,6 +12,7 @@ import (
 	"littleboxes/app/capstore"
 	"littleboxes/app/engine"
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 )
 
 // TestNotesRuns runs the notes army: the triage agents' notes reach the
@@ -27,11 +28,7 @@ func TestNotesRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenFile(t, filepath.Join(dir, store.FileName))
 	ctx := context.Background()
 	e, err := engine.New(ctx, engine.Options{Army: a, Store: st, Logf: t.Logf})
 	if err != nil {

@@ -2,7 +2,6 @@ package army
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +12,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"littleboxes/capabilities/captest"
 	_ "littleboxes/capabilities/standard"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden exports in testdata")
 
 // stripPos returns a copy of a with positions and Dir zeroed, for comparing
 // armies read from different bytes.
@@ -245,19 +243,7 @@ func TestExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := roundTrip(t, a)
-			golden := "testdata/" + name + ".export.yaml"
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(out) != string(want) {
-				t.Errorf("export differs from %s:\n%s", golden, out)
-			}
+			captest.Golden(t, "testdata/"+name+".export.yaml", out)
 		})
 	}
 }

@@ -44,6 +44,28 @@ type ArmyReport struct {
 // (examples/inbox.yaml).
 const notesNamespace = "kv:inbox-notes"
 
+// openInbox writes the inbox example army into dir, over a generated
+// Maildir of threads threads, and loads it and opens a bbolt store beside
+// it; the caller closes the store.
+func openInbox(dir string, threads int) (*army.Army, *store.Bolt, error) {
+	if err := WriteMaildir(filepath.Join(dir, "maildir"), threads); err != nil {
+		return nil, nil, err
+	}
+	path, err := examples.Materialize("inbox", dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := army.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, st, nil
+}
+
 // Army measures the inbox army over a generated Maildir of threads threads,
 // working in dir (which it fills: the army, its agents, the Maildir and a
 // bbolt file). Agents run in a pool of cells, as `littleboxes run` runs
@@ -56,18 +78,7 @@ func Army(ctx context.Context, threads int, dir string, inProcess bool, logf fun
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	if err := WriteMaildir(filepath.Join(dir, "maildir"), threads); err != nil {
-		return nil, fmt.Errorf("bench army: %w", err)
-	}
-	path, err := examples.Materialize("inbox", dir)
-	if err != nil {
-		return nil, fmt.Errorf("bench army: %w", err)
-	}
-	a, err := army.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("bench army: %w", err)
-	}
-	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	a, st, err := openInbox(dir, threads)
 	if err != nil {
 		return nil, fmt.Errorf("bench army: %w", err)
 	}

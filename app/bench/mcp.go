@@ -20,7 +20,6 @@ import (
 	"littleboxes/app/armyrun"
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
-	"littleboxes/examples"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
 )
@@ -413,18 +412,7 @@ func ToolCalls(ctx context.Context, exe string, env map[string]string, dir strin
 // instance standing for all), its env declaration against the same
 // methods written as MCP tools, working in dir.
 func DeclSizes(ctx context.Context, dir string) ([]DeclSize, error) {
-	if err := WriteMaildir(filepath.Join(dir, "maildir"), 2); err != nil {
-		return nil, fmt.Errorf("mcp declarations: %w", err)
-	}
-	path, err := examples.Materialize("inbox", dir)
-	if err != nil {
-		return nil, fmt.Errorf("mcp declarations: %w", err)
-	}
-	a, err := army.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("mcp declarations: %w", err)
-	}
-	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	a, st, err := openInbox(dir, 2)
 	if err != nil {
 		return nil, fmt.Errorf("mcp declarations: %w", err)
 	}

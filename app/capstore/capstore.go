@@ -506,25 +506,12 @@ func ClearTx(tx store.Tx, namespace string) (int, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
-	if lb, err := tx.Bucket(store.BucketLabels); err == nil {
-		if _, err := lb.Get([]byte(namespace)); err == nil {
-			found = true
-			if err := lb.Delete([]byte(namespace)); err != nil {
-				return 0, err
-			}
+	for _, bucket := range []string{store.BucketLabels, store.BucketIntegrity} {
+		dropped, err := dropKey(tx, bucket, namespace)
+		if err != nil {
+			return 0, err
 		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return 0, err
-	}
-	if ib, err := tx.Bucket(store.BucketIntegrity); err == nil {
-		if _, err := ib.Get([]byte(namespace)); err == nil {
-			found = true
-			if err := ib.Delete([]byte(namespace)); err != nil {
-				return 0, err
-			}
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return 0, err
+		found = found || dropped
 	}
 	if !found {
 		return 0, ErrNoNamespace
@@ -533,6 +520,22 @@ func ClearTx(tx store.Tx, namespace string) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// dropKey deletes key from the top-level bucket named bucket, and reports
+// whether it was there; a missing bucket holds no key.
+func dropKey(tx store.Tx, bucket, key string) (bool, error) {
+	b, err := tx.Bucket(bucket)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := b.Get([]byte(key)); err != nil {
+		return false, nil
+	}
+	return true, b.Delete([]byte(key))
 }
 
 var _ capabilities.Storage = (*Storage)(nil)

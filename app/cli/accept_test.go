@@ -12,7 +12,7 @@ import (
 
 	"littleboxes/app/capstore"
 	"littleboxes/app/mcp/mcptest"
-	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/mcp"
 )
@@ -22,11 +22,8 @@ import (
 // methods.
 func provisionPinned(t *testing.T, data, army, url string) ([]string, error) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(data, storeFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenFile(t, filepath.Join(data, storeFile))
+	defer st.Close() // before the CLI opens it
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	inst, err := capabilities.New(ctx, mcp.ID, []byte(`{"url": "`+url+`"}`), &capabilities.Host{Army: army, Instance: "tools", Storage: capstore.New(st)})
@@ -150,11 +147,7 @@ func TestCheckAcceptToolsStoreBusy(t *testing.T) {
 	if err := os.WriteFile(armyFile, []byte(mcptest.Army("tooled", srv.URL, "return 1")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(data, storeFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	storetest.OpenFile(t, filepath.Join(data, storeFile)) // held: the engine is running
 	code, _, errOut := runMain(t, "", "check", armyFile, "--data", data, "--accept-tools")
 	if code != ExitUsage || !strings.Contains(errOut, "running") {
 		t.Fatalf("exit %d, stderr %s; want a refusal saying the store is held", code, errOut)

@@ -1,18 +1,16 @@
 package cli
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"littleboxes/capabilities/captest"
 	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
 	"littleboxes/examples"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // exampleDir matches the temporary folder check materializes an example in.
 var exampleDir = regexp.MustCompile(regexp.QuoteMeta(os.TempDir()) + `/littleboxes-check-[0-9]+`)
@@ -34,22 +32,7 @@ func TestCheckExamples(t *testing.T) {
 				// A folder's store is named by its path, under the
 				// temporary folder check materializes the example in.
 				stdout = exampleDir.ReplaceAllString(stdout, "EXAMPLE")
-				golden := filepath.Join("testdata", "check-"+name+"."+format)
-				if *update {
-					if err := os.MkdirAll("testdata", 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, []byte(stdout), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test -update)", err)
-				}
-				if stdout != string(want) {
-					t.Fatalf("check %s differs from %s:\n%s", name, golden, stdout)
-				}
+				captest.Golden(t, filepath.Join("testdata", "check-"+name+"."+format), []byte(stdout))
 			})
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"littleboxes/sandbox/cell"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"littleboxes/app/capstore"
 	"littleboxes/app/engine"
 	"littleboxes/app/store"
+	"littleboxes/sandbox/cell"
 )
 
 // helperEnv switches the test binary into Main, for the subprocess

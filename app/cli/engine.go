@@ -172,7 +172,12 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stderr, approvalsUsage)
 		return ExitUsage
 	}
-	if code, done := approvalsViaEngine(sub, pos, *data, *armyFlag, *all, stdout, stderr); done {
+	name, a, file, err := approvalsArmy(*armyFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
+		return ExitUsage
+	}
+	if code, done := approvalsViaEngine(sub, pos, *data, name, file, *all, stdout, stderr); done {
 		return code
 	}
 	st, err := openStore(*data)
@@ -185,17 +190,6 @@ func approvals(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
 		return ExitFailed
-	}
-	var a *army.Army
-	name := *armyFlag
-	if name != "" {
-		if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
-			if a, err = army.Load(name); err != nil {
-				fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
-				return ExitUsage
-			}
-			name = a.Name
-		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -286,6 +280,22 @@ func listApprovals(stdout io.Writer, armies []string, get func(army string) ([]e
 // onlyArmy returns the one army of armies, the one approve and deny act in
 // when no --army names it. When there is not exactly one it says why on
 // stderr and returns "" and the exit code.
+// approvalsArmy reads approvals' --army value arg: the path of a regular
+// file is loaded, and its army's name, the army and the file's absolute
+// path returned; anything else ("" too) is an army's name, returned as is.
+func approvalsArmy(arg string) (name string, a *army.Army, file string, err error) {
+	if fi, err := os.Stat(arg); arg == "" || err != nil || !fi.Mode().IsRegular() {
+		return arg, nil, "", nil
+	}
+	if a, err = army.Load(arg); err != nil {
+		return "", nil, "", err
+	}
+	if file, err = filepath.Abs(arg); err != nil {
+		return "", nil, "", fmt.Errorf("army file %s: %w", arg, err)
+	}
+	return a.Name, a, file, nil
+}
+
 func onlyArmy(armies []string, stderr io.Writer) (name string, code int) {
 	switch len(armies) {
 	case 0:

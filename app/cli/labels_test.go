@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities/mail"
 )
 
@@ -114,11 +115,7 @@ func TestCheckLockedDataDir(t *testing.T) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(data, store.FileName), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	storetest.OpenFile(t, filepath.Join(data, store.FileName)) // held, so check cannot open it
 	code, stdout, stderr := runMain(t, "", "check", b, "--data", data)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -128,5 +125,32 @@ func TestCheckLockedDataDir(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "⚠ approval poster.webhook") {
 		t.Errorf("the webhook is not flagged when the labels cannot be read:\n%s", stdout)
+	}
+}
+
+// TestApprovalsArmy: approvals' --army is a file when it names a regular
+// file (loaded: its army's name and absolute path), else an army's name; a
+// file that is not an army is an error.
+func TestApprovalsArmy(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(good, []byte("name: fromfile\nagents:\n  a:\n    code: |\n      export default { async run() { return 1 } }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("agents: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	name, a, file, err := approvalsArmy(good)
+	if err != nil || name != "fromfile" || a == nil || a.Name != "fromfile" || file != good {
+		t.Errorf("a file: %q %v %q %v", name, a, file, err)
+	}
+	for _, arg := range []string{"", "somearmy", dir} {
+		if name, a, file, err := approvalsArmy(arg); err != nil || name != arg || a != nil || file != "" {
+			t.Errorf("%q: %q %v %q %v, want the name as given", arg, name, a, file, err)
+		}
+	}
+	if _, _, _, err := approvalsArmy(bad); err == nil {
+		t.Error("a file that is no army: no error")
 	}
 }

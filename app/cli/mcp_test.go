@@ -17,7 +17,8 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"littleboxes/app/mcp/mcptest"
-	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
+	"littleboxes/capabilities/captest"
 )
 
 // mcpCommand returns the test binary re-executed as `littleboxes ARGS...`.
@@ -30,17 +31,6 @@ func mcpCommand(t *testing.T, args ...string) *exec.Cmd {
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), argvEnv+"=1")
 	return cmd
-}
-
-func toolText(t *testing.T, res *sdk.CallToolResult) string {
-	t.Helper()
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
-			b.WriteString(tc.Text + "\n")
-		}
-	}
-	return b.String()
 }
 
 // TestMCPStdio drives `littleboxes mcp` as a desktop client would: a child
@@ -61,19 +51,19 @@ func TestMCPStdio(t *testing.T) {
 		t.Fatalf("connect: %v\nstderr: %s", err, stderr.String())
 	}
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "search", Arguments: map[string]any{"query": "webhook"}})
-	if err != nil || !strings.Contains(toolText(t, res), "readonly webhook:") {
+	if err != nil || !strings.Contains(mcptest.Text(res), "readonly webhook:") {
 		t.Errorf("search: %v %+v", err, res)
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `async (input, env) => { await env.notes.put("k", String(input)); return env.notes.get("k") }`, "input": 7}})
-	if err != nil || res.IsError || !strings.Contains(toolText(t, res), `"result": "7"`) {
-		t.Errorf("execute: %v %s", err, toolText(t, res))
+	if err != nil || res.IsError || !strings.Contains(mcptest.Text(res), `"result": "7"`) {
+		t.Errorf("execute: %v %s", err, mcptest.Text(res))
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `await env.webhook.fetch("http://127.0.0.1:9/x", {method: "POST", body: "hi"})`}})
-	if err != nil || !strings.Contains(toolText(t, res), "pending_approval") ||
-		!strings.Contains(toolText(t, res), "littleboxes approvals approve 1 --army mcpcli") {
-		t.Errorf("a flagged sink over stdio: %v %s", err, toolText(t, res))
+	if err != nil || !strings.Contains(mcptest.Text(res), "pending_approval") ||
+		!strings.Contains(mcptest.Text(res), "littleboxes approvals approve 1 --army mcpcli") {
+		t.Errorf("a flagged sink over stdio: %v %s", err, mcptest.Text(res))
 	}
 	if err := cs.Close(); err != nil {
 		t.Logf("close: %v", err) // the child was told to stop; its exit status is checked below
@@ -96,11 +86,7 @@ func TestMCPStdio(t *testing.T) {
 // a message saying so.
 func TestMCPLocked(t *testing.T) {
 	data := t.TempDir()
-	st, err := store.Open(filepath.Join(data, storeFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	storetest.OpenFile(t, filepath.Join(data, storeFile)) // held, so mcp cannot open it
 	var stderr strings.Builder
 	code := Main([]string{"mcp", filepath.Join("testdata", "mcp.yaml"), "--data", data, "--in-process"}, strings.NewReader(""), io.Discard, &stderr)
 	if code != ExitFailed || !strings.Contains(stderr.String(), "in use by another littleboxes (the window, run or mcp)") {
@@ -205,8 +191,8 @@ func TestMCPHTTP(t *testing.T) {
 	defer cs.Close()
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "execute", Arguments: map[string]any{
 		"code": `async (input, env) => { await env.notes.put("h", String(input)); return env.notes.get("h") }`, "input": "over http"}})
-	if err != nil || res.IsError || !strings.Contains(toolText(t, res), `"result": "over http"`) {
-		t.Errorf("execute over HTTP: %v %s", err, toolText(t, res))
+	if err != nil || res.IsError || !strings.Contains(mcptest.Text(res), `"result": "over http"`) {
+		t.Errorf("execute over HTTP: %v %s", err, mcptest.Text(res))
 	}
 }
 
@@ -215,23 +201,16 @@ func TestMCPHTTP(t *testing.T) {
 // result. It skips when node or the package is missing, except in CI.
 func nodeClient(t *testing.T, env ...string) (tools []string, isError bool, text string) {
 	t.Helper()
-	skip := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		skip("node is not installed: %v", err)
+		captest.Missing(t, "node is not installed: %v", err)
 	}
 	servers, err := filepath.Abs(filepath.Join("..", "..", "build", "testservers"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(servers, "node_modules", "@modelcontextprotocol", "sdk", "package.json")); err != nil {
-		skip("@modelcontextprotocol/sdk is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
+		captest.Missing(t, "@modelcontextprotocol/sdk is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

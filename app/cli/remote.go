@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -218,8 +216,10 @@ func eventLine(ev events.Event) string {
 }
 
 // approvalsViaEngine does `approvals SUB` through the engine of the data
-// directory when one runs; done is false when none runs.
-func approvalsViaEngine(sub string, pos []string, data, armyFlag string, all bool, stdout, stderr io.Writer) (code int, done bool) {
+// directory when one runs; done is false when none runs. name and file are
+// approvalsArmy's: the army ("" for each with data) and its file ("" when
+// --army named it).
+func approvalsViaEngine(sub string, pos []string, data, name, file string, all bool, stdout, stderr io.Writer) (code int, done bool) {
 	ctx := context.Background()
 	c, err := dialEngine(ctx, data)
 	if err != nil {
@@ -233,20 +233,6 @@ func approvalsViaEngine(sub string, pos []string, data, armyFlag string, all boo
 	fail := func(err error) (int, bool) {
 		fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
 		return ExitFailed, true
-	}
-	name, file := armyFlag, ""
-	if name != "" {
-		if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
-			a, err := army.Load(name)
-			if err != nil {
-				fmt.Fprintf(stderr, "littleboxes approvals: %v\n", err)
-				return ExitUsage, true
-			}
-			if file, err = filepath.Abs(name); err != nil {
-				return fail(err)
-			}
-			name = a.Name
-		}
 	}
 	var armies []string
 	if name == "" {

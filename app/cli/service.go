@@ -150,6 +150,26 @@ func (h serviceHost) warnTemp() {
 	}
 }
 
+// installFile writes a service's definition: it warns when this binary is
+// temporary (warnTemp), writes text to path (writeIfChanged) and says
+// whether it wrote the file, updated it or found it as it is.
+func (h serviceHost) installFile(path, text string) (changed, existed bool, err error) {
+	h.warnTemp()
+	changed, existed, err = writeIfChanged(path, text)
+	if err != nil {
+		return false, existed, err
+	}
+	switch {
+	case changed && existed:
+		h.say("updated %s", path)
+	case changed:
+		h.say("wrote %s", path)
+	default:
+		h.say("%s is already installed", path)
+	}
+	return changed, existed, nil
+}
+
 // writeIfChanged writes text to path (0644, through a temp file) unless it
 // holds it already, and reports whether the file is new or changed, and
 // whether it existed.
@@ -270,18 +290,9 @@ func (s systemdUser) install() error {
 	if err != nil {
 		return err
 	}
-	s.warnTemp()
-	changed, existed, err := writeIfChanged(path, systemdUnit(s.exe, s.data))
+	changed, existed, err := s.installFile(path, systemdUnit(s.exe, s.data))
 	if err != nil {
 		return err
-	}
-	switch {
-	case changed && existed:
-		s.say("updated %s", path)
-	case changed:
-		s.say("wrote %s", path)
-	default:
-		s.say("%s is already installed", path)
 	}
 	if err := s.reachable(); err != nil {
 		s.manual(err, "systemctl --user daemon-reload", "systemctl --user enable --now "+serviceUnit)
@@ -427,18 +438,9 @@ func (l launchdAgent) domain() string { return "gui/" + strconv.Itoa(os.Getuid()
 
 func (l launchdAgent) install() error {
 	path := l.plistPath()
-	l.warnTemp()
-	changed, existed, err := writeIfChanged(path, launchdPlist(l.exe, l.data))
+	changed, _, err := l.installFile(path, launchdPlist(l.exe, l.data))
 	if err != nil {
 		return err
-	}
-	switch {
-	case changed && existed:
-		l.say("updated %s", path)
-	case changed:
-		l.say("wrote %s", path)
-	default:
-		l.say("%s is already installed", path)
 	}
 	if _, err := exec.LookPath("launchctl"); err != nil {
 		l.say("launchctl not found; run: launchctl bootstrap %s %s", l.domain(), path)

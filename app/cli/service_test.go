@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"littleboxes/capabilities/captest"
 )
 
 // fakeSystemctl is a systemctl that records its arguments (one line per
@@ -113,25 +115,8 @@ func thisExe(t *testing.T) string {
 	return exe
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
-
 func TestSystemdUnitGolden(t *testing.T) {
-	golden(t, "service.unit", systemdUnit("/usr/bin/littleboxes", "/home/ann/.local/share/littleboxes"))
+	captest.Golden(t, filepath.Join("testdata", "service.unit"), []byte(systemdUnit("/usr/bin/littleboxes", "/home/ann/.local/share/littleboxes")))
 }
 
 func TestSystemdQuote(t *testing.T) {
@@ -348,7 +333,7 @@ func TestServiceUsage(t *testing.T) {
 
 func TestLaunchdPlistGolden(t *testing.T) {
 	text := launchdPlist("/Applications/littleboxes.app/Contents/MacOS/littleboxes", "/Users/ann/Library/Application Support/littleboxes & co")
-	golden(t, "service.plist", text)
+	captest.Golden(t, filepath.Join("testdata", "service.plist"), []byte(text))
 	// Well-formed XML whose ProgramArguments are the daemon's command line.
 	var p struct {
 		Dict struct {

@@ -13,7 +13,6 @@ import (
 func TestArmiesShareNothing(t *testing.T) {
 	dir := t.TempDir()
 	st := openBolt(t, dir)
-	defer st.Close()
 	other := strings.Replace(leakyArmy, "name: leaky", "name: other", 1)
 	ea := newEngine(t, parse(t, leakyArmy), st, nil)
 	id := holdOne(t, ea)

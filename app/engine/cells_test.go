@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,26 @@ func newPool(t *testing.T, o cell.Options) *cell.Pool {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+// killCellRunning waits for a cell of pool to run agent, kills it
+// (SIGKILL) and returns its pid.
+func killCellRunning(t *testing.T, pool *cell.Pool, agent string) int {
+	t.Helper()
+	var victim int
+	waitFor(t, 20*time.Second, agent+" running in a cell", func() bool {
+		for _, c := range pool.Cells() {
+			if slices.Contains(c.Agents, agent) {
+				victim = c.PID
+				return true
+			}
+		}
+		return false
+	})
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the cell running %s: %v", agent, err)
+	}
+	return victim
 }
 
 func selfRSS() int64 {
@@ -68,7 +89,6 @@ func TestHostileAgentsInCells(t *testing.T) {
 	a := parse(t, src)
 	pool := newPool(t, cell.Options{Cells: 2, MemoryCap: 256 << 20, Grace: grace})
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, a, st, func(o *Options) { o.Runner = pool })
 	defer e.Close(context.Background())
 
@@ -168,27 +188,12 @@ channels:
 `)
 	pool := newPool(t, cell.Options{Cells: 1, QuietPeriod: time.Hour})
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, a, st, func(o *Options) { o.Runner = pool })
 	defer e.Close(context.Background())
 	if _, err := e.Run(context.Background(), "a", nil); err != nil {
 		t.Fatal(err)
 	}
-	var victim int
-	waitFor(t, 10*time.Second, "b running in a cell", func() bool {
-		for _, c := range pool.Cells() {
-			for _, ag := range c.Agents {
-				if ag == "b" {
-					victim = c.PID
-					return true
-				}
-			}
-		}
-		return false
-	})
-	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	victim := killCellRunning(t, pool, "b")
 	waitFor(t, 20*time.Second, "the message handled and removed", func() bool {
 		q, _ := Queued(st, "killed", "b")
 		runs, _ := e.Runs("b", 10)

@@ -42,7 +42,6 @@ func TestCompileOnlyWhatRuns(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openBolt(t, t.TempDir())
-			defer st.Close()
 			before := sandbox.Stats()
 			e := newEngine(t, parse(t, manyAgents(40, tc.text)), st, func(o *Options) { o.Passive = true })
 			defer e.Close(ctx)
@@ -79,7 +78,6 @@ func TestCompileErrorBeforeRunning(t *testing.T) {
 		return "export default { async run() { return 1 } }"
 	})
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e, err := New(context.Background(), Options{Army: parse(t, src), Store: st})
 	if err == nil {
 		e.Close(context.Background())

@@ -87,7 +87,6 @@ channels:
   - {from: a, env: next, to: b}
 `)
 			st := openBolt(t, t.TempDir())
-			defer st.Close()
 			w := newWatchRunner()
 			e := newEngine(t, a, st, func(o *Options) { o.Runner = w })
 			defer e.Close(context.Background())
@@ -138,10 +137,7 @@ capabilities:
 channels:
   - {from: a, env: next, to: b}
 `)
-	st := openBolt(t, t.TempDir())
-	defer st.Close()
-	e := newEngine(t, a, st, func(o *Options) { o.Backoff = time.Hour; o.MaxBackoff = time.Hour })
-	defer e.Close(context.Background())
+	e, st := startEngine(t, a, "", func(o *Options) { o.Backoff = time.Hour; o.MaxBackoff = time.Hour })
 	if _, err := e.Run(context.Background(), "a", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +25,6 @@ agents:
 `)
 	pool := newPool(t, cell.Options{Cells: 1, QuietPeriod: time.Hour})
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, a, st, func(o *Options) { o.Runner = pool })
 	defer e.Close(context.Background())
 	evs, stop := e.Subscribe()
@@ -41,21 +39,7 @@ agents:
 			_, err := e.Run(context.Background(), "slow", nil)
 			done <- err
 		}()
-		var victim int
-		waitFor(t, 20*time.Second, "slow running in a cell", func() bool {
-			for _, c := range pool.Cells() {
-				for _, ag := range c.Agents {
-					if ag == "slow" {
-						victim = c.PID
-						return true
-					}
-				}
-			}
-			return false
-		})
-		if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
+		killCellRunning(t, pool, "slow")
 		if err := <-done; err != nil {
 			t.Logf("slow, run again after the kill: %v", err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities"
 	_ "littleboxes/capabilities/standard" // the built-in kinds, which main imports
 	"littleboxes/sandbox"
@@ -65,6 +66,16 @@ func parse(t testing.TB, src string) *army.Army {
 	return a
 }
 
+// load loads the army file at path.
+func load(t testing.TB, path string) *army.Army {
+	t.Helper()
+	a, err := army.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func newEngine(t testing.TB, a *army.Army, st store.Store, mod func(*Options)) *Engine {
 	t.Helper()
 	o := Options{Army: a, Store: st, Logf: t.Logf, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
@@ -78,13 +89,11 @@ func newEngine(t testing.TB, a *army.Army, st store.Store, mod func(*Options)) *
 	return e
 }
 
+// openBolt opens the store in dir; it closes at the test's end (closing it
+// sooner, to open the file again, is fine).
 func openBolt(t testing.TB, dir string) *store.Bolt {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return storetest.OpenFile(t, filepath.Join(dir, store.FileName))
 }
 
 // startEngine runs a on a store in dir (a temporary directory when dir is
@@ -96,7 +105,6 @@ func startEngine(t testing.TB, a *army.Army, dir string, mod func(*Options)) (*E
 		dir = t.TempDir()
 	}
 	st := openBolt(t, dir)
-	t.Cleanup(func() { st.Close() })
 	e := newEngine(t, a, st, mod)
 	t.Cleanup(func() { e.Close(context.Background()) })
 	return e, st
@@ -186,7 +194,6 @@ func TestApprovals(t *testing.T) {
 		e.Close(ctx)
 		st.Close()
 		st = openBolt(t, dir)
-		defer st.Close()
 		e = newEngine(t, parse(t, leakyArmy), st, nil)
 		defer e.Close(ctx)
 		pend, err := Approvals(st, "leaky", true)
@@ -340,7 +347,6 @@ func BenchmarkChainCells(b *testing.B) {
 func benchChain(b *testing.B, runner sandbox.Runner) {
 	TuneGC() // as armyrun.Start does for run, serve and the window
 	st := openBolt(b, b.TempDir())
-	defer st.Close()
 	a := parse(b, `
 name: bench
 agents:

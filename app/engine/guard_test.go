@@ -26,7 +26,6 @@ agents:
 // redacted binding: the per-call overhead of the guard and dispatch.
 func BenchmarkGuardKVCall(b *testing.B) {
 	st := openBolt(b, b.TempDir())
-	defer st.Close()
 	e := newEngine(b, parse(b, kvArmy), st, func(o *Options) { o.Passive = true })
 	defer e.Close(context.Background())
 	bd := e.agents["a"].env["notes"]
@@ -50,7 +49,6 @@ func BenchmarkGuardKVCall(b *testing.B) {
 // approval.
 func TestGuardRefusesBadCalls(t *testing.T) {
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, parse(t, `
 name: refuse
 capabilities:
@@ -108,10 +106,7 @@ agents:
 // TestGuardSinkFactsOncePerAnalysis checks the guard works out a binding's
 // sink facts once per analysis in force, and again when it changes.
 func TestGuardSinkFactsOncePerAnalysis(t *testing.T) {
-	st := openBolt(t, t.TempDir())
-	defer st.Close()
-	e := newEngine(t, parse(t, leakyArmy), st, func(o *Options) { o.Passive = true })
-	defer e.Close(context.Background())
+	e, _ := startEngine(t, parse(t, leakyArmy), "", func(o *Options) { o.Passive = true })
 	gb := &guarded{e: e, agent: "leaker", env: "out"}
 	an := e.Analysis()
 	f1 := gb.sinkIn(an)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"littleboxes/app/army"
 	"littleboxes/capabilities/mail"
 	"littleboxes/capabilities/mail/dovecottest"
 	"littleboxes/examples"
@@ -59,17 +57,10 @@ func TestIMAPPush(t *testing.T) {
 	if err := os.WriteFile(path, []byte(fmt.Sprintf(imapArmy, d.Port())), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a, err := army.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := openBolt(t, dir)
-	defer st.Close()
-	e := newEngine(t, a, st, func(o *Options) {
+	e, _ := startEngine(t, load(t, path), dir, func(o *Options) {
 		o.ItemPoll = time.Hour // what arrives within seconds came by push
 		o.Secrets = vault.NewMemory(map[string]string{"imap-password": pw})
 	})
-	defer e.Close(context.Background())
 	var first string
 	for _, n := range e.Agents() {
 		if strings.HasPrefix(n, "reader[") {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"littleboxes/app/army"
 	"littleboxes/app/capstore"
 	"littleboxes/app/flow"
 	"littleboxes/app/store"
@@ -29,14 +28,7 @@ func TestNewItemsWhileRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := army.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := openBolt(t, dir)
-	defer st.Close()
-	e := newEngine(t, a, st, func(o *Options) { o.ItemPoll = 20 * time.Millisecond })
-	defer e.Close(context.Background())
+	e, st := startEngine(t, load(t, path), dir, func(o *Options) { o.ItemPoll = 20 * time.Millisecond })
 	before := len(e.Agents())
 	waitFor(t, 20*time.Second, "the sample's notes", func() bool { return countKeys(t, st, "inbox-notes", "thread/") == before-1 })
 

@@ -79,7 +79,6 @@ func TestLabelsAcrossArmies(t *testing.T) {
 			st.Close()
 
 			st = openBolt(t, dir) // a later process
-			defer st.Close()
 			eb := newEngine(t, parse(t, tt.reader), st, nil)
 			defer eb.Close(context.Background())
 			if s, _ := eb.Analysis().Sink("poster", "webhook"); s.Verdict != "approval" {

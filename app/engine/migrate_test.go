@@ -46,7 +46,6 @@ func TestOldLayoutMigrated(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := openBolt(t, dir)
-	defer st.Close()
 	if p := ArmyPath(st, "leaky"); p != armyFile {
 		t.Fatalf("army leaky's path after the migration: %q", p)
 	}

@@ -119,7 +119,6 @@ func TestIntegrityAcrossArmies(t *testing.T) {
 
 			sent.Store(0)
 			st = openBolt(t, dir) // a later process
-			defer st.Close()
 			eb := newEngine(t, parse(t, postArmy), st, nil)
 			defer eb.Close(ctx)
 			s, _ := eb.Analysis().Sink("poster", "out")
@@ -160,7 +159,6 @@ func TestIntegrityAcrossArmies(t *testing.T) {
 func TestSteeredWriteGrowsIntegrity(t *testing.T) {
 	ctx := context.Background()
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	e := newEngine(t, parse(t, noteArmy("enginetest.phish")), st, nil)
 	if _, err := e.Run(ctx, "triage", nil); err != nil {
 		t.Fatal(err)

@@ -33,7 +33,6 @@ agents:
 	st.Close()
 
 	st = openBolt(t, dir)
-	defer st.Close()
 	got, err := Reports(st, "reports", 2)
 	if err != nil {
 		t.Fatal(err)
@@ -60,10 +59,7 @@ agents:
     code: |
       export default { async run(n) { return "b" + n } }
 `)
-	st := openBolt(t, t.TempDir())
-	defer st.Close()
-	e := newEngine(t, a, st, nil)
-	defer e.Close(context.Background())
+	e, _ := startEngine(t, a, "", nil)
 	if runs, err := e.Runs("", 10); err != nil || len(runs) != 0 {
 		t.Fatalf("before any run: %v, %v; want none", runs, err)
 	}

@@ -69,7 +69,6 @@ func TestSettleCrash(t *testing.T) {
 	for _, commits := range []int{0, 1, 2, 3, 5, 8, 13} {
 		t.Run(fmt.Sprintf("after %d commits", commits), func(t *testing.T) {
 			st := openBolt(t, t.TempDir())
-			defer st.Close()
 			cs := &crashedStore{Store: st}
 			a := parse(t, chainArmy("crash"))
 			quiet := func(o *Options) { o.Logf = nil }
@@ -203,7 +202,6 @@ func (b *failingBucket) NextSequence() (uint64, error) {
 func TestSettleSendNotStored(t *testing.T) {
 	const n, fails = 40, 6
 	st := openBolt(t, t.TempDir())
-	defer st.Close()
 	fq := &failingQueue{Store: st, to: "c", n: fails}
 	a := parse(t, strings.Replace(chainArmy("unstored"), `
   b:

@@ -1,17 +1,15 @@
 package flow
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"littleboxes/app/army"
+	"littleboxes/capabilities/captest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// TestGolden pins check --json and the text output, explanations included.
+// TestGolden pins check --json and the text output, explanations included;
+// go test -update rewrites the golden files in testdata/.
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -26,25 +24,8 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", tc.name+".json"), js)
-			golden(t, filepath.Join("testdata", tc.name+".txt"), []byte(an.Text()))
+			captest.Golden(t, filepath.Join("testdata", tc.name+".json"), js)
+			captest.Golden(t, filepath.Join("testdata", tc.name+".txt"), []byte(an.Text()))
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }

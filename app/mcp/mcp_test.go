@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,8 @@ import (
 	"littleboxes/app/armyrun"
 	"littleboxes/app/engine"
 	"littleboxes/app/mcp"
-	"littleboxes/app/store"
+	"littleboxes/app/mcp/mcptest"
+	"littleboxes/app/store/storetest"
 	_ "littleboxes/capabilities/standard"
 	"littleboxes/sandbox"
 	"littleboxes/vault"
@@ -58,11 +58,7 @@ func startEngine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "data.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	e, err := armyrun.Start(context.Background(), armyrun.Options{Army: a, Store: st, Redactor: vault.NewRedactor(),
 		Seeded: true, Runner: sandbox.NewInProcess(), Passive: true, Logf: t.Logf})
 	if err != nil {
@@ -103,13 +99,7 @@ func call(t *testing.T, cs *sdk.ClientSession, tool string, args map[string]any)
 	if err != nil {
 		t.Fatalf("%s: %v", tool, err)
 	}
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
-			b.WriteString(tc.Text + "\n")
-		}
-	}
-	return res, b.String()
+	return res, mcptest.Text(res)
 }
 
 func execution(t *testing.T, res *sdk.CallToolResult) mcp.Execution {
@@ -307,11 +297,7 @@ func BenchmarkExecute(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(b.TempDir(), "data.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(b)
 	e, err := armyrun.Start(context.Background(), armyrun.Options{Army: a, Store: st, Redactor: vault.NewRedactor(),
 		Seeded: true, Runner: sandbox.NewInProcess(), Passive: true})
 	if err != nil {

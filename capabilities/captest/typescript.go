@@ -16,10 +16,7 @@ func TypeCheck(t *testing.T, env, agent string) ([]byte, error) {
 	t.Helper()
 	tsc := filepath.Join(moduleRoot(t), "frontend", "node_modules", ".bin", "tsc")
 	if _, err := os.Stat(tsc); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tsc not found at %s: run npm ci in frontend/ first", tsc)
-		}
-		t.Skipf("tsc not installed (%v); run npm ci in frontend/", err)
+		Missing(t, "tsc not installed at %s (%v): run npm ci in frontend/", tsc, err)
 	}
 	dir := t.TempDir()
 	for name, text := range map[string]string{"env.d.ts": env, "agent.ts": agent} {
@@ -30,6 +27,17 @@ func TypeCheck(t *testing.T, env, agent string) ([]byte, error) {
 	cmd := exec.Command(tsc, "--noEmit", "--strict", "--target", "es2022", "--lib", "es2022", "--types", "", "env.d.ts", "agent.ts")
 	cmd.Dir = dir
 	return cmd.CombinedOutput()
+}
+
+// Missing ends a test that lacks a tool it needs from outside Go (tsc,
+// node, an npm package): it is skipped with the reason, or fails when the
+// environment variable CI is set, where every tool must be installed.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
 }
 
 // moduleRoot is the folder of the go.mod above the test's directory.

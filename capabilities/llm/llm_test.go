@@ -22,6 +22,7 @@ import (
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/llm"
+	"littleboxes/vault"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -29,17 +30,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestConformance(t *testing.T) { captest.Check(t, "llm") }
 
 const testKey = "sk-live-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-// fakeSecrets is a capabilities.Secrets over a map.
-type fakeSecrets map[string]string
-
-func (f fakeSecrets) Get(_ context.Context, name string) (string, error) {
-	v, ok := f[name]
-	if !ok {
-		return "", fmt.Errorf("secret %q not found", name)
-	}
-	return v, nil
-}
 
 // recorded is one request the fake server saw.
 type recorded struct {
@@ -128,7 +118,7 @@ func makeChat(t *testing.T, props map[string]any, key string) (capabilities.Inst
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &capabilities.Host{Instance: "model", Secrets: fakeSecrets{"openai": key}}
+	h := &capabilities.Host{Instance: "model", Secrets: vault.NewMemory(map[string]string{"openai": key})}
 	if key != "" {
 		h.SecretRefs = map[string]string{"api_key": "openai"}
 	}
@@ -531,14 +521,14 @@ func TestPropsUserInfoNotEchoed(t *testing.T) {
 
 func TestSecretSlots(t *testing.T) {
 	_, err := capabilities.New(t.Context(), "llm", []byte(`{"base_url":"http://127.0.0.1/v1","model":"m"}`),
-		&capabilities.Host{Secrets: fakeSecrets{}, SecretRefs: map[string]string{"password": "x"}})
+		&capabilities.Host{Secrets: vault.NewMemory(nil), SecretRefs: map[string]string{"password": "x"}})
 	if !errors.Is(err, capabilities.ErrProps) || !strings.Contains(err.Error(), `unknown secret slot "password"`) {
 		t.Fatalf("err = %v", err)
 	}
 
 	s := newServer(t, nil)
 	p, _ := json.Marshal(props(s))
-	c, err := capabilities.New(t.Context(), "llm", p, &capabilities.Host{Secrets: fakeSecrets{}, SecretRefs: map[string]string{"api_key": "missing"}})
+	c, err := capabilities.New(t.Context(), "llm", p, &capabilities.Host{Secrets: vault.NewMemory(nil), SecretRefs: map[string]string{"api_key": "missing"}})
 	if err != nil {
 		t.Fatal(err)
 	}

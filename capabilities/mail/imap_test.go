@@ -19,13 +19,14 @@ import (
 	"littleboxes/capabilities/mail"
 	"littleboxes/capabilities/mail/dovecottest"
 	"littleboxes/capabilities/mail/sample"
+	"littleboxes/vault"
 )
 
 const imapPassword = "imap-secret-pw"
 
 // imapEnv is the secrets of an IMAP instance whose password is pw.
 func imapEnv(pw string) env {
-	return env{refs: map[string]string{"password": "mail/imap"}, secrets: secrets{"mail/imap": pw}}
+	return env{refs: map[string]string{"password": "mail-imap"}, secrets: vault.NewMemory(map[string]string{"mail-imap": pw})}
 }
 
 // scopeIMAP provisions the instance box's Scope gives for thread id, with
@@ -36,7 +37,7 @@ func scopeIMAP(t *testing.T, box capabilities.Instance, id string) capabilities.
 	if err != nil {
 		t.Fatal(err)
 	}
-	scoped, err := capabilities.New(context.Background(), mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}, Logf: t.Logf})
+	scoped, err := capabilities.New(context.Background(), mail.ID, props, &capabilities.Host{Secrets: vault.NewMemory(map[string]string{"mail-imap": imapPassword}), SecretRefs: map[string]string{"password": "mail-imap"}, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestIMAPThreads(t *testing.T) {
 			t.Fatalf("scoped props = %s (%v)", props, err)
 		}
 		n := mail.Connections()
-		scoped, err := capabilities.New(ctx, mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}})
+		scoped, err := capabilities.New(ctx, mail.ID, props, &capabilities.Host{Secrets: vault.NewMemory(map[string]string{"mail-imap": imapPassword}), SecretRefs: map[string]string{"password": "mail-imap"}})
 		if err != nil {
 			t.Fatalf("%s: %v", subject, err)
 		}
@@ -142,7 +143,7 @@ func TestIMAPThreads(t *testing.T) {
 		}
 		// Alone, the scoped instance finds its thread by searching.
 		alone := mail.WithoutWatched(box, func() capabilities.Instance {
-			inst, err := capabilities.New(ctx, mail.ID, props, &capabilities.Host{Secrets: secrets{"mail/imap": imapPassword}, SecretRefs: map[string]string{"password": "mail/imap"}})
+			inst, err := capabilities.New(ctx, mail.ID, props, &capabilities.Host{Secrets: vault.NewMemory(map[string]string{"mail-imap": imapPassword}), SecretRefs: map[string]string{"password": "mail-imap"}})
 			if err != nil {
 				t.Fatalf("%s alone: %v", subject, err)
 			}
@@ -540,7 +541,7 @@ func TestIMAPTimeouts(t *testing.T) {
 }
 
 func TestIMAPProps(t *testing.T) {
-	pw := env{refs: map[string]string{"password": "p"}, secrets: secrets{"p": "x"}}
+	pw := env{refs: map[string]string{"password": "p"}, secrets: vault.NewMemory(map[string]string{"p": "x"})}
 	for _, tc := range []struct {
 		name  string
 		props map[string]any

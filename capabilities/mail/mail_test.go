@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	netmail "net/mail"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"littleboxes/capabilities/captest"
 	"littleboxes/capabilities/mail"
 	"littleboxes/capabilities/mail/sample"
+	"littleboxes/vault"
 )
 
 func TestMain(m *testing.M) {
@@ -56,20 +56,9 @@ func threadBy(t *testing.T, dir, subject, from string) mail.Thread {
 	return mail.Thread{}
 }
 
-// secrets is an in-memory secrets reader.
-type secrets map[string]string
-
-func (s secrets) Get(_ context.Context, name string) (string, error) {
-	v, ok := s[name]
-	if !ok {
-		return "", fmt.Errorf("secret %q not found", name)
-	}
-	return v, nil
-}
-
 type env struct {
 	refs    map[string]string
-	secrets secrets
+	secrets capabilities.Secrets
 }
 
 func newInstance(t *testing.T, props map[string]any, e env) (capabilities.Instance, error) {
@@ -428,7 +417,7 @@ func TestProps(t *testing.T) {
 		}
 		return m
 	}
-	withPw := env{refs: map[string]string{"password": "smtp-pw"}, secrets: secrets{"smtp-pw": "x"}}
+	withPw := env{refs: map[string]string{"password": "smtp-pw"}, secrets: vault.NewMemory(map[string]string{"smtp-pw": "x"})}
 	for _, tc := range []struct {
 		name  string
 		props map[string]any

@@ -29,6 +29,7 @@ import (
 	"littleboxes/capabilities"
 	"littleboxes/capabilities/mail"
 	"littleboxes/capabilities/mail/sample"
+	"littleboxes/vault"
 )
 
 // received is one message an SMTP server accepted.
@@ -179,7 +180,7 @@ func replyInstance(t *testing.T, dir string, srv *smtpServer, subject string, ex
 			props[k] = v
 		}
 	}
-	e := env{refs: map[string]string{"password": "mail/smtp"}, secrets: secrets{"mail/smtp": testPassword}}
+	e := env{refs: map[string]string{"password": "mail-smtp"}, secrets: vault.NewMemory(map[string]string{"mail-smtp": testPassword})}
 	return mustInstance(t, props, e), th
 }
 
@@ -372,13 +373,13 @@ func TestReplyPassword(t *testing.T) {
 			"smtp_host": "127.0.0.1", "smtp_port": srv.port, "smtp_security": "none", "smtp_user": "me",
 		})
 		inst, err := capabilities.New(ctx, mail.ID, b, &capabilities.Host{
-			Secrets: secrets{}, SecretRefs: map[string]string{"password": "mail/smtp"},
+			Secrets: vault.NewMemory(nil), SecretRefs: map[string]string{"password": "mail-smtp"},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = capabilities.Call(ctx, inst, "reply", []any{"hi"})
-		if err == nil || !strings.Contains(err.Error(), "password") || !strings.Contains(err.Error(), "mail/smtp") {
+		if err == nil || !strings.Contains(err.Error(), "password") || !strings.Contains(err.Error(), "mail-smtp") {
 			t.Fatalf("err = %v, want one naming the password secret", err)
 		}
 		if sessions, _ := srv.got(); sessions != 0 {

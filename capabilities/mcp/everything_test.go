@@ -17,22 +17,15 @@ import (
 // skipped when node or the package is missing, except in CI.
 func everything(t *testing.T) string {
 	t.Helper()
-	skip := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
 	if _, err := exec.LookPath("node"); err != nil {
-		skip("node is not installed: %v", err)
+		captest.Missing(t, "node is not installed: %v", err)
 	}
 	p, err := filepath.Abs("../../build/testservers/node_modules/@modelcontextprotocol/server-everything/dist/index.js")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(p); err != nil {
-		skip("server-everything is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
+		captest.Missing(t, "server-everything is not installed (%v): run `make test-go`, or `npm ci` in build/testservers", err)
 	}
 	return p
 }

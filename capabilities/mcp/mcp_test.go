@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,31 +163,12 @@ func TestHTTPServer(t *testing.T) {
 // frontend/ (skipped, outside CI, when it is not installed).
 func compileTS(t *testing.T, tb *capabilities.Table, body string) {
 	t.Helper()
-	tsc, err := filepath.Abs("../../frontend/node_modules/.bin/tsc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(tsc); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tsc not found at %s: run npm ci in frontend/ first", tsc)
-		}
-		t.Skipf("tsc not installed (%v); run npm ci in frontend/", err)
-	}
 	env, err := capabilities.RenderEnv([]capabilities.Binding{{Name: "tools", Kind: mcp.ID, Table: tb}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	agent := "export default {\n  async run(input: unknown, env: Env): Promise<unknown> {\n    " + body + "\n  },\n};\n"
-	if err := os.WriteFile(filepath.Join(dir, "env.d.ts"), []byte(env), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "agent.ts"), []byte(agent), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(tsc, "--noEmit", "--strict", "--target", "es2022", "--lib", "es2022", "--types", "", "env.d.ts", "agent.ts")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := captest.TypeCheck(t, env, agent); err != nil {
 		t.Fatalf("tsc: %v\n%s\n--- env.d.ts ---\n%s", err, out, env)
 	}
 }

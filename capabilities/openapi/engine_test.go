@@ -12,7 +12,7 @@ import (
 
 	"littleboxes/app/army"
 	"littleboxes/app/engine"
-	"littleboxes/app/store"
+	"littleboxes/app/store/storetest"
 	"littleboxes/capabilities/captest"
 	"littleboxes/sandbox/cell"
 )
@@ -87,11 +87,7 @@ func TestAgentInCell(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	e, err := engine.New(ctx, engine.Options{Army: a, Store: st, Runner: pool, Logf: t.Logf})

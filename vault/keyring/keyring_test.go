@@ -1,7 +1,6 @@
 package keyring_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -200,63 +198,6 @@ func runHelper(t *testing.T, env ...string) map[string][2]string {
 	return report
 }
 
-// startBus starts a private D-Bus session bus with no services to
-// activate, so no Secret Service; it is stopped when the test ends.
-func startBus(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		if keyringtest.Required() {
-			t.Fatalf("dbus-daemon missing: %v", err)
-		}
-		t.Skipf("dbus-daemon missing: %v", err)
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=`+dir+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		addr <- strings.TrimSpace(line)
-	}()
-	select {
-	case a := <-addr:
-		if a == "" {
-			t.Fatal("dbus-daemon printed no address")
-		}
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("dbus-daemon did not start")
-		return ""
-	}
-}
-
 func TestUnavailable(t *testing.T) {
 	u, err := user.Current()
 	if err != nil {
@@ -303,7 +244,7 @@ func TestUnavailable(t *testing.T) {
 		{
 			name: "no secret service on the bus",
 			setup: func(t *testing.T) []string {
-				return []string{"DBUS_SESSION_BUS_ADDRESS=" + startBus(t)}
+				return []string{"DBUS_SESSION_BUS_ADDRESS=" + keyringtest.StartBus(t)}
 			},
 			want: []string{"secret store unavailable", "no Secret Service is running", "org.freedesktop.secrets",
 				"gnome-keyring", "KeePassXC", "dbus-run-session"},

@@ -109,3 +109,19 @@ func TestArmy(t *testing.T) {
 		t.Fatalf("agent user %+v", ag)
 	}
 }
+
+// TestText: Text keeps each text content on a line of its own, skips other
+// contents, and gives "" for a nil result.
+func TestText(t *testing.T) {
+	res := &sdk.CallToolResult{Content: []sdk.Content{
+		&sdk.TextContent{Text: "one"},
+		&sdk.ImageContent{MIMEType: "image/png", Data: []byte{1}},
+		&sdk.TextContent{Text: "two"},
+	}}
+	if got := Text(res); got != "one\ntwo\n" {
+		t.Errorf("Text = %q, want %q", got, "one\ntwo\n")
+	}
+	if got := Text(nil); got != "" {
+		t.Errorf("Text(nil) = %q", got)
+	}
+}

@@ -5,16 +5,13 @@
 package notifytest
 
 import (
-	"bufio"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"littleboxes/vault/keyring/keyringtest"
 )
 
 // The D-Bus names of the freedesktop notification service.
@@ -30,52 +27,12 @@ const (
 const Wait = 30 * time.Second
 
 // StartBus starts a private D-Bus session bus in a temp dir and returns its
-// address; it stops when the test ends. Without dbus-daemon the test is
-// skipped, or fails when LITTLEBOXES_REQUIRE_KEYRING is set (make test).
+// address; it stops when the test ends. It is keyringtest.StartBus: without
+// dbus-daemon the test is skipped, or fails when LITTLEBOXES_REQUIRE_KEYRING
+// is 1 (make test).
 func StartBus(t testing.TB) string {
 	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		if os.Getenv("LITTLEBOXES_REQUIRE_KEYRING") != "" {
-			t.Fatalf("dbus-daemon missing (run build/deps.sh): %v", err)
-		}
-		t.Skipf("dbus-daemon missing (apt-get install dbus): %v", err)
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read the bus address: %v", err)
-	}
-	return strings.TrimSpace(line)
+	return keyringtest.StartBus(t)
 }
 
 // Call is one Notify call the server received.
