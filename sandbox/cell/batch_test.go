@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,10 +24,19 @@ const batchModule = `export default { async run(input, env) {
 	return await env.job.get(input)
 } }`
 
-// jobBinding answers get(x) with "x from job i"; with kill set, it first
-// SIGKILLs the cell that runs agent.
-func jobBinding(t *testing.T, p *Pool, i int, kill string) sandbox.Binding {
+// callOrder records the jobs whose binding was called, in order.
+type callOrder struct {
+	mu   sync.Mutex
+	jobs []int
+}
+
+// jobBinding answers get(x) with "x from job i", recording i in order;
+// with kill set, it first SIGKILLs the cell that runs agent.
+func jobBinding(t *testing.T, p *Pool, i int, kill string, order *callOrder) sandbox.Binding {
 	return sandbox.Methods{"get": func(ctx context.Context, args []any) (any, error) {
+		order.mu.Lock()
+		order.jobs = append(order.jobs, i)
+		order.mu.Unlock()
 		if kill != "" {
 			for _, c := range p.Cells() {
 				for _, a := range c.Agents {
@@ -44,7 +55,8 @@ func jobBinding(t *testing.T, p *Pool, i int, kill string) sandbox.Binding {
 	}}
 }
 
-func batchJobs(t *testing.T, p *Pool, mod *sandbox.Module, agent string, inputs []any, killer int) []*Batched {
+func batchJobs(t *testing.T, p *Pool, mod *sandbox.Module, agent string, inputs []any, killer int) ([]*Batched, *callOrder) {
+	order := &callOrder{}
 	jobs := make([]*Batched, len(inputs))
 	for i, in := range inputs {
 		kill := ""
@@ -53,11 +65,11 @@ func batchJobs(t *testing.T, p *Pool, mod *sandbox.Module, agent string, inputs 
 		}
 		jobs[i] = &Batched{Ctx: context.Background(), Inv: &sandbox.Invocation{
 			Module: mod, Input: in, Context: map[string]any{"agent": agent},
-			Env:    map[string]sandbox.Binding{"job": jobBinding(t, p, i, kill)},
+			Env:    map[string]sandbox.Binding{"job": jobBinding(t, p, i, kill, order)},
 			Limits: sandbox.Limits{Deadline: 2 * time.Second},
 		}}
 	}
-	return jobs
+	return jobs, order
 }
 
 func TestRunBatch(t *testing.T) {
@@ -69,8 +81,13 @@ func TestRunBatch(t *testing.T) {
 		for i := range inputs {
 			inputs[i] = fmt.Sprintf("m%d", i)
 		}
-		jobs := batchJobs(t, p, mod, "plain", inputs, -1)
+		jobs, order := batchJobs(t, p, mod, "plain", inputs, -1)
 		p.RunBatch(context.Background(), jobs)
+		for i, j := range order.jobs {
+			if i != j {
+				t.Fatalf("the jobs ran in the order %v", order.jobs)
+			}
+		}
 		for i, j := range jobs {
 			want := fmt.Sprintf("m%d from job %d", i, i)
 			if j.Err != nil || j.Res == nil || j.Res.Value != want {
@@ -83,7 +100,7 @@ func TestRunBatch(t *testing.T) {
 	})
 
 	t.Run("deadline per invocation", func(t *testing.T) {
-		jobs := batchJobs(t, p, mod, "looper", []any{"a", "loop", "c"}, -1)
+		jobs, _ := batchJobs(t, p, mod, "looper", []any{"a", "loop", "c"}, -1)
 		p.RunBatch(context.Background(), jobs)
 		var le *sandbox.LimitError
 		if !errors.As(jobs[1].Err, &le) || le.Limit != "deadline" {
@@ -97,7 +114,7 @@ func TestRunBatch(t *testing.T) {
 	})
 
 	t.Run("a cell killed mid-batch", func(t *testing.T) {
-		jobs := batchJobs(t, p, mod, "killer", []any{"a", "b", "c", "d"}, 1)
+		jobs, _ := batchJobs(t, p, mod, "killer", []any{"a", "b", "c", "d"}, 1)
 		p.RunBatch(context.Background(), jobs)
 		if !Died(jobs[1].Err) {
 			t.Errorf("the job whose cell was killed: %v; want a cell death", jobs[1].Err)
@@ -115,7 +132,9 @@ func TestRunBatch(t *testing.T) {
 	})
 
 	t.Run("mixed agents run one at a time", func(t *testing.T) {
-		jobs := append(batchJobs(t, p, mod, "x", []any{"a"}, -1), batchJobs(t, p, mod, "y", []any{"b"}, -1)...)
+		x, _ := batchJobs(t, p, mod, "x", []any{"a"}, -1)
+		y, _ := batchJobs(t, p, mod, "y", []any{"b"}, -1)
+		jobs := append(x, y...)
 		p.RunBatch(context.Background(), jobs)
 		for i, j := range jobs {
 			if j.Err != nil || j.Res.Value != fmt.Sprintf("%s from job 0", j.Inv.Input) {
@@ -130,11 +149,55 @@ func TestRunBatch(t *testing.T) {
 func TestBatchCountsOneIsolate(t *testing.T) {
 	p := newPool(t, Options{Cells: 1, MaxIsolatesPerCell: 1})
 	mod := compile(t, batchModule)
-	jobs := batchJobs(t, p, mod, "one", []any{"a", "b", "c"}, -1)
+	jobs, _ := batchJobs(t, p, mod, "one", []any{"a", "b", "c"}, -1)
 	p.RunBatch(context.Background(), jobs)
 	for i, j := range jobs {
 		if j.Err != nil {
 			t.Errorf("job %d: %v", i, j.Err)
+		}
+	}
+}
+
+// TestBatchCancel cancels a batch while its first invocation waits in a
+// binding call: every invocation of it ends cancelled, the ones not started
+// included, and the cell lives on.
+func TestBatchCancel(t *testing.T) {
+	p := newPool(t, Options{Cells: 1})
+	mod := compile(t, batchModule)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	entered := make(chan struct{}, 1)
+	block := sandbox.Methods{"get": func(ctx context.Context, _ []any) (any, error) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	jobs, _ := batchJobs(t, p, mod, "cancelled", []any{"a", "b", "c"}, -1)
+	for _, j := range jobs {
+		j.Ctx = ctx
+		j.Inv.Env = map[string]sandbox.Binding{"job": block}
+	}
+	go func() {
+		<-entered
+		cancel()
+	}()
+	p.RunBatch(ctx, jobs)
+	for i, j := range jobs {
+		if j.Err == nil || !strings.Contains(j.Err.Error(), "cancel") || Died(j.Err) {
+			t.Errorf("job %d: %v; want it cancelled", i, j.Err)
+		}
+	}
+	if p.Cordoned("cancelled") {
+		t.Error("a cancelled agent was cordoned")
+	}
+	again, _ := batchJobs(t, p, mod, "after", []any{"x", "y"}, -1)
+	p.RunBatch(context.Background(), again)
+	for i, j := range again {
+		if j.Err != nil {
+			t.Errorf("after the cancel, job %d: %v", i, j.Err)
 		}
 	}
 }

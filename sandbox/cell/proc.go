@@ -459,12 +459,12 @@ func (c *proc) runBatch(ctx context.Context, runs []batchRun, agent string, limi
 		// Cancelled: ask the cell to stop each that has not ended; a
 		// built-in that ignores the interrupt gets the grace, then the
 		// cell is killed.
+		// Every one is told at once, so that none starts meanwhile.
+		for _, mi := range mis {
+			_ = c.send(func(e *enc) error { e.reset(msgCancel); e.uvarint(mi.id); return nil })
+		}
 		for i, mi := range mis {
-			select {
-			case dms[i] = <-mi.done:
-			default:
-				dms[i] = c.cancelled(mi)
-			}
+			dms[i] = c.cancelled(mi)
 		}
 	}
 	for i := range mis {
@@ -488,11 +488,10 @@ func (c *proc) armLocked(mi *mainInv) {
 	})
 }
 
-// cancelled asks the cell to stop mi and waits for its end; past the
-// grace, the cell is killed.
+// cancelled waits for the end of mi, which the cell was asked to stop;
+// past the grace, the cell is killed.
 func (c *proc) cancelled(mi *mainInv) *doneMsg {
 	id := mi.id
-	_ = c.send(func(e *enc) error { e.reset(msgCancel); e.uvarint(id); return nil })
 	graceTimer := time.AfterFunc(c.pool.opt.Grace, func() {
 		c.kill(killCancel, id, fmt.Sprintf("the cancelled invocation did not stop within %v; cell killed", c.pool.opt.Grace))
 	})
