@@ -3,9 +3,12 @@
 package cell
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -199,5 +202,31 @@ func TestBatchCancel(t *testing.T) {
 		if j.Err != nil {
 			t.Errorf("after the cancel, job %d: %v", i, j.Err)
 		}
+	}
+}
+
+func TestRunBatchRoundTrip(t *testing.T) {
+	runs := []*runMsg{
+		{id: 1, hash: "h", filename: "a.ts", js: "src", entry: "onMessage", input: "m1",
+			context: map[string]any{"agent": "x"}, env: []envEntry{{name: "next", methods: []string{"send"}}}},
+		{id: 2, hash: "h", filename: "a.ts", entry: "onMessage", input: []any{1.0, "m2"},
+			context: map[string]any{"agent": "x"}, env: []envEntry{{name: "next", methods: []string{"send"}}}},
+	}
+	var e enc
+	if err := e.runBatch(runs); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := e.frame()
+	body, err := readFrame(bufio.NewReader(bytes.NewReader(f)), nil)
+	if err != nil || body[0] != msgRunBatch {
+		t.Fatalf("readFrame: %v, type %d", err, body[0])
+	}
+	d := &dec{b: body[1:]}
+	got := d.runBatch()
+	if d.err != nil || !reflect.DeepEqual(got, runs) {
+		t.Fatalf("runBatch: %v\ngot  %#v\nwant %#v", d.err, got, runs)
+	}
+	if d := (&dec{b: body[1 : len(body)-1]}); d.runBatch() != nil && d.err == nil {
+		t.Fatal("a cut runBatch frame decoded without an error")
 	}
 }
