@@ -134,6 +134,20 @@ func TestRunBatch(t *testing.T) {
 		}
 	})
 
+	t.Run("a job without an invocation", func(t *testing.T) {
+		jobs, _ := batchJobs(t, p, mod, "holes", []any{"a", "b"}, -1)
+		jobs = append([]*Batched{{Ctx: context.Background()}}, jobs...)
+		p.RunBatch(context.Background(), jobs)
+		if jobs[0].Err == nil || jobs[0].Res == nil {
+			t.Errorf("the empty job: %v, %v; want an error and a result", jobs[0].Res, jobs[0].Err)
+		}
+		for i, j := range jobs[1:] {
+			if j.Err != nil {
+				t.Errorf("job %d: %v", i, j.Err)
+			}
+		}
+	})
+
 	t.Run("mixed agents run one at a time", func(t *testing.T) {
 		x, _ := batchJobs(t, p, mod, "x", []any{"a"}, -1)
 		y, _ := batchJobs(t, p, mod, "y", []any{"b"}, -1)

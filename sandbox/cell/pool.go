@@ -390,11 +390,16 @@ func (p *Pool) RunBatch(ctx context.Context, jobs []*Batched) {
 	if len(jobs) == 0 {
 		return
 	}
-	agent := p.opt.AgentKey(jobs[0].Inv)
-	limits := jobs[0].Inv.Limits
 	same := len(jobs) > 1
-	for _, j := range jobs {
-		if j.Inv == nil || p.opt.AgentKey(j.Inv) != agent || j.Inv.Limits != limits {
+	var agent string
+	for i, j := range jobs {
+		switch {
+		case j.Inv == nil:
+			same = false
+		case i == 0:
+			agent = p.opt.AgentKey(j.Inv)
+		case !same:
+		case p.opt.AgentKey(j.Inv) != agent || j.Inv.Limits != jobs[0].Inv.Limits:
 			same = false
 		}
 	}
