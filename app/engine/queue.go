@@ -15,6 +15,7 @@ import (
 	"littleboxes/app/store"
 	"littleboxes/capabilities"
 	"littleboxes/sandbox"
+	"littleboxes/sandbox/cell"
 )
 
 // message is one queued channel message.
@@ -540,23 +541,100 @@ func (d *delivery) done(key []byte, removed bool, retryAt time.Time) {
 
 // handler runs invocations of the messages handed to it until the worker
 // ends; what is left after each invocation is one store write, queued
-// without waiting (settle), so the handler takes the next message.
+// without waiting (settle), so the handler takes the next message. With a
+// runner that runs batches (cells), a handler that finds more messages
+// waiting takes its share of them and hands them to the runner at once:
+// each still runs in its own fresh isolate, within its own limits, and is
+// settled on its own.
 func (d *delivery) handler() {
 	defer d.wg.Done()
+	br, _ := d.e.runner.(batchRunner)
+	if d.g.instr != nil {
+		br = nil // Code Mode writes its code per run: one at a time
+	}
+	var batch []queued
 	for q := range d.jobs {
-		e, g := d.e, d.g
-		if e.stopCtx.Err() != nil {
-			d.done(q.key, false, time.Time{}) // stopping: the message stays, untouched
+		batch = append(batch[:0], q)
+		if br != nil {
+		more:
+			for n := min(len(d.jobs)/max(d.g.concurrency, 1), cell.MaxBatch-1); n > 0; n-- {
+				select {
+				case q, ok := <-d.jobs:
+					if !ok {
+						break more
+					}
+					batch = append(batch, q)
+				default:
+					break more
+				}
+			}
+		}
+		if len(batch) == 1 {
+			d.handle(q)
 			continue
 		}
-		var msg any
-		if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
-			msg = nil
+		d.handleBatch(br, batch)
+	}
+}
+
+// handle runs the invocation of q and settles q.
+func (d *delivery) handle(q queued) {
+	e, g := d.e, d.g
+	if e.stopCtx.Err() != nil {
+		d.done(q.key, false, time.Time{}) // stopping: the message stays, untouched
+		return
+	}
+	msg, extra := q.input()
+	sn := &sends{keep: true}
+	_, err := e.invokeWith(e.runCtx, g, sandbox.EntryOnMessage, "message", msg, extra, sn)
+	d.settle(q, sn, err, err != nil && e.runCtx.Err() != nil)
+}
+
+// input is what q's onMessage is called with: the message and ctx's extra
+// fields.
+func (q queued) input() (msg any, extra map[string]any) {
+	if err := json.Unmarshal(q.m.Msg, &msg); err != nil {
+		msg = nil
+	}
+	return msg, map[string]any{"from": q.m.From, "channel": q.m.Channel, "attempt": q.m.Attempts + 1}
+}
+
+// handleBatch runs the invocations of the messages of batch with one
+// request to br, and settles each one.
+func (d *delivery) handleBatch(br batchRunner, batch []queued) {
+	e, g := d.e, d.g
+	type item struct {
+		q   queued
+		sn  *sends
+		r   *invocation
+		job *cell.Batched
+	}
+	var items []item
+	var jobs []*cell.Batched
+	for _, q := range batch {
+		if e.stopCtx.Err() != nil {
+			d.done(q.key, false, time.Time{})
+			continue
 		}
+		msg, extra := q.input()
 		sn := &sends{keep: true}
-		_, err := e.invokeWith(e.runCtx, g, sandbox.EntryOnMessage, "message", msg,
-			map[string]any{"from": q.m.From, "channel": q.m.Channel, "attempt": q.m.Attempts + 1}, sn)
-		d.settle(q, sn, err, err != nil && e.runCtx.Err() != nil)
+		r, res, err := e.begin(e.runCtx, g, nil, sandbox.EntryOnMessage, "message", msg, extra, sn)
+		switch {
+		case r == nil:
+			d.settle(q, sn, err, err != nil && e.runCtx.Err() != nil)
+		case err != nil || r.inv == nil:
+			_, err = e.finish(r, res, err)
+			d.settle(q, sn, err, err != nil && e.runCtx.Err() != nil)
+		default:
+			it := item{q: q, sn: sn, r: r, job: &cell.Batched{Ctx: r.ictx, Inv: r.inv}}
+			items = append(items, it)
+			jobs = append(jobs, it.job)
+		}
+	}
+	br.RunBatch(e.runCtx, jobs)
+	for _, it := range items {
+		_, err := e.finish(it.r, it.job.Res, it.job.Err)
+		d.settle(it.q, it.sn, err, err != nil && e.runCtx.Err() != nil)
 	}
 }
 

@@ -67,14 +67,42 @@ func (e *Engine) invokeWith(ctx context.Context, g *agent, entry, trigger string
 // invokeModule is invokeWith; a non-nil given module runs instead of g's own
 // code (or its Code Mode), with g's bindings but its code-writing model.
 func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Module, entry, trigger string, input any, extra map[string]any, sn *sends) (*sandbox.Result, error) {
+	r, res, err := e.begin(ctx, g, given, entry, trigger, input, extra, sn)
+	if r == nil {
+		return res, err
+	}
+	if err == nil && r.inv != nil {
+		res, err = e.runner.Run(r.ictx, r.inv)
+	}
+	return e.finish(r, res, err)
+}
+
+// invocation is one run of an agent between begin and finish.
+type invocation struct {
+	ctx, ictx      context.Context
+	g              *agent
+	entry, trigger string
+	sn             *sends
+	own            bool // sn was made here: finish waits for its messages
+	start          time.Time
+	cordoned       func(error)
+	inv            *sandbox.Invocation // what the runner runs; nil when already run (Code Mode) or failed
+	attempts       []codemode.Attempt
+}
+
+// begin starts an invocation of g: it returns the invocation to run (its
+// inv) and finish, or, when r is nil, the invocation's end at once. A
+// non-nil err with r is an invocation that failed before it ran; an
+// instructions agent's is already run (res, r.inv nil).
+func (e *Engine) begin(ctx context.Context, g *agent, given *sandbox.Module, entry, trigger string, input any, extra map[string]any, sn *sends) (r *invocation, res *sandbox.Result, err error) {
 	if e.isClosed() && ctx != e.runCtx {
-		return nil, fmt.Errorf("engine: run %s: %w", g.name, ErrClosed)
+		return nil, nil, fmt.Errorf("engine: run %s: %w", g.name, ErrClosed)
 	}
-	own := sn == nil
-	if own {
-		sn = &sends{}
+	r = &invocation{ctx: ctx, g: g, entry: entry, trigger: trigger, sn: sn, own: sn == nil}
+	if r.own {
+		r.sn = &sends{}
 	}
-	ictx := context.WithValue(ctx, keySends, sn)
+	r.ictx = context.WithValue(ctx, keySends, r.sn)
 	jsctx := map[string]any{"agent": g.name, "trigger": trigger}
 	if g.item != "" {
 		jsctx["item"] = g.item
@@ -83,23 +111,19 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 	for k, v := range extra {
 		jsctx[k] = v
 	}
-	start := e.now()
-	cordoned := e.watchCordon(g.name)
+	r.start = e.now()
+	r.cordoned = e.watchCordon(g.name)
 	e.ev.Publish(Event{Type: EventRunStart, Agent: g.name, Detail: trigger})
-	var res *sandbox.Result
-	var inv *sandbox.Invocation
 	var mod *sandbox.Module
-	var attempts []codemode.Attempt
-	var err error
 	env := g.env
 	switch {
 	case given != nil:
 		mod, env = given, withoutWriter(g.env)
 	case g.instr != nil && entry == sandbox.EntryOnApproval:
 		// Its code is written per run: there is no onApproval to call.
-		return &sandbox.Result{}, fmt.Errorf("engine: %s is an instructions agent: %w", g.name, sandbox.ErrNoEntry)
+		return nil, &sandbox.Result{}, fmt.Errorf("engine: %s is an instructions agent: %w", g.name, sandbox.ErrNoEntry)
 	case g.instr != nil:
-		res, attempts, err = e.runInstructed(ictx, g, entry, input, jsctx)
+		res, r.attempts, err = e.runInstructed(r.ictx, g, entry, input, jsctx)
 	default:
 		if mod, err = g.code.get(); err != nil {
 			// Checked when the engine started; goja refusing what esbuild
@@ -108,11 +132,18 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 		}
 	}
 	if err == nil && mod != nil {
-		inv = &sandbox.Invocation{Module: mod, Entry: entry, Input: input, Env: env, Context: jsctx, Limits: g.limits}
-		res, err = e.runner.Run(ictx, inv)
+		r.inv = &sandbox.Invocation{Module: mod, Entry: entry, Input: input, Env: env, Context: jsctx, Limits: g.limits}
 	}
-	cordoned(err)
-	if inv != nil && cell.Died(err) && ctx.Err() == nil {
+	return r, res, err
+}
+
+// finish ends an invocation begun by begin, given what running it came
+// to: a run whose cell died under it runs once more, then the run is
+// recorded (or kept in sn for the caller to settle).
+func (e *Engine) finish(r *invocation, res *sandbox.Result, err error) (*sandbox.Result, error) {
+	g, ctx := r.g, r.ctx
+	r.cordoned(err)
+	if r.inv != nil && cell.Died(err) && ctx.Err() == nil {
 		// Its cell died under it, perhaps for another agent's doing: once
 		// more, in a fresh isolate in a live cell, within what is left of
 		// its deadline (so an agent that kills cells gets no extra time).
@@ -120,11 +151,11 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 		if deadline <= 0 {
 			deadline = sandbox.DefaultDeadline
 		}
-		if left := deadline - e.now().Sub(start); left > 10*time.Millisecond {
+		if left := deadline - e.now().Sub(r.start); left > 10*time.Millisecond {
 			e.logf("engine: %s: %v; running it again", g.name, e.red.Error(err))
-			again := *inv
+			again := *r.inv
 			again.Limits.Deadline = left
-			res, err = e.runner.Run(ictx, &again)
+			res, err = e.runner.Run(r.ictx, &again)
 		}
 	}
 	if res == nil {
@@ -137,15 +168,16 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 	for i := range res.Console {
 		res.Console[i].Text = e.red.String(res.Console[i].Text)
 	}
-	if !own {
+	sn := r.sn
+	if !r.own {
 		// the caller waits
 	} else if werr := sn.wait(); werr != nil && err == nil {
 		err = fmt.Errorf("engine: %s: a message it sent was not stored: %w", g.name, werr)
 	}
-	if errors.Is(err, sandbox.ErrNoEntry) && entry == sandbox.EntryOnApproval {
+	if errors.Is(err, sandbox.ErrNoEntry) && r.entry == sandbox.EntryOnApproval {
 		return res, err // not exporting onApproval is no run
 	}
-	rec := RunRecord{Agent: g.name, Trigger: trigger, Entry: entry, Start: start.UnixMilli(), End: e.now().UnixMilli(), Status: RunOK}
+	rec := RunRecord{Agent: g.name, Trigger: r.trigger, Entry: r.entry, Start: r.start.UnixMilli(), End: e.now().UnixMilli(), Status: RunOK}
 	var le *sandbox.LimitError
 	switch {
 	case errors.As(err, &le):
@@ -158,7 +190,7 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 		}
 	}
 	rec.Console = capConsole(res.Console)
-	for _, at := range attempts {
+	for _, at := range r.attempts {
 		at.Code = e.red.String(at.Code)
 		at.Error = e.red.String(at.Error)
 		for i := range at.Console {
@@ -174,6 +206,12 @@ func (e *Engine) invokeModule(ctx context.Context, g *agent, given *sandbox.Modu
 	}
 	e.ev.Publish(Event{Type: EventRunEnd, Agent: g.name, Detail: rec.Status, Error: rec.Error})
 	return res, err
+}
+
+// batchRunner is a runner that runs several invocations of one agent with
+// one request (cell.Pool).
+type batchRunner interface {
+	RunBatch(ctx context.Context, jobs []*cell.Batched)
 }
 
 // wait waits for the messages sent to be committed.

@@ -149,6 +149,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		for _, fn := range []func(d *dec){
 			func(d *dec) { d.run() },
+			func(d *dec) { d.runBatch() },
 			func(d *dec) { d.call() },
 			func(d *dec) { d.callResult() },
 			func(d *dec) { d.done() },

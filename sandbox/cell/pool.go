@@ -345,47 +345,152 @@ func (p *Pool) broadcastLocked() {
 // otherwise, and ErrClosed after Close. The Result is never nil.
 func (p *Pool) Run(ctx context.Context, inv *sandbox.Invocation) (*sandbox.Result, error) {
 	start := time.Now()
-	res := &sandbox.Result{}
-	if inv == nil || inv.Module == nil || inv.Module.Hash == "" || inv.Module.JS == "" {
-		return res, errors.New("sandbox: invocation has no compiled module")
-	}
-	limits, err := inv.Limits.WithDefaults()
+	limits, err := p.check(ctx, inv)
 	if err != nil {
-		return res, fmt.Errorf("sandbox: %w", err)
-	}
-	for name, b := range inv.Env {
-		if b == nil {
-			return res, fmt.Errorf("sandbox: env.%s is nil", name)
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("invocation cancelled: %w", context.Cause(ctx))
+		return &sandbox.Result{}, err
 	}
 	agent := p.opt.AgentKey(inv)
 	for attempt := 0; ; attempt++ {
 		c, err := p.acquire(ctx, agent)
 		if err != nil {
-			res.Duration = time.Since(start)
-			return res, err
+			return &sandbox.Result{Duration: time.Since(start)}, err
 		}
 		dm := c.run(ctx, p.nextID.Add(1), inv, agent, limits, attempt > 0)
 		p.release(c)
 		if errors.Is(dm.err, errUnknownModuleErr) && attempt == 0 {
 			continue // the cell dropped the module: send it again
 		}
-		res.Value, res.Console, res.Duration = dm.value, dm.console, dm.duration
-		if res.Duration == 0 {
-			res.Duration = time.Since(start)
-		}
-		var ce *cancelledError
-		if errors.As(dm.err, &ce) {
-			if ctx.Err() != nil {
-				return res, fmt.Errorf("invocation cancelled: %w", context.Cause(ctx))
-			}
-			return res, errors.New(ce.msg)
-		}
-		return res, dm.err
+		return p.result(ctx, dm, start)
 	}
+}
+
+// Batched is one invocation of a RunBatch: what to run, the context its
+// binding calls get (derived from RunBatch's), and, once RunBatch returns,
+// what came of it.
+type Batched struct {
+	Ctx context.Context
+	Inv *sandbox.Invocation
+	Res *sandbox.Result // never nil once run
+	Err error
+}
+
+// MaxBatch is the most invocations RunBatch sends to a cell at once.
+const MaxBatch = 16
+
+// RunBatch runs invocations of one agent, with the same limits, in order,
+// each in its own fresh isolate and within its own limits, as Run would one
+// after another; up to MaxBatch of them go to a cell in one frame and take
+// one of its isolate slots, so a batch costs the cell one wake-up to start
+// instead of one per invocation. When the cell dies under the batch, the
+// invocation it was running ends as Run's would, and the ones after it,
+// which never started, run again one at a time. Invocations of different
+// agents or limits simply run one at a time. Cancelling ctx cancels every
+// invocation of the batch.
+func (p *Pool) RunBatch(ctx context.Context, jobs []*Batched) {
+	if len(jobs) == 0 {
+		return
+	}
+	same := len(jobs) > 1
+	var agent string
+	for i, j := range jobs {
+		switch {
+		case j.Inv == nil:
+			same = false
+		case i == 0:
+			agent = p.opt.AgentKey(j.Inv)
+		case !same:
+		case p.opt.AgentKey(j.Inv) != agent || j.Inv.Limits != jobs[0].Inv.Limits:
+			same = false
+		}
+	}
+	if !same {
+		for _, j := range jobs {
+			j.Res, j.Err = p.Run(j.Ctx, j.Inv)
+		}
+		return
+	}
+	for len(jobs) > 0 {
+		n := min(len(jobs), MaxBatch)
+		p.runBatch(ctx, agent, jobs[:n])
+		jobs = jobs[n:]
+	}
+}
+
+// runBatch is RunBatch for up to MaxBatch invocations of one agent.
+func (p *Pool) runBatch(ctx context.Context, agent string, jobs []*Batched) {
+	start := time.Now()
+	var runs []batchRun
+	var ran []*Batched
+	var limits sandbox.Limits
+	for _, j := range jobs {
+		j.Res = &sandbox.Result{}
+		l, err := p.check(j.Ctx, j.Inv)
+		if err != nil {
+			j.Err = err
+			continue
+		}
+		limits = l
+		runs = append(runs, batchRun{ctx: j.Ctx, id: p.nextID.Add(1), inv: j.Inv})
+		ran = append(ran, j)
+	}
+	if len(runs) == 0 {
+		return
+	}
+	c, err := p.acquire(ctx, agent)
+	if err != nil {
+		for _, j := range ran {
+			j.Res.Duration, j.Err = time.Since(start), err
+		}
+		return
+	}
+	dms := c.runBatch(ctx, runs, agent, limits, false)
+	p.release(c)
+	for i, j := range ran {
+		dm := dms[i]
+		if dm.err == errNotStarted || errors.Is(dm.err, errUnknownModuleErr) {
+			// It ran no code: once more, on its own.
+			j.Res, j.Err = p.Run(j.Ctx, j.Inv)
+			continue
+		}
+		j.Res, j.Err = p.result(j.Ctx, dm, start)
+	}
+}
+
+// check validates inv before it runs and returns its limits with the
+// defaults filled in.
+func (p *Pool) check(ctx context.Context, inv *sandbox.Invocation) (sandbox.Limits, error) {
+	if inv == nil || inv.Module == nil || inv.Module.Hash == "" || inv.Module.JS == "" {
+		return sandbox.Limits{}, errors.New("sandbox: invocation has no compiled module")
+	}
+	limits, err := inv.Limits.WithDefaults()
+	if err != nil {
+		return limits, fmt.Errorf("sandbox: %w", err)
+	}
+	for name, b := range inv.Env {
+		if b == nil {
+			return limits, fmt.Errorf("sandbox: env.%s is nil", name)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return limits, fmt.Errorf("invocation cancelled: %w", context.Cause(ctx))
+	}
+	return limits, nil
+}
+
+// result turns a cell's answer into Run's result.
+func (p *Pool) result(ctx context.Context, dm *doneMsg, start time.Time) (*sandbox.Result, error) {
+	res := &sandbox.Result{Value: dm.value, Console: dm.console, Duration: dm.duration}
+	if res.Duration == 0 {
+		res.Duration = time.Since(start)
+	}
+	var ce *cancelledError
+	if errors.As(dm.err, &ce) {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("invocation cancelled: %w", context.Cause(ctx))
+		}
+		return res, errors.New(ce.msg)
+	}
+	return res, dm.err
 }
 
 // acquire picks a cell for agent and takes one of its isolate slots,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,6 +74,8 @@ type mainInv struct {
 	cancel context.CancelFunc
 	done   chan *doneMsg // buffered 1: the cell's answer or the death error
 	calls  sandbox.Calls
+	next   *mainInv    // the invocation the cell runs after this one, in a batch
+	hard   *time.Timer // the hard deadline, once armed (under proc.mu)
 }
 
 // startProc starts one cell and waits for its hello.
@@ -343,58 +346,152 @@ func (c *proc) shutdown() {
 // run sends one invocation to the cell and waits for its end: the cell's
 // answer, or the cell's death.
 func (c *proc) run(ctx context.Context, id uint64, inv *sandbox.Invocation, agent string, limits sandbox.Limits, resend bool) *doneMsg {
-	bctx, cancel := context.WithCancel(ctx)
-	mi := &mainInv{id: id, inv: inv, agent: agent, limits: limits, ctx: bctx, cancel: cancel,
-		done: make(chan *doneMsg, 1)}
-	m := &runMsg{id: id, hash: inv.Module.Hash, filename: inv.Module.Filename, entry: inv.Entry,
-		limits: limits, input: inv.Input, context: inv.Context}
-	names := make([]string, 0, len(inv.Env))
-	for n := range inv.Env {
-		names = append(names, n)
+	dms := c.runBatch(ctx, []batchRun{{ctx: ctx, id: id, inv: inv}}, agent, limits, resend)
+	return dms[0]
+}
+
+// batchRun is one invocation of a batch sent to a cell.
+type batchRun struct {
+	ctx context.Context
+	id  uint64
+	inv *sandbox.Invocation
+}
+
+// errNotStarted is the end of a batched invocation whose cell died before
+// it started: it ran no code and may run again as if it never had.
+var errNotStarted = errors.New("its cell died before it started")
+
+// runBatch sends invocations of one agent to the cell in one frame (a run
+// frame for one), which runs them one after another, and waits for each
+// one's end: the cell's answer, or the cell's death. Each keeps its own
+// deadline, armed when the one before it ended, and its own context. When
+// the cell dies, the invocation it was running gets the death error and the
+// ones after it errNotStarted.
+func (c *proc) runBatch(ctx context.Context, runs []batchRun, agent string, limits sandbox.Limits, resend bool) []*doneMsg {
+	mis := make([]*mainInv, len(runs))
+	ms := make([]*runMsg, len(runs))
+	for i, r := range runs {
+		bctx, cancel := context.WithCancel(r.ctx)
+		mis[i] = &mainInv{id: r.id, inv: r.inv, agent: agent, limits: limits, ctx: bctx, cancel: cancel,
+			done: make(chan *doneMsg, 1)}
+		m := &runMsg{id: r.id, hash: r.inv.Module.Hash, filename: r.inv.Module.Filename, entry: r.inv.Entry,
+			limits: limits, input: r.inv.Input, context: r.inv.Context}
+		names := make([]string, 0, len(r.inv.Env))
+		for n := range r.inv.Env {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			m.env = append(m.env, envEntry{name: n, methods: r.inv.Env[n].Methods()})
+		}
+		ms[i] = m
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		m.env = append(m.env, envEntry{name: n, methods: inv.Env[n].Methods()})
+	dms := make([]*doneMsg, len(runs))
+	fail := func(err error) []*doneMsg {
+		for i, mi := range mis {
+			mi.cancel()
+			dms[i] = &doneMsg{err: err}
+		}
+		return dms
 	}
 	c.mu.Lock()
 	if c.dead {
 		c.mu.Unlock()
-		cancel()
-		return &doneMsg{err: fmt.Errorf("%w: cell %d died before the invocation started", ErrCrashed, c.pid)}
+		return fail(fmt.Errorf("%w: cell %d died before the invocation started", ErrCrashed, c.pid))
 	}
-	if resend || !c.sent[m.hash] {
-		m.js = inv.Module.JS
+	var sentHashes []string // modules whose JavaScript this frame carries
+	for i, m := range ms {
+		if slices.Contains(sentHashes, m.hash) || !resend && c.sent[m.hash] {
+			continue
+		}
+		m.js = runs[i].inv.Module.JS
 		c.sent[m.hash] = true
+		sentHashes = append(sentHashes, m.hash)
 	}
-	c.invs[id] = mi
+	for i, mi := range mis {
+		c.invs[mi.id] = mi
+		if i+1 < len(mis) {
+			mi.next = mis[i+1]
+		}
+	}
+	// The cell answers in order; the reader arms each invocation's hard
+	// deadline when the one before it ended (see reader), so this
+	// goroutine wakes once, for the last answer (or the cell's death,
+	// which answers them all).
+	c.armLocked(mis[0])
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		delete(c.invs, id)
+		for _, mi := range mis {
+			delete(c.invs, mi.id)
+			if mi.hard != nil {
+				mi.hard.Stop()
+			}
+		}
 		c.mu.Unlock()
-		cancel()
-		mi.calls.Wait(sandbox.CallGrace)
+		for _, mi := range mis {
+			mi.cancel()
+			mi.calls.Wait(sandbox.CallGrace)
+		}
 	}()
 
-	if err := c.send(func(e *enc) error { return e.run(m) }); err != nil {
-		c.mu.Lock()
-		delete(c.sent, m.hash)
-		c.mu.Unlock()
-		return &doneMsg{err: fmt.Errorf("sandbox: %w", err)}
+	var err error
+	if len(ms) == 1 {
+		err = c.send(func(e *enc) error { return e.run(ms[0]) })
+	} else {
+		err = c.send(func(e *enc) error { return e.runBatch(ms) })
 	}
-	hard := limits.Deadline + c.pool.opt.Grace
-	hardTimer := time.AfterFunc(hard, func() {
+	if err != nil {
+		c.mu.Lock()
+		for _, h := range sentHashes {
+			delete(c.sent, h)
+		}
+		c.mu.Unlock()
+		return fail(fmt.Errorf("sandbox: %w", err))
+	}
+	last := mis[len(mis)-1]
+	select {
+	case dms[len(mis)-1] = <-last.done:
+		for i, mi := range mis[:len(mis)-1] {
+			dms[i] = <-mi.done // answered before the last
+		}
+	case <-ctx.Done():
+		// Cancelled: ask the cell to stop each that has not ended; a
+		// built-in that ignores the interrupt gets the grace, then the
+		// cell is killed.
+		// Every one is told at once, so that none starts meanwhile.
+		for _, mi := range mis {
+			_ = c.send(func(e *enc) error { e.reset(msgCancel); e.uvarint(mi.id); return nil })
+		}
+		for i, mi := range mis {
+			dms[i] = c.cancelled(mi)
+		}
+	}
+	for i := range mis {
+		if i+1 < len(mis) && dms[i].died {
+			// The cell ran them in order: the rest never started.
+			for j := i + 1; j < len(mis); j++ {
+				dms[j] = &doneMsg{err: errNotStarted}
+			}
+			break
+		}
+	}
+	return dms
+}
+
+// armLocked starts mi's hard deadline: past it, the cell is killed. c.mu
+// is held.
+func (c *proc) armLocked(mi *mainInv) {
+	id, limits := mi.id, mi.limits
+	mi.hard = time.AfterFunc(limits.Deadline+c.pool.opt.Grace, func() {
 		c.kill(killDeadline, id, fmt.Sprintf("hard deadline %v+%v exceeded; cell killed", limits.Deadline, c.pool.opt.Grace))
 	})
-	defer hardTimer.Stop()
-	select {
-	case dm := <-mi.done:
-		return dm
-	case <-ctx.Done():
-	}
-	// Cancelled: ask the cell to stop the isolate; a built-in that ignores
-	// the interrupt gets the grace, then the cell is killed.
-	_ = c.send(func(e *enc) error { e.reset(msgCancel); e.uvarint(id); return nil })
+}
+
+// cancelled waits for the end of mi, which the cell was asked to stop;
+// past the grace, the cell is killed.
+func (c *proc) cancelled(mi *mainInv) *doneMsg {
+	id := mi.id
 	graceTimer := time.AfterFunc(c.pool.opt.Grace, func() {
 		c.kill(killCancel, id, fmt.Sprintf("the cancelled invocation did not stop within %v; cell killed", c.pool.opt.Grace))
 	})
@@ -474,7 +571,7 @@ func (c *proc) lifecycle(r *bufio.Reader, stderrDone chan struct{}) {
 	// Failed only now, cordons in place: a caller that runs the invocation
 	// again, or asks Cordoned, sees the agent in a cell of its own.
 	for i, mi := range invs {
-		mi.done <- &doneMsg{err: fails[i]}
+		mi.done <- &doneMsg{err: fails[i], died: true}
 	}
 	c.pool.died(c)
 }
@@ -510,6 +607,14 @@ func (c *proc) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			c.mu.Lock()
 			mi := c.invs[m.id]
 			delete(c.invs, m.id)
+			if mi != nil {
+				if mi.hard != nil {
+					mi.hard.Stop()
+				}
+				if nx := mi.next; nx != nil && nx.hard == nil && c.invs[nx.id] != nil {
+					c.armLocked(nx) // the cell starts it now
+				}
+			}
 			c.mu.Unlock()
 			if mi != nil {
 				mi.done <- m

@@ -10,13 +10,14 @@ import (
 	"littleboxes/sandbox"
 )
 
-// Message types. Main → cell: run, callResult, cancel, probe. Cell → main:
-// hello, call, done, probeResult.
+// Message types. Main → cell: run, runBatch, callResult, cancel, probe.
+// Cell → main: hello, call, done, probeResult.
 const (
 	msgRun         = 1
 	msgCallResult  = 2
 	msgCancel      = 3
 	msgProbe       = 4
+	msgRunBatch    = 5 // several runs of one agent, run one after another; a done each
 	msgHello       = 10
 	msgCall        = 11
 	msgDone        = 12
@@ -55,6 +56,23 @@ type envEntry struct {
 
 func (e *enc) run(m *runMsg) error {
 	e.reset(msgRun)
+	return e.runBody(m)
+}
+
+// runBatch encodes a runBatch frame: the count, then each run as a run
+// frame's body.
+func (e *enc) runBatch(ms []*runMsg) error {
+	e.reset(msgRunBatch)
+	e.uvarint(uint64(len(ms)))
+	for i, m := range ms {
+		if err := e.runBody(m); err != nil {
+			return fmt.Errorf("run %d of the batch: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func (e *enc) runBody(m *runMsg) error {
 	e.uvarint(m.id)
 	e.str(m.hash)
 	e.str(m.filename)
@@ -97,6 +115,16 @@ func (d *dec) limits() sandbox.Limits {
 		MaxConsoleBytes: d.int(),
 		MaxValueBytes:   d.int(),
 	}
+}
+
+// runBatch decodes a runBatch frame's runs.
+func (d *dec) runBatch() []*runMsg {
+	n := d.count(8)
+	var ms []*runMsg
+	for i := 0; i < n && d.err == nil; i++ {
+		ms = append(ms, d.run())
+	}
+	return ms
 }
 
 func (d *dec) run() *runMsg {
@@ -204,6 +232,7 @@ type doneMsg struct {
 	value    any
 	console  []sandbox.ConsoleLine
 	err      error
+	died     bool // not the cell's answer: the main process failed it when the cell died
 }
 
 func (e *enc) done(m *doneMsg) error {

@@ -142,10 +142,11 @@ type server struct {
 	workers *workers           // run the invocations
 	runner  *sandbox.InProcess // holds an isolate made ahead (Prepare)
 
-	mu     sync.Mutex
-	invs   map[uint64]*cellInv
-	mods   map[string]*sandbox.Module
-	maxIso int
+	mu      sync.Mutex
+	invs    map[uint64]*cellInv // admitted and not ended, batched ones not started yet included
+	running int                 // isolates running or about to: an admitted run or batch each
+	mods    map[string]*sandbox.Module
+	maxIso  int
 	probe  bool
 	wg     sync.WaitGroup
 }
@@ -208,6 +209,19 @@ func (s *server) reader(r *bufio.Reader, buf []byte, errc chan<- error) {
 			// Once answered, make the next invocation's isolate while the
 			// main process reads the answer.
 			s.runner.Prepare()
+			return
+		case msgRunBatch:
+			ms := d.runBatch()
+			if d.err != nil {
+				fail(d.err)
+				return
+			}
+			invs := s.admitBatch(ms)
+			if invs == nil {
+				continue
+			}
+			s.workers.run(func() { s.reader(r, buf, errc) })
+			s.executeBatch(ms, invs)
 			return
 		case msgCallResult:
 			m := d.callResult()
@@ -299,25 +313,92 @@ func (s *server) admit(m *runMsg) *cellInv {
 	ctx, cancel := context.WithCancel(context.Background())
 	inv := &cellInv{ctx: ctx, cancel: cancel, calls: make(map[uint64]func(any, error))}
 	s.mu.Lock()
-	over := s.maxIso > 0 && len(s.invs) >= s.maxIso
+	over := s.maxIso > 0 && s.running >= s.maxIso
 	if !over {
 		s.invs[m.id] = inv
+		s.running++
 		s.wg.Add(1)
 	}
 	s.mu.Unlock()
 	if over {
 		cancel()
-		s.send(func(e *enc) error {
-			return e.done(&doneMsg{id: m.id, err: &sandbox.LimitError{Limit: "isolates per cell", Detail: fmt.Sprintf("the cell already runs %d isolates", s.maxIso)}})
-		})
+		s.refuse(m.id)
 		return nil
 	}
 	return inv
 }
 
+// refuse answers run id with the limit error of a full cell.
+func (s *server) refuse(id uint64) {
+	s.send(func(e *enc) error {
+		return e.done(&doneMsg{id: id, err: &sandbox.LimitError{Limit: "isolates per cell", Detail: fmt.Sprintf("the cell already runs %d isolates", s.maxIso)}})
+	})
+}
+
+// admitBatch registers the runs of a batch, which take one isolate at a
+// time and so count once against the cap; when the cell already runs its
+// cap, each run is answered with a limit error and admitBatch returns nil.
+// Every run is registered at once, so that a cancel finds one that has not
+// started yet.
+func (s *server) admitBatch(ms []*runMsg) []*cellInv {
+	if len(ms) == 0 {
+		return nil
+	}
+	invs := make([]*cellInv, len(ms))
+	for i := range ms {
+		ctx, cancel := context.WithCancel(context.Background())
+		invs[i] = &cellInv{ctx: ctx, cancel: cancel, calls: make(map[uint64]func(any, error))}
+	}
+	s.mu.Lock()
+	over := s.maxIso > 0 && s.running >= s.maxIso
+	if !over {
+		for i, m := range ms {
+			s.invs[m.id] = invs[i]
+		}
+		s.running++
+		s.wg.Add(1)
+	}
+	s.mu.Unlock()
+	if over {
+		for i, m := range ms {
+			invs[i].cancel()
+			s.refuse(m.id)
+		}
+		return nil
+	}
+	return invs
+}
+
+// executeBatch runs an admitted batch's invocations one after another, each
+// in its own fresh isolate, and sends each one's end as it comes: the main
+// process arms an invocation's hard deadline when the one before it ended.
+func (s *server) executeBatch(ms []*runMsg, invs []*cellInv) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		s.running--
+		s.mu.Unlock()
+	}()
+	for i, m := range ms {
+		s.finish(m, invs[i])
+		// Make the next isolate while the main process reads the answer.
+		s.runner.Prepare()
+	}
+}
+
 // execute runs an admitted invocation and sends its end.
 func (s *server) execute(m *runMsg, inv *cellInv) {
 	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		s.running--
+		s.mu.Unlock()
+	}()
+	s.finish(m, inv)
+}
+
+// finish runs one invocation and sends its end.
+func (s *server) finish(m *runMsg, inv *cellInv) {
 	defer inv.cancel()
 	res, err := s.runOne(inv.ctx, m, inv)
 	s.mu.Lock()
