@@ -147,8 +147,8 @@ type server struct {
 	running int                 // isolates running or about to: an admitted run or batch each
 	mods    map[string]*sandbox.Module
 	maxIso  int
-	probe  bool
-	wg     sync.WaitGroup
+	probe   bool
+	wg      sync.WaitGroup
 }
 
 // cellInv is one invocation running in this cell.
