@@ -74,7 +74,7 @@ func TestStatmOfDeadProcess(t *testing.T) {
 	}
 	cmd := exec.Command("sleep", "60")
 	if err := cmd.Start(); err != nil {
-		t.Skip("no sleep:", err)
+		t.Fatalf("start sleep: %v", err)
 	}
 	s, err := openStatm(cmd.Process.Pid)
 	if err != nil {
